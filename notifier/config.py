@@ -1,0 +1,108 @@
+"""Settings for every notifier process, read once from the environment (prefix NOTIFIER_) and .env.
+
+A process builds one Settings at start-up and passes it down; nothing imports a global instance.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+
+# Values that ship in examples and docs; a real deployment must replace them.
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "dev-secret", "secret", "password"})
+DEV_SECRET = "dev-secret"  # noqa: S105  (the dev default; refused in production)
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class NotifyKeyType(StrEnum):
+    LIVE = "live"
+    TEAM = "team"
+    TEST = "test"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NOTIFIER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEV
+    var_dir: Path = DEFAULT_VAR_DIR
+
+    # Storage and queue. The embedded default needs no servers: SQLite and kombu's SQLAlchemy transport.
+    database_url: str = f"sqlite:///{DEFAULT_VAR_DIR / 'notifier.db'}"
+    broker_url: str = f"sqla+sqlite:///{DEFAULT_VAR_DIR / 'broker.db'}"
+    redis_url: str | None = Field(default=None, description="Fleet mode: the shared rate limiter lives here")
+
+    # GOV.UK Notify (or the local sandbox, which prints these values when it starts).
+    notify_base_url: str = "https://api.notifications.service.gov.uk"
+    notify_api_key_live: SecretStr = SecretStr("")
+    notify_api_key_team: SecretStr = SecretStr("")
+    notify_api_key_test: SecretStr = SecretStr("")
+    notify_key_type: NotifyKeyType = NotifyKeyType.LIVE
+    notify_template_id: str = ""
+    notify_timeout_seconds: float = 10.0
+    notify_callback_token: SecretStr = SecretStr(DEV_SECRET)
+
+    # Signing of links in emails and of sessions/CSRF.
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # Sending.
+    rate_limit_per_minute: int = Field(default=3000, ge=1)
+    rate_limit_burst: int = Field(default=1000, ge=1)
+    transactional_reserve: int = Field(
+        default=100, ge=0, description="Tokens of the burst that only the transactional lane may take"
+    )
+    send_threads: int = Field(default=8, ge=1, le=64)
+    fanout_batch_size: int = Field(default=5000, ge=1)
+    send_chunk_size: int = Field(default=100, ge=1)
+    stuck_after_seconds: int = Field(default=300, ge=10)
+
+    # Subscribers.
+    confirm_link_days: int = Field(default=7, ge=1)
+    temporary_failures_before_suppression: int = Field(default=3, ge=1)
+
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+
+    @property
+    def notify_api_key(self) -> str:
+        keys = {
+            NotifyKeyType.LIVE: self.notify_api_key_live,
+            NotifyKeyType.TEAM: self.notify_api_key_team,
+            NotifyKeyType.TEST: self.notify_api_key_test,
+        }
+        return keys[self.notify_key_type].get_secret_value()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Self:
+        if self.environment is Environment.PRODUCTION:
+            weak = [
+                name
+                for name in ("secret_key", "notify_callback_token")
+                if getattr(self, name).get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
+            ]
+            if weak:
+                raise ValueError(
+                    "placeholder secrets are refused in production; set "
+                    + ", ".join(f"NOTIFIER_{n.upper()}" for n in weak)
+                )
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("NOTIFIER_SECRET_KEY must be at least 32 characters in production")
+        return self

@@ -1,0 +1,232 @@
+"""The tables. Every row that belongs to a network carries network_id, and child rows point at their
+parents through (network_id, id) pairs, so the database itself refuses a cross-network link."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from notifier.db.base import Base, BigId, IdPk, utcnow
+from notifier.domain.statuses import (
+    ConsentAction,
+    ConsentSource,
+    DeliveryStatus,
+    EventKind,
+    Frequency,
+    Lane,
+    MessageStatus,
+    SubscriberStatus,
+    SubscriptionEndReason,
+    SuppressionReason,
+)
+
+
+def enum_type(enum: type[StrEnum]) -> Enum:
+    """Store an enum's values (not names) as a short string, the same on SQLite and PostgreSQL."""
+    return Enum(
+        enum,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def same_network_fk(column: str, table: str, *, ondelete: str | None = "CASCADE") -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["network_id", column], [f"{table}.network_id", f"{table}.id"], ondelete=ondelete
+    )
+
+
+def network_id_column() -> Mapped[int]:
+    return mapped_column(BigId, ForeignKey("network.id", ondelete="CASCADE"), index=True)
+
+
+class Network(Base):
+    __tablename__ = "network"
+
+    id: Mapped[IdPk]
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    site_url: Mapped[str] = mapped_column(String(500))
+    notify_template_id: Mapped[str | None] = mapped_column(String(36))
+    notify_reply_to_id: Mapped[str | None] = mapped_column(String(36))
+    allowed_email_domains: Mapped[list[str]] = mapped_column(default=list)
+    privacy_notice_url: Mapped[str] = mapped_column(String(500))
+    privacy_notice_version: Mapped[str] = mapped_column(String(50))
+    webhook_secret: Mapped[str] = mapped_column(String(200))
+    requires_sign_off: Mapped[bool] = mapped_column(Boolean, default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Topic(Base):
+    __tablename__ = "topic"
+    __table_args__ = (UniqueConstraint("network_id", "slug"), UniqueConstraint("network_id", "id"))
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    slug: Mapped[str] = mapped_column(String(63))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Subscriber(Base):
+    __tablename__ = "subscriber"
+    __table_args__ = (UniqueConstraint("network_id", "email"), UniqueConstraint("network_id", "id"))
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    email: Mapped[str] = mapped_column(String(320))  # normalised: trimmed and lower-cased
+    name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[SubscriberStatus] = mapped_column(enum_type(SubscriberStatus))
+    consecutive_temporary_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]  # when nothing active remained: the retention clock starts here
+
+
+class Subscription(Base):
+    __tablename__ = "subscription"
+    __table_args__ = (
+        same_network_fk("subscriber_id", "subscriber"),
+        same_network_fk("topic_id", "topic"),
+        # One active subscription per subscriber and topic; ended rows are the history.
+        Index(
+            "uq_subscription_active",
+            "subscriber_id",
+            "topic_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        # Fan-out reads active immediate subscriptions of a topic in subscriber order.
+        Index("ix_subscription_fanout", "topic_id", "frequency", "ended_at", "subscriber_id"),
+    )
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    subscriber_id: Mapped[int] = mapped_column(BigId)
+    topic_id: Mapped[int] = mapped_column(BigId)
+    frequency: Mapped[Frequency] = mapped_column(enum_type(Frequency))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[SubscriptionEndReason | None] = mapped_column(enum_type(SubscriptionEndReason))
+
+
+class ConsentEvent(Base):
+    """Append-only ledger: the current consent of a subscriber is derived from it."""
+
+    __tablename__ = "consent_event"
+    __table_args__ = (same_network_fk("subscriber_id", "subscriber"),)
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    subscriber_id: Mapped[int] = mapped_column(BigId, index=True)
+    topic_id: Mapped[int | None] = mapped_column(BigId)
+    action: Mapped[ConsentAction] = mapped_column(enum_type(ConsentAction))
+    source: Mapped[ConsentSource] = mapped_column(enum_type(ConsentSource))
+    notice_version: Mapped[str] = mapped_column(String(50))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """Something that happened in the network's life and may become email."""
+
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("network_id", "source_key"), UniqueConstraint("network_id", "id"))
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind))
+    source_key: Mapped[str] = mapped_column(String(600))  # e.g. the page URL and revision
+    title: Mapped[str] = mapped_column(String(500))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    """One email sent to an audience: a topic's subscribers, or named subscribers (transactional)."""
+
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("network_id", "id"),
+        same_network_fk("event_id", "event"),
+        same_network_fk("topic_id", "topic"),
+        Index("ix_message_status", "status"),
+    )
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    event_id: Mapped[int | None] = mapped_column(BigId)
+    topic_id: Mapped[int | None] = mapped_column(BigId)
+    email_kind: Mapped[str] = mapped_column(String(40))
+    lane: Mapped[Lane] = mapped_column(enum_type(Lane))
+    status: Mapped[MessageStatus] = mapped_column(enum_type(MessageStatus))
+    status_note: Mapped[str] = mapped_column(String(300), default="")
+    # What the template needs besides the footer.
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fanout_cursor: Mapped[int] = mapped_column(BigId, default=0)  # last subscriber id fanned out
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paused_until: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """One message to one subscriber. Its id is the Notify `reference`, so it carries no personal data."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("message_id", "subscriber_id"),
+        same_network_fk("message_id", "message"),
+        # No cascade: erasure clears subscriber_id first, so the counts survive the person.
+        same_network_fk("subscriber_id", "subscriber", ondelete=None),
+        Index("ix_delivery_message_status", "message_id", "status"),
+        Index("ix_delivery_status_updated", "status", "updated_at"),
+    )
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    message_id: Mapped[int] = mapped_column(BigId)
+    subscriber_id: Mapped[int | None] = mapped_column(BigId)  # cleared by retention; counts stay
+    status: Mapped[DeliveryStatus] = mapped_column(enum_type(DeliveryStatus))
+    notify_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failure_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+
+class Suppression(Base):
+    """Addresses we must not send to. Keyed by an HMAC of the address, so it survives erasure."""
+
+    __tablename__ = "suppression"
+    __table_args__ = (UniqueConstraint("network_id", "email_hash"),)
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    email_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[SuppressionReason] = mapped_column(enum_type(SuppressionReason))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

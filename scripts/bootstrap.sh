@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the project into .venv (Python 3.11+), with the test tools when asked: scripts/bootstrap.sh [dev].
+# Re-running is cheap: pip only installs what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "notifier needs Python 3.11 or newer; $PYTHON is $("$PYTHON" --version 2>&1)" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+extras=""
+[ "${1:-}" = "dev" ] && extras="[dev]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# README command 2: installs everything the tests need, starts PostgreSQL and Redis when they are not
+# running, then runs the checks (ruff, mypy, import contracts) and the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh dev
+eval "$(scripts/services.sh | grep '^NOTIFIER_TEST_')"
+export NOTIFIER_TEST_POSTGRES_URL NOTIFIER_TEST_REDIS_URL
+export PATH="$PWD/.venv/bin:$PATH"
+
+echo "== ruff"; ruff check .
+echo "== mypy"; mypy notifier workers
+echo "== import contracts"; lint-imports --no-cache
+echo "== pytest"; pytest "$@"
