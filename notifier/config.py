@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{DEFAULT_VAR_DIR / 'notifier.db'}"
     broker_url: str = f"sqla+sqlite:///{DEFAULT_VAR_DIR / 'broker.db'}"
     redis_url: str | None = Field(default=None, description="Fleet mode: the shared rate limiter lives here")
+    # Where the TaskQueue implementation lives: notifier itself never imports Celery.
+    task_queue_factory: str = "workers.dispatch:build_task_queue"
 
     # GOV.UK Notify (or the local sandbox, which prints these values when it starts).
     notify_base_url: str = "https://api.notifications.service.gov.uk"
@@ -58,6 +60,9 @@ class Settings(BaseSettings):
     # Signing of links in emails and of sessions/CSRF.
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     public_base_url: str = "http://127.0.0.1:8000"
+    # The one-click unsubscribe URL Notify puts in List-Unsubscribe; Notify accepts https only.
+    one_click_base_url: str = "https://127.0.0.1:8443"
+    unsubscribe_link_days: int = Field(default=365, ge=1)
 
     # Sending.
     rate_limit_per_minute: int = Field(default=3000, ge=1)

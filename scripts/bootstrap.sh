@@ -16,3 +16,10 @@ fi
 extras=""
 [ "${1:-}" = "dev" ] && extras="[dev]"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
+
+# GOV.UK Frontend's CSS, JavaScript, fonts and images for the pages (pinned in package.json / package-lock.json).
+if ! command -v npm >/dev/null 2>&1; then
+  echo "installing nodejs and npm for the GOV.UK Frontend assets"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+npm ci --no-audit --no-fund --loglevel=error

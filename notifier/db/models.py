@@ -95,6 +95,8 @@ class Subscriber(Base):
     id: Mapped[IdPk]
     network_id: Mapped[int] = network_id_column()
     email: Mapped[str] = mapped_column(String(320))  # normalised: trimmed and lower-cased
+    # Keyed hash of the address: fan-out and re-checks match suppressions on it without the address.
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(200))
     department: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[SubscriberStatus] = mapped_column(enum_type(SubscriberStatus))
@@ -197,6 +199,8 @@ class Delivery(Base):
     __tablename__ = "delivery"
     __table_args__ = (
         UniqueConstraint("message_id", "subscriber_id"),
+        # One email per person per event, even when the event goes to several of their topics.
+        UniqueConstraint("event_id", "subscriber_id"),
         same_network_fk("message_id", "message"),
         # No cascade: erasure clears subscriber_id first, so the counts survive the person.
         same_network_fk("subscriber_id", "subscriber", ondelete=None),
@@ -207,6 +211,9 @@ class Delivery(Base):
     id: Mapped[IdPk]
     network_id: Mapped[int] = network_id_column()
     message_id: Mapped[int] = mapped_column(BigId)
+    event_id: Mapped[int | None] = mapped_column(
+        BigId
+    )  # copied from the message; None for transactional mail
     subscriber_id: Mapped[int | None] = mapped_column(BigId)  # cleared by retention; counts stay
     status: Mapped[DeliveryStatus] = mapped_column(enum_type(DeliveryStatus))
     notify_id: Mapped[str | None] = mapped_column(String(36), index=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from fnmatch import fnmatchcase
 
 
@@ -19,3 +21,8 @@ def domain_allowed(address: str, patterns: list[str]) -> bool:
         return True
     domain = normalise_email(address).rpartition("@")[2]
     return any(fnmatchcase(domain, pattern.strip().lower()) for pattern in patterns)
+
+
+def keyed_email_hash(key: str, address: str) -> str:
+    """HMAC-SHA256 of the normalised address: lets suppressions outlive the address itself."""
+    return hmac.new(key.encode(), normalise_email(address).encode(), hashlib.sha256).hexdigest()

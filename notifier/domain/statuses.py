@@ -56,7 +56,6 @@ class MessageStatus(StrEnum):
     PENDING = "pending"  # stored, fan-out not started
     FANNING_OUT = "fanning_out"
     SENDING = "sending"
-    PAUSED = "paused"  # Notify's daily limit reached; resumes after 00:00 UTC
     DONE = "done"
     CANCELLED = "cancelled"
 
@@ -95,8 +94,12 @@ _ALLOWED_TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     ),
     # Receipts can arrive in any order after acceptance; a later receipt may correct an earlier one.
     DeliveryStatus.ACCEPTED: frozenset(
-        {DeliveryStatus.DELIVERED, DeliveryStatus.TEMPORARY_FAILURE, DeliveryStatus.PERMANENT_FAILURE,
-         DeliveryStatus.TECHNICAL_FAILURE}
+        {
+            DeliveryStatus.DELIVERED,
+            DeliveryStatus.TEMPORARY_FAILURE,
+            DeliveryStatus.PERMANENT_FAILURE,
+            DeliveryStatus.TECHNICAL_FAILURE,
+        }
     ),
     DeliveryStatus.TEMPORARY_FAILURE: frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.PERMANENT_FAILURE}),
     DeliveryStatus.DELIVERED: frozenset({DeliveryStatus.PERMANENT_FAILURE}),

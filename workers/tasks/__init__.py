@@ -1,0 +1,1 @@
+"""Celery tasks: thin. Ids in, build nothing per call, call one service, re-queue by its answer."""

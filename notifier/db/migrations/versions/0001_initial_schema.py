@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: none
-Created: 2026-11-22 15:12:31.067650
+Created: 2026-11-22 15:20:35.906373
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('email_hash', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('department', sa.String(length=200), nullable=False),
     sa.Column('status', sa.Enum('pending', 'active', 'left', name='subscriberstatus', native_enum=False, length=32), nullable=False),
@@ -70,6 +71,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('network_id', 'id', name=op.f('uq_subscriber_network_id_id'))
     )
     with op.batch_alter_table('subscriber', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_subscriber_email_hash'), ['email_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscriber_network_id'), ['network_id'], unique=False)
 
     op.create_table('suppression',
@@ -126,7 +128,7 @@ def upgrade() -> None:
     sa.Column('topic_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('email_kind', sa.String(length=40), nullable=False),
     sa.Column('lane', sa.Enum('transactional', 'bulk', name='lane', native_enum=False, length=32), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'fanning_out', 'sending', 'paused', 'done', 'cancelled', name='messagestatus', native_enum=False, length=32), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'fanning_out', 'sending', 'done', 'cancelled', name='messagestatus', native_enum=False, length=32), nullable=False),
     sa.Column('status_note', sa.String(length=300), nullable=False),
     sa.Column('context', sa.JSON(), nullable=False),
     sa.Column('fanout_cursor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -167,6 +169,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('event_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('subscriber_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('status', sa.Enum('queued', 'sending', 'accepted', 'delivered', 'temporary_failure', 'permanent_failure', 'technical_failure', 'skipped', name='deliverystatus', native_enum=False, length=32), nullable=False),
     sa.Column('notify_id', sa.String(length=36), nullable=True),
@@ -180,6 +183,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['network_id', 'subscriber_id'], ['subscriber.network_id', 'subscriber.id'], name=op.f('fk_delivery_network_id_subscriber')),
     sa.ForeignKeyConstraint(['network_id'], ['network.id'], name=op.f('fk_delivery_network_id_network'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery')),
+    sa.UniqueConstraint('event_id', 'subscriber_id', name=op.f('uq_delivery_event_id_subscriber_id')),
     sa.UniqueConstraint('message_id', 'subscriber_id', name=op.f('uq_delivery_message_id_subscriber_id'))
     )
     with op.batch_alter_table('delivery', schema=None) as batch_op:
@@ -226,6 +230,7 @@ def downgrade() -> None:
     op.drop_table('suppression')
     with op.batch_alter_table('subscriber', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_subscriber_network_id'))
+        batch_op.drop_index(batch_op.f('ix_subscriber_email_hash'))
 
     op.drop_table('subscriber')
     with op.batch_alter_table('event', schema=None) as batch_op:

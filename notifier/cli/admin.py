@@ -1,0 +1,144 @@
+"""What a steering group does from the command line: networks, topics, subscribers, announcements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from notifier.cli.common import console, fail, network_or_fail, topic_or_fail, transaction
+from notifier.config import Settings
+from notifier.db.base import utcnow
+from notifier.domain.statuses import ConsentSource, Frequency
+from notifier.queueing import load_task_queue
+from notifier.repositories import networks as network_repo
+from notifier.services import networks as network_service
+from notifier.services.addresses import AddressRejected
+from notifier.services.publishing import PublishingError
+from notifier.services.publishing import announce as queue_announcement
+from notifier.services.subscriptions import add_confirmed_subscriber
+
+network_app = typer.Typer(
+    help="Networks: the tenants, each sealed off from the others.", no_args_is_help=True
+)
+topic_app = typer.Typer(help="Topics people subscribe to.", no_args_is_help=True)
+subscriber_app = typer.Typer(help="Subscribers.", no_args_is_help=True)
+
+
+@network_app.command("create")
+def network_create(
+    slug: Annotated[str, typer.Argument(help="Short name used in URLs, e.g. lgbt-network")],
+    name: Annotated[str, typer.Option(help="The network's name as people know it")],
+    site_url: Annotated[str, typer.Option(help="The network's website (https)")],
+    privacy_notice_url: Annotated[str, typer.Option(help="Where the privacy notice is published")],
+    notice_version: Annotated[str, typer.Option(help="The privacy notice's version, recorded with consent")],
+    domain: Annotated[list[str], typer.Option(help="Allowed work email domain pattern; repeat")] = [],  # noqa: B006
+    reply_to_id: Annotated[str | None, typer.Option(help="Notify reply-to address id")] = None,
+) -> None:
+    """Create a network and print the secret its site signs publish hooks with."""
+    with transaction(Settings()) as uow:
+        try:
+            network = network_service.create_network(
+                uow.session,
+                slug=slug,
+                name=name,
+                site_url=site_url,
+                privacy_notice_url=privacy_notice_url,
+                privacy_notice_version=notice_version,
+                allowed_email_domains=domain,
+                notify_reply_to_id=reply_to_id,
+            )
+        except network_service.NetworkError as exc:
+            fail(str(exc))
+        secret = network.webhook_secret
+    console.print(f"[green]created network {slug}[/green]")
+    console.print(f"publish hook secret (keep it in the site's CI secrets): {secret}")
+
+
+@network_app.command("list")
+def network_list() -> None:
+    """List the networks."""
+    table = Table("slug", "name", "site")
+    with transaction(Settings()) as uow:
+        for network in network_repo.list_networks(uow.session):
+            table.add_row(network.slug, network.name, network.site_url)
+    console.print(table)
+
+
+@topic_app.command("create")
+def topic_create(
+    slug: Annotated[str, typer.Argument(help="Short name, e.g. news")],
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    name: Annotated[str, typer.Option(help="The topic as subscribers see it")],
+    description: Annotated[str, typer.Option(help="One sentence on what it covers")] = "",
+    members_only: Annotated[bool, typer.Option(help="Only approved members may receive it")] = False,
+) -> None:
+    """Create a topic in a network."""
+    with transaction(Settings()) as uow:
+        owner = network_or_fail(uow, network)
+        try:
+            network_service.create_topic(
+                uow.session, owner, slug=slug, name=name, description=description, members_only=members_only
+            )
+        except network_service.NetworkError as exc:
+            fail(str(exc))
+    console.print(f"[green]created topic {slug} in {network}[/green]")
+
+
+@subscriber_app.command("add")
+def subscriber_add(
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    email: Annotated[str, typer.Option(help="Work email address")],
+    name: Annotated[str, typer.Option(help="Full name")],
+    topic: Annotated[list[str], typer.Option(help="Topic slug; repeat for several")],
+    department: Annotated[str, typer.Option(help="Department or organisation")] = "",
+    frequency: Annotated[Frequency, typer.Option(help="How often they get email")] = Frequency.IMMEDIATE,
+) -> None:
+    """Add a subscriber who gave consent to an admin (recorded in the ledger with source `admin`)."""
+    settings = Settings()
+    with transaction(settings) as uow:
+        owner = network_or_fail(uow, network)
+        topics = [topic_or_fail(uow, owner, slug) for slug in topic]
+        try:
+            subscriber = add_confirmed_subscriber(
+                uow.session,
+                owner,
+                email=email,
+                name=name,
+                department=department,
+                topics=topics,
+                frequency=frequency,
+                source=ConsentSource.ADMIN,
+                hash_key=settings.secret_key.get_secret_value(),
+                now=utcnow(),
+            )
+        except AddressRejected as exc:
+            fail(f"--email: {exc}")
+        except ValueError as exc:
+            fail(str(exc))
+        subscriber_id = subscriber.id
+    console.print(f"[green]subscriber {subscriber_id} added to {', '.join(topic)}[/green]")
+
+
+def announce(
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    topic: Annotated[str, typer.Option(help="The topic whose subscribers get it")],
+    subject: Annotated[str, typer.Option(help="The email's subject")],
+    body_file: Annotated[Path, typer.Option(help="A text file with the body", exists=True, dir_okay=False)],
+) -> None:
+    """Queue an announcement to a topic's subscribers and print its message id."""
+    settings = Settings()
+    body = body_file.read_text(encoding="utf-8")
+    queue = load_task_queue(settings)
+    with transaction(settings) as uow:
+        owner = network_or_fail(uow, network)
+        chosen = topic_or_fail(uow, owner, topic)
+        try:
+            message = queue_announcement(uow, queue, owner, chosen, subject=subject, body=body)
+        except PublishingError as exc:
+            fail(str(exc))
+        message_id = message.id
+    console.print(f"[green]announcement queued as message {message_id}[/green]; follow it with:")
+    console.print(f"  notifier status {message_id} --follow")

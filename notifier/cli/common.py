@@ -1,0 +1,43 @@
+"""Shared helpers for commands: one Settings per process, sessions, and clear failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from notifier.config import Settings
+from notifier.db.models import Network, Topic
+from notifier.db.session import UnitOfWork, session_factory, unit_of_work
+from notifier.repositories import networks as network_repo
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str) -> NoReturn:
+    errors.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+@contextmanager
+def transaction(settings: Settings) -> Iterator[UnitOfWork]:
+    with unit_of_work(session_factory(settings)) as uow:
+        yield uow
+
+
+def network_or_fail(uow: UnitOfWork, slug: str) -> Network:
+    network = network_repo.get_network_by_slug(uow.session, slug)
+    if network is None:
+        fail(f"--network: no network called {slug!r} (see `notifier network list`)")
+    return network
+
+
+def topic_or_fail(uow: UnitOfWork, network: Network, slug: str) -> Topic:
+    topic = network_repo.get_topic_by_slug(uow.session, network.id, slug)
+    if topic is None:
+        fail(f"--topic: {network.slug} has no topic called {slug!r}")
+    return topic

@@ -1,0 +1,198 @@
+"""`notifier dev`: the whole service on one machine with no servers installed (README command 1).
+
+It migrates the SQLite database, starts the Notify sandbox, the web app (http, plus https for the
+one-click unsubscribe header), a real Celery worker process and beat, seeds a demo network, publishes
+a sample post through the signed hook and shows where to watch the email arrive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+from notifier.cli.common import console, fail
+from notifier.cli.processes import Supervisor
+from notifier.cli.seed import DEMO_NETWORK, seed_demo_network
+from notifier.config import Settings
+from notifier.db import migrate
+from notifier.db.session import session_factory, unit_of_work
+from notifier.devtls import ensure_dev_certificate
+from notifier.services import webhooks
+from notifier.services.reporting import message_progress
+
+SANDBOX_ENV = re.compile(r"^(NOTIFIER_NOTIFY_[A-Z_]+)=(\S+)$")
+NOTIFIER = [sys.executable, "-m", "notifier"]
+
+
+def dev(
+    port: Annotated[int, typer.Option(help="Port of the web app (http)")] = 8000,
+    https_port: Annotated[
+        int, typer.Option(help="Port of the same app on https (one-click unsubscribe)")
+    ] = 8443,
+    sandbox_port: Annotated[int, typer.Option(help="Port of the Notify sandbox")] = 6011,
+) -> None:
+    """Run web, worker, beat and the Notify sandbox locally, and send a demo post through them."""
+    base = Settings()
+    var = base.var_dir
+    callback_token = secrets.token_urlsafe(24)
+    env = {
+        **os.environ,
+        "NOTIFIER_ENVIRONMENT": "dev",
+        "NOTIFIER_VAR_DIR": str(var),
+        "NOTIFIER_DATABASE_URL": base.database_url,
+        "NOTIFIER_BROKER_URL": base.broker_url,
+        "NOTIFIER_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "NOTIFIER_ONE_CLICK_BASE_URL": f"https://127.0.0.1:{https_port}",
+        "NOTIFIER_NOTIFY_CALLBACK_TOKEN": callback_token,
+        "NOTIFIER_NOTIFY_KEY_TYPE": "live",
+        "PYTHONUNBUFFERED": "1",
+    }
+    migrate.upgrade(base.database_url)
+    cert, key = ensure_dev_certificate(var / "tls")
+    supervisor = Supervisor(var / "logs")
+    try:
+        sandbox = supervisor.start(
+            "sandbox",
+            [
+                *NOTIFIER,
+                "sandbox",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(sandbox_port),
+                "--callback-url",
+                f"http://127.0.0.1:{port}/notify/receipts",
+                "--callback-token",
+                callback_token,
+            ],
+            env,
+        )
+        env.update(_read_sandbox_env(sandbox.log_path, supervisor))
+        os.environ.update({k: v for k, v in env.items() if k.startswith("NOTIFIER_")})
+        settings = Settings()  # this process now sees what its children see
+        supervisor.start("web", [*NOTIFIER, "web", "--port", str(port)], env)
+        supervisor.start(
+            "web-https",
+            [*NOTIFIER, "web", "--port", str(https_port), "--tls-cert", str(cert), "--tls-key", str(key)],
+            env,
+        )
+        supervisor.start("worker", [*NOTIFIER, "worker", "--hostname", "dev-worker@%h"], env)
+        supervisor.start("beat", [*NOTIFIER, "beat"], env)
+        _wait_for(f"http://127.0.0.1:{port}/healthz", supervisor)
+        network_slug, secret = seed_demo_network(settings)
+        message_ids = _publish_sample_post(f"http://127.0.0.1:{port}", network_slug, secret)
+        _print_banner(port, sandbox_port, supervisor)
+        _follow(settings, message_ids, supervisor)
+        console.print("\n[bold]Running.[/bold] Press Ctrl-C to stop everything.")
+        while not supervisor.dead():
+            time.sleep(0.5)
+        fail(f"{supervisor.dead()[0].name} stopped unexpectedly; see {supervisor.dead()[0].log_path}")
+    except KeyboardInterrupt:
+        console.print("\nstopping…")
+    finally:
+        supervisor.stop_all()
+        console.print("stopped web, worker, beat and the sandbox")
+
+
+def _read_sandbox_env(log_path: Path, supervisor: Supervisor, timeout: float = 30.0) -> dict[str, str]:
+    """The sandbox prints its keys, template id and base URL first; read them from its log."""
+    wanted = {"NOTIFIER_NOTIFY_API_KEY_LIVE", "NOTIFIER_NOTIFY_TEMPLATE_ID", "NOTIFIER_NOTIFY_BASE_URL"}
+    deadline = time.monotonic() + timeout
+    found: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        if supervisor.dead():
+            fail(f"the sandbox did not start; see {log_path}")
+        text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+        found = {m[1]: m[2] for line in text.splitlines() if (m := SANDBOX_ENV.match(line.strip()))}
+        if wanted <= found.keys():
+            return found
+        time.sleep(0.1)
+    return fail(f"the sandbox did not print its keys within {timeout:.0f} s; see {log_path}")
+
+
+def _wait_for(url: str, supervisor: Supervisor, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if dead := supervisor.dead():
+            fail(f"{dead[0].name} stopped while starting; see {dead[0].log_path}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    fail(f"{url} did not answer within {timeout:.0f} s")
+
+
+def _publish_sample_post(base_url: str, network_slug: str, secret: str) -> list[int]:
+    """What the network's site build would do: POST a signed description of a new post."""
+    now = datetime.now(UTC)
+    post = {
+        "url": f"{DEMO_NETWORK.site_url}/news/welcome-to-the-network/",
+        "title": "Welcome to the network – our plans for the year",
+        "revision": now.strftime("%Y%m%dT%H%M%S"),
+        "collection": "posts",
+        "excerpt": "The steering group has set out what we will do this year: mentoring, a speaker series "
+        "and a new members' forum. Tell us what you think.",
+        "author": "The steering group",
+        "date": now.isoformat(),
+        "tags": ["news"],
+    }
+    body = json.dumps(post).encode()
+    timestamp = int(time.time())
+    response = httpx.post(
+        f"{base_url}/hooks/{network_slug}/content",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            webhooks.TIMESTAMP_HEADER: str(timestamp),
+            webhooks.SIGNATURE_HEADER: webhooks.sign(secret, timestamp, body),
+        },
+        timeout=10,
+    )
+    if response.status_code != 202:
+        fail(f"the publish hook answered {response.status_code}: {response.text}")
+    message_ids: list[int] = response.json()["message_ids"]
+    console.print(f"published a sample post through the signed hook: message(s) {message_ids}")
+    return message_ids
+
+
+def _print_banner(port: int, sandbox_port: int, supervisor: Supervisor) -> None:
+    console.print()
+    console.print(
+        f"[bold green]Email is flowing.[/bold green] Watch it arrive: http://127.0.0.1:{sandbox_port}/_sandbox/outbox"
+    )
+    console.print(f"  web app:            http://127.0.0.1:{port}  (API docs at /docs)")
+    console.print(f"  outbox as JSON:     http://127.0.0.1:{sandbox_port}/_sandbox/outbox.json")
+    console.print(f"  logs:               {supervisor.log_dir}/{{sandbox,web,web-https,worker,beat}}.log")
+    console.print("  in another shell:   .venv/bin/notifier status MESSAGE_ID --follow")
+
+
+def _follow(
+    settings: Settings, message_ids: list[int], supervisor: Supervisor, timeout: float = 60.0
+) -> None:
+    sessions = session_factory(settings)
+    deadline = time.monotonic() + timeout
+    pending = set(message_ids)
+    while pending and time.monotonic() < deadline and not supervisor.dead():
+        with unit_of_work(sessions) as uow:
+            for message_id in sorted(pending):
+                progress = message_progress(uow.session, message_id)
+                if progress is not None and progress.status == "done":
+                    counts = progress.counts
+                    console.print(
+                        f"message {message_id}: {counts['sent']} accepted by Notify, {counts['delivered']} "
+                        f"delivered so far, {counts['failed']} failed, {counts['skipped']} skipped"
+                    )
+                    pending.discard(message_id)
+        time.sleep(0.5)

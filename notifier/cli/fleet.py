@@ -1,0 +1,83 @@
+"""Running the processes of a fleet: the database schema, web, workers and beat."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from notifier.config import Settings
+from notifier.db import migrate
+
+console = Console(stderr=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+
+ALL_QUEUES = "transactional,send,fanout,maintenance"
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Apply the schema migrations (creates the SQLite file on the embedded default)."""
+    settings = Settings()
+    migrate.upgrade(settings.database_url, revision)
+    console.print(f"[green]database at {revision}[/green]")
+
+
+def web(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="Serve https with this certificate (PEM)")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The certificate's private key (PEM)")] = None,
+) -> None:
+    """Serve the web app: hooks, Notify callbacks, subscriber pages, admin API."""
+    settings = Settings()
+    uvicorn.run(
+        "notifier.web.app:app_from_environment",
+        factory=True,
+        host=host or settings.web_host,
+        port=port or settings.web_port,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(help="Task threads (default: NOTIFIER_SEND_THREADS)")
+    ] = None,
+    queues: Annotated[str, typer.Option(help="Comma-separated queues to consume")] = ALL_QUEUES,
+    hostname: Annotated[str | None, typer.Option(help="Worker name, unique in the fleet")] = None,
+) -> None:
+    """Run a Celery worker: threads share one process so Notify's latency does not cap throughput."""
+    settings = Settings()
+    args = [
+        "worker",
+        "--pool=threads",
+        f"--concurrency={concurrency or settings.send_threads}",
+        f"--queues={queues}",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if hostname:
+        args.append(f"--hostname={hostname}")
+    _exec_celery(args)
+
+
+def beat() -> None:
+    """Run the scheduler (exactly one per fleet): the sweeper and daily jobs."""
+    settings = Settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    _exec_celery(["beat", "--loglevel=INFO", f"--schedule={settings.var_dir / 'celerybeat-schedule'}"])
+
+
+def _exec_celery(args: list[str]) -> None:
+    # The worker entry point lives in workers/, which the notifier package never imports.
+    os.execv(sys.executable, [sys.executable, "-m", "celery", "--app=workers.main", *args])  # noqa: S606

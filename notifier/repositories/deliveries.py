@@ -1,0 +1,183 @@
+"""Delivery rows: set-based fan-out, conditional claims and forward-only status changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from notifier.db.base import BigId, UTCDateTime
+from notifier.db.models import Delivery, Message, Subscriber, Subscription, Suppression
+from notifier.domain.statuses import DeliveryStatus, Frequency, SubscriberStatus, sources_for
+from notifier.repositories.rows import affected
+
+
+@dataclass(frozen=True)
+class FanoutBatch:
+    inserted: int
+    upper_subscriber_id: int | None  # the new cursor; None when no subscriber is left past the old one
+    first_delivery_id: int | None
+    last_delivery_id: int | None
+
+
+def _eligible_subscriptions(message: Message, after_subscriber_id: int) -> list[object]:
+    """WHERE clauses for the consenting, unsuppressed immediate subscribers of the message's topic."""
+    return [
+        Subscription.network_id == message.network_id,
+        Subscription.topic_id == message.topic_id,
+        Subscription.ended_at.is_(None),
+        Subscription.frequency == Frequency.IMMEDIATE,
+        Subscription.subscriber_id > after_subscriber_id,
+    ]
+
+
+def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: datetime) -> FanoutBatch:
+    """Insert the next keyset batch of delivery rows with one INSERT ... SELECT."""
+    conditions = _eligible_subscriptions(message, message.fanout_cursor)
+    window = (
+        select(Subscription.subscriber_id)
+        .where(*conditions)  # type: ignore[arg-type]
+        .order_by(Subscription.subscriber_id)
+        .limit(batch_size)
+        .subquery()
+    )
+    upper = session.scalar(select(func.max(window.c.subscriber_id)))
+    if upper is None:
+        return FanoutBatch(0, None, None, None)
+    rows = (
+        select(
+            literal(message.network_id, BigId),
+            literal(message.id, BigId),
+            literal(message.event_id, BigId),
+            Subscription.subscriber_id,
+            literal(DeliveryStatus.QUEUED.value),
+            literal(0),
+            literal(now, UTCDateTime()),
+            literal(now, UTCDateTime()),
+        )
+        .join(
+            Subscriber,
+            and_(
+                Subscriber.id == Subscription.subscriber_id, Subscriber.network_id == Subscription.network_id
+            ),
+        )
+        .where(
+            *conditions,  # type: ignore[arg-type]
+            Subscription.subscriber_id <= upper,
+            Subscriber.status == SubscriberStatus.ACTIVE,
+            ~exists().where(
+                Suppression.network_id == Subscriber.network_id,
+                Suppression.email_hash == Subscriber.email_hash,
+            ),
+        )
+    )
+    columns = [
+        "network_id",
+        "message_id",
+        "event_id",
+        "subscriber_id",
+        "status",
+        "attempts",
+        "created_at",
+        "updated_at",
+    ]
+    # Rows that exist already (a re-run batch, or the same event reaching them through another topic)
+    # are skipped by the unique constraints, atomically, on both databases.
+    statement = _insert_ignoring_duplicates(session).from_select(columns, rows).on_conflict_do_nothing()
+    inserted = affected(session.execute(statement))
+    first, last = session.execute(
+        select(func.min(Delivery.id), func.max(Delivery.id)).where(
+            Delivery.message_id == message.id,
+            Delivery.subscriber_id > message.fanout_cursor,
+            Delivery.subscriber_id <= upper,
+        )
+    ).one()
+    message.fanout_cursor = upper
+    return FanoutBatch(inserted, upper, first, last)
+
+
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
+
+
+def ids_in_range(
+    session: Session, message_id: int, first_id: int, last_id: int, status: DeliveryStatus
+) -> list[int]:
+    return list(
+        session.scalars(
+            select(Delivery.id)
+            .where(
+                Delivery.message_id == message_id,
+                Delivery.id.between(first_id, last_id),
+                Delivery.status == status,
+            )
+            .order_by(Delivery.id)
+        )
+    )
+
+
+def transition(
+    session: Session, delivery_id: int, target: DeliveryStatus, now: datetime, **values: object
+) -> bool:
+    """Move a delivery to `target` only from a status allowed to reach it. True when the row moved.
+
+    The conditional UPDATE is the claim: of two workers racing for a row, exactly one sees rowcount 1.
+    """
+    statement = (
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status.in_(sources_for(target)))
+        .values(status=target, updated_at=now, **values)
+    )
+    return affected(session.execute(statement)) == 1
+
+
+def claim(session: Session, delivery_id: int, now: datetime) -> bool:
+    statement = (
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.SENDING, updated_at=now, attempts=Delivery.attempts + 1)
+    )
+    return affected(session.execute(statement)) == 1
+
+
+def stale_ids(session: Session, status: DeliveryStatus, *, updated_before: datetime, limit: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Delivery.id)
+            .where(Delivery.status == status, Delivery.updated_at < updated_before)
+            .order_by(Delivery.id)
+            .limit(limit)
+        )
+    )
+
+
+def stalled_ranges(session: Session, *, idle_since: datetime, limit: int) -> list[tuple[int, int, int]]:
+    """(message id, first, last queued delivery id) for messages whose queued rows have not moved lately.
+
+    A message that is sending touches some delivery every second or so; one whose rows all sit still
+    lost its tasks (a worker died, a broker dropped them) and needs them enqueued again.
+    """
+    rows = session.execute(
+        select(Delivery.message_id, func.min(Delivery.id), func.max(Delivery.id))
+        .where(Delivery.status == DeliveryStatus.QUEUED)
+        .group_by(Delivery.message_id)
+        .having(func.max(Delivery.updated_at) < idle_since)
+        .limit(limit)
+    )
+    stalled = [(message_id, first, last) for message_id, first, last in rows]
+    moving = set(
+        session.scalars(
+            select(Delivery.message_id)
+            .where(
+                Delivery.message_id.in_([m for m, _, _ in stalled]),
+                Delivery.updated_at >= idle_since,
+            )
+            .distinct()
+        )
+    )
+    return [row for row in stalled if row[0] not in moving]

@@ -1,0 +1,61 @@
+"""Events and the messages made from them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from notifier.db.models import Delivery, Event, Message
+from notifier.domain.statuses import DeliveryStatus, MessageStatus
+from notifier.repositories.rows import affected
+
+
+def get_event_by_source_key(session: Session, network_id: int, source_key: str) -> Event | None:
+    return session.scalars(
+        select(Event).where(Event.network_id == network_id, Event.source_key == source_key)
+    ).one_or_none()
+
+
+def get_message(session: Session, message_id: int) -> Message | None:
+    return session.get(Message, message_id)
+
+
+def delivery_counts(session: Session, message_id: int) -> Counter[DeliveryStatus]:
+    rows = session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.message_id == message_id)
+        .group_by(Delivery.status)
+    )
+    return Counter({status: count for status, count in rows})
+
+
+def set_message_status(
+    session: Session,
+    message_id: int,
+    status: MessageStatus,
+    at: datetime,
+    *,
+    only_from: set[MessageStatus] | None = None,
+    note: str | None = None,
+) -> bool:
+    """Conditional status change; False when the message was not in one of `only_from`."""
+    statement = update(Message).where(Message.id == message_id)
+    if only_from is not None:
+        statement = statement.where(Message.status.in_(only_from))
+    values: dict[str, object] = {"status": status, "updated_at": at}
+    if note is not None:
+        values["status_note"] = note
+    if status is MessageStatus.DONE:
+        values["completed_at"] = at
+    return affected(session.execute(statement.values(**values))) == 1
+
+
+def messages_in_status(session: Session, status: MessageStatus, *, updated_before: datetime) -> list[int]:
+    return list(
+        session.scalars(
+            select(Message.id).where(Message.status == status, Message.updated_at < updated_before)
+        )
+    )

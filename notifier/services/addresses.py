@@ -1,0 +1,29 @@
+"""Checking a work email address against syntax and the network's domain policy."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+
+from notifier.db.models import Network
+from notifier.domain.emails import domain_allowed, normalise_email
+
+
+class AddressRejected(ValueError):
+    """The address cannot be used; the message is safe to show to the person who typed it."""
+
+
+def checked_work_email(network: Network, address: str) -> str:
+    """The normalised address, or AddressRejected saying what is wrong with it."""
+    try:
+        valid = validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise AddressRejected(
+            "Enter an email address in the correct format, like name@department.gov.uk"
+        ) from exc
+    normalised = normalise_email(valid.normalized)
+    if not domain_allowed(normalised, network.allowed_email_domains):
+        raise AddressRejected(
+            f"Enter your work email address: {network.name} accepts addresses ending "
+            + " or ".join(network.allowed_email_domains)
+        )
+    return normalised

@@ -1,0 +1,79 @@
+"""Creating networks (tenants) and their topics."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy.orm import Session
+
+from notifier.db.models import Network, Topic
+from notifier.repositories import networks as network_repo
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class NetworkError(ValueError):
+    """A network or topic cannot be created as asked; the message names the field."""
+
+
+def create_network(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    site_url: str,
+    privacy_notice_url: str,
+    privacy_notice_version: str,
+    allowed_email_domains: list[str],
+    notify_reply_to_id: str | None = None,
+    requires_sign_off: bool = True,
+) -> Network:
+    if not SLUG.match(slug):
+        raise NetworkError(
+            "slug: use lower-case letters, digits and hyphens, starting with a letter or digit"
+        )
+    if network_repo.get_network_by_slug(session, slug) is not None:
+        raise NetworkError(f"slug: a network called {slug!r} already exists")
+    if not site_url.startswith("https://"):
+        raise NetworkError("site_url: the network's site must be an https URL")
+    network = Network(
+        slug=slug,
+        name=name.strip(),
+        site_url=site_url.rstrip("/"),
+        privacy_notice_url=privacy_notice_url,
+        privacy_notice_version=privacy_notice_version,
+        allowed_email_domains=allowed_email_domains,
+        webhook_secret=secrets.token_urlsafe(32),
+        notify_reply_to_id=notify_reply_to_id,
+        requires_sign_off=requires_sign_off,
+        settings={},
+    )
+    session.add(network)
+    session.flush()
+    return network
+
+
+def create_topic(
+    session: Session,
+    network: Network,
+    *,
+    slug: str,
+    name: str,
+    description: str = "",
+    members_only: bool = False,
+) -> Topic:
+    if not SLUG.match(slug):
+        raise NetworkError("slug: use lower-case letters, digits and hyphens")
+    if network_repo.get_topic_by_slug(session, network.id, slug) is not None:
+        raise NetworkError(f"slug: {network.slug} already has a topic called {slug!r}")
+    topic = Topic(
+        network_id=network.id,
+        slug=slug,
+        name=name.strip(),
+        description=description,
+        members_only=members_only,
+    )
+    session.add(topic)
+    session.flush()
+    return topic

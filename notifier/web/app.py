@@ -1,0 +1,38 @@
+"""The FastAPI application factory: built from Settings and a TaskQueue; no import-time globals."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.config import Settings
+from notifier.db.session import session_factory
+from notifier.queueing import load_task_queue
+from notifier.services.links import LinkBuilder
+from notifier.services.ports import TaskQueue
+from notifier.web.pages import mount_assets
+from notifier.web.routes import health, hooks, preferences, receipts, unsubscribe
+
+
+def create_app(
+    settings: Settings, queue: TaskQueue, sessions: sessionmaker[Session] | None = None
+) -> FastAPI:
+    app = FastAPI(
+        title="notifier",
+        summary="Mailing lists and bulk notifications for staff networks, sent through GOV.UK Notify",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.queue = queue
+    app.state.sessions = sessions or session_factory(settings)
+    app.state.links = LinkBuilder.from_settings(settings)
+    for module in (health, receipts, hooks, unsubscribe, preferences):
+        app.include_router(module.router)
+    mount_assets(app)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The uvicorn factory (`notifier web`): Settings from the environment, the configured queue."""
+    settings = Settings()
+    return create_app(settings, load_task_queue(settings))

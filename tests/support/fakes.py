@@ -1,0 +1,57 @@
+"""Test doubles for the Protocols at the edge of the services: queue, gateway and limiter."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+
+from notifier.domain.statuses import Lane
+from notifier.gateway.base import EmailRequest, NotificationRecord, OutcomeKind, SendOutcome
+
+
+@dataclass
+class RecordingQueue:
+    fanouts: list[int] = field(default_factory=list)
+    sends: list[tuple[int, int, int, Lane]] = field(default_factory=list)
+
+    def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
+        self.fanouts.append(message_id)
+
+    def enqueue_send(
+        self, message_id: int, first_delivery_id: int, last_delivery_id: int, lane: Lane, *, countdown: float = 0
+    ) -> None:
+        self.sends.append((message_id, first_delivery_id, last_delivery_id, lane))
+
+
+@dataclass
+class ScriptedGateway:
+    """Accepts everything unless told otherwise; remembers what Notify would hold by reference."""
+
+    script: deque[OutcomeKind] = field(default_factory=deque)
+    sent: list[EmailRequest] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)  # reference -> notify id
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+
+    def send(self, request: EmailRequest) -> SendOutcome:
+        with self._lock:
+            kind = self.script.popleft() if self.script else OutcomeKind.ACCEPTED
+            self.sent.append(request)
+            if kind in (OutcomeKind.ACCEPTED, OutcomeKind.AMBIGUOUS):
+                notify_id = str(uuid.uuid4())
+                self.held[request.reference] = notify_id  # an ambiguous send reached Notify after all
+                if kind is OutcomeKind.ACCEPTED:
+                    return SendOutcome(kind, notify_id=notify_id)
+            return SendOutcome(kind, reason=f"scripted {kind.value}")
+
+    def find_by_reference(self, reference: str) -> NotificationRecord | None:
+        notify_id = self.held.get(reference)
+        return None if notify_id is None else NotificationRecord(notify_id, reference, "created")
+
+
+class UnlimitedLimiter:
+    def acquire(self, lane: Lane) -> float:
+        return 0.0

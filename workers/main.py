@@ -1,0 +1,11 @@
+"""The Celery entry point (`celery -A workers.main ...`), built from the environment's Settings."""
+
+from __future__ import annotations
+
+from notifier.config import Settings
+from workers.celery_app import create_celery
+
+app = create_celery(Settings())
+
+# Registering the tasks on the app above.
+from workers.tasks import delivery, maintenance  # noqa: E402, F401
