@@ -1,0 +1,209 @@
+"""What each email template needs, as frozen dataclasses checked when they are built.
+
+Text fields hold raw outside values: the templates escape them. URLs are checked against the allowed
+origins when the email is rendered. Datetimes must be timezone-aware (they are shown in London time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+def _require_text(**values: str) -> None:
+    for name, value in values.items():
+        if not value.strip():
+            raise ValueError(f"{name} must not be empty")
+
+
+def _require_aware(**values: datetime | None) -> None:
+    for name, value in values.items():
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ValueError(f"{name} must be a timezone-aware datetime")
+
+
+def _require_order(start: datetime, end: datetime | None) -> None:
+    if end is not None and end < start:
+        raise ValueError("end must not be before start")
+
+
+@dataclass(frozen=True)
+class Footer:
+    """Why the reader gets a subscription email, and how to change that."""
+
+    network_name: str
+    topic_name: str
+    manage_url: str
+    unsubscribe_url: str
+    privacy_notice_url: str
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name, topic_name=self.topic_name)
+
+
+@dataclass(frozen=True)
+class EventDetails:
+    """The event a website post announces (from its front matter)."""
+
+    start: datetime
+    end: datetime | None = None
+    location: str | None = None
+    registration_deadline: datetime | None = None
+    contact_email: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware(start=self.start, end=self.end, registration_deadline=self.registration_deadline)
+        _require_order(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class ContentEmail:
+    """A new post or page on the network's website."""
+
+    network_name: str
+    title: str
+    url: str
+    footer: Footer
+    excerpt: str | None = None
+    author: str | None = None
+    published: date | datetime | None = None
+    tags: tuple[str, ...] = ()
+    event: EventDetails | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name, title=self.title)
+        if isinstance(self.published, datetime):
+            _require_aware(published=self.published)
+
+
+@dataclass(frozen=True)
+class MeetingEmail:
+    """A meeting invitation, and its update, cancellation and reminder.
+
+    `online_url` is a joining page on the network's site or this service, never a third-party meeting
+    link: links only ever point at those two. `note` says what changed or why it was cancelled.
+    """
+
+    network_name: str
+    title: str
+    start: datetime
+    footer: Footer
+    end: datetime | None = None
+    location: str | None = None
+    online_url: str | None = None
+    agenda: str | None = None
+    calendar_url: str | None = None
+    meeting_url: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name, title=self.title)
+        _require_aware(start=self.start, end=self.end)
+        _require_order(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class MinutesEmail:
+    """The minutes of a meeting: a link to them, their text, or both."""
+
+    network_name: str
+    meeting_title: str
+    meeting_date: date | datetime
+    footer: Footer
+    minutes_url: str | None = None
+    minutes_body: str | None = None
+    meeting_url: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name, meeting_title=self.meeting_title)
+        if isinstance(self.meeting_date, datetime):
+            _require_aware(meeting_date=self.meeting_date)
+        if not self.minutes_url and not (self.minutes_body or "").strip():
+            raise ValueError("minutes need a minutes_url or a minutes_body")
+
+
+@dataclass(frozen=True)
+class AnnouncementEmail:
+    """An announcement an admin wrote: the body keeps its paragraphs but no markup."""
+
+    network_name: str
+    subject: str
+    body: str
+    footer: Footer
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name, subject=self.subject, body=self.body)
+
+
+class DigestPeriod(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    title: str
+    url: str
+    excerpt: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(title=self.title)
+
+
+@dataclass(frozen=True)
+class DigestEmail:
+    network_name: str
+    period: DigestPeriod
+    items: tuple[DigestItem, ...]
+    footer: Footer
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+        if not self.items:
+            raise ValueError("a digest needs at least one item")
+
+
+@dataclass(frozen=True)
+class ConfirmSubscriptionEmail:
+    """Transactional: the double opt-in link. No unsubscribe footer, as nothing is subscribed yet."""
+
+    network_name: str
+    confirm_url: str
+    expiry_days: int
+    topic_names: tuple[str, ...]
+    privacy_notice_url: str
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+        if self.expiry_days < 1:
+            raise ValueError("expiry_days must be at least 1")
+        if not self.topic_names:
+            raise ValueError("topic_names must name at least one topic")
+
+
+@dataclass(frozen=True)
+class DataRequestVerifyEmail:
+    """Transactional: confirm that a data-rights request (access, erasure...) came from the reader."""
+
+    network_name: str
+    request_type_label: str
+    verify_url: str
+    expiry_days: int
+    privacy_notice_url: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name, request_type_label=self.request_type_label)
+        if self.expiry_days < 1:
+            raise ValueError("expiry_days must be at least 1")
+
+
+EmailContext = (
+    ContentEmail
+    | MeetingEmail
+    | MinutesEmail
+    | AnnouncementEmail
+    | DigestEmail
+    | ConfirmSubscriptionEmail
+    | DataRequestVerifyEmail
+)

@@ -1,0 +1,151 @@
+"""Every kind of email the service sends: its templates, its context type, and rendering it.
+
+`render_email(kind, context, allowed_origins=...)` gives the subject and the Notify-markdown body that
+go into the one generic Notify template (`((subject))`, `((body))`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from notifier.rendering.contexts import (
+    AnnouncementEmail,
+    ConfirmSubscriptionEmail,
+    ContentEmail,
+    DataRequestVerifyEmail,
+    DigestEmail,
+    DigestItem,
+    DigestPeriod,
+    EmailContext,
+    EventDetails,
+    Footer,
+    MeetingEmail,
+    MinutesEmail,
+)
+from notifier.rendering.environment import ALLOWED_ORIGINS_KEY, build_environment
+from notifier.rendering.markdown import allowed_origin_set
+
+__all__ = [
+    "EMAIL_KINDS",
+    "NOTIFY_MAX_BODY_BYTES",
+    "AnnouncementEmail",
+    "ConfirmSubscriptionEmail",
+    "ContentEmail",
+    "DataRequestVerifyEmail",
+    "DigestEmail",
+    "DigestItem",
+    "DigestPeriod",
+    "EmailContext",
+    "EmailKind",
+    "EmailSpec",
+    "EmailTooLongError",
+    "EventDetails",
+    "Footer",
+    "MeetingEmail",
+    "MinutesEmail",
+    "RenderedEmail",
+    "render_email",
+]
+
+# Notify refuses an email whose filled-in content is over 2,000,000 bytes (UTF-8).
+NOTIFY_MAX_BODY_BYTES = 2_000_000
+_BLANK_LINE_RUNS = re.compile(r"\n{3,}")
+_TRAILING_SPACES = re.compile(r"[ \t]+$", re.MULTILINE)
+
+
+class EmailKind(StrEnum):
+    # Subscription emails, one per domain EventKind (same values).
+    CONTENT = "content"
+    MEETING = "meeting"
+    MINUTES = "minutes"
+    ANNOUNCEMENT = "announcement"
+    MEETING_UPDATE = "meeting_update"
+    MEETING_CANCELLED = "meeting_cancelled"
+    MEETING_REMINDER = "meeting_reminder"
+    DIGEST = "digest"
+    # Transactional emails: no unsubscribe footer.
+    CONFIRM_SUBSCRIPTION = "confirm_subscription"
+    DATA_REQUEST_VERIFY = "data_request_verify"
+
+
+@dataclass(frozen=True)
+class EmailSpec:
+    template_dir: str
+    context_type: type[EmailContext]
+    transactional: bool = False
+
+    @property
+    def subject_template(self) -> str:
+        return f"{self.template_dir}/subject.txt"
+
+    @property
+    def body_template(self) -> str:
+        return f"{self.template_dir}/body.md"
+
+
+EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
+    {
+        EmailKind.CONTENT: EmailSpec("email/content", ContentEmail),
+        EmailKind.MEETING: EmailSpec("email/meeting", MeetingEmail),
+        EmailKind.MEETING_UPDATE: EmailSpec("email/meeting_update", MeetingEmail),
+        EmailKind.MEETING_CANCELLED: EmailSpec("email/meeting_cancelled", MeetingEmail),
+        EmailKind.MEETING_REMINDER: EmailSpec("email/meeting_reminder", MeetingEmail),
+        EmailKind.MINUTES: EmailSpec("email/minutes", MinutesEmail),
+        EmailKind.ANNOUNCEMENT: EmailSpec("email/announcement", AnnouncementEmail),
+        EmailKind.DIGEST: EmailSpec("email/digest", DigestEmail),
+        EmailKind.CONFIRM_SUBSCRIPTION: EmailSpec(
+            "email/confirm_subscription", ConfirmSubscriptionEmail, transactional=True
+        ),
+        EmailKind.DATA_REQUEST_VERIFY: EmailSpec(
+            "email/data_request_verify", DataRequestVerifyEmail, transactional=True
+        ),
+    }
+)
+
+
+class EmailTooLongError(ValueError):
+    """The rendered body is over Notify's size limit; sending it would only get a 400."""
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body: str
+
+
+def _template_variables(context: EmailContext, allowed_origins: Iterable[str]) -> dict[str, Any]:
+    # Shallow on purpose: nested dataclasses (footer, event, items) stay typed objects.
+    variables = {item.name: getattr(context, item.name) for item in fields(context)}
+    variables[ALLOWED_ORIGINS_KEY] = tuple(allowed_origins)
+    return variables
+
+
+def _tidy_body(body: str) -> str:
+    return _BLANK_LINE_RUNS.sub("\n\n", _TRAILING_SPACES.sub("", body)).strip("\n") + "\n"
+
+
+def render_email(kind: EmailKind, context: EmailContext, *, allowed_origins: Iterable[str]) -> RenderedEmail:
+    """Render one email's subject (a single line) and body (Notify markdown).
+
+    `allowed_origins` are the origins links may point at: the network's website and this service's
+    public base URL. A link anywhere else raises ValueError, as does a context of the wrong type.
+    """
+    spec = EMAIL_KINDS[kind]
+    if not isinstance(context, spec.context_type):
+        raise TypeError(f"{kind} needs a {spec.context_type.__name__}, not {type(context).__name__}")
+    origins = tuple(allowed_origins)
+    allowed_origin_set(origins)  # refuse a bad origin even when the email happens to have no links
+    environment = build_environment()
+    variables = _template_variables(context, origins)
+    subject = " ".join(environment.get_template(spec.subject_template).render(variables).split())
+    body = _tidy_body(environment.get_template(spec.body_template).render(variables))
+    if not subject:
+        raise ValueError(f"{kind} rendered an empty subject")
+    if len(body.encode("utf-8")) > NOTIFY_MAX_BODY_BYTES:
+        raise EmailTooLongError(f"{kind} body is over Notify's {NOTIFY_MAX_BODY_BYTES:,} byte limit")
+    return RenderedEmail(subject=subject, body=body)

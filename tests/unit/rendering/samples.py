@@ -1,0 +1,149 @@
+"""A sample context for every email kind; `text` lets a test swap every outside text value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from notifier.rendering.emails import (
+    AnnouncementEmail,
+    ConfirmSubscriptionEmail,
+    ContentEmail,
+    DataRequestVerifyEmail,
+    DigestEmail,
+    DigestItem,
+    DigestPeriod,
+    EmailContext,
+    EmailKind,
+    EventDetails,
+    Footer,
+    MeetingEmail,
+    MinutesEmail,
+)
+
+SITE = "https://lgbt.network.example"
+SERVICE = "https://notifier.service.example"
+ORIGINS = (SITE, SERVICE)
+CONTACT = "events@lgbt.network.example"
+
+GMT_START = datetime(2026, 3, 3, 14, 30, tzinfo=UTC)  # 2:30pm in London
+GMT_END = datetime(2026, 3, 3, 16, 0, tzinfo=UTC)
+BST_START = datetime(2026, 7, 7, 13, 30, tzinfo=UTC)  # 2:30pm in London
+BST_END = datetime(2026, 7, 7, 15, 0, tzinfo=UTC)
+
+Text = Callable[[str], str]
+
+
+def footer(text: Text = str) -> Footer:
+    return Footer(
+        network_name=text("LGBT+ Network"),
+        topic_name=text("Events"),
+        manage_url=f"{SERVICE}/subscriptions/manage/tok123",
+        unsubscribe_url=f"{SERVICE}/unsubscribe/tok123",
+        privacy_notice_url=f"{SITE}/privacy/",
+    )
+
+
+def _content(text: Text) -> ContentEmail:
+    return ContentEmail(
+        network_name=text("LGBT+ Network"),
+        title=text("Pride month: what we have planned"),
+        url=f"{SITE}/2026/06/01/pride-month/",
+        footer=footer(text),
+        excerpt=text("We have a full programme this year.\n\nEveryone is welcome."),
+        author=text("Sam Jones"),
+        published=date(2026, 6, 1),
+        tags=(text("events"), text("pride")),
+        event=EventDetails(
+            start=BST_START,
+            end=BST_END,
+            location=text("1 Horse Guards Road, London"),
+            registration_deadline=datetime(2026, 7, 1, 16, 0, tzinfo=UTC),
+            contact_email=CONTACT,
+        ),
+    )
+
+
+def _meeting(text: Text) -> MeetingEmail:
+    return MeetingEmail(
+        network_name=text("LGBT+ Network"),
+        title=text("Steering group meeting"),
+        start=GMT_START,
+        end=GMT_END,
+        footer=footer(text),
+        location=text("Room 4.12, 10 Victoria Street"),
+        online_url=f"{SERVICE}/meetings/7/join",
+        agenda=text("1. Welcome\n2. Budget for 2026\n\nAny other business"),
+        calendar_url=f"{SERVICE}/meetings/7/calendar.ics",
+        meeting_url=f"{SITE}/meetings/steering-group/",
+        note=text("We have moved to a bigger room."),
+    )
+
+
+def _minutes(text: Text) -> MinutesEmail:
+    return MinutesEmail(
+        network_name=text("LGBT+ Network"),
+        meeting_title=text("Steering group meeting"),
+        meeting_date=GMT_START,
+        footer=footer(text),
+        minutes_url=f"{SITE}/minutes/2026-03-03/",
+        minutes_body=text("We agreed the budget.\nSam will book the venue."),
+        meeting_url=f"{SITE}/meetings/steering-group/",
+    )
+
+
+def _announcement(text: Text) -> AnnouncementEmail:
+    return AnnouncementEmail(
+        network_name=text("LGBT+ Network"),
+        subject=text("Our annual general meeting"),
+        body=text("Hello everyone,\n\nOur AGM is on 3 March.\nPlease come along."),
+        footer=footer(text),
+    )
+
+
+def _digest(text: Text) -> DigestEmail:
+    return DigestEmail(
+        network_name=text("LGBT+ Network"),
+        period=DigestPeriod.WEEKLY,
+        items=(
+            DigestItem(text("Pride month plans"), f"{SITE}/2026/06/01/pride/", text("A full programme.")),
+            DigestItem(text("New mentoring scheme"), f"{SITE}/2026/06/03/mentoring/"),
+        ),
+        footer=footer(text),
+    )
+
+
+def _confirm(text: Text) -> ConfirmSubscriptionEmail:
+    return ConfirmSubscriptionEmail(
+        network_name=text("LGBT+ Network"),
+        confirm_url=f"{SERVICE}/subscriptions/confirm/tok456",
+        expiry_days=7,
+        topic_names=(text("Events"), text("News")),
+        privacy_notice_url=f"{SITE}/privacy/",
+    )
+
+
+def _verify(text: Text) -> DataRequestVerifyEmail:
+    return DataRequestVerifyEmail(
+        network_name=text("LGBT+ Network"),
+        request_type_label=text("Get a copy of your data"),
+        verify_url=f"{SERVICE}/rights/verify/tok789",
+        expiry_days=1,
+        privacy_notice_url=f"{SITE}/privacy/",
+    )
+
+
+def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
+    builders: dict[EmailKind, Callable[[Text], EmailContext]] = {
+        EmailKind.CONTENT: _content,
+        EmailKind.MEETING: _meeting,
+        EmailKind.MEETING_UPDATE: _meeting,
+        EmailKind.MEETING_CANCELLED: _meeting,
+        EmailKind.MEETING_REMINDER: _meeting,
+        EmailKind.MINUTES: _minutes,
+        EmailKind.ANNOUNCEMENT: _announcement,
+        EmailKind.DIGEST: _digest,
+        EmailKind.CONFIRM_SUBSCRIPTION: _confirm,
+        EmailKind.DATA_REQUEST_VERIFY: _verify,
+    }
+    return builders[kind](text)
