@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     send_threads: int = Field(default=8, ge=1, le=64)
     fanout_batch_size: int = Field(default=5000, ge=1)
     send_chunk_size: int = Field(default=100, ge=1)
-    stuck_after_seconds: int = Field(default=300, ge=10)
+    stuck_after_seconds: int = Field(default=300, ge=5)
+    sweep_interval_seconds: float = Field(default=30.0, gt=0)
 
     # Subscribers.
     confirm_link_days: int = Field(default=7, ge=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from notifier.config import Settings
-from workers.schedule import BEAT_SCHEDULE
+from workers.schedule import beat_schedule
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -23,15 +23,12 @@ def create_celery(settings: Settings) -> Celery:
         task_create_missing_queues=True,
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
-        beat_schedule=BEAT_SCHEDULE,
+        beat_schedule=beat_schedule(settings),
         beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
         enable_utc=True,
         timezone="UTC",
     )
-    if settings.broker_url.startswith("sqla+"):
-        # The embedded broker polls its table; a short interval keeps the demo snappy.
-        app.conf.broker_transport_options = {"polling_interval": 0.2}
-    elif settings.broker_url.startswith("redis"):
+    if settings.broker_url.startswith("redis"):
         # Redis redelivers an unacked task after this long; sends are short, so keep it modest.
         app.conf.broker_transport_options = {"visibility_timeout": 900}
     return app

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from notifier.config import Settings
+from notifier.logs import configure_logging
 from workers.celery_app import create_celery
 
+configure_logging()
 app = create_celery(Settings())
 
 # Registering the tasks on the app above.

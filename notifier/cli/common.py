@@ -14,7 +14,7 @@ from notifier.db.models import Network, Topic
 from notifier.db.session import UnitOfWork, session_factory, unit_of_work
 from notifier.repositories import networks as network_repo
 
-console = Console()
+console = Console(soft_wrap=True)
 errors = Console(stderr=True)
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -42,6 +43,8 @@ def dev(
     sandbox_port: Annotated[int, typer.Option(help="Port of the Notify sandbox")] = 6011,
 ) -> None:
     """Run web, worker, beat and the Notify sandbox locally, and send a demo post through them."""
+    # A SIGTERM (from a process manager or `timeout`) stops the children as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     base = Settings()
     var = base.var_dir
     callback_token = secrets.token_urlsafe(24)
@@ -102,6 +105,10 @@ def dev(
     finally:
         supervisor.stop_all()
         console.print("stopped web, worker, beat and the sandbox")
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _read_sandbox_env(log_path: Path, supervisor: Supervisor, timeout: float = 30.0) -> dict[str, str]:
@@ -174,7 +181,7 @@ def _print_banner(port: int, sandbox_port: int, supervisor: Supervisor) -> None:
     )
     console.print(f"  web app:            http://127.0.0.1:{port}  (API docs at /docs)")
     console.print(f"  outbox as JSON:     http://127.0.0.1:{sandbox_port}/_sandbox/outbox.json")
-    console.print(f"  logs:               {supervisor.log_dir}/{{sandbox,web,web-https,worker,beat}}.log")
+    console.print(f"  logs:               {supervisor.log_dir}/", soft_wrap=True)
     console.print("  in another shell:   .venv/bin/notifier status MESSAGE_ID --follow")
 
 
@@ -188,11 +195,11 @@ def _follow(
         with unit_of_work(sessions) as uow:
             for message_id in sorted(pending):
                 progress = message_progress(uow.session, message_id)
-                if progress is not None and progress.status == "done":
+                if progress is not None and progress.finished:
                     counts = progress.counts
                     console.print(
                         f"message {message_id}: {counts['sent']} accepted by Notify, {counts['delivered']} "
-                        f"delivered so far, {counts['failed']} failed, {counts['skipped']} skipped"
+                        f"delivered, {counts['failed']} failed, {counts['skipped']} skipped"
                     )
                     pending.discard(message_id)
         time.sleep(0.5)

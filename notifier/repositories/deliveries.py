@@ -20,6 +20,7 @@ from notifier.repositories.rows import affected
 class FanoutBatch:
     inserted: int
     upper_subscriber_id: int | None  # the new cursor; None when no subscriber is left past the old one
+    exhausted: bool  # no subscriber is left past the new cursor
     first_delivery_id: int | None
     last_delivery_id: int | None
 
@@ -45,9 +46,9 @@ def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: d
         .limit(batch_size)
         .subquery()
     )
-    upper = session.scalar(select(func.max(window.c.subscriber_id)))
+    upper, in_window = session.execute(select(func.max(window.c.subscriber_id), func.count())).one()
     if upper is None:
-        return FanoutBatch(0, None, None, None)
+        return FanoutBatch(0, None, True, None, None)
     rows = (
         select(
             literal(message.network_id, BigId),
@@ -97,7 +98,7 @@ def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: d
         )
     ).one()
     message.fanout_cursor = upper
-    return FanoutBatch(inserted, upper, first, last)
+    return FanoutBatch(inserted, upper, in_window < batch_size, first, last)
 
 
 def _insert_ignoring_duplicates(session: Session) -> Any:

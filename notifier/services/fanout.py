@@ -37,7 +37,7 @@ def fan_out_next_batch(
         message.status = MessageStatus.FANNING_OUT
         message.updated_at = now
         batch = delivery_repo.fan_out_batch(uow.session, message, batch_size=batch_size, now=now)
-        finished = batch.upper_subscriber_id is None
+        finished = batch.exhausted
         if finished:
             message.status = MessageStatus.SENDING
         if batch.first_delivery_id is not None and batch.last_delivery_id is not None:

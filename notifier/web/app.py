@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
 from notifier.db.session import session_factory
+from notifier.logs import configure_logging
 from notifier.queueing import load_task_queue
 from notifier.services.links import LinkBuilder
 from notifier.services.ports import TaskQueue
@@ -34,5 +35,6 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     """The uvicorn factory (`notifier web`): Settings from the environment, the configured queue."""
+    configure_logging()
     settings = Settings()
     return create_app(settings, load_task_queue(settings))

@@ -21,7 +21,13 @@ class RecordingQueue:
         self.fanouts.append(message_id)
 
     def enqueue_send(
-        self, message_id: int, first_delivery_id: int, last_delivery_id: int, lane: Lane, *, countdown: float = 0
+        self,
+        message_id: int,
+        first_delivery_id: int,
+        last_delivery_id: int,
+        lane: Lane,
+        *,
+        countdown: float = 0,
     ) -> None:
         self.sends.append((message_id, first_delivery_id, last_delivery_id, lane))
 

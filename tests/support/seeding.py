@@ -15,20 +15,37 @@ from notifier.services.subscriptions import add_confirmed_subscriber
 HASH_KEY = "test-secret-key"
 
 
-def network_with_topics(session: Session, slug: str, topics: Sequence[str] = ("news",)) -> tuple[Network, list[Topic]]:
+def network_with_topics(
+    session: Session, slug: str, topics: Sequence[str] = ("news",)
+) -> tuple[Network, list[Topic]]:
     network = create_network(
-        session, slug=slug, name=f"{slug.title()} Network", site_url=f"https://{slug}.example.gov.uk",
-        privacy_notice_url=f"https://{slug}.example.gov.uk/privacy/", privacy_notice_version="v1",
+        session,
+        slug=slug,
+        name=f"{slug.title()} Network",
+        site_url=f"https://{slug}.example.gov.uk",
+        privacy_notice_url=f"https://{slug}.example.gov.uk/privacy/",
+        privacy_notice_version="v1",
         allowed_email_domains=["*.gov.uk", "simulator.notify"],
     )
     return network, [create_topic(session, network, slug=t, name=t.title()) for t in topics]
 
 
 def subscriber(
-    session: Session, network: Network, email: str, topics: Sequence[Topic],
+    session: Session,
+    network: Network,
+    email: str,
+    topics: Sequence[Topic],
     frequency: Frequency = Frequency.IMMEDIATE,
 ) -> Subscriber:
     return add_confirmed_subscriber(
-        session, network, email=email, name="Test Person", department="Testing", topics=topics,
-        frequency=frequency, source=ConsentSource.ADMIN, hash_key=HASH_KEY, now=utcnow(),
+        session,
+        network,
+        email=email,
+        name="Test Person",
+        department="Testing",
+        topics=topics,
+        frequency=frequency,
+        source=ConsentSource.ADMIN,
+        hash_key=HASH_KEY,
+        now=utcnow(),
     )

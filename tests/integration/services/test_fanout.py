@@ -40,13 +40,25 @@ def test_fan_out_reaches_exactly_the_consenting_subscribers(sessions: sessionmak
         subscriber(s, network, "events-only@dept.gov.uk", [events])
         subscriber(s, network, "daily@dept.gov.uk", [news], Frequency.DAILY)
         gone = subscriber(s, network, "gone@dept.gov.uk", [news])
-        unsubscribe(s, network, gone, topic_id=None, source=ConsentSource.FORM,
-                    reason=SubscriptionEndReason.UNSUBSCRIBED, now=utcnow())
+        unsubscribe(
+            s,
+            network,
+            gone,
+            topic_id=None,
+            source=ConsentSource.FORM,
+            reason=SubscriptionEndReason.UNSUBSCRIBED,
+            now=utcnow(),
+        )
         pending = subscriber(s, network, "pending@dept.gov.uk", [news])
         pending.status = SubscriberStatus.PENDING
         bounced = subscriber(s, network, "bounced@dept.gov.uk", [news])
-        s.add(Suppression(network_id=network.id, email_hash=bounced.email_hash,
-                          reason=SuppressionReason.PERMANENT_FAILURE))
+        s.add(
+            Suppression(
+                network_id=network.id,
+                email_hash=bounced.email_hash,
+                reason=SuppressionReason.PERMANENT_FAILURE,
+            )
+        )
         subscriber(s, other, "yes0@dept.gov.uk", [other_news])  # same address, another network
         network.settings = {"routing": {"default": ["news", "events"]}}
         item = ContentItem(url="https://alpha.example.gov.uk/post/", title="Post", revision="1")

@@ -1,0 +1,124 @@
+"""A real fleet for integration tests: `notifier web`, `notifier worker` and `notifier beat` processes
+sharing one database, broker and limiter, talking to a real sandbox."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from notifier.cli.processes import Child, Supervisor
+
+NOTIFIER = [sys.executable, "-m", "notifier"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Fleet:
+    env: dict[str, str]
+    supervisor: Supervisor
+    web_port: int
+    workers: dict[str, Child] = field(default_factory=dict)
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def start_worker(self, name: str, concurrency: int = 4) -> Child:
+        child = self.supervisor.start(
+            f"worker-{name}",
+            [*NOTIFIER, "worker", "--hostname", f"{name}@%h", "--concurrency", str(concurrency)],
+            self.env,
+        )
+        self.workers[name] = child
+        return child
+
+    def kill_worker(self, name: str) -> None:
+        """SIGKILL: no chance to finish, ack or clean up, as when a host dies."""
+        child = self.workers.pop(name)
+        os.killpg(child.process.pid, signal.SIGKILL)
+        child.process.wait(10)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {child.name}\n{child.log_path.read_text(errors='replace')[-4000:]}"
+            for child in self.supervisor.children
+        )
+
+
+def fleet_env(
+    *,
+    database_url: str,
+    broker_url: str,
+    redis_url: str | None,
+    var_dir: Path,
+    sandbox_env: dict[str, str],
+    web_port: int,
+    callback_token: str,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFIER_")}
+    env.update(sandbox_env)
+    env.update(
+        {
+            "NOTIFIER_ENVIRONMENT": "test",
+            "NOTIFIER_DATABASE_URL": database_url,
+            "NOTIFIER_BROKER_URL": broker_url,
+            "NOTIFIER_VAR_DIR": str(var_dir),
+            "NOTIFIER_PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+            "NOTIFIER_ONE_CLICK_BASE_URL": "https://notifier.example.gov.uk",
+            "NOTIFIER_NOTIFY_CALLBACK_TOKEN": callback_token,
+            "NOTIFIER_NOTIFY_KEY_TYPE": "live",
+            "NOTIFIER_SECRET_KEY": "integration-test-secret-key-0123456789",
+            "NOTIFIER_STUCK_AFTER_SECONDS": "10",
+            "NOTIFIER_SWEEP_INTERVAL_SECONDS": "2",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if redis_url:
+        env["NOTIFIER_REDIS_URL"] = redis_url
+    env.update(extra or {})
+    return env
+
+
+@contextmanager
+def running_fleet(env: dict[str, str], log_dir: Path, web_port: int, *, workers: int = 1) -> Iterator[Fleet]:
+    supervisor = Supervisor(log_dir)
+    fleet = Fleet(env, supervisor, web_port)
+    try:
+        supervisor.start("web", [*NOTIFIER, "web", "--port", str(web_port)], env)
+        supervisor.start("beat", [*NOTIFIER, "beat"], env)
+        for n in range(workers):
+            fleet.start_worker(f"w{n}")
+        _wait_healthy(fleet)
+        yield fleet
+    finally:
+        supervisor.stop_all(timeout=5)
+
+
+def _wait_healthy(fleet: Fleet, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if fleet.supervisor.dead():
+            raise RuntimeError(f"a fleet process died while starting:\n{fleet.logs()}")
+        try:
+            if httpx.get(f"{fleet.web_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the web app did not answer within {timeout} s:\n{fleet.logs()}")
