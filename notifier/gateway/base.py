@@ -49,9 +49,19 @@ class NotificationRecord:
     status: str
 
 
+class GatewayUnavailable(Exception):
+    """Notify could not answer a lookup (network failure, 5xx, unexpected answer); try again later."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
 class EmailGateway(Protocol):
     def send(self, request: EmailRequest) -> SendOutcome: ...
 
     def find_by_reference(self, reference: str) -> NotificationRecord | None:
-        """The notification Notify created for this reference, if any (used to settle AMBIGUOUS sends)."""
+        """The notification Notify created for this reference, if any (used to settle AMBIGUOUS sends).
+
+        Raises GatewayUnavailable when Notify cannot say."""
         ...

@@ -1,0 +1,164 @@
+"""The EmailGateway for GOV.UK Notify (or the local sandbox), over the official notifications-python-client.
+
+Every email goes through one generic Notify template whose subject is ((subject)) and body ((body)):
+notifier renders both. The client keeps one requests.Session and is not thread-safe, so each thread
+gets its own client.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
+
+from notifier.gateway.base import EmailRequest, GatewayUnavailable, NotificationRecord, SendOutcome
+from notifier.gateway.classify import classify_api_error, classify_response
+
+if TYPE_CHECKING:
+    from notifier.config import Settings
+
+
+class NotifyClient(Protocol):
+    """The part of NotificationsAPIClient the gateway uses, typed (the client ships without annotations)."""
+
+    def send_email_notification(
+        self,
+        *,
+        email_address: str,
+        template_id: str,
+        personalisation: dict[str, str] | None = None,
+        reference: str | None = None,
+        email_reply_to_id: str | None = None,
+        one_click_unsubscribe_url: str | None = None,
+    ) -> Any: ...
+
+    def get_all_notifications(self, *, reference: str | None = None) -> Any: ...
+
+
+ClientFactory = Callable[[], NotifyClient]
+Clock = Callable[[], datetime]
+
+
+def new_notify_client(api_key: str, base_url: str, timeout_seconds: float) -> NotifyClient:
+    client: NotifyClient = NotificationsAPIClient(  # type: ignore[no-untyped-call]
+        api_key, base_url=base_url, timeout=timeout_seconds
+    )
+    return client
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_api_key(api_key: str) -> None:
+    """The client slices the service id and secret off the end of the key; refuse a key it would misread."""
+    service_id, separator, secret = api_key[-73:-37], api_key[-37:-36], api_key[-36:]
+    try:
+        uuid.UUID(service_id)
+        uuid.UUID(secret)
+    except ValueError:
+        ok = False
+    else:
+        ok = separator == "-" and len(service_id) == 36
+    if not ok:
+        # Never echo the key: it is a secret.
+        raise ValueError("the Notify API key must end with '<service id uuid>-<secret uuid>'")
+
+
+class NotifyGateway:
+    """Sends through Notify and classifies every answer once; safe to share between threads."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        template_id: str,
+        timeout_seconds: float,
+        *,
+        client_factory: ClientFactory | None = None,
+        clock: Clock = _utc_now,
+    ) -> None:
+        if not base_url:
+            raise ValueError("the Notify base URL is required")
+        if not template_id:
+            raise ValueError("the Notify template id is required")
+        check_api_key(api_key)
+        self.base_url = base_url
+        self.template_id = template_id
+        self.timeout_seconds = timeout_seconds
+        self._client_factory = client_factory or (
+            lambda: new_notify_client(api_key, base_url, timeout_seconds)
+        )
+        self._clock = clock
+        self._local = threading.local()
+        self._client()  # fail at start-up, not on the first send, if the client refuses its arguments
+
+    def _client(self) -> NotifyClient:
+        client: NotifyClient | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._client_factory()
+            self._local.client = client
+        return client
+
+    def send(self, request: EmailRequest) -> SendOutcome:
+        try:
+            response = self._client().send_email_notification(
+                email_address=request.email_address,
+                template_id=self.template_id,
+                personalisation={"subject": request.subject, "body": request.body},
+                reference=request.reference,
+                email_reply_to_id=request.email_reply_to_id,
+                one_click_unsubscribe_url=request.one_click_unsubscribe_url,
+            )
+        except APIError as error:
+            return classify_api_error(error, now=self._clock(), email_address=request.email_address)
+        return classify_response(response)
+
+    def find_by_reference(self, reference: str) -> NotificationRecord | None:
+        """The first notification Notify created for this reference, or None when it created none."""
+        try:
+            answer = self._client().get_all_notifications(reference=reference)
+        except APIError as error:
+            raise GatewayUnavailable(
+                f"Notify lookup by reference failed with status {error.status_code}",
+                status_code=error.status_code,
+            ) from error
+        return _earliest_record(answer, reference)
+
+
+def _earliest_record(answer: object, reference: str) -> NotificationRecord | None:
+    notifications = answer.get("notifications") if isinstance(answer, Mapping) else None
+    if not isinstance(notifications, list):
+        raise GatewayUnavailable("Notify lookup by reference answered without a notifications list")
+    matches = [
+        item for item in notifications if isinstance(item, Mapping) and item.get("reference") == reference
+    ]
+    if not matches:
+        return None
+    # Newest first on the wire; the oldest is the one the first attempt created.
+    first = min(matches, key=lambda item: str(item.get("created_at") or ""))
+    return _record(first)
+
+
+def _record(item: Mapping[str, Any]) -> NotificationRecord:
+    notify_id, status = item.get("id"), item.get("status")
+    if not isinstance(notify_id, str) or not isinstance(status, str):
+        raise GatewayUnavailable("Notify lookup by reference returned a notification without id or status")
+    reference = item.get("reference")
+    return NotificationRecord(
+        notify_id=notify_id, reference=reference if isinstance(reference, str) else None, status=status
+    )
+
+
+def build_gateway(settings: Settings) -> NotifyGateway:
+    return NotifyGateway(
+        base_url=settings.notify_base_url,
+        api_key=settings.notify_api_key,
+        template_id=settings.notify_template_id,
+        timeout_seconds=settings.notify_timeout_seconds,
+    )
