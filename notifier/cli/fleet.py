@@ -21,7 +21,7 @@ ALL_QUEUES = "transactional,send,fanout,maintenance"
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "heads") -> None:
     """Apply the schema migrations (creates the SQLite file on the embedded default)."""
     settings = Settings()
     migrate.upgrade(settings.database_url, revision)

@@ -22,7 +22,8 @@ from notifier.db.base import utcnow
 from notifier.db.models import Delivery, Message, Subscriber
 from notifier.db.session import unit_of_work
 from notifier.domain.statuses import DeliveryStatus, Lane, MessageStatus
-from notifier.gateway.base import EmailGateway, EmailRequest, OutcomeKind, SendOutcome
+from notifier.gateway.base import EmailGateway, EmailRequest, GatewayUnavailable, OutcomeKind, SendOutcome
+from notifier.ratelimit import LimiterUnavailable
 from notifier.repositories import deliveries as delivery_repo
 from notifier.repositories import messages as message_repo
 from notifier.services.composing import Composer
@@ -31,6 +32,7 @@ from notifier.services.ports import RateLimiter
 
 MAX_ATTEMPTS = 8
 LONGEST_TOKEN_WAIT_SECONDS = 5.0  # wait longer than this and the chunk is re-queued instead
+LIMITER_DOWN_RETRY_SECONDS = 10.0
 
 
 class Step(StrEnum):
@@ -123,7 +125,10 @@ class Sender:
     def _take_token(self, lane: Lane) -> float | None:
         """None once a token is taken; otherwise how long until one might be (too long to sleep)."""
         while True:
-            wait = self.limiter.acquire(lane)
+            try:
+                wait = self.limiter.acquire(lane)
+            except LimiterUnavailable:
+                return LIMITER_DOWN_RETRY_SECONDS  # never send unthrottled: try the chunk again later
             if wait <= 0:
                 return None
             if wait > LONGEST_TOKEN_WAIT_SECONDS:
@@ -222,7 +227,10 @@ class Sender:
                 return Step.NOT_CLAIMED
             if now - delivery.updated_at < timedelta(seconds=self.config.ambiguous_grace_seconds):
                 return Step.UNSETTLED  # its request may still be in flight
-        found = self.gateway.find_by_reference(str(delivery_id))
+        try:
+            found = self.gateway.find_by_reference(str(delivery_id))
+        except GatewayUnavailable:
+            return Step.UNSETTLED  # Notify could not say; ask again on the next pass
         with unit_of_work(self.sessions) as uow:
             if found is not None:
                 delivery_repo.transition(
