@@ -1,7 +1,8 @@
 """Server-rendered pages on the GOV.UK Design System (govuk-frontend-jinja macros).
 
-The page environment is separate from the email one: GOV.UK's macros test optional parameters for
-truthiness, which StrictUndefined would turn into errors, and pages need HTML autoescaping.
+The page environment is separate from the email one: GOV.UK's macros read optional parameters that
+callers leave out (`params.classes` with no params), so it needs ChainableUndefined where the email
+environment is strict; and pages need HTML autoescaping.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    select_autoescape,
+)
 
 from notifier.config import PROJECT_ROOT
 
@@ -28,7 +37,7 @@ def page_environment() -> Environment:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
         ]
     )
-    return Environment(loader=loader, autoescape=select_autoescape(["html"]))
+    return Environment(loader=loader, autoescape=select_autoescape(["html"]), undefined=ChainableUndefined)
 
 
 def render_page(name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
