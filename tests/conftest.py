@@ -16,7 +16,7 @@ from tests.support.databases import POSTGRES_ENV, PostgresDatabases, required_en
 def postgres() -> Iterator[PostgresDatabases]:
     databases = PostgresDatabases(required_env(POSTGRES_ENV))
     yield databases
-    databases.engine.dispose()
+    databases.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

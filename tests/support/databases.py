@@ -13,7 +13,6 @@ from notifier.db import migrate
 
 POSTGRES_ENV = "NOTIFIER_TEST_POSTGRES_URL"
 REDIS_ENV = "NOTIFIER_TEST_REDIS_URL"
-TEMPLATE_DB = "notifier_template"
 
 
 def required_env(name: str) -> str:
@@ -35,6 +34,8 @@ class PostgresDatabases:
     def __init__(self, admin_url: str) -> None:
         self.admin_url = sa.make_url(admin_url)
         self.engine = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        # One template per test run, so that runs side by side never drop each other's template.
+        self.template = f"notifier_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         self._template_ready = False
 
     def _url_for(self, name: str) -> str:
@@ -44,17 +45,21 @@ class PostgresDatabases:
         if self._template_ready:
             return
         with self.engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{TEMPLATE_DB}"'))
-        migrate.upgrade(self._url_for(TEMPLATE_DB))
+            conn.execute(sa.text(f'CREATE DATABASE "{self.template}"'))
+        migrate.upgrade(self._url_for(self.template))
         self._template_ready = True
 
     def create(self) -> str:
         self._ensure_template()
         name = f"notifier_t_{uuid.uuid4().hex[:12]}"
         with self.engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
         return self._url_for(name)
+
+    def close(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
+        self.engine.dispose()
 
     def drop(self, url: str) -> None:
         name = sa.make_url(url).database
