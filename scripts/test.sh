@@ -9,7 +9,7 @@ eval "$(scripts/services.sh | grep '^NOTIFIER_TEST_')"
 export NOTIFIER_TEST_POSTGRES_URL NOTIFIER_TEST_REDIS_URL
 export PATH="$PWD/.venv/bin:$PATH"
 
-echo "== ruff"; ruff check .
+echo "== ruff"; ruff check . && ruff format --check --quiet .
 echo "== mypy"; mypy notifier workers
 echo "== import contracts"; lint-imports --no-cache
 echo "== pytest"; pytest "$@"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -21,26 +20,37 @@ POST = {"url": "https://alpha.example.gov.uk/news/a/", "title": "A post", "revis
 
 
 @pytest.fixture
-def app(database_url: str, sessions: sessionmaker[Session]) -> Iterator[tuple[WebApp, str]]:
+def app(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, str]:
     with unit_of_work(sessions) as uow:
         network, (news,) = network_with_topics(uow.session, "alpha")
         subscriber(uow.session, network, "a@dept.gov.uk", [news])
         secret = network.webhook_secret
-    yield web_app(database_url, sessions), secret
+    return web_app(database_url, sessions), secret
 
 
-def _post(app: WebApp, secret: str, body: bytes, *, stamp: int | None = None, signature: str | None = None,
-          network: str = "alpha") -> object:
+def _post(
+    app: WebApp,
+    secret: str,
+    body: bytes,
+    *,
+    stamp: int | None = None,
+    signature: str | None = None,
+    network: str = "alpha",
+) -> object:
     stamp = int(time.time()) if stamp is None else stamp
-    headers = {webhooks.TIMESTAMP_HEADER: str(stamp),
-               webhooks.SIGNATURE_HEADER: signature or webhooks.sign(secret, stamp, body)}
+    headers = {
+        webhooks.TIMESTAMP_HEADER: str(stamp),
+        webhooks.SIGNATURE_HEADER: signature or webhooks.sign(secret, stamp, body),
+    }
     return app.client.post(f"/hooks/{network}/content", content=body, headers=headers)
 
 
 def _stored(sessions: sessionmaker[Session]) -> tuple[int, int]:
     with unit_of_work(sessions) as uow:
-        return (uow.session.scalar(select(func.count()).select_from(Event)) or 0,
-                uow.session.scalar(select(func.count()).select_from(Message)) or 0)
+        return (
+            uow.session.scalar(select(func.count()).select_from(Event)) or 0,
+            uow.session.scalar(select(func.count()).select_from(Message)) or 0,
+        )
 
 
 def test_a_signed_post_queues_one_message_and_a_repeat_does_nothing(app: tuple[WebApp, str]) -> None:
@@ -81,7 +91,9 @@ def test_unsigned_stale_or_misaddressed_requests_are_refused(
         ({**POST, "tags": "not a list"}, "tags"),
     ],
 )
-def test_malformed_bodies_get_422_naming_the_field(app: tuple[WebApp, str], body: dict[str, object], field: str) -> None:
+def test_malformed_bodies_get_422_naming_the_field(
+    app: tuple[WebApp, str], body: dict[str, object], field: str
+) -> None:
     web, secret = app
     response = _post(web, secret, json.dumps(body).encode())
     assert response.status_code == 422, response.text  # type: ignore[attr-defined]

@@ -3,7 +3,6 @@ the Notify receipt callback's bearer token."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,12 +20,12 @@ from tests.support.webapp import CALLBACK_TOKEN, WebApp, web_app
 
 
 @pytest.fixture
-def setup(database_url: str, sessions: sessionmaker[Session]) -> Iterator[tuple[WebApp, SubscriberRef]]:
+def setup(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, SubscriberRef]:
     with unit_of_work(sessions) as uow:
         network, (news, events) = network_with_topics(uow.session, "alpha", ["news", "events"])
         person = subscriber(uow.session, network, "a@dept.gov.uk", [news, events])
         ref = SubscriberRef(network.id, person.id, news.id)
-    yield web_app(database_url, sessions), ref
+    return web_app(database_url, sessions), ref
 
 
 def _links(web: WebApp) -> LinkBuilder:
@@ -44,14 +43,17 @@ def test_one_click_post_unsubscribes_without_cookies_or_redirect_and_is_idempote
     web, ref = setup
     path = _links(web).one_click_unsubscribe_url(ref).removeprefix("https://testserver")
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    first = web.client.post(path, content=b"List-Unsubscribe=One-Click", headers=headers, follow_redirects=False)
+    first = web.client.post(
+        path, content=b"List-Unsubscribe=One-Click", headers=headers, follow_redirects=False
+    )
     second = web.client.post(path, content=b"", follow_redirects=False)
     assert first.status_code == 200 and second.status_code == 200
     assert not web.client.cookies
     assert _active_topics(web, ref) == {ref.topic_id + 1}  # still subscribed to the other topic
     with unit_of_work(web.sessions) as uow:
-        withdrawals = list(uow.session.scalars(select(ConsentEvent).where(
-            ConsentEvent.action == ConsentAction.WITHDRAWN)))
+        withdrawals = list(
+            uow.session.scalars(select(ConsentEvent).where(ConsentEvent.action == ConsentAction.WITHDRAWN))
+        )
     assert [(w.topic_id, w.source) for w in withdrawals] == [(ref.topic_id, ConsentSource.ONE_CLICK)]
 
 
@@ -64,7 +66,9 @@ def test_a_get_shows_a_confirmation_page_and_never_unsubscribes(setup: tuple[Web
     assert len(_active_topics(web, ref)) == 2
 
 
-def test_unsubscribing_from_everything_starts_the_retention_clock(setup: tuple[WebApp, SubscriberRef]) -> None:
+def test_unsubscribing_from_everything_starts_the_retention_clock(
+    setup: tuple[WebApp, SubscriberRef],
+) -> None:
     web, ref = setup
     everything = SubscriberRef(ref.network_id, ref.subscriber_id, None)
     path = _links(web).unsubscribe_url(everything).removeprefix("http://testserver")
@@ -92,5 +96,7 @@ def test_receipts_need_the_bearer_token(setup: tuple[WebApp, SubscriberRef]) -> 
     assert web.client.post("/notify/receipts", json=body).status_code == 401
     wrong = web.client.post("/notify/receipts", json=body, headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    unknown = web.client.post("/notify/receipts", json=body, headers={"Authorization": f"Bearer {CALLBACK_TOKEN}"})
+    unknown = web.client.post(
+        "/notify/receipts", json=body, headers={"Authorization": f"Bearer {CALLBACK_TOKEN}"}
+    )
     assert unknown.status_code == 404
