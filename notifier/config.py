@@ -75,10 +75,38 @@ class Settings(BaseSettings):
     send_chunk_size: int = Field(default=100, ge=1)
     stuck_after_seconds: int = Field(default=300, ge=5)
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    # Delivery engine at scale (issue 7).
+    # Our bucket refills this share below Notify's rate, so requests bunched by latency never meet a 429.
+    rate_limit_headroom: float = Field(default=0.02, ge=0.0, lt=0.5)
+    # A bulk chunk gives its thread back after this long (and re-queues the rest), so a transactional
+    # task waiting behind a big send gets a thread within about this many seconds.
+    send_time_budget_seconds: float = Field(default=2.0, gt=0)
+    # Each worker process serves Prometheus metrics on this port (0: none); `notifier worker --metrics-port`.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     # Subscribers.
     confirm_link_days: int = Field(default=7, ge=1)
     temporary_failures_before_suppression: int = Field(default=3, ge=1)
+    # Subscribe/join forms per client address: at most this many submissions per window.
+    subscribe_rate_limit: int = Field(default=10, ge=1)
+    subscribe_rate_window_seconds: int = Field(default=600, ge=1)
+
+    # Retention and data-subject rights (services/retention.py, services/rights.py).
+    # Delivery rows lose their link to the person after this many days; ids and counts stay.
+    delivery_link_days: int = Field(default=90, ge=1, le=181)
+    # Notify keeps its own copy of each email this long (its service setting, 7 days by default):
+    # an erasure is reported complete only once this has passed since the person's last email.
+    notify_retention_days: int = Field(default=7, ge=1, le=90)
+    data_request_link_days: int = Field(default=7, ge=1, le=28)  # the emailed verification link's life
+    retention_batch_size: int = Field(default=5000, ge=1)  # rows per bounded retention batch
+    retention_interval_seconds: float = Field(default=86_400.0, gt=0)  # beat runs retention daily
+
+    # Event sources (services/meetings.py, services/digests.py, services/announcements.py).
+    meeting_reminder_minutes: int = Field(default=1440, ge=5, description="Default reminder lead time")
+    meeting_link_days: int = Field(default=400, ge=1, description="How long meeting links in emails work")
+    event_sources_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often beat sends due reminders, announcements and digests"
+    )
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000

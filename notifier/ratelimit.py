@@ -12,6 +12,11 @@ type. We keep the same bucket on our side, shared by every sending thread, proce
 Lanes: the last `reserve` tokens belong to the transactional lane (confirmations, data-request emails),
 so those overtake a bulk send. Bulk takes a token only while more than `reserve` tokens remain.
 
+Notify's 429 RateLimitError means its bucket is empty whatever ours says (another sender shares the
+key, or our clocks drifted): `drain` empties ours too, so the whole fleet waits for the refill together.
+The bucket's refill runs `headroom` below Notify's rate (`build_limiter`), so that requests bunched up
+by network latency still find tokens at Notify.
+
 Fail policy: when the limiter's store cannot be reached, `acquire` raises `LimiterUnavailable`. The sender
 must put the delivery back and try later; it must never send unthrottled.
 """
@@ -52,6 +57,8 @@ __all__ = [
     "SqliteTokenBucket",
     "build_limiter",
     "connect_limiter_redis",
+    "drained",
+    "refill_per_minute",
     "take_token",
     "wait_for_token",
 ]
@@ -64,6 +71,10 @@ class LimiterUnavailable(Exception):
 class RateLimiter(Protocol):
     def acquire(self, lane: Lane) -> float:
         """0.0 when a token was taken now; else the seconds until one may be free (nothing taken)."""
+        ...
+
+    def drain(self) -> None:
+        """Empty the bucket (Notify answered 429 RateLimitError): every sender waits for the refill."""
         ...
 
 
@@ -116,6 +127,10 @@ def take_token(
     return BucketState(tokens=tokens, updated_at=updated_at), (needed - tokens) / shape.refill_per_second
 
 
+def drained(state: BucketState | None, now: float) -> BucketState:
+    return BucketState(tokens=0.0, updated_at=max(now, state.updated_at) if state else now)
+
+
 class InMemoryTokenBucket:
     """The bucket for one process; `clock` is injectable so tests can drive time."""
 
@@ -131,6 +146,10 @@ class InMemoryTokenBucket:
         with self._lock:
             self._state, wait = take_token(self._state, self._clock(), self.shape, lane)
         return wait
+
+    def drain(self) -> None:
+        with self._lock:
+            self._state = drained(self._state, self._clock())
 
 
 class SqliteTokenBucket:
@@ -185,14 +204,27 @@ class SqliteTokenBucket:
         except sqlite3.Error as error:
             raise LimiterUnavailable(f"rate-limit file busy or unusable: {type(error).__name__}") from error
 
+    def drain(self) -> None:
+        try:
+            self._update(self._connection(), lambda state: (drained(state, self._clock()), 0.0))
+        except sqlite3.Error as error:
+            raise LimiterUnavailable(f"rate-limit file busy or unusable: {type(error).__name__}") from error
+
     def _acquire(self, connection: sqlite3.Connection, lane: Lane) -> float:
-        connection.execute("BEGIN IMMEDIATE")  # the write lock: one acquire at a time across processes
+        return self._update(connection, lambda state: take_token(state, self._clock(), self.shape, lane))
+
+    def _update(
+        self,
+        connection: sqlite3.Connection,
+        change: Callable[[BucketState | None], tuple[BucketState, float]],
+    ) -> float:
+        connection.execute("BEGIN IMMEDIATE")  # the write lock: one change at a time across processes
         try:
             row = connection.execute(
                 "SELECT tokens, updated_at FROM token_bucket WHERE name = ?", (self.name,)
             ).fetchone()
             state = BucketState(tokens=row[0], updated_at=row[1]) if row else None
-            new_state, wait = take_token(state, self._clock(), self.shape, lane)
+            new_state, wait = change(state)
             connection.execute(
                 "INSERT INTO token_bucket (name, tokens, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
@@ -241,6 +273,15 @@ return string.format('%.17g', wait)
 """
 _REDIS_BUCKET_SCRIPT_SHA = hashlib.sha1(REDIS_BUCKET_SCRIPT.encode(), usedforsecurity=False).hexdigest()
 
+# Empty the bucket now (by Redis TIME); KEYS[1] bucket hash, ARGV[1] key TTL in ms.
+REDIS_DRAIN_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+redis.call('HSET', KEYS[1], 'tokens', '0', 'updated_at', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+
 
 class RedisTokenBucket:
     """The fleet's bucket in Redis: every host's acquire runs one Lua script, so none can over-take."""
@@ -264,6 +305,12 @@ class RedisTokenBucket:
         except redis.exceptions.RedisError as error:
             raise LimiterUnavailable(f"Redis rate limiter unavailable: {type(error).__name__}") from error
         return float(answer)  # type: ignore[arg-type]
+
+    def drain(self) -> None:
+        try:
+            self._redis.eval(REDIS_DRAIN_SCRIPT, 1, self.key, self._ttl_ms)
+        except redis.exceptions.RedisError as error:
+            raise LimiterUnavailable(f"Redis rate limiter unavailable: {type(error).__name__}") from error
 
 
 def wait_for_token(
@@ -302,19 +349,24 @@ def connect_limiter_redis(url: str) -> redis.Redis:
     )
 
 
+def refill_per_minute(settings: Settings) -> int:
+    """Notify's rate less the headroom (3,000/min with 2 % headroom refills 2,940/min)."""
+    return max(1, math.floor(settings.rate_limit_per_minute * (1.0 - settings.rate_limit_headroom)))
+
+
 def build_limiter(settings: Settings) -> RateLimiter:
     """Redis when `redis_url` is set (fleet mode), else the SQLite twin under var/ (embedded default)."""
     if settings.redis_url:
         return RedisTokenBucket(
             connect_limiter_redis(settings.redis_url),
             DEFAULT_REDIS_KEY,
-            settings.rate_limit_per_minute,
+            refill_per_minute(settings),
             settings.rate_limit_burst,
             settings.transactional_reserve,
         )
     return SqliteTokenBucket(
         settings.var_dir / SQLITE_FILE_NAME,
-        settings.rate_limit_per_minute,
+        refill_per_minute(settings),
         settings.rate_limit_burst,
         settings.transactional_reserve,
     )

@@ -30,6 +30,11 @@ if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
 fi
 redis-cli -p "$REDIS_PORT" ping >/dev/null
 
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium (the browser tests drive Debian's build; no browser download)"
+  apt_install chromium
+fi
+
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   echo "installing postgresql"
   apt_install postgresql

@@ -10,4 +10,5 @@ configure_logging()
 app = create_celery(Settings())
 
 # Registering the tasks on the app above.
-from workers.tasks import delivery, maintenance  # noqa: E402, F401
+from workers.tasks import delivery, maintenance, retention  # noqa: E402, F401
+from workers.tasks import sources as event_source_tasks  # noqa: E402, F401

@@ -6,11 +6,13 @@ import functools
 from dataclasses import dataclass
 
 from celery import Celery
+from celery.signals import worker_init
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
 from notifier.db.session import session_factory
 from notifier.gateway.notify import build_gateway
+from notifier.metrics import serve_worker_metrics
 from notifier.ratelimit import build_limiter
 from notifier.services.emails import TemplateComposer
 from notifier.services.sending import Sender, SendingConfig
@@ -34,6 +36,17 @@ def runtime(app: Celery) -> Runtime:
         build_gateway(settings),
         build_limiter(settings),
         TemplateComposer.from_settings(settings),
-        SendingConfig(ambiguous_grace_seconds=settings.notify_timeout_seconds + 5),
+        SendingConfig(
+            ambiguous_grace_seconds=settings.notify_timeout_seconds + 5,
+            time_budget_seconds=settings.send_time_budget_seconds,
+        ),
     )
     return Runtime(settings, sessions, CeleryTaskQueue(app), sender)
+
+
+def _serve_metrics(**_: object) -> None:
+    """Each worker process exports its counters on its own port for Prometheus to scrape."""
+    serve_worker_metrics(Settings().worker_metrics_port)
+
+
+worker_init.connect(_serve_metrics, weak=False)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import typer
 
 from notifier.cli import admin, fleet, status
+from notifier.cli import rights as rights_cli
+from notifier.cli import sources as source_cli
+from notifier.cli import subscribers as subscriber_cli
 from notifier.cli.dev import dev as dev_command
+from notifier.cli.hook import hook_app
 from notifier.gateway.sandbox.cli import sandbox_command
 
 app = typer.Typer(
@@ -21,9 +25,19 @@ app.command("beat")(fleet.beat)
 app.command("dev")(dev_command)
 app.add_typer(admin.network_app, name="network")
 app.add_typer(admin.topic_app, name="topic")
+admin.subscriber_app.command("import")(subscriber_cli.import_subscribers)
+admin.subscriber_app.command("purge-pending")(subscriber_cli.purge_pending)
 app.add_typer(admin.subscriber_app, name="subscriber")
+app.add_typer(subscriber_cli.membership_app, name="membership")
 app.command("announce")(admin.announce)
 app.command("status")(status.status)
+app.add_typer(rights_cli.retention_app, name="retention")
+app.add_typer(rights_cli.rights_app, name="rights")
+app.add_typer(rights_cli.contact_app, name="contact")
+app.add_typer(hook_app, name="hook")
+app.add_typer(source_cli.token_app, name="token")
+app.add_typer(source_cli.meeting_app, name="meeting")
+app.add_typer(source_cli.digest_app, name="digest")
 
 
 def main() -> None:

@@ -54,9 +54,14 @@ def worker(
     ] = None,
     queues: Annotated[str, typer.Option(help="Comma-separated queues to consume")] = ALL_QUEUES,
     hostname: Annotated[str | None, typer.Option(help="Worker name, unique in the fleet")] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics here (default: NOTIFIER_WORKER_METRICS_PORT)")
+    ] = None,
 ) -> None:
     """Run a Celery worker: threads share one process so Notify's latency does not cap throughput."""
     settings = Settings()
+    if metrics_port is not None:
+        os.environ["NOTIFIER_WORKER_METRICS_PORT"] = str(metrics_port)  # read by the exec'd worker
     args = [
         "worker",
         "--pool=threads",

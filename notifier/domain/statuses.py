@@ -22,6 +22,7 @@ class SubscriberStatus(StrEnum):
     PENDING = "pending"  # signed up, not yet confirmed: holds no consent
     ACTIVE = "active"
     LEFT = "left"  # nothing active remains; the retention clock runs from left_at
+    RESTRICTED = "restricted"  # a data-subject restriction: data kept, nothing processed or sent
 
 
 class SubscriptionEndReason(StrEnum):
@@ -34,7 +35,19 @@ class SubscriptionEndReason(StrEnum):
 
 class ConsentAction(StrEnum):
     GRANTED = "granted"
+    CHANGED = "changed"  # still consenting, on new terms (e.g. another frequency)
     WITHDRAWN = "withdrawn"
+
+
+class MembershipStatus(StrEnum):
+    REQUESTED = "requested"  # waiting for the steering group
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"  # the member left
+    REVOKED = "revoked"  # an admin ended it
+
+
+ACTIVE_MEMBERSHIP_STATUSES = frozenset({MembershipStatus.REQUESTED, MembershipStatus.APPROVED})
 
 
 class ConsentSource(StrEnum):

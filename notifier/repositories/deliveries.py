@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from notifier.db.base import BigId, UTCDateTime
 from notifier.db.models import Delivery, Message, Subscriber, Subscription, Suppression
-from notifier.domain.statuses import DeliveryStatus, Frequency, SubscriberStatus, sources_for
+from notifier.domain.statuses import DeliveryStatus, Frequency, Lane, SubscriberStatus, sources_for
 from notifier.repositories.rows import affected
 
 
@@ -89,7 +89,8 @@ def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: d
     # Rows that exist already (a re-run batch, or the same event reaching them through another topic)
     # are skipped by the unique constraints, atomically, on both databases.
     statement = _insert_ignoring_duplicates(session).from_select(columns, rows).on_conflict_do_nothing()
-    inserted = affected(session.execute(statement))
+    # SQLAlchemy reports an INSERT's rowcount only when asked to keep it.
+    inserted = affected(session.execute(statement, execution_options={"preserve_rowcount": True}))
     first, last = session.execute(
         select(func.min(Delivery.id), func.max(Delivery.id)).where(
             Delivery.message_id == message.id,
@@ -137,13 +138,25 @@ def transition(
     return affected(session.execute(statement)) == 1
 
 
-def claim(session: Session, delivery_id: int, now: datetime) -> bool:
+@dataclass(frozen=True)
+class Claim:
+    subscriber_id: int | None  # None once retention erased the person
+
+
+def claim_for_sending(session: Session, delivery_id: int, now: datetime) -> Claim | None:
+    """`queued -> sending` if the row is still queued (None when another worker has it or it is done)."""
     statement = (
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.QUEUED)
         .values(status=DeliveryStatus.SENDING, updated_at=now, attempts=Delivery.attempts + 1)
+        .returning(Delivery.subscriber_id)
     )
-    return affected(session.execute(statement)) == 1
+    row = session.execute(statement, execution_options={"synchronize_session": False}).first()
+    return None if row is None else Claim(row[0])
+
+
+def claim(session: Session, delivery_id: int, now: datetime) -> bool:
+    return claim_for_sending(session, delivery_id, now) is not None
 
 
 def stale_ids(session: Session, status: DeliveryStatus, *, updated_before: datetime, limit: int) -> list[int]:
@@ -182,3 +195,17 @@ def stalled_ranges(session: Session, *, idle_since: datetime, limit: int) -> lis
         )
     )
     return [row for row in stalled if row[0] not in moving]
+
+
+def counts_by_lane(session: Session, status: DeliveryStatus) -> dict[Lane, int]:
+    """Deliveries in `status` per lane, over every message (served by the status index)."""
+    rows = session.execute(
+        select(Message.lane, func.count())
+        .select_from(Delivery)
+        .join(Message, Message.id == Delivery.message_id)
+        .where(Delivery.status == status)
+        .group_by(Message.lane)
+    )
+    counts = dict.fromkeys(Lane, 0)
+    counts.update({lane: count for lane, count in rows})
+    return counts

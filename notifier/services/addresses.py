@@ -23,7 +23,13 @@ def checked_work_email(network: Network, address: str) -> str:
     normalised = normalise_email(valid.normalized)
     if not domain_allowed(normalised, network.allowed_email_domains):
         raise AddressRejected(
-            f"Enter your work email address: {network.name} accepts addresses ending "
-            + " or ".join(network.allowed_email_domains)
+            f"Enter a work email address. {network.name} only accepts addresses ending in "
+            + readable_domains(network.allowed_email_domains)
         )
     return normalised
+
+
+def readable_domains(patterns: list[str]) -> str:
+    """`*.gov.uk` and `cabinetoffice.gov.uk` as people read them: `.gov.uk or @cabinetoffice.gov.uk`."""
+    shown = [p.removeprefix("*") if p.startswith("*.") else f"@{p}" for p in patterns]
+    return ", ".join(shown[:-1]) + (" or " if len(shown) > 1 else "") + shown[-1]

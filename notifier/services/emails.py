@@ -15,10 +15,22 @@ from sqlalchemy.orm import Session
 
 from notifier.config import Settings
 from notifier.db.models import Message, Network, Subscriber, Topic
-from notifier.rendering.contexts import AnnouncementEmail, ContentEmail, EmailContext, Footer
+from notifier.rendering.contexts import (
+    AnnouncementEmail,
+    ConfirmSubscriptionEmail,
+    ContentEmail,
+    DataRequestVerifyEmail,
+    EmailContext,
+    Footer,
+)
 from notifier.rendering.emails import EMAIL_KINDS, EmailKind, render_email
 from notifier.services.composing import ComposedEmail
 from notifier.services.links import LinkBuilder, SubscriberRef
+from notifier.services.source_emails import (
+    PER_SUBSCRIBER_CONTEXT,
+    SOURCE_CONTEXT_BUILDERS,
+    event_details,
+)
 
 ContextBuilder = Callable[[Mapping[str, Any], Network, Footer], EmailContext]
 
@@ -27,13 +39,14 @@ def _content(data: Mapping[str, Any], network: Network, footer: Footer) -> Email
     published = datetime.fromisoformat(data["date"]) if data.get("date") else None
     return ContentEmail(
         network_name=network.name,
-        title=data["title"],
+        title=f"Updated: {data['title']}" if data.get("updated") else data["title"],
         url=data["url"],
         footer=footer,
         excerpt=data.get("excerpt") or None,
         author=data.get("author") or None,
         published=published,
         tags=tuple(data.get("tags") or ()),
+        event=event_details(data.get("event")),
     )
 
 
@@ -43,9 +56,34 @@ def _announcement(data: Mapping[str, Any], network: Network, footer: Footer) -> 
     )
 
 
+def _confirm_subscription(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    # The signed link was made when the person signed up (services/signups.py), so it expires from then.
+    return ConfirmSubscriptionEmail(
+        network_name=network.name,
+        confirm_url=data["confirm_url"],
+        expiry_days=int(data["expiry_days"]),
+        topic_names=tuple(data["topic_names"]),
+        privacy_notice_url=network.privacy_notice_url,
+    )
+
+
+def _data_request_verify(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    # The signed verify link was made with the request (services/rights.py), so it expires from then.
+    return DataRequestVerifyEmail(
+        network_name=network.name,
+        request_type_label=data["request_type_label"],
+        verify_url=data["verify_url"],
+        expiry_days=int(data["expiry_days"]),
+        privacy_notice_url=network.privacy_notice_url,
+    )
+
+
 CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.CONTENT: _content,
     EmailKind.ANNOUNCEMENT: _announcement,
+    EmailKind.CONFIRM_SUBSCRIPTION: _confirm_subscription,
+    EmailKind.DATA_REQUEST_VERIFY: _data_request_verify,
+    **SOURCE_CONTEXT_BUILDERS,
 }
 
 
@@ -70,7 +108,10 @@ class TemplateComposer:
             unsubscribe_url=self.links.unsubscribe_url(ref),
             privacy_notice_url=network.privacy_notice_url,
         )
-        context = CONTEXT_BUILDERS[kind](message.context, network, footer)
+        data = message.context
+        if kind in PER_SUBSCRIBER_CONTEXT:  # e.g. a digest lists what this reader's topics had
+            data = {**data, **PER_SUBSCRIBER_CONTEXT[kind](session, message, subscriber)}
+        context = CONTEXT_BUILDERS[kind](data, network, footer)
         rendered = render_email(kind, context, allowed_origins=(network.site_url, self.public_base_url))
         transactional = EMAIL_KINDS[kind].transactional
         return ComposedEmail(

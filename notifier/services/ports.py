@@ -28,3 +28,7 @@ class RateLimiter(Protocol):
     def acquire(self, lane: Lane) -> float:
         """0.0 when a token was taken now; otherwise seconds to wait (nothing taken)."""
         ...
+
+    def drain(self) -> None:
+        """Empty the bucket for every sender: Notify answered 429 RateLimitError."""
+        ...

@@ -33,6 +33,9 @@ class ContentItem:
     date: datetime | None = None
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    layout: str = ""
+    event: dict[str, str | None] | None = None  # the front matter's event: block, datetimes as ISO text
+    updated: bool = False  # a changed page whose front matter asked for an update email
 
     @property
     def source_key(self) -> str:

@@ -8,7 +8,9 @@ by looking its reference up at Notify (`reconcile`), here on the chunk's next pa
 
 from __future__ import annotations
 
+import contextlib
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,10 +21,11 @@ from enum import StrEnum
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
-from notifier.db.models import Delivery, Message, Subscriber
+from notifier.db.models import Delivery, Message, Network, Subscriber, Topic
 from notifier.db.session import unit_of_work
 from notifier.domain.statuses import DeliveryStatus, Lane, MessageStatus
 from notifier.gateway.base import EmailGateway, EmailRequest, GatewayUnavailable, OutcomeKind, SendOutcome
+from notifier.metrics import record_accepted, record_outcome, record_throttle_wait
 from notifier.ratelimit import LimiterUnavailable
 from notifier.repositories import deliveries as delivery_repo
 from notifier.repositories import messages as message_repo
@@ -58,6 +61,32 @@ class ChunkReport:
 class SendingConfig:
     ambiguous_grace_seconds: float = 15.0  # longer than the Notify client's timeout
     max_attempts: int = MAX_ATTEMPTS
+    # A chunk stops after this long and asks to be re-queued, so its thread can serve other queues
+    # (a confirmation waiting behind a bulk send); None: run the chunk to its end.
+    time_budget_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What every delivery of a chunk shares, loaded once per chunk (read-only, detached rows)."""
+
+    message: Message
+    network: Network
+    topic: Topic | None
+
+    @property
+    def lane(self) -> Lane:
+        return self.message.lane
+
+    @property
+    def event_at(self) -> datetime:  # when the message was created, for the event-to-acceptance metric
+        return self.message.created_at
+
+    def attach(self, session: Session) -> None:
+        """Put the shared rows in a send's session, so reading them there costs no query."""
+        for row in (self.message, self.network, self.topic):
+            if row is not None:
+                session.add(row)
 
 
 class Sender:
@@ -71,6 +100,7 @@ class Sender:
         *,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sessions = sessions
         self.gateway = gateway
@@ -79,6 +109,7 @@ class Sender:
         self.config = config or SendingConfig()
         self.clock = clock
         self.sleep = sleep
+        self.monotonic = monotonic
 
     def send_chunk(self, message_id: int, first_id: int, last_id: int) -> ChunkReport:
         report = ChunkReport()
@@ -89,7 +120,11 @@ class Sender:
             if message.paused_until and message.paused_until > self.clock():
                 report.want_retry(_seconds_until(message.paused_until, self.clock()))
                 return report
-            lane = message.lane
+            batch = _Batch(
+                message,
+                uow.session.get_one(Network, message.network_id),
+                uow.session.get_one(Topic, message.topic_id) if message.topic_id is not None else None,
+            )
             queued = delivery_repo.ids_in_range(
                 uow.session, message_id, first_id, last_id, DeliveryStatus.QUEUED
             )
@@ -98,8 +133,12 @@ class Sender:
             )
         for delivery_id in unsettled:
             report.steps[self.reconcile(delivery_id)] += 1
+        give_back_at = self._give_back_at()
         for delivery_id in queued:
-            step = self._send_one(delivery_id, lane, report)
+            if self.monotonic() >= give_back_at:
+                report.want_retry(0.0)  # the rest of the chunk goes to the back of its queue
+                break
+            step = self._send_one(delivery_id, batch, report)
             report.steps[step] += 1
             if step is Step.PAUSED:
                 break
@@ -110,17 +149,24 @@ class Sender:
         self._complete_if_finished(message_id)
         return report
 
-    def _send_one(self, delivery_id: int, lane: Lane, report: ChunkReport) -> Step:
-        wait = self._take_token(lane)
+    def _give_back_at(self) -> float:
+        budget = self.config.time_budget_seconds
+        return self.monotonic() + budget if budget is not None else float("inf")
+
+    def _send_one(self, delivery_id: int, batch: _Batch, report: ChunkReport) -> Step:
+        wait = self._take_token(batch.lane)
         if wait is not None:
             report.want_retry(wait)
             return Step.RELEASED  # never claimed: it is still queued
         with unit_of_work(self.sessions) as uow:
-            claimed = self._claim_and_compose(uow.session, delivery_id)
+            batch.attach(uow.session)
+            claimed = self._claim_and_compose(uow.session, delivery_id, batch)
         if not isinstance(claimed, EmailRequest):
             return claimed
         outcome = self.gateway.send(claimed)
-        return self._record(delivery_id, outcome, report)
+        step = self._record(delivery_id, outcome, report)
+        _count(batch, outcome, step, self.clock())
+        return step
 
     def _take_token(self, lane: Lane) -> float | None:
         """None once a token is taken; otherwise how long until one might be (too long to sleep)."""
@@ -133,20 +179,22 @@ class Sender:
                 return None
             if wait > LONGEST_TOKEN_WAIT_SECONDS:
                 return wait
+            record_throttle_wait(lane, wait)
             self.sleep(wait)
 
-    def _claim_and_compose(self, session: Session, delivery_id: int) -> EmailRequest | Step:
+    def _claim_and_compose(self, session: Session, delivery_id: int, batch: _Batch) -> EmailRequest | Step:
         now = self.clock()
-        if not delivery_repo.claim(session, delivery_id, now):
+        claim = delivery_repo.claim_for_sending(session, delivery_id, now)
+        if claim is None:
             return Step.NOT_CLAIMED
-        delivery = session.get_one(Delivery, delivery_id)
-        message = session.get_one(Message, delivery.message_id)
-        subscriber = session.get(Subscriber, delivery.subscriber_id) if delivery.subscriber_id else None
+        message, lane = batch.message, batch.lane
+        subscriber = session.get(Subscriber, claim.subscriber_id) if claim.subscriber_id else None
         reason = ineligibility_reason(session, message, subscriber)
         if reason is not None or subscriber is None:
             delivery_repo.transition(
                 session, delivery_id, DeliveryStatus.SKIPPED, now, failure_reason=reason, completed_at=now
             )
+            record_outcome(lane, Step.SKIPPED.value, reason or "")
             return Step.SKIPPED
         email = self.composer.compose(session, message, subscriber)
         return EmailRequest(
@@ -190,9 +238,23 @@ class Sender:
                     self._pause_message(session, delivery_id, outcome, now)
                     report.want_retry(_seconds_until(outcome.retry_after, now))
                     return Step.PAUSED
-                case OutcomeKind.THROTTLED | OutcomeKind.RETRYABLE:
+                case OutcomeKind.THROTTLED:
+                    return self._release_throttled(session, delivery_id, now, report)
+                case OutcomeKind.RETRYABLE:
                     return self._release_or_give_up(session, delivery_id, outcome, now, report)
         raise AssertionError(f"unhandled outcome {outcome.kind}")
+
+    def _release_throttled(
+        self, session: Session, delivery_id: int, now: datetime, report: ChunkReport
+    ) -> Step:
+        """Notify's bucket is empty, so ours is emptied for every worker; this try is not counted."""
+        delivery_repo.transition(
+            session, delivery_id, DeliveryStatus.QUEUED, now, attempts=Delivery.attempts - 1
+        )
+        with contextlib.suppress(LimiterUnavailable):  # the next acquire fails too and re-queues the chunk
+            self.limiter.drain()
+        report.want_retry(backoff_seconds(0, throttled=True))
+        return Step.RELEASED
 
     def _release_or_give_up(
         self, session: Session, delivery_id: int, outcome: SendOutcome, now: datetime, report: ChunkReport
@@ -233,6 +295,7 @@ class Sender:
             return Step.UNSETTLED  # Notify could not say; ask again on the next pass
         with unit_of_work(self.sessions) as uow:
             if found is not None:
+                _count_reconciled(uow.session, delivery_id, now)
                 delivery_repo.transition(
                     uow.session,
                     delivery_id,
@@ -253,6 +316,26 @@ class Sender:
             message_repo.set_message_status(
                 uow.session, message_id, MessageStatus.DONE, self.clock(), only_from={MessageStatus.SENDING}
             )
+
+
+def _count(batch: _Batch, outcome: SendOutcome, step: Step, now: datetime) -> None:
+    if step is Step.ACCEPTED:
+        record_accepted(batch.lane, (now - batch.event_at).total_seconds())
+    else:
+        record_outcome(batch.lane, outcome.kind.value, _reason_label(outcome))
+
+
+def _count_reconciled(session: Session, delivery_id: int, now: datetime) -> None:
+    message = session.get_one(Message, session.get_one(Delivery, delivery_id).message_id)
+    record_accepted(message.lane, (now - message.created_at).total_seconds())
+
+
+def _reason_label(outcome: SendOutcome) -> str:
+    """A short, bounded label: Notify's error class (e.g. BadRequestError) or the status code."""
+    head = (outcome.reason or "").split(":", 1)[0]
+    if re.fullmatch(r"[A-Z][A-Za-z]{2,40}Error", head):
+        return head
+    return str(outcome.status_code) if outcome.status_code else "no_response"
 
 
 def backoff_seconds(attempts: int, *, throttled: bool) -> float:

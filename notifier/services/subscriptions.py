@@ -69,11 +69,14 @@ def subscribe_to_topic(
     frequency: Frequency,
     source: ConsentSource,
     now: datetime,
+    notice_version: str | None = None,
 ) -> None:
+    """Subscribe (or change the frequency); `notice_version` is the notice the person was shown, when
+    it may differ from the network's current one (a sign-up confirmed after the notice changed)."""
     current = subscriber_repo.active_subscription(session, subscriber.id, topic.id)
     if current is not None and current.frequency is frequency:
         return
-    if current is not None:
+    if current is not None:  # a new frequency: the old row becomes history
         current.ended_at, current.ended_reason = now, SubscriptionEndReason.UNSUBSCRIBED
         session.flush()
     session.add(
@@ -85,8 +88,16 @@ def subscribe_to_topic(
             started_at=now,
         )
     )
+    action = ConsentAction.GRANTED if current is None else ConsentAction.CHANGED
     _record_consent(
-        session, network, subscriber, topic_id=topic.id, action=ConsentAction.GRANTED, source=source, now=now
+        session,
+        network,
+        subscriber,
+        topic_id=topic.id,
+        action=action,
+        source=source,
+        now=now,
+        notice_version=notice_version,
     )
 
 
@@ -125,6 +136,7 @@ def _record_consent(
     action: ConsentAction,
     source: ConsentSource,
     now: datetime,
+    notice_version: str | None = None,
 ) -> None:
     subscriber_repo.add_consent_event(
         session,
@@ -134,7 +146,7 @@ def _record_consent(
             topic_id=topic_id,
             action=action,
             source=source,
-            notice_version=network.privacy_notice_version,
+            notice_version=notice_version or network.privacy_notice_version,
             occurred_at=now,
         ),
     )

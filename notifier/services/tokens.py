@@ -13,6 +13,8 @@ class TokenPurpose(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     MANAGE = "manage-preferences"
     CONFIRM = "confirm-subscription"
+    MEETING = "meeting"  # a meeting's page, calendar file and joining link (services/calendar.py)
+    DATA_REQUEST = "data-request"  # verifying a data-subject request (services/rights.py)
 
 
 class InvalidToken(Exception):

@@ -12,7 +12,19 @@ from notifier.queueing import load_task_queue
 from notifier.services.links import LinkBuilder
 from notifier.services.ports import TaskQueue
 from notifier.web.pages import mount_assets
-from notifier.web.routes import health, hooks, preferences, receipts, unsubscribe
+from notifier.web.routes import (
+    admin_memberships,
+    health,
+    hooks,
+    metrics,
+    preferences,
+    receipts,
+    subscribe,
+    unsubscribe,
+)
+from notifier.web.routes import contact as contact_routes
+from notifier.web.routes import event_sources as event_source_routes
+from notifier.web.routes import rights as rights_routes
 
 
 def create_app(
@@ -27,8 +39,21 @@ def create_app(
     app.state.queue = queue
     app.state.sessions = sessions or session_factory(settings)
     app.state.links = LinkBuilder.from_settings(settings)
-    for module in (health, receipts, hooks, unsubscribe, preferences):
+    for module in (
+        health,
+        receipts,
+        hooks,
+        unsubscribe,
+        preferences,
+        metrics,
+        subscribe,
+        rights_routes,
+        contact_routes,
+        admin_memberships,
+    ):
         app.include_router(module.router)
+    for router in event_source_routes.ROUTERS:
+        app.include_router(router)
     mount_assets(app)
     return app
 

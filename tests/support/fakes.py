@@ -61,3 +61,6 @@ class ScriptedGateway:
 class UnlimitedLimiter:
     def acquire(self, lane: Lane) -> float:
         return 0.0
+
+    def drain(self) -> None:
+        """Nothing to empty."""

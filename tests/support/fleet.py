@@ -38,10 +38,10 @@ class Fleet:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
-    def start_worker(self, name: str, concurrency: int = 4) -> Child:
+    def start_worker(self, name: str, concurrency: int = 4, *extra_args: str) -> Child:
         child = self.supervisor.start(
             f"worker-{name}",
-            [*NOTIFIER, "worker", "--hostname", f"{name}@%h", "--concurrency", str(concurrency)],
+            [*NOTIFIER, "worker", "--hostname", f"{name}@%h", "--concurrency", str(concurrency), *extra_args],
             self.env,
         )
         self.workers[name] = child

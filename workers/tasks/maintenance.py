@@ -7,6 +7,9 @@ from typing import Any
 import structlog
 from celery import shared_task
 
+from notifier.db.base import utcnow
+from notifier.db.session import unit_of_work
+from notifier.services.signups import purge_expired_signups
 from notifier.services.sweeper import sweep
 from workers.runtime import runtime
 
@@ -25,3 +28,13 @@ def sweep_task(self: Any) -> None:
     )
     if done:
         log.info("sweep.done", **done)
+
+
+@shared_task(name="notifier.purge_signups", bind=True)
+def purge_signups_task(self: Any) -> None:
+    """Unconfirmed sign-ups hold no consent: delete them (and never-confirmed people) once expired."""
+    rt = runtime(self.app)
+    with unit_of_work(rt.sessions) as uow:
+        signups, people = purge_expired_signups(uow.session, utcnow())
+    if signups or people:
+        log.info("signups.purged", signups=signups, subscribers=people)

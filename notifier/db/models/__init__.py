@@ -11,13 +11,39 @@ from notifier.db.models.core import (
     Suppression,
     Topic,
 )
+from notifier.db.models.retention import ContactEnquiry, DataRequest, RetentionEvidence, RetentionRule
+from notifier.db.models.sources import (
+    Announcement,
+    ApiToken,
+    AuditRecord,
+    ContentPage,
+    DigestRun,
+    Meeting,
+    MeetingInvitee,
+)
+from notifier.db.models.subscribers import ConsentText, FormAttempt, Membership, Signup
 
 __all__ = [
+    "Announcement",
+    "ApiToken",
+    "AuditRecord",
     "ConsentEvent",
+    "ConsentText",
+    "ContactEnquiry",
+    "ContentPage",
+    "DataRequest",
     "Delivery",
+    "DigestRun",
     "Event",
+    "FormAttempt",
+    "Meeting",
+    "MeetingInvitee",
+    "Membership",
     "Message",
     "Network",
+    "RetentionEvidence",
+    "RetentionRule",
+    "Signup",
     "Subscriber",
     "Subscription",
     "Suppression",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime
 from typing import Annotated, Any
@@ -13,8 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from notifier.repositories import networks as network_repo
-from notifier.services import webhooks
-from notifier.services.publishing import ContentItem, publish_content
+from notifier.services import frontmatter, webhooks
+from notifier.services.content_hook import HookStatus, PageFields, read_page, receive_page
 from notifier.web.deps import QueueDep, UowDep
 
 router = APIRouter(tags=["hooks"])
@@ -24,20 +25,45 @@ LONDON = ZoneInfo("Europe/London")
 ShortText = Annotated[str, Field(max_length=300)]
 
 
+class EventBlock(BaseModel):
+    """The `event:` block of an event page's front matter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: datetime
+    end: datetime | None = None
+    location: str | None = Field(default=None, max_length=300)
+    registration_deadline: datetime | None = None
+    contact_email: str | None = Field(default=None, max_length=320)
+
+
 class ContentHook(BaseModel):
+    """What a Jekyll build knows about a page. Give `front_matter` (the YAML text between the `---`
+    lines, or the same as a JSON object) and the page's fields come from it; fields given here as
+    well win over the front matter's. `notifier hook post` sends exactly this."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     url: str = Field(max_length=500, description="The page's absolute https URL on the network's site")
-    title: str = Field(min_length=1, max_length=300)
-    revision: str = Field(min_length=1, max_length=100, description="Changes when the page changes")
+    revision: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Changes when the page changes"
+    )
     collection: str = Field(default="posts", max_length=100)
-    excerpt: str = Field(default="", max_length=2000)
-    author: str = Field(default="", max_length=200)
+    layout: str = Field(default="", max_length=100)
+    front_matter: str | dict[str, Any] | None = Field(default=None, description="YAML text or an object")
+    body: str | None = Field(
+        default=None, max_length=200_000, description="The page's source below the front matter"
+    )
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    excerpt: str | None = Field(default=None, max_length=2000)
+    author: str | None = Field(default=None, max_length=200)
     date: datetime | None = None
-    tags: list[ShortText] = Field(default_factory=list, max_length=50)
-    categories: list[ShortText] = Field(default_factory=list, max_length=50)
-    published: bool = True
-    preview: bool = False
+    tags: list[ShortText] | None = Field(default=None, max_length=50)
+    categories: list[ShortText] | None = Field(default=None, max_length=50)
+    published: bool | None = None
+    preview: bool | None = None
+    notify_update: bool | None = Field(default=None, description="Send an update email for a changed page")
+    event: EventBlock | None = None
 
     @field_validator("date")
     @classmethod
@@ -54,6 +80,36 @@ class ContentHook(BaseModel):
         if parts.scheme != "https" or not parts.netloc:
             raise ValueError("must be an absolute https URL")
         return value
+
+    def page_fields(self) -> PageFields:
+        """Front matter merged under the fields this request set itself; raises FieldProblem."""
+        matter = self.front_matter
+        loaded = frontmatter.load_front_matter(matter) if isinstance(matter, str) else matter
+        explicit = {
+            name: getattr(self, name)
+            for name in self.model_fields_set & PAGE_FIELDS
+            if getattr(self, name) is not None
+        }
+        if self.event is not None and "event" in explicit:
+            explicit["event"] = self.event.model_dump()
+        source = matter if isinstance(matter, str) else json.dumps(matter, sort_keys=True)
+        return PageFields.merge(loaded, explicit, source + json.dumps(explicit, sort_keys=True, default=str))
+
+
+PAGE_FIELDS = frozenset(
+    {
+        "title",
+        "excerpt",
+        "author",
+        "date",
+        "tags",
+        "categories",
+        "published",
+        "preview",
+        "notify_update",
+        "event",
+    }
+)
 
 
 async def _read_limited(request: Request) -> bytes:
@@ -95,26 +151,25 @@ def content_hook(
     hook = _parse(body)
     if urlsplit(hook.url).netloc != urlsplit(network.site_url).netloc:
         raise _unprocessable("url", f"must be on the network's site {network.site_url}")
-    if not hook.published or hook.preview:
-        return JSONResponse({"status": "ignored", "reason": "the page is not published"})
-    item = ContentItem(
-        url=hook.url,
-        title=hook.title,
-        revision=hook.revision,
-        collection=hook.collection,
-        excerpt=hook.excerpt,
-        author=hook.author,
-        date=hook.date,
-        tags=hook.tags,
-        categories=hook.categories,
-    )
-    published = publish_content(uow, queue, network, item)
-    if published.duplicate:
-        return JSONResponse({"status": "duplicate", "event_id": published.event_id})
-    return JSONResponse(
-        {"status": "queued", "event_id": published.event_id, "message_ids": published.message_ids},
-        status_code=status.HTTP_202_ACCEPTED,
-    )
+    try:
+        page = read_page(
+            url=hook.url,
+            collection=hook.collection,
+            layout=hook.layout,
+            revision=hook.revision,
+            fields=hook.page_fields(),
+            body=hook.body,
+        )
+    except frontmatter.FieldProblem as exc:
+        raise _unprocessable(exc.field, exc.message) from exc
+    outcome = receive_page(uow, queue, network, page)
+    answer: dict[str, Any] = {"status": outcome.status.value, "event_id": outcome.event_id}
+    if outcome.reason:
+        answer["reason"] = outcome.reason
+    if outcome.status is HookStatus.QUEUED:
+        answer["message_ids"] = list(outcome.message_ids)
+        return JSONResponse(answer, status_code=status.HTTP_202_ACCEPTED)
+    return JSONResponse(answer)
 
 
 def _parse(body: bytes) -> ContentHook:

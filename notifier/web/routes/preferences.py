@@ -1,23 +1,38 @@
-"""Managing preferences from the signed link in every email's footer: no password needed."""
+"""Managing preferences from the signed link in every email's footer: no password needed.
+
+The link's token carries ids only. Changes are POSTs with a CSRF token, answered with a redirect back
+to the page (so refresh and the back button never repeat them); each change is idempotent anyway.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.db.base import utcnow
-from notifier.db.models import Network
-from notifier.domain.statuses import ConsentSource, SubscriptionEndReason
+from notifier.db.models import Network, Subscriber, Topic
+from notifier.domain.statuses import ConsentSource, Frequency, SubscriptionEndReason
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
+from notifier.services import memberships
+from notifier.services.preferences import PreferencesRefused, update_preferences
+from notifier.services.signup_form import public_topics
 from notifier.services.subscriptions import unsubscribe
 from notifier.services.tokens import ExpiredToken, InvalidToken, TokenPurpose
-from notifier.web.deps import LinksDep, UowDep
+from notifier.web import csrf
+from notifier.web.deps import LinksDep, SettingsDep, UowDep
 from notifier.web.pages import render_page
+from notifier.web.routes.subscribe import CSRF_ERROR, FREQUENCIES
 
 router = APIRouter(tags=["preferences"])
+FormText = Annotated[str, Form()]
+BANNERS = {
+    "saved": "Your email preferences have been saved",
+    "membership-cancelled": "Your membership has been cancelled",
+}
 
 
 def _problem(exc: InvalidToken | None) -> HTMLResponse:
@@ -32,8 +47,13 @@ def _problem(exc: InvalidToken | None) -> HTMLResponse:
     )
 
 
-@router.get("/preferences/{token}", response_class=HTMLResponse)
-def preferences(token: str, uow: UowDep, links: LinksDep) -> HTMLResponse:
+@dataclass(frozen=True)
+class Person:
+    network: Network
+    subscriber: Subscriber
+
+
+def _person(uow: UowDep, links: LinksDep, token: str) -> Person | HTMLResponse:
     try:
         ref = links.read(TokenPurpose.MANAGE, token)
     except InvalidToken as exc:
@@ -42,34 +62,143 @@ def preferences(token: str, uow: UowDep, links: LinksDep) -> HTMLResponse:
     subscriber = subscriber_repo.get_subscriber(uow.session, ref.network_id, ref.subscriber_id)
     if network is None or subscriber is None:
         return _problem(None)
-    topics = {t.id: t for t in network_repo.list_topics(uow.session, network.id)}
-    subscriptions = [
-        {"topic": topics[s.topic_id].name, "topic_id": s.topic_id, "frequency": s.frequency.value}
-        for s in subscriber_repo.active_subscriptions(uow.session, subscriber.id)
-        if s.topic_id in topics
-    ]
-    return render_page(
+    return Person(network, subscriber)
+
+
+def _page(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    person: Person,
+    token: str,
+    *,
+    banner: str | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    session, network, subscriber = uow.session, person.network, person.subscriber
+    topics: dict[int, Topic] = {t.id: t for t in network_repo.list_topics(session, network.id)}
+    active = [s for s in subscriber_repo.active_subscriptions(session, subscriber.id) if s.topic_id in topics]
+    subscriptions = sorted(
+        (
+            {"topic": topics[s.topic_id].name, "topic_id": s.topic_id, "frequency": s.frequency.value}
+            for s in active
+        ),
+        key=lambda s: str(s["topic"]),
+    )
+    frequencies = {s.frequency for s in active if not topics[s.topic_id].members_only}
+    form_token = csrf.issue(request, settings)
+    page = render_page(
         "preferences.html",
+        status_code=400 if errors else 200,
         title="Your email preferences",
+        error_title=bool(errors),
         service_name=network.name,
-        subscriptions=sorted(subscriptions, key=lambda s: str(s["topic"])),
-        action=f"/preferences/{token}/unsubscribe",
+        banner=banner,
+        errors=errors or {},
+        error_list=[{"text": text, "href": f"#{field}"} for field, text in (errors or {}).items()],
+        subscriptions=subscriptions,
+        choosable=public_topics(list(topics.values())),
+        chosen={s.topic_id for s in active},
+        frequency=(frequencies.pop() if len(frequencies) == 1 else Frequency.IMMEDIATE).value,
+        frequencies=FREQUENCIES,
+        suppressed=subscriber_repo.is_suppressed(session, network.id, subscriber.email_hash),
+        membership=memberships.is_member(session, subscriber.id),
+        join_url=f"/join/{network.slug}",
+        subscribe_url=f"/subscribe/{network.slug}",
+        base=f"/preferences/{token}",
+        csrf_token=form_token.form_value,
         privacy_notice_url=network.privacy_notice_url,
     )
+    return csrf.attach(page, form_token, settings)
+
+
+def _back(token: str, banner: str) -> RedirectResponse:
+    return RedirectResponse(f"/preferences/{token}?done={banner}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/preferences/{token}", response_class=HTMLResponse)
+def preferences(
+    token: str, request: Request, uow: UowDep, links: LinksDep, settings: SettingsDep, done: str = ""
+) -> Response:
+    person = _person(uow, links, token)
+    if isinstance(person, HTMLResponse):
+        return person
+    return _page(request, uow, settings, person, token, banner=BANNERS.get(done))
+
+
+@router.post("/preferences/{token}", response_class=HTMLResponse)
+def save_preferences(
+    token: str,
+    request: Request,
+    uow: UowDep,
+    links: LinksDep,
+    settings: SettingsDep,
+    topics: Annotated[list[str] | None, Form()] = None,
+    frequency: FormText = "",
+    csrf_token: FormText = "",
+) -> Response:
+    person = _person(uow, links, token)
+    if isinstance(person, HTMLResponse):
+        return person
+    if not csrf.is_valid(request, settings, csrf_token):
+        return _page(request, uow, settings, person, token, errors={"topics": CSRF_ERROR})
+    errors: dict[str, str] = {}
+    chosen = {int(t) for t in topics or [] if t.isdigit()}
+    if not chosen:
+        errors["topics"] = "Select at least one topic, or unsubscribe from all emails"
+    how_often = next((f for f in Frequency if f.value == frequency), None)
+    if how_often is None:
+        errors["frequency"] = "Select how often you want to get emails"
+    if errors or how_often is None:
+        return _page(request, uow, settings, person, token, errors=errors)
+    try:
+        update_preferences(
+            uow.session,
+            person.network,
+            person.subscriber,
+            topic_ids=chosen,
+            frequency=how_often,
+            now=utcnow(),
+        )
+    except PreferencesRefused as exc:
+        return _page(request, uow, settings, person, token, errors={"topics": str(exc)})
+    return _back(token, "saved")
+
+
+@router.post("/preferences/{token}/membership/cancel", response_class=HTMLResponse)
+def cancel_membership(
+    token: str,
+    request: Request,
+    uow: UowDep,
+    links: LinksDep,
+    settings: SettingsDep,
+    csrf_token: FormText = "",
+) -> Response:
+    person = _person(uow, links, token)
+    if isinstance(person, HTMLResponse):
+        return person
+    if not csrf.is_valid(request, settings, csrf_token):
+        return _page(request, uow, settings, person, token, errors={"membership": CSRF_ERROR})
+    memberships.cancel(uow.session, person.network, person.subscriber, now=utcnow())
+    return _back(token, "membership-cancelled")
 
 
 @router.post("/preferences/{token}/unsubscribe", response_class=HTMLResponse)
 def unsubscribe_from_preferences(
-    token: str, topic: Annotated[str, Form()], uow: UowDep, links: LinksDep
-) -> HTMLResponse:
-    try:
-        ref = links.read(TokenPurpose.MANAGE, token)
-    except InvalidToken as exc:
-        return _problem(exc)
-    network = uow.session.get(Network, ref.network_id)
-    subscriber = subscriber_repo.get_subscriber(uow.session, ref.network_id, ref.subscriber_id)
-    if network is None or subscriber is None:
-        return _problem(None)
+    token: str,
+    request: Request,
+    uow: UowDep,
+    links: LinksDep,
+    settings: SettingsDep,
+    topic: FormText = "",
+    csrf_token: FormText = "",
+) -> Response:
+    person = _person(uow, links, token)
+    if isinstance(person, HTMLResponse):
+        return person
+    if not csrf.is_valid(request, settings, csrf_token):
+        return _page(request, uow, settings, person, token, errors={"unsubscribe": CSRF_ERROR})
+    network = person.network
     topic_id = None if topic == "all" else int(topic) if topic.isdigit() else -1
     chosen = None if topic_id is None else network_repo.get_topic(uow.session, network.id, topic_id)
     if topic_id is not None and chosen is None:
@@ -77,7 +206,7 @@ def unsubscribe_from_preferences(
     unsubscribe(
         uow.session,
         network,
-        subscriber,
+        person.subscriber,
         topic_id=topic_id,
         source=ConsentSource.FORM,
         reason=SubscriptionEndReason.UNSUBSCRIBED,

@@ -13,7 +13,8 @@ def test_two_processes_never_get_more_than_the_burst(tmp_path: Path) -> None:
         "sqlite", str(path), 2, "--per-minute", "1", "--burst", "200", "--threads", "4", "--seconds", "1.5"
     )
     assert sum(int(result["granted"]) for result in results) == 200
-    assert all(result["granted"] > 0 for result in results), results
+    # Both raced for the same bucket (which one drains it first depends on the machine's load).
+    assert all(result["acquires"] > 0 for result in results), results
 
 
 def test_two_processes_share_the_refill(tmp_path: Path) -> None:

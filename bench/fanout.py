@@ -1,0 +1,113 @@
+"""Benchmark 1: fan-out of 100,000 and 1,000,000 subscriptions on PostgreSQL, rows/s and peak memory.
+
+The audience is seeded with generate_series (PostgreSQL only); the fan-out itself runs in a fresh
+process, batch after batch exactly as the `notifier.fanout` task does, so its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from bench.common import Section, peak_rss_mib, postgres
+from notifier.config import Settings
+from notifier.db.models import Network, Topic
+from notifier.db.session import make_engine, unit_of_work
+from notifier.services.fanout import fan_out_next_batch
+from notifier.services.publishing import announce
+from tests.support.fakes import RecordingQueue
+from tests.support.seeding import network_with_topics
+
+BATCH_SIZE = Settings(_env_file=None).fanout_batch_size
+CHUNK_SIZE = Settings(_env_file=None).send_chunk_size
+SIZES = (100_000, 1_000_000)
+
+SEED_SUBSCRIBERS = """
+INSERT INTO subscriber (network_id, email, email_hash, name, department, status,
+                        consecutive_temporary_failures, created_at, confirmed_at)
+SELECT :network, 'member' || n || '@dept.gov.uk', md5(n::text), 'Bulk Member', 'Testing', 'active', 0,
+       now(), now()
+FROM generate_series(1, :count) AS n
+"""
+SEED_SUBSCRIPTIONS = """
+INSERT INTO subscription (network_id, subscriber_id, topic_id, frequency, started_at)
+SELECT network_id, id, :topic, 'immediate', now() FROM subscriber WHERE network_id = :network
+"""
+
+
+def _seed(url: str, count: int) -> int:
+    """Seed `count` subscribers of one topic and queue an announcement; returns the message id."""
+    sessions = sessionmaker(bind=make_engine(url), expire_on_commit=False)
+    with unit_of_work(sessions) as uow:
+        network, (topic,) = network_with_topics(uow.session, "bench")
+        ids = {"network": network.id, "topic": topic.id, "count": count}
+        uow.session.execute(text(SEED_SUBSCRIBERS), ids)
+        uow.session.execute(text(SEED_SUBSCRIPTIONS), ids)
+    with unit_of_work(sessions) as uow:
+        uow.session.execute(text("ANALYZE"))
+    with unit_of_work(sessions) as uow:
+        network = uow.session.get_one(Network, ids["network"])
+        topic = uow.session.get_one(Topic, ids["topic"])
+        message = announce(uow, RecordingQueue(), network, topic, subject="Forum", body="All welcome.")
+        return message.id
+
+
+def _fan_out(url: str, message_id: int, results: multiprocessing.Queue[dict[str, Any]]) -> None:
+    sessions = sessionmaker(bind=make_engine(url), expire_on_commit=False)
+    queue = RecordingQueue()
+    before = peak_rss_mib(os.getpid())
+    started, rows, batches = time.perf_counter(), 0, 0
+    while True:
+        result = fan_out_next_batch(sessions, queue, message_id, batch_size=BATCH_SIZE, chunk_size=CHUNK_SIZE)
+        rows, batches = rows + result.inserted, batches + 1
+        queue.sends.clear()  # a real queue keeps nothing in the process either
+        if result.finished:
+            break
+    seconds = time.perf_counter() - started
+    results.put(
+        {"rows": rows, "batches": batches, "seconds": seconds, "peak_mib": peak_rss_mib(os.getpid()),
+         "start_mib": before}
+    )  # fmt: skip
+
+
+def measure(count: int) -> dict[str, Any]:
+    databases = postgres()
+    url = databases.create()
+    try:
+        seed_started = time.perf_counter()
+        message_id = _seed(url, count)
+        seeded = time.perf_counter() - seed_started
+        context = multiprocessing.get_context("spawn")
+        results: multiprocessing.Queue[dict[str, Any]] = context.Queue()
+        process = context.Process(target=_fan_out, args=(url, message_id, results))
+        process.start()
+        found = results.get(timeout=1800)
+        process.join()
+    finally:
+        databases.drop(url)
+    return {"count": count, "seed_seconds": seeded, **found}
+
+
+def run() -> Section:
+    section = Section("1. Fan-out on PostgreSQL", ".venv/bin/python -m bench.run --only fanout")
+    section.lines += [
+        f"One message to one topic; batches of {BATCH_SIZE:,} rows (`NOTIFIER_FANOUT_BATCH_SIZE`), each one "
+        "`INSERT ... SELECT ... ON CONFLICT DO NOTHING` in its own transaction, run in a fresh process.",
+        "",
+        "| subscriptions | batches | seconds | rows/s | peak RSS of the fan-out process |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for count in SIZES:
+        r = measure(count)
+        print(json.dumps(r))
+        section.lines.append(
+            f"| {r['count']:,} | {r['batches']} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} "
+            f"| {r['peak_mib']:.0f} MiB (at start {r['start_mib']:.0f} MiB) |"
+        )
+    return section

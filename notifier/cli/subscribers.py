@@ -1,0 +1,152 @@
+"""Subscriber import, membership decisions and tidying unconfirmed sign-ups, for the steering group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from notifier.cli.common import console, errors, fail, network_or_fail, topic_or_fail, transaction
+from notifier.config import Settings
+from notifier.db.base import utcnow
+from notifier.domain.statuses import Frequency, MembershipStatus
+from notifier.queueing import load_task_queue
+from notifier.repositories import signups as signup_repo
+from notifier.services import memberships
+from notifier.services.importing import import_rows, parse_csv
+from notifier.services.signups import ConfirmLinks, SignupContext, purge_expired_signups
+
+membership_app = typer.Typer(
+    help="Membership requests: list, approve, decline, revoke.", no_args_is_help=True
+)
+
+
+def _context(settings: Settings) -> SignupContext:
+    secret = settings.secret_key.get_secret_value()
+    return SignupContext(
+        links=ConfirmLinks.build(secret, settings.public_base_url, settings.confirm_link_days),
+        hash_key=secret,
+        expiry_days=settings.confirm_link_days,
+        now=utcnow(),
+    )
+
+
+def import_subscribers(
+    file: Annotated[Path, typer.Argument(help="CSV with columns email,name[,department]", exists=True)],
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    topic: Annotated[str, typer.Option(help="The topic they are subscribed to")],
+    frequency: Annotated[Frequency, typer.Option(help="How often they get email")] = Frequency.IMMEDIATE,
+    send_confirmations: Annotated[
+        bool, typer.Option(help="Email each person a confirmation link instead of assuming consent")
+    ] = False,
+) -> None:
+    """Import subscribers from CSV: every row or none; bad rows are listed with their line numbers."""
+    settings = Settings()
+    queue = load_task_queue(settings) if send_confirmations else None
+    with transaction(settings) as uow:
+        owner = network_or_fail(uow, network)
+        chosen = topic_or_fail(uow, owner, topic)
+        parsed = parse_csv(owner, file.read_text(encoding="utf-8-sig"))
+        if parsed.problems:
+            for line, reason in parsed.problems:
+                errors.print(f"line {line}: {reason}")
+            fail(f"nothing imported: {len(parsed.problems)} bad row(s) in {file}")
+        report = import_rows(
+            uow,
+            queue or _NoQueue(),
+            owner,
+            chosen,
+            parsed,
+            _context(settings),
+            frequency=frequency,
+            send_confirmations=send_confirmations,
+        )
+    console.print(
+        f"[green]imported {len(parsed.rows)} row(s)[/green]: {report.added} subscribed (source import), "
+        f"{report.confirmations_sent} asked to confirm, {report.suppressed_skipped} suppressed and skipped, "
+        f"{report.duplicates} duplicate(s) merged"
+    )
+
+
+class _NoQueue:
+    """Importing with assumed consent sends nothing, so it needs no task queue."""
+
+    def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
+        raise AssertionError("an import without confirmations sends nothing")
+
+    def enqueue_send(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("an import without confirmations sends nothing")
+
+
+def purge_pending() -> None:
+    """Delete expired sign-ups and the never-confirmed people they created (beat does this hourly)."""
+    with transaction(Settings()) as uow:
+        signups, people = purge_expired_signups(uow.session, utcnow())
+    console.print(f"deleted {signups} expired sign-up(s) and {people} unconfirmed subscriber(s)")
+
+
+@membership_app.command("list")
+def membership_list(
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    status: Annotated[MembershipStatus | None, typer.Option(help="Only this status")] = None,
+) -> None:
+    """List membership requests and members (ids, status, dates; no names: use the id with the admin API)."""
+    table = Table("id", "subscriber", "status", "requested", "decided")
+    with transaction(Settings()) as uow:
+        owner = network_or_fail(uow, network)
+        for m in signup_repo.memberships(uow.session, owner.id, status):
+            decided = m.decided_at.isoformat(timespec="minutes") if m.decided_at else ""
+            table.add_row(
+                str(m.id),
+                str(m.subscriber_id),
+                m.status.value,
+                m.requested_at.isoformat(timespec="minutes"),
+                decided,
+            )
+    console.print(table)
+
+
+def _decide(network: str, membership_id: int, action: str, note: str = "") -> None:
+    with transaction(Settings()) as uow:
+        owner = network_or_fail(uow, network)
+        try:
+            if action == "approve":
+                done = memberships.approve(uow.session, owner, membership_id, now=utcnow())
+            elif action == "decline":
+                done = memberships.decline(uow.session, owner, membership_id, now=utcnow(), note=note)
+            else:
+                done = memberships.revoke(uow.session, owner, membership_id, now=utcnow(), note=note)
+        except memberships.MembershipError as exc:
+            fail(str(exc))
+        status = done.status.value
+    console.print(f"[green]membership {membership_id} is {status}[/green]")
+
+
+@membership_app.command("approve")
+def membership_approve(
+    membership_id: int, network: Annotated[str, typer.Option(help="The network's slug")]
+) -> None:
+    """Approve a request: the member starts getting the members-only topics."""
+    _decide(network, membership_id, "approve")
+
+
+@membership_app.command("decline")
+def membership_decline(
+    membership_id: int,
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    note: Annotated[str, typer.Option(help="Why, for the steering group's records")] = "",
+) -> None:
+    """Decline a request."""
+    _decide(network, membership_id, "decline", note)
+
+
+@membership_app.command("revoke")
+def membership_revoke(
+    membership_id: int,
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    note: Annotated[str, typer.Option(help="Why, for the steering group's records")] = "",
+) -> None:
+    """End a membership: members-only email stops and the retention clock starts if nothing else remains."""
+    _decide(network, membership_id, "revoke", note)

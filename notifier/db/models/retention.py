@@ -1,0 +1,100 @@
+"""Retention and data-subject rights: per-network rules, evidence of each run, requests, enquiries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from notifier.db.base import Base, BigId, IdPk, utcnow
+from notifier.db.models.core import Delivery, Subscription, enum_type, network_id_column
+from notifier.domain.retention import RetentionKind
+from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus
+
+
+class RetentionRule(Base):
+    """A network's own period for one rule; with no row, the privacy notice's default applies."""
+
+    __tablename__ = "retention_rule"
+    __table_args__ = (UniqueConstraint("network_id", "kind"),)
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    kind: Mapped[RetentionKind] = mapped_column(enum_type(RetentionKind))
+    months: Mapped[int] = mapped_column(Integer, default=0)
+    days: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RetentionEvidence(Base):
+    """What one retention run did under one rule: counts and times, never personal data."""
+
+    __tablename__ = "retention_evidence"
+    __table_args__ = (UniqueConstraint("run_id", "network_id", "kind"),)
+
+    id: Mapped[IdPk]
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    network_id: Mapped[int] = network_id_column()
+    kind: Mapped[RetentionKind] = mapped_column(enum_type(RetentionKind))
+    period: Mapped[str] = mapped_column(String(60))  # the rule as it stood, e.g. "6 months"
+    cutoff: Mapped[datetime]
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DataRequest(Base):
+    """A data-subject request tracked against its one-month deadline.
+
+    `details` holds what the person asked for (a corrected name, say) and is emptied when the request
+    closes; `subscriber_id` is cleared when the person is erased, so a closed request is anonymous.
+    """
+
+    __tablename__ = "data_request"
+    __table_args__ = (
+        UniqueConstraint("network_id", "id"),
+        # No cascade: an erasure request outlives the subscriber row until Notify's copy has expired.
+        ForeignKeyConstraint(
+            ["network_id", "subscriber_id"], ["subscriber.network_id", "subscriber.id"], ondelete=None
+        ),
+        Index("ix_data_request_status_deadline", "status", "deadline_at"),
+    )
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    subscriber_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    kind: Mapped[DataRequestKind] = mapped_column(enum_type(DataRequestKind))
+    origin: Mapped[DataRequestOrigin] = mapped_column(enum_type(DataRequestOrigin))
+    status: Mapped[DataRequestStatus] = mapped_column(enum_type(DataRequestStatus))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    outcome: Mapped[str] = mapped_column(String(300), default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline_at: Mapped[datetime]
+    verified_at: Mapped[datetime | None]
+    acted_at: Mapped[datetime | None]
+    # Erasure: Notify's own copy of the person's last email is gone after this moment.
+    notify_clear_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+
+class ContactEnquiry(Base):
+    """A message sent through the contact form; forwarded to the steering group, kept 6 months."""
+
+    __tablename__ = "contact_enquiry"
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    message: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    forwarded_notify_id: Mapped[str | None] = mapped_column(String(36))
+
+
+# Erasure finds a person's deliveries by the link it clears, and every subscriber DELETE makes the
+# database check the delivery foreign key: without this index both read the whole delivery table.
+Index("ix_delivery_network_id_subscriber_id", Delivery.network_id, Delivery.subscriber_id)
+# The same for subscriptions: their only index on the person is partial (active rows).
+Index("ix_subscription_network_id_subscriber_id", Subscription.network_id, Subscription.subscriber_id)

@@ -1,0 +1,140 @@
+"""Tables of the event sources: pages seen by the publish hook, meetings, announcements, digest runs,
+admin API tokens and the audit trail. Same conventions as core: network_id on every row and
+(network_id, id) foreign keys, so nothing links across networks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from notifier.db.base import Base, BigId, IdPk, utcnow
+from notifier.db.models.core import enum_type, network_id_column, same_network_fk
+from notifier.domain.sources import AdminRole, AnnouncementStatus, MeetingStatus
+from notifier.domain.statuses import Frequency
+
+
+class ContentPage(Base):
+    """A page of the network's site the hook has seen: tells a changed page from a new one."""
+
+    __tablename__ = "content_page"
+    __table_args__ = (UniqueConstraint("network_id", "url"),)
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    url: Mapped[str] = mapped_column(String(500))
+    revision: Mapped[str] = mapped_column(String(100))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Meeting(Base):
+    __tablename__ = "meeting"
+    __table_args__ = (UniqueConstraint("network_id", "id"), Index("ix_meeting_due", "status", "start_at"))
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    uid: Mapped[str] = mapped_column(String(200), unique=True)  # the calendar UID, kept for ever
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # raised by each update and the cancel
+    title: Mapped[str] = mapped_column(String(300))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    location: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")  # shown only via our join page
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    topic_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[MeetingStatus] = mapped_column(enum_type(MeetingStatus))
+    reminder_minutes: Mapped[int] = mapped_column(Integer)
+    reminder_sent_at: Mapped[datetime | None]
+    minutes_event_id: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MeetingInvitee(Base):
+    __tablename__ = "meeting_invitee"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "subscriber_id"),
+        same_network_fk("meeting_id", "meeting"),
+        same_network_fk("subscriber_id", "subscriber"),
+    )
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    meeting_id: Mapped[int] = mapped_column(BigId)
+    subscriber_id: Mapped[int] = mapped_column(BigId)
+
+
+class ApiToken(Base):
+    """An admin API token: only its SHA-256 is stored; the holder's address is for test sends."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (UniqueConstraint("network_id", "id"),)
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[AdminRole] = mapped_column(enum_type(AdminRole))
+    label: Mapped[str] = mapped_column(String(100))
+    holder_email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class Announcement(Base):
+    __tablename__ = "announcement"
+    __table_args__ = (
+        UniqueConstraint("network_id", "id"),
+        same_network_fk("topic_id", "topic"),
+        Index("ix_announcement_due", "status", "send_at"),
+    )
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    topic_id: Mapped[int] = mapped_column(BigId)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[AnnouncementStatus] = mapped_column(enum_type(AnnouncementStatus))
+    author_token_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("api_token.id", ondelete="SET NULL")
+    )
+    approver_token_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("api_token.id", ondelete="SET NULL")
+    )
+    send_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestRun(Base):
+    """One digest period of one frequency: its message holds one delivery per subscriber."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("network_id", "frequency", "period_start"),)
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    frequency: Mapped[Frequency] = mapped_column(enum_type(Frequency))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    message_id: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditRecord(Base):
+    """Who did what to which object, when. Ids and action names only: never a name or an address."""
+
+    __tablename__ = "audit_record"
+    __table_args__ = (Index("ix_audit_record_network_time", "network_id", "occurred_at"),)
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    actor: Mapped[str] = mapped_column(String(60))  # "token:12" or "cli"
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(BigId)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)

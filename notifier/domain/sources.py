@@ -1,0 +1,33 @@
+"""Statuses and roles of the event sources: meetings, announcements, admin tokens, digests. No I/O."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class AnnouncementStatus(StrEnum):
+    DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"
+    SCHEDULED = "scheduled"  # approved (or needing no sign-off); sends at send_at
+    SENT = "sent"  # its messages exist: too late to cancel the announcement itself
+    CANCELLED = "cancelled"
+
+
+class AdminRole(StrEnum):
+    """What an admin API token may do; each role may do everything the roles below it may."""
+
+    EDITOR = "editor"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(AdminRole).index(self)
+
+    def allows(self, needed: AdminRole) -> bool:
+        return self.rank >= needed.rank

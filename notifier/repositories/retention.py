@@ -1,0 +1,209 @@
+"""Queries for retention: what each rule finds due, in bounded batches, and the rules and evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, exists, false, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from notifier.db.models import (
+    ContactEnquiry,
+    DataRequest,
+    Delivery,
+    Membership,
+    Message,
+    Signup,
+    Subscriber,
+    Subscription,
+)
+from notifier.domain.rights import CLOSED_STATUSES, DataRequestKind, DataRequestStatus
+from notifier.domain.statuses import DeliveryStatus, Lane, SubscriberStatus
+from notifier.repositories.rows import affected
+
+IN_FLIGHT = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+
+
+def left_subscribers(network_id: int, cutoff: datetime) -> Select[int]:
+    """Subscribers whose last subscription and membership ended at or before the cutoff."""
+    active_subscription = exists().where(
+        Subscription.subscriber_id == Subscriber.id, Subscription.ended_at.is_(None)
+    )
+    recent_membership = exists().where(
+        Membership.subscriber_id == Subscriber.id,
+        or_(Membership.closed_at.is_(None), Membership.closed_at > cutoff),
+    )
+    return select(Subscriber.id).where(
+        Subscriber.network_id == network_id,
+        Subscriber.status == SubscriberStatus.LEFT,
+        Subscriber.left_at <= cutoff,
+        ~active_subscription,
+        ~recent_membership,
+    )
+
+
+def delete_expired_signups(
+    session: Session, network_id: int, *, now: datetime, cutoff: datetime, limit: int
+) -> int:
+    """Unconfirmed sign-ups whose link has expired (or that are older than a shortened rule)."""
+    due = (
+        select(Signup.id)
+        .where(
+            Signup.network_id == network_id,
+            Signup.confirmed_at.is_(None),
+            or_(Signup.expires_at <= now, Signup.created_at <= cutoff),
+        )
+        .order_by(Signup.id)
+        .limit(limit)
+    )
+    ids = list(session.scalars(due))
+    if not ids:
+        return 0
+    return affected(session.execute(delete(Signup).where(Signup.id.in_(ids))))
+
+
+def unconfirmed_subscribers(network_id: int, cutoff: datetime) -> Select[int]:
+    """Never-confirmed people with no sign-up left waiting and nothing they consented to."""
+    return select(Subscriber.id).where(
+        Subscriber.network_id == network_id,
+        Subscriber.status == SubscriberStatus.PENDING,
+        Subscriber.created_at <= cutoff,
+        ~exists().where(Signup.subscriber_id == Subscriber.id),
+        ~exists().where(Subscription.subscriber_id == Subscriber.id),
+        ~exists().where(Membership.subscriber_id == Subscriber.id),
+    )
+
+
+def first_ids(session: Session, query: Select[int], limit: int) -> list[int]:
+    return list(session.scalars(query.order_by(query.selected_columns[0]).limit(limit)))
+
+
+def count(session: Session, query: Select[Any]) -> int:
+    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def earliest(session: Session, column: Any, *conditions: Any) -> datetime | None:
+    """The earliest value of a datetime column among rows matching the conditions: the next one due."""
+    found: datetime | None = session.scalar(select(func.min(column)).where(*conditions))
+    return found
+
+
+def delete_old_enquiries(session: Session, network_id: int, cutoff: datetime, limit: int) -> int:
+    ids = list(
+        session.scalars(
+            select(ContactEnquiry.id)
+            .where(ContactEnquiry.network_id == network_id, ContactEnquiry.received_at <= cutoff)
+            .order_by(ContactEnquiry.id)
+            .limit(limit)
+        )
+    )
+    if not ids:
+        return 0
+    return affected(session.execute(delete(ContactEnquiry).where(ContactEnquiry.id.in_(ids))))
+
+
+def unlink_deliveries(
+    session: Session, cutoffs: Mapping[int, datetime], *, after_id: int, limit: int
+) -> tuple[dict[int, int], int | None]:
+    """Clear the personal link of settled deliveries last changed at or before their network's cutoff.
+
+    Walks the primary key from `after_id`, so a run's batches read the table once. Returns the rows
+    cleared per network and the cursor for the next batch (None when nothing due is left).
+    """
+    due_in_network = [
+        and_(Delivery.network_id == network_id, Delivery.updated_at <= cutoff)
+        for network_id, cutoff in cutoffs.items()
+    ]
+    rows = session.execute(
+        select(Delivery.id, Delivery.network_id, Delivery.message_id)
+        .where(
+            Delivery.id > after_id,
+            Delivery.subscriber_id.is_not(None),
+            Delivery.status.not_in(IN_FLIGHT),
+            or_(false(), *due_in_network),
+        )
+        .order_by(Delivery.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return {}, None
+    session.execute(update(Delivery).where(Delivery.id.in_([r.id for r in rows])).values(subscriber_id=None))
+    # A transactional message was written to this one person: its stored content goes with the link.
+    session.execute(
+        update(Message)
+        .where(Message.id.in_({r.message_id for r in rows}), Message.lane == Lane.TRANSACTIONAL)
+        .values(context={})
+    )
+    per_network: dict[int, int] = {}
+    for row in rows:
+        per_network[row.network_id] = per_network.get(row.network_id, 0) + 1
+    return per_network, (rows[-1].id if len(rows) == limit else None)
+
+
+def erasure_requests_due(
+    session: Session, network_id: int, cutoff: datetime, limit: int
+) -> list[DataRequest]:
+    return list(
+        session.scalars(
+            select(DataRequest)
+            .where(
+                DataRequest.network_id == network_id,
+                DataRequest.kind == DataRequestKind.ERASURE,
+                DataRequest.status == DataRequestStatus.OPEN,
+                DataRequest.verified_at <= cutoff,
+            )
+            .order_by(DataRequest.id)
+            .limit(limit)
+        )
+    )
+
+
+def erasures_clear_of_notify(
+    session: Session, network_id: int, now: datetime, limit: int
+) -> list[DataRequest]:
+    return list(
+        session.scalars(
+            select(DataRequest)
+            .where(
+                DataRequest.network_id == network_id,
+                DataRequest.status == DataRequestStatus.AWAITING_NOTIFY,
+                DataRequest.notify_clear_at <= now,
+            )
+            .order_by(DataRequest.id)
+            .limit(limit)
+        )
+    )
+
+
+def expire_unverified_requests(session: Session, network_id: int, before: datetime, now: datetime) -> int:
+    statement = (
+        update(DataRequest)
+        .where(
+            DataRequest.network_id == network_id,
+            DataRequest.status == DataRequestStatus.AWAITING_VERIFICATION,
+            DataRequest.received_at <= before,
+        )
+        .values(status=DataRequestStatus.EXPIRED, completed_at=now, details={}, outcome="never verified")
+    )
+    return affected(session.execute(statement))
+
+
+def anonymise_closed_requests(session: Session, network_id: int, cutoff: datetime, limit: int) -> int:
+    ids = list(
+        session.scalars(
+            select(DataRequest.id)
+            .where(
+                DataRequest.network_id == network_id,
+                DataRequest.status.in_(CLOSED_STATUSES),
+                DataRequest.completed_at <= cutoff,
+                DataRequest.subscriber_id.is_not(None),
+            )
+            .limit(limit)
+        )
+    )
+    if not ids:
+        return 0
+    statement = update(DataRequest).where(DataRequest.id.in_(ids)).values(subscriber_id=None, details={})
+    return affected(session.execute(statement))

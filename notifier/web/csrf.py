@@ -1,0 +1,64 @@
+"""CSRF protection for the people-facing forms, without server-side sessions (double submit).
+
+The browser holds a random value in an HttpOnly, SameSite=Lax cookie; each form carries that value
+signed with the secret key. A POST is accepted only when the signed field matches the cookie, which a
+page on another site can neither read nor set. The RFC 8058 one-click endpoint does not use this: a
+mail client posts it with no cookies, and its signed URL is the authority.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from notifier.config import Settings
+
+COOKIE_NAME = "notifier_csrf"
+FIELD_NAME = "csrf_token"
+MAX_AGE_SECONDS = 12 * 3600  # a form left open all day still submits
+
+
+@dataclass(frozen=True)
+class CsrfToken:
+    cookie_value: str
+    form_value: str
+    new_cookie: bool
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt="notifier.csrf")
+
+
+def issue(request: Request, settings: Settings) -> CsrfToken:
+    """The token for a form on this page: the browser's cookie value (a new one if it has none)."""
+    current = request.cookies.get(COOKIE_NAME, "")
+    cookie = current if 20 <= len(current) <= 100 else secrets.token_urlsafe(32)
+    return CsrfToken(cookie, _serializer(settings).dumps(cookie), new_cookie=cookie != current)
+
+
+def attach(response: Response, token: CsrfToken, settings: Settings) -> Response:
+    if token.new_cookie:
+        response.set_cookie(
+            COOKIE_NAME,
+            token.cookie_value,
+            httponly=True,
+            samesite="lax",
+            secure=settings.public_base_url.startswith("https://"),
+            path="/",
+        )
+    return response
+
+
+def is_valid(request: Request, settings: Settings, form_value: str) -> bool:
+    cookie = request.cookies.get(COOKIE_NAME)
+    if not cookie or not form_value:
+        return False
+    try:
+        signed = _serializer(settings).loads(form_value, max_age=MAX_AGE_SECONDS)
+    except BadSignature:
+        return False
+    return isinstance(signed, str) and hmac.compare_digest(signed.encode(), cookie.encode())

@@ -1,0 +1,135 @@
+"""Admin API for announcements: draft, preview (the email as a page), test send to yourself,
+submit, approval by a second person, and cancelling until the send starts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, status
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from notifier.db.models import Announcement
+from notifier.services import announcements as service
+from notifier.services.announcements import AnnouncementError
+from notifier.services.meetings import london
+from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.pages import render_page
+from notifier.web.routes.admin_api import PREFIX, SourceDepsDep, iso
+from notifier.web.routes.admin_auth import AdminDep, not_found, problem
+
+router = APIRouter(prefix=PREFIX, tags=["admin: announcements"])
+
+
+class AnnouncementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topic: str = Field(min_length=1, max_length=63, description="The topic slug")
+    subject: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=50_000, description="Plain paragraphs; no markup is kept")
+
+
+class SubmitIn(BaseModel):
+    send_at: datetime | None = Field(default=None, description="When to send (London time if no offset)")
+
+
+def _out(announcement: Announcement) -> dict[str, Any]:
+    return {
+        "id": announcement.id,
+        "status": announcement.status.value,
+        "subject": announcement.subject,
+        "topic_id": announcement.topic_id,
+        "author_token_id": announcement.author_token_id,
+        "approver_token_id": announcement.approver_token_id,
+        "send_at": iso(announcement.send_at),
+        "message_id": announcement.message_id,
+    }
+
+
+def _get(uow: UowDep, admin: AdminDep, announcement_id: int) -> Announcement:
+    announcement = uow.session.get(Announcement, announcement_id)
+    if announcement is None or announcement.network_id != admin.network.id:
+        raise not_found("announcement")
+    return announcement
+
+
+def _refused(exc: AnnouncementError) -> Exception:
+    return problem(exc.field, exc.message, conflict=exc.conflict, forbidden=exc.forbidden)
+
+
+@router.get("/announcements")
+def list_announcements(admin: AdminDep, uow: UowDep) -> list[dict[str, Any]]:
+    rows = uow.session.scalars(
+        select(Announcement)
+        .where(Announcement.network_id == admin.network.id)
+        .order_by(Announcement.id.desc())
+    )
+    return [_out(a) for a in rows]
+
+
+@router.post("/announcements", status_code=status.HTTP_201_CREATED)
+def create_announcement(body: AnnouncementIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    try:
+        announcement = service.create_draft(
+            uow, admin.network, admin.token, topic_slug=body.topic, subject=body.subject, body=body.body
+        )
+    except AnnouncementError as exc:
+        raise _refused(exc) from exc
+    return _out(announcement)
+
+
+@router.get("/announcements/{announcement_id}")
+def get_announcement(announcement_id: int, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    return _out(_get(uow, admin, announcement_id))
+
+
+@router.get("/announcements/{announcement_id}/preview", response_class=HTMLResponse)
+def preview_announcement(
+    announcement_id: int, admin: AdminDep, uow: UowDep, settings: SettingsDep
+) -> HTMLResponse:
+    announcement = _get(uow, admin, announcement_id)
+    email = service.preview(uow.session, admin.network, announcement, settings.public_base_url)
+    return render_page("announcement_preview.html", title=f"Preview: {email.subject}", email=email)
+
+
+@router.post("/announcements/{announcement_id}/test-send", status_code=status.HTTP_202_ACCEPTED)
+def test_send(announcement_id: int, admin: AdminDep, uow: UowDep, deps: SourceDepsDep) -> dict[str, Any]:
+    announcement = _get(uow, admin, announcement_id)
+    try:
+        message = service.send_test_email(uow, deps, admin.network, announcement, admin.token)
+    except AnnouncementError as exc:
+        raise _refused(exc) from exc
+    return {"message_id": message.id}
+
+
+@router.post("/announcements/{announcement_id}/submit")
+def submit(announcement_id: int, body: SubmitIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    announcement = _get(uow, admin, announcement_id)
+    send_at = london(body.send_at) if body.send_at else None
+    try:
+        service.submit(uow, admin.network, announcement, admin.token, send_at=send_at)
+    except AnnouncementError as exc:
+        raise _refused(exc) from exc
+    return _out(announcement)
+
+
+@router.post("/announcements/{announcement_id}/approve")
+def approve(announcement_id: int, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    announcement = _get(uow, admin, announcement_id)
+    try:
+        service.approve(uow, announcement, admin.token)
+    except AnnouncementError as exc:
+        raise _refused(exc) from exc
+    return _out(announcement)
+
+
+@router.post("/announcements/{announcement_id}/cancel")
+def cancel(announcement_id: int, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    announcement = _get(uow, admin, announcement_id)
+    try:
+        service.cancel(uow, announcement, admin.token)
+    except AnnouncementError as exc:
+        raise _refused(exc) from exc
+    return _out(announcement)

@@ -1,0 +1,8 @@
+"""The event sources' routers: the admin API (events, messages, meetings, announcements, audit) and
+the meeting pages its emails link to."""
+
+from __future__ import annotations
+
+from notifier.web.routes import admin_announcements, admin_api, admin_meetings, meeting_pages
+
+ROUTERS = (admin_api.router, admin_meetings.router, admin_announcements.router, meeting_pages.router)

@@ -1,0 +1,85 @@
+"""A meeting's public pages, reached by the signed links in its emails: the details page, the
+calendar file (.ics) and the joining page that shows the online link."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import HTMLResponse
+
+from notifier.db.models import Meeting, Network
+from notifier.domain.sources import MeetingStatus
+from notifier.rendering.london_time import london_period
+from notifier.services.calendar import MeetingLinks, meeting_calendar
+from notifier.services.tokens import InvalidToken
+from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.pages import render_page
+
+router = APIRouter(tags=["meetings"])
+
+
+def _load(token: str, uow: UowDep, settings: SettingsDep) -> tuple[Meeting, Network, MeetingLinks] | None:
+    links = MeetingLinks.from_settings(settings)
+    try:
+        ref = links.read(token)
+    except InvalidToken:
+        return None
+    meeting = uow.session.get(Meeting, ref.meeting_id)
+    if meeting is None or meeting.network_id != ref.network_id:
+        return None
+    return meeting, uow.session.get_one(Network, meeting.network_id), links
+
+
+def _gone() -> HTMLResponse:
+    return render_page(
+        "link_problem.html",
+        status_code=404,
+        title="This meeting link is not valid",
+        explanation="It may have been copied incompletely, or it is too old.",
+    )
+
+
+@router.get("/meetings/{token}", response_class=HTMLResponse)
+def meeting_page(token: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
+    found = _load(token, uow, settings)
+    if found is None:
+        return _gone()
+    meeting, network, links = found
+    return render_page(
+        "meeting.html",
+        title=meeting.title,
+        service_name=network.name,
+        meeting=meeting,
+        when=london_period(meeting.start_at, meeting.end_at),
+        cancelled=meeting.status is MeetingStatus.CANCELLED,
+        join_url=links.join_url(meeting),
+        calendar_url=links.calendar_url(meeting),
+    )
+
+
+@router.get("/meetings/{token}/calendar.ics", response_model=None)
+def meeting_calendar_file(token: str, uow: UowDep, settings: SettingsDep) -> Response:
+    found = _load(token, uow, settings)
+    if found is None:
+        return _gone()
+    meeting, network, links = found
+    return Response(
+        meeting_calendar(meeting, network, links),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="meeting.ics"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/meetings/{token}/join", response_class=HTMLResponse)
+def join_page(token: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
+    found = _load(token, uow, settings)
+    if found is None or not found[0].online_url:
+        return _gone()
+    meeting, network, _links = found
+    return render_page(
+        "meeting_join.html",
+        title=f"Join {meeting.title}",
+        service_name=network.name,
+        meeting=meeting,
+        online_url=meeting.online_url,
+        cancelled=meeting.status is MeetingStatus.CANCELLED,
+    )

@@ -1,0 +1,282 @@
+"""Subscribing and joining: the forms, "check your email", and the confirmation link.
+
+Every POST is answered with a redirect (or the form again with its errors), so refreshing or going back
+never sends a form twice by surprise; the services make a repeat harmless anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from notifier.db.base import utcnow
+from notifier.db.models import Network
+from notifier.repositories import networks as network_repo
+from notifier.repositories import signups as signup_repo
+from notifier.services import form_limits
+from notifier.services.addresses import readable_domains
+from notifier.services.links import SubscriberRef
+from notifier.services.signup_form import (
+    SignupForm,
+    check_signup,
+    consent_statement,
+    eligibility_statement,
+    public_topics,
+)
+from notifier.services.signups import (
+    Confirmation,
+    ConfirmLinks,
+    SignupContext,
+    confirm_signup,
+    request_signup,
+)
+from notifier.services.tokens import ExpiredToken, InvalidToken
+from notifier.web import csrf
+from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
+from notifier.web.pages import render_page
+
+router = APIRouter(tags=["subscribe"])
+
+FREQUENCIES = [
+    ("immediate", "As soon as something is published"),
+    ("daily", "Once a day, in a summary"),
+    ("weekly", "Once a week, in a summary"),
+]
+CSRF_ERROR = "Your form has timed out or could not be checked. Check your answers and submit it again"
+
+
+def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
+    """The error summary's links: each goes to its field (the first box of a group)."""
+    return [
+        {"text": text, "href": f"#{'name' if field == 'csrf' else field}"} for field, text in errors.items()
+    ]
+
+
+def _network_or_404(uow: UowDep, slug: str) -> Network | HTMLResponse:
+    network = network_repo.get_network_by_slug(uow.session, slug)
+    if network is None:
+        return render_page(
+            "link_problem.html",
+            status_code=404,
+            title="Page not found",
+            explanation="There is no network at this address. Check the link on the network's website.",
+        )
+    return network
+
+
+def _form_page(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    network: Network,
+    *,
+    joining: bool,
+    form: SignupForm | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    token = csrf.issue(request, settings)
+    topics = public_topics(network_repo.list_topics(uow.session, network.id))
+    title = f"Join {network.name}" if joining else f"Subscribe to emails from {network.name}"
+    page = render_page(
+        "subscribe.html",
+        status_code=400 if errors else 200,
+        title=title,
+        error_title=bool(errors),
+        service_name=network.name,
+        network=network,
+        allowed_domains=readable_domains(network.allowed_email_domains)
+        if network.allowed_email_domains
+        else "",
+        joining=joining,
+        form=form or SignupForm(membership=joining),
+        errors=errors or {},
+        error_list=error_list(errors or {}),
+        topics=topics,
+        frequencies=FREQUENCIES,
+        consent_statement=consent_statement(network),
+        eligibility_statement=eligibility_statement(network),
+        csrf_token=token.form_value,
+        action=f"/{'join' if joining else 'subscribe'}/{network.slug}",
+    )
+    return csrf.attach(page, token, settings)
+
+
+@router.get("/subscribe/{slug}", response_class=HTMLResponse)
+def subscribe_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
+    network = _network_or_404(uow, slug)
+    if isinstance(network, HTMLResponse):
+        return network
+    return _form_page(request, uow, settings, network, joining=False)
+
+
+@router.get("/join/{slug}", response_class=HTMLResponse)
+def join_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
+    network = _network_or_404(uow, slug)
+    if isinstance(network, HTMLResponse):
+        return network
+    return _form_page(request, uow, settings, network, joining=True)
+
+
+FormText = Annotated[str, Form()]
+
+
+@router.post("/subscribe/{slug}", response_class=HTMLResponse)
+@router.post("/join/{slug}", response_class=HTMLResponse)
+def submit_signup(
+    slug: str,
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    queue: QueueDep,
+    name: FormText = "",
+    email: FormText = "",
+    department: FormText = "",
+    topics: Annotated[list[str] | None, Form()] = None,
+    frequency: FormText = "",
+    consent: FormText = "",
+    eligible: FormText = "",
+    csrf_token: FormText = "",
+) -> Response:
+    network = _network_or_404(uow, slug)
+    if isinstance(network, HTMLResponse):
+        return network
+    joining = request.url.path.startswith("/join/")
+    form = SignupForm(
+        name=name,
+        email=email,
+        department=department,
+        topics=topics or [],
+        frequency=frequency,
+        consent=consent == "yes",
+        membership=joining,
+        eligible=eligible == "yes",
+    )
+    if not csrf.is_valid(request, settings, csrf_token):
+        return _form_page(
+            request, uow, settings, network, joining=joining, form=form, errors={"csrf": CSRF_ERROR}
+        )
+    if not _within_rate_limit(request, uow, settings):
+        refused = render_page(
+            "too_many.html",
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            title="There have been too many attempts",
+            service_name=network.name,
+            minutes=max(1, settings.subscribe_rate_window_seconds // 60),
+        )
+        refused.headers["Retry-After"] = str(settings.subscribe_rate_window_seconds)
+        return refused
+    checked, errors = check_signup(network, network_repo.list_topics(uow.session, network.id), form)
+    if checked is None:
+        return _form_page(request, uow, settings, network, joining=joining, form=form, errors=errors)
+    context = SignupContext(
+        links=ConfirmLinks.build(
+            settings.secret_key.get_secret_value(), settings.public_base_url, settings.confirm_link_days
+        ),
+        hash_key=settings.secret_key.get_secret_value(),
+        expiry_days=settings.confirm_link_days,
+        now=utcnow(),
+    )
+    request_signup(uow, queue, network, checked, context, wants_membership=joining)
+    return RedirectResponse(f"/subscribe/{network.slug}/check-email", status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _within_rate_limit(request: Request, uow: UowDep, settings: SettingsDep) -> bool:
+    return form_limits.allow_attempt(
+        uow.session,
+        hash_key=settings.secret_key.get_secret_value(),
+        client=request.client.host if request.client else "unknown",
+        limit=settings.subscribe_rate_limit,
+        window_seconds=settings.subscribe_rate_window_seconds,
+        now=utcnow(),
+    )
+
+
+@router.get("/subscribe/{slug}/check-email", response_class=HTMLResponse)
+def check_email(slug: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
+    network = _network_or_404(uow, slug)
+    if isinstance(network, HTMLResponse):
+        return network
+    return render_page(
+        "check_email.html",
+        title="Check your email",
+        service_name=network.name,
+        days=settings.confirm_link_days,
+        subscribe_url=f"/subscribe/{network.slug}",
+    )
+
+
+def _confirm_links(settings: SettingsDep) -> ConfirmLinks:
+    secret = settings.secret_key.get_secret_value()
+    return ConfirmLinks.build(secret, settings.public_base_url, settings.confirm_link_days)
+
+
+def _confirm_problem(exc: InvalidToken | None, *, expired: bool, days: int) -> HTMLResponse:
+    expired = expired or isinstance(exc, ExpiredToken)
+    return render_page(
+        "link_problem.html",
+        status_code=400,
+        title="This confirmation link has expired" if expired else "This confirmation link is not valid",
+        explanation=f"Confirmation links work for {days} days, and we delete sign-ups nobody confirms."
+        if expired
+        else "It may have been copied incompletely. Check the link in the email we sent you.",
+        next_step="Use the link on the network's website to subscribe again if you need to.",
+    )
+
+
+@router.get("/confirm/{token}", response_class=HTMLResponse)
+def confirm_page(
+    token: str, request: Request, uow: UowDep, settings: SettingsDep, links: LinksDep, done: bool = False
+) -> Response:
+    """Shows a button: a link scanner fetching the URL confirms nothing."""
+    try:
+        ref = _confirm_links(settings).read(token)
+    except InvalidToken as exc:
+        return _confirm_problem(exc, expired=False, days=settings.confirm_link_days)
+    network = uow.session.get(Network, ref.network_id)
+    if network is None:
+        return _confirm_problem(None, expired=False, days=settings.confirm_link_days)
+    signup = signup_repo.get_signup(uow.session, network.id, ref.signup_id)
+    if signup is None or signup.subscriber_id != ref.subscriber_id:
+        return _confirm_problem(None, expired=signup is None, days=settings.confirm_link_days)
+    if signup.confirmed_at is None and signup.expires_at < utcnow():
+        return _confirm_problem(None, expired=True, days=settings.confirm_link_days)
+    if signup.confirmed_at is not None:
+        return render_page(
+            "confirmed.html",
+            title="Subscription confirmed" if done else "You have already confirmed",
+            service_name=network.name,
+            membership=signup.wants_membership,
+            manage_url=links.manage_url(SubscriberRef(ref.network_id, ref.subscriber_id)),
+        )
+    token_for_form = csrf.issue(request, settings)
+    page = render_page(
+        "confirm.html",
+        title="Confirm your subscription",
+        service_name=network.name,
+        action=f"/confirm/{token}",
+        csrf_token=token_for_form.form_value,
+        membership=signup.wants_membership,
+    )
+    return csrf.attach(page, token_for_form, settings)
+
+
+@router.post("/confirm/{token}", response_class=HTMLResponse)
+def confirm_now(
+    token: str, request: Request, uow: UowDep, settings: SettingsDep, csrf_token: FormText = ""
+) -> Response:
+    try:
+        ref = _confirm_links(settings).read(token)
+    except InvalidToken as exc:
+        return _confirm_problem(exc, expired=False, days=settings.confirm_link_days)
+    network = uow.session.get(Network, ref.network_id)
+    if network is None:
+        return _confirm_problem(None, expired=False, days=settings.confirm_link_days)
+    if not csrf.is_valid(request, settings, csrf_token):
+        return RedirectResponse(f"/confirm/{token}", status_code=status.HTTP_303_SEE_OTHER)
+    result = confirm_signup(uow.session, network, ref, now=utcnow())
+    if result.outcome in (Confirmation.EXPIRED, Confirmation.NOT_FOUND):
+        expired = result.outcome is Confirmation.EXPIRED
+        return _confirm_problem(None, expired=expired, days=settings.confirm_link_days)
+    return RedirectResponse(f"/confirm/{token}?done=true", status_code=status.HTTP_303_SEE_OTHER)

@@ -1,0 +1,275 @@
+"""Every retention rule at its boundary, on SQLite and PostgreSQL: a day before, the data is there;
+a day after the run, it is gone from every table and only the permitted hash and counts remain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.config import Settings
+from notifier.db.base import utcnow
+from notifier.db.models import (
+    AuditRecord,
+    ContactEnquiry,
+    DataRequest,
+    Delivery,
+    Network,
+    RetentionEvidence,
+    Subscriber,
+    Suppression,
+)
+from notifier.db.session import unit_of_work
+from notifier.domain.retention import Period, RetentionKind, RuleTooLong
+from notifier.domain.rights import DataRequestKind, DataRequestStatus
+from notifier.domain.statuses import ConsentSource, SubscriptionEndReason, SuppressionReason
+from notifier.services import rights
+from notifier.services.retention import run_to_completion, set_rule
+from notifier.services.subscriptions import unsubscribe
+from tests.integration.retention import people
+from tests.support.fakes import RecordingQueue
+from tests.support.seeding import HASH_KEY, network_with_topics
+
+T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+SIX_MONTHS = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)
+
+
+def settings_for(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "secret_key": HASH_KEY,
+        "retention_batch_size": 2,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def run_at(sessions: sessionmaker[Session], settings: Settings, moment: datetime) -> str:
+    with time_machine.travel(moment, tick=False):
+        return run_to_completion(sessions, settings, utcnow()).run_id
+
+
+def left_person(sessions: sessionmaker[Session], email: str, name: str) -> tuple[int, int]:
+    """(network id, subscriber id) of someone who subscribed a month before T0 and left at T0."""
+    with time_machine.travel(T0 - 30 * DAY, tick=False), unit_of_work(sessions) as uow:
+        network, topics = network_with_topics(uow.session, "alpha", ["news", "events"])
+        subscriber = people.person(uow.session, network, topics, email, name)
+        stayer = people.person(uow.session, network, topics, "stays@justice.gov.uk", "Sam Stayer")
+        ids = network.id, subscriber.id
+        assert stayer.id != subscriber.id
+    with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
+        network = uow.session.get_one(Network, ids[0])
+        leaver = uow.session.get_one(Subscriber, ids[1])
+        unsubscribe(
+            uow.session,
+            network,
+            leaver,
+            topic_id=None,
+            source=ConsentSource.FORM,
+            reason=SubscriptionEndReason.UNSUBSCRIBED,
+            now=utcnow(),
+        )
+    return ids
+
+
+def test_a_leaver_is_erased_everywhere_six_months_after_leaving(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    settings = settings_for(database_url, delivery_link_days=181)
+    network_id, subscriber_id = left_person(sessions, "leaver@justice.gov.uk", "Lee Leaver")
+    run_at(sessions, settings, SIX_MONTHS - DAY)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.get(Subscriber, subscriber_id) is not None
+        assert "subscriber" in people.traces(uow.session, subscriber_id)
+    run_id = run_at(sessions, settings, SIX_MONTHS + DAY)
+    with unit_of_work(sessions) as uow:
+        session = uow.session
+        assert people.traces(session, subscriber_id, "leaver@justice.gov.uk", "Lee Leaver") == []
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 4  # counts stay
+        assert session.scalar(select(func.count()).where(Delivery.notify_id.is_not(None))) == 4
+        assert people.traces(session, -1, "Sam Stayer", "stays@justice.gov.uk") != []  # others untouched
+        evidence = session.scalars(
+            select(RetentionEvidence).where(
+                RetentionEvidence.run_id == run_id, RetentionEvidence.kind == RetentionKind.LEFT_SUBSCRIBER
+            )
+        ).one()
+        assert evidence.network_id == network_id
+        assert evidence.counts["subscribers"] == 1
+        assert evidence.period == "6 months"
+
+
+def test_a_shortened_rule_applies_and_a_longer_one_is_refused(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    settings = settings_for(database_url)
+    network_id, subscriber_id = left_person(sessions, "short@justice.gov.uk", "Shona Short")
+    with unit_of_work(sessions) as uow:
+        set_rule(uow.session, network_id, RetentionKind.LEFT_SUBSCRIBER, Period(months=3), utcnow())
+        with pytest.raises(RuleTooLong):
+            set_rule(
+                uow.session, network_id, RetentionKind.LEFT_SUBSCRIBER, Period(months=6, days=1), utcnow()
+            )
+    three_months = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
+    run_at(sessions, settings, three_months - DAY)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.get(Subscriber, subscriber_id) is not None
+    run_at(sessions, settings, three_months + DAY)
+    with unit_of_work(sessions) as uow:
+        assert people.traces(uow.session, subscriber_id, "short@justice.gov.uk", "Shona Short") == []
+
+
+def test_an_unconfirmed_sign_up_goes_when_its_link_expires(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    settings = settings_for(database_url)
+    with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
+        network, topics = network_with_topics(uow.session, "alpha")
+        subscriber_id = people.pending_person(
+            uow.session, network, topics[0], "new@justice.gov.uk", "Nia New"
+        ).id
+    run_at(sessions, settings, T0 + 7 * DAY - DAY)
+    with unit_of_work(sessions) as uow:
+        assert "signup.subscriber_id" in people.traces(uow.session, subscriber_id)
+    run_at(sessions, settings, T0 + 7 * DAY + DAY)
+    with unit_of_work(sessions) as uow:
+        assert people.traces(uow.session, subscriber_id, "new@justice.gov.uk", "Nia New") == []
+
+
+def test_a_contact_enquiry_goes_six_months_after_it_arrived(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    settings = settings_for(database_url)
+    with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
+        network, _ = network_with_topics(uow.session, "alpha")
+        people.enquiry(uow.session, network, "asker@justice.gov.uk", "Ash Asker")
+    run_at(sessions, settings, SIX_MONTHS - DAY)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(ContactEnquiry)) == 1
+    run_at(sessions, settings, SIX_MONTHS + DAY)
+    with unit_of_work(sessions) as uow:
+        assert people.traces(uow.session, -1, "asker@justice.gov.uk", "Ash Asker") == []
+
+
+def test_deliveries_lose_their_personal_link_after_the_configured_period(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    settings = settings_for(database_url, delivery_link_days=30)
+    with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
+        network, topics = network_with_topics(uow.session, "alpha")
+        subscriber = people.person(uow.session, network, topics, "reader@justice.gov.uk", "Rae Reader")
+        subscriber_id = subscriber.id
+    run_at(sessions, settings, T0 + 30 * DAY - DAY)
+    with unit_of_work(sessions) as uow:
+        linked = select(func.count()).where(Delivery.subscriber_id == subscriber_id)
+        assert uow.session.scalar(linked) == 2
+    run_at(sessions, settings, T0 + 30 * DAY + DAY)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.scalar(select(func.count()).where(Delivery.subscriber_id == subscriber_id)) == 0
+        kept = uow.session.scalars(select(Delivery.notify_id)).all()
+        assert len(kept) == 2 and all(kept)
+        assert uow.session.get(Subscriber, subscriber_id) is not None  # still subscribed: only the link goes
+
+
+def test_an_erasure_is_done_at_once_and_complete_once_notify_forgets(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    settings = settings_for(database_url, notify_retention_days=7)
+    with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
+        network, topics = network_with_topics(uow.session, "alpha")
+        subscriber = people.person(uow.session, network, topics, "gone@justice.gov.uk", "Gil Gone")
+        subscriber_id, email_hash = subscriber.id, subscriber.email_hash
+        context = rights.RightsContext.from_settings(settings)
+        rights.record_admin_request(uow.session, context, subscriber, DataRequestKind.OBJECTION, {}, utcnow())
+    with time_machine.travel(T0 + DAY, tick=False), unit_of_work(sessions) as uow:
+        subscriber = uow.session.get_one(Subscriber, subscriber_id)
+        request = rights.record_admin_request(
+            uow.session, context, subscriber, DataRequestKind.ERASURE, {}, utcnow()
+        )
+        request_id = request.id
+    with unit_of_work(sessions) as uow:
+        assert people.traces(uow.session, subscriber_id, "gone@justice.gov.uk", "Gil Gone") == []
+        survivor = uow.session.scalars(select(Suppression)).one()  # only the keyed hash, as promised
+        assert (survivor.email_hash, survivor.reason) == (email_hash, SuppressionReason.OBJECTION)
+        request = uow.session.get_one(DataRequest, request_id)
+        assert request.status is DataRequestStatus.AWAITING_NOTIFY
+        # Notify's nightly job deletes the last email (sent at T0) after the London midnight once it is
+        # 7 days old: 23 January, 00:00 GMT, and the job has run by 06:00.
+        assert request.notify_clear_at == datetime(2026, 1, 23, 6, 0, tzinfo=UTC)
+    run_at(sessions, settings, T0 + 7 * DAY - DAY)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.get_one(DataRequest, request_id).status is DataRequestStatus.AWAITING_NOTIFY
+    run_at(sessions, settings, T0 + 7 * DAY + DAY)
+    with unit_of_work(sessions) as uow:
+        request = uow.session.get_one(DataRequest, request_id)
+        assert request.status is DataRequestStatus.COMPLETED
+        assert request.completed_at == T0 + 8 * DAY and request.completed_at <= request.deadline_at
+        trail = uow.session.scalars(
+            select(AuditRecord.action).where(AuditRecord.object_id == request_id).order_by(AuditRecord.id)
+        ).all()
+        assert trail == [
+            "data_request.received",
+            "data_request.verified",
+            "data_request.awaiting_notify",
+            "data_request.completed",
+        ]
+
+
+def test_a_network_that_erases_later_does_it_at_its_boundary(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    settings = settings_for(database_url)
+    with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
+        network, topics = network_with_topics(uow.session, "alpha")
+        set_rule(uow.session, network.id, RetentionKind.ERASURE_REQUEST, Period(days=10), utcnow())
+        subscriber = people.person(uow.session, network, topics, "later@justice.gov.uk", "Lou Later")
+        subscriber_id = subscriber.id
+        context = rights.RightsContext.from_settings(settings)
+        rights.record_admin_request(uow.session, context, subscriber, DataRequestKind.ERASURE, {}, utcnow())
+    run_at(sessions, settings, T0 + 10 * DAY - DAY)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.get(Subscriber, subscriber_id) is not None
+    run_at(sessions, settings, T0 + 10 * DAY + DAY)
+    with unit_of_work(sessions) as uow:
+        assert people.traces(uow.session, subscriber_id, "later@justice.gov.uk", "Lou Later") == []
+
+
+def test_a_closed_request_loses_its_link_to_the_person_a_month_after_closing(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    settings = settings_for(database_url)
+    with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
+        network, topics = network_with_topics(uow.session, "alpha")
+        subscriber = people.person(uow.session, network, topics, "asked@justice.gov.uk", "Abi Asked")
+        subscriber_id = subscriber.id
+        unverified = rights.request_from_preferences(
+            uow,
+            RecordingQueue(),
+            rights.RightsContext.from_settings(settings),
+            subscriber,
+            DataRequestKind.RECTIFICATION,
+            {"name": "Abigail Asked"},
+            utcnow(),
+        ).id
+    month = datetime(2026, 2, 15, 12, 0, tzinfo=UTC)
+    run_at(sessions, settings, T0 + 7 * DAY - DAY)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.get_one(DataRequest, unverified).status is DataRequestStatus.AWAITING_VERIFICATION
+    run_at(sessions, settings, T0 + 7 * DAY + DAY)  # its emailed link has expired: so has the request
+    with unit_of_work(sessions) as uow:
+        expired = uow.session.get_one(DataRequest, unverified)
+        assert (expired.status, expired.details) == (DataRequestStatus.EXPIRED, {})
+    run_at(sessions, settings, month - DAY)
+    with unit_of_work(sessions) as uow:
+        access = select(DataRequest).where(DataRequest.kind == DataRequestKind.ACCESS)
+        assert uow.session.scalars(access).one().subscriber_id == subscriber_id
+    run_at(sessions, settings, month + DAY)
+    with unit_of_work(sessions) as uow:
+        request = uow.session.scalars(access).one()
+        assert (request.subscriber_id, request.details) == (None, {})
+        assert request.kind is DataRequestKind.ACCESS  # what was asked and when stay, anonymously
+        # The expired one closed on 23 January: it keeps its link until a month after that.
+        assert uow.session.get_one(DataRequest, unverified).subscriber_id == subscriber_id

@@ -1,0 +1,13 @@
+"""The person whose requests the tests make, on each database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.integration.rights.flow import Person, make_person
+
+
+@pytest.fixture
+def person(database_url: str, sessions: sessionmaker[Session]) -> Person:
+    return make_person(database_url, sessions)

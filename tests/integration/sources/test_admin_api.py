@@ -1,0 +1,256 @@
+"""The admin API on a real database: tokens and roles, network isolation, meetings with their
+calendar file, announcements through sign-off, message counts and the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.config import Settings
+from notifier.db.models import AuditRecord, Message, Subscriber
+from notifier.db.session import unit_of_work
+from notifier.domain.sources import AdminRole
+from notifier.services import admin_tokens, announcements
+from notifier.services.calendar import MeetingLinks
+from notifier.services.meetings import SourceDeps
+from notifier.web.app import create_app
+from tests.support.fakes import RecordingQueue
+from tests.support.seeding import network_with_topics, subscriber
+from tests.support.webapp import WEB_SECRET_KEY, WebApp
+
+API = "/admin/api/networks/alpha"
+PUBLIC = "http://127.0.0.1:8000"  # links in emails may be http only on a loopback host
+
+
+@dataclass
+class Admins:
+    web: WebApp
+    editor: dict[str, str]
+    editor_again: dict[str, str]  # the same person's second token
+    approver: dict[str, str]
+    other_network: dict[str, str]
+
+
+def _web_app(database_url: str, sessions: sessionmaker[Session]) -> WebApp:
+    settings = Settings(
+        database_url=database_url,
+        secret_key=WEB_SECRET_KEY,
+        public_base_url=PUBLIC,
+        one_click_base_url="https://notifier.example.gov.uk",
+    )
+    queue = RecordingQueue()
+    return WebApp(TestClient(create_app(settings, queue, sessions)), queue, settings, sessions)
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def admins(database_url: str, sessions: sessionmaker[Session]) -> Admins:
+    with unit_of_work(sessions) as uow:
+        s = uow.session
+        network, (news, events) = network_with_topics(s, "alpha", ("news", "events"))
+        other, _ = network_with_topics(s, "beta")
+        subscriber(s, network, "sam.editor@dept.gov.uk", [news])
+        subscriber(s, network, "invitee@dept.gov.uk", [])
+        subscriber(s, network, "reader@dept.gov.uk", [events])
+
+        def issue(net: Any, role: AdminRole, email: str) -> dict[str, str]:
+            return _bearer(admin_tokens.issue_token(s, net, role=role, label="t", holder_email=email).secret)
+
+        return Admins(
+            _web_app(database_url, sessions),
+            issue(network, AdminRole.EDITOR, "sam.editor@dept.gov.uk"),
+            issue(network, AdminRole.ADMIN, "Sam.Editor@dept.gov.uk"),
+            issue(network, AdminRole.APPROVER, "chair@dept.gov.uk"),
+            issue(other, AdminRole.ADMIN, "chair@dept.gov.uk"),
+        )
+
+
+MEETING = {
+    "title": "Leaders of Networks",
+    "start": "2030-03-05T18:00:00",
+    "end": "2030-03-05T19:30:00",
+    "location": "Room 4, 10 South Colonnade",
+    "online_url": "https://teams.example.com/meet/abc",
+    "agenda": "1. Welcome\n2. Budget",
+    "topics": ["events"],
+    "invitees": ["invitee@dept.gov.uk"],
+}
+
+
+def _calendar(web: WebApp, calendar_url: str) -> Any:
+    response = web.client.get(calendar_url.removeprefix(PUBLIC))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+    (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+    return event
+
+
+def test_tokens_are_checked_and_scoped_to_their_network(admins: Admins) -> None:
+    client = admins.web.client
+    assert client.get(f"{API}/messages").status_code == 401
+    assert client.get(f"{API}/messages", headers=_bearer("ntf_made-up")).status_code == 401
+    assert client.get(f"{API}/messages", headers=admins.other_network).status_code == 404
+    assert client.get(f"{API}/messages", headers=admins.editor).status_code == 200
+    assert client.get(f"{API}/audit", headers=admins.editor).status_code == 403
+    created = client.post(f"{API}/meetings", json=MEETING, headers=admins.editor).json()
+    elsewhere = client.get(f"/admin/api/networks/beta/meetings/{created['id']}", headers=admins.other_network)
+    assert elsewhere.status_code == 404
+    assert "/admin/api/networks/{network_slug}/meetings" in client.get("/openapi.json").json()["paths"]
+
+
+def test_events_can_be_added_by_hand_with_the_hooks_rules(admins: Admins) -> None:
+    client, url = admins.web.client, "https://alpha.example.gov.uk/news/by-hand/"
+    added = client.post(
+        f"{API}/events",
+        json={"url": url, "front_matter": {"title": "By hand", "tags": ["news"]}},
+        headers=admins.editor,
+    )
+    assert added.status_code == 201 and added.json()["status"] == "queued", added.text
+    bad_date = {"url": url + "2/", "front_matter": {"title": "x", "date": "soon"}}
+    refused = client.post(f"{API}/events", json=bad_date, headers=admins.editor)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "front_matter.date"
+    offsite = {"url": "https://elsewhere.example.com/x/", "front_matter": {"title": "x"}}
+    assert client.post(f"{API}/events", json=offsite, headers=admins.editor).status_code == 422
+    listed = client.get(f"{API}/events", headers=admins.editor).json()
+    assert [e["title"] for e in listed] == ["By hand"]
+    assert client.get(f"{API}/events", headers=admins.other_network).status_code == 404
+
+
+def test_a_meeting_update_and_cancellation_keep_the_uid_and_raise_the_sequence(admins: Admins) -> None:
+    web = admins.web
+    created = web.client.post(f"{API}/meetings", json=MEETING, headers=admins.editor)
+    assert created.status_code == 201, created.text
+    meeting = created.json()
+    first = _calendar(web, meeting["calendar_url"])
+    assert int(first["SEQUENCE"]) == 0 and first.decoded("DTSTART") == datetime(2030, 3, 5, 18, 0, tzinfo=UTC)
+    changed = {k: v for k, v in MEETING.items() if k not in ("topics", "invitees")} | {"location": "Room 6"}
+    assert (
+        web.client.put(f"{API}/meetings/{meeting['id']}", json=changed, headers=admins.editor).status_code
+        == 200
+    )
+    second = _calendar(web, meeting["calendar_url"])
+    assert int(second["SEQUENCE"]) == 1 and str(second["LOCATION"]) == "Room 6"
+    cancel = web.client.post(
+        f"{API}/meetings/{meeting['id']}/cancel", json={"note": "Clash"}, headers=admins.editor
+    )
+    assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
+    third = _calendar(web, meeting["calendar_url"])
+    assert int(third["SEQUENCE"]) == 2 and str(third["STATUS"]) == "CANCELLED"
+    assert str(first["UID"]) == str(second["UID"]) == str(third["UID"])
+    again = web.client.post(f"{API}/meetings/{meeting['id']}/cancel", json={}, headers=admins.editor)
+    assert again.status_code == 409
+    with unit_of_work(web.sessions) as uow:
+        kinds = [m.email_kind for m in uow.session.scalars(select(Message).order_by(Message.id))]
+    # Each step: one message for the invitee list and one for the events topic.
+    assert kinds == ["meeting"] * 2 + ["meeting_update"] * 2 + ["meeting_cancelled"] * 2
+    join = web.client.get(meeting["page_url"].removeprefix(PUBLIC) + "/join")
+    assert join.status_code == 200 and "cancelled" in join.text
+
+
+def test_minutes_go_to_the_audience_once_and_link_back(admins: Admins) -> None:
+    web = admins.web
+    meeting = web.client.post(f"{API}/meetings", json=MEETING, headers=admins.editor).json()
+    minutes = {
+        "minutes_url": "https://alpha.example.gov.uk/minutes/2030-03/",
+        "minutes_body": "Agreed the budget.",
+    }
+    first = web.client.post(f"{API}/meetings/{meeting['id']}/minutes", json=minutes, headers=admins.editor)
+    assert first.status_code == 201, first.text
+    assert (
+        web.client.post(
+            f"{API}/meetings/{meeting['id']}/minutes", json=minutes, headers=admins.editor
+        ).status_code
+        == 409
+    )
+    offsite = {"minutes_url": "https://elsewhere.example.com/m/"}
+    refused = web.client.post(f"{API}/meetings/{meeting['id']}/minutes", json=offsite, headers=admins.editor)
+    assert refused.status_code == 409  # already published beats everything else
+    with unit_of_work(web.sessions) as uow:
+        notes = uow.session.scalars(select(Message).where(Message.email_kind == "minutes")).all()
+    links = MeetingLinks.from_settings(web.settings)
+    linked = {links.read(m.context["meeting_url"].rsplit("/", 1)[1]).meeting_id for m in notes}
+    assert len(notes) == 2 and linked == {meeting["id"]}
+
+
+def test_an_announcement_needs_a_second_person_with_the_approver_role(admins: Admins) -> None:
+    web = admins.web
+    draft = web.client.post(
+        f"{API}/announcements",
+        json={
+            "topic": "news",
+            "subject": "AGM on 5 March",
+            "body": "All members welcome.\n\nBring a friend.",
+        },
+        headers=admins.editor,
+    ).json()
+    path = f"{API}/announcements/{draft['id']}"
+    preview = web.client.get(f"{path}/preview", headers=admins.editor)
+    assert (
+        preview.status_code == 200 and "AGM on 5 March" in preview.text and "Bring a friend" in preview.text
+    )
+    assert web.client.post(f"{path}/test-send", headers=admins.editor).status_code == 202
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    submitted = web.client.post(f"{path}/submit", json={"send_at": later}, headers=admins.editor).json()
+    assert submitted["status"] == "awaiting_approval"
+    assert web.client.post(f"{path}/approve", headers=admins.editor).status_code == 403  # editor role
+    own = web.client.post(f"{path}/approve", headers=admins.editor_again)  # an admin, but the author
+    assert own.status_code == 403 and "own" in own.text
+    approved = web.client.post(f"{path}/approve", headers=admins.approver)
+    assert approved.status_code == 200 and approved.json()["status"] == "scheduled"
+    deps = SourceDeps.from_settings(web.settings, web.queue)
+    assert announcements.send_due(web.sessions, deps, datetime.now(UTC)) == []  # not yet
+    assert announcements.send_due(web.sessions, deps, datetime.now(UTC) + timedelta(hours=2)) == [draft["id"]]
+    assert web.client.post(f"{path}/cancel", headers=admins.editor).status_code == 409  # it has started
+    sent = web.client.get(path, headers=admins.editor).json()
+    counts = web.client.get(f"{API}/messages/{sent['message_id']}", headers=admins.editor).json()
+    assert counts["status"] == "pending" and counts["counts"]["total"] == 0
+    with unit_of_work(web.sessions) as uow:
+        test_message = uow.session.scalars(select(Message).where(Message.lane == "transactional")).one()
+        assert test_message.context["subject"] == "[Test] AGM on 5 March"
+        trail = [(a.actor.split(":")[0], a.action) for a in uow.session.scalars(select(AuditRecord))]
+        addresses = {s.email for s in uow.session.scalars(select(Subscriber))}
+    assert [a for _, a in trail if a.startswith("announcement")] == [
+        "announcement.create",
+        "announcement.test_send",
+        "announcement.submit",
+        "announcement.approve",
+        "announcement.send",
+    ]
+    audit_json = web.client.get(f"{API}/audit", headers=admins.editor_again).text
+    assert not any(address in audit_json for address in addresses)
+
+
+def test_a_scheduled_announcement_can_be_cancelled_before_it_starts(admins: Admins) -> None:
+    web = admins.web
+    body = {"topic": "news", "subject": "Survey", "body": "Please fill it in."}
+    draft = web.client.post(f"{API}/announcements", json=body, headers=admins.editor).json()
+    path = f"{API}/announcements/{draft['id']}"
+    web.client.post(f"{path}/submit", json={}, headers=admins.editor)
+    web.client.post(f"{path}/approve", headers=admins.approver)
+    cancelled = web.client.post(f"{path}/cancel", headers=admins.editor)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    deps = SourceDeps.from_settings(web.settings, web.queue)
+    assert announcements.send_due(web.sessions, deps, datetime.now(UTC) + timedelta(days=1)) == []
+
+
+def test_a_message_can_be_cancelled_by_an_approver_and_its_queued_rows_are_skipped(admins: Admins) -> None:
+    web = admins.web
+    web.client.post(f"{API}/meetings", json=MEETING, headers=admins.editor)
+    messages = web.client.get(f"{API}/messages", headers=admins.editor).json()
+    direct = next(m for m in messages if m["topic"] == "-")  # the invitee list's message, rows written
+    assert direct["counts"]["queued"] == 1
+    path = f"{API}/messages/{direct['id']}/cancel"
+    assert web.client.post(path, headers=admins.editor).status_code == 403
+    cancelled = web.client.post(path, headers=admins.approver).json()
+    assert cancelled["status"] == "cancelled" and cancelled["counts"]["skipped"] == 1
+    assert web.client.post(path, headers=admins.approver).status_code == 409
+    assert web.client.get(f"{API}/messages/{direct['id']}", headers=admins.other_network).status_code == 404

@@ -1,0 +1,352 @@
+"""Every event source on a real fleet (PostgreSQL + Redis + web + worker + beat + the sandbox), with
+the emails read back from the sandbox's outbox: Jekyll pages through `notifier hook post`, a meeting
+with its reminder, update, minutes and cancellation, an announcement through sign-off, and daily and
+weekly digests (time-machine moves this process's clock; the fleet sends them)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import redis
+import time_machine
+from icalendar import Calendar
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.config import Settings
+from notifier.db.models import Network
+from notifier.db.session import make_engine, unit_of_work
+from notifier.domain.sources import AdminRole
+from notifier.domain.statuses import Frequency
+from notifier.services import admin_tokens
+from notifier.services.digests import latest_period, run_digest
+from notifier.services.publishing import ContentItem, publish_content
+from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env
+from tests.support.fakes import RecordingQueue
+from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
+from tests.support.sandbox import RunningSandbox, start_sandbox
+from tests.support.seeding import network_with_topics, subscriber
+from workers.dispatch import build_task_queue
+
+SITE = "https://alpha.example.gov.uk"
+JEKYLL = Path(__file__).parent / "jekyll_site"
+LONDON = ZoneInfo("Europe/London")
+ANN, BEN, IAN = "ann@dept.gov.uk", "ben@dept.gov.uk", "ian@dept.gov.uk"  # immediate subscribers
+DORA, WES = "dora@dept.gov.uk", "wes@dept.gov.uk"  # daily and weekly
+
+
+@dataclass
+class World:
+    fleet: Fleet
+    sandbox: RunningSandbox
+    sessions: sessionmaker[Session]
+    settings: Settings
+    secret: str
+    editor: dict[str, str]
+    approver: dict[str, str]
+
+    def outbox(self, subject: str) -> dict[str, list[dict[str, Any]]]:
+        """Emails whose subject contains `subject`, by recipient."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for entry in self.sandbox.outbox(limit=1000):
+            if subject in entry["subject"]:
+                found.setdefault(entry["to"], []).append(entry)
+        return found
+
+    def wait_for(self, subject: str, recipients: set[str], timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.outbox(subject)
+            if set(found) >= recipients:
+                time.sleep(0.5)  # let stragglers arrive, so "exactly" below means exactly
+                found = self.outbox(subject)
+                assert set(found) == recipients, (subject, sorted(found))
+                assert all(len(v) == 1 for v in found.values()), (
+                    subject,
+                    {k: len(v) for k, v in found.items()},
+                )
+                return {to: entries[0] for to, entries in found.items()}
+            assert time.monotonic() < deadline, f"{subject!r}: only {sorted(found)}\n{self.fleet.logs()}"
+            time.sleep(0.3)
+
+
+def _seed(sessions: sessionmaker[Session]) -> tuple[str, dict[str, str], dict[str, str]]:
+    with unit_of_work(sessions) as uow:
+        s = uow.session
+        network, (news, events, minutes) = network_with_topics(s, "alpha", ("news", "events", "minutes"))
+        network.requires_sign_off = True
+        network.settings = {
+            "routing": {
+                "collections": {"events": ["events"], "minutes": ["minutes"]},
+                "tags": {"news": ["news"]},
+            }
+        }
+        subscriber(s, network, ANN, [news, events, minutes])
+        subscriber(s, network, BEN, [events])
+        subscriber(s, network, IAN, [minutes])
+        subscriber(s, network, DORA, [news, events], Frequency.DAILY)
+        subscriber(s, network, WES, [news], Frequency.WEEKLY)
+
+        def token(role: AdminRole, email: str) -> dict[str, str]:
+            issued = admin_tokens.issue_token(s, network, role=role, label=role.value, holder_email=email)
+            return {"Authorization": f"Bearer {issued.secret}"}
+
+        return network.webhook_secret, token(AdminRole.EDITOR, ANN), token(AdminRole.APPROVER, BEN)
+
+
+@pytest.fixture(scope="module")
+def world(postgres: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    var_dir = tmp_path_factory.mktemp("sources-fleet")
+    database_url = postgres.create()
+    redis_url = f"{required_env(REDIS_ENV).rstrip('/')}/8"
+    redis.Redis.from_url(redis_url).flushdb()
+    engine = make_engine(database_url, pool_size=2)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    secret, editor, approver = _seed(sessions)
+    web_port, token = free_port(), secrets.token_urlsafe(16)
+    callback = ["--callback-url", f"http://127.0.0.1:{web_port}/notify/receipts", "--callback-token", token]
+    with start_sandbox(*callback, "--rate-limit", "100000") as sandbox:
+        env = fleet_env(
+            database_url=database_url,
+            broker_url=redis_url,
+            redis_url=redis_url,
+            var_dir=var_dir,
+            sandbox_env=sandbox.env,
+            web_port=web_port,
+            callback_token=token,
+            extra={"NOTIFIER_EVENT_SOURCES_INTERVAL_SECONDS": "1"},
+        )
+        settings = Settings(
+            **{k.removeprefix("NOTIFIER_").lower(): v for k, v in env.items() if k.startswith("NOTIFIER_")}
+        )
+        with running_fleet(env, var_dir / "logs", web_port) as fleet:
+            yield World(fleet, sandbox, sessions, settings, secret, editor, approver)
+    engine.dispose()
+    postgres.drop(database_url)
+
+
+def readable(entry: dict[str, Any]) -> str:
+    text = str(entry["text"])
+    for leaked in ("<!--", "{%", "{{", "{:", "**", "<div", "\\."):
+        assert leaked not in text, (leaked, text)
+    return text.replace("\u2019", "'")  # the outbox shows typographic apostrophes, as Notify does
+
+
+def test_jekyll_pages_through_notifier_hook_post_become_readable_email(world: World) -> None:
+    files = sorted(str(p) for p in JEKYLL.rglob("*.md"))
+    command = [sys.executable, "-m", "notifier", "hook", "post", *files, "--site", SITE, "--network", "alpha"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFIER_")}
+    env |= {"NOTIFIER_HOOK_ENDPOINT": world.fleet.web_url, "NOTIFIER_HOOK_SECRET": world.secret}
+    dry = subprocess.run(
+        [*command, "--dry-run"], capture_output=True, text=True, env=env, timeout=60, check=True
+    )
+    assert "/news/2026/11/20/network-forum-what-we-heard.html" in dry.stdout and "ignored" in dry.stdout
+    assert world.outbox("forum") == {}
+    sent = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=60)
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.count("queued") == 3 and sent.stdout.count("ignored") == 1
+    news = world.wait_for("Network forum: what we heard", {ANN})
+    social = world.wait_for("Winter social & networking evening", {ANN, BEN})
+    minutes = world.wait_for("Steering group minutes, November 2026", {ANN, IAN})
+    text = readable(news[ANN])
+    assert "Over 120 members joined November's forum to talk about flexible working" in text, text
+    assert "Photos to follow" not in text and "By Priya Shah" in text
+    text = readable(social[BEN])
+    assert "Thursday 10 December 2026, 5:30pm to 8pm" in text and "2 Marsham Street" in text
+    assert (
+        "Register by: Thursday 3 December 2026 at 11:59pm" in text and "socials@alpha.example.gov.uk" in text
+    )
+    assert "Decisions: the budget for 2027, and a new co-chair." in readable(minutes[IAN])
+    again = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=60)
+    assert again.stdout.count("duplicate") == 3
+
+
+def _calendar(world: World, url: str) -> Any:
+    response = httpx.get(url, timeout=10)
+    assert response.status_code == 200
+    (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+    return event
+
+
+def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: World) -> None:
+    api = f"{world.fleet.web_url}/admin/api/networks/alpha"
+    start = (datetime.now(LONDON) + timedelta(minutes=40)).replace(second=0, microsecond=0, tzinfo=None)
+    meeting = {
+        "title": "Leaders of Networks",
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=1)).isoformat(),
+        "location": "Room 4, 10 South Colonnade",
+        "online_url": "https://teams.example.com/l/meetup-join/abc",
+        "agenda": "1. Welcome\n2. The 2027 budget",
+        "topics": ["events"],
+        "invitees": [IAN],
+        "reminder_minutes": 60,  # due at once: beat sends it within a second or two
+    }
+    created = httpx.post(f"{api}/meetings", json=meeting, headers=world.editor, timeout=10)
+    assert created.status_code == 201, created.text
+    invitation = world.wait_for("Invitation: Leaders of Networks", {ANN, BEN, IAN})
+    world.wait_for("Reminder: Leaders of Networks", {ANN, BEN, IAN})
+    text = readable(invitation[IAN])
+    calendar_url = created.json()["calendar_url"]
+    assert "Room 4, 10 South Colonnade" in text and "teams.example.com" not in text
+    join = re.search(r"https?://\S+/join", text)
+    assert (
+        join is not None
+        and "teams.example.com/l/meetup-join/abc" in httpx.get(join.group(0), timeout=10).text
+    )
+    first = _calendar(world, calendar_url)
+    changed = {k: v for k, v in meeting.items() if k not in ("topics", "invitees", "reminder_minutes")}
+    changed |= {"location": "Room 6, 10 South Colonnade"}
+    path = f"{api}/meetings/{created.json()['id']}"
+    assert httpx.put(path, json=changed, headers=world.editor, timeout=10).status_code == 200
+    update = world.wait_for("Changed: Leaders of Networks", {ANN, BEN, IAN})
+    assert "The location has changed." in readable(update[ANN]) and "Room 6" in update[ANN]["text"]
+    second = _calendar(world, calendar_url)
+    minutes = {"minutes_body": "The 2027 budget was agreed.", "minutes_url": f"{SITE}/minutes/lon-2026/"}
+    assert httpx.post(f"{path}/minutes", json=minutes, headers=world.editor, timeout=10).status_code == 201
+    sent = world.wait_for("Minutes: Leaders of Networks", {ANN, BEN, IAN})
+    text = readable(sent[BEN])
+    assert "The 2027 budget was agreed" in text and "Read more about this meeting" in text
+    assert (
+        httpx.post(
+            f"{path}/cancel",
+            json={"note": "Clashes with the spending review."},
+            headers=world.editor,
+            timeout=10,
+        ).status_code
+        == 200
+    )
+    cancelled = world.wait_for("Cancelled: Leaders of Networks", {ANN, BEN, IAN})
+    assert "Clashes with the spending review." in readable(cancelled[ANN])
+    third = _calendar(world, calendar_url)
+    assert [int(e["SEQUENCE"]) for e in (first, second, third)] == [0, 1, 2]
+    assert len({str(e["UID"]) for e in (first, second, third)}) == 1 and str(third["STATUS"]) == "CANCELLED"
+
+
+def test_an_announcement_goes_out_after_a_second_person_approves_it(world: World) -> None:
+    api = f"{world.fleet.web_url}/admin/api/networks/alpha/announcements"
+    body = {
+        "topic": "news",
+        "subject": "AGM: vote for your co-chair",
+        "body": "Voting opens on Monday.\n\nOne vote each.",
+    }
+    draft = httpx.post(api, json=body, headers=world.editor, timeout=10).json()
+    path = f"{api}/{draft['id']}"
+    assert httpx.post(f"{path}/test-send", headers=world.editor, timeout=10).status_code == 202
+    world.wait_for("[Test] AGM: vote for your co-chair", {ANN})
+    assert (
+        httpx.post(f"{path}/submit", json={}, headers=world.editor, timeout=10).json()["status"]
+        == "awaiting_approval"
+    )
+    assert httpx.post(f"{path}/approve", headers=world.editor, timeout=10).status_code == 403
+    time.sleep(2)
+    assert world.outbox("AGM: vote for your co-chair").keys() == {ANN}  # only the test send so far
+    assert httpx.post(f"{path}/approve", headers=world.approver, timeout=10).status_code == 200
+    deadline = time.monotonic() + 60
+    while len(world.outbox("AGM: vote for your co-chair").get(ANN, [])) < 2:
+        assert time.monotonic() < deadline, world.fleet.logs()
+        time.sleep(0.3)
+    real = [e for e in world.outbox("AGM: vote for your co-chair")[ANN] if "[Test]" not in e["subject"]]
+    assert (
+        len(real) == 1 and "One vote each." in readable(real[0]) and "unsubscribe" in real[0]["text"].lower()
+    )
+
+
+def _publish_at(world: World, when: datetime, items: list[ContentItem]) -> RecordingQueue:
+    """Publish content as if at `when` (this process's clock only); the fleet then sends it."""
+    recorded = RecordingQueue()
+    with time_machine.travel(when, tick=False), unit_of_work(world.sessions) as uow:
+        network = uow.session.query(Network).filter_by(slug="alpha").one()
+        for item in items:
+            publish_content(uow, recorded, network, item)
+    return recorded
+
+
+def _replay(world: World, recorded: RecordingQueue) -> None:
+    queue = build_task_queue(world.settings)
+    for message_id in recorded.fanouts:
+        queue.enqueue_fanout(message_id)
+    for message_id, first, last, lane in recorded.sends:
+        queue.enqueue_send(message_id, first, last, lane)
+
+
+def _digest(world: World, frequency: Frequency, now: datetime) -> Callable[[], object]:
+    recorded = RecordingQueue()
+    with time_machine.travel(now, tick=False):
+        period = latest_period(frequency, datetime.now(UTC))
+        outcome = run_digest(world.sessions, recorded, _network_id(world), period, chunk_size=100)
+    _replay(world, recorded)
+    return lambda: outcome
+
+
+def _network_id(world: World) -> int:
+    with unit_of_work(world.sessions) as uow:
+        return uow.session.query(Network).filter_by(slug="alpha").one().id
+
+
+def test_daily_and_weekly_digests_list_each_item_once_and_never_come_empty(world: World) -> None:
+    monday = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)
+    news = [
+        ContentItem(
+            url=f"{SITE}/news/{n}/",
+            title=f"Digest news {n}",
+            revision="1",
+            tags=["news"],
+            excerpt=f"Summary {n}.",
+        )
+        for n in (1, 2)
+    ]
+    event = ContentItem(
+        url=f"{SITE}/events/picnic/",
+        title="Digest picnic",
+        revision="1",
+        collection="events",
+        tags=["events"],
+    )
+    _replay(world, _publish_at(world, monday, [*news, event]))
+    _replay(
+        world,
+        _publish_at(
+            world,
+            monday + timedelta(hours=3),
+            [ContentItem(url=f"{SITE}/news/1/", title="Digest news 1", revision="2", tags=["news"])],
+        ),
+    )  # a second revision
+    world.wait_for("Digest picnic", {ANN, BEN})  # immediate subscribers had them at once; digests did not
+    assert world.outbox("Your daily update") == {}
+
+    first = _digest(world, Frequency.DAILY, datetime(2026, 3, 3, 8, 30, tzinfo=LONDON))()
+    assert first is not None
+    daily = world.wait_for("Your daily update from Alpha Network", {DORA})
+    text = readable(daily[DORA])
+    assert [t for t in ("Digest news 1", "Digest news 2", "Digest picnic") if t in text] == [
+        "Digest news 1",
+        "Digest news 2",
+        "Digest picnic",
+    ]
+    assert text.count("Digest news 1") == 1 and "/unsubscribe/" in text
+    assert _digest(world, Frequency.DAILY, datetime(2026, 3, 3, 9, 0, tzinfo=LONDON))() is None  # ran already
+    quiet = _digest(world, Frequency.DAILY, datetime(2026, 3, 4, 8, 30, tzinfo=LONDON))()
+    assert getattr(quiet, "message_id", "missing") is None  # nothing that day: no email at all
+
+    _digest(world, Frequency.WEEKLY, datetime(2026, 3, 9, 8, 30, tzinfo=LONDON))
+    weekly = world.wait_for("Your weekly update from Alpha Network", {WES})
+    text = readable(weekly[WES])
+    assert "Digest news 1" in text and "Digest news 2" in text and "Digest picnic" not in text
+    time.sleep(1)
+    assert (
+        world.outbox("Your daily update").keys() == {DORA}
+        and len(world.outbox("Your daily update")[DORA]) == 1
+    )

@@ -1,0 +1,106 @@
+"""A real fleet (`notifier web`, worker and beat on SQLite and the embedded broker) talking to a real
+sandbox, and Debian's chromium driven by Playwright (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy.orm import sessionmaker
+
+from notifier.db.session import make_engine, unit_of_work
+from notifier.services.networks import create_topic
+from tests.support.databases import sqlite_database
+from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
+from tests.support.sandbox import RunningSandbox, start_sandbox
+from tests.support.seeding import network_with_topics
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class Site:
+    fleet: Fleet
+    sandbox: RunningSandbox
+    secret_key: str
+    webhook_secret: str
+    database_url: str
+
+    @property
+    def url(self) -> str:
+        return self.fleet.web_url
+
+    def wait_for_email(self, to: str, pattern: str, timeout: float = 30) -> str:
+        """The first link matching `pattern` in the newest email to `to` that has one."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for entry in self.sandbox.outbox(to=to):
+                found = re.search(pattern, str(entry["body"]))
+                if found:
+                    return found.group(0)
+            time.sleep(0.2)
+        raise AssertionError(f"no email to {to} matching {pattern}\n{self.fleet.logs()}")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    var_dir = tmp_path_factory.mktemp("web")
+    database_url = sqlite_database(var_dir)
+    engine = make_engine(database_url)
+    with unit_of_work(sessionmaker(bind=engine, expire_on_commit=False)) as uow:
+        network, _ = network_with_topics(uow.session, "alpha", ["news", "events"])
+        create_topic(uow.session, network, slug="business", name="Network business", members_only=True)
+        webhook_secret = network.webhook_secret
+    engine.dispose()
+    web_port, token = free_port(), secrets.token_urlsafe(16)
+    callback = ["--callback-url", f"http://127.0.0.1:{web_port}/notify/receipts", "--callback-token", token]
+    with start_sandbox(*callback, "--rate-limit", "100000") as sandbox:
+        env = fleet_env(
+            database_url=database_url,
+            broker_url=f"sqla+sqlite:///{var_dir / 'broker.db'}",
+            redis_url=None,
+            var_dir=var_dir,
+            sandbox_env=sandbox.env,
+            web_port=web_port,
+            callback_token=token,
+        )
+        with running_fleet(env, var_dir / "logs", web_port) as fleet:
+            yield Site(fleet, sandbox, env["NOTIFIER_SECRET_KEY"], webhook_secret, database_url)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is not installed: run `bash scripts/services.sh`"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1024, "height": 900}, java_script_enabled=True)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

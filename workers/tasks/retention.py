@@ -1,0 +1,44 @@
+"""The daily retention run (one bounded batch per task, re-queued until nothing more is due) and the
+forwarding of contact-form enquiries to steering groups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import structlog
+from celery import shared_task
+
+from notifier.db.base import utcnow
+from notifier.services.contact import forward_pending
+from notifier.services.retention import RunState, run_batch, start_run
+from workers.queues import QueueName
+from workers.runtime import runtime
+
+log = structlog.get_logger(__name__)
+
+
+@shared_task(name="notifier.retention_run", bind=True)
+def retention_run(
+    self: Any, run_id: str | None = None, started_at: str | None = None, delivery_cursor: int = 0
+) -> None:
+    rt = runtime(self.app)
+    if run_id is None or started_at is None:
+        state = start_run(utcnow())
+    else:
+        state = RunState(run_id, datetime.fromisoformat(started_at), delivery_cursor)
+    following = run_batch(rt.sessions, rt.settings, state)
+    log.info("retention.batch", run_id=state.run_id, more=following is not None)
+    if following is not None:
+        self.apply_async(
+            args=[following.run_id, following.started_at.isoformat(), following.delivery_cursor],
+            queue=QueueName.MAINTENANCE.value,
+        )
+
+
+@shared_task(name="notifier.forward_enquiries", bind=True)
+def forward_enquiries(self: Any) -> None:
+    rt = runtime(self.app)
+    forwarded = forward_pending(rt.sessions, rt.sender.gateway, rt.sender.limiter)
+    if forwarded:
+        log.info("contact.forwarded", count=forwarded)

@@ -1,0 +1,33 @@
+"""The event sources' scheduled work, run by beat: due meeting reminders, scheduled announcements,
+and digest periods that have ended. Each service is idempotent, so a repeated run does nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery import shared_task
+
+from notifier.db.base import utcnow
+from notifier.services import announcements, digests, meetings
+from notifier.services.meetings import SourceDeps
+from workers.runtime import runtime
+
+log = structlog.get_logger(__name__)
+
+
+@shared_task(name="notifier.event_sources", bind=True)
+def event_sources(self: Any) -> None:
+    rt = runtime(self.app)
+    deps = SourceDeps.from_settings(rt.settings, rt.queue)
+    now = utcnow()
+    reminded = meetings.send_due_reminders(rt.sessions, deps, now)
+    started = announcements.send_due(rt.sessions, deps, now)
+    ran = digests.run_due_digests(rt.sessions, rt.queue, now, chunk_size=rt.settings.send_chunk_size)
+    if reminded or started or ran:
+        log.info(
+            "sources.run",
+            meetings_reminded=reminded,
+            announcements_started=started,
+            digests=[(d.network_id, d.frequency.value, d.message_id, d.recipients) for d in ran],
+        )
