@@ -179,6 +179,7 @@ def _print_banner(port: int, sandbox_port: int, supervisor: Supervisor) -> None:
     console.print(
         f"[bold green]Email is flowing.[/bold green] Watch it arrive: http://127.0.0.1:{sandbox_port}/_sandbox/outbox"
     )
+    console.print(f"  subscribe page:     http://127.0.0.1:{port}/subscribe/{DEMO_NETWORK.slug}")
     console.print(f"  web app:            http://127.0.0.1:{port}  (API docs at /docs)")
     console.print(f"  outbox as JSON:     http://127.0.0.1:{sandbox_port}/_sandbox/outbox.json")
     console.print(f"  logs:               {supervisor.log_dir}/", soft_wrap=True)
