@@ -156,15 +156,10 @@ def _publish_sample_post(base_url: str, network_slug: str, secret: str) -> list[
         "tags": ["news"],
     }
     body = json.dumps(post).encode()
-    timestamp = int(time.time())
     response = httpx.post(
         f"{base_url}/hooks/{network_slug}/content",
         content=body,
-        headers={
-            "Content-Type": "application/json",
-            webhooks.TIMESTAMP_HEADER: str(timestamp),
-            webhooks.SIGNATURE_HEADER: webhooks.sign(secret, timestamp, body),
-        },
+        headers=webhooks.signed_headers(secret, body, now=time.time()),
         timeout=10,
     )
     if response.status_code != 202:

@@ -127,15 +127,10 @@ def _send(
     client: httpx.Client, endpoint: str, network: str, secret: str, path: Path, request: dict[str, Any]
 ) -> bool:
     body = json.dumps(request).encode()
-    stamp = int(time.time())
     response = client.post(
         f"{endpoint.rstrip('/')}/hooks/{network}/content",
         content=body,
-        headers={
-            "Content-Type": "application/json",
-            webhooks.TIMESTAMP_HEADER: str(stamp),
-            webhooks.SIGNATURE_HEADER: webhooks.sign(secret, stamp, body),
-        },
+        headers=webhooks.signed_headers(secret, body, now=time.time()),
     )
     if response.is_success:
         answer = response.json()

@@ -20,6 +20,16 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return SIGNATURE_PREFIX + digest
 
 
+def signed_headers(secret: str, body: bytes, *, now: float) -> dict[str, str]:
+    """What a site's build sends with a JSON body: the timestamp and the signature over both."""
+    stamp = int(now)
+    return {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: str(stamp),
+        SIGNATURE_HEADER: sign(secret, stamp, body),
+    }
+
+
 def verify(secret: str, *, timestamp: str | None, signature: str | None, body: bytes, now: float) -> None:
     if not timestamp or not signature:
         raise WebhookRejected(f"{TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers are required")

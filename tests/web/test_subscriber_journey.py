@@ -36,16 +36,11 @@ def _publish(site: Site, title: str) -> None:
             "revision": "1",
         }
     ).encode()
-    stamp = int(time.time())
     response = httpx.post(
         f"{site.url}/hooks/alpha/content",
         content=body,
         timeout=10,
-        headers={
-            "Content-Type": "application/json",
-            webhooks.TIMESTAMP_HEADER: str(stamp),
-            webhooks.SIGNATURE_HEADER: webhooks.sign(site.webhook_secret, stamp, body),
-        },
+        headers=webhooks.signed_headers(site.webhook_secret, body, now=time.time()),
     )
     assert response.status_code == 202, response.text
 

@@ -113,16 +113,11 @@ def _post_hook(fleet: Fleet, secret: str, revision: str = "1") -> httpx.Response
             "tags": ["news"],
         }
     ).encode()
-    stamp = int(time.time())
     return httpx.post(
         f"{fleet.web_url}/hooks/alpha/content",
         content=body,
         timeout=10,
-        headers={
-            "Content-Type": "application/json",
-            webhooks.TIMESTAMP_HEADER: str(stamp),
-            webhooks.SIGNATURE_HEADER: webhooks.sign(secret, stamp, body),
-        },
+        headers=webhooks.signed_headers(secret, body, now=time.time()),
     )
 
 

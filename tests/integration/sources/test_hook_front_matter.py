@@ -37,11 +37,7 @@ def app(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, str
 
 def post(web: WebApp, secret: str, payload: dict[str, Any]) -> Any:
     body = json.dumps(payload).encode()
-    stamp = int(time.time())
-    headers = {
-        webhooks.TIMESTAMP_HEADER: str(stamp),
-        webhooks.SIGNATURE_HEADER: webhooks.sign(secret, stamp, body),
-    }
+    headers = webhooks.signed_headers(secret, body, now=time.time())
     return web.client.post("/hooks/alpha/content", content=body, headers=headers)
 
 
