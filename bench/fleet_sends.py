@@ -183,7 +183,8 @@ def run() -> tuple[Section, Section]:
     lane.lines += [
         f"During benchmark 2, one transactional-lane email every {CONFIRMATION_EVERY_SECONDS:.0f} s "
         "(queued on the `transactional` queue; the limiter keeps the last 100 tokens for that lane). "
-        "Time from queueing to Notify's 201, measured from the database.",
+        "Time from queueing to Notify's 201, measured from the database. These messages use the "
+        "announcement template on the transactional lane: the lane, not the template, decides priority.",
         "",
         "| confirmations | p50 | p95 | max |",
         "|---:|---:|---:|---:|",
