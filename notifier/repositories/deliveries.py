@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from notifier.db.base import BigId, UTCDateTime
 from notifier.db.models import Delivery, Message, Subscriber, Subscription, Suppression
@@ -25,7 +25,7 @@ class FanoutBatch:
     last_delivery_id: int | None
 
 
-def _eligible_subscriptions(message: Message, after_subscriber_id: int) -> list[object]:
+def _eligible_subscriptions(message: Message, after_subscriber_id: int) -> list[ColumnElement[bool]]:
     """WHERE clauses for the consenting, unsuppressed immediate subscribers of the message's topic."""
     return [
         Subscription.network_id == message.network_id,
@@ -41,7 +41,7 @@ def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: d
     conditions = _eligible_subscriptions(message, message.fanout_cursor)
     window = (
         select(Subscription.subscriber_id)
-        .where(*conditions)  # type: ignore[arg-type]
+        .where(*conditions)
         .order_by(Subscription.subscriber_id)
         .limit(batch_size)
         .subquery()
@@ -49,48 +49,14 @@ def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: d
     upper, in_window = session.execute(select(func.max(window.c.subscriber_id), func.count())).one()
     if upper is None:
         return FanoutBatch(0, None, True, None, None)
-    rows = (
-        select(
-            literal(message.network_id, BigId),
-            literal(message.id, BigId),
-            literal(message.event_id, BigId),
-            Subscription.subscriber_id,
-            literal(DeliveryStatus.QUEUED.value),
-            literal(0),
-            literal(now, UTCDateTime()),
-            literal(now, UTCDateTime()),
-        )
-        .join(
-            Subscriber,
-            and_(
-                Subscriber.id == Subscription.subscriber_id, Subscriber.network_id == Subscription.network_id
-            ),
-        )
-        .where(
-            *conditions,  # type: ignore[arg-type]
-            Subscription.subscriber_id <= upper,
-            Subscriber.status == SubscriberStatus.ACTIVE,
-            ~exists().where(
-                Suppression.network_id == Subscriber.network_id,
-                Suppression.email_hash == Subscriber.email_hash,
-            ),
-        )
+    inserted = insert_queued(
+        session,
+        message,
+        Subscription.subscriber_id,
+        *conditions,
+        Subscription.subscriber_id <= upper,
+        now=now,
     )
-    columns = [
-        "network_id",
-        "message_id",
-        "event_id",
-        "subscriber_id",
-        "status",
-        "attempts",
-        "created_at",
-        "updated_at",
-    ]
-    # Rows that exist already (a re-run batch, or the same event reaching them through another topic)
-    # are skipped by the unique constraints, atomically, on both databases.
-    statement = _insert_ignoring_duplicates(session).from_select(columns, rows).on_conflict_do_nothing()
-    # SQLAlchemy reports an INSERT's rowcount only when asked to keep it.
-    inserted = affected(session.execute(statement, execution_options={"preserve_rowcount": True}))
     first, last = session.execute(
         select(func.min(Delivery.id), func.max(Delivery.id)).where(
             Delivery.message_id == message.id,
@@ -102,9 +68,53 @@ def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: d
     return FanoutBatch(inserted, upper, in_window < batch_size, first, last)
 
 
-def _insert_ignoring_duplicates(session: Session) -> Any:
+DELIVERY_COLUMNS = [
+    "network_id", "message_id", "event_id", "subscriber_id", "status", "attempts", "created_at", "updated_at",
+]  # fmt: skip
+
+
+def insert_queued(
+    session: Session,
+    message: Message,
+    subscriber_id: QueryableAttribute[int],
+    *conditions: ColumnElement[bool],
+    now: datetime,
+    distinct: bool = False,
+) -> int:
+    """Queue a delivery of `message` for each subscriber id the conditions select, in one INSERT ... SELECT.
+
+    Only active subscribers whose address is not suppressed are taken. Rows that exist already (a
+    re-run batch, the same event reaching someone through another topic) are skipped by the unique
+    constraints, atomically, on both databases. Returns how many rows were inserted.
+    """
+    rows = (
+        select(
+            literal(message.network_id, BigId),
+            literal(message.id, BigId),
+            literal(message.event_id, BigId),
+            subscriber_id,
+            literal(DeliveryStatus.QUEUED.value),
+            literal(0),
+            literal(now, UTCDateTime()),
+            literal(now, UTCDateTime()),
+        )
+        .join(Subscriber, and_(Subscriber.id == subscriber_id, Subscriber.network_id == message.network_id))
+        .where(
+            *conditions,
+            Subscriber.status == SubscriberStatus.ACTIVE,
+            ~exists().where(
+                Suppression.network_id == Subscriber.network_id,
+                Suppression.email_hash == Subscriber.email_hash,
+            ),
+        )
+    )
+    if distinct:
+        rows = rows.distinct()
     dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
+    statement = insert.from_select(DELIVERY_COLUMNS, rows).on_conflict_do_nothing()
+    # SQLAlchemy reports an INSERT's rowcount only when asked to keep it.
+    return affected(session.execute(statement, execution_options={"preserve_rowcount": True}))
 
 
 def ids_in_range(

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifier.db.base import BigId, UTCDateTime
-from notifier.db.models import Delivery, DigestRun, Event, Message, Subscriber, Subscription, Suppression
-from notifier.domain.statuses import DeliveryStatus, Frequency, SubscriberStatus
+from notifier.db.models import DigestRun, Event, Message, Subscription
+from notifier.domain.statuses import Frequency
+from notifier.repositories.deliveries import insert_queued
 
 CONTENT_KIND = "content"
 
@@ -49,41 +48,17 @@ def _topics_with_content(network_id: int, start: datetime, end: datetime) -> Any
 def insert_recipients(session: Session, message: Message, now: datetime) -> int:
     """One delivery per active, unsuppressed subscriber with this frequency on a topic that had content."""
     frequency, start, end = _period(message)
-    recipients = (
-        select(
-            literal(message.network_id, BigId),
-            literal(message.id, BigId),
-            Subscription.subscriber_id,
-            literal(DeliveryStatus.QUEUED.value),
-            literal(0),
-            literal(now, UTCDateTime()),
-            literal(now, UTCDateTime()),
-        )
-        .join(
-            Subscriber,
-            and_(
-                Subscriber.id == Subscription.subscriber_id, Subscriber.network_id == Subscription.network_id
-            ),
-        )
-        .where(
-            Subscription.network_id == message.network_id,
-            Subscription.frequency == frequency,
-            Subscription.ended_at.is_(None),
-            Subscription.topic_id.in_(_topics_with_content(message.network_id, start, end)),
-            Subscriber.status == SubscriberStatus.ACTIVE,
-            ~exists().where(
-                Suppression.network_id == Subscriber.network_id,
-                Suppression.email_hash == Subscriber.email_hash,
-            ),
-        )
-        .distinct()
+    return insert_queued(
+        session,
+        message,
+        Subscription.subscriber_id,
+        Subscription.network_id == message.network_id,
+        Subscription.frequency == frequency,
+        Subscription.ended_at.is_(None),
+        Subscription.topic_id.in_(_topics_with_content(message.network_id, start, end)),
+        now=now,
+        distinct=True,  # one email however many of the reader's topics had content
     )
-    columns = ["network_id", "message_id", "subscriber_id", "status", "attempts", "created_at", "updated_at"]
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
-    session.execute(insert.from_select(columns, recipients).on_conflict_do_nothing())
-    # Counted, not taken from rowcount: drivers may report -1 for INSERT ... SELECT.
-    return session.scalar(select(func.count()).where(Delivery.message_id == message.id)) or 0
 
 
 def items_for(session: Session, message: Message, subscriber_id: int) -> list[dict[str, Any]]:

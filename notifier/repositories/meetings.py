@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, exists, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from notifier.db.base import BigId, UTCDateTime
-from notifier.db.models import Delivery, Meeting, MeetingInvitee, Message, Subscriber, Suppression
+from notifier.db.models import Meeting, MeetingInvitee, Message
 from notifier.domain.sources import MeetingStatus
-from notifier.domain.statuses import DeliveryStatus, SubscriberStatus
+from notifier.repositories.deliveries import insert_queued
 from notifier.repositories.rows import affected
 
 
@@ -43,46 +41,14 @@ def invitee_ids(session: Session, meeting_id: int) -> list[int]:
 
 def insert_invitee_deliveries(session: Session, message: Message, meeting_id: int, now: datetime) -> int:
     """One delivery per active, unsuppressed invitee; skips anyone the event already reaches."""
-    rows = (
-        select(
-            literal(message.network_id, BigId),
-            literal(message.id, BigId),
-            literal(message.event_id, BigId),
-            MeetingInvitee.subscriber_id,
-            literal(DeliveryStatus.QUEUED.value),
-            literal(0),
-            literal(now, UTCDateTime()),
-            literal(now, UTCDateTime()),
-        )
-        .join(
-            Subscriber,
-            and_(
-                Subscriber.id == MeetingInvitee.subscriber_id,
-                Subscriber.network_id == MeetingInvitee.network_id,
-            ),
-        )
-        .where(
-            MeetingInvitee.meeting_id == meeting_id,
-            Subscriber.status == SubscriberStatus.ACTIVE,
-            ~exists().where(
-                Suppression.network_id == Subscriber.network_id,
-                Suppression.email_hash == Subscriber.email_hash,
-            ),
-        )
+    return insert_queued(
+        session,
+        message,
+        MeetingInvitee.subscriber_id,
+        MeetingInvitee.meeting_id == meeting_id,
+        MeetingInvitee.network_id == message.network_id,
+        now=now,
     )
-    columns = [
-        "network_id",
-        "message_id",
-        "event_id",
-        "subscriber_id",
-        "status",
-        "attempts",
-        "created_at",
-        "updated_at",
-    ]
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
-    return affected(session.execute(insert.from_select(columns, rows).on_conflict_do_nothing()))
 
 
 def reminder_candidates(session: Session, now: datetime, horizon: datetime) -> list[Meeting]:

@@ -4,6 +4,7 @@ migrated template. A test that needs PostgreSQL fails (never skips) when it is n
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from notifier.db import migrate
 
 POSTGRES_ENV = "NOTIFIER_TEST_POSTGRES_URL"
 REDIS_ENV = "NOTIFIER_TEST_REDIS_URL"
+CLONE_ATTEMPTS = 10
 
 
 def required_env(name: str) -> str:
@@ -47,13 +49,24 @@ class PostgresDatabases:
         with self.engine.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{self.template}"'))
         migrate.upgrade(self._url_for(self.template))
+        with self.engine.connect() as conn:
+            # No one may connect to it any more (autovacuum included), so cloning never finds it busy.
+            conn.execute(sa.text(f'ALTER DATABASE "{self.template}" WITH ALLOW_CONNECTIONS false'))
         self._template_ready = True
 
     def create(self) -> str:
         self._ensure_template()
         name = f"notifier_t_{uuid.uuid4().hex[:12]}"
-        with self.engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        for attempt in range(CLONE_ATTEMPTS):
+            try:
+                with self.engine.connect() as conn:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+                break
+            except sa.exc.OperationalError as exc:
+                # "source database ... is being accessed by other users": a connection still closing.
+                if "being accessed by other users" not in str(exc) or attempt == CLONE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
         return self._url_for(name)
 
     def close(self) -> None:
