@@ -27,6 +27,7 @@ from notifier.services.ports import RateLimiter
 STEERING_GROUP_SETTING = "steering_group_email"  # in network.settings
 MESSAGE_MAX = 5000
 FORWARD_BATCH = 50
+ENQUIRY_REFERENCE_PREFIX = "enquiry-"  # Notify references of forwarded enquiries
 
 
 class EnquiryRefused(ValueError):
@@ -90,7 +91,7 @@ def _compose(network: Network, enquiry: ContactEnquiry, to: str) -> EmailRequest
         email_address=to,
         subject=plain_text_line(f"Contact form enquiry to {network.name}"),
         body=body,
-        reference=f"enquiry-{enquiry.id}",
+        reference=f"{ENQUIRY_REFERENCE_PREFIX}{enquiry.id}",
         email_reply_to_id=network.notify_reply_to_id,
     )
 

@@ -17,6 +17,7 @@ from notifier.domain.statuses import (
 )
 from notifier.repositories import deliveries as delivery_repo
 from notifier.repositories import subscribers as subscriber_repo
+from notifier.services.contact import ENQUIRY_REFERENCE_PREFIX
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class UnknownReceipt(LookupError):
 
 def apply_receipt(session: Session, receipt: Receipt, *, now: datetime, temporary_failure_limit: int) -> bool:
     """Apply one receipt; True when it changed something. Duplicates and stale receipts change nothing."""
+    if receipt.reference and receipt.reference.startswith(ENQUIRY_REFERENCE_PREFIX):
+        return False  # a contact-form enquiry forwarded to the steering group: no subscriber to update
     delivery = _find_delivery(session, receipt)
     target = NOTIFY_TO_DELIVERY_STATUS[receipt.status]
     if target is DeliveryStatus.ACCEPTED:

@@ -68,3 +68,11 @@ def test_a_receipt_for_someone_elses_reference_is_refused(sessions: sessionmaker
         _apply(sessions, delivery_id, NotifyStatus.DELIVERED, notify_id="someone-else")
     with pytest.raises(UnknownReceipt):
         _apply(sessions, delivery_id + 1000, NotifyStatus.DELIVERED)
+
+
+def test_receipts_for_forwarded_enquiries_are_acknowledged_and_change_nothing(
+    sessions: sessionmaker[Session],
+) -> None:
+    with unit_of_work(sessions) as uow:
+        receipt = Receipt("n-9", "enquiry-12", NotifyStatus.DELIVERED)
+        assert apply_receipt(uow.session, receipt, now=utcnow(), temporary_failure_limit=3) is False
