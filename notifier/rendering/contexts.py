@@ -198,6 +198,21 @@ class DataRequestVerifyEmail:
             raise ValueError("expiry_days must be at least 1")
 
 
+@dataclass(frozen=True)
+class ConfirmEmailChangeEmail:
+    """Transactional, to the NEW address: following the link makes it the subscriber's address."""
+
+    network_name: str
+    confirm_url: str
+    expiry_days: int
+    privacy_notice_url: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+        if self.expiry_days < 1:
+            raise ValueError("expiry_days must be at least 1")
+
+
 EmailContext = (
     ContentEmail
     | MeetingEmail
@@ -206,4 +221,5 @@ EmailContext = (
     | DigestEmail
     | ConfirmSubscriptionEmail
     | DataRequestVerifyEmail
+    | ConfirmEmailChangeEmail
 )

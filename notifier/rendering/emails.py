@@ -15,6 +15,7 @@ from typing import Any
 
 from notifier.rendering.contexts import (
     AnnouncementEmail,
+    ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
     ContentEmail,
     DataRequestVerifyEmail,
@@ -34,6 +35,7 @@ __all__ = [
     "EMAIL_KINDS",
     "NOTIFY_MAX_BODY_BYTES",
     "AnnouncementEmail",
+    "ConfirmEmailChangeEmail",
     "ConfirmSubscriptionEmail",
     "ContentEmail",
     "DataRequestVerifyEmail",
@@ -71,6 +73,7 @@ class EmailKind(StrEnum):
     # Transactional emails: no unsubscribe footer.
     CONFIRM_SUBSCRIPTION = "confirm_subscription"
     DATA_REQUEST_VERIFY = "data_request_verify"
+    CONFIRM_EMAIL_CHANGE = "confirm_email_change"  # sent to the subscriber's pending_email
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         ),
         EmailKind.DATA_REQUEST_VERIFY: EmailSpec(
             "email/data_request_verify", DataRequestVerifyEmail, transactional=True
+        ),
+        EmailKind.CONFIRM_EMAIL_CHANGE: EmailSpec(
+            "email/confirm_email_change", ConfirmEmailChangeEmail, transactional=True
         ),
     }
 )

@@ -19,6 +19,8 @@ def ineligibility_reason(session: Session, message: Message, subscriber: Subscri
     asked_for = message.email_kind == EmailKind.CONFIRM_SUBSCRIPTION
     # So was a data request's verification, which must reach a person who objected (services/rights.py).
     asked_for = asked_for or message.email_kind == EmailKind.DATA_REQUEST_VERIFY
+    # And a new address's confirmation: the hash checked below is the old address's anyway.
+    asked_for = asked_for or message.email_kind == EmailKind.CONFIRM_EMAIL_CHANGE
     if not asked_for and subscriber_repo.is_suppressed(session, subscriber.network_id, subscriber.email_hash):
         return "address suppressed"
     if message.lane is Lane.TRANSACTIONAL:

@@ -17,6 +17,7 @@ from notifier.config import Settings
 from notifier.db.models import Message, Network, Subscriber, Topic
 from notifier.rendering.contexts import (
     AnnouncementEmail,
+    ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
     ContentEmail,
     DataRequestVerifyEmail,
@@ -78,11 +79,22 @@ def _data_request_verify(data: Mapping[str, Any], network: Network, footer: Foot
     )
 
 
+def _confirm_email_change(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    # The signed link was made when the request was verified (services/email_change.py).
+    return ConfirmEmailChangeEmail(
+        network_name=network.name,
+        confirm_url=data["confirm_url"],
+        expiry_days=int(data["expiry_days"]),
+        privacy_notice_url=network.privacy_notice_url,
+    )
+
+
 CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.CONTENT: _content,
     EmailKind.ANNOUNCEMENT: _announcement,
     EmailKind.CONFIRM_SUBSCRIPTION: _confirm_subscription,
     EmailKind.DATA_REQUEST_VERIFY: _data_request_verify,
+    EmailKind.CONFIRM_EMAIL_CHANGE: _confirm_email_change,
     **SOURCE_CONTEXT_BUILDERS,
 }
 

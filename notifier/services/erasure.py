@@ -106,6 +106,7 @@ register_eraser("membership", _deleting(Membership))
 register_eraser("meeting_invitee", _deleting(MeetingInvitee))
 
 
+# The subscriber row goes last, and with it `pending_email` (a new address awaiting confirmation).
 def erase_subscribers(session: Session, network_id: int, subscriber_ids: Sequence[int]) -> dict[str, int]:
     """Remove these subscribers of one network from every registered table; counts per table."""
     ids = list(subscriber_ids)

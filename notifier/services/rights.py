@@ -31,6 +31,7 @@ from notifier.domain.statuses import (
 from notifier.rendering.emails import EmailKind
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.services import audit as audit_trail
+from notifier.services import email_change
 from notifier.services.erasure import carry_out_erasure
 from notifier.services.links import DAY_SECONDS
 from notifier.services.ports import TaskQueue
@@ -90,7 +91,12 @@ def checked_details(kind: DataRequestKind, details: dict[str, str]) -> dict[str,
         raise RequestRefused(f"name: your name must be {NAME_MAX} characters or fewer")
     if len(department) > DEPARTMENT_MAX:
         raise RequestRefused(f"department: your department must be {DEPARTMENT_MAX} characters or fewer")
-    return {"name": name, "department": department}
+    checked = {"name": name, "department": department}
+    if details.get("email"):
+        # A new address, already checked against the network's work-email policy by the form
+        # (services/addresses.py); it is applied only once the new address confirms it.
+        checked["email"] = details["email"]
+    return checked
 
 
 def _new_request(
@@ -182,6 +188,18 @@ def verify(session: Session, rights: RightsContext, request: DataRequest, now: d
     act(session, rights, request, now)
 
 
+def verify_from_link(
+    uow: UnitOfWork, queue: TaskQueue, rights: RightsContext, request: DataRequest, now: datetime
+) -> None:
+    """The person followed the emailed link: verify, then start any change of address it asked for."""
+    waiting = request.status is DataRequestStatus.AWAITING_VERIFICATION
+    new_email = request.details.get("email", "") if waiting else ""  # acting clears the details
+    verify(uow.session, rights, request, now)
+    if new_email:
+        context = email_change.EmailChangeContext.from_settings(rights.settings)
+        email_change.start(uow, queue, context, request, new_email, now)
+
+
 def act(session: Session, rights: RightsContext, request: DataRequest, now: datetime) -> None:
     network = session.get_one(Network, request.network_id)
     subscriber = (
@@ -212,6 +230,9 @@ def _apply(
         case DataRequestKind.RECTIFICATION:
             subscriber.name = request.details["name"]
             subscriber.department = request.details.get("department", "")
+            if request.details.get("email"):
+                # The same words whether or not the link is really sent (a clash is never revealed).
+                return "name and department corrected; a link to confirm the new email address was sent to it"
             return "name and department corrected"
         case DataRequestKind.RESTRICTION:
             subscriber.status = SubscriberStatus.RESTRICTED

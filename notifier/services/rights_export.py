@@ -62,6 +62,7 @@ def export_bundle(
         "subscriber": {
             "id": subscriber.id,
             "email": subscriber.email,
+            "pending_email": subscriber.pending_email,  # a new address not confirmed yet
             "name": subscriber.name,
             "department": subscriber.department,
             "status": subscriber.status.value,

@@ -27,6 +27,7 @@ from notifier.domain.statuses import DeliveryStatus, Lane, MessageStatus
 from notifier.gateway.base import EmailGateway, EmailRequest, GatewayUnavailable, OutcomeKind, SendOutcome
 from notifier.metrics import record_accepted, record_outcome, record_throttle_wait
 from notifier.ratelimit import LimiterUnavailable
+from notifier.rendering.emails import EmailKind
 from notifier.repositories import deliveries as delivery_repo
 from notifier.repositories import messages as message_repo
 from notifier.services.composing import Composer
@@ -36,6 +37,15 @@ from notifier.services.ports import RateLimiter
 MAX_ATTEMPTS = 8
 LONGEST_TOKEN_WAIT_SECONDS = 5.0  # wait longer than this and the chunk is re-queued instead
 LIMITER_DOWN_RETRY_SECONDS = 10.0
+
+
+def _recipient(message: Message, subscriber: Subscriber | None) -> str | None:
+    if subscriber is None:
+        return None
+    # A new address proves itself before it replaces the old one (services/email_change.py).
+    if message.email_kind == EmailKind.CONFIRM_EMAIL_CHANGE:
+        return subscriber.pending_email
+    return subscriber.email
 
 
 class Step(StrEnum):
@@ -190,7 +200,10 @@ class Sender:
         message, lane = batch.message, batch.lane
         subscriber = session.get(Subscriber, claim.subscriber_id) if claim.subscriber_id else None
         reason = ineligibility_reason(session, message, subscriber)
-        if reason is not None or subscriber is None:
+        recipient = _recipient(message, subscriber)
+        if reason is None and recipient is None:
+            reason = "email change no longer pending"  # confirmed, erased or replaced since queueing
+        if reason is not None or subscriber is None or recipient is None:
             delivery_repo.transition(
                 session, delivery_id, DeliveryStatus.SKIPPED, now, failure_reason=reason, completed_at=now
             )
@@ -198,7 +211,7 @@ class Sender:
             return Step.SKIPPED
         email = self.composer.compose(session, message, subscriber)
         return EmailRequest(
-            email_address=subscriber.email,
+            email_address=recipient,
             subject=email.subject,
             body=email.body,
             reference=str(delivery_id),

@@ -15,6 +15,7 @@ class TokenPurpose(StrEnum):
     CONFIRM = "confirm-subscription"
     MEETING = "meeting"  # a meeting's page, calendar file and joining link (services/calendar.py)
     DATA_REQUEST = "data-request"  # verifying a data-subject request (services/rights.py)
+    EMAIL_CHANGE = "email-change"  # a new address confirming itself (services/email_change.py)
 
 
 class InvalidToken(Exception):

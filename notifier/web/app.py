@@ -23,6 +23,7 @@ from notifier.web.routes import (
     unsubscribe,
 )
 from notifier.web.routes import contact as contact_routes
+from notifier.web.routes import email_change as email_change_routes
 from notifier.web.routes import event_sources as event_source_routes
 from notifier.web.routes import rights as rights_routes
 
@@ -48,6 +49,7 @@ def create_app(
         metrics,
         subscribe,
         rights_routes,
+        email_change_routes,
         contact_routes,
         admin_memberships,
     ):

@@ -19,6 +19,7 @@ from notifier.domain.rights import DataRequestKind, DataRequestStatus
 from notifier.domain.statuses import SubscriberStatus
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.services import rights
+from notifier.services.addresses import AddressRejected, checked_work_email
 from notifier.services.rights_export import bundle_as_csv, export_bundle
 from notifier.services.tokens import ExpiredToken, InvalidToken, TokenPurpose
 from notifier.web import csrf
@@ -93,7 +94,7 @@ def _start_page(
 
 HINTS = {
     DataRequestKind.ACCESS: "A file with everything we hold about you, including your consent history.",
-    DataRequestKind.RECTIFICATION: "Change the name or department we hold.",
+    DataRequestKind.RECTIFICATION: "Change the name, department or email address we hold.",
     DataRequestKind.RESTRICTION: "We keep your data but do not use it or send you anything until you say.",
     DataRequestKind.LIFT_RESTRICTION: "We start using your data and sending your emails again.",
     DataRequestKind.OBJECTION: "We stop sending you any email and will not add your address again.",
@@ -169,7 +170,7 @@ def rectify_form(
     if isinstance(person, HTMLResponse):
         return person
     network, subscriber = person
-    values = {"name": subscriber.name, "department": subscriber.department}
+    values = {"name": subscriber.name, "department": subscriber.department, "email": ""}
     return _rectify_page(request, settings, network, token, values)
 
 
@@ -183,17 +184,26 @@ def rectify(
     queue: QueueDep,
     name: FormText = "",
     department: FormText = "",
+    email: FormText = "",
     csrf_token: FormText = "",
 ) -> Response:
     person = _person(uow, links, token)
     if isinstance(person, HTMLResponse):
         return person
     network, subscriber = person
-    values = {"name": name, "department": department}
+    values = {"name": name, "department": department, "email": email}
     if not csrf.is_valid(request, settings, csrf_token):
         return _rectify_page(request, settings, network, token, values, {"name": CSRF_ERROR})
     try:
-        details = rights.checked_details(DataRequestKind.RECTIFICATION, values)
+        new_email = checked_work_email(network, email) if email.strip() else ""
+    except AddressRejected as exc:
+        return _rectify_page(request, settings, network, token, values, {"email": str(exc)})
+    try:
+        details = rights.checked_details(
+            DataRequestKind.RECTIFICATION,
+            # The address held now is no change: it is dropped rather than confirmed again.
+            {**values, "email": "" if new_email == subscriber.email else new_email},
+        )
     except rights.RequestRefused as exc:
         field, _, text = str(exc).partition(": ")
         return _rectify_page(request, settings, network, token, values, {field: text[:1].upper() + text[1:]})
@@ -250,14 +260,19 @@ def confirm_page(token: str, request: Request, uow: UowDep, settings: SettingsDe
 
 @router.post("/rights/verify/{token}", response_class=HTMLResponse)
 def verify(
-    token: str, request: Request, uow: UowDep, settings: SettingsDep, csrf_token: FormText = ""
+    token: str,
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    queue: QueueDep,
+    csrf_token: FormText = "",
 ) -> Response:
     found = _request(uow, settings, token)
     if isinstance(found, HTMLResponse):
         return found
     if not csrf.is_valid(request, settings, csrf_token):
         return RedirectResponse(f"/rights/verify/{token}", status_code=status.HTTP_303_SEE_OTHER)
-    rights.verify(uow.session, rights.RightsContext.from_settings(settings), found, utcnow())
+    rights.verify_from_link(uow, queue, rights.RightsContext.from_settings(settings), found, utcnow())
     return RedirectResponse(f"/rights/verify/{token}/done", status_code=status.HTTP_303_SEE_OTHER)
 
 

@@ -19,7 +19,10 @@ TABLES_BY_REVISION = {
     "0003": {"content_page", "meeting", "meeting_invitee", "api_token", "announcement", "digest_run",
              "audit_record"},
     "0005": {"retention_rule", "retention_evidence", "data_request", "contact_enquiry"},
+    "0006": set(),
 }  # fmt: skip
+# The columns a revision adds to tables that were there before it.
+COLUMNS_BY_REVISION = {"0006": {("subscriber", "pending_email")}}
 
 
 def _tables(url: str) -> set[str]:
@@ -27,6 +30,15 @@ def _tables(url: str) -> set[str]:
     try:
         with engine.connect() as conn:
             return set(sa.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _columns(url: str, table: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {c["name"] for c in sa.inspect(conn).get_columns(table)}
     finally:
         engine.dispose()
 
@@ -55,8 +67,12 @@ def test_each_revision_goes_down_and_up_again(database_url: str, revision: str) 
     after = _tables(database_url)
     assert not (TABLES_BY_REVISION[revision] | later) & after
     assert {"network", "subscriber", "delivery"} <= after
+    for table, column in COLUMNS_BY_REVISION.get(revision, set()):
+        assert column not in _columns(database_url, table)
     migrate.upgrade(database_url)
     assert _tables(database_url) == before
+    for table, column in COLUMNS_BY_REVISION.get(revision, set()):
+        assert column in _columns(database_url, table)
 
 
 def test_everything_down_to_nothing_and_back(database_url: str) -> None:

@@ -36,6 +36,7 @@ def held_about(session: Session, subscriber_id: int) -> dict[str, Any]:
         "subscriber": {
             "id": person.id,
             "email": person.email,
+            "pending_email": person.pending_email,
             "name": person.name,
             "department": person.department,
             "status": person.status.value,

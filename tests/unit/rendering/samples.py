@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from notifier.rendering.emails import (
     AnnouncementEmail,
+    ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
     ContentEmail,
     DataRequestVerifyEmail,
@@ -133,6 +134,15 @@ def _verify(text: Text) -> DataRequestVerifyEmail:
     )
 
 
+def _email_change(text: Text) -> ConfirmEmailChangeEmail:
+    return ConfirmEmailChangeEmail(
+        network_name=text("LGBT+ Network"),
+        confirm_url=f"{SERVICE}/rights/email/tok321",
+        expiry_days=7,
+        privacy_notice_url=f"{SITE}/privacy/",
+    )
+
+
 def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
     builders: dict[EmailKind, Callable[[Text], EmailContext]] = {
         EmailKind.CONTENT: _content,
@@ -145,5 +155,6 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.DIGEST: _digest,
         EmailKind.CONFIRM_SUBSCRIPTION: _confirm,
         EmailKind.DATA_REQUEST_VERIFY: _verify,
+        EmailKind.CONFIRM_EMAIL_CHANGE: _email_change,
     }
     return builders[kind](text)

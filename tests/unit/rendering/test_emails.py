@@ -14,6 +14,7 @@ from notifier.rendering.emails import (
     EMAIL_KINDS,
     NOTIFY_MAX_BODY_BYTES,
     AnnouncementEmail,
+    ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
     ContentEmail,
     DataRequestVerifyEmail,
@@ -31,7 +32,11 @@ from tests.unit.rendering.notify_markdown_model import client_linkable, parse, v
 from tests.unit.rendering.samples import CONTACT, GMT_START, ORIGINS, SITE, footer, sample_context
 
 ALL_KINDS = list(EmailKind)
-TRANSACTIONAL = {EmailKind.CONFIRM_SUBSCRIPTION, EmailKind.DATA_REQUEST_VERIFY}
+TRANSACTIONAL = {
+    EmailKind.CONFIRM_SUBSCRIPTION,
+    EmailKind.DATA_REQUEST_VERIFY,
+    EmailKind.CONFIRM_EMAIL_CHANGE,
+}
 WHY_YOU_GET_THIS = "You're getting this email because you subscribed to Events from LGBT+ Network."
 ESCAPED_CONTACT = CONTACT.replace(".", "\\.")
 INLINE_ONLY_STRUCTURES = {"bracket", "url", "placeholder", "table", "character reference"}
@@ -138,6 +143,7 @@ LINK_FIELDS = [
     (EmailKind.CONFIRM_SUBSCRIPTION, "confirm_url"),
     (EmailKind.CONFIRM_SUBSCRIPTION, "privacy_notice_url"),
     (EmailKind.DATA_REQUEST_VERIFY, "verify_url"),
+    (EmailKind.CONFIRM_EMAIL_CHANGE, "confirm_url"),
 ]
 
 
@@ -239,6 +245,7 @@ def test_optional_parts_are_left_out_cleanly() -> None:
         (lambda: EventDetails(start=datetime(2026, 3, 3)), "timezone-aware"),  # noqa: DTZ001
         (lambda: ConfirmSubscriptionEmail("N", f"{SITE}/c", 7, (), f"{SITE}/p"), "topic"),
         (lambda: DataRequestVerifyEmail("N", "Erase my data", f"{SITE}/v", 0), "expiry_days"),
+        (lambda: ConfirmEmailChangeEmail("N", f"{SITE}/e", 0), "expiry_days"),
     ],
 )
 def test_contexts_refuse_bad_values(build: Any, message: str) -> None:
