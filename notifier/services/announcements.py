@@ -10,17 +10,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
-from notifier.db.models import Announcement, ApiToken, Delivery, Message, Network
+from notifier.db.models import Announcement, ApiToken, Message, Network
 from notifier.db.session import UnitOfWork, unit_of_work
 from notifier.domain.sources import AdminRole, AnnouncementStatus
-from notifier.domain.statuses import DeliveryStatus, Lane, MessageStatus
 from notifier.rendering.contexts import AnnouncementEmail, Footer
 from notifier.rendering.emails import EmailKind, RenderedEmail, render_email
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.repositories.rows import affected
 from notifier.services import audit
-from notifier.services.direct_sends import enqueue_sends
+from notifier.services.direct_sends import queue_one_email
 from notifier.services.meetings import SourceDeps
 from notifier.services.publishing import PublishingError, announce
 
@@ -93,28 +92,14 @@ def send_test_email(
         raise AnnouncementError(
             "token", "the token holder's address is not a subscriber of this network", conflict=True
         )
-    message = Message(
-        network_id=network.id,
-        email_kind=EmailKind.ANNOUNCEMENT.value,
-        lane=Lane.TRANSACTIONAL,
-        status=MessageStatus.SENDING,
-        context={"subject": f"[Test] {announcement.subject}", "body": announcement.body},
+    message = queue_one_email(
+        uow,
+        deps.queue,
+        holder,
+        EmailKind.ANNOUNCEMENT,
+        {"subject": f"[Test] {announcement.subject}", "body": announcement.body},
+        now=utcnow(),
     )
-    uow.session.add(message)
-    uow.session.flush()
-    now = utcnow()
-    uow.session.add(
-        Delivery(
-            network_id=network.id,
-            message_id=message.id,
-            subscriber_id=holder.id,
-            status=DeliveryStatus.QUEUED,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    uow.session.flush()
-    enqueue_sends(uow, deps.queue, message, deps.chunk_size)
     _audit(uow.session, announcement, sender, "announcement.test_send", message_id=message.id)
     return message
 

@@ -19,13 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from notifier.config import Settings
-from notifier.db.models import DataRequest, Delivery, Message, Subscriber
+from notifier.db.models import DataRequest, Subscriber
 from notifier.db.session import UnitOfWork
 from notifier.domain.emails import keyed_email_hash
-from notifier.domain.statuses import DeliveryStatus, Lane, MessageStatus
 from notifier.rendering.emails import EmailKind
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.services import audit as audit_trail
+from notifier.services.direct_sends import queue_one_email
 from notifier.services.links import DAY_SECONDS
 from notifier.services.ports import TaskQueue
 from notifier.services.tokens import InvalidToken, TokenPurpose, TokenSigner
@@ -102,30 +102,15 @@ def start(
         return
     subscriber.pending_email = new_email
     ref = ChangeRef(subscriber.network_id, subscriber.id, request.id, ctx.address_hash(new_email))
-    message = Message(
-        network_id=subscriber.network_id,
-        email_kind=EmailKind.CONFIRM_EMAIL_CHANGE.value,
-        lane=Lane.TRANSACTIONAL,
-        status=MessageStatus.SENDING,
-        context={"confirm_url": ctx.url(ref), "expiry_days": ctx.link_days},
-        created_at=now,
-        updated_at=now,
+    queue_one_email(
+        uow,
+        queue,
+        subscriber,
+        EmailKind.CONFIRM_EMAIL_CHANGE,
+        {"confirm_url": ctx.url(ref), "expiry_days": ctx.link_days},
+        now=now,
     )
-    session.add(message)
-    session.flush()
-    delivery = Delivery(
-        network_id=subscriber.network_id,
-        message_id=message.id,
-        subscriber_id=subscriber.id,
-        status=DeliveryStatus.QUEUED,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(delivery)
-    session.flush()
     _audit(session, request, "data_request.email_change_sent")
-    message_id, delivery_id = message.id, delivery.id
-    uow.after_commit(lambda: queue.enqueue_send(message_id, delivery_id, delivery_id, Lane.TRANSACTIONAL))
 
 
 class ChangeState(StrEnum):

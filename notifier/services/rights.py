@@ -15,15 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifier.config import Settings
-from notifier.db.models import DataRequest, Delivery, Message, Network, Subscriber, Suppression
+from notifier.db.models import DataRequest, Network, Subscriber, Suppression
 from notifier.db.session import UnitOfWork
 from notifier.domain.retention import DATA_REQUEST_DEADLINE, Period, RetentionKind
 from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus
 from notifier.domain.statuses import (
     ConsentSource,
-    DeliveryStatus,
-    Lane,
-    MessageStatus,
     SubscriberStatus,
     SubscriptionEndReason,
     SuppressionReason,
@@ -32,6 +29,7 @@ from notifier.rendering.emails import EmailKind
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.services import audit as audit_trail
 from notifier.services import email_change
+from notifier.services.direct_sends import queue_one_email
 from notifier.services.erasure import carry_out_erasure
 from notifier.services.links import DAY_SECONDS
 from notifier.services.ports import TaskQueue
@@ -135,33 +133,18 @@ def request_from_preferences(
     """Record the person's request and email them the signed link that verifies it."""
     session = uow.session
     request = _new_request(session, subscriber, kind, DataRequestOrigin.SELF_SERVICE, details, now)
-    message = Message(
-        network_id=subscriber.network_id,
-        email_kind=EmailKind.DATA_REQUEST_VERIFY.value,
-        lane=Lane.TRANSACTIONAL,
-        status=MessageStatus.SENDING,
-        context={
+    queue_one_email(
+        uow,
+        queue,
+        subscriber,
+        EmailKind.DATA_REQUEST_VERIFY,
+        {
             "request_type_label": kind.label,
             "verify_url": f"{rights.public_base_url}/rights/verify/{rights.verify_token(request)}",
             "expiry_days": rights.link_days,
         },
-        created_at=now,
-        updated_at=now,
+        now=now,
     )
-    session.add(message)
-    session.flush()
-    delivery = Delivery(
-        network_id=subscriber.network_id,
-        message_id=message.id,
-        subscriber_id=subscriber.id,
-        status=DeliveryStatus.QUEUED,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(delivery)
-    session.flush()
-    message_id, delivery_id = message.id, delivery.id
-    uow.after_commit(lambda: queue.enqueue_send(message_id, delivery_id, delivery_id, Lane.TRANSACTIONAL))
     return request
 
 

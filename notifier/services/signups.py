@@ -15,14 +15,11 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from notifier.db.models import ConsentText, Delivery, Message, Network, Signup, Subscriber, Topic
+from notifier.db.models import ConsentText, Network, Signup, Subscriber, Topic
 from notifier.db.session import UnitOfWork
 from notifier.domain.emails import keyed_email_hash
 from notifier.domain.statuses import (
     ConsentSource,
-    DeliveryStatus,
-    Lane,
-    MessageStatus,
     SubscriberStatus,
 )
 from notifier.rendering.emails import EmailKind
@@ -30,6 +27,7 @@ from notifier.repositories import networks as network_repo
 from notifier.repositories import signups as signup_repo
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.services import memberships
+from notifier.services.direct_sends import queue_one_email
 from notifier.services.erasure import erase_subscribers
 from notifier.services.ports import TaskQueue
 from notifier.services.signup_form import CheckedSignup, consent_statement
@@ -185,32 +183,15 @@ def _queue_confirmation(
     topic_names: list[str],
     ctx: SignupContext,
 ) -> int:
-    message = Message(
-        network_id=network.id,
-        topic_id=None,
-        email_kind=EmailKind.CONFIRM_SUBSCRIPTION.value,
-        lane=Lane.TRANSACTIONAL,
-        status=MessageStatus.SENDING,
-        context={"confirm_url": url, "topic_names": topic_names, "expiry_days": ctx.expiry_days},
-        created_at=ctx.now,
-        updated_at=ctx.now,
+    message = queue_one_email(
+        uow,
+        queue,
+        subscriber,
+        EmailKind.CONFIRM_SUBSCRIPTION,
+        {"confirm_url": url, "topic_names": topic_names, "expiry_days": ctx.expiry_days},
+        now=ctx.now,
     )
-    uow.session.add(message)
-    uow.session.flush()
-    delivery = Delivery(
-        network_id=network.id,
-        message_id=message.id,
-        event_id=None,
-        subscriber_id=subscriber.id,
-        status=DeliveryStatus.QUEUED,
-        created_at=ctx.now,
-        updated_at=ctx.now,
-    )
-    uow.session.add(delivery)
-    uow.session.flush()
-    message_id, delivery_id = message.id, delivery.id
-    uow.after_commit(lambda: queue.enqueue_send(message_id, delivery_id, delivery_id, Lane.TRANSACTIONAL))
-    return message_id
+    return message.id
 
 
 class Confirmation(StrEnum):
