@@ -9,27 +9,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.db.base import utcnow
 from notifier.db.models import Network
-from notifier.repositories import networks as network_repo
 from notifier.services.contact import EnquiryRefused, submit_enquiry
 from notifier.web import csrf
 from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.lookups import network_or_404
 from notifier.web.pages import render_page
 
 router = APIRouter(tags=["contact"])
 FormText = Annotated[str, Form()]
 CSRF_ERROR = "Your form has timed out or could not be checked. Check your message and send it again"
-
-
-def _network(uow: UowDep, slug: str) -> Network | HTMLResponse:
-    network = network_repo.get_network_by_slug(uow.session, slug)
-    if network is None:
-        return render_page(
-            "link_problem.html",
-            status_code=404,
-            title="Page not found",
-            explanation="There is no network at this address. Check the link on the network's website.",
-        )
-    return network
 
 
 def _form(
@@ -58,7 +46,7 @@ def _form(
 
 @router.get("/contact/{slug}", response_class=HTMLResponse)
 def contact_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
-    network = _network(uow, slug)
+    network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
     return _form(request, settings, network)
@@ -75,7 +63,7 @@ def send_enquiry(
     message: FormText = "",
     csrf_token: FormText = "",
 ) -> Response:
-    network = _network(uow, slug)
+    network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
     values = {"name": name, "email": email, "message": message}
@@ -90,7 +78,7 @@ def send_enquiry(
 
 @router.get("/contact/{slug}/sent", response_class=HTMLResponse)
 def sent(slug: str, uow: UowDep) -> Response:
-    network = _network(uow, slug)
+    network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
     return render_page("contact_sent.html", title="Message sent", service_name=network.name)

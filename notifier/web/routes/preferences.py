@@ -6,14 +6,13 @@ to the page (so refresh and the back button never repeat them); each change is i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.db.base import utcnow
-from notifier.db.models import Network, Subscriber, Topic
+from notifier.db.models import Topic
 from notifier.domain.statuses import ConsentSource, Frequency, SubscriptionEndReason
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
@@ -21,9 +20,9 @@ from notifier.services import memberships
 from notifier.services.preferences import PreferencesRefused, update_preferences
 from notifier.services.signup_form import public_topics
 from notifier.services.subscriptions import unsubscribe
-from notifier.services.tokens import ExpiredToken, InvalidToken, TokenPurpose
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, SettingsDep, UowDep
+from notifier.web.lookups import Person, link_problem, person_from_preferences_link
 from notifier.web.pages import render_page
 from notifier.web.routes.subscribe import CSRF_ERROR, FREQUENCIES
 
@@ -35,34 +34,9 @@ BANNERS = {
 }
 
 
-def _problem(exc: InvalidToken | None) -> HTMLResponse:
-    expired = isinstance(exc, ExpiredToken)
-    return render_page(
-        "link_problem.html",
-        status_code=400,
-        title="This link has expired" if expired else "This link is not valid",
-        explanation="Links in emails stop working after a year."
-        if expired
-        else "It may have been copied incompletely.",
-    )
-
-
-@dataclass(frozen=True)
-class Person:
-    network: Network
-    subscriber: Subscriber
-
-
 def _person(uow: UowDep, links: LinksDep, token: str) -> Person | HTMLResponse:
-    try:
-        ref = links.read(TokenPurpose.MANAGE, token)
-    except InvalidToken as exc:
-        return _problem(exc)
-    network = uow.session.get(Network, ref.network_id)
-    subscriber = subscriber_repo.get_subscriber(uow.session, ref.network_id, ref.subscriber_id)
-    if network is None or subscriber is None:
-        return _problem(None)
-    return Person(network, subscriber)
+    found = person_from_preferences_link(uow, links, token)
+    return found if isinstance(found, Person) else link_problem(found)
 
 
 def _page(
@@ -202,7 +176,7 @@ def unsubscribe_from_preferences(
     topic_id = None if topic == "all" else int(topic) if topic.isdigit() else -1
     chosen = None if topic_id is None else network_repo.get_topic(uow.session, network.id, topic_id)
     if topic_id is not None and chosen is None:
-        return _problem(None)
+        return link_problem(None)
     unsubscribe(
         uow.session,
         network,

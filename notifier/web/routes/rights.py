@@ -21,9 +21,10 @@ from notifier.repositories import subscribers as subscriber_repo
 from notifier.services import rights
 from notifier.services.addresses import AddressRejected, checked_work_email
 from notifier.services.rights_export import bundle_as_csv, export_bundle
-from notifier.services.tokens import ExpiredToken, InvalidToken, TokenPurpose
+from notifier.services.tokens import InvalidToken
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
+from notifier.web.lookups import Person, link_problem, person_from_preferences_link
 from notifier.web.pages import render_page
 
 router = APIRouter(tags=["rights"])
@@ -32,27 +33,19 @@ CSRF_ERROR = "Your form has timed out or could not be checked. Submit it again"
 
 
 def _problem(exc: InvalidToken | None, *, status_code: int = 400) -> HTMLResponse:
-    expired = isinstance(exc, ExpiredToken)
-    return render_page(
-        "link_problem.html",
+    return link_problem(
+        exc,
+        expired_explanation="Start your request again from the link at the bottom of any email we sent you.",
+        invalid_explanation=(
+            "It may have been copied incompletely, or the request has already been dealt with."
+        ),
         status_code=status_code,
-        title="This link has expired" if expired else "This link is not valid",
-        explanation="Start your request again from the link at the bottom of any email we sent you."
-        if expired
-        else "It may have been copied incompletely, or the request has already been dealt with.",
     )
 
 
 def _person(uow: UowDep, links: LinksDep, token: str) -> tuple[Network, Subscriber] | HTMLResponse:
-    try:
-        ref = links.read(TokenPurpose.MANAGE, token)
-    except InvalidToken as exc:
-        return _problem(exc)
-    network = uow.session.get(Network, ref.network_id)
-    subscriber = subscriber_repo.get_subscriber(uow.session, ref.network_id, ref.subscriber_id)
-    if network is None or subscriber is None:
-        return _problem(None)
-    return network, subscriber
+    found = person_from_preferences_link(uow, links, token)
+    return (found.network, found.subscriber) if isinstance(found, Person) else _problem(found)
 
 
 def _choices(subscriber: Subscriber) -> list[DataRequestKind]:

@@ -35,6 +35,7 @@ from notifier.services.signups import (
 from notifier.services.tokens import ExpiredToken, InvalidToken
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
+from notifier.web.lookups import network_or_404
 from notifier.web.pages import render_page
 
 router = APIRouter(tags=["subscribe"])
@@ -52,18 +53,6 @@ def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
     return [
         {"text": text, "href": f"#{'name' if field == 'csrf' else field}"} for field, text in errors.items()
     ]
-
-
-def _network_or_404(uow: UowDep, slug: str) -> Network | HTMLResponse:
-    network = network_repo.get_network_by_slug(uow.session, slug)
-    if network is None:
-        return render_page(
-            "link_problem.html",
-            status_code=404,
-            title="Page not found",
-            explanation="There is no network at this address. Check the link on the network's website.",
-        )
-    return network
 
 
 def _form_page(
@@ -105,7 +94,7 @@ def _form_page(
 
 @router.get("/subscribe/{slug}", response_class=HTMLResponse)
 def subscribe_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
-    network = _network_or_404(uow, slug)
+    network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
     return _form_page(request, uow, settings, network, joining=False)
@@ -113,7 +102,7 @@ def subscribe_form(slug: str, request: Request, uow: UowDep, settings: SettingsD
 
 @router.get("/join/{slug}", response_class=HTMLResponse)
 def join_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
-    network = _network_or_404(uow, slug)
+    network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
     return _form_page(request, uow, settings, network, joining=True)
@@ -139,7 +128,7 @@ def submit_signup(
     eligible: FormText = "",
     csrf_token: FormText = "",
 ) -> Response:
-    network = _network_or_404(uow, slug)
+    network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
     joining = request.url.path.startswith("/join/")
@@ -195,7 +184,7 @@ def _within_rate_limit(request: Request, uow: UowDep, settings: SettingsDep) -> 
 
 @router.get("/subscribe/{slug}/check-email", response_class=HTMLResponse)
 def check_email(slug: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
-    network = _network_or_404(uow, slug)
+    network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
     return render_page(
