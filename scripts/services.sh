@@ -50,6 +50,9 @@ psql_admin() { runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qAt "$@"; }
 if [ "$(psql_admin -c "select 1 from pg_roles where rolname='$PG_USER'")" != "1" ]; then
   psql_admin -c "create role $PG_USER login createdb password '$PG_PASSWORD'"
 fi
+# Tests drop their databases WITH (FORCE); an autovacuum worker in one runs as the superuser, and
+# only members of pg_signal_backend may end it.
+psql_admin -c "grant pg_signal_backend to $PG_USER"
 if [ "$(psql_admin -c "select 1 from pg_database where datname='$PG_DB'")" != "1" ]; then
   psql_admin -c "create database $PG_DB owner $PG_USER"
 fi
