@@ -190,13 +190,26 @@ class SqliteTokenBucket:
             connection = sqlite3.connect(
                 self.path, timeout=self._busy_timeout_seconds, isolation_level=None, check_same_thread=False
             )
-            connection.execute("PRAGMA journal_mode=WAL")
+            self._enable_wal(connection)
             # Losing the last few acquires on power loss only hands out a few extra tokens once.
             connection.execute("PRAGMA synchronous=NORMAL")
             self._local.connection = connection
             with self._connections_lock:
                 self._connections.append(connection)
         return connection
+
+    def _enable_wal(self, connection: sqlite3.Connection) -> None:
+        # Switching a new file to WAL takes a lock that SQLite's busy handler does not wait for, so
+        # two processes opening the file at once can see "database is locked": try again briefly.
+        deadline = time.monotonic() + self._busy_timeout_seconds
+        while True:
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def acquire(self, lane: Lane) -> float:
         try:
