@@ -12,6 +12,7 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 COPY pyproject.toml README.md ./
 COPY notifier notifier
 COPY workers workers
+COPY notify_sandbox notify_sandbox
 COPY templates templates
 # Editable, so templates/ and node_modules/ are found beside the package, as in a checkout.
 RUN pip install --no-cache-dir -e . && useradd --system --home /app notifier && chown -R notifier /app

@@ -19,8 +19,8 @@ from bench.common import Section, peak_rss_mib, postgres
 from notifier.config import Settings
 from notifier.db.models import Network, Topic
 from notifier.db.session import make_engine, unit_of_work
-from notifier.services.fanout import fan_out_next_batch
-from notifier.services.publishing import announce
+from notifier.services.delivery.fanout import fan_out_next_batch
+from notifier.services.sources.publishing import announce
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics
 

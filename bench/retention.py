@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from notifier.config import Settings  # noqa: E402
 from notifier.db import migrate  # noqa: E402
 from notifier.db.session import make_engine, session_factory  # noqa: E402
-from notifier.services.retention import RunState, run_batch, start_run  # noqa: E402
+from notifier.services.privacy.retention import RunState, run_batch, start_run  # noqa: E402
 
 NOW = datetime.now(UTC)
 LONG_AGO = NOW - timedelta(days=400)

@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     subscribe_rate_limit: int = Field(default=10, ge=1)
     subscribe_rate_window_seconds: int = Field(default=600, ge=1)
 
-    # Retention and data-subject rights (services/retention.py, services/rights.py).
+    # Retention and data-subject rights (services/privacy/retention.py, services/privacy/rights.py).
     # Delivery rows lose their link to the person after this many days; ids and counts stay.
     delivery_link_days: int = Field(default=90, ge=1, le=181)
     # Notify keeps its own copy of each email this long (its service setting, 7 days by default):
@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     retention_batch_size: int = Field(default=5000, ge=1)  # rows per bounded retention batch
     retention_interval_seconds: float = Field(default=86_400.0, gt=0)  # beat runs retention daily
 
-    # Event sources (services/meetings.py, services/digests.py, services/announcements.py).
+    # Event sources (services/sources/: meetings.py, digests.py, announcements.py).
     meeting_reminder_minutes: int = Field(default=1440, ge=5, description="Default reminder lead time")
     meeting_link_days: int = Field(default=400, ge=1, description="How long meeting links in emails work")
     event_sources_interval_seconds: float = Field(

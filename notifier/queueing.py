@@ -6,7 +6,7 @@ import importlib
 from typing import cast
 
 from notifier.config import Settings
-from notifier.services.ports import TaskQueue
+from notifier.services.common.ports import TaskQueue
 
 
 def load_task_queue(settings: Settings) -> TaskQueue:

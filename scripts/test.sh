@@ -10,6 +10,6 @@ export NOTIFIER_TEST_POSTGRES_URL NOTIFIER_TEST_REDIS_URL
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"; ruff check . && ruff format --check --quiet .
-echo "== mypy"; mypy notifier workers
+echo "== mypy"; mypy notifier workers notify_sandbox
 echo "== import contracts"; lint-imports --no-cache
 echo "== pytest"; pytest "$@"

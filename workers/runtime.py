@@ -14,8 +14,8 @@ from notifier.db.session import session_factory
 from notifier.gateway.notify import build_gateway
 from notifier.metrics import serve_worker_metrics
 from notifier.ratelimit import build_limiter
-from notifier.services.emails import TemplateComposer
-from notifier.services.sending import Sender, SendingConfig
+from notifier.services.delivery.emails import TemplateComposer
+from notifier.services.delivery.sending import Sender, SendingConfig
 from workers.dispatch import CeleryTaskQueue
 
 

@@ -10,7 +10,7 @@ from notifier.cli import sources as source_cli
 from notifier.cli import subscribers as subscriber_cli
 from notifier.cli.dev import dev as dev_command
 from notifier.cli.hook import hook_app
-from notifier.gateway.sandbox.cli import sandbox_command
+from notify_sandbox.cli import sandbox_command
 
 app = typer.Typer(
     help="Mailing lists and bulk notifications for staff networks, sent through GOV.UK Notify.",

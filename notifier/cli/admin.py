@@ -14,11 +14,11 @@ from notifier.db.base import utcnow
 from notifier.domain.statuses import ConsentSource, Frequency
 from notifier.queueing import load_task_queue
 from notifier.repositories import networks as network_repo
-from notifier.services import networks as network_service
-from notifier.services.addresses import AddressRejected
-from notifier.services.publishing import PublishingError
-from notifier.services.publishing import announce as queue_announcement
-from notifier.services.subscriptions import add_confirmed_subscriber
+from notifier.services.admin import networks as network_service
+from notifier.services.sources.publishing import PublishingError
+from notifier.services.sources.publishing import announce as queue_announcement
+from notifier.services.subscribers.addresses import AddressRejected
+from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
 
 network_app = typer.Typer(
     help="Networks: the tenants, each sealed off from the others.", no_args_is_help=True

@@ -28,8 +28,8 @@ from notifier.config import Settings
 from notifier.db import migrate
 from notifier.db.session import session_factory, unit_of_work
 from notifier.devtls import ensure_dev_certificate
-from notifier.services import webhooks
-from notifier.services.reporting import message_progress
+from notifier.services.admin.reporting import message_progress
+from notifier.services.sources import webhooks
 
 SANDBOX_ENV = re.compile(r"^(NOTIFIER_NOTIFY_[A-Z_]+)=(\S+)$")
 NOTIFIER = [sys.executable, "-m", "notifier"]

@@ -19,8 +19,8 @@ import httpx
 import typer
 
 from notifier.cli.common import console, errors, fail
-from notifier.services import frontmatter, webhooks
-from notifier.services.content_hook import PageFields, read_page
+from notifier.services.sources import frontmatter, webhooks
+from notifier.services.sources.content_hook import PageFields, read_page
 
 hook_app = typer.Typer(help="Send a site's pages to notifier's publish hook.", no_args_is_help=True)
 POST_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")

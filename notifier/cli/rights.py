@@ -20,11 +20,11 @@ from notifier.domain.emails import normalise_email
 from notifier.domain.retention import Period, RetentionKind, RuleTooLong
 from notifier.domain.rights import DataRequestKind
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.services import rights
-from notifier.services.contact import set_steering_group_address
-from notifier.services.retention import run_to_completion, set_rule
-from notifier.services.retention_report import retention_report
-from notifier.services.rights_export import bundle_as_csv, export_bundle
+from notifier.services.privacy import rights
+from notifier.services.privacy.contact import set_steering_group_address
+from notifier.services.privacy.retention import run_to_completion, set_rule
+from notifier.services.privacy.retention_report import retention_report
+from notifier.services.privacy.rights_export import bundle_as_csv, export_bundle
 
 retention_app = typer.Typer(help="Retention: what is due when, and applying the rules.", no_args_is_help=True)
 rights_app = typer.Typer(help="Data-subject requests and their one-month deadlines.", no_args_is_help=True)

@@ -9,8 +9,8 @@ from notifier.db.base import utcnow
 from notifier.db.session import session_factory, unit_of_work
 from notifier.domain.statuses import ConsentSource, Frequency
 from notifier.repositories import networks as network_repo
-from notifier.services.networks import create_network, create_topic
-from notifier.services.subscriptions import add_confirmed_subscriber
+from notifier.services.admin.networks import create_network, create_topic
+from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
 
 
 @dataclass(frozen=True)

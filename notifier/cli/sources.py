@@ -16,8 +16,10 @@ from notifier.db.session import session_factory
 from notifier.domain.sources import AdminRole
 from notifier.queueing import load_task_queue
 from notifier.repositories import meetings as meeting_repo
-from notifier.services import admin_tokens, audit, digests, meetings
-from notifier.services.meetings import Audience, MeetingDetails, MeetingError, SourceDeps
+from notifier.services.admin import admin_tokens
+from notifier.services.common import audit
+from notifier.services.sources import digests, meetings
+from notifier.services.sources.meetings import Audience, MeetingDetails, MeetingError, SourceDeps
 
 token_app = typer.Typer(help="Admin API tokens (shown once, stored hashed).", no_args_is_help=True)
 meeting_app = typer.Typer(

@@ -13,7 +13,7 @@ from rich.table import Table
 from notifier.cli.common import console, fail
 from notifier.config import Settings
 from notifier.db.session import session_factory, unit_of_work
-from notifier.services.reporting import MessageProgress, message_progress
+from notifier.services.admin.reporting import MessageProgress, message_progress
 
 
 def _table(progress: MessageProgress) -> Table:

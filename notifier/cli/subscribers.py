@@ -14,9 +14,10 @@ from notifier.db.base import utcnow
 from notifier.domain.statuses import Frequency, MembershipStatus
 from notifier.queueing import load_task_queue
 from notifier.repositories import signups as signup_repo
-from notifier.services import memberships
-from notifier.services.importing import import_rows, parse_csv
-from notifier.services.signups import ConfirmLinks, SignupContext, purge_expired_signups
+from notifier.services.privacy.expired_signups import purge_expired_signups
+from notifier.services.subscribers import memberships
+from notifier.services.subscribers.importing import import_rows, parse_csv
+from notifier.services.subscribers.signups import ConfirmLinks, SignupContext
 
 membership_app = typer.Typer(
     help="Membership requests: list, approve, decline, revoke.", no_args_is_help=True

@@ -9,8 +9,8 @@ from notifier.config import Settings
 from notifier.db.session import session_factory
 from notifier.logs import configure_logging
 from notifier.queueing import load_task_queue
-from notifier.services.links import LinkBuilder
-from notifier.services.ports import TaskQueue
+from notifier.services.common.links import LinkBuilder
+from notifier.services.common.ports import TaskQueue
 from notifier.web.pages import mount_assets
 from notifier.web.routes import (
     admin_memberships,

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
 from notifier.db.session import UnitOfWork, unit_of_work
-from notifier.services.links import LinkBuilder
-from notifier.services.ports import TaskQueue
+from notifier.services.common.links import LinkBuilder
+from notifier.services.common.ports import TaskQueue
 
 
 def _settings(request: Request) -> Settings:

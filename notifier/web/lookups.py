@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from notifier.db.models import Network, Subscriber
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.services.tokens import ExpiredToken, InvalidToken, TokenPurpose
+from notifier.services.common.tokens import ExpiredToken, InvalidToken, TokenPurpose
 from notifier.web.deps import LinksDep, UowDep
 from notifier.web.pages import render_page
 

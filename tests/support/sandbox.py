@@ -7,7 +7,7 @@
         assert sandbox.ledger()["total"] == 1
 
 The sandbox listens on a free port (`--port 0`), prints its settings, and is killed at exit. It is
-started as `python -m notifier.gateway.sandbox`, the same command as `notifier sandbox` (see
+started as `python -m notify_sandbox`, the same command as `notifier sandbox` (see
 notifier_executable() for the console script) without the import time of the whole CLI.
 """
 
@@ -190,7 +190,7 @@ def launch_sandbox(*extra_args: str, startup_timeout: float = 30.0) -> RunningSa
     """Start a sandbox and return once it answers; the caller must `.stop()` it."""
     log = tempfile.NamedTemporaryFile(prefix="sandbox-", suffix=".log", delete=False)  # noqa: SIM115
     # The module form runs the same command as `notifier sandbox` but skips loading the rest of the CLI.
-    command = [sys.executable, "-m", "notifier.gateway.sandbox", "--host", "127.0.0.1", "--port", "0"]
+    command = [sys.executable, "-m", "notify_sandbox", "--host", "127.0.0.1", "--port", "0"]
     command.extend(extra_args)
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from notifier.db.base import utcnow
 from notifier.db.models import Network, Subscriber, Topic
 from notifier.domain.statuses import ConsentSource, Frequency
-from notifier.services.networks import create_network, create_topic
-from notifier.services.subscriptions import add_confirmed_subscriber
+from notifier.services.admin.networks import create_network, create_topic
+from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
 
 HASH_KEY = "test-secret-key"
 

@@ -26,7 +26,7 @@ from notifier.config import Settings
 from notifier.db.models import Delivery, Message, Network, Topic
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.statuses import DeliveryStatus, MessageStatus
-from notifier.services.publishing import announce
+from notifier.services.sources.publishing import announce
 from tests.support.bulk import Audience, seed_audience
 from tests.support.databases import PostgresDatabases
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet

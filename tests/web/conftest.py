@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.orm import sessionmaker
 
 from notifier.db.session import make_engine, unit_of_work
-from notifier.services.networks import create_topic
+from notifier.services.admin.networks import create_topic
 from tests.support.databases import sqlite_database
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
 from tests.support.sandbox import RunningSandbox, start_sandbox

@@ -15,9 +15,9 @@ from notifier.db.base import utcnow
 from notifier.db.models import Network, Subscriber, Topic
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.statuses import ConsentSource, Frequency, SubscriberStatus
-from notifier.services.links import LinkBuilder, SubscriberRef
-from notifier.services.subscriptions import add_confirmed_subscriber
-from notifier.services.tokens import TokenSigner
+from notifier.services.common.links import LinkBuilder, SubscriberRef
+from notifier.services.common.tokens import TokenSigner
+from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
 from tests.web.conftest import Site, screenshot
 
 VERIFY_LINK = re.compile(r"http://127\.0\.0\.1:\d+/rights/verify/[A-Za-z0-9_.\-]+")

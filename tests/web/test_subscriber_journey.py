@@ -11,8 +11,8 @@ import httpx
 import time_machine
 from playwright.sync_api import Page, expect
 
-from notifier.services import webhooks
-from notifier.services.signups import ConfirmLinks, ConfirmRef
+from notifier.services.sources import webhooks
+from notifier.services.subscribers.signups import ConfirmLinks, ConfirmRef
 from tests.web.conftest import Site, screenshot
 
 CONFIRM_LINK = r"http://127\.0\.0\.1:\d+/confirm/[A-Za-z0-9_.\-]+"

@@ -7,7 +7,7 @@ from typing import Any
 import structlog
 from celery import shared_task
 
-from notifier.services.fanout import fan_out_next_batch
+from notifier.services.delivery.fanout import fan_out_next_batch
 from workers.runtime import runtime
 
 log = structlog.get_logger(__name__)

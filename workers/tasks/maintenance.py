@@ -9,8 +9,8 @@ from celery import shared_task
 
 from notifier.db.base import utcnow
 from notifier.db.session import unit_of_work
-from notifier.services.signups import purge_expired_signups
-from notifier.services.sweeper import sweep
+from notifier.services.delivery.sweeper import sweep
+from notifier.services.privacy.expired_signups import purge_expired_signups
 from workers.runtime import runtime
 
 log = structlog.get_logger(__name__)

@@ -10,8 +10,8 @@ import structlog
 from celery import shared_task
 
 from notifier.db.base import utcnow
-from notifier.services.contact import forward_pending
-from notifier.services.retention import RunState, run_batch, start_run
+from notifier.services.privacy.contact import forward_pending
+from notifier.services.privacy.retention import RunState, run_batch, start_run
 from workers.queues import QueueName
 from workers.runtime import runtime
 

@@ -9,8 +9,8 @@ import structlog
 from celery import shared_task
 
 from notifier.db.base import utcnow
-from notifier.services import announcements, digests, meetings
-from notifier.services.meetings import SourceDeps
+from notifier.services.sources import announcements, digests, meetings
+from notifier.services.sources.meetings import SourceDeps
 from workers.runtime import runtime
 
 log = structlog.get_logger(__name__)

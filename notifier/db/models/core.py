@@ -98,7 +98,7 @@ class Subscriber(Base):
     # Keyed hash of the address: fan-out and re-checks match suppressions on it without the address.
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
     # A new address asked for in a rectification: used only to send its confirmation link, and it
-    # replaces `email` only once that link is followed (services/email_change.py).
+    # replaces `email` only once that link is followed (services/subscribers/email_change.py).
     pending_email: Mapped[str | None] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     department: Mapped[str] = mapped_column(String(200), default="")

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from notifier.db.models import Announcement
-from notifier.services import announcements as service
-from notifier.services.announcements import AnnouncementError
-from notifier.services.meetings import london
+from notifier.services.sources import announcements as service
+from notifier.services.sources.announcements import AnnouncementError
+from notifier.services.sources.meetings import london
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import render_page
 from notifier.web.routes.admin_api import PREFIX, SourceDepsDep, iso

@@ -17,10 +17,11 @@ from notifier.db.models import Delivery, Event, Message
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import DeliveryStatus, MessageStatus
 from notifier.repositories import messages as message_repo
-from notifier.services import audit, frontmatter
-from notifier.services.content_hook import PageFields, read_page, receive_page
-from notifier.services.meetings import SourceDeps
-from notifier.services.reporting import message_progress
+from notifier.services.admin.reporting import message_progress
+from notifier.services.common import audit
+from notifier.services.sources import frontmatter
+from notifier.services.sources.content_hook import PageFields, read_page, receive_page
+from notifier.services.sources.meetings import SourceDeps
 from notifier.web.deps import QueueDep, SettingsDep, UowDep
 from notifier.web.routes.admin_auth import AdminDep, not_found, problem
 

@@ -1,7 +1,7 @@
 """Admin API authentication: a bearer token of the network in the path, with a role.
 
 A token of another network gets the same 404 as a network that does not exist, so a token never
-learns what other networks hold. Only the token's SHA-256 is stored (services/admin_tokens.py).
+learns what other networks hold. Only the token's SHA-256 is stored (services/admin/admin_tokens.py).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from notifier.db.models import ApiToken, Network
 from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
-from notifier.services import audit
-from notifier.services.admin_tokens import authenticate
+from notifier.services.admin.admin_tokens import authenticate
+from notifier.services.common import audit
 from notifier.web.deps import UowDep
 
 bearer = HTTPBearer(auto_error=False, description="An admin API token from `notifier token create`")

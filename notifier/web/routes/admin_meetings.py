@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from notifier.db.models import Meeting
 from notifier.repositories import meetings as meeting_repo
-from notifier.services import meetings as meeting_service
-from notifier.services.meetings import Audience, MeetingDetails, MeetingError
+from notifier.services.sources import meetings as meeting_service
+from notifier.services.sources.meetings import Audience, MeetingDetails, MeetingError
 from notifier.web.deps import UowDep
 from notifier.web.routes.admin_api import PREFIX, SourceDepsDep, iso
 from notifier.web.routes.admin_auth import AdminDep, not_found, problem

@@ -16,7 +16,8 @@ from notifier.db.models import Membership
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import MembershipStatus
 from notifier.repositories import signups as signup_repo
-from notifier.services import audit, memberships
+from notifier.services.common import audit
+from notifier.services.subscribers import memberships
 from notifier.web.deps import UowDep
 from notifier.web.routes.admin_api import PREFIX, iso
 from notifier.web.routes.admin_auth import Admin, AdminDep, not_found, problem

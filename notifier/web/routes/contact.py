@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.db.base import utcnow
 from notifier.db.models import Network
-from notifier.services.contact import EnquiryRefused, submit_enquiry
+from notifier.services.privacy.contact import EnquiryRefused, submit_enquiry
 from notifier.web import csrf
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.lookups import network_or_404

@@ -1,5 +1,5 @@
 """The link a new email address gets: GET shows a Confirm button (a link scanner changes nothing),
-the POST makes it the subscriber's address (services/email_change.py)."""
+the POST makes it the subscriber's address (services/subscribers/email_change.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.db.base import utcnow
 from notifier.db.models import Network
-from notifier.services import email_change
-from notifier.services.email_change import ChangeRef, ChangeState
-from notifier.services.tokens import ExpiredToken, InvalidToken
+from notifier.services.common.tokens import ExpiredToken, InvalidToken
+from notifier.services.subscribers import email_change
+from notifier.services.subscribers.email_change import ChangeRef, ChangeState
 from notifier.web import csrf
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import render_page

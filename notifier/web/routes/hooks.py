@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from notifier.repositories import networks as network_repo
-from notifier.services import frontmatter, webhooks
-from notifier.services.content_hook import HookStatus, PageFields, read_page, receive_page
+from notifier.services.sources import frontmatter, webhooks
+from notifier.services.sources.content_hook import HookStatus, PageFields, read_page, receive_page
 from notifier.web.deps import QueueDep, UowDep
 
 router = APIRouter(tags=["hooks"])

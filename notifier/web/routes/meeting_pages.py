@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse
 from notifier.db.models import Meeting, Network
 from notifier.domain.sources import MeetingStatus
 from notifier.rendering.london_time import london_period
-from notifier.services.calendar import MeetingLinks, meeting_calendar
-from notifier.services.tokens import InvalidToken
+from notifier.services.common.tokens import InvalidToken
+from notifier.services.sources.calendar import MeetingLinks, meeting_calendar
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import render_page
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from notifier.services.monitoring import refresh_queue_gauges
+from notifier.services.delivery.monitoring import refresh_queue_gauges
 from notifier.web.deps import UowDep
 
 router = APIRouter(tags=["metrics"])

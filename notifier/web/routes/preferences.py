@@ -16,10 +16,10 @@ from notifier.db.models import Topic
 from notifier.domain.statuses import ConsentSource, Frequency, SubscriptionEndReason
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.services import memberships
-from notifier.services.preferences import PreferencesRefused, update_preferences
-from notifier.services.signup_form import public_topics
-from notifier.services.subscriptions import unsubscribe
+from notifier.services.subscribers import memberships
+from notifier.services.subscribers.preferences import PreferencesRefused, update_preferences
+from notifier.services.subscribers.signup_form import public_topics
+from notifier.services.subscribers.subscriptions import unsubscribe
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, SettingsDep, UowDep
 from notifier.web.lookups import Person, link_problem, person_from_preferences_link

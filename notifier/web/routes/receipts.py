@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from notifier.db.base import utcnow
 from notifier.domain.statuses import NotifyStatus
-from notifier.services.receipts import Receipt, UnknownReceipt, apply_receipt
+from notifier.services.delivery.receipts import Receipt, UnknownReceipt, apply_receipt
 from notifier.web.deps import SettingsDep, UowDep
 
 router = APIRouter(tags=["notify"])

@@ -18,10 +18,10 @@ from notifier.db.models import DataRequest, Network, Subscriber
 from notifier.domain.rights import DataRequestKind, DataRequestStatus
 from notifier.domain.statuses import SubscriberStatus
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.services import rights
-from notifier.services.addresses import AddressRejected, checked_work_email
-from notifier.services.rights_export import bundle_as_csv, export_bundle
-from notifier.services.tokens import InvalidToken
+from notifier.services.common.tokens import InvalidToken
+from notifier.services.privacy import rights
+from notifier.services.privacy.rights_export import bundle_as_csv, export_bundle
+from notifier.services.subscribers.addresses import AddressRejected, checked_work_email
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
 from notifier.web.lookups import Person, link_problem, person_from_preferences_link

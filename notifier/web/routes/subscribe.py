@@ -15,24 +15,24 @@ from notifier.db.base import utcnow
 from notifier.db.models import Network
 from notifier.repositories import networks as network_repo
 from notifier.repositories import signups as signup_repo
-from notifier.services import form_limits
-from notifier.services.addresses import readable_domains
-from notifier.services.links import SubscriberRef
-from notifier.services.signup_form import (
+from notifier.services.common import form_limits
+from notifier.services.common.links import SubscriberRef
+from notifier.services.common.tokens import ExpiredToken, InvalidToken
+from notifier.services.subscribers.addresses import readable_domains
+from notifier.services.subscribers.signup_form import (
     SignupForm,
     check_signup,
     consent_statement,
     eligibility_statement,
     public_topics,
 )
-from notifier.services.signups import (
+from notifier.services.subscribers.signups import (
     Confirmation,
     ConfirmLinks,
     SignupContext,
     confirm_signup,
     request_signup,
 )
-from notifier.services.tokens import ExpiredToken, InvalidToken
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
 from notifier.web.lookups import network_or_404

@@ -13,9 +13,9 @@ from notifier.db.models import Network, Subscriber, Topic
 from notifier.domain.statuses import ConsentSource, SubscriptionEndReason
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.services.links import SubscriberRef
-from notifier.services.subscriptions import unsubscribe
-from notifier.services.tokens import ExpiredToken, InvalidToken, TokenPurpose
+from notifier.services.common.links import SubscriberRef
+from notifier.services.common.tokens import ExpiredToken, InvalidToken, TokenPurpose
+from notifier.services.subscribers.subscriptions import unsubscribe
 from notifier.web.deps import LinksDep, UowDep
 from notifier.web.pages import render_page
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.integration.services.test_sending import _message_with
+from tests.integration.delivery.test_sending import _message_with
 from tests.support.webapp import web_app
 
 

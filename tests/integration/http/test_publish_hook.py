@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.models import Event, Message
 from notifier.db.session import unit_of_work
-from notifier.services import webhooks
+from notifier.services.sources import webhooks
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import WebApp, web_app
 

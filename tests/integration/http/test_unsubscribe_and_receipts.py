@@ -14,7 +14,7 @@ from notifier.db.models import ConsentEvent, Subscriber
 from notifier.db.session import unit_of_work
 from notifier.domain.statuses import ConsentAction, ConsentSource, SubscriberStatus
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.services.links import LinkBuilder, SubscriberRef
+from notifier.services.common.links import LinkBuilder, SubscriberRef
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import CALLBACK_TOKEN, WebApp, web_app
 

@@ -30,8 +30,8 @@ from notifier.domain.statuses import (
     SubscriptionEndReason,
     SuppressionReason,
 )
-from notifier.services import webhooks
-from notifier.services.subscriptions import unsubscribe
+from notifier.services.sources import webhooks
+from notifier.services.subscribers.subscriptions import unsubscribe
 from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env, sqlite_database
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
 from tests.support.sandbox import RunningSandbox, start_sandbox

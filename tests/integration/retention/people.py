@@ -35,7 +35,7 @@ from notifier.domain.statuses import (
     MessageStatus,
     SubscriberStatus,
 )
-from notifier.services.subscriptions import add_confirmed_subscriber
+from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
 from tests.support.seeding import HASH_KEY
 
 

@@ -16,7 +16,7 @@ from notifier.db.models import RetentionEvidence, Subscriber
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.retention import RetentionKind
 from notifier.domain.statuses import ConsentSource, SubscriptionEndReason
-from notifier.services.subscriptions import unsubscribe
+from notifier.services.subscribers.subscriptions import unsubscribe
 from tests.integration.retention import people
 from tests.support.databases import sqlite_database
 from tests.support.fleet import fleet_env, free_port, running_fleet

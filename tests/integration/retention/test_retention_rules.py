@@ -26,9 +26,9 @@ from notifier.db.session import unit_of_work
 from notifier.domain.retention import Period, RetentionKind, RuleTooLong
 from notifier.domain.rights import DataRequestKind, DataRequestStatus
 from notifier.domain.statuses import ConsentSource, SubscriptionEndReason, SuppressionReason
-from notifier.services import rights
-from notifier.services.retention import run_to_completion, set_rule
-from notifier.services.subscriptions import unsubscribe
+from notifier.services.privacy import rights
+from notifier.services.privacy.retention import run_to_completion, set_rule
+from notifier.services.subscribers.subscriptions import unsubscribe
 from tests.integration.retention import people
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import HASH_KEY, network_with_topics

@@ -13,9 +13,9 @@ from notifier.db.models import DataRequest, Subscriber
 from notifier.db.session import unit_of_work
 from notifier.domain.rights import DataRequestStatus
 from notifier.domain.statuses import Lane
-from notifier.services.emails import TemplateComposer
-from notifier.services.links import SubscriberRef
-from notifier.services.sending import Sender
+from notifier.services.common.links import SubscriberRef
+from notifier.services.delivery.emails import TemplateComposer
+from notifier.services.delivery.sending import Sender
 from notifier.web.app import create_app
 from tests.integration.retention import people
 from tests.integration.subscribers.forms import csrf_from

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier.db.models import ContactEnquiry, Network
 from notifier.db.session import unit_of_work
 from notifier.gateway import NotifyGateway
-from notifier.services.contact import forward_pending, set_steering_group_address
+from notifier.services.privacy.contact import forward_pending, set_steering_group_address
 from tests.integration.subscribers.forms import csrf_from
 from tests.support.fakes import UnlimitedLimiter
 from tests.support.sandbox import RunningSandbox, start_sandbox

@@ -17,10 +17,10 @@ from notifier.db.session import unit_of_work
 from notifier.domain.emails import keyed_email_hash
 from notifier.domain.statuses import DeliveryStatus, Lane
 from notifier.gateway.base import EmailRequest
-from notifier.services import email_change
-from notifier.services.emails import TemplateComposer
-from notifier.services.rights_export import export_bundle
-from notifier.services.sending import Sender
+from notifier.services.delivery.emails import TemplateComposer
+from notifier.services.delivery.sending import Sender
+from notifier.services.privacy.rights_export import export_bundle
+from notifier.services.subscribers import email_change
 from tests.integration.retention import people
 from tests.integration.rights.flow import Person, ask, confirm, subscriber
 from tests.integration.subscribers.forms import csrf_from

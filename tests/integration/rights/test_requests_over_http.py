@@ -11,7 +11,7 @@ from notifier.db.models import DataRequest, Delivery, Message, Subscriber, Subsc
 from notifier.db.session import unit_of_work
 from notifier.domain.rights import DataRequestStatus
 from notifier.domain.statuses import Lane, SubscriberStatus, SuppressionReason
-from notifier.services.eligibility import ineligibility_reason
+from notifier.services.delivery.eligibility import ineligibility_reason
 from tests.integration.retention import people
 from tests.integration.rights.flow import Person, ask, confirm, subscriber
 from tests.integration.subscribers.forms import csrf_from

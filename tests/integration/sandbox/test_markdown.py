@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from notifier.gateway.sandbox.markdown import render_html, render_plain_text
-from notifier.gateway.sandbox.message import html_body, plain_text_body
-from notifier.gateway.sandbox.templating import (
+from notify_sandbox.markdown import render_html, render_plain_text
+from notify_sandbox.message import html_body, plain_text_body
+from notify_sandbox.templating import (
     Values,
     fill,
     nice_typography,

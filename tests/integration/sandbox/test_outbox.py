@@ -13,8 +13,8 @@ import httpx
 import requests
 from notifications_python_client.authentication import create_jwt_token
 
-from notifier.gateway.sandbox import KeyType, Outcome, SandboxConfig, build_app
-from notifier.gateway.sandbox.store import StoredNotification
+from notify_sandbox import KeyType, Outcome, SandboxConfig, build_app
+from notify_sandbox.store import StoredNotification
 from tests.integration.sandbox.conftest import BODY
 from tests.integration.sandbox.receiver import run_receiver
 from tests.support.sandbox import RunningSandbox, start_sandbox

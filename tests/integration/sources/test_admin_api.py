@@ -17,9 +17,10 @@ from notifier.config import Settings
 from notifier.db.models import AuditRecord, Message, Subscriber
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
-from notifier.services import admin_tokens, announcements
-from notifier.services.calendar import MeetingLinks
-from notifier.services.meetings import SourceDeps
+from notifier.services.admin import admin_tokens
+from notifier.services.sources import announcements
+from notifier.services.sources.calendar import MeetingLinks
+from notifier.services.sources.meetings import SourceDeps
 from notifier.web.app import create_app
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics, subscriber

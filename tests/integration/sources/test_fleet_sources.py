@@ -30,9 +30,9 @@ from notifier.db.models import Network
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import Frequency
-from notifier.services import admin_tokens
-from notifier.services.digests import latest_period, run_digest
-from notifier.services.publishing import ContentItem, publish_content
+from notifier.services.admin import admin_tokens
+from notifier.services.sources.digests import latest_period, run_digest
+from notifier.services.sources.publishing import ContentItem, publish_content
 from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env
 from tests.support.fakes import RecordingQueue
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet

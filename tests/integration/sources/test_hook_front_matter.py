@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.models import ContentPage, Event, Message, Network, Subscriber
 from notifier.db.session import unit_of_work
-from notifier.services import webhooks
-from notifier.services.emails import TemplateComposer
+from notifier.services.delivery.emails import TemplateComposer
+from notifier.services.sources import webhooks
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import WebApp, web_app
 

@@ -37,20 +37,20 @@ from notifier.domain.statuses import (
 from notifier.repositories import deliveries as delivery_repo
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.repositories.signups import consent_history
-from notifier.services import memberships
-from notifier.services.fanout import fan_out_next_batch
-from notifier.services.networks import create_topic
-from notifier.services.preferences import current_consent, update_preferences
-from notifier.services.publishing import announce
-from notifier.services.receipts import Receipt, apply_receipt, suppress
-from notifier.services.signup_form import CheckedSignup
-from notifier.services.signups import (
+from notifier.services.admin.networks import create_topic
+from notifier.services.delivery.fanout import fan_out_next_batch
+from notifier.services.delivery.receipts import Receipt, apply_receipt, suppress
+from notifier.services.privacy.expired_signups import purge_expired_signups
+from notifier.services.sources.publishing import announce
+from notifier.services.subscribers import memberships
+from notifier.services.subscribers.preferences import current_consent, update_preferences
+from notifier.services.subscribers.signup_form import CheckedSignup
+from notifier.services.subscribers.signups import (
     Confirmation,
     ConfirmLinks,
     ConfirmRef,
     SignupContext,
     confirm_signup,
-    purge_expired_signups,
     request_signup,
 )
 from tests.support.fakes import RecordingQueue

@@ -12,9 +12,9 @@ from notifier.db.models import AuditRecord, Topic
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.services import memberships
-from notifier.services.admin_tokens import issue_token
-from notifier.services.networks import create_topic
+from notifier.services.admin.admin_tokens import issue_token
+from notifier.services.admin.networks import create_topic
+from notifier.services.subscribers import memberships
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import web_app
 

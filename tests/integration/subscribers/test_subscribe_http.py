@@ -15,11 +15,11 @@ from notifier.db.models import ConsentEvent, Delivery, Message, Network, Signup,
 from notifier.db.session import unit_of_work
 from notifier.domain.statuses import ConsentAction, ConsentSource, DeliveryStatus, Lane, SubscriberStatus
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.services.emails import TemplateComposer
-from notifier.services.fanout import fan_out_next_batch
-from notifier.services.links import LinkBuilder, SubscriberRef
-from notifier.services.publishing import announce
-from notifier.services.sending import Sender
+from notifier.services.common.links import LinkBuilder, SubscriberRef
+from notifier.services.delivery.emails import TemplateComposer
+from notifier.services.delivery.fanout import fan_out_next_batch
+from notifier.services.delivery.sending import Sender
+from notifier.services.sources.publishing import announce
 from notifier.web.app import create_app
 from tests.integration.subscribers.forms import csrf_from, subscribe
 from tests.support.fakes import RecordingQueue, ScriptedGateway, UnlimitedLimiter

@@ -9,9 +9,9 @@ import pytest
 
 from notifier.cli.hook import Permalink, build_request, page_url
 from notifier.domain.statuses import Frequency
-from notifier.services import frontmatter as fm
-from notifier.services.digests import latest_period
-from notifier.services.plaintext import first_paragraph, markup_to_text
+from notifier.services.sources import frontmatter as fm
+from notifier.services.sources.digests import latest_period
+from notifier.services.sources.plaintext import first_paragraph, markup_to_text
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 
 from notifier.config import Settings
 from notifier.db.models import Network, Topic
-from notifier.services.addresses import readable_domains
-from notifier.services.signup_form import SignupForm, check_signup, eligibility_statement
-from notifier.services.signups import ConfirmLinks, ConfirmRef
-from notifier.services.tokens import ExpiredToken, InvalidToken, TokenPurpose, TokenSigner
+from notifier.services.common.tokens import ExpiredToken, InvalidToken, TokenPurpose, TokenSigner
+from notifier.services.subscribers.addresses import readable_domains
+from notifier.services.subscribers.signup_form import SignupForm, check_signup, eligibility_statement
+from notifier.services.subscribers.signups import ConfirmLinks, ConfirmRef
 from notifier.web import csrf
 
 

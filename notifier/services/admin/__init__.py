@@ -1,0 +1,1 @@
+"""Running a network: networks and topics, admin API tokens, reporting."""

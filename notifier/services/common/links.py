@@ -1,0 +1,56 @@
+"""Links we put in emails: signed tokens carrying ids only, on the service's own base URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from notifier.config import Settings
+from notifier.services.common.tokens import InvalidToken, TokenPurpose, TokenSigner
+
+DAY_SECONDS = 86_400
+
+
+@dataclass(frozen=True)
+class SubscriberRef:
+    network_id: int
+    subscriber_id: int
+    topic_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LinkBuilder:
+    signer: TokenSigner
+    public_base_url: str
+    one_click_base_url: str
+    unsubscribe_max_age_seconds: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LinkBuilder:
+        return cls(
+            TokenSigner(settings.secret_key.get_secret_value()),
+            settings.public_base_url.rstrip("/"),
+            settings.one_click_base_url.rstrip("/"),
+            settings.unsubscribe_link_days * DAY_SECONDS,
+        )
+
+    def _token(self, purpose: TokenPurpose, ref: SubscriberRef) -> str:
+        return self.signer.sign(purpose, {"n": ref.network_id, "s": ref.subscriber_id, "t": ref.topic_id})
+
+    def unsubscribe_url(self, ref: SubscriberRef) -> str:
+        return f"{self.public_base_url}/unsubscribe/{self._token(TokenPurpose.UNSUBSCRIBE, ref)}"
+
+    def one_click_unsubscribe_url(self, ref: SubscriberRef) -> str:
+        return f"{self.one_click_base_url}/unsubscribe/{self._token(TokenPurpose.UNSUBSCRIBE, ref)}"
+
+    def manage_url(self, ref: SubscriberRef) -> str:
+        whole = SubscriberRef(ref.network_id, ref.subscriber_id)
+        return f"{self.public_base_url}/preferences/{self._token(TokenPurpose.MANAGE, whole)}"
+
+    def read(self, purpose: TokenPurpose, token: str) -> SubscriberRef:
+        """The ids a token carries; raises InvalidToken or ExpiredToken."""
+        payload = self.signer.verify(purpose, token, max_age_seconds=self.unsubscribe_max_age_seconds)
+        try:
+            topic = payload.get("t")
+            return SubscriberRef(int(payload["n"]), int(payload["s"]), None if topic is None else int(topic))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidToken("this link is not valid") from exc

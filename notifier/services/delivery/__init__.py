@@ -1,0 +1,1 @@
+"""Turning a message into sent email: fan-out, composing, sending, receipts, the sweeper, one-person sends."""

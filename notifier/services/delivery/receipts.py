@@ -1,0 +1,99 @@
+"""Notify's delivery receipts: move deliveries forward and feed suppression."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from notifier.db.models import Delivery, Subscriber, Suppression
+from notifier.domain.references import ENQUIRY_REFERENCE_PREFIX
+from notifier.domain.statuses import (
+    NOTIFY_TO_DELIVERY_STATUS,
+    DeliveryStatus,
+    NotifyStatus,
+    SubscriptionEndReason,
+    SuppressionReason,
+)
+from notifier.repositories import deliveries as delivery_repo
+from notifier.repositories import subscribers as subscriber_repo
+
+
+@dataclass(frozen=True)
+class Receipt:
+    notify_id: str
+    reference: str | None
+    status: NotifyStatus
+
+
+class UnknownReceipt(LookupError):
+    """No delivery matches the receipt's reference and id (yet)."""
+
+
+def apply_receipt(session: Session, receipt: Receipt, *, now: datetime, temporary_failure_limit: int) -> bool:
+    """Apply one receipt; True when it changed something. Duplicates and stale receipts change nothing."""
+    if receipt.reference and receipt.reference.startswith(ENQUIRY_REFERENCE_PREFIX):
+        return False  # a contact-form enquiry forwarded to the steering group: no subscriber to update
+    delivery = _find_delivery(session, receipt)
+    target = NOTIFY_TO_DELIVERY_STATUS[receipt.status]
+    if target is DeliveryStatus.ACCEPTED:
+        return False  # created/sending tell us nothing new once Notify has accepted
+    if delivery.status is DeliveryStatus.SENDING:
+        # The receipt overtook our own record of acceptance (possible after an ambiguous send).
+        delivery_repo.transition(
+            session, delivery.id, DeliveryStatus.ACCEPTED, now, notify_id=receipt.notify_id, accepted_at=now
+        )
+    moved = delivery_repo.transition(session, delivery.id, target, now, completed_at=now)
+    if moved and delivery.subscriber_id is not None:
+        _feed_suppression(session, delivery, target, now, temporary_failure_limit)
+    return moved
+
+
+def _find_delivery(session: Session, receipt: Receipt) -> Delivery:
+    delivery = None
+    if receipt.reference and receipt.reference.isdigit():
+        delivery = session.get(Delivery, int(receipt.reference))
+    if delivery is None or (delivery.notify_id not in (None, receipt.notify_id)):
+        raise UnknownReceipt(f"no delivery for notification {receipt.notify_id}")
+    return delivery
+
+
+def _feed_suppression(
+    session: Session, delivery: Delivery, status: DeliveryStatus, now: datetime, limit: int
+) -> None:
+    assert delivery.subscriber_id is not None
+    subscriber = session.get_one(Subscriber, delivery.subscriber_id)
+    if status is DeliveryStatus.DELIVERED:
+        subscriber_repo.reset_temporary_failures(session, subscriber.id)
+        return
+    if status is DeliveryStatus.PERMANENT_FAILURE:
+        suppress(session, subscriber, SuppressionReason.PERMANENT_FAILURE, now, "Notify: permanent-failure")
+    elif status is DeliveryStatus.TEMPORARY_FAILURE:
+        failures = subscriber_repo.count_temporary_failure(session, subscriber.id)
+        if failures >= limit:
+            suppress(
+                session,
+                subscriber,
+                SuppressionReason.REPEATED_TEMPORARY_FAILURE,
+                now,
+                f"{failures} temporary failures in a row",
+            )
+
+
+def suppress(
+    session: Session, subscriber: Subscriber, reason: SuppressionReason, now: datetime, detail: str
+) -> None:
+    """Stop all email to the address, end its subscriptions and start the retention clock."""
+    subscriber_repo.add_suppression(
+        session,
+        Suppression(
+            network_id=subscriber.network_id,
+            email_hash=subscriber.email_hash,
+            reason=reason,
+            detail=detail,
+            created_at=now,
+        ),
+    )
+    subscriber_repo.end_subscriptions(session, subscriber.id, SubscriptionEndReason.SUPPRESSED, now)
+    subscriber_repo.mark_left_if_nothing_active(session, subscriber, now)

@@ -1,0 +1,360 @@
+"""Sending one chunk of a message's deliveries: exactly once, as fast as the limiter allows.
+
+Each delivery goes: rate token -> claim (queued -> sending, a conditional UPDATE) -> re-check consent
+and suppression -> compose -> Notify -> record the classified outcome. No transaction is open while
+Notify is called. A send whose outcome is unknown (timeout, reset, 5xx) stays `sending` and is settled
+by looking its reference up at Notify (`reconcile`), here on the chunk's next pass or by the sweeper.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.db.base import utcnow
+from notifier.db.models import Delivery, Message, Network, Subscriber, Topic
+from notifier.db.session import unit_of_work
+from notifier.domain.statuses import DeliveryStatus, Lane, MessageStatus
+from notifier.gateway.base import EmailGateway, EmailRequest, GatewayUnavailable, OutcomeKind, SendOutcome
+from notifier.metrics import record_accepted, record_outcome, record_throttle_wait
+from notifier.ratelimit.base import LimiterUnavailable, RateLimiter
+from notifier.rendering.emails import EmailKind
+from notifier.repositories import deliveries as delivery_repo
+from notifier.repositories import messages as message_repo
+from notifier.services.delivery.composing import Composer
+from notifier.services.delivery.eligibility import ineligibility_reason
+
+MAX_ATTEMPTS = 8
+LONGEST_TOKEN_WAIT_SECONDS = 5.0  # wait longer than this and the chunk is re-queued instead
+LIMITER_DOWN_RETRY_SECONDS = 10.0
+
+
+def _recipient(message: Message, subscriber: Subscriber | None) -> str | None:
+    if subscriber is None:
+        return None
+    # A new address proves itself before it replaces the old one (services/subscribers/email_change.py).
+    if message.email_kind == EmailKind.CONFIRM_EMAIL_CHANGE:
+        return subscriber.pending_email
+    return subscriber.email
+
+
+class Step(StrEnum):
+    ACCEPTED = "accepted"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    NOT_CLAIMED = "not_claimed"  # another worker has it, or it is already done
+    RELEASED = "released"  # back to queued; the chunk runs again later
+    UNSETTLED = "unsettled"  # left `sending` after an ambiguous outcome; reconcile later
+    PAUSED = "paused"  # Notify's daily limit: stop the chunk
+
+
+@dataclass
+class ChunkReport:
+    steps: Counter[Step] = field(default_factory=Counter)
+    retry_in_seconds: float | None = None  # run the chunk again after this long
+
+    def want_retry(self, seconds: float) -> None:
+        self.retry_in_seconds = max(self.retry_in_seconds or 0.0, seconds)
+
+
+@dataclass
+class SendingConfig:
+    ambiguous_grace_seconds: float = 15.0  # longer than the Notify client's timeout
+    max_attempts: int = MAX_ATTEMPTS
+    # A chunk stops after this long and asks to be re-queued, so its thread can serve other queues
+    # (a confirmation waiting behind a bulk send); None: run the chunk to its end.
+    time_budget_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What every delivery of a chunk shares, loaded once per chunk (read-only, detached rows)."""
+
+    message: Message
+    network: Network
+    topic: Topic | None
+
+    @property
+    def lane(self) -> Lane:
+        return self.message.lane
+
+    @property
+    def event_at(self) -> datetime:  # when the message was created, for the event-to-acceptance metric
+        return self.message.created_at
+
+    def attach(self, session: Session) -> None:
+        """Put the shared rows in a send's session, so reading them there costs no query."""
+        for row in (self.message, self.network, self.topic):
+            if row is not None:
+                session.add(row)
+
+
+class Sender:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        gateway: EmailGateway,
+        limiter: RateLimiter,
+        composer: Composer,
+        config: SendingConfig | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.sessions = sessions
+        self.gateway = gateway
+        self.limiter = limiter
+        self.composer = composer
+        self.config = config or SendingConfig()
+        self.clock = clock
+        self.sleep = sleep
+        self.monotonic = monotonic
+
+    def send_chunk(self, message_id: int, first_id: int, last_id: int) -> ChunkReport:
+        report = ChunkReport()
+        with unit_of_work(self.sessions) as uow:
+            message = message_repo.get_message(uow.session, message_id)
+            if message is None or message.status is MessageStatus.CANCELLED:
+                return report
+            if message.paused_until and message.paused_until > self.clock():
+                report.want_retry(_seconds_until(message.paused_until, self.clock()))
+                return report
+            batch = _Batch(
+                message,
+                uow.session.get_one(Network, message.network_id),
+                uow.session.get_one(Topic, message.topic_id) if message.topic_id is not None else None,
+            )
+            queued = delivery_repo.ids_in_range(
+                uow.session, message_id, first_id, last_id, DeliveryStatus.QUEUED
+            )
+            unsettled = delivery_repo.ids_in_range(
+                uow.session, message_id, first_id, last_id, DeliveryStatus.SENDING
+            )
+        for delivery_id in unsettled:
+            report.steps[self.reconcile(delivery_id)] += 1
+        give_back_at = self._give_back_at()
+        for delivery_id in queued:
+            if self.monotonic() >= give_back_at:
+                report.want_retry(0.0)  # the rest of the chunk goes to the back of its queue
+                break
+            step = self._send_one(delivery_id, batch, report)
+            report.steps[step] += 1
+            if step is Step.PAUSED:
+                break
+        if report.steps[Step.UNSETTLED]:
+            report.want_retry(self.config.ambiguous_grace_seconds)
+        elif report.steps[Step.RELEASED] and report.retry_in_seconds is None:
+            report.want_retry(1.0)
+        self._complete_if_finished(message_id)
+        return report
+
+    def _give_back_at(self) -> float:
+        budget = self.config.time_budget_seconds
+        return self.monotonic() + budget if budget is not None else float("inf")
+
+    def _send_one(self, delivery_id: int, batch: _Batch, report: ChunkReport) -> Step:
+        wait = self._take_token(batch.lane)
+        if wait is not None:
+            report.want_retry(wait)
+            return Step.RELEASED  # never claimed: it is still queued
+        with unit_of_work(self.sessions) as uow:
+            batch.attach(uow.session)
+            claimed = self._claim_and_compose(uow.session, delivery_id, batch)
+        if not isinstance(claimed, EmailRequest):
+            return claimed
+        outcome = self.gateway.send(claimed)
+        step = self._record(delivery_id, outcome, report)
+        _count(batch, outcome, step, self.clock())
+        return step
+
+    def _take_token(self, lane: Lane) -> float | None:
+        """None once a token is taken; otherwise how long until one might be (too long to sleep)."""
+        while True:
+            try:
+                wait = self.limiter.acquire(lane)
+            except LimiterUnavailable:
+                return LIMITER_DOWN_RETRY_SECONDS  # never send unthrottled: try the chunk again later
+            if wait <= 0:
+                return None
+            if wait > LONGEST_TOKEN_WAIT_SECONDS:
+                return wait
+            record_throttle_wait(lane, wait)
+            self.sleep(wait)
+
+    def _claim_and_compose(self, session: Session, delivery_id: int, batch: _Batch) -> EmailRequest | Step:
+        now = self.clock()
+        claim = delivery_repo.claim_for_sending(session, delivery_id, now)
+        if claim is None:
+            return Step.NOT_CLAIMED
+        message, lane = batch.message, batch.lane
+        subscriber = session.get(Subscriber, claim.subscriber_id) if claim.subscriber_id else None
+        reason = ineligibility_reason(session, message, subscriber)
+        recipient = _recipient(message, subscriber)
+        if reason is None and recipient is None:
+            reason = "email change no longer pending"  # confirmed, erased or replaced since queueing
+        if reason is not None or subscriber is None or recipient is None:
+            delivery_repo.transition(
+                session, delivery_id, DeliveryStatus.SKIPPED, now, failure_reason=reason, completed_at=now
+            )
+            record_outcome(lane, Step.SKIPPED.value, reason or "")
+            return Step.SKIPPED
+        email = self.composer.compose(session, message, subscriber)
+        return EmailRequest(
+            email_address=recipient,
+            subject=email.subject,
+            body=email.body,
+            reference=str(delivery_id),
+            one_click_unsubscribe_url=email.one_click_unsubscribe_url,
+            email_reply_to_id=email.email_reply_to_id,
+        )
+
+    def _record(self, delivery_id: int, outcome: SendOutcome, report: ChunkReport) -> Step:
+        now = self.clock()
+        with unit_of_work(self.sessions) as uow:
+            session = uow.session
+            match outcome.kind:
+                case OutcomeKind.ACCEPTED:
+                    delivery_repo.transition(
+                        session,
+                        delivery_id,
+                        DeliveryStatus.ACCEPTED,
+                        now,
+                        notify_id=outcome.notify_id,
+                        accepted_at=now,
+                    )
+                    return Step.ACCEPTED
+                case OutcomeKind.PERMANENT:
+                    delivery_repo.transition(
+                        session,
+                        delivery_id,
+                        DeliveryStatus.TECHNICAL_FAILURE,
+                        now,
+                        failure_reason=(outcome.reason or "rejected by Notify")[:300],
+                        completed_at=now,
+                    )
+                    return Step.FAILED
+                case OutcomeKind.AMBIGUOUS:
+                    return Step.UNSETTLED
+                case OutcomeKind.DAILY_LIMIT:
+                    delivery_repo.transition(session, delivery_id, DeliveryStatus.QUEUED, now)
+                    self._pause_message(session, delivery_id, outcome, now)
+                    report.want_retry(_seconds_until(outcome.retry_after, now))
+                    return Step.PAUSED
+                case OutcomeKind.THROTTLED:
+                    return self._release_throttled(session, delivery_id, now, report)
+                case OutcomeKind.RETRYABLE:
+                    return self._release_or_give_up(session, delivery_id, outcome, now, report)
+        raise AssertionError(f"unhandled outcome {outcome.kind}")
+
+    def _release_throttled(
+        self, session: Session, delivery_id: int, now: datetime, report: ChunkReport
+    ) -> Step:
+        """Notify's bucket is empty, so ours is emptied for every worker; this try is not counted."""
+        delivery_repo.transition(
+            session, delivery_id, DeliveryStatus.QUEUED, now, attempts=Delivery.attempts - 1
+        )
+        with contextlib.suppress(LimiterUnavailable):  # the next acquire fails too and re-queues the chunk
+            self.limiter.drain()
+        report.want_retry(backoff_seconds(0, throttled=True))
+        return Step.RELEASED
+
+    def _release_or_give_up(
+        self, session: Session, delivery_id: int, outcome: SendOutcome, now: datetime, report: ChunkReport
+    ) -> Step:
+        attempts = session.get_one(Delivery, delivery_id).attempts
+        if attempts >= self.config.max_attempts:
+            delivery_repo.transition(
+                session,
+                delivery_id,
+                DeliveryStatus.TECHNICAL_FAILURE,
+                now,
+                failure_reason=f"gave up after {attempts} attempts: {outcome.reason}"[:300],
+                completed_at=now,
+            )
+            return Step.FAILED
+        delivery_repo.transition(session, delivery_id, DeliveryStatus.QUEUED, now)
+        report.want_retry(backoff_seconds(attempts, throttled=outcome.kind is OutcomeKind.THROTTLED))
+        return Step.RELEASED
+
+    def _pause_message(self, session: Session, delivery_id: int, outcome: SendOutcome, now: datetime) -> None:
+        message = session.get_one(Message, session.get_one(Delivery, delivery_id).message_id)
+        message.paused_until = outcome.retry_after
+        message.status_note = "Notify's daily sending limit was reached; sending resumes after 00:00 UTC"
+        message.updated_at = now
+
+    def reconcile(self, delivery_id: int) -> Step:
+        """Settle a delivery left `sending`: ask Notify whether it has the reference, then record."""
+        now = self.clock()
+        with unit_of_work(self.sessions) as uow:
+            delivery = uow.session.get(Delivery, delivery_id)
+            if delivery is None or delivery.status is not DeliveryStatus.SENDING:
+                return Step.NOT_CLAIMED
+            if now - delivery.updated_at < timedelta(seconds=self.config.ambiguous_grace_seconds):
+                return Step.UNSETTLED  # its request may still be in flight
+        try:
+            found = self.gateway.find_by_reference(str(delivery_id))
+        except GatewayUnavailable:
+            return Step.UNSETTLED  # Notify could not say; ask again on the next pass
+        with unit_of_work(self.sessions) as uow:
+            if found is not None:
+                _count_reconciled(uow.session, delivery_id, now)
+                delivery_repo.transition(
+                    uow.session,
+                    delivery_id,
+                    DeliveryStatus.ACCEPTED,
+                    now,
+                    notify_id=found.notify_id,
+                    accepted_at=now,
+                )
+                return Step.ACCEPTED
+            delivery_repo.transition(uow.session, delivery_id, DeliveryStatus.QUEUED, now)
+            return Step.RELEASED
+
+    def _complete_if_finished(self, message_id: int) -> None:
+        with unit_of_work(self.sessions) as uow:
+            counts = message_repo.delivery_counts(uow.session, message_id)
+            if counts[DeliveryStatus.QUEUED] or counts[DeliveryStatus.SENDING]:
+                return
+            message_repo.set_message_status(
+                uow.session, message_id, MessageStatus.DONE, self.clock(), only_from={MessageStatus.SENDING}
+            )
+
+
+def _count(batch: _Batch, outcome: SendOutcome, step: Step, now: datetime) -> None:
+    if step is Step.ACCEPTED:
+        record_accepted(batch.lane, (now - batch.event_at).total_seconds())
+    else:
+        record_outcome(batch.lane, outcome.kind.value, _reason_label(outcome))
+
+
+def _count_reconciled(session: Session, delivery_id: int, now: datetime) -> None:
+    message = session.get_one(Message, session.get_one(Delivery, delivery_id).message_id)
+    record_accepted(message.lane, (now - message.created_at).total_seconds())
+
+
+def _reason_label(outcome: SendOutcome) -> str:
+    """A short, bounded label: Notify's error class (e.g. BadRequestError) or the status code."""
+    head = (outcome.reason or "").split(":", 1)[0]
+    if re.fullmatch(r"[A-Z][A-Za-z]{2,40}Error", head):
+        return head
+    return str(outcome.status_code) if outcome.status_code else "no_response"
+
+
+def backoff_seconds(attempts: int, *, throttled: bool) -> float:
+    """Exponential backoff with full jitter; throttling waits are short because tokens refill at 50/s."""
+    base = 1.0 if throttled else 2.0
+    return random.uniform(base, base * 2 ** min(attempts, 8))
+
+
+def _seconds_until(when: datetime | None, now: datetime) -> float:
+    return max(1.0, (when - now).total_seconds()) if when else 3600.0

@@ -1,0 +1,104 @@
+"""Rendering contexts for the event sources' email kinds (meetings, minutes, digests), from the
+message's stored context. `SOURCE_CONTEXT_BUILDERS` joins services/delivery/emails.py's CONTEXT_BUILDERS.
+
+A digest's items differ per reader, so `PER_SUBSCRIBER_CONTEXT` adds them at compose time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from notifier.db.models import Message, Network, Subscriber
+from notifier.rendering.contexts import (
+    DigestEmail,
+    DigestItem,
+    DigestPeriod,
+    EmailContext,
+    EventDetails,
+    Footer,
+    MeetingEmail,
+    MinutesEmail,
+)
+from notifier.rendering.emails import EmailKind
+from notifier.repositories import digests as digest_repo
+
+SourceBuilder = Callable[[Mapping[str, Any], Network, Footer], EmailContext]
+SubscriberContext = Callable[[Session, Message, Subscriber], dict[str, Any]]
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _required_when(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def event_details(data: Mapping[str, Any] | None) -> EventDetails | None:
+    """The `event:` block a content message stored, as the template's EventDetails."""
+    if not data:
+        return None
+    return EventDetails(
+        start=_required_when(data["start"]),
+        end=_when(data.get("end")),
+        location=data.get("location") or None,
+        registration_deadline=_when(data.get("registration_deadline")),
+        contact_email=data.get("contact_email") or None,
+    )
+
+
+def _meeting(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    return MeetingEmail(
+        network_name=network.name,
+        title=data["title"],
+        start=_required_when(data["start"]),
+        end=_when(data.get("end")),
+        footer=footer,
+        location=data.get("location") or None,
+        online_url=data.get("online_url") or None,
+        agenda=data.get("agenda") or None,
+        calendar_url=data.get("calendar_url") or None,
+        meeting_url=data.get("meeting_url") or None,
+        note=data.get("note") or None,
+    )
+
+
+def _minutes(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    return MinutesEmail(
+        network_name=network.name,
+        meeting_title=data["meeting_title"],
+        meeting_date=_required_when(data["meeting_date"]),
+        footer=footer,
+        minutes_url=data.get("minutes_url") or None,
+        minutes_body=data.get("minutes_body") or None,
+        meeting_url=data.get("meeting_url") or None,
+    )
+
+
+def _digest(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    items = tuple(
+        DigestItem(title=i["title"], url=i["url"], excerpt=i.get("excerpt") or None) for i in data["items"]
+    )
+    return DigestEmail(
+        network_name=network.name, period=DigestPeriod(data["period"]), items=items, footer=footer
+    )
+
+
+def _digest_items(session: Session, message: Message, subscriber: Subscriber) -> dict[str, Any]:
+    return {"items": digest_repo.items_for(session, message, subscriber.id)}
+
+
+SOURCE_CONTEXT_BUILDERS: dict[EmailKind, SourceBuilder] = {
+    EmailKind.MEETING: _meeting,
+    EmailKind.MEETING_UPDATE: _meeting,
+    EmailKind.MEETING_CANCELLED: _meeting,
+    EmailKind.MEETING_REMINDER: _meeting,
+    EmailKind.MINUTES: _minutes,
+    EmailKind.DIGEST: _digest,
+}
+
+PER_SUBSCRIBER_CONTEXT: dict[EmailKind, SubscriberContext] = {EmailKind.DIGEST: _digest_items}

@@ -1,0 +1,179 @@
+"""Erasing people: every area registers what it holds about a subscriber, and erasure runs them all.
+
+An eraser takes (session, network id, subscriber ids) and removes or unlinks that area's rows about
+them, set-based, returning how many rows it touched. `erase_subscribers` runs every registered eraser
+and then deletes the subscriber rows. What survives: delivery rows without their personal link (Notify
+ids and counts, for statistics) and, when the person objected or an address bounced, the keyed hash
+in the suppression list, so that an import cannot bring them back.
+
+A new table that holds a subscriber's data registers its eraser here with `register_eraser`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import Session
+
+from notifier.db.models import (
+    ConsentEvent,
+    DataRequest,
+    Delivery,
+    MeetingInvitee,
+    Membership,
+    Message,
+    Signup,
+    Subscriber,
+    Subscription,
+)
+from notifier.domain.retention import notify_forgets_at
+from notifier.domain.rights import DataRequestStatus
+from notifier.domain.statuses import Lane
+from notifier.repositories.rows import affected
+from notifier.services.common import audit as audit_trail
+
+Eraser = Callable[[Session, int, Sequence[int]], int]
+
+
+@dataclass(frozen=True)
+class RegisteredEraser:
+    table: str  # the table (or what) it clears, for the evidence counts and the docs
+    erase: Eraser
+
+
+ERASERS: list[RegisteredEraser] = []
+
+
+def register_eraser(table: str, erase: Eraser) -> None:
+    if any(e.table == table for e in ERASERS):
+        raise ValueError(f"an eraser for {table} is registered already")
+    ERASERS.append(RegisteredEraser(table, erase))
+
+
+def _rendered_content(session: Session, network_id: int, ids: Sequence[int]) -> int:
+    """Transactional messages are written to one person: their stored context goes with them."""
+    theirs = exists().where(
+        Delivery.message_id == Message.id,
+        Delivery.network_id == network_id,
+        Delivery.subscriber_id.in_(ids),
+    )
+    statement = (
+        update(Message)
+        .where(Message.network_id == network_id, Message.lane == Lane.TRANSACTIONAL, theirs)
+        .values(context={})
+    )
+    return affected(session.execute(statement))
+
+
+def _delivery_links(session: Session, network_id: int, ids: Sequence[int]) -> int:
+    statement = (
+        update(Delivery)
+        .where(Delivery.network_id == network_id, Delivery.subscriber_id.in_(ids))
+        .values(subscriber_id=None)
+    )
+    return affected(session.execute(statement))
+
+
+def _data_requests(session: Session, network_id: int, ids: Sequence[int]) -> int:
+    """Requests become anonymous: kind, dates and outcome stay as evidence; who and what they asked go."""
+    statement = (
+        update(DataRequest)
+        .where(DataRequest.network_id == network_id, DataRequest.subscriber_id.in_(ids))
+        .values(subscriber_id=None, details={})
+    )
+    return affected(session.execute(statement))
+
+
+def _deleting(model: type[ConsentEvent | Subscription | Signup | Membership | MeetingInvitee]) -> Eraser:
+    def erase(session: Session, network_id: int, ids: Sequence[int]) -> int:
+        statement = delete(model).where(model.network_id == network_id, model.subscriber_id.in_(ids))
+        return affected(session.execute(statement))
+
+    return erase
+
+
+# Order matters only where a foreign key points at the subscriber without a cascade.
+register_eraser("message.context (transactional)", _rendered_content)
+register_eraser("delivery.subscriber_id", _delivery_links)
+register_eraser("data_request", _data_requests)
+register_eraser("consent_event", _deleting(ConsentEvent))
+register_eraser("subscription", _deleting(Subscription))
+register_eraser("signup", _deleting(Signup))
+register_eraser("membership", _deleting(Membership))
+register_eraser("meeting_invitee", _deleting(MeetingInvitee))
+
+
+# The subscriber row goes last, and with it `pending_email` (a new address awaiting confirmation).
+def erase_subscribers(session: Session, network_id: int, subscriber_ids: Sequence[int]) -> dict[str, int]:
+    """Remove these subscribers of one network from every registered table; counts per table."""
+    ids = list(subscriber_ids)
+    if not ids:
+        return {}
+    counts = {eraser.table: eraser.erase(session, network_id, ids) for eraser in ERASERS}
+    removed = session.execute(
+        delete(Subscriber).where(Subscriber.network_id == network_id, Subscriber.id.in_(ids))
+    )
+    counts["subscriber"] = affected(removed)
+    session.expire_all()  # loaded objects may describe rows that no longer exist
+    return counts
+
+
+def last_email_at(session: Session, network_id: int, subscriber_id: int) -> datetime | None:
+    """When Notify last took an email for this person (None if never): its copy lives from then."""
+    return session.scalar(
+        select(func.max(func.coalesce(Delivery.accepted_at, Delivery.updated_at))).where(
+            Delivery.network_id == network_id,
+            Delivery.subscriber_id == subscriber_id,
+            Delivery.notify_id.is_not(None),
+        )
+    )
+
+
+def carry_out_erasure(
+    session: Session, request: DataRequest, *, notify_retention_days: int, now: datetime
+) -> int:
+    """Erase the requester everywhere; the request waits for Notify's copy of their last email to expire.
+
+    Returns how many subscriber rows were removed (0 when an earlier rule had erased them already).
+    """
+    subscriber_id = request.subscriber_id
+    last = last_email_at(session, request.network_id, subscriber_id) if subscriber_id else None
+    clear_at = max(now, notify_forgets_at(last, notify_retention_days)) if last else now
+    counts = erase_subscribers(session, request.network_id, [subscriber_id] if subscriber_id else [])
+    request.acted_at, request.notify_clear_at = now, clear_at
+    request.subscriber_id, request.details = None, {}
+    if clear_at <= now:
+        request.status, request.completed_at = DataRequestStatus.COMPLETED, now
+        request.outcome = "erased; Notify held no copy"
+    else:
+        request.status = DataRequestStatus.AWAITING_NOTIFY
+        request.outcome = "erased here; waiting for Notify's copy to expire"
+    _audit(session, request)
+    return counts.get("subscriber", 0)
+
+
+def _audit(session: Session, request: DataRequest) -> None:
+    audit_trail.record(
+        session,
+        request.network_id,
+        "service",
+        f"data_request.{request.status.value}",
+        "data_request",
+        request.id,
+        kind=request.kind.value,
+        status=request.status.value,
+    )
+
+
+def complete_if_notify_clear(session: Session, request: DataRequest, now: datetime) -> bool:
+    if request.status is not DataRequestStatus.AWAITING_NOTIFY or request.notify_clear_at is None:
+        return False
+    if request.notify_clear_at > now:
+        return False
+    request.status, request.completed_at = DataRequestStatus.COMPLETED, now
+    request.outcome = "erased here and at Notify"
+    _audit(session, request)
+    return True

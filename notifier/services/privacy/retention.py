@@ -1,0 +1,218 @@
+"""Retention: applying each network's rules in bounded batches, with evidence of every run.
+
+A run has an id and a start time. Each batch handles at most `batch_size` rows per rule and network,
+commits, and says whether more is due; the beat task re-queues itself until nothing is. Every rule of
+every network gets an evidence row per run (rule, period, cutoff, counts, times; no personal data),
+even when nothing was due, so a controller can show the rule ran.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.config import Settings
+from notifier.db.base import utcnow
+from notifier.db.models import Network, RetentionEvidence, RetentionRule
+from notifier.db.session import unit_of_work
+from notifier.domain.retention import Period, RetentionKind, check_within_notice
+from notifier.repositories import retention as repo
+from notifier.services.privacy.erasure import carry_out_erasure, complete_if_notify_clear, erase_subscribers
+
+
+def default_period(kind: RetentionKind, settings: Settings) -> Period:
+    """The notice's clause, or the shorter period a setting gives (link life, delivery links)."""
+    return {
+        RetentionKind.LEFT_SUBSCRIBER: Period(months=6),
+        RetentionKind.UNCONFIRMED_SIGNUP: Period(days=settings.confirm_link_days),
+        RetentionKind.CONTACT_ENQUIRY: Period(months=6),
+        RetentionKind.ERASURE_REQUEST: Period(),  # at once after the request is verified
+        RetentionKind.DELIVERY_LINK: Period(days=settings.delivery_link_days),
+        RetentionKind.CLOSED_REQUEST: Period(months=1),
+    }[kind]
+
+
+def rules_for(session: Session, network_id: int, settings: Settings) -> dict[RetentionKind, Period]:
+    rules = {kind: default_period(kind, settings) for kind in RetentionKind}
+    for row in session.scalars(select(RetentionRule).where(RetentionRule.network_id == network_id)):
+        rules[row.kind] = Period(row.months, row.days)
+    return rules
+
+
+def set_rule(session: Session, network_id: int, kind: RetentionKind, period: Period, now: datetime) -> None:
+    """A network's own period for a rule; refused (RuleTooLong) when it outlasts the privacy notice."""
+    check_within_notice(kind, period)
+    row = session.scalars(
+        select(RetentionRule).where(RetentionRule.network_id == network_id, RetentionRule.kind == kind)
+    ).one_or_none()
+    if row is None:
+        row = RetentionRule(network_id=network_id, kind=kind)
+        session.add(row)
+    row.months, row.days, row.updated_at = period.months, period.days, now
+    session.flush()
+
+
+@dataclass(frozen=True)
+class RunState:
+    run_id: str
+    started_at: datetime
+    delivery_cursor: int = 0
+
+
+def start_run(now: datetime) -> RunState:
+    return RunState(str(uuid.uuid4()), now)
+
+
+@dataclass
+class _NetworkBatch:
+    counts: dict[RetentionKind, Counter[str]] = field(default_factory=dict)
+    more: bool = False
+
+    def add(self, kind: RetentionKind, name: str, value: int, *, limit: int | None = None) -> None:
+        self.counts.setdefault(kind, Counter())[name] += value
+        if limit is not None and value >= limit:
+            self.more = True
+
+
+def run_batch(sessions: sessionmaker[Session], settings: Settings, state: RunState) -> RunState | None:
+    """Apply every rule once, bounded; the next state when more is due, else None."""
+    limit, now = settings.retention_batch_size, state.started_at
+    with unit_of_work(sessions) as uow:
+        session = uow.session
+        more = False
+        delivery_cutoffs: dict[int, datetime] = {}
+        batches: dict[int, _NetworkBatch] = {}
+        rules_by_network: dict[int, dict[RetentionKind, Period]] = {}
+        for network_id in session.scalars(select(Network.id).order_by(Network.id)):
+            rules = rules_for(session, network_id, settings)
+            rules_by_network[network_id] = rules
+            batch = _apply_network_rules(session, settings, network_id, rules, now, limit)
+            batches[network_id] = batch
+            more = more or batch.more
+            delivery_cutoffs[network_id] = rules[RetentionKind.DELIVERY_LINK].before(now)
+        unlinked, cursor = repo.unlink_deliveries(
+            session, delivery_cutoffs, after_id=state.delivery_cursor, limit=limit
+        )
+        for network_id, batch in batches.items():
+            batch.add(RetentionKind.DELIVERY_LINK, "deliveries_unlinked", unlinked.get(network_id, 0))
+            _record_evidence(session, state, network_id, rules_by_network[network_id], batch)
+    if cursor is not None:
+        return RunState(state.run_id, state.started_at, cursor)
+    return RunState(state.run_id, state.started_at, state.delivery_cursor) if more else None
+
+
+def run_to_completion(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> RunState:
+    """Run every batch in this process (the CLI's `retention run`); the beat task re-queues instead."""
+    first = start_run(now)
+    state: RunState | None = first
+    while state is not None:
+        state = run_batch(sessions, settings, state)
+    return first
+
+
+def _apply_network_rules(
+    session: Session,
+    settings: Settings,
+    network_id: int,
+    rules: dict[RetentionKind, Period],
+    now: datetime,
+    limit: int,
+) -> _NetworkBatch:
+    batch = _NetworkBatch()
+    erasure_cutoff = rules[RetentionKind.ERASURE_REQUEST].before(now)
+    _erasure_requests(session, settings, network_id, erasure_cutoff, now, limit, batch)
+    left = repo.first_ids(
+        session, repo.left_subscribers(network_id, rules[RetentionKind.LEFT_SUBSCRIBER].before(now)), limit
+    )
+    _erase(session, network_id, left, RetentionKind.LEFT_SUBSCRIBER, batch, limit)
+    signup_cutoff = rules[RetentionKind.UNCONFIRMED_SIGNUP].before(now)
+    signups = repo.delete_expired_signups(session, network_id, now=now, cutoff=signup_cutoff, limit=limit)
+    batch.add(RetentionKind.UNCONFIRMED_SIGNUP, "signups", signups, limit=limit)
+    pending = repo.first_ids(session, repo.unconfirmed_subscribers(network_id, signup_cutoff), limit)
+    _erase(session, network_id, pending, RetentionKind.UNCONFIRMED_SIGNUP, batch, limit)
+    enquiries = repo.delete_old_enquiries(
+        session, network_id, rules[RetentionKind.CONTACT_ENQUIRY].before(now), limit
+    )
+    batch.add(RetentionKind.CONTACT_ENQUIRY, "enquiries", enquiries, limit=limit)
+    link_life = Period(days=settings.data_request_link_days).before(now)
+    batch.add(
+        RetentionKind.CLOSED_REQUEST,
+        "expired_unverified",
+        repo.expire_unverified_requests(session, network_id, link_life, now),
+    )
+    closed_cutoff = rules[RetentionKind.CLOSED_REQUEST].before(now)
+    anonymised = repo.anonymise_closed_requests(session, network_id, closed_cutoff, limit)
+    batch.add(RetentionKind.CLOSED_REQUEST, "anonymised", anonymised, limit=limit)
+    return batch
+
+
+def _erase(
+    session: Session, network_id: int, ids: list[int], kind: RetentionKind, batch: _NetworkBatch, limit: int
+) -> None:
+    counts = erase_subscribers(session, network_id, ids)
+    batch.add(kind, "subscribers", len(ids), limit=limit)
+    for table, touched in counts.items():
+        if table != "subscriber":
+            batch.add(kind, table, touched)
+
+
+def _erasure_requests(
+    session: Session,
+    settings: Settings,
+    network_id: int,
+    cutoff: datetime,
+    now: datetime,
+    limit: int,
+    batch: _NetworkBatch,
+) -> None:
+    kind = RetentionKind.ERASURE_REQUEST
+    due = repo.erasure_requests_due(session, network_id, cutoff, limit)
+    for request in due:
+        erased = carry_out_erasure(
+            session, request, notify_retention_days=settings.notify_retention_days, now=now
+        )
+        batch.add(kind, "subscribers", erased)
+    batch.add(kind, "requests_acted_on", len(due), limit=limit)
+    clear = repo.erasures_clear_of_notify(session, network_id, now, limit)
+    completed = sum(complete_if_notify_clear(session, request, now) for request in clear)
+    batch.add(kind, "requests_completed", completed, limit=limit)
+
+
+def _record_evidence(
+    session: Session,
+    state: RunState,
+    network_id: int,
+    rules: dict[RetentionKind, Period],
+    batch: _NetworkBatch,
+) -> None:
+    now = state.started_at
+    for kind in RetentionKind:
+        counts = batch.counts.get(kind, Counter())
+        row = session.scalars(
+            select(RetentionEvidence).where(
+                RetentionEvidence.run_id == state.run_id,
+                RetentionEvidence.network_id == network_id,
+                RetentionEvidence.kind == kind,
+            )
+        ).one_or_none()
+        if row is None:
+            row = RetentionEvidence(
+                run_id=state.run_id,
+                network_id=network_id,
+                kind=kind,
+                period=rules[kind].describe(),
+                cutoff=rules[kind].before(now),
+                counts={},
+                started_at=now,
+            )
+            session.add(row)
+        merged = Counter(row.counts)
+        merged.update(counts)
+        row.counts = {name: int(value) for name, value in sorted(merged.items())}
+        row.finished_at = utcnow()
+    session.flush()

@@ -1,0 +1,99 @@
+"""The retention dry run: per rule, its period, what is due now and when the next thing falls due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notifier.config import Settings
+from notifier.db.models import ContactEnquiry, DataRequest, Delivery, Signup, Subscriber
+from notifier.domain.retention import Period, RetentionKind
+from notifier.domain.rights import CLOSED_STATUSES, DataRequestKind, DataRequestStatus
+from notifier.domain.statuses import SubscriberStatus
+from notifier.repositories import retention as repo
+from notifier.services.privacy.retention import rules_for
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    kind: RetentionKind
+    period: Period
+    cutoff: datetime
+    due_now: int
+    next_due_at: datetime | None  # when the next row not yet due becomes due
+
+
+def retention_report(
+    session: Session, settings: Settings, network_id: int, now: datetime
+) -> list[ReportLine]:
+    rules = rules_for(session, network_id, settings)
+    lines = []
+    for kind in RetentionKind:
+        period = rules[kind]
+        cutoff = period.before(now)
+        due, next_stamp = _measure(session, kind, network_id, cutoff, now)
+        next_due = period.after(next_stamp) if next_stamp is not None else None
+        if kind is RetentionKind.UNCONFIRMED_SIGNUP and next_stamp is not None:
+            next_due = min(period.after(next_stamp), next_stamp)  # expiry of the link, at the latest
+        lines.append(ReportLine(kind, period, cutoff, due, next_due))
+    return lines
+
+
+def _measure(
+    session: Session, kind: RetentionKind, network_id: int, cutoff: datetime, now: datetime
+) -> tuple[int, datetime | None]:
+    """(rows due now, the stamp of the next row to fall due)."""
+    if kind is RetentionKind.LEFT_SUBSCRIBER:
+        return repo.count(session, repo.left_subscribers(network_id, cutoff)), repo.earliest(
+            session,
+            Subscriber.left_at,
+            Subscriber.network_id == network_id,
+            Subscriber.status == SubscriberStatus.LEFT,
+            Subscriber.left_at > cutoff,
+        )
+    if kind is RetentionKind.UNCONFIRMED_SIGNUP:
+        expired = select(Signup.id).where(
+            Signup.network_id == network_id, Signup.confirmed_at.is_(None), Signup.expires_at <= now
+        )
+        due = repo.count(session, expired) + repo.count(
+            session, repo.unconfirmed_subscribers(network_id, cutoff)
+        )
+        return due, repo.earliest(
+            session, Signup.expires_at, Signup.network_id == network_id, Signup.expires_at > now
+        )
+    if kind is RetentionKind.CONTACT_ENQUIRY:
+        mine = ContactEnquiry.network_id == network_id
+        due = repo.count(session, select(ContactEnquiry.id).where(mine, ContactEnquiry.received_at <= cutoff))
+        return due, repo.earliest(
+            session, ContactEnquiry.received_at, mine, ContactEnquiry.received_at > cutoff
+        )
+    if kind is RetentionKind.DELIVERY_LINK:
+        linked = (
+            Delivery.network_id == network_id,
+            Delivery.subscriber_id.is_not(None),
+            Delivery.status.not_in(repo.IN_FLIGHT),
+        )
+        due = repo.count(session, select(Delivery.id).where(*linked, Delivery.updated_at <= cutoff))
+        return due, repo.earliest(session, Delivery.updated_at, *linked, Delivery.updated_at > cutoff)
+    if kind is RetentionKind.ERASURE_REQUEST:
+        open_erasure = (
+            DataRequest.network_id == network_id,
+            DataRequest.kind == DataRequestKind.ERASURE,
+            DataRequest.status == DataRequestStatus.OPEN,
+        )
+        due = repo.count(
+            session, select(DataRequest.id).where(*open_erasure, DataRequest.verified_at <= cutoff)
+        )
+        return due, repo.earliest(
+            session, DataRequest.verified_at, *open_erasure, DataRequest.verified_at > cutoff
+        )
+    closed = (
+        DataRequest.network_id == network_id,
+        DataRequest.status.in_(CLOSED_STATUSES),
+        DataRequest.subscriber_id.is_not(None),
+    )
+    due = repo.count(session, select(DataRequest.id).where(*closed, DataRequest.completed_at <= cutoff))
+    return due, repo.earliest(session, DataRequest.completed_at, *closed, DataRequest.completed_at > cutoff)

@@ -1,0 +1,204 @@
+"""Announcements with sign-off: draft -> preview and test send -> approval by a second person with
+the approver role (when the network requires sign-off) -> scheduled send, cancellable until it
+starts. Nobody approves their own announcement: not with the same token, nor another of theirs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.db.base import utcnow
+from notifier.db.models import Announcement, ApiToken, Message, Network
+from notifier.db.session import UnitOfWork, unit_of_work
+from notifier.domain.sources import AdminRole, AnnouncementStatus
+from notifier.rendering.contexts import AnnouncementEmail, Footer
+from notifier.rendering.emails import EmailKind, RenderedEmail, render_email
+from notifier.repositories import networks as network_repo
+from notifier.repositories import subscribers as subscriber_repo
+from notifier.repositories.rows import affected
+from notifier.services.common import audit
+from notifier.services.delivery.direct_sends import queue_one_email
+from notifier.services.sources.meetings import SourceDeps
+from notifier.services.sources.publishing import PublishingError, announce
+
+CANCELLABLE = frozenset(
+    {AnnouncementStatus.DRAFT, AnnouncementStatus.AWAITING_APPROVAL, AnnouncementStatus.SCHEDULED}
+)
+
+
+class AnnouncementError(ValueError):
+    def __init__(self, field: str, message: str, *, conflict: bool = False, forbidden: bool = False) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message, self.conflict, self.forbidden = field, message, conflict, forbidden
+
+
+def create_draft(
+    uow: UnitOfWork, network: Network, author: ApiToken, *, topic_slug: str, subject: str, body: str
+) -> Announcement:
+    topic = network_repo.get_topic_by_slug(uow.session, network.id, topic_slug)
+    if topic is None:
+        raise AnnouncementError("topic", f"{network.slug} has no topic called {topic_slug!r}")
+    subject = " ".join(subject.split())
+    if not subject or len(subject) > 300:
+        raise AnnouncementError("subject", "give a subject of 1 to 300 characters")
+    if not body.strip() or len(body) > 50_000:
+        raise AnnouncementError("body", "give a body of 1 to 50,000 characters")
+    now = utcnow()
+    announcement = Announcement(
+        network_id=network.id,
+        topic_id=topic.id,
+        subject=subject,
+        body=body.strip(),
+        status=AnnouncementStatus.DRAFT,
+        author_token_id=author.id,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(announcement)
+    uow.session.flush()
+    _audit(uow.session, announcement, author, "announcement.create")
+    return announcement
+
+
+def preview(
+    session: Session, network: Network, announcement: Announcement, public_base_url: str
+) -> RenderedEmail:
+    """The email as a subscriber of the topic will get it (with a sample footer)."""
+    topic = network_repo.get_topic(session, network.id, announcement.topic_id)
+    sample = f"{public_base_url.rstrip('/')}/preview"
+    footer = Footer(
+        network_name=network.name,
+        topic_name=topic.name if topic else network.name,
+        manage_url=sample,
+        unsubscribe_url=sample,
+        privacy_notice_url=network.privacy_notice_url,
+    )
+    context = AnnouncementEmail(
+        network_name=network.name, subject=announcement.subject, body=announcement.body, footer=footer
+    )
+    return render_email(EmailKind.ANNOUNCEMENT, context, allowed_origins=(network.site_url, public_base_url))
+
+
+def send_test_email(
+    uow: UnitOfWork, deps: SourceDeps, network: Network, announcement: Announcement, sender: ApiToken
+) -> Message:
+    """Send the email to the token holder alone, on the fast lane; they must be a subscriber."""
+    if announcement.status not in CANCELLABLE:
+        raise AnnouncementError("announcement", f"is {announcement.status.value}", conflict=True)
+    holder = subscriber_repo.get_subscriber_by_email(uow.session, network.id, sender.holder_email)
+    if holder is None:
+        raise AnnouncementError(
+            "token", "the token holder's address is not a subscriber of this network", conflict=True
+        )
+    message = queue_one_email(
+        uow,
+        deps.queue,
+        holder,
+        EmailKind.ANNOUNCEMENT,
+        {"subject": f"[Test] {announcement.subject}", "body": announcement.body},
+        now=utcnow(),
+    )
+    _audit(uow.session, announcement, sender, "announcement.test_send", message_id=message.id)
+    return message
+
+
+def submit(
+    uow: UnitOfWork,
+    network: Network,
+    announcement: Announcement,
+    token: ApiToken,
+    *,
+    send_at: datetime | None,
+) -> Announcement:
+    if announcement.status is not AnnouncementStatus.DRAFT:
+        raise AnnouncementError("announcement", f"is {announcement.status.value}, not a draft", conflict=True)
+    announcement.send_at = send_at or utcnow()
+    announcement.status = (
+        AnnouncementStatus.AWAITING_APPROVAL if network.requires_sign_off else AnnouncementStatus.SCHEDULED
+    )
+    announcement.updated_at = utcnow()
+    _audit(uow.session, announcement, token, "announcement.submit")
+    return announcement
+
+
+def approve(uow: UnitOfWork, announcement: Announcement, approver: ApiToken) -> Announcement:
+    if not approver.role.allows(AdminRole.APPROVER):
+        raise AnnouncementError("token", "approving needs the approver or admin role", forbidden=True)
+    if announcement.status is not AnnouncementStatus.AWAITING_APPROVAL:
+        raise AnnouncementError(
+            "announcement", f"is {announcement.status.value}, not awaiting approval", conflict=True
+        )
+    author = uow.session.get(ApiToken, announcement.author_token_id) if announcement.author_token_id else None
+    if author is not None and (author.id == approver.id or author.holder_email == approver.holder_email):
+        raise AnnouncementError(
+            "token", "a second person must approve: nobody approves their own", forbidden=True
+        )
+    announcement.status = AnnouncementStatus.SCHEDULED
+    announcement.approver_token_id = approver.id
+    announcement.updated_at = utcnow()
+    _audit(uow.session, announcement, approver, "announcement.approve")
+    return announcement
+
+
+def cancel(uow: UnitOfWork, announcement: Announcement, token: ApiToken) -> Announcement:
+    """Cancelled until its send starts (a conditional update, so it cannot race the scheduler)."""
+    moved = uow.session.execute(
+        update(Announcement)
+        .where(Announcement.id == announcement.id, Announcement.status.in_(CANCELLABLE))
+        .values(status=AnnouncementStatus.CANCELLED, updated_at=utcnow())
+    )
+    if affected(moved) != 1:
+        raise AnnouncementError(
+            "announcement", "has started sending; cancel its message instead", conflict=True
+        )
+    uow.session.refresh(announcement)
+    _audit(uow.session, announcement, token, "announcement.cancel")
+    return announcement
+
+
+def send_due(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) -> list[int]:
+    """Start every scheduled announcement whose time has come; each exactly once."""
+    started = []
+    with unit_of_work(sessions) as uow:
+        due = uow.session.scalars(
+            select(Announcement)
+            .where(Announcement.status == AnnouncementStatus.SCHEDULED, Announcement.send_at <= now)
+            .order_by(Announcement.id)
+        ).all()
+        for announcement in due:
+            claimed = uow.session.execute(
+                update(Announcement)
+                .where(
+                    Announcement.id == announcement.id, Announcement.status == AnnouncementStatus.SCHEDULED
+                )
+                .values(status=AnnouncementStatus.SENT, updated_at=now)
+            )
+            if affected(claimed) == 1:
+                announcement.message_id = _start(uow, deps, announcement)
+                started.append(announcement.id)
+    return started
+
+
+def _start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement) -> int:
+    network = uow.session.get_one(Network, announcement.network_id)
+    topic = network_repo.get_topic(uow.session, network.id, announcement.topic_id)
+    if topic is None:
+        raise PublishingError("topic: the announcement's topic no longer exists")
+    message = announce(
+        uow,
+        deps.queue,
+        network,
+        topic,
+        subject=announcement.subject,
+        body=announcement.body,
+        source_key=f"announcement:{announcement.id}",
+    )
+    audit.record(uow.session, network.id, "scheduler", "announcement.send", "announcement", announcement.id)
+    return message.id
+
+
+def _audit(session: Session, announcement: Announcement, token: ApiToken, action: str, **detail: int) -> None:
+    actor = audit.token_actor(token.id)
+    audit.record(session, announcement.network_id, actor, action, "announcement", announcement.id, **detail)

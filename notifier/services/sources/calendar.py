@@ -1,0 +1,91 @@
+"""A meeting's links and calendar file.
+
+Links carry a signed token with the network and meeting ids (never personal data) and live on this
+service: the meeting page, its .ics, and a joining page that sends people on to the online link, so
+emails only ever link to the network's site or this service. The .ics keeps the meeting's UID for
+ever and its SEQUENCE rises with each update and the cancellation, so calendars replace the entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from notifier.config import Settings
+from notifier.db.models import Meeting, Network
+from notifier.domain.sources import MeetingStatus
+from notifier.services.common.tokens import InvalidToken, TokenPurpose, TokenSigner
+
+DAY_SECONDS = 86_400
+PRODUCT_ID = "-//notifier//staff network meetings//EN"
+
+
+@dataclass(frozen=True)
+class MeetingRef:
+    network_id: int
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class MeetingLinks:
+    signer: TokenSigner
+    public_base_url: str
+    max_age_seconds: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MeetingLinks:
+        return cls(
+            TokenSigner(settings.secret_key.get_secret_value()),
+            settings.public_base_url.rstrip("/"),
+            settings.meeting_link_days * DAY_SECONDS,
+        )
+
+    def token(self, meeting: Meeting) -> str:
+        return self.signer.sign(TokenPurpose.MEETING, {"n": meeting.network_id, "m": meeting.id})
+
+    def page_url(self, meeting: Meeting) -> str:
+        return f"{self.public_base_url}/meetings/{self.token(meeting)}"
+
+    def calendar_url(self, meeting: Meeting) -> str:
+        return f"{self.page_url(meeting)}/calendar.ics"
+
+    def join_url(self, meeting: Meeting) -> str | None:
+        return f"{self.page_url(meeting)}/join" if meeting.online_url else None
+
+    def read(self, token: str) -> MeetingRef:
+        payload = self.signer.verify(TokenPurpose.MEETING, token, max_age_seconds=self.max_age_seconds)
+        try:
+            return MeetingRef(int(payload["n"]), int(payload["m"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidToken("this meeting link is not valid") from exc
+
+
+def meeting_calendar(meeting: Meeting, network: Network, links: MeetingLinks) -> bytes:
+    """The meeting as an iCalendar file: a REQUEST, or a CANCEL once it is cancelled."""
+    cancelled = meeting.status is MeetingStatus.CANCELLED
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = CalendarEvent()
+    event.add("uid", meeting.uid)
+    event.add("sequence", meeting.sequence)
+    event.add("dtstamp", meeting.updated_at)
+    event.add("dtstart", meeting.start_at)
+    event.add("dtend", meeting.end_at)
+    event.add("summary", f"{network.name}: {meeting.title}")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("url", links.page_url(meeting))
+    if meeting.location:
+        event.add("location", meeting.location)
+    description = [meeting.agenda.strip()] if meeting.agenda.strip() else []
+    join = links.join_url(meeting)
+    if join:
+        description.append(f"Join online: {join}")
+    if description:
+        event.add("description", "\n\n".join(description))
+    calendar.add_component(event)
+    ical: bytes = calendar.to_ical()
+    return ical

@@ -1,0 +1,206 @@
+"""A page from the site's publish hook, read from what a Jekyll build knows, and sent once.
+
+Front matter values and the hook's own JSON fields are read with the same rules; a problem names
+the field (`front_matter.date`, `title`...). Unpublished and preview pages are ignored; a page seen
+before sends again only when its revision changed and its front matter says `notify_update: true`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from notifier.db.base import utcnow
+from notifier.db.models import ContentPage, Network
+from notifier.db.session import UnitOfWork
+from notifier.repositories import messages as message_repo
+from notifier.services.common.ports import TaskQueue
+from notifier.services.sources import frontmatter as fm
+from notifier.services.sources.plaintext import first_paragraph, markup_to_text, one_line
+from notifier.services.sources.publishing import ContentItem, publish_content
+
+EXCERPT_LIMIT = 2000
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class HookStatus(StrEnum):
+    QUEUED = "queued"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class PageFields:
+    """What the hook was told: front matter (mapping) merged under the request's own fields."""
+
+    values: dict[str, Any]
+    origin: dict[str, str]  # key -> the field name to report in a problem
+    source: str  # what was sent, as text: the default revision is its hash
+    had_front_matter: bool = True
+
+    @classmethod
+    def merge(cls, front_matter: dict[str, Any] | None, explicit: dict[str, Any], source: str) -> PageFields:
+        """`front_matter` None: the request gave none, so problems name the request's own fields."""
+        matter = front_matter or {}
+        origin = {key: f"front_matter.{key}" for key in matter}
+        origin.update({key: key for key in explicit})
+        return cls({**matter, **explicit}, origin, source, front_matter is not None)
+
+    def field(self, key: str) -> str:
+        """The name to report a problem with `key` under; a missing key is the front matter's to give."""
+        return self.origin.get(key, f"front_matter.{key}" if self.had_front_matter else key)
+
+
+@dataclass(frozen=True)
+class Page:
+    item: ContentItem
+    published: bool
+    preview: bool
+    update_requested: bool
+
+
+@dataclass(frozen=True)
+class HookOutcome:
+    status: HookStatus
+    event_id: int | None = None
+    message_ids: tuple[int, ...] = ()
+    reason: str = ""
+
+
+def read_page(
+    *, url: str, collection: str, layout: str, revision: str | None, fields: PageFields, body: str | None
+) -> Page:
+    """The page as a content item; raises FieldProblem naming the first bad field."""
+    values = fields.values
+    title = one_line(fm.text_value(values, "title", fields.field("title"), max_length=300))
+    if not title:
+        raise fm.FieldProblem(fields.field("title"), "is required and must not be empty")
+    item = ContentItem(
+        url=url,
+        title=title,
+        revision=revision or _revision_of(fields.source, body),
+        collection=collection or "posts",
+        excerpt=_excerpt(fields, body),
+        author=_author(fields),
+        date=fm.datetime_value(values, "date", fields.field("date")),
+        tags=fm.list_value(values, "tags", fields.field("tags")),
+        categories=fm.list_value(values, "categories", fields.field("categories")),
+        layout=layout,
+        event=_event(fields),
+    )
+    return Page(
+        item=item,
+        published=fm.bool_value(values, "published", fields.field("published"), default=True),
+        preview=fm.bool_value(values, "preview", fields.field("preview"), default=False),
+        update_requested=fm.bool_value(values, "notify_update", fields.field("notify_update"), default=False),
+    )
+
+
+def receive_page(uow: UnitOfWork, queue: TaskQueue, network: Network, page: Page) -> HookOutcome:
+    if not page.published or page.preview:
+        return HookOutcome(
+            HookStatus.IGNORED, reason="the page is not published (published: false or preview)"
+        )
+    item = page.item
+    seen = uow.session.scalars(
+        select(ContentPage).where(ContentPage.network_id == network.id, ContentPage.url == item.url)
+    ).one_or_none()
+    if seen is not None and seen.revision != item.revision and not page.update_requested:
+        seen.revision, seen.updated_at = item.revision, utcnow()
+        return HookOutcome(
+            HookStatus.IGNORED, reason="the page changed but its front matter does not ask for an update"
+        )
+    if seen is not None and seen.revision == item.revision:
+        event = message_repo.get_event_by_source_key(uow.session, network.id, item.source_key)
+        return HookOutcome(HookStatus.DUPLICATE, event.id if event else None)
+    published = publish_content(uow, queue, network, replace(item, updated=seen is not None))
+    _remember(uow, network, item, seen)
+    status = HookStatus.DUPLICATE if published.duplicate else HookStatus.QUEUED
+    return HookOutcome(status, published.event_id, tuple(published.message_ids))
+
+
+def _remember(uow: UnitOfWork, network: Network, item: ContentItem, seen: ContentPage | None) -> None:
+    now = utcnow()
+    if seen is not None:
+        seen.revision, seen.updated_at = item.revision, now
+        return
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(ContentPage(network_id=network.id, url=item.url, revision=item.revision))
+            uow.session.flush()
+    except IntegrityError:
+        pass  # a concurrent request for the same page recorded it first; its event is the same one
+
+
+def _revision_of(source: str, body: str | None) -> str:
+    canonical = source + "\x00" + (body or "")
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def _excerpt(fields: PageFields, body: str | None) -> str:
+    values = fields.values
+    for key in ("excerpt", "description", "summary"):
+        written = fm.text_value(values, key, fields.field(key), max_length=EXCERPT_LIMIT * 2)
+        if written:
+            return markup_to_text(written)[:EXCERPT_LIMIT]
+    if not body:
+        return ""
+    separator = fm.text_value(values, "excerpt_separator", fields.field("excerpt_separator"), max_length=50)
+    if separator and separator in body:
+        return markup_to_text(body.split(separator, 1)[0])[:EXCERPT_LIMIT]
+    return first_paragraph(body)
+
+
+def _author(fields: PageFields) -> str:
+    """`author: Sam`, `author: {name: Sam}` or a list of either, as sites write it."""
+    value = fields.values.get("author")
+    names = value if isinstance(value, list) else [value]
+    found: list[str] = []
+    for entry in names:
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        if name is None:
+            continue
+        if isinstance(name, (dict, list, bool)):
+            raise fm.FieldProblem(fields.field("author"), "must be a name, {name: ...} or a list of names")
+        found.append(one_line(str(name)))
+    author = ", ".join(n for n in found if n)
+    if len(author) > 200:
+        raise fm.FieldProblem(fields.field("author"), "must be at most 200 characters")
+    return author
+
+
+def _event(fields: PageFields) -> dict[str, str | None] | None:
+    block = fields.values.get("event")
+    if block is None:
+        return None
+    prefix = fields.field("event")
+    if not isinstance(block, dict):
+        raise fm.FieldProblem(prefix, "must be a mapping with start, end, location...")
+    start = fm.datetime_value(block, "start", f"{prefix}.start")
+    if start is None:
+        raise fm.FieldProblem(f"{prefix}.start", "is required in an event block")
+    end = fm.datetime_value(block, "end", f"{prefix}.end")
+    if end is not None and end < start:
+        raise fm.FieldProblem(f"{prefix}.end", "must not be before the start")
+    deadline = fm.datetime_value(block, "registration_deadline", f"{prefix}.registration_deadline")
+    if deadline is not None and DATE_ONLY.match(str(block["registration_deadline"]).strip()):
+        deadline = deadline.replace(hour=23, minute=59)  # "register by 18 March" means by the end of it
+    location = one_line(fm.text_value(block, "location", f"{prefix}.location", max_length=300))
+    return {
+        "start": start.isoformat(),
+        "end": _iso(end),
+        "location": location or None,
+        "registration_deadline": _iso(deadline),
+        "contact_email": fm.email_value(block, "contact_email", f"{prefix}.contact_email"),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,319 @@
+"""Meetings: the invitation (with a calendar file), updates and the cancellation (same UID, higher
+SEQUENCE), a reminder before the start, and the minutes afterwards, each sent to the meeting's
+audience: subscribers of its topics and/or a list of invitees (subscribers of the network)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.config import Settings
+from notifier.db.base import utcnow
+from notifier.db.models import Event, Meeting, MeetingInvitee, Message, Network, Subscriber
+from notifier.db.session import UnitOfWork, unit_of_work
+from notifier.domain.sources import MeetingStatus
+from notifier.domain.statuses import EventKind, Lane, MessageStatus
+from notifier.repositories import meetings as meeting_repo
+from notifier.repositories import networks as network_repo
+from notifier.services.common import audit
+from notifier.services.common.ports import TaskQueue
+from notifier.services.delivery.direct_sends import enqueue_sends
+from notifier.services.sources.calendar import MeetingLinks
+
+LONDON = ZoneInfo("Europe/London")
+LONGEST_REMINDER = timedelta(days=14)
+
+
+class MeetingError(ValueError):
+    """A meeting request that cannot be acted on; `field` names the problem."""
+
+    def __init__(self, field: str, message: str, *, conflict: bool = False) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message, self.conflict = field, message, conflict
+
+
+@dataclass(frozen=True)
+class SourceDeps:
+    """What the event sources need besides a unit of work."""
+
+    queue: TaskQueue
+    meeting_links: MeetingLinks
+    chunk_size: int
+    reminder_minutes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings, queue: TaskQueue) -> SourceDeps:
+        return cls(
+            queue,
+            MeetingLinks.from_settings(settings),
+            settings.send_chunk_size,
+            settings.meeting_reminder_minutes,
+        )
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    title: str
+    start: datetime
+    end: datetime
+    location: str = ""
+    online_url: str = ""
+    agenda: str = ""
+
+
+@dataclass(frozen=True)
+class Audience:
+    topics: list[str] = field(default_factory=list)  # topic slugs
+    invitees: list[str] = field(default_factory=list)  # subscribers' work email addresses
+
+
+def london(value: datetime) -> datetime:
+    """Times without a zone are London times, as people write them."""
+    return value.replace(tzinfo=LONDON) if value.tzinfo is None else value
+
+
+def _check(details: MeetingDetails) -> MeetingDetails:
+    title = " ".join(details.title.split())
+    if not title or len(title) > 300:
+        raise MeetingError("title", "give a title of 1 to 300 characters")
+    start, end = london(details.start), london(details.end)
+    if end <= start:
+        raise MeetingError("end", "must be after the start")
+    if not details.location.strip() and not details.online_url.strip():
+        raise MeetingError("location", "give a location, an online link, or both")
+    if details.online_url and urlsplit(details.online_url).scheme != "https":
+        raise MeetingError("online_url", "must be an https link")
+    if len(details.location) > 300 or len(details.online_url) > 500 or len(details.agenda) > 20_000:
+        raise MeetingError("agenda", "location, online_url or agenda is too long")
+    return MeetingDetails(
+        title, start, end, details.location.strip(), details.online_url.strip(), details.agenda
+    )
+
+
+def _audience_ids(session: Session, network: Network, audience: Audience) -> tuple[list[int], list[int]]:
+    topic_ids = []
+    for slug in audience.topics:
+        topic = network_repo.get_topic_by_slug(session, network.id, slug)
+        if topic is None:
+            raise MeetingError("topics", f"{network.slug} has no topic called {slug!r}")
+        topic_ids.append(topic.id)
+    emails = sorted({e.strip().lower() for e in audience.invitees if e.strip()})
+    found = dict(
+        session.execute(
+            select(Subscriber.email, Subscriber.id).where(
+                Subscriber.network_id == network.id, Subscriber.email.in_(emails)
+            )
+        ).all()
+    )
+    if missing := [e for e in emails if e not in found]:
+        raise MeetingError("invitees", f"{len(missing)} address(es) are not subscribers of this network")
+    if not topic_ids and not found:
+        raise MeetingError("topics", "give topics, invitees, or both")
+    return topic_ids, sorted(found.values())
+
+
+def create_meeting(
+    uow: UnitOfWork,
+    deps: SourceDeps,
+    network: Network,
+    details: MeetingDetails,
+    audience: Audience,
+    *,
+    actor: str,
+    reminder_minutes: int | None = None,
+) -> Meeting:
+    checked = _check(details)
+    topic_ids, invitees = _audience_ids(uow.session, network, audience)
+    if reminder_minutes is not None and not 5 <= reminder_minutes <= LONGEST_REMINDER.total_seconds() // 60:
+        raise MeetingError("reminder_minutes", "must be between 5 minutes and 14 days")
+    now = utcnow()
+    meeting = Meeting(
+        network_id=network.id,
+        uid=f"{uuid.uuid4()}@notifier",
+        sequence=0,
+        title=checked.title,
+        start_at=checked.start,
+        end_at=checked.end,
+        location=checked.location,
+        online_url=checked.online_url,
+        agenda=checked.agenda,
+        topic_ids=topic_ids,
+        status=MeetingStatus.SCHEDULED,
+        reminder_minutes=reminder_minutes or deps.reminder_minutes,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(meeting)
+    uow.session.flush()
+    uow.session.add_all(
+        MeetingInvitee(network_id=network.id, meeting_id=meeting.id, subscriber_id=i) for i in invitees
+    )
+    uow.session.flush()
+    _send(uow, deps, meeting, "meeting", note=None)
+    audit.record(
+        uow.session, network.id, actor, "meeting.create", "meeting", meeting.id, invitees=len(invitees)
+    )
+    return meeting
+
+
+def update_meeting(
+    uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, details: MeetingDetails, *, note: str, actor: str
+) -> Meeting:
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise MeetingError("meeting", "is cancelled and cannot change", conflict=True)
+    checked = _check(details)
+    changes = _describe_changes(meeting, checked)
+    if not changes:
+        raise MeetingError("meeting", "nothing has changed")
+    if checked.start != meeting.start_at:
+        meeting.reminder_sent_at = None  # remind again before the new start
+    meeting.title, meeting.start_at, meeting.end_at = checked.title, checked.start, checked.end
+    meeting.location, meeting.online_url, meeting.agenda = (
+        checked.location,
+        checked.online_url,
+        checked.agenda,
+    )
+    meeting.sequence += 1
+    meeting.updated_at = utcnow()
+    uow.session.flush()
+    _send(uow, deps, meeting, "meeting_update", note=note.strip() or " ".join(changes))
+    audit.record(uow.session, meeting.network_id, actor, "meeting.update", "meeting", meeting.id)
+    return meeting
+
+
+def cancel_meeting(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, *, note: str, actor: str) -> Meeting:
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise MeetingError("meeting", "is already cancelled", conflict=True)
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.sequence += 1
+    meeting.updated_at = utcnow()
+    uow.session.flush()
+    _send(uow, deps, meeting, "meeting_cancelled", note=note.strip() or None)
+    audit.record(uow.session, meeting.network_id, actor, "meeting.cancel", "meeting", meeting.id)
+    return meeting
+
+
+def publish_minutes(
+    uow: UnitOfWork, deps: SourceDeps, network: Network, meeting: Meeting, *, url: str, body: str, actor: str
+) -> Event:
+    if meeting.minutes_event_id is not None:
+        raise MeetingError("minutes", "have already been published for this meeting", conflict=True)
+    if url and (urlsplit(url).scheme != "https" or urlsplit(url).netloc != urlsplit(network.site_url).netloc):
+        raise MeetingError("minutes_url", f"must be an https page on the network's site {network.site_url}")
+    if not url and not body.strip():
+        raise MeetingError("minutes_body", "give the minutes' text, a link to them, or both")
+    context = {
+        "meeting_title": meeting.title,
+        "meeting_date": meeting.start_at.isoformat(),
+        "minutes_url": url or None,
+        "minutes_body": body.strip() or None,
+        "meeting_url": deps.meeting_links.page_url(meeting),
+    }
+    event = _event(uow, meeting, EventKind.MINUTES, f"meeting:{meeting.id}:minutes", context)
+    meeting.minutes_event_id = event.id
+    _messages(uow, deps, meeting, event, "minutes", context)
+    audit.record(uow.session, network.id, actor, "meeting.minutes", "meeting", meeting.id)
+    return event
+
+
+def send_due_reminders(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) -> list[int]:
+    """Send each reminder whose time has come; returns the meetings reminded."""
+    reminded = []
+    with unit_of_work(sessions) as uow:
+        for meeting in meeting_repo.reminder_candidates(uow.session, now, now + LONGEST_REMINDER):
+            if meeting.start_at - timedelta(minutes=meeting.reminder_minutes) > now:
+                continue
+            if meeting_repo.mark_reminded(uow.session, meeting.id, now):
+                _send(uow, deps, meeting, "meeting_reminder", note=None)
+                reminded.append(meeting.id)
+    return reminded
+
+
+def _describe_changes(meeting: Meeting, new: MeetingDetails) -> list[str]:
+    changes = []
+    if new.start != meeting.start_at or new.end != meeting.end_at:
+        changes.append("The date or time has changed.")
+    if new.location != meeting.location:
+        changes.append("The location has changed.")
+    if new.online_url != meeting.online_url:
+        changes.append("The online joining link has changed.")
+    if new.title != meeting.title:
+        changes.append("The title has changed.")
+    if new.agenda != meeting.agenda:
+        changes.append("The agenda has changed.")
+    return changes
+
+
+def meeting_context(meeting: Meeting, links: MeetingLinks, note: str | None) -> dict[str, Any]:
+    return {
+        "title": meeting.title,
+        "start": meeting.start_at.isoformat(),
+        "end": meeting.end_at.isoformat(),
+        "location": meeting.location or None,
+        "online_url": links.join_url(meeting),
+        "agenda": meeting.agenda or None,
+        "calendar_url": links.calendar_url(meeting),
+        "meeting_url": links.page_url(meeting),
+        "note": note,
+    }
+
+
+def _send(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, kind: str, *, note: str | None) -> None:
+    context = meeting_context(meeting, deps.meeting_links, note)
+    key = f"meeting:{meeting.id}:{kind}:{meeting.sequence}"
+    event = _event(uow, meeting, EventKind.MEETING, key, context)
+    _messages(uow, deps, meeting, event, kind, context)
+
+
+def _event(uow: UnitOfWork, meeting: Meeting, kind: EventKind, key: str, payload: dict[str, Any]) -> Event:
+    event = Event(
+        network_id=meeting.network_id, kind=kind, source_key=key, title=meeting.title, payload=payload
+    )
+    uow.session.add(event)
+    uow.session.flush()
+    return event
+
+
+def _messages(
+    uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, event: Event, kind: str, context: dict[str, Any]
+) -> None:
+    """One message per topic (fanned out as usual) and one for the invitees (rows written here)."""
+    session = uow.session
+    if meeting_repo.invitee_ids(session, meeting.id):
+        direct = _message(meeting, event, None, kind, context, MessageStatus.SENDING)
+        session.add(direct)
+        session.flush()
+        meeting_repo.insert_invitee_deliveries(session, direct, meeting.id, utcnow())
+        enqueue_sends(uow, deps.queue, direct, deps.chunk_size)
+    for topic_id in meeting.topic_ids:
+        message = _message(meeting, event, topic_id, kind, context, MessageStatus.PENDING)
+        session.add(message)
+        session.flush()
+        uow.after_commit(partial(deps.queue.enqueue_fanout, message.id))
+
+
+def _message(
+    meeting: Meeting,
+    event: Event,
+    topic_id: int | None,
+    kind: str,
+    context: dict[str, Any],
+    status: MessageStatus,
+) -> Message:
+    return Message(
+        network_id=meeting.network_id,
+        event_id=event.id,
+        topic_id=topic_id,
+        email_kind=kind,
+        lane=Lane.BULK,
+        status=status,
+        context=context,
+    )

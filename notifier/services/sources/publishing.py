@@ -1,0 +1,151 @@
+"""Turning what happens in a network (site content, announcements) into events and messages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from notifier.db.base import utcnow
+from notifier.db.models import Event, Message, Network, Topic
+from notifier.db.session import UnitOfWork
+from notifier.domain.statuses import EventKind, Lane, MessageStatus
+from notifier.repositories import messages as message_repo
+from notifier.repositories import networks as network_repo
+from notifier.services.common.ports import TaskQueue
+
+
+class PublishingError(ValueError):
+    """The request cannot become email; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class ContentItem:
+    """A page of the network's site as its publish hook describes it."""
+
+    url: str
+    title: str
+    revision: str
+    collection: str = "posts"
+    excerpt: str = ""
+    author: str = ""
+    date: datetime | None = None
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    layout: str = ""
+    event: dict[str, str | None] | None = None  # the front matter's event: block, datetimes as ISO text
+    updated: bool = False  # a changed page whose front matter asked for an update email
+
+    @property
+    def source_key(self) -> str:
+        return f"content:{self.url}#{self.revision}"
+
+
+@dataclass(frozen=True)
+class Published:
+    event_id: int
+    message_ids: list[int]
+    duplicate: bool
+
+
+def route_topics(network: Network, topics: list[Topic], item: ContentItem) -> list[Topic]:
+    """The topics a content item goes to, by the network's routing rules.
+
+    Rules live in network.settings["routing"]: {"collections": {name: [topic slugs]}, "tags": {...},
+    "categories": {...}, "default": [topic slugs]}; with no rule matching, the default topics.
+    """
+    rules = network.settings.get("routing", {})
+    wanted: set[str] = set(rules.get("collections", {}).get(item.collection, []))
+    for tag in item.tags:
+        wanted.update(rules.get("tags", {}).get(tag, []))
+    for category in item.categories:
+        wanted.update(rules.get("categories", {}).get(category, []))
+    if not wanted:
+        wanted = set(rules.get("default", [])) or {t.slug for t in topics if not t.members_only}
+    return [t for t in topics if t.slug in wanted]
+
+
+def publish_content(uow: UnitOfWork, queue: TaskQueue, network: Network, item: ContentItem) -> Published:
+    """Store the item as an event and one message per routed topic; idempotent on URL and revision."""
+    session = uow.session
+    existing = message_repo.get_event_by_source_key(session, network.id, item.source_key)
+    if existing is not None:
+        return Published(existing.id, [], duplicate=True)
+    topics = route_topics(network, network_repo.list_topics(session, network.id), item)
+    payload = asdict(item)
+    payload["date"] = item.date.isoformat() if item.date else None
+    event = Event(
+        network_id=network.id,
+        kind=EventKind.CONTENT,
+        source_key=item.source_key,
+        title=item.title,
+        payload=payload,
+    )
+    try:
+        with session.begin_nested():
+            session.add(event)
+            session.flush()
+    except IntegrityError:
+        # A concurrent request stored the same item first: that one sends it.
+        again = message_repo.get_event_by_source_key(session, network.id, item.source_key)
+        if again is None:
+            raise
+        return Published(again.id, [], duplicate=True)
+    messages = [
+        _message_for(uow, queue, event, topic, email_kind="content", context=payload) for topic in topics
+    ]
+    return Published(event.id, [m.id for m in messages], duplicate=False)
+
+
+def announce(
+    uow: UnitOfWork,
+    queue: TaskQueue,
+    network: Network,
+    topic: Topic,
+    *,
+    subject: str,
+    body: str,
+    source_key: str | None = None,
+) -> Message:
+    """An admin's announcement to a topic's subscribers, queued for sending now."""
+    if not subject.strip():
+        raise PublishingError("subject: an announcement needs a subject")
+    if not body.strip():
+        raise PublishingError("body: an announcement needs a body")
+    now = utcnow()
+    event = Event(
+        network_id=network.id,
+        kind=EventKind.ANNOUNCEMENT,
+        source_key=source_key or f"announcement:{now.isoformat()}:{topic.id}",
+        title=subject.strip(),
+        payload={"subject": subject.strip(), "body": body},
+    )
+    uow.session.add(event)
+    uow.session.flush()
+    return _message_for(uow, queue, event, topic, email_kind="announcement", context=event.payload)
+
+
+def _message_for(
+    uow: UnitOfWork,
+    queue: TaskQueue,
+    event: Event,
+    topic: Topic,
+    *,
+    email_kind: str,
+    context: dict[str, object],
+) -> Message:
+    message = Message(
+        network_id=event.network_id,
+        event_id=event.id,
+        topic_id=topic.id,
+        email_kind=email_kind,
+        lane=Lane.BULK,
+        status=MessageStatus.PENDING,
+        context=context,
+    )
+    uow.session.add(message)
+    uow.session.flush()
+    message_id = message.id
+    uow.after_commit(lambda: queue.enqueue_fanout(message_id))
+    return message

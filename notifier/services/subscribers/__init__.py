@@ -1,0 +1,1 @@
+"""People and their consent: sign-ups, subscriptions, preferences, memberships, imports, address changes."""

@@ -1,0 +1,101 @@
+"""What a person types into the subscribe and join forms, checked field by field.
+
+Each error message is the one the GOV.UK Design System would show next to the field (and in the error
+summary), keyed by the field's name so the page can link the summary to the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from notifier.db.models import Network, Topic
+from notifier.domain.statuses import Frequency
+from notifier.services.subscribers.addresses import AddressRejected, checked_work_email
+
+MAX_NAME = 200
+MAX_DEPARTMENT = 200
+
+DEFAULT_ELIGIBILITY = (
+    "I work for a central government department, agency or arm's-length body, "
+    "and I want to join the network as a member"
+)
+
+
+def consent_statement(network: Network) -> str:
+    """The words people agree to; stored per privacy-notice version when first shown."""
+    custom = network.settings.get("consent_statement")
+    if isinstance(custom, str) and custom.strip():
+        return custom.strip()
+    return (
+        f"I agree to {network.name} keeping my name, work email address and department to send me "
+        "the emails I choose, as described in its privacy notice. I can unsubscribe at any time."
+    )
+
+
+def eligibility_statement(network: Network) -> str:
+    custom = network.settings.get("membership_eligibility")
+    return custom.strip() if isinstance(custom, str) and custom.strip() else DEFAULT_ELIGIBILITY
+
+
+def public_topics(topics: list[Topic]) -> list[Topic]:
+    """Topics anyone may choose; members-only topics come with an approved membership."""
+    return [t for t in topics if not t.members_only]
+
+
+@dataclass
+class SignupForm:
+    name: str = ""
+    email: str = ""
+    department: str = ""
+    topics: list[str] = field(default_factory=list)  # topic slugs
+    frequency: str = ""
+    consent: bool = False
+    membership: bool = False  # the join form
+    eligible: bool = False
+
+
+@dataclass(frozen=True)
+class CheckedSignup:
+    name: str
+    email: str
+    department: str
+    topics: list[Topic]
+    frequency: Frequency
+
+
+def check_signup(
+    network: Network, topics: list[Topic], form: SignupForm
+) -> tuple[CheckedSignup | None, dict[str, str]]:
+    """The cleaned sign-up, or the errors by field name (in the order the form shows them)."""
+    errors: dict[str, str] = {}
+    name, department = " ".join(form.name.split()), " ".join(form.department.split())
+    if not name:
+        errors["name"] = "Enter your full name"
+    elif len(name) > MAX_NAME:
+        errors["name"] = f"Full name must be {MAX_NAME} characters or fewer"
+    address = ""
+    if not form.email.strip():
+        errors["email"] = "Enter your work email address"
+    else:
+        try:
+            address = checked_work_email(network, form.email)
+        except AddressRejected as exc:
+            errors["email"] = str(exc)
+    if len(department) > MAX_DEPARTMENT:
+        errors["department"] = f"Department must be {MAX_DEPARTMENT} characters or fewer"
+    by_slug = {t.slug: t for t in public_topics(topics)}
+    chosen = [by_slug[slug] for slug in dict.fromkeys(form.topics) if slug in by_slug]
+    if len(chosen) != len(set(form.topics)):
+        errors["topics"] = "Select topics from the list"
+    elif not chosen and not form.membership:
+        errors["topics"] = "Select at least one topic"
+    frequency = next((f for f in Frequency if f.value == form.frequency), None)
+    if frequency is None:
+        errors["frequency"] = "Select how often you want to get emails"
+    if form.membership and not form.eligible:
+        errors["eligible"] = "Confirm that you can join the network"
+    if not form.consent:
+        errors["consent"] = "Confirm that you agree to the privacy notice"
+    if errors or frequency is None:
+        return None, errors
+    return CheckedSignup(name, address, department, chosen, frequency), {}

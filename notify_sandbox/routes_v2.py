@@ -1,0 +1,227 @@
+"""The Notify v2 API: send, read back, list, templates, preview (facts §2)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from notify_sandbox.config import ApiKeySpec, TemplateSpec
+from notify_sandbox.errors import (
+    DropConnection,
+    NotifyError,
+    bad_request,
+    internal_error,
+    no_result,
+    validation_errors,
+)
+from notify_sandbox.faults import RequestFault, TimeoutMode
+from notify_sandbox.http import Request, Response, Router
+from notify_sandbox.limits import rate_limit_error
+from notify_sandbox.message import html_body
+from notify_sandbox.schema import (
+    PREVIEW_FIELDS,
+    validate_list_query,
+    validate_object,
+    validate_templates_query,
+)
+from notify_sandbox.sending import parse_json_body
+from notify_sandbox.state import SandboxState
+from notify_sandbox.store import FAILED_ALIAS
+from notify_sandbox.templating import Values, fill, placeholder_names, render_subject
+from notify_sandbox.views import notification_json, template_json
+
+API_PAGE_SIZE = 250
+AuthedHandler = Callable[[Request, ApiKeySpec], Awaitable[Response]]
+
+
+def register_v2(router: Router, state: SandboxState) -> None:
+    api = _V2(state)
+    router.add("POST", "/v2/notifications/email", api.guarded(api.send_email, is_send=True))
+    router.add("POST", "/v2/notifications/sms", api.guarded(api.not_permitted("text messages"), is_send=True))
+    router.add("POST", "/v2/notifications/letter", api.guarded(api.not_permitted("letters"), is_send=True))
+    router.add("GET", "/v2/notifications", api.guarded(api.list_notifications))
+    router.add("GET", "/v2/notifications/{id}", api.guarded(api.get_notification))
+    router.add("GET", "/v2/template/{id}", api.guarded(api.get_template))
+    router.add("GET", "/v2/template/{id}/version/{version:int}", api.guarded(api.get_template_version))
+    router.add("POST", "/v2/template/{id}/preview", api.guarded(api.preview))
+    router.add("GET", "/v2/templates", api.guarded(api.list_templates))
+    router.add("GET", "/v2/received-text-messages", api.guarded(api.received_texts))
+
+
+def _uuid_or_error(value: str, field: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as e:
+        raise validation_errors([f"{field} is not a valid UUID"]) from e
+
+
+class _V2:
+    def __init__(self, state: SandboxState) -> None:
+        self._state = state
+
+    def guarded(
+        self, handler: AuthedHandler, *, is_send: bool = False
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Latency, auth, limits and request faults around a handler, in Notify's order."""
+        state = self._state
+
+        async def run(request: Request) -> Response:
+            faults = state.faults
+            if faults.applies_to(is_send) and (delay := faults.latency_seconds()):
+                await asyncio.sleep(delay)
+            key = state.authenticator.authenticate(request.header("authorization"))
+            if is_send:
+                if faults.throttled_now():
+                    raise rate_limit_error(key.key_type, state.config.rate_limit)
+                state.limits.check(key.key_type)
+            if faults.applies_to(is_send):
+                fault = faults.request_fault()
+                if fault is RequestFault.SERVER_ERROR:
+                    raise internal_error()
+                if fault is RequestFault.RESET:
+                    raise DropConnection
+            return await handler(request, key)
+
+        return run
+
+    async def send_email(self, request: Request, key: ApiKeySpec) -> Response:
+        body, stored = self._state.sender.send(key.key_type, request.body, request.url_root)
+        response = Response.json(body, 201)
+        if stored is not None and self._state.faults.times_out():
+            if self._state.faults.settings.timeout_mode is TimeoutMode.DROP:
+                raise DropConnection
+            response.hold_seconds = self._state.faults.settings.timeout_hold_seconds
+        return response
+
+    @staticmethod
+    def not_permitted(what: str) -> AuthedHandler:
+        async def refuse(request: Request, key: ApiKeySpec) -> Response:
+            raise bad_request(f"Service is not allowed to send {what}")
+
+        return refuse
+
+    async def get_notification(self, request: Request, key: ApiKeySpec) -> Response:
+        notification_id = _uuid_or_error(request.path_params[0], "notification_id")
+        notification = self._state.store.get(notification_id)
+        if notification is None:
+            raise no_result()
+        return Response.json(notification_json(notification, request.url_root))
+
+    async def list_notifications(self, request: Request, key: ApiKeySpec) -> Response:
+        query = request.query()
+        if messages := validate_list_query(query):
+            raise validation_errors(messages)
+        template_types = set(query.get("template_type", []))
+        statuses = _expand_statuses(query.get("status"))
+        reference = query["reference"][0] if "reference" in query else None
+        older_than = str(uuid.UUID(query["older_than"][0])) if "older_than" in query else None
+        rows = (
+            []
+            if template_types and "email" not in template_types
+            else self._state.store.for_api(
+                key.key_type,
+                statuses=statuses,
+                reference=reference,
+                older_than=older_than,
+                limit=API_PAGE_SIZE,
+            )
+        )
+        links = {"current": _list_url(request.url_root, query)}
+        if rows:
+            links["next"] = _list_url(request.url_root, {**query, "older_than": [rows[-1].id]})
+        return Response.json(
+            {"notifications": [notification_json(n, request.url_root) for n in rows], "links": links}
+        )
+
+    def _template(self, raw_id: str) -> TemplateSpec:
+        template = self._state.sender.templates.get(_uuid_or_error(raw_id, "id"))
+        if template is None:
+            raise no_result()
+        return template
+
+    async def get_template(self, request: Request, key: ApiKeySpec) -> Response:
+        template = self._template(request.path_params[0])
+        return Response.json(
+            template_json(template, template.latest(), template.version, self._state.config.created_at)
+        )
+
+    async def get_template_version(self, request: Request, key: ApiKeySpec) -> Response:
+        template = self._template(request.path_params[0])
+        number = int(request.path_params[1])
+        version = template.at_version(number)
+        if version is None:
+            raise no_result()
+        return Response.json(template_json(template, version, number, self._state.config.created_at))
+
+    async def list_templates(self, request: Request, key: ApiKeySpec) -> Response:
+        query = request.query()
+        if messages := validate_templates_query(query):
+            raise validation_errors(messages)
+        wanted = query.get("type", [None])[0]
+        templates = sorted(
+            (
+                t
+                for t in self._state.sender.templates.values()
+                if not t.archived and (wanted is None or t.type == wanted)
+            ),
+            key=lambda t: (t.name, t.type),
+        )
+        created_at = self._state.config.created_at
+        return Response.json(
+            {"templates": [template_json(t, t.latest(), t.version, created_at) for t in templates]}
+        )
+
+    async def preview(self, request: Request, key: ApiKeySpec) -> Response:
+        data = _preview_body(request.body)
+        if messages := validate_object({**data, "id": request.path_params[0]}, PREVIEW_FIELDS):
+            raise validation_errors(messages)
+        template = self._template(request.path_params[0])
+        values = Values(data.get("personalisation"))
+        if missing := values.missing(placeholder_names(template.subject, template.body)):
+            raise bad_request(f"Missing personalisation: {', '.join(missing)}")
+        is_email = template.type == "email"
+        return Response.json(
+            {
+                "id": template.id,
+                "type": template.type,
+                "version": template.version,
+                "body": fill(template.body, values).strip(),
+                "html": html_body(template.body, values) if is_email else None,
+                "subject": render_subject(template.subject or "", values) if template.type != "sms" else None,
+                "postage": None,
+            }
+        )
+
+    async def received_texts(self, request: Request, key: ApiKeySpec) -> Response:
+        return Response.json(
+            {
+                "received_text_messages": [],
+                "links": {"current": f"{request.url_root}v2/received-text-messages"},
+            }
+        )
+
+
+def _preview_body(raw: bytes) -> dict[str, Any]:
+    if not raw.strip():
+        return {}
+    data = parse_json_body(raw)
+    if not isinstance(data, dict):
+        raise NotifyError(400, [("ValidationError", f"{data!r} is not of type object".replace("'", ""))])
+    return data
+
+
+def _expand_statuses(statuses: list[str] | None) -> set[str] | None:
+    if not statuses:
+        return None
+    expanded = set(statuses)
+    if "failed" in expanded:
+        expanded |= FAILED_ALIAS
+    return expanded
+
+
+def _list_url(url_root: str, query: dict[str, list[str]]) -> str:
+    encoded = urlencode(query, doseq=True)
+    return f"{url_root}v2/notifications" + (f"?{encoded}" if encoded else "")
