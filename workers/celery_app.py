@@ -7,9 +7,12 @@ from celery import Celery
 from notifier.config import Settings
 from workers.schedule import beat_schedule
 
+_SETTINGS_ATTRIBUTE = "notifier_settings"
+
 
 def create_celery(settings: Settings) -> Celery:
     app = Celery("notifier", broker=settings.broker_url, set_as_current=True)
+    attach_settings(app, settings)
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -32,3 +35,15 @@ def create_celery(settings: Settings) -> Celery:
         # Redis redelivers an unacked task after this long; sends are short, so keep it modest.
         app.conf.broker_transport_options = {"visibility_timeout": 900}
     return app
+
+
+def attach_settings(app: Celery, settings: Settings) -> None:
+    """Give the app the process's one Settings; every task reads them from here."""
+    setattr(app, _SETTINGS_ATTRIBUTE, settings)
+
+
+def settings_of(app: Celery) -> Settings:
+    settings: Settings | None = getattr(app, _SETTINGS_ATTRIBUTE, None)
+    if settings is None:
+        raise RuntimeError("the Celery app has no Settings: build it with workers.celery_app.create_celery")
+    return settings

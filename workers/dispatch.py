@@ -8,6 +8,7 @@ from notifier.config import Settings
 from notifier.domain.statuses import Lane
 from workers.celery_app import create_celery
 from workers.queues import QueueName, queue_for_lane
+from workers.task_names import TaskName
 
 
 class CeleryTaskQueue:
@@ -16,7 +17,7 @@ class CeleryTaskQueue:
 
     def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
         self.app.send_task(
-            "notifier.fanout", args=[message_id], queue=QueueName.FANOUT.value, countdown=countdown or None
+            TaskName.FANOUT, args=[message_id], queue=QueueName.FANOUT.value, countdown=countdown or None
         )
 
     def enqueue_send(
@@ -29,7 +30,7 @@ class CeleryTaskQueue:
         countdown: float = 0,
     ) -> None:
         self.app.send_task(
-            "notifier.send_chunk",
+            TaskName.SEND_CHUNK,
             args=[message_id, first_delivery_id, last_delivery_id],
             queue=queue_for_lane(lane).value,
             countdown=countdown or None,

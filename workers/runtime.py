@@ -1,9 +1,15 @@
-"""What a worker process builds once and shares between its task threads."""
+"""What a worker process builds once and shares between its task threads.
+
+The Settings are built once per process, by `workers.main`, and handed to the Celery app; the runtime
+(sessions, queue, sender) is built from them on first use. Tests put their own runtime on an app with
+`install_runtime` instead.
+"""
 
 from __future__ import annotations
 
-import functools
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 from celery import Celery
 from celery.signals import worker_init
@@ -16,7 +22,11 @@ from notifier.metrics import serve_worker_metrics
 from notifier.ratelimit import build_limiter
 from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.delivery.sending import Sender, SendingConfig
+from workers.celery_app import settings_of
 from workers.dispatch import CeleryTaskQueue
+
+_RUNTIME_ATTRIBUTE = "notifier_runtime"
+_build_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -27,9 +37,7 @@ class Runtime:
     sender: Sender
 
 
-@functools.cache
-def runtime(app: Celery) -> Runtime:
-    settings = Settings()
+def build_runtime(app: Celery, settings: Settings) -> Runtime:
     sessions = session_factory(settings)
     sender = Sender(
         sessions,
@@ -44,9 +52,26 @@ def runtime(app: Celery) -> Runtime:
     return Runtime(settings, sessions, CeleryTaskQueue(app), sender)
 
 
-def _serve_metrics(**_: object) -> None:
+def install_runtime(app: Celery, built: Runtime) -> None:
+    """Use this runtime for the app's tasks (tests inject fakes through the Protocols this way)."""
+    setattr(app, _RUNTIME_ATTRIBUTE, built)
+
+
+def runtime(app: Celery) -> Runtime:
+    """The app's runtime, built once from its Settings by whichever task thread asks first."""
+    built: Runtime | None = getattr(app, _RUNTIME_ATTRIBUTE, None)
+    if built is None:
+        with _build_lock:
+            built = getattr(app, _RUNTIME_ATTRIBUTE, None)
+            if built is None:
+                built = build_runtime(app, settings_of(app))
+                install_runtime(app, built)
+    return built
+
+
+def _serve_metrics(sender: Any = None, **_: object) -> None:
     """Each worker process exports its counters on its own port for Prometheus to scrape."""
-    serve_worker_metrics(Settings().worker_metrics_port)
+    serve_worker_metrics(settings_of(sender.app).worker_metrics_port)
 
 
 worker_init.connect(_serve_metrics, weak=False)

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
 from notifier.db.models import Network, Topic
@@ -23,9 +24,21 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+_sessions_by_database: dict[str, sessionmaker[Session]] = {}
+
+
+def sessions_for(settings: Settings) -> sessionmaker[Session]:
+    """One engine per database for the life of the process: a command may open several units of work."""
+    sessions = _sessions_by_database.get(settings.database_url)
+    if sessions is None:
+        sessions = _sessions_by_database[settings.database_url] = session_factory(settings)
+    return sessions
+
+
 @contextmanager
 def transaction(settings: Settings) -> Iterator[UnitOfWork]:
-    with unit_of_work(session_factory(settings)) as uow:
+    """The command's unit of work: it commits when the block ends without an error."""
+    with unit_of_work(sessions_for(settings)) as uow:
         yield uow
 
 

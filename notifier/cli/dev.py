@@ -21,12 +21,12 @@ from typing import Annotated
 import httpx
 import typer
 
-from notifier.cli.common import console, fail
+from notifier.cli.common import console, fail, sessions_for
 from notifier.cli.processes import Supervisor
 from notifier.cli.seed import DEMO_NETWORK, seed_demo_network
 from notifier.config import Settings
 from notifier.db import migrate
-from notifier.db.session import session_factory, unit_of_work
+from notifier.db.session import unit_of_work
 from notifier.devtls import ensure_dev_certificate
 from notifier.services.admin.reporting import message_progress
 from notifier.services.sources import webhooks
@@ -184,7 +184,7 @@ def _print_banner(port: int, sandbox_port: int, supervisor: Supervisor) -> None:
 def _follow(
     settings: Settings, message_ids: list[int], supervisor: Supervisor, timeout: float = 60.0
 ) -> None:
-    sessions = session_factory(settings)
+    sessions = sessions_for(settings)
     deadline = time.monotonic() + timeout
     pending = set(message_ids)
     while pending and time.monotonic() < deadline and not supervisor.dead():

@@ -11,11 +11,11 @@ from email_validator import EmailNotValidError
 from rich.table import Table
 from sqlalchemy import select
 
-from notifier.cli.common import console, fail, network_or_fail, transaction
+from notifier.cli.common import console, fail, network_or_fail, sessions_for, transaction
 from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import RetentionEvidence, Subscriber
-from notifier.db.session import UnitOfWork, session_factory
+from notifier.db.session import UnitOfWork
 from notifier.domain.emails import normalise_email
 from notifier.domain.retention import Period, RetentionKind, RuleTooLong
 from notifier.domain.rights import DataRequestKind
@@ -58,7 +58,7 @@ def report(network: NetworkOption) -> None:
 def run() -> None:
     """Apply every network's rules now, in bounded batches, and print the evidence recorded."""
     settings = Settings()
-    state = run_to_completion(session_factory(settings), settings, utcnow())
+    state = run_to_completion(sessions_for(settings), settings, utcnow())
     table = Table("network", "rule", "period", "counts")
     with transaction(settings) as uow:
         rows = uow.session.scalars(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from notifier.cli.common import sessions_for
 from notifier.config import Settings
 from notifier.db.base import utcnow
-from notifier.db.session import session_factory, unit_of_work
+from notifier.db.session import unit_of_work
 from notifier.domain.statuses import ConsentSource, Frequency
 from notifier.repositories import networks as network_repo
 from notifier.services.admin.networks import create_network, create_topic
@@ -32,7 +33,7 @@ DEMO_PEOPLE = [
 
 def seed_demo_network(settings: Settings) -> tuple[str, str]:
     """Create the demo network once; return its slug and publish-hook secret."""
-    with unit_of_work(session_factory(settings)) as uow:
+    with unit_of_work(sessions_for(settings)) as uow:
         existing = network_repo.get_network_by_slug(uow.session, DEMO_NETWORK.slug)
         if existing is not None:
             return existing.slug, existing.webhook_secret

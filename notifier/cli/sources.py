@@ -9,10 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from notifier.cli.common import console, fail, network_or_fail, transaction
+from notifier.cli.common import console, fail, network_or_fail, sessions_for, transaction
 from notifier.config import Settings
 from notifier.db.base import utcnow
-from notifier.db.session import session_factory
 from notifier.domain.sources import AdminRole
 from notifier.queueing import load_task_queue
 from notifier.repositories import meetings as meeting_repo
@@ -132,7 +131,7 @@ def digest_run() -> None:
     settings = Settings()
     queue = load_task_queue(settings)
     ran = digests.run_due_digests(
-        session_factory(settings), queue, utcnow(), chunk_size=settings.send_chunk_size
+        sessions_for(settings), queue, utcnow(), chunk_size=settings.send_chunk_size
     )
     for outcome in ran:
         console.print(

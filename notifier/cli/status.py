@@ -10,9 +10,9 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from notifier.cli.common import console, fail
+from notifier.cli.common import console, fail, sessions_for
 from notifier.config import Settings
-from notifier.db.session import session_factory, unit_of_work
+from notifier.db.session import unit_of_work
 from notifier.services.admin.reporting import MessageProgress, message_progress
 
 
@@ -32,7 +32,7 @@ def status(
     interval: Annotated[float, typer.Option(help="Seconds between refreshes with --follow")] = 1.0,
 ) -> None:
     """Show a message's deliveries: queued, sent, delivered, failed."""
-    sessions = session_factory(Settings())
+    sessions = sessions_for(Settings())
 
     def read() -> MessageProgress:
         with unit_of_work(sessions) as uow:

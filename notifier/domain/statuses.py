@@ -122,10 +122,6 @@ _ALLOWED_TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
 }
 
 
-def can_transition(current: DeliveryStatus, target: DeliveryStatus) -> bool:
-    return target in _ALLOWED_TRANSITIONS[current]
-
-
 def sources_for(target: DeliveryStatus) -> frozenset[DeliveryStatus]:
     """Statuses from which `target` may be reached: the WHERE clause of a conditional UPDATE."""
     return frozenset(s for s, targets in _ALLOWED_TRANSITIONS.items() if target in targets)

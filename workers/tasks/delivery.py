@@ -8,7 +8,9 @@ import structlog
 from celery import shared_task
 
 from notifier.services.delivery.fanout import fan_out_next_batch
+from workers.policy import BATCH_LIMITS, SEND_LIMITS, LoggedTask
 from workers.runtime import runtime
+from workers.task_names import TaskName
 
 log = structlog.get_logger(__name__)
 
@@ -16,7 +18,7 @@ log = structlog.get_logger(__name__)
 LONGEST_COUNTDOWN_SECONDS = 120.0
 
 
-@shared_task(name="notifier.fanout", bind=True)
+@shared_task(name=TaskName.FANOUT, bind=True, base=LoggedTask, **BATCH_LIMITS)
 def fanout(self: Any, message_id: int) -> None:
     rt = runtime(self.app)
     result = fan_out_next_batch(
@@ -29,7 +31,7 @@ def fanout(self: Any, message_id: int) -> None:
     log.info("fanout.batch", message_id=message_id, inserted=result.inserted, finished=result.finished)
 
 
-@shared_task(name="notifier.send_chunk", bind=True)
+@shared_task(name=TaskName.SEND_CHUNK, bind=True, base=LoggedTask, **SEND_LIMITS)
 def send_chunk(self: Any, message_id: int, first_delivery_id: int, last_delivery_id: int) -> None:
     rt = runtime(self.app)
     report = rt.sender.send_chunk(message_id, first_delivery_id, last_delivery_id)

@@ -11,12 +11,14 @@ from notifier.db.base import utcnow
 from notifier.db.session import unit_of_work
 from notifier.services.delivery.sweeper import sweep
 from notifier.services.privacy.expired_signups import purge_expired_signups
+from workers.policy import PERIODIC_LIMITS, LoggedTask
 from workers.runtime import runtime
+from workers.task_names import TaskName
 
 log = structlog.get_logger(__name__)
 
 
-@shared_task(name="notifier.sweep", bind=True)
+@shared_task(name=TaskName.SWEEP, bind=True, base=LoggedTask, **PERIODIC_LIMITS)
 def sweep_task(self: Any) -> None:
     rt = runtime(self.app)
     done = sweep(
@@ -30,7 +32,7 @@ def sweep_task(self: Any) -> None:
         log.info("sweep.done", **done)
 
 
-@shared_task(name="notifier.purge_signups", bind=True)
+@shared_task(name=TaskName.PURGE_SIGNUPS, bind=True, base=LoggedTask, **PERIODIC_LIMITS)
 def purge_signups_task(self: Any) -> None:
     """Unconfirmed sign-ups hold no consent: delete them (and never-confirmed people) once expired."""
     rt = runtime(self.app)

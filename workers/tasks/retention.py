@@ -12,13 +12,15 @@ from celery import shared_task
 from notifier.db.base import utcnow
 from notifier.services.privacy.contact import forward_pending
 from notifier.services.privacy.retention import RunState, run_batch, start_run
+from workers.policy import BATCH_LIMITS, PERIODIC_LIMITS, LoggedTask
 from workers.queues import QueueName
 from workers.runtime import runtime
+from workers.task_names import TaskName
 
 log = structlog.get_logger(__name__)
 
 
-@shared_task(name="notifier.retention_run", bind=True)
+@shared_task(name=TaskName.RETENTION_RUN, bind=True, base=LoggedTask, **BATCH_LIMITS)
 def retention_run(
     self: Any, run_id: str | None = None, started_at: str | None = None, delivery_cursor: int = 0
 ) -> None:
@@ -36,7 +38,7 @@ def retention_run(
         )
 
 
-@shared_task(name="notifier.forward_enquiries", bind=True)
+@shared_task(name=TaskName.FORWARD_ENQUIRIES, bind=True, base=LoggedTask, **PERIODIC_LIMITS)
 def forward_enquiries(self: Any) -> None:
     rt = runtime(self.app)
     forwarded = forward_pending(rt.sessions, rt.sender.gateway, rt.sender.limiter)

@@ -11,12 +11,14 @@ from celery import shared_task
 from notifier.db.base import utcnow
 from notifier.services.sources import announcements, digests, meetings
 from notifier.services.sources.meetings import SourceDeps
+from workers.policy import PERIODIC_LIMITS, LoggedTask
 from workers.runtime import runtime
+from workers.task_names import TaskName
 
 log = structlog.get_logger(__name__)
 
 
-@shared_task(name="notifier.event_sources", bind=True)
+@shared_task(name=TaskName.EVENT_SOURCES, bind=True, base=LoggedTask, **PERIODIC_LIMITS)
 def event_sources(self: Any) -> None:
     rt = runtime(self.app)
     deps = SourceDeps.from_settings(rt.settings, rt.queue)
