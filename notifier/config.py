@@ -59,6 +59,10 @@ class Settings(BaseSettings):
 
     # Signing of links in emails and of sessions/CSRF.
     secret_key: SecretStr = SecretStr(DEV_SECRET)
+    # Fernet keys (comma-separated, newest first) that encrypt secrets kept at rest, such as a network's
+    # own Notify API keys. Empty: one key derived from secret_key. Rotate by putting a new key first,
+    # running `notifier network notify rotate-encryption`, then dropping the old key.
+    encryption_keys: SecretStr = SecretStr("")
     public_base_url: str = "http://127.0.0.1:8000"
     # The one-click unsubscribe URL Notify puts in List-Unsubscribe; Notify accepts https only.
     one_click_base_url: str = "https://127.0.0.1:8443"

@@ -10,6 +10,7 @@ from notifier.cli import sources as source_cli
 from notifier.cli import subscribers as subscriber_cli
 from notifier.cli.dev import dev as dev_command
 from notifier.cli.hook import hook_app
+from notifier.cli.notify_service import notify_app
 from notify_sandbox.cli import sandbox_command
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.command("web")(fleet.web)
 app.command("worker")(fleet.worker)
 app.command("beat")(fleet.beat)
 app.command("dev")(dev_command)
+admin.network_app.add_typer(notify_app, name="notify")
 app.add_typer(admin.network_app, name="network")
 app.add_typer(admin.topic_app, name="topic")
 admin.subscriber_app.command("import")(subscriber_cli.import_subscribers)

@@ -8,14 +8,15 @@ gets its own client.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+import requests
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
+from notifier.domain.notify_keys import BadApiKey, service_id_of
 from notifier.gateway.base import EmailRequest, GatewayUnavailable, NotificationRecord, SendOutcome
 from notifier.gateway.classify import classify_api_error, classify_response
 
@@ -39,6 +40,8 @@ class NotifyClient(Protocol):
 
     def get_all_notifications(self, *, reference: str | None = None) -> Any: ...
 
+    def get_template(self, template_id: str) -> Any: ...
+
 
 ClientFactory = Callable[[], NotifyClient]
 Clock = Callable[[], datetime]
@@ -57,17 +60,11 @@ def _utc_now() -> datetime:
 
 def check_api_key(api_key: str) -> None:
     """The client slices the service id and secret off the end of the key; refuse a key it would misread."""
-    service_id, separator, secret = api_key[-73:-37], api_key[-37:-36], api_key[-36:]
     try:
-        uuid.UUID(service_id)
-        uuid.UUID(secret)
-    except ValueError:
-        ok = False
-    else:
-        ok = separator == "-" and len(service_id) == 36
-    if not ok:
+        service_id_of(api_key)
+    except BadApiKey as error:
         # Never echo the key: it is a secret.
-        raise ValueError("the Notify API key must end with '<service id uuid>-<secret uuid>'")
+        raise ValueError("the Notify API key must end with '<service id uuid>-<secret uuid>'") from error
 
 
 class NotifyGateway:
@@ -130,6 +127,25 @@ class NotifyGateway:
             ) from error
         return _earliest_record(answer, reference)
 
+    def check_connection(self) -> str | None:
+        """None when the key authenticates and the template exists; otherwise what Notify said."""
+        try:
+            self._client().get_template(self.template_id)
+        except APIError as error:
+            return f"Notify answered {error.status_code}: {_said(error.message)}"
+        except requests.RequestException as error:
+            return f"Notify could not be reached ({type(error).__name__})"
+        return None
+
+
+def _said(message: object) -> str:
+    """Notify's errors as one line: 'AuthError (Invalid token: API key not found)'."""
+    if isinstance(message, list):
+        return "; ".join(
+            f"{item.get('error')} ({item.get('message')})" for item in message if isinstance(item, Mapping)
+        )
+    return str(message)
+
 
 def _earliest_record(answer: object, reference: str) -> NotificationRecord | None:
     notifications = answer.get("notifications") if isinstance(answer, Mapping) else None
@@ -155,10 +171,13 @@ def _record(item: Mapping[str, Any]) -> NotificationRecord:
     )
 
 
-def build_gateway(settings: Settings) -> NotifyGateway:
+def build_gateway(
+    settings: Settings, *, api_key: str | None = None, template_id: str | None = None
+) -> NotifyGateway:
+    """The deployment's service, or (given a key and template) a network's own service."""
     return NotifyGateway(
         base_url=settings.notify_base_url,
-        api_key=settings.notify_api_key,
-        template_id=settings.notify_template_id,
+        api_key=api_key or settings.notify_api_key,
+        template_id=template_id or settings.notify_template_id,
         timeout_seconds=settings.notify_timeout_seconds,
     )

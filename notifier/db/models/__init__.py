@@ -11,6 +11,7 @@ from notifier.db.models.core import (
     Suppression,
     Topic,
 )
+from notifier.db.models.notify_services import NetworkNotifyService
 from notifier.db.models.retention import ContactEnquiry, DataRequest, RetentionEvidence, RetentionRule
 from notifier.db.models.sources import (
     Announcement,
@@ -41,6 +42,7 @@ __all__ = [
     "Membership",
     "Message",
     "Network",
+    "NetworkNotifyService",
     "RetentionEvidence",
     "RetentionRule",
     "Signup",
