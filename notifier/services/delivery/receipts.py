@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifier.db.models import Delivery, Subscriber, Suppression
+from notifier.db.models import ContactEnquiry, Delivery, Subscriber, Suppression
 from notifier.domain.references import ENQUIRY_REFERENCE_PREFIX
 from notifier.domain.statuses import (
     NOTIFY_TO_DELIVERY_STATUS,
@@ -50,10 +51,32 @@ def apply_receipt(session: Session, receipt: Receipt, *, now: datetime, temporar
     return moved
 
 
+_LARGEST_ID = 2**63 - 1  # ids are BIGINT: a larger number names no row (and would overflow SQLite)
+
+
+def _reference_id(reference: str | None, prefix: str = "") -> int | None:
+    if not reference or not reference.startswith(prefix):
+        return None
+    digits = reference[len(prefix) :]
+    if not digits.isdigit() or int(digits) > _LARGEST_ID:
+        return None
+    return int(digits)
+
+
+def network_of_reference(session: Session, reference: str | None) -> int | None:
+    """The network that sent the email a receipt is about (its bearer token decides), if any."""
+    enquiry_id = _reference_id(reference, ENQUIRY_REFERENCE_PREFIX)
+    if enquiry_id is not None:
+        return session.scalar(select(ContactEnquiry.network_id).where(ContactEnquiry.id == enquiry_id))
+    delivery_id = _reference_id(reference)
+    if delivery_id is None:
+        return None
+    return session.scalar(select(Delivery.network_id).where(Delivery.id == delivery_id))
+
+
 def _find_delivery(session: Session, receipt: Receipt) -> Delivery:
-    delivery = None
-    if receipt.reference and receipt.reference.isdigit():
-        delivery = session.get(Delivery, int(receipt.reference))
+    delivery_id = _reference_id(receipt.reference)
+    delivery = None if delivery_id is None else session.get(Delivery, delivery_id)
     if delivery is None or (delivery.notify_id not in (None, receipt.notify_id)):
         raise UnknownReceipt(f"no delivery for notification {receipt.notify_id}")
     return delivery

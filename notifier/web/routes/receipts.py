@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict
 
 from notifier.db.base import utcnow
 from notifier.domain.statuses import NotifyStatus
-from notifier.services.delivery.receipts import Receipt, UnknownReceipt, apply_receipt
+from notifier.services.admin.notify_services import callback_token_accepted
+from notifier.services.delivery.receipts import Receipt, UnknownReceipt, apply_receipt, network_of_reference
 from notifier.web.deps import SettingsDep, UowDep
 
 router = APIRouter(tags=["notify"])
@@ -42,8 +43,16 @@ def delivery_receipt(
     settings: SettingsDep,
     authorization: str | None = Header(default=None),
 ) -> None:
-    expected = f"Bearer {settings.notify_callback_token.get_secret_value()}"
-    if authorization is None or not hmac.compare_digest(authorization.encode(), expected.encode()):
+    # Each network's receipts carry its own Notify service's bearer (or the deployment's): one signed
+    # with another network's token is refused, and so is an unknown reference without the deployment's.
+    scheme, _, token = (authorization or "").partition(" ")
+    network_id = network_of_reference(uow.session, body.reference)
+    deployment_token = settings.notify_callback_token.get_secret_value()
+    if network_id is None:
+        accepted = hmac.compare_digest(token.encode(), deployment_token.encode())
+    else:
+        accepted = callback_token_accepted(uow.session, network_id, token, deployment_token)
+    if scheme != "Bearer" or not accepted:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid bearer token is required")
     receipt = Receipt(notify_id=body.id, reference=body.reference, status=body.status)
     try:
