@@ -37,7 +37,7 @@ from notifier.ratelimit.bucket import (
     wait_for_token,
 )
 from notifier.ratelimit.redis_bucket import DEFAULT_REDIS_KEY, RedisTokenBucket, connect_limiter_redis
-from notifier.ratelimit.sqlite_bucket import SQLITE_FILE_NAME, SqliteTokenBucket
+from notifier.ratelimit.sqlite_bucket import DEFAULT_BUCKET_NAME, SQLITE_FILE_NAME, SqliteTokenBucket
 
 if TYPE_CHECKING:
     from notifier.config import Settings
@@ -66,12 +66,16 @@ def refill_per_minute(settings: Settings) -> int:
     return max(1, math.floor(settings.rate_limit_per_minute * (1.0 - settings.rate_limit_headroom)))
 
 
-def build_limiter(settings: Settings) -> RateLimiter:
-    """Redis when `redis_url` is set (fleet mode), else the SQLite twin under var/ (embedded default)."""
+def build_limiter(settings: Settings, bucket: str | None = None) -> RateLimiter:
+    """Redis when `redis_url` is set (fleet mode), else the SQLite twin under var/ (embedded default).
+
+    `bucket` names one Notify service and key type ("<service id>:<key type>"): each has a bucket of
+    its own, as at Notify. Without it, the one bucket of the deployment's configured service.
+    """
     if settings.redis_url:
         return RedisTokenBucket(
             connect_limiter_redis(settings.redis_url),
-            DEFAULT_REDIS_KEY,
+            f"{DEFAULT_REDIS_KEY}:{bucket}" if bucket else DEFAULT_REDIS_KEY,
             refill_per_minute(settings),
             settings.rate_limit_burst,
             settings.transactional_reserve,
@@ -81,4 +85,5 @@ def build_limiter(settings: Settings) -> RateLimiter:
         refill_per_minute(settings),
         settings.rate_limit_burst,
         settings.transactional_reserve,
+        name=bucket or DEFAULT_BUCKET_NAME,
     )

@@ -72,6 +72,7 @@ class NotifyCredentials:
     service_id: str
     api_key: str
     template_id: str
+    key_type: NotifyKeyType
 
 
 def token_digest(token: str) -> str:
@@ -185,7 +186,9 @@ def credentials_for(session: Session, box: SecretBox, network_id: int) -> Notify
         return None
     network = session.get_one(Network, network_id)
     sealed = getattr(row, _KEY_COLUMNS[row.sending_key])
-    return NotifyCredentials(row.service_id, box.open(sealed), network.notify_template_id or "")
+    return NotifyCredentials(
+        row.service_id, box.open(sealed), network.notify_template_id or "", row.sending_key
+    )
 
 
 def service_ids_by_network(session: Session) -> dict[int, str]:

@@ -58,7 +58,7 @@ def test_keys_are_stored_encrypted_and_only_their_kinds_are_shown(sessions: sess
         assert live not in stored and test not in stored and "a-bearer-token" not in stored
         assert notify_services.credentials_for(
             uow.session, box, network.id
-        ) == notify_services.NotifyCredentials(SERVICE, live, TEMPLATE)
+        ) == notify_services.NotifyCredentials(SERVICE, live, TEMPLATE, NotifyKeyType.LIVE)
         audit = uow.session.scalars(select(AuditRecord.action)).all()
         assert "notify_service.set" in audit
         assert all(live not in str(r.detail) for r in uow.session.scalars(select(AuditRecord)))
