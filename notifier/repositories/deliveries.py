@@ -55,6 +55,10 @@ def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: d
         Subscription.subscriber_id,
         *conditions,
         Subscription.subscriber_id <= upper,
+        # The same window on the subscriber's key: PostgreSQL then reads only this batch's subscribers
+        # by primary key instead of hashing the whole network's (measured: bench/fanout.py).
+        Subscriber.id > message.fanout_cursor,
+        Subscriber.id <= upper,
         now=now,
     )
     first, last = session.execute(
