@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from notifications_python_client.errors import (
     TokenIssuerError,
 )
 
-from notify_sandbox.config import ApiKeySpec, SandboxConfig
+from notify_sandbox.config import ApiKeySpec, ServiceConfig
 from notify_sandbox.errors import auth_error
 
 CLOCK_BOUND_SECONDS = 30
@@ -36,8 +37,16 @@ CLOCK_ERROR = "Error: Your system clock must be accurate to within 30 seconds"
 
 
 @dataclass(frozen=True, slots=True)
-class VerifiedToken:
+class Caller:
+    """Who made a request: the service (the token's `iss`) and which of its keys signed it."""
+
+    service_id: str
     key: ApiKeySpec
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    caller: Caller
     issued_at: int
 
 
@@ -46,14 +55,14 @@ def _epoch_seconds() -> int:
 
 
 class Authenticator:
-    def __init__(self, config: SandboxConfig) -> None:
-        self._service_id = config.service_id
-        self._archived = config.archived
-        self._keys = config.api_keys
+    """Checks tokens for every service the sandbox hosts: a key authenticates only its own service."""
+
+    def __init__(self, services: Iterable[ServiceConfig]) -> None:
+        self._services = {s.service_id: s for s in services}
         self._verified: dict[str, VerifiedToken] = {}
 
-    def authenticate(self, authorization: str | None) -> ApiKeySpec:
-        """The API key that signed this request, or a NotifyError (401/403 AuthError)."""
+    def authenticate(self, authorization: str | None) -> Caller:
+        """The service and API key that signed this request, or a NotifyError (401/403 AuthError)."""
         if not authorization:
             raise auth_error(401, "Unauthorized: authentication token must be provided")
         if authorization[:7].title() != "Bearer ":
@@ -62,7 +71,7 @@ class Authenticator:
         cached = self._verified.get(token)
         if cached is not None:
             self._check_window(cached.issued_at)
-            return cached.key
+            return cached.caller
         return self._verify(token)
 
     def _check_window(self, issued_at: int) -> None:
@@ -70,33 +79,36 @@ class Authenticator:
         if now > issued_at + CLOCK_BOUND_SECONDS or issued_at > now + CLOCK_BOUND_SECONDS:
             raise auth_error(403, CLOCK_ERROR)
 
-    def _verify(self, token: str) -> ApiKeySpec:
+    def _verify(self, token: str) -> Caller:
         try:
             issuer = get_token_issuer(token)  # type: ignore[no-untyped-call]  # the client is untyped
         except TokenIssuerError as e:
             raise auth_error(403, "Invalid token: iss field not provided") from e
         except TokenDecodeError as e:
             raise auth_error(403, GENERIC_AUTH_MESSAGE) from e
-        self._check_service(issuer)
-        for key in self._keys:
+        service = self._check_service(issuer)
+        for key in service.api_keys:
             if self._signed_with(token, key):
                 if key.revoked:
                     raise auth_error(403, "Invalid token: API key revoked")
-                self._remember(token, key)
-                return key
+                caller = Caller(service.service_id, key)
+                self._remember(token, caller)
+                return caller
         raise auth_error(403, "Invalid token: API key not found")
 
-    def _check_service(self, issuer: object) -> None:
+    def _check_service(self, issuer: object) -> ServiceConfig:
         try:
             service_id = str(uuid.UUID(str(issuer)))
         except ValueError as e:
             raise auth_error(403, "Invalid token: service id is not the right data type") from e
-        if service_id != self._service_id:
+        service = self._services.get(service_id)
+        if service is None:
             raise auth_error(403, "Invalid token: service not found")
-        if not self._keys:
+        if not service.api_keys:
             raise auth_error(403, "Invalid token: service has no API keys")
-        if self._archived:
+        if service.archived:
             raise auth_error(403, "Invalid token: service is archived")
+        return service
 
     @staticmethod
     def _signed_with(token: str, key: ApiKeySpec) -> bool:
@@ -113,7 +125,7 @@ class Authenticator:
             raise auth_error(403, GENERIC_AUTH_MESSAGE) from e
         return True
 
-    def _remember(self, token: str, key: ApiKeySpec) -> None:
+    def _remember(self, token: str, caller: Caller) -> None:
         if len(self._verified) >= CACHE_SWEEP_SIZE:
             oldest_useful = _epoch_seconds() - CLOCK_BOUND_SECONDS
             self._verified = {t: v for t, v in self._verified.items() if v.issued_at >= oldest_useful}
@@ -121,7 +133,7 @@ class Authenticator:
             issued_at = int(_unverified_claims(token)["iat"])
         except (KeyError, TypeError, ValueError):
             return
-        self._verified[token] = VerifiedToken(key, issued_at)
+        self._verified[token] = VerifiedToken(caller, issued_at)
 
 
 def _unverified_claims(token: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from notify_sandbox.clock import SandboxClock
-from notify_sandbox.config import SandboxConfig, is_loopback_host
+from notify_sandbox.config import ServiceConfig, is_loopback_host
 from notify_sandbox.store import CallbackAttempt, StoredNotification
 from notify_sandbox.timestamps import iso_or_none
 
@@ -43,9 +43,11 @@ def is_retryable(status_code: int | None) -> bool:
 
 
 class CallbackSender:
+    """One service's callbacks: its URL and bearer token."""
+
     def __init__(
         self,
-        config: SandboxConfig,
+        config: ServiceConfig,
         clock: SandboxClock,
         schedule_retry: Callable[[StoredNotification, float], None],
     ) -> None:

@@ -15,7 +15,14 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from notify_sandbox.config import Identity, Outcome, load_config, read_config_file
+from notify_sandbox.config import Outcome, SandboxConfig
+from notify_sandbox.loading import (
+    generate_identities,
+    identities_from_state_file,
+    load_config,
+    read_config_file,
+    service_names,
+)
 from notify_sandbox.server import base_url_for, bind_socket, serve
 
 
@@ -95,7 +102,10 @@ def sandbox_command(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", help="JSON or TOML file of SandboxConfig fields.", exists=True, dir_okay=False
+            "--config",
+            help="JSON or TOML file of SandboxConfig fields, or a `services` list.",
+            exists=True,
+            dir_okay=False,
         ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Derive ids and secrets from this seed.")] = None,
@@ -141,18 +151,34 @@ def sandbox_command(
 ) -> None:
     options = dict(locals())
     try:
-        identity = Identity.from_state_file(state_file, seed) if state_file else Identity.generate(seed)
-        sandbox_config = load_config(
-            read_config_file(config) if config else {}, _overrides(options), identity
+        file_data = read_config_file(config) if config else {}
+        names = service_names(file_data)
+        identities = (
+            identities_from_state_file(state_file, names, seed)
+            if state_file
+            else generate_identities(names, seed)
         )
+        sandbox_config = load_config(file_data, _overrides(options), identities)
     except (ValidationError, ValueError) as e:
         typer.echo(f"notifier sandbox: bad configuration: {e}", err=True)
         raise typer.Exit(2) from e
     sock = bind_socket(host, port)
-    base_url = base_url_for(sock)
-    env = sandbox_config.env(base_url)
-    if sandbox_config.callback_token and sandbox_config.callback_url:
-        env["NOTIFIER_NOTIFY_CALLBACK_TOKEN"] = sandbox_config.callback_token
-    sys.stdout.write("".join(f"{name}={value}\n" for name, value in env.items()))
+    sys.stdout.write(
+        "".join(
+            f"{name}={value}\n" for name, value in printed_env(sandbox_config, base_url_for(sock)).items()
+        )
+    )
     sys.stdout.flush()
     serve(sandbox_config, sock, log_level=log_level)
+
+
+def printed_env(config: SandboxConfig, base_url: str) -> dict[str, str]:
+    """The first service's settings as always; with several services, then each one's named block."""
+    env = config.env(base_url)
+    if config.callback_token and config.callback_url:
+        env["NOTIFIER_NOTIFY_CALLBACK_TOKEN"] = config.callback_token
+    if len(config.services) > 1:
+        env["NOTIFIER_NOTIFY_SERVICES"] = ",".join(s.name for s in config.services)
+        for service in config.services:
+            env |= service.named_env()
+    return env

@@ -7,13 +7,10 @@ changed afterwards; only faults and the clock change at runtime, and they live e
 from __future__ import annotations
 
 import ipaddress
-import json
 import random
-import tomllib
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -143,11 +140,18 @@ class ReplyToSpec(BaseModel):
         return _uuid_text(value)
 
 
-class SandboxConfig(BaseModel):
-    """Everything one sandbox serves. Build with `SandboxConfig.generate(...)` or `load_config(...)`."""
+SERVICE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+class ServiceConfig(BaseModel):
+    """One Notify service the sandbox hosts: its id, keys, templates, sender, limits and callbacks.
+
+    `name` is a short label (`[a-z][a-z0-9_]*`) for the printed settings and the outbox filter.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
+    name: str = Field(default="default", pattern=SERVICE_NAME_PATTERN)
     service_id: str
     service_name: str = "Notifier sandbox"
     email_sender_local_part: str = "notifier.sandbox"
@@ -166,21 +170,11 @@ class SandboxConfig(BaseModel):
     callback_timeout_seconds: float = Field(default=5.0, gt=0)
     callback_retries: int = Field(default=5, ge=0)
     callback_retry_seconds: float = Field(default=300.0, ge=0)
-    sending_delay_seconds: float = Field(default=0.2, ge=0)
-    final_delay_seconds: float = Field(default=0.5, ge=0)
-    outcomes: dict[str, Outcome] = Field(default_factory=dict)
-    faults: FaultSettings = Field(default_factory=FaultSettings)
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @field_validator("service_id", "generic_template_id")
     @classmethod
     def _ids_are_uuids(cls, value: str) -> str:
         return _uuid_text(value)
-
-    @field_validator("outcomes")
-    @classmethod
-    def _lower_outcome_addresses(cls, value: dict[str, Outcome]) -> dict[str, Outcome]:
-        return {address.strip().lower(): outcome for address, outcome in value.items()}
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
@@ -196,15 +190,7 @@ class SandboxConfig(BaseModel):
                 raise ValueError("callback_token must be at least 10 characters, as Notify requires")
         if sum(1 for r in self.reply_to if r.default) > 1:
             raise ValueError("only one reply_to address can be the default")
-        if self.final_delay_seconds < self.sending_delay_seconds:
-            raise ValueError("final_delay_seconds must not be shorter than sending_delay_seconds")
         return self
-
-    @classmethod
-    def generate(cls, seed: int | None = None, **fields: Any) -> SandboxConfig:
-        """A config with fresh ids and secrets (reproducible with `seed`) and any other fields given."""
-        identity = Identity.generate(seed)
-        return cls.model_validate({**identity.as_config_fields(), **fields})
 
     @property
     def effective_daily_limit(self) -> int:
@@ -238,11 +224,66 @@ class SandboxConfig(BaseModel):
         return f"{spec.name}-{self.service_id}-{spec.secret}"
 
     def env(self, base_url: str) -> dict[str, str]:
-        """The settings notifier needs to talk to this sandbox, in the order they are printed."""
+        """The settings notifier needs to talk to this service, in the order they are printed."""
         values = {f"NOTIFIER_NOTIFY_API_KEY_{t.label}": self.key_string(t) for t in KeyType}
         values["NOTIFIER_NOTIFY_TEMPLATE_ID"] = self.generic_template_id
         values["NOTIFIER_NOTIFY_BASE_URL"] = base_url
         return values
+
+    def named_env(self) -> dict[str, str]:
+        """This service's block when a sandbox hosts several: `NOTIFIER_NOTIFY_SERVICE_<NAME>_*`."""
+        prefix = f"NOTIFIER_NOTIFY_SERVICE_{self.name.upper()}_"
+        values = {f"{prefix}ID": self.service_id}
+        values |= {f"{prefix}API_KEY_{t.label}": self.key_string(t) for t in KeyType}
+        values[f"{prefix}TEMPLATE_ID"] = self.generic_template_id
+        if self.callback_url and self.callback_token:
+            values[f"{prefix}CALLBACK_TOKEN"] = self.callback_token
+        return values
+
+
+class SandboxConfig(ServiceConfig):
+    """Everything one sandbox serves: its first service (the inherited fields), any `more_services`,
+    and what all of them share (status timings, outcomes, faults). Build with
+    `SandboxConfig.generate(...)` or `loading.load_config(...)`."""
+
+    more_services: tuple[ServiceConfig, ...] = ()
+    sending_delay_seconds: float = Field(default=0.2, ge=0)
+    final_delay_seconds: float = Field(default=0.5, ge=0)
+    outcomes: dict[str, Outcome] = Field(default_factory=dict)
+    faults: FaultSettings = Field(default_factory=FaultSettings)
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    @field_validator("outcomes")
+    @classmethod
+    def _lower_outcome_addresses(cls, value: dict[str, Outcome]) -> dict[str, Outcome]:
+        return {address.strip().lower(): outcome for address, outcome in value.items()}
+
+    @model_validator(mode="after")
+    def _check_sandbox(self) -> Self:
+        if self.final_delay_seconds < self.sending_delay_seconds:
+            raise ValueError("final_delay_seconds must not be shorter than sending_delay_seconds")
+        for label, values in (
+            ("name", [s.name for s in self.services]),
+            ("service_id", [s.service_id for s in self.services]),
+        ):
+            if repeated := sorted({v for v in values if values.count(v) > 1}):
+                raise ValueError(f"each service needs its own {label}; repeated: {', '.join(repeated)}")
+        return self
+
+    @classmethod
+    def generate(cls, seed: int | None = None, **fields: Any) -> SandboxConfig:
+        """A config with fresh ids and secrets (reproducible with `seed`) and any other fields given."""
+        identity = Identity.generate(seed)
+        return cls.model_validate({**identity.as_config_fields(), **fields})
+
+    @property
+    def services(self) -> tuple[ServiceConfig, ...]:
+        """Every hosted service, the first (this config's own fields) first."""
+        return (self, *self.more_services)
+
+    def find_service(self, name_or_id: str) -> ServiceConfig | None:
+        lowered = name_or_id.strip().lower()
+        return next((s for s in self.services if lowered in (s.name, s.service_id)), None)
 
 
 class Identity(BaseModel):
@@ -255,7 +296,7 @@ class Identity(BaseModel):
     secrets: dict[KeyType, str]
 
     @classmethod
-    def generate(cls, seed: int | None = None) -> Identity:
+    def generate(cls, seed: int | str | None = None) -> Identity:
         rng = random.Random(seed) if seed is not None else None
         service_id, template_id = _new_uuid(rng), _new_uuid(rng)
         return cls(
@@ -263,16 +304,6 @@ class Identity(BaseModel):
             generic_template_id=template_id,
             secrets={t: _new_uuid(rng) for t in KeyType},
         )
-
-    @classmethod
-    def from_state_file(cls, path: Path, seed: int | None) -> Identity:
-        """Read the identity kept in `path`, or make one and keep it there for the next start."""
-        if path.exists():
-            return cls.model_validate_json(path.read_text(encoding="utf-8"))
-        identity = cls.generate(seed)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(identity.model_dump_json(indent=2), encoding="utf-8")
-        return identity
 
     def as_config_fields(self) -> dict[str, Any]:
         keys = [
@@ -283,23 +314,3 @@ class Identity(BaseModel):
             "generic_template_id": self.generic_template_id,
             "api_keys": keys,
         }
-
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    """A JSON or TOML file whose keys are SandboxConfig fields (plus `extra_api_keys`)."""
-    text = path.read_text(encoding="utf-8")
-    data: Any = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: the config file must hold an object")
-    return data
-
-
-def load_config(file_data: dict[str, Any], overrides: dict[str, Any], identity: Identity) -> SandboxConfig:
-    """Defaults < identity < config file < command-line overrides. `extra_api_keys` add to the base keys."""
-    merged: dict[str, Any] = {**identity.as_config_fields(), **file_data, **overrides}
-    extra_keys = merged.pop("extra_api_keys", [])
-    merged["api_keys"] = [*merged["api_keys"], *extra_keys]
-    fault_overrides = merged.pop("fault_overrides", {})
-    if fault_overrides:
-        merged["faults"] = {**dict(merged.get("faults", {})), **fault_overrides}
-    return SandboxConfig.model_validate(merged)

@@ -51,13 +51,17 @@ class Lifecycle:
         self._order = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_due = float("inf")
-        self.callbacks = CallbackSender(config, clock, self._schedule_retry) if config.callback_url else None
+        self._callbacks = {
+            s.service_id: CallbackSender(s, clock, self._schedule_retry)
+            for s in config.services
+            if s.callback_url
+        }
 
     async def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        if self.callbacks is not None:
-            await self.callbacks.close()
+        for callbacks in self._callbacks.values():
+            await callbacks.close()
 
     def track(self, notification: StoredNotification) -> None:
         created = notification.created_at.timestamp()
@@ -115,10 +119,10 @@ class Lifecycle:
             self._set(notification, _OUTCOME_STATUS[notification.outcome])
         elif event is Event.TIMEOUT and not status.is_final:
             self._set(notification, NotificationStatus.TEMPORARY_FAILURE)
-        elif event is Event.CALLBACK and self.callbacks is not None:
-            self.callbacks.send(notification)
+        elif event is Event.CALLBACK and (callbacks := self._callbacks.get(notification.service_id)):
+            callbacks.send(notification)
 
     def _set(self, notification: StoredNotification, status: NotificationStatus) -> None:
         self._store.set_status(notification, status, self._clock.now())
-        if status in CALLBACK_STATUSES and self.callbacks is not None:
-            self.callbacks.send(notification)
+        if status in CALLBACK_STATUSES and (callbacks := self._callbacks.get(notification.service_id)):
+            callbacks.send(notification)

@@ -6,7 +6,7 @@ import math
 from datetime import date
 
 from notify_sandbox.clock import SandboxClock
-from notify_sandbox.config import KeyType, SandboxConfig
+from notify_sandbox.config import KeyType, ServiceConfig
 from notify_sandbox.errors import NotifyError
 
 MAX_BUCKET_CAPACITY = 1000
@@ -32,9 +32,9 @@ class TokenBucket:
 
 
 class SendLimits:
-    """One bucket per key type for this service, and the daily count shared by live and team keys."""
+    """One service's limits: a bucket per key type, and the daily count shared by live and team keys."""
 
-    def __init__(self, config: SandboxConfig, clock: SandboxClock) -> None:
+    def __init__(self, config: ServiceConfig, clock: SandboxClock) -> None:
         self._clock = clock
         self._rate_limit = config.rate_limit
         self._daily_limit = config.effective_daily_limit

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from notify_sandbox.config import SandboxConfig
+from notify_sandbox.config import ServiceConfig
 from notify_sandbox.markdown import render_html, render_plain_text
 from notify_sandbox.store import StoredNotification
 from notify_sandbox.templating import Values, fill, nice_typography, unlink_govuk
@@ -53,7 +53,8 @@ def rendered_parts(notification: StoredNotification) -> tuple[str, str]:
     return html_document(notification.subject, html_body(content, values)), plain_text_body(content, values)
 
 
-def headers(notification: StoredNotification, config: SandboxConfig) -> dict[str, str]:
+def headers(notification: StoredNotification, config: ServiceConfig) -> dict[str, str]:
+    """The headers as the recipient sees them; `config` is the service that sent it (its From name)."""
     found = {
         "From": f'"{config.service_name}" <{config.from_address}>',
         "To": notification.email_address,
@@ -68,11 +69,13 @@ def headers(notification: StoredNotification, config: SandboxConfig) -> dict[str
 
 
 def outbox_entry(
-    notification: StoredNotification, config: SandboxConfig, *, render: bool = True
+    notification: StoredNotification, config: ServiceConfig, *, render: bool = True
 ) -> dict[str, Any]:
+    """One outbox.json entry; `config` is the service that sent it."""
     entry: dict[str, Any] = {
         "seq": notification.seq,
         "id": notification.id,
+        "service": {"id": config.service_id, "name": config.name, "service_name": config.service_name},
         "key_type": notification.key_type.value,
         "to": notification.email_address,
         "subject": notification.subject,

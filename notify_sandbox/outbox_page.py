@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode
 
-from notify_sandbox.config import SandboxConfig
+from notify_sandbox.config import SandboxConfig, ServiceConfig
 from notify_sandbox.message import headers, rendered_parts
 from notify_sandbox.store import StoredNotification
 from notify_sandbox.timestamps import iso
@@ -28,7 +28,7 @@ button { background: #00703c; color: #fff; border: 0; padding: 6px 12px; font-si
 """
 
 
-def _headers_table(notification: StoredNotification, config: SandboxConfig) -> str:
+def _headers_table(notification: StoredNotification, config: ServiceConfig) -> str:
     rows = "".join(
         f"<tr><th>{escape(name)}</th><td>{escape(value)}</td></tr>"
         for name, value in headers(notification, config).items()
@@ -50,11 +50,12 @@ def _unsubscribe_button(notification: StoredNotification) -> str:
     )
 
 
-def _message(notification: StoredNotification, config: SandboxConfig) -> str:
+def _message(notification: StoredNotification, config: ServiceConfig, *, show_service: bool) -> str:
     html_part, text_part = rendered_parts(notification)
+    service = f'<span class="meta">from {escape(config.service_name)}</span>' if show_service else ""
     return (
         f'<details id="n-{escape(notification.id)}"><summary>'
-        f'<span class="subject">{escape(notification.subject)}</span>'
+        f'<span class="subject">{escape(notification.subject)}</span>{service}'
         f'<span class="meta">to {escape(notification.email_address)}</span>'
         f'<span class="meta">{escape(iso(notification.created_at))}</span>'
         f'<span class="status">{escape(notification.status.value)} · '
@@ -71,18 +72,40 @@ def _message(notification: StoredNotification, config: SandboxConfig) -> str:
     )
 
 
+def _service_filter(config: SandboxConfig, chosen: ServiceConfig | None) -> str:
+    if len(config.services) == 1:
+        return ""
+    options = "".join(
+        f'<option value="{escape(s.name, quote=True)}"{" selected" if s is chosen else ""}>'
+        f"{escape(s.service_name)} ({escape(s.name)})</option>"
+        for s in config.services
+    )
+    return f'<label>Service <select name="service"><option value="">All</option>{options}</select></label>'
+
+
 def outbox_page(
     rows: list[StoredNotification],
     config: SandboxConfig,
     next_cursor: int | None,
     query: dict[str, list[str]],
+    chosen: ServiceConfig | None = None,
 ) -> str:
+    """The page for `rows`; `chosen` is the service it is filtered to, if any."""
     to = escape(query.get("to", [""])[0], quote=True)
     reference = escape(query.get("reference", [""])[0], quote=True)
-    messages = "".join(_message(n, config) for n in rows) or "<p>No emails yet.</p>"
+    senders = {s.service_id: s for s in config.services}
+    several = len(senders) > 1
+    messages = (
+        "".join(_message(n, senders.get(n.service_id, config), show_service=several) for n in rows)
+        or "<p>No emails yet.</p>"
+    )
+    if chosen is not None or not several:
+        title = (chosen or config).service_name
+    else:
+        title = f"{len(senders)} services"
     older = ""
     if next_cursor is not None:
-        params = {k: v[0] for k, v in query.items() if k in ("to", "reference")} | {
+        params = {k: v[0] for k, v in query.items() if k in ("to", "reference", "service")} | {
             "cursor": str(next_cursor)
         }
         older = f'<p><a href="/_sandbox/outbox?{escape(urlencode(params), quote=True)}">Older emails</a></p>'
@@ -90,10 +113,11 @@ def outbox_page(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         "<title>Outbox – Notify sandbox</title>"
         f"<style>{STYLE}</style></head><body>"
-        f"<header>Notify sandbox outbox · {escape(config.service_name)}</header><main>"
+        f"<header>Notify sandbox outbox · {escape(title)}</header><main>"
         '<form class="filters" method="get" action="/_sandbox/outbox">'
         f'<label>To <input name="to" value="{to}"></label>'
         f'<label>Reference <input name="reference" value="{reference}"></label>'
+        f"{_service_filter(config, chosen)}"
         '<button type="submit">Filter</button></form>'
         f"<p>Newest first. Showing {len(rows)}.</p>{messages}{older}</main></body></html>"
     )

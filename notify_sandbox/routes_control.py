@@ -1,16 +1,20 @@
 """`/_sandbox/*`: what tests and people use to look inside and to steer the sandbox. No auth: local only.
 
-- GET    /_sandbox/outbox.json   ?to= ?reference= ?limit= (default 100, max 1000) ?cursor=
+- GET    /_sandbox/outbox.json   ?to= ?reference= ?service= ?limit= (default 100, max 1000) ?cursor=
                                  ?order=newest|oldest
                                  ?render=false (skip HTML/text). Newest first by default; pass the
                                  returned `next_cursor` as `cursor` for the next page.
-- GET    /_sandbox/ledger.json   counts for exactly-once checks (?to=, ?recipients=true for all counts)
+- GET    /_sandbox/ledger.json   counts for exactly-once checks (?to=, ?service=, ?recipients=true)
 - DELETE /_sandbox/outbox        forget every notification
 - GET    /_sandbox/outbox        the HTML page; POST /_sandbox/outbox/{id}/unsubscribe presses the button
 - GET    /_sandbox/clock, POST /_sandbox/clock {"advance_seconds": N}
 - GET    /_sandbox/faults, POST /_sandbox/faults {partial FaultSettings}, DELETE /_sandbox/faults
 - POST   /_sandbox/notifications/{id}/status {"status": "technical-failure"}
-- GET    /_sandbox/service.json  keys, templates, reply-to ids and limits of this sandbox
+- GET    /_sandbox/service.json  keys, templates, reply-to ids and limits of the first service
+                                 (?service=NAME or ID for another one)
+- GET    /_sandbox/services.json every hosted service, as service.json describes one
+
+`?service=` takes a service's name or id; an unknown one is a 404.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from notify_sandbox.config import ServiceConfig
 from notify_sandbox.errors import AppLevelError
 from notify_sandbox.faults import FaultSettings
 from notify_sandbox.http import Request, Response, Router
@@ -48,6 +53,7 @@ def register_control(router: Router, state: SandboxState) -> None:
     router.add("DELETE", "/_sandbox/faults", control.clear_faults)
     router.add("POST", "/_sandbox/notifications/{id}/status", control.force_status)
     router.add("GET", "/_sandbox/service.json", control.service)
+    router.add("GET", "/_sandbox/services.json", control.services)
     router.add("GET", "/_sandbox/health", control.health)
 
 
@@ -82,8 +88,14 @@ class _Control:
     def __init__(self, state: SandboxState) -> None:
         self._state = state
 
+    def _chosen_service(self, request: Request) -> ServiceConfig | None:
+        """The `?service=` (name or id) asked for, None when not asked; unknown ones are a 404."""
+        wanted = request.query_value("service")
+        return self._state.service_named(wanted).config if wanted else None
+
     def _entries(self, request: Request, default_limit: int) -> tuple[list[StoredNotification], int | None]:
         limit = _int_param(request, "limit", default_limit, MAX_OUTBOX_LIMIT) or 0
+        chosen = self._chosen_service(request)
         order = request.query_value("order") or "newest"
         if order not in ("newest", "oldest"):
             raise _bad("order must be newest or oldest")
@@ -93,6 +105,7 @@ class _Control:
             cursor=_int_param(request, "cursor", None),
             limit=limit,
             oldest_first=order == "oldest",
+            service_id=chosen.service_id if chosen else None,
         )
         next_cursor = rows[-1].seq if rows and len(rows) == limit else None
         return rows, next_cursor
@@ -100,10 +113,10 @@ class _Control:
     async def outbox_json(self, request: Request) -> Response:
         rows, next_cursor = self._entries(request, DEFAULT_OUTBOX_LIMIT)
         render = (request.query_value("render") or "true").lower() not in ("false", "0", "no")
-        config = self._state.config
+        state = self._state
         return Response.json(
             {
-                "entries": [outbox_entry(n, config, render=render) for n in rows],
+                "entries": [outbox_entry(n, state.service_of(n.service_id), render=render) for n in rows],
                 "next_cursor": next_cursor,
                 "total": len(self._state.store),
             }
@@ -111,8 +124,13 @@ class _Control:
 
     async def ledger(self, request: Request) -> Response:
         include = (request.query_value("recipients") or "").lower() in ("true", "1", "yes")
+        chosen = self._chosen_service(request)
         return Response.json(
-            self._state.store.ledger(to=request.query_value("to") or None, include_recipients=include)
+            self._state.store.ledger(
+                to=request.query_value("to") or None,
+                include_recipients=include,
+                service_id=chosen.service_id if chosen else None,
+            )
         )
 
     async def clear(self, request: Request) -> Response:
@@ -122,7 +140,8 @@ class _Control:
 
     async def page(self, request: Request) -> Response:
         rows, next_cursor = self._entries(request, PAGE_LIMIT)
-        return Response.html(outbox_page(rows, self._state.config, next_cursor, request.query()))
+        chosen = self._chosen_service(request)
+        return Response.html(outbox_page(rows, self._state.config, next_cursor, request.query(), chosen))
 
     async def unsubscribe(self, request: Request) -> Response:
         notification = self._state.store.get(request.path_params[0])
@@ -171,34 +190,10 @@ class _Control:
         return Response.json({"id": notification.id, "status": notification.status.value})
 
     async def service(self, request: Request) -> Response:
-        config = self._state.config
-        return Response.json(
-            {
-                "service_id": config.service_id,
-                "service_name": config.service_name,
-                "from_email": config.from_address,
-                "trial_mode": config.trial_mode,
-                "rate_limit": config.rate_limit,
-                "daily_limit": config.effective_daily_limit,
-                "keys": [
-                    {
-                        "name": k.name,
-                        "key_type": k.key_type.value,
-                        "revoked": k.revoked,
-                        "key": f"{k.name}-{config.service_id}-{k.secret}",
-                    }
-                    for k in config.api_keys
-                ],
-                "templates": [
-                    {"id": t.id, "name": t.name, "type": t.type, "version": t.version}
-                    for t in config.all_templates()
-                ],
-                "reply_to": [r.model_dump() for r in config.reply_to],
-                "team_members": list(config.team_members),
-                "guest_list": list(config.guest_list),
-                "callback_url": config.callback_url,
-            }
-        )
+        return Response.json(_service_json(self._chosen_service(request) or self._state.config))
+
+    async def services(self, request: Request) -> Response:
+        return Response.json({"services": [_service_json(s) for s in self._state.config.services]})
 
     async def health(self, request: Request) -> Response:
         return Response.json(
@@ -208,3 +203,31 @@ class _Control:
                 "pending_events": self._state.lifecycle.pending_events(),
             }
         )
+
+
+def _service_json(config: ServiceConfig) -> dict[str, Any]:
+    return {
+        "name": config.name,
+        "service_id": config.service_id,
+        "service_name": config.service_name,
+        "from_email": config.from_address,
+        "trial_mode": config.trial_mode,
+        "rate_limit": config.rate_limit,
+        "daily_limit": config.effective_daily_limit,
+        "keys": [
+            {
+                "name": k.name,
+                "key_type": k.key_type.value,
+                "revoked": k.revoked,
+                "key": f"{k.name}-{config.service_id}-{k.secret}",
+            }
+            for k in config.api_keys
+        ],
+        "templates": [
+            {"id": t.id, "name": t.name, "type": t.type, "version": t.version} for t in config.all_templates()
+        ],
+        "reply_to": [r.model_dump() for r in config.reply_to],
+        "team_members": list(config.team_members),
+        "guest_list": list(config.guest_list),
+        "callback_url": config.callback_url,
+    }

@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from notify_sandbox.config import ApiKeySpec, TemplateSpec
+from notify_sandbox.auth import Caller
+from notify_sandbox.config import TemplateSpec
 from notify_sandbox.errors import (
     DropConnection,
     NotifyError,
@@ -28,13 +29,13 @@ from notify_sandbox.schema import (
     validate_templates_query,
 )
 from notify_sandbox.sending import parse_json_body
-from notify_sandbox.state import SandboxState
+from notify_sandbox.state import SandboxState, ServiceState
 from notify_sandbox.store import FAILED_ALIAS
 from notify_sandbox.templating import Values, fill, placeholder_names, render_subject
 from notify_sandbox.views import notification_json, template_json
 
 API_PAGE_SIZE = 250
-AuthedHandler = Callable[[Request, ApiKeySpec], Awaitable[Response]]
+AuthedHandler = Callable[[Request, Caller], Awaitable[Response]]
 
 
 def register_v2(router: Router, state: SandboxState) -> None:
@@ -72,23 +73,28 @@ class _V2:
             faults = state.faults
             if faults.applies_to(is_send) and (delay := faults.latency_seconds()):
                 await asyncio.sleep(delay)
-            key = state.authenticator.authenticate(request.header("authorization"))
+            caller = state.authenticator.authenticate(request.header("authorization"))
             if is_send:
+                service = state.services[caller.service_id]
                 if faults.throttled_now():
-                    raise rate_limit_error(key.key_type, state.config.rate_limit)
-                state.limits.check(key.key_type)
+                    raise rate_limit_error(caller.key.key_type, service.config.rate_limit)
+                service.limits.check(caller.key.key_type)
             if faults.applies_to(is_send):
                 fault = faults.request_fault()
                 if fault is RequestFault.SERVER_ERROR:
                     raise internal_error()
                 if fault is RequestFault.RESET:
                     raise DropConnection
-            return await handler(request, key)
+            return await handler(request, caller)
 
         return run
 
-    async def send_email(self, request: Request, key: ApiKeySpec) -> Response:
-        body, stored = self._state.sender.send(key.key_type, request.body, request.url_root)
+    def _service(self, caller: Caller) -> ServiceState:
+        return self._state.services[caller.service_id]
+
+    async def send_email(self, request: Request, caller: Caller) -> Response:
+        sender = self._service(caller).sender
+        body, stored = sender.send(caller.key.key_type, request.body, request.url_root)
         response = Response.json(body, 201)
         if stored is not None and self._state.faults.times_out():
             if self._state.faults.settings.timeout_mode is TimeoutMode.DROP:
@@ -98,19 +104,19 @@ class _V2:
 
     @staticmethod
     def not_permitted(what: str) -> AuthedHandler:
-        async def refuse(request: Request, key: ApiKeySpec) -> Response:
+        async def refuse(request: Request, caller: Caller) -> Response:
             raise bad_request(f"Service is not allowed to send {what}")
 
         return refuse
 
-    async def get_notification(self, request: Request, key: ApiKeySpec) -> Response:
+    async def get_notification(self, request: Request, caller: Caller) -> Response:
         notification_id = _uuid_or_error(request.path_params[0], "notification_id")
         notification = self._state.store.get(notification_id)
-        if notification is None:
-            raise no_result()
+        if notification is None or notification.service_id != caller.service_id:
+            raise no_result()  # another service's notification is "not found", as in Notify
         return Response.json(notification_json(notification, request.url_root))
 
-    async def list_notifications(self, request: Request, key: ApiKeySpec) -> Response:
+    async def list_notifications(self, request: Request, caller: Caller) -> Response:
         query = request.query()
         if messages := validate_list_query(query):
             raise validation_errors(messages)
@@ -122,7 +128,8 @@ class _V2:
             []
             if template_types and "email" not in template_types
             else self._state.store.for_api(
-                key.key_type,
+                caller.service_id,
+                caller.key.key_type,
                 statuses=statuses,
                 reference=reference,
                 older_than=older_than,
@@ -136,27 +143,27 @@ class _V2:
             {"notifications": [notification_json(n, request.url_root) for n in rows], "links": links}
         )
 
-    def _template(self, raw_id: str) -> TemplateSpec:
-        template = self._state.sender.templates.get(_uuid_or_error(raw_id, "id"))
+    def _template(self, caller: Caller, raw_id: str) -> TemplateSpec:
+        template = self._service(caller).sender.templates.get(_uuid_or_error(raw_id, "id"))
         if template is None:
             raise no_result()
         return template
 
-    async def get_template(self, request: Request, key: ApiKeySpec) -> Response:
-        template = self._template(request.path_params[0])
+    async def get_template(self, request: Request, caller: Caller) -> Response:
+        template = self._template(caller, request.path_params[0])
         return Response.json(
             template_json(template, template.latest(), template.version, self._state.config.created_at)
         )
 
-    async def get_template_version(self, request: Request, key: ApiKeySpec) -> Response:
-        template = self._template(request.path_params[0])
+    async def get_template_version(self, request: Request, caller: Caller) -> Response:
+        template = self._template(caller, request.path_params[0])
         number = int(request.path_params[1])
         version = template.at_version(number)
         if version is None:
             raise no_result()
         return Response.json(template_json(template, version, number, self._state.config.created_at))
 
-    async def list_templates(self, request: Request, key: ApiKeySpec) -> Response:
+    async def list_templates(self, request: Request, caller: Caller) -> Response:
         query = request.query()
         if messages := validate_templates_query(query):
             raise validation_errors(messages)
@@ -164,7 +171,7 @@ class _V2:
         templates = sorted(
             (
                 t
-                for t in self._state.sender.templates.values()
+                for t in self._service(caller).sender.templates.values()
                 if not t.archived and (wanted is None or t.type == wanted)
             ),
             key=lambda t: (t.name, t.type),
@@ -174,11 +181,11 @@ class _V2:
             {"templates": [template_json(t, t.latest(), t.version, created_at) for t in templates]}
         )
 
-    async def preview(self, request: Request, key: ApiKeySpec) -> Response:
+    async def preview(self, request: Request, caller: Caller) -> Response:
         data = _preview_body(request.body)
         if messages := validate_object({**data, "id": request.path_params[0]}, PREVIEW_FIELDS):
             raise validation_errors(messages)
-        template = self._template(request.path_params[0])
+        template = self._template(caller, request.path_params[0])
         values = Values(data.get("personalisation"))
         if missing := values.missing(placeholder_names(template.subject, template.body)):
             raise bad_request(f"Missing personalisation: {', '.join(missing)}")
@@ -195,7 +202,7 @@ class _V2:
             }
         )
 
-    async def received_texts(self, request: Request, key: ApiKeySpec) -> Response:
+    async def received_texts(self, request: Request, caller: Caller) -> Response:
         return Response.json(
             {
                 "received_text_messages": [],

@@ -15,7 +15,7 @@ from notify_sandbox.addresses import (
     strip_address,
 )
 from notify_sandbox.clock import SandboxClock
-from notify_sandbox.config import KeyType, Outcome, SandboxConfig, TemplateSpec
+from notify_sandbox.config import KeyType, Outcome, ServiceConfig, TemplateSpec
 from notify_sandbox.errors import bad_request, validation_errors
 from notify_sandbox.faults import FaultInjector
 from notify_sandbox.lifecycle import Lifecycle
@@ -49,9 +49,12 @@ def template_problem(template: TemplateSpec | None) -> str | None:
 
 
 class EmailSender:
+    """Sends for one service: its templates, reply-to addresses, trial mode and limits."""
+
     def __init__(
         self,
-        config: SandboxConfig,
+        config: ServiceConfig,
+        outcomes: dict[str, Outcome],
         clock: SandboxClock,
         store: NotificationStore,
         limits: SendLimits,
@@ -59,6 +62,7 @@ class EmailSender:
         faults: FaultInjector,
     ) -> None:
         self._config = config
+        self._outcomes = outcomes
         self._clock = clock
         self._store = store
         self._limits = limits
@@ -116,6 +120,7 @@ class EmailSender:
             reply_to=reply_to,
             created_at=self._clock.now(),
             outcome=self._outcome(address),
+            service_id=self._config.service_id,
         )
         self._store.add(notification)
         self._limits.count_sent(key_type)
@@ -157,8 +162,8 @@ class EmailSender:
             return Outcome.PERMANENT_FAILURE
         if lowered == TEMPORARY_FAILURE_ADDRESS:
             return Outcome.TEMPORARY_FAILURE
-        if lowered in self._config.outcomes:
-            return self._config.outcomes[lowered]
+        if lowered in self._outcomes:
+            return self._outcomes[lowered]
         forced = self._faults.forced_outcome()
         return Outcome(forced) if forced else Outcome.DELIVERED
 

@@ -71,6 +71,7 @@ class StoredNotification:
     updated_at: datetime | None = None
     callbacks: list[CallbackAttempt] = field(default_factory=list)
     unsubscribe_result: str | None = None
+    service_id: str = ""  # the service that sent it; the store fills in its first service when empty
 
     @property
     def completed_at(self) -> datetime | None:
@@ -82,14 +83,18 @@ def _seq(notification: StoredNotification) -> int:
 
 
 class NotificationStore:
-    def __init__(self) -> None:
+    """Every service's notifications in one sequence (the outbox), with per-service indexes for the API."""
+
+    def __init__(self, first_service_id: str = "") -> None:
+        self._first_service_id = first_service_id
         self._next_seq = 1
         self._reset()
 
     def _reset(self) -> None:
         self._all: list[StoredNotification] = []
         self._by_id: dict[str, StoredNotification] = {}
-        self._by_key_type: dict[KeyType, list[StoredNotification]] = {t: [] for t in KeyType}
+        self._by_service: dict[str, list[StoredNotification]] = {}
+        self._by_key_type: dict[tuple[str, KeyType], list[StoredNotification]] = {}
         self._by_reference: dict[str, list[StoredNotification]] = {}
         self._by_recipient: dict[str, list[StoredNotification]] = {}
         self._status_counts: Counter[str] = Counter()
@@ -105,9 +110,13 @@ class NotificationStore:
         return seq
 
     def add(self, notification: StoredNotification) -> None:
+        if not notification.service_id:
+            notification.service_id = self._first_service_id
+        service_id = notification.service_id
         self._all.append(notification)
         self._by_id[notification.id] = notification
-        self._by_key_type[notification.key_type].append(notification)
+        self._by_service.setdefault(service_id, []).append(notification)
+        self._by_key_type.setdefault((service_id, notification.key_type), []).append(notification)
         if notification.reference is not None:
             same = self._by_reference.setdefault(notification.reference, [])
             same.append(notification)
@@ -137,6 +146,7 @@ class NotificationStore:
 
     def for_api(
         self,
+        service_id: str,
         key_type: KeyType,
         *,
         statuses: set[str] | None,
@@ -144,16 +154,20 @@ class NotificationStore:
         older_than: str | None,
         limit: int,
     ) -> list[StoredNotification]:
-        """Newest first, only this key type's, as GET /v2/notifications lists them."""
+        """Newest first, only this service's and this key type's, as GET /v2/notifications lists them."""
         rows = (
-            self._by_key_type[key_type]
+            self._by_key_type.get((service_id, key_type), [])
             if reference is None
-            else [n for n in self._by_reference.get(reference, []) if n.key_type is key_type]
+            else [
+                n
+                for n in self._by_reference.get(reference, [])
+                if n.key_type is key_type and n.service_id == service_id
+            ]
         )
         end = len(rows)
         if older_than is not None:
             anchor = self._by_id.get(older_than)
-            if anchor is None or anchor.key_type is not key_type:
+            if anchor is None or anchor.key_type is not key_type or anchor.service_id != service_id:
                 return []
             end = bisect.bisect_left(rows, anchor.seq, key=_seq)
         found: list[StoredNotification] = []
@@ -165,29 +179,51 @@ class NotificationStore:
         return found
 
     def outbox(
-        self, *, to: str | None, reference: str | None, cursor: int | None, limit: int, oldest_first: bool
+        self,
+        *,
+        to: str | None,
+        reference: str | None,
+        cursor: int | None,
+        limit: int,
+        oldest_first: bool,
+        service_id: str | None = None,
     ) -> list[StoredNotification]:
-        rows = self._rows_for(to, reference)
+        rows = self._rows_for(to, reference, service_id)
         if oldest_first:
             start = 0 if cursor is None else bisect.bisect_right(rows, cursor, key=_seq)
             return rows[start : start + limit]
         end = len(rows) if cursor is None else bisect.bisect_left(rows, cursor, key=_seq)
         return rows[max(0, end - limit) : end][::-1]
 
-    def _rows_for(self, to: str | None, reference: str | None) -> list[StoredNotification]:
+    def _rows_for(
+        self, to: str | None, reference: str | None, service_id: str | None
+    ) -> list[StoredNotification]:
         if to is not None:
             rows = self._by_recipient.get(comparable(to), [])
-            return rows if reference is None else [n for n in rows if n.reference == reference]
-        if reference is not None:
-            return self._by_reference.get(reference, [])
-        return self._all
+            rows = rows if reference is None else [n for n in rows if n.reference == reference]
+        elif reference is not None:
+            rows = self._by_reference.get(reference, [])
+        else:
+            return self._all if service_id is None else self._by_service.get(service_id, [])
+        return rows if service_id is None else [n for n in rows if n.service_id == service_id]
 
-    def ledger(self, *, to: str | None, include_recipients: bool) -> dict[str, Any]:
-        """Counts an exactly-once test needs, computed from the indexes (no scan of all rows)."""
+    def ledger(
+        self, *, to: str | None, include_recipients: bool, service_id: str | None = None
+    ) -> dict[str, Any]:
+        """Counts an exactly-once test needs, computed from the indexes (no scan of all rows).
+
+        With `service_id`, the same counts over that service's notifications (a scan of them).
+        """
+        if service_id is not None:
+            return _scanned_ledger(self._by_service.get(service_id, []), to, include_recipients)
+        by_key_type: Counter[str] = Counter({t.value: 0 for t in KeyType})
+        for (_, key_type), rows in self._by_key_type.items():
+            by_key_type[key_type.value] += len(rows)
         ledger: dict[str, Any] = {
             "total": len(self._all),
             "by_status": {status: count for status, count in sorted(self._status_counts.items()) if count},
-            "by_key_type": {t.value: len(rows) for t, rows in self._by_key_type.items()},
+            "by_key_type": dict(by_key_type),
+            "by_service": {service: len(rows) for service, rows in self._by_service.items()},
             "duplicate_references": {
                 r: len(self._by_reference[r]) for r in sorted(self._duplicate_references)
             },
@@ -203,6 +239,28 @@ class NotificationStore:
 
     def all(self) -> Iterable[StoredNotification]:
         return iter(self._all)
+
+
+def _scanned_ledger(
+    rows: list[StoredNotification], to: str | None, include_recipients: bool
+) -> dict[str, Any]:
+    by_reference = Counter(n.reference for n in rows if n.reference is not None)
+    by_recipient = Counter(comparable(n.email_address) for n in rows)
+    by_key_type = Counter(n.key_type.value for n in rows)
+    ledger: dict[str, Any] = {
+        "total": len(rows),
+        "by_status": dict(sorted(Counter(n.status.value for n in rows).items())),
+        "by_key_type": {t.value: by_key_type[t.value] for t in KeyType},
+        "duplicate_references": {r: c for r, c in sorted(by_reference.items()) if c > 1},
+        "repeated_recipients": {r: c for r, c in sorted(by_recipient.items()) if c > 1},
+        "distinct_recipients": len(by_recipient),
+        "distinct_references": len(by_reference),
+    }
+    if to is not None:
+        ledger["to"] = {"address": to, "count": by_recipient.get(comparable(to), 0)}
+    if include_recipients:
+        ledger["by_recipient"] = dict(by_recipient)
+    return ledger
 
 
 def _newest_first(rows: list[StoredNotification], end: int) -> Iterator[StoredNotification]:

@@ -31,7 +31,7 @@ from typing import IO, Any
 import requests
 from notifications_python_client.notifications import NotificationsAPIClient
 
-ENV_LINE = re.compile(r"^(NOTIFIER_[A-Z_]+)=(\S+)$")
+ENV_LINE = re.compile(r"^(NOTIFIER_[A-Z0-9_]+)=(\S+)$")
 REQUIRED_ENV = (
     "NOTIFIER_NOTIFY_API_KEY_LIVE",
     "NOTIFIER_NOTIFY_API_KEY_TEAM",
@@ -67,6 +67,45 @@ class RunningSandbox:
     env: dict[str, str]
     log_path: Path
     http: requests.Session = field(default_factory=requests.Session)
+    lines: queue.Queue[str | None] | None = None  # what the sandbox prints after start-up
+
+    def service_names(self, timeout: float = 5.0) -> list[str]:
+        """The services' names when the sandbox hosts several (`NOTIFIER_NOTIFY_SERVICES`), blocks read."""
+        deadline = time.monotonic() + timeout
+        while self.lines is not None and not self._blocks_read() and time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            if match := ENV_LINE.match(line.strip()):
+                self.env[match.group(1)] = match.group(2)
+        if not self._blocks_read():
+            raise SandboxStartError(f"the sandbox printed no complete service blocks: {sorted(self.env)}")
+        return self.env["NOTIFIER_NOTIFY_SERVICES"].split(",")
+
+    def _blocks_read(self) -> bool:
+        names = self.env.get("NOTIFIER_NOTIFY_SERVICES")
+        return names is not None and all(
+            _service_env(name, "TEMPLATE_ID") in self.env for name in names.split(",")
+        )
+
+    def service_id(self, name: str) -> str:
+        self.service_names()
+        return self.env[_service_env(name, "ID")]
+
+    def service_key(self, name: str, kind: str = "test") -> str:
+        """The API key of this kind (`live`, `team`, `test`) of the service with this name."""
+        self.service_names()
+        return self.env[_service_env(name, f"API_KEY_{kind.upper()}")]
+
+    def service_template_id(self, name: str) -> str:
+        self.service_names()
+        return self.env[_service_env(name, "TEMPLATE_ID")]
+
+    def service_client(self, name: str, kind: str = "test", timeout: float = 10) -> NotificationsAPIClient:
+        return NotificationsAPIClient(self.service_key(name, kind), base_url=self.base_url, timeout=timeout)
 
     @property
     def base_url(self) -> str:
@@ -152,6 +191,10 @@ class RunningSandbox:
             self.process.stdout.close()
 
 
+def _service_env(name: str, suffix: str) -> str:
+    return f"NOTIFIER_NOTIFY_SERVICE_{name.upper()}_{suffix}"
+
+
 def _read_lines(stream: IO[str], lines: queue.Queue[str | None]) -> None:
     for line in stream:
         lines.put(line)
@@ -202,7 +245,7 @@ def launch_sandbox(*extra_args: str, startup_timeout: float = 30.0) -> RunningSa
     threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
     env: dict[str, str] = {}
     _read_env(lines, env, deadline)
-    sandbox = RunningSandbox(process, env, Path(log.name))
+    sandbox = RunningSandbox(process, env, Path(log.name), lines=lines)
     try:
         if not all(name in env for name in REQUIRED_ENV):
             raise SandboxStartError(f"sandbox printed {sorted(env)}; log:\n{sandbox.log()[-3000:]}")
