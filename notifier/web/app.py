@@ -11,6 +11,7 @@ from notifier.logs import configure_logging
 from notifier.queueing import load_task_queue
 from notifier.services.common.links import LinkBuilder
 from notifier.services.common.ports import TaskQueue
+from notifier.web.errors import add_error_handlers
 from notifier.web.pages import mount_assets
 from notifier.web.routes import (
     admin_memberships,
@@ -56,6 +57,7 @@ def create_app(
         app.include_router(module.router)
     for router in event_source_routes.ROUTERS:
         app.include_router(router)
+    add_error_handlers(app)
     mount_assets(app)
     return app
 
