@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     # Subscribe/join forms per client address: at most this many submissions per window.
     subscribe_rate_limit: int = Field(default=10, ge=1)
     subscribe_rate_window_seconds: int = Field(default=600, ge=1)
+    # Web: the proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or CIDR ranges);
+    # empty by default, so no header can choose the client address the form limits count by.
+    trusted_proxies: str = ""
+    # Client addresses are personal data: the access log leaves them out unless this is turned on.
+    log_client_addresses: bool = False
 
     # Retention and data-subject rights (services/privacy/retention.py, services/privacy/rights.py).
     # Delivery rows lose their link to the person after this many days; ids and counts stay.

@@ -43,7 +43,10 @@ def web(
         port=port or settings.web_port,
         ssl_certfile=str(tls_cert) if tls_cert else None,
         ssl_keyfile=str(tls_key) if tls_key else None,
-        proxy_headers=True,
+        # The app trusts only NOTIFIER_TRUSTED_PROXIES and writes its own access log (web/access_log.py),
+        # with route templates instead of paths that carry signed tokens.
+        proxy_headers=False,
+        access_log=False,
         log_level="info",
     )
 

@@ -5,14 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, literal, select, update
+from sqlalchemy import and_, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from notifier.db.base import BigId, UTCDateTime
 from notifier.db.models import Delivery, Message, Subscriber, Subscription, Suppression
-from notifier.domain.statuses import DeliveryStatus, Frequency, Lane, SubscriberStatus, sources_for
+from notifier.domain.statuses import (
+    DeliveryStatus,
+    Frequency,
+    Lane,
+    MessageStatus,
+    SubscriberStatus,
+    sources_for,
+)
 from notifier.repositories.rows import affected
 
 
@@ -152,6 +159,16 @@ def transition(
     return affected(session.execute(statement)) == 1
 
 
+def note_failure(session: Session, delivery_id: int, reason: str, now: datetime) -> None:
+    """Keep the last error of a row still `sending` (an ambiguous try), for the reason it may fail with."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.SENDING)
+        .values(failure_reason=reason, updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+
+
 @dataclass(frozen=True)
 class Claim:
     subscriber_id: int | None  # None once retention erased the person
@@ -184,15 +201,23 @@ def stale_ids(session: Session, status: DeliveryStatus, *, updated_before: datet
     )
 
 
-def stalled_ranges(session: Session, *, idle_since: datetime, limit: int) -> list[tuple[int, int, int]]:
+def stalled_ranges(
+    session: Session, *, idle_since: datetime, now: datetime, limit: int
+) -> list[tuple[int, int, int]]:
     """(message id, first, last queued delivery id) for messages whose queued rows have not moved lately.
 
     A message that is sending touches some delivery every second or so; one whose rows all sit still
-    lost its tasks (a worker died, a broker dropped them) and needs them enqueued again.
+    lost its tasks (a worker died, a broker dropped them) and needs them enqueued again. Messages paused
+    at Notify's daily limit (until `paused_until`) and cancelled ones are left alone.
     """
     rows = session.execute(
         select(Delivery.message_id, func.min(Delivery.id), func.max(Delivery.id))
-        .where(Delivery.status == DeliveryStatus.QUEUED)
+        .join(Message, Message.id == Delivery.message_id)
+        .where(
+            Delivery.status == DeliveryStatus.QUEUED,
+            Message.status != MessageStatus.CANCELLED,
+            or_(Message.paused_until.is_(None), Message.paused_until <= now),
+        )
         .group_by(Delivery.message_id)
         .having(func.max(Delivery.updated_at) < idle_since)
         .limit(limit)

@@ -59,3 +59,20 @@ def messages_in_status(session: Session, status: MessageStatus, *, updated_befor
             select(Message.id).where(Message.status == status, Message.updated_at < updated_before)
         )
     )
+
+
+def finished_but_open(session: Session, *, limit: int) -> list[int]:
+    """Messages still `sending` with no delivery left `queued` or `sending`: ready to be closed."""
+    open_rows = (
+        select(Delivery.id)
+        .where(
+            Delivery.message_id == Message.id,
+            Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.SENDING)),
+        )
+        .exists()
+    )
+    return list(
+        session.scalars(
+            select(Message.id).where(Message.status == MessageStatus.SENDING, ~open_rows).limit(limit)
+        )
+    )

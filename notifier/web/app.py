@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from notifier.config import Settings
 from notifier.db.session import session_factory
@@ -11,6 +12,8 @@ from notifier.logs import configure_logging
 from notifier.queueing import load_task_queue
 from notifier.services.common.links import LinkBuilder
 from notifier.services.common.ports import TaskQueue
+from notifier.web.access_log import AccessLog
+from notifier.web.errors import add_error_handlers
 from notifier.web.pages import mount_assets
 from notifier.web.routes import (
     admin_memberships,
@@ -56,6 +59,10 @@ def create_app(
         app.include_router(module.router)
     for router in event_source_routes.ROUTERS:
         app.include_router(router)
+    add_error_handlers(app)
+    app.add_middleware(AccessLog, client_addresses=settings.log_client_addresses)
+    if settings.trusted_proxies.strip():  # outermost, so the access log and the form limits see the client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     mount_assets(app)
     return app
 

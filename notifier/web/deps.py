@@ -30,6 +30,9 @@ def _links(request: Request) -> LinkBuilder:
 
 
 def _uow(request: Request) -> Iterator[UnitOfWork]:
+    """The request's unit of work. Its scope is "function": it commits (and runs its after-commit
+    enqueues) when the route returns, before the response is sent, so a failed commit answers 503
+    (`web/errors.py`) and nothing that was not stored is ever acknowledged."""
     sessions: sessionmaker[Session] = request.app.state.sessions
     with unit_of_work(sessions) as uow:
         yield uow
@@ -38,4 +41,4 @@ def _uow(request: Request) -> Iterator[UnitOfWork]:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 QueueDep = Annotated[TaskQueue, Depends(_queue)]
 LinksDep = Annotated[LinkBuilder, Depends(_links)]
-UowDep = Annotated[UnitOfWork, Depends(_uow)]
+UowDep = Annotated[UnitOfWork, Depends(_uow, scope="function")]

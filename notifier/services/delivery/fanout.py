@@ -3,6 +3,9 @@
 Each run inserts one batch with INSERT ... SELECT, advances the message's cursor in the same
 transaction, and after commit enqueues the batch's send chunks and the next run. A worker killed
 mid-batch loses only that batch's uncommitted transaction; the sweeper re-enqueues the message.
+
+Transactions: it opens its own unit of work (one per batch) rather than taking its caller's, so that a
+batch is never widened by other work in the same transaction and its enqueues follow its own commit.
 """
 
 from __future__ import annotations

@@ -3,14 +3,17 @@
 Each delivery goes: rate token -> claim (queued -> sending, a conditional UPDATE) -> re-check consent
 and suppression -> compose -> Notify -> record the classified outcome. No transaction is open while
 Notify is called. A send whose outcome is unknown (timeout, reset, 5xx) stays `sending` and is settled
-by looking its reference up at Notify (`reconcile`), here on the chunk's next pass or by the sweeper.
+by looking its reference up at Notify (`reconcile`), here on the chunk's next pass or by the sweeper;
+each try counts, and after `max_attempts` the row fails with its reason. A row whose email cannot be
+composed fails with the reason on that row and the chunk goes on, so no poison row holds back the rest.
+
+Transactions: the Sender opens its own short units of work (claim, record, reconcile) instead of taking
+one from its task, because no transaction may be open while Notify is called.
 """
 
 from __future__ import annotations
 
 import contextlib
-import random
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
@@ -32,6 +36,15 @@ from notifier.repositories import deliveries as delivery_repo
 from notifier.repositories import messages as message_repo
 from notifier.services.delivery.composing import Composer
 from notifier.services.delivery.eligibility import ineligibility_reason
+from notifier.services.delivery.send_policy import (
+    backoff_seconds,
+    database_unreachable,
+    next_utc_midnight,
+    reason_label,
+    seconds_until,
+)
+
+log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 8
 LONGEST_TOKEN_WAIT_SECONDS = 5.0  # wait longer than this and the chunk is re-queued instead
@@ -127,7 +140,7 @@ class Sender:
             if message is None or message.status is MessageStatus.CANCELLED:
                 return report
             if message.paused_until and message.paused_until > self.clock():
-                report.want_retry(_seconds_until(message.paused_until, self.clock()))
+                report.want_retry(seconds_until(message.paused_until, self.clock()))
                 return report
             batch = _Batch(
                 message,
@@ -208,7 +221,24 @@ class Sender:
             )
             record_outcome(lane, Step.SKIPPED.value, reason or "")
             return Step.SKIPPED
-        email = self.composer.compose(session, message, subscriber)
+        try:
+            with session.begin_nested():  # a failed query inside compose must not undo the claim
+                email = self.composer.compose(session, message, subscriber)
+        except Exception as error:  # recorded on the row below, never ignored
+            if database_unreachable(error):
+                raise  # nothing is wrong with this row; the chunk runs again
+            reason = f"could not compose the email: {type(error).__name__}"
+            delivery_repo.transition(
+                session,
+                delivery_id,
+                DeliveryStatus.TECHNICAL_FAILURE,
+                now,
+                failure_reason=reason,
+                completed_at=now,
+            )
+            log.warning("send.compose_failed", delivery_id=delivery_id, error=type(error).__name__)
+            record_outcome(lane, Step.FAILED.value, "compose_error")
+            return Step.FAILED
         return EmailRequest(
             email_address=recipient,
             subject=email.subject,
@@ -244,11 +274,15 @@ class Sender:
                     )
                     return Step.FAILED
                 case OutcomeKind.AMBIGUOUS:
+                    # Kept as the row's last error, so a give-up after `max_attempts` can say why.
+                    delivery_repo.note_failure(
+                        session, delivery_id, (outcome.reason or "no answer from Notify")[:200], now
+                    )
                     return Step.UNSETTLED
                 case OutcomeKind.DAILY_LIMIT:
                     delivery_repo.transition(session, delivery_id, DeliveryStatus.QUEUED, now)
                     self._pause_message(session, delivery_id, outcome, now)
-                    report.want_retry(_seconds_until(outcome.retry_after, now))
+                    report.want_retry(seconds_until(outcome.retry_after, now))
                     return Step.PAUSED
                 case OutcomeKind.THROTTLED:
                     return self._release_throttled(session, delivery_id, now, report)
@@ -288,7 +322,7 @@ class Sender:
 
     def _pause_message(self, session: Session, delivery_id: int, outcome: SendOutcome, now: datetime) -> None:
         message = session.get_one(Message, session.get_one(Delivery, delivery_id).message_id)
-        message.paused_until = outcome.retry_after
+        message.paused_until = outcome.retry_after or next_utc_midnight(now)
         message.status_note = "Notify's daily sending limit was reached; sending resumes after 00:00 UTC"
         message.updated_at = now
 
@@ -315,8 +349,22 @@ class Sender:
                     now,
                     notify_id=found.notify_id,
                     accepted_at=now,
+                    failure_reason=None,
                 )
                 return Step.ACCEPTED
+            delivery = uow.session.get_one(Delivery, delivery_id)
+            if delivery.attempts >= self.config.max_attempts:
+                last = delivery.failure_reason or "no answer from Notify"
+                delivery_repo.transition(
+                    uow.session,
+                    delivery_id,
+                    DeliveryStatus.TECHNICAL_FAILURE,
+                    now,
+                    failure_reason=f"gave up after {delivery.attempts} attempts: {last}"[:300],
+                    completed_at=now,
+                )
+                record_outcome(delivery_lane(uow.session, delivery), Step.FAILED.value, "gave_up")
+                return Step.FAILED
             delivery_repo.transition(uow.session, delivery_id, DeliveryStatus.QUEUED, now)
             return Step.RELEASED
 
@@ -334,27 +382,13 @@ def _count(batch: _Batch, outcome: SendOutcome, step: Step, now: datetime) -> No
     if step is Step.ACCEPTED:
         record_accepted(batch.lane, (now - batch.event_at).total_seconds())
     else:
-        record_outcome(batch.lane, outcome.kind.value, _reason_label(outcome))
+        record_outcome(batch.lane, outcome.kind.value, reason_label(outcome))
+
+
+def delivery_lane(session: Session, delivery: Delivery) -> Lane:
+    return session.get_one(Message, delivery.message_id).lane
 
 
 def _count_reconciled(session: Session, delivery_id: int, now: datetime) -> None:
     message = session.get_one(Message, session.get_one(Delivery, delivery_id).message_id)
     record_accepted(message.lane, (now - message.created_at).total_seconds())
-
-
-def _reason_label(outcome: SendOutcome) -> str:
-    """A short, bounded label: Notify's error class (e.g. BadRequestError) or the status code."""
-    head = (outcome.reason or "").split(":", 1)[0]
-    if re.fullmatch(r"[A-Z][A-Za-z]{2,40}Error", head):
-        return head
-    return str(outcome.status_code) if outcome.status_code else "no_response"
-
-
-def backoff_seconds(attempts: int, *, throttled: bool) -> float:
-    """Exponential backoff with full jitter; throttling waits are short because tokens refill at 50/s."""
-    base = 1.0 if throttled else 2.0
-    return random.uniform(base, base * 2 ** min(attempts, 8))
-
-
-def _seconds_until(when: datetime | None, now: datetime) -> float:
-    return max(1.0, (when - now).total_seconds()) if when else 3600.0

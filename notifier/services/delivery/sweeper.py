@@ -1,7 +1,16 @@
 """The sweeper: the database, not the broker, is the source of truth, so lost work is found and re-queued.
 
-Beat runs it every minute. It settles deliveries stuck in `sending` (by asking Notify about their
-reference), re-enqueues messages whose fan-out or sending stopped moving, and closes finished ones.
+Beat runs it every `sweep_interval_seconds`. Each pass:
+1. settles deliveries stuck in `sending` by asking Notify about their reference (accepted, re-queued, or
+   failed with its reason once `max_attempts` tries are spent) and enqueues the re-queued ones;
+2. re-enqueues the fan-out of messages left `pending` or `fanning_out` (a worker died, or the enqueue
+   after the commit never happened);
+3. re-enqueues the send chunks of messages whose queued rows stopped moving, except messages paused at
+   Notify's daily limit (they wait until `paused_until`) and cancelled ones;
+4. closes (`done`) messages that are `sending` but have no delivery left `queued` or `sending`.
+
+Transactions: it opens its own short units of work rather than one from its task, because no
+transaction may be open while `reconcile` asks Notify, and each enqueue must follow its commit.
 """
 
 from __future__ import annotations
@@ -51,7 +60,9 @@ def sweep(
         queue.enqueue_fanout(message_id)
         done["fanout_requeued"] += 1
     with unit_of_work(sessions) as uow:
-        stalled = delivery_repo.stalled_ranges(uow.session, idle_since=idle_since, limit=BATCH_LIMIT)
+        stalled = delivery_repo.stalled_ranges(
+            uow.session, idle_since=idle_since, now=utcnow(), limit=BATCH_LIMIT
+        )
         lanes = {
             m.id: m.lane
             for m in uow.session.scalars(select(Message).where(Message.id.in_([s[0] for s in stalled])))
@@ -60,6 +71,12 @@ def sweep(
         for low, high in chunk_ranges(first, last, chunk_size):
             queue.enqueue_send(message_id, low, high, lanes[message_id])
             done["chunks_requeued"] += 1
+    with unit_of_work(sessions) as uow:
+        for message_id in message_repo.finished_but_open(uow.session, limit=BATCH_LIMIT):
+            closed = message_repo.set_message_status(
+                uow.session, message_id, MessageStatus.DONE, utcnow(), only_from={MessageStatus.SENDING}
+            )
+            done["messages_closed"] += int(closed)
     return done
 
 

@@ -12,6 +12,7 @@ from notifier.db.models import Network
 from notifier.services.privacy.contact import EnquiryRefused, submit_enquiry
 from notifier.web import csrf
 from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.form_limit import refused_over_limit
 from notifier.web.lookups import network_or_404
 from notifier.web.pages import render_page
 
@@ -69,6 +70,9 @@ def send_enquiry(
     values = {"name": name, "email": email, "message": message}
     if not csrf.is_valid(request, settings, csrf_token):
         return _form(request, settings, network, values, {"name": CSRF_ERROR})
+    refused = refused_over_limit(request, uow, settings, network, what="send a message")
+    if refused is not None:
+        return refused
     try:
         submit_enquiry(uow.session, network, name=name, email=email, message=message, now=utcnow())
     except EnquiryRefused as exc:

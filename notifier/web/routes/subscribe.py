@@ -15,7 +15,6 @@ from notifier.db.base import utcnow
 from notifier.db.models import Network
 from notifier.repositories import networks as network_repo
 from notifier.repositories import signups as signup_repo
-from notifier.services.common import form_limits
 from notifier.services.common.links import SubscriberRef
 from notifier.services.common.tokens import ExpiredToken, InvalidToken
 from notifier.services.subscribers.addresses import readable_domains
@@ -35,6 +34,7 @@ from notifier.services.subscribers.signups import (
 )
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
+from notifier.web.form_limit import refused_over_limit
 from notifier.web.lookups import network_or_404
 from notifier.web.pages import render_page
 
@@ -146,15 +146,8 @@ def submit_signup(
         return _form_page(
             request, uow, settings, network, joining=joining, form=form, errors={"csrf": CSRF_ERROR}
         )
-    if not _within_rate_limit(request, uow, settings):
-        refused = render_page(
-            "too_many.html",
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            title="There have been too many attempts",
-            service_name=network.name,
-            minutes=max(1, settings.subscribe_rate_window_seconds // 60),
-        )
-        refused.headers["Retry-After"] = str(settings.subscribe_rate_window_seconds)
+    refused = refused_over_limit(request, uow, settings, network, what="subscribe")
+    if refused is not None:
         return refused
     checked, errors = check_signup(network, network_repo.list_topics(uow.session, network.id), form)
     if checked is None:
@@ -169,17 +162,6 @@ def submit_signup(
     )
     request_signup(uow, queue, network, checked, context, wants_membership=joining)
     return RedirectResponse(f"/subscribe/{network.slug}/check-email", status_code=status.HTTP_303_SEE_OTHER)
-
-
-def _within_rate_limit(request: Request, uow: UowDep, settings: SettingsDep) -> bool:
-    return form_limits.allow_attempt(
-        uow.session,
-        hash_key=settings.secret_key.get_secret_value(),
-        client=request.client.host if request.client else "unknown",
-        limit=settings.subscribe_rate_limit,
-        window_seconds=settings.subscribe_rate_window_seconds,
-        now=utcnow(),
-    )
 
 
 @router.get("/subscribe/{slug}/check-email", response_class=HTMLResponse)
