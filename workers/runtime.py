@@ -17,13 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
 from notifier.db.session import session_factory
-from notifier.gateway.notify import build_gateway
 from notifier.metrics import serve_worker_metrics
-from notifier.ratelimit import build_limiter
 from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.delivery.sending import Sender, SendingConfig
 from workers.celery_app import settings_of
 from workers.dispatch import CeleryTaskQueue
+from workers.notify_routes import NetworkNotifyRouter
 
 _RUNTIME_ATTRIBUTE = "notifier_runtime"
 _build_lock = threading.Lock()
@@ -39,15 +38,17 @@ class Runtime:
 
 def build_runtime(app: Celery, settings: Settings) -> Runtime:
     sessions = session_factory(settings)
+    router = NetworkNotifyRouter(settings, sessions)
     sender = Sender(
         sessions,
-        build_gateway(settings),
-        build_limiter(settings),
+        router.default.gateway,
+        router.default.limiter,
         TemplateComposer.from_settings(settings),
         SendingConfig(
             ambiguous_grace_seconds=settings.notify_timeout_seconds + 5,
             time_budget_seconds=settings.send_time_budget_seconds,
         ),
+        router=router,
     )
     return Runtime(settings, sessions, CeleryTaskQueue(app), sender)
 

@@ -41,6 +41,6 @@ def retention_run(
 @shared_task(name=TaskName.FORWARD_ENQUIRIES, bind=True, base=LoggedTask, **PERIODIC_LIMITS)
 def forward_enquiries(self: Any) -> None:
     rt = runtime(self.app)
-    forwarded = forward_pending(rt.sessions, rt.sender.gateway, rt.sender.limiter)
+    forwarded = forward_pending(rt.sessions, rt.sender.router)
     if forwarded:
         log.info("contact.forwarded", count=forwarded)

@@ -36,6 +36,7 @@ from notifier.repositories import deliveries as delivery_repo
 from notifier.repositories import messages as message_repo
 from notifier.services.delivery.composing import Composer
 from notifier.services.delivery.eligibility import ineligibility_reason
+from notifier.services.delivery.routing import NotifyRoute, NotifyRouter, SingleServiceRouter
 from notifier.services.delivery.send_policy import (
     backoff_seconds,
     database_unreachable,
@@ -95,6 +96,7 @@ class _Batch:
     message: Message
     network: Network
     topic: Topic | None
+    route: NotifyRoute  # the network's Notify service: its gateway and its limiter bucket
 
     @property
     def lane(self) -> Lane:
@@ -120,6 +122,7 @@ class Sender:
         composer: Composer,
         config: SendingConfig | None = None,
         *,
+        router: NotifyRouter | None = None,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -127,6 +130,8 @@ class Sender:
         self.sessions = sessions
         self.gateway = gateway
         self.limiter = limiter
+        # Which Notify service each network sends through; without a router, the one given above.
+        self.router = router or SingleServiceRouter(gateway, limiter)
         self.composer = composer
         self.config = config or SendingConfig()
         self.clock = clock
@@ -146,6 +151,7 @@ class Sender:
                 message,
                 uow.session.get_one(Network, message.network_id),
                 uow.session.get_one(Topic, message.topic_id) if message.topic_id is not None else None,
+                self.router.route(message.network_id),
             )
             queued = delivery_repo.ids_in_range(
                 uow.session, message_id, first_id, last_id, DeliveryStatus.QUEUED
@@ -176,7 +182,7 @@ class Sender:
         return self.monotonic() + budget if budget is not None else float("inf")
 
     def _send_one(self, delivery_id: int, batch: _Batch, report: ChunkReport) -> Step:
-        wait = self._take_token(batch.lane)
+        wait = self._take_token(batch.lane, batch.route.limiter)
         if wait is not None:
             report.want_retry(wait)
             return Step.RELEASED  # never claimed: it is still queued
@@ -185,16 +191,16 @@ class Sender:
             claimed = self._claim_and_compose(uow.session, delivery_id, batch)
         if not isinstance(claimed, EmailRequest):
             return claimed
-        outcome = self.gateway.send(claimed)
-        step = self._record(delivery_id, outcome, report)
+        outcome = batch.route.gateway.send(claimed)
+        step = self._record(delivery_id, outcome, report, batch.route.limiter)
         _count(batch, outcome, step, self.clock())
         return step
 
-    def _take_token(self, lane: Lane) -> float | None:
+    def _take_token(self, lane: Lane, limiter: RateLimiter) -> float | None:
         """None once a token is taken; otherwise how long until one might be (too long to sleep)."""
         while True:
             try:
-                wait = self.limiter.acquire(lane)
+                wait = limiter.acquire(lane)
             except LimiterUnavailable:
                 return LIMITER_DOWN_RETRY_SECONDS  # never send unthrottled: try the chunk again later
             if wait <= 0:
@@ -248,7 +254,9 @@ class Sender:
             email_reply_to_id=email.email_reply_to_id,
         )
 
-    def _record(self, delivery_id: int, outcome: SendOutcome, report: ChunkReport) -> Step:
+    def _record(
+        self, delivery_id: int, outcome: SendOutcome, report: ChunkReport, limiter: RateLimiter
+    ) -> Step:
         now = self.clock()
         with unit_of_work(self.sessions) as uow:
             session = uow.session
@@ -285,20 +293,20 @@ class Sender:
                     report.want_retry(seconds_until(outcome.retry_after, now))
                     return Step.PAUSED
                 case OutcomeKind.THROTTLED:
-                    return self._release_throttled(session, delivery_id, now, report)
+                    return self._release_throttled(session, delivery_id, now, report, limiter)
                 case OutcomeKind.RETRYABLE:
                     return self._release_or_give_up(session, delivery_id, outcome, now, report)
         raise AssertionError(f"unhandled outcome {outcome.kind}")
 
     def _release_throttled(
-        self, session: Session, delivery_id: int, now: datetime, report: ChunkReport
+        self, session: Session, delivery_id: int, now: datetime, report: ChunkReport, limiter: RateLimiter
     ) -> Step:
         """Notify's bucket is empty, so ours is emptied for every worker; this try is not counted."""
         delivery_repo.transition(
             session, delivery_id, DeliveryStatus.QUEUED, now, attempts=Delivery.attempts - 1
         )
         with contextlib.suppress(LimiterUnavailable):  # the next acquire fails too and re-queues the chunk
-            self.limiter.drain()
+            limiter.drain()
         report.want_retry(backoff_seconds(0, throttled=True))
         return Step.RELEASED
 
@@ -335,8 +343,9 @@ class Sender:
                 return Step.NOT_CLAIMED
             if now - delivery.updated_at < timedelta(seconds=self.config.ambiguous_grace_seconds):
                 return Step.UNSETTLED  # its request may still be in flight
+            gateway = self.router.route(delivery.network_id).gateway
         try:
-            found = self.gateway.find_by_reference(str(delivery_id))
+            found = gateway.find_by_reference(str(delivery_id))
         except GatewayUnavailable:
             return Step.UNSETTLED  # Notify could not say; ask again on the next pass
         with unit_of_work(self.sessions) as uow:

@@ -20,9 +20,10 @@ from notifier.db.session import unit_of_work
 from notifier.domain.emails import normalise_email
 from notifier.domain.references import ENQUIRY_REFERENCE_PREFIX
 from notifier.domain.statuses import Lane
-from notifier.gateway.base import EmailGateway, EmailRequest, GatewayUnavailable, OutcomeKind
-from notifier.ratelimit.base import LimiterUnavailable, RateLimiter
+from notifier.gateway.base import EmailRequest, GatewayUnavailable, OutcomeKind
+from notifier.ratelimit.base import LimiterUnavailable
 from notifier.rendering.markdown import escape_notify_block, escape_notify_inline, plain_text_line
+from notifier.services.delivery.routing import NotifyRouter
 
 STEERING_GROUP_SETTING = "steering_group_email"  # in network.settings
 MESSAGE_MAX = 5000
@@ -72,6 +73,7 @@ def set_steering_group_address(network: Network, address: str) -> None:
 @dataclass(frozen=True)
 class _Pending:
     enquiry_id: int
+    network_id: int
     request: EmailRequest
 
 
@@ -105,16 +107,21 @@ def _pending(sessions: sessionmaker[Session]) -> list[_Pending]:
             .limit(FORWARD_BATCH)
         ).all()
         return [
-            _Pending(enquiry.id, _compose(network, enquiry, network.settings[STEERING_GROUP_SETTING]))
+            _Pending(
+                enquiry.id, network.id, _compose(network, enquiry, network.settings[STEERING_GROUP_SETTING])
+            )
             for enquiry, network in rows
             if network.settings.get(STEERING_GROUP_SETTING)
         ]
 
 
-def forward_pending(sessions: sessionmaker[Session], gateway: EmailGateway, limiter: RateLimiter) -> int:
-    """Forward enquiries not yet with Notify; returns how many Notify now holds."""
+def forward_pending(sessions: sessionmaker[Session], router: NotifyRouter) -> int:
+    """Forward enquiries not yet with Notify, each through its network's service; returns how many
+    Notify now holds."""
     forwarded = 0
     for item in _pending(sessions):
+        route = router.route(item.network_id)
+        gateway, limiter = route.gateway, route.limiter
         try:
             found = gateway.find_by_reference(item.request.reference)
         except GatewayUnavailable:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier.db.models import ContactEnquiry, Network
 from notifier.db.session import unit_of_work
 from notifier.gateway import NotifyGateway
+from notifier.services.delivery.routing import SingleServiceRouter
 from notifier.services.privacy.contact import forward_pending, set_steering_group_address
 from tests.integration.subscribers.forms import csrf_from
 from tests.support.fakes import UnlimitedLimiter
@@ -56,8 +57,8 @@ def test_an_enquiry_reaches_the_steering_group_once(
         template_id=sandbox.template_id,
         timeout_seconds=5,
     )
-    assert forward_pending(sessions, gateway, UnlimitedLimiter()) == 1
-    assert forward_pending(sessions, gateway, UnlimitedLimiter()) == 0  # once only
+    assert forward_pending(sessions, SingleServiceRouter(gateway, UnlimitedLimiter())) == 1
+    assert forward_pending(sessions, SingleServiceRouter(gateway, UnlimitedLimiter())) == 0  # once only
     [email] = sandbox.outbox(to=STEERING)
     body = str(email["body"])
     assert "casey@example" in body and "When is the next meeting?" in body
