@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import redis
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +31,7 @@ from notifier.services.sources.publishing import announce
 from tests.support.bulk import Audience, seed_audience
 from tests.support.databases import PostgresDatabases
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
+from tests.support.own_services import TWO_SERVICES, own_service_for, two_service_config
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from workers.dispatch import build_task_queue
 
@@ -96,11 +98,15 @@ class SendRun:
     sessions: sessionmaker[Session]
     settings: Settings
     metrics_ports: dict[str, int]
+    encryption_key: str | None = None  # set when the sandbox hosts a second service for a network's own
 
     def start_worker(self, name: str, concurrency: int = 8) -> None:
         port = free_port()
         self.metrics_ports[name] = port
         self.fleet.start_worker(name, concurrency, "--metrics-port", str(port))
+
+    def announce_all(self, audiences: Audiences) -> list[int]:
+        return [self.announce_to(part) for part in audiences.parts]
 
     def announce_to(self, audience: Audience) -> int:
         queue = build_task_queue(self.settings)
@@ -118,21 +124,22 @@ class SendRun:
             assert time.monotonic() < deadline, f"fewer than {count} sent in {timeout} s\n{self.fleet.logs()}"
             time.sleep(0.1)
 
-    def wait_until_done(self, message_id: int, timeout: float) -> None:
+    def wait_until_done(self, message_id: int | list[int], timeout: float) -> None:
+        message_ids = message_id if isinstance(message_id, list) else [message_id]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with unit_of_work(self.sessions) as uow:
-                status = uow.session.get_one(Message, message_id).status
+                statuses = {uow.session.get_one(Message, m).status for m in message_ids}
                 waiting = uow.session.scalar(
                     select(func.count()).where(
-                        Delivery.message_id == message_id,
+                        Delivery.message_id.in_(message_ids),
                         Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]),
                     )
                 )
-            if status is MessageStatus.DONE and not waiting:
+            if statuses == {MessageStatus.DONE} and not waiting:
                 return
             time.sleep(0.5)
-        raise AssertionError(f"message {message_id} not done in {timeout} s\n{self.fleet.logs()}")
+        raise AssertionError(f"messages {message_ids} not done in {timeout} s\n{self.fleet.logs()}")
 
     def worker_metric(self, name: str, sample: str) -> float:
         """The sum of a worker's samples whose line starts with `sample` (name and label prefix)."""
@@ -141,7 +148,18 @@ class SendRun:
         return sum(float(value) for value in pattern.findall(text))
 
 
-def assert_exactly_once(sandbox: RunningSandbox, audience: Audience) -> None:
+@dataclass(frozen=True)
+class Audiences:
+    """One audience per network: the first on the deployment's service, the second on its own."""
+
+    parts: tuple[Audience, ...]
+
+    @property
+    def consenting(self) -> set[str]:
+        return set().union(*(part.consenting for part in self.parts))
+
+
+def assert_exactly_once(sandbox: RunningSandbox, audience: Audience | Audiences) -> None:
     """Every consenting subscriber holds exactly one email in the ledger; nobody else holds any."""
     ledger = sandbox.ledger(recipients="true")
     assert ledger["duplicate_references"] == {}, ledger["duplicate_references"]
@@ -160,8 +178,13 @@ def send_run(
     sandbox_args: tuple[str, ...] = (),
     sandbox_rate_limit: int = UNLIMITED,
     fleet_settings: dict[str, str] | None = None,
+    two_services: bool = False,
 ) -> Iterator[SendRun]:
-    """A fleet on a fresh database; `fleet_settings` (NOTIFIER_* values) go over FAST_FLEET's."""
+    """A fleet on a fresh database; `fleet_settings` (NOTIFIER_* values) go over FAST_FLEET's.
+
+    With `two_services`, the sandbox hosts the deployment's service and a second one, which
+    `seed_networks` gives to a second network as its own.
+    """
     database_url = postgres.create()
     engine = make_engine(database_url, pool_size=2)
     server = RedisServer(tmp_path)
@@ -169,7 +192,9 @@ def send_run(
     web_port = free_port()
     try:
         limit = ("--rate-limit", str(sandbox_rate_limit))
-        with start_sandbox(*SANDBOX_ARGS, *limit, *sandbox_args) as sandbox:
+        services = ("--config", str(two_service_config(tmp_path))) if two_services else ()
+        encryption_key = Fernet.generate_key().decode() if two_services else None
+        with start_sandbox(*SANDBOX_ARGS, *limit, *services, *sandbox_args) as sandbox:
             env = fleet_env(
                 database_url=database_url,
                 broker_url=server.url,
@@ -178,13 +203,16 @@ def send_run(
                 sandbox_env=sandbox.env,
                 web_port=web_port,
                 callback_token="chaos-callback-token",
-                extra={**FAST_FLEET, **(fleet_settings or {})},
+                extra={
+                    **FAST_FLEET,
+                    **({"NOTIFIER_ENCRYPTION_KEYS": encryption_key} if encryption_key else {}),
+                    **(fleet_settings or {}),
+                },
             )
             settings = Settings(_env_file=None, database_url=database_url, broker_url=server.url)
             with running_fleet(env, tmp_path / "logs", web_port, workers=0) as fleet:
-                run = SendRun(
-                    fleet, sandbox, server, sessionmaker(bind=engine, expire_on_commit=False), settings, {}
-                )
+                sessions = sessionmaker(bind=engine, expire_on_commit=False)
+                run = SendRun(fleet, sandbox, server, sessions, settings, {}, encryption_key)
                 for n in range(workers):
                     run.start_worker(f"w{n}")
                 yield run
@@ -197,3 +225,15 @@ def send_run(
 def seed(run: SendRun, consenting: int, withdrawn: int = 25, slug: str = "chaos") -> Audience:
     with unit_of_work(run.sessions) as uow:
         return seed_audience(uow.session, slug, consenting, withdrawn=withdrawn)
+
+
+def seed_networks(run: SendRun, consenting: int, withdrawn: int = 25) -> Audiences:
+    """Two networks sharing `consenting` people: "chaos" on the deployment's service, "chaos-own" on
+    the sandbox's second service as its own (the run must have `two_services`)."""
+    assert run.encryption_key, "seed_networks needs send_run(..., two_services=True)"
+    first = consenting // 2
+    with unit_of_work(run.sessions) as uow:
+        shared = seed_audience(uow.session, "chaos", first, withdrawn=withdrawn, prefix="shared")
+        own = seed_audience(uow.session, "chaos-own", consenting - first, withdrawn=withdrawn, prefix="own")
+        own_service_for(uow.session, run.sandbox, own.network_id, run.encryption_key, TWO_SERVICES[1])
+    return Audiences((shared, own))
