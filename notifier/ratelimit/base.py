@@ -16,6 +16,10 @@ class RateLimiter(Protocol):
         """0.0 when a token was taken now; else the seconds until one may be free (nothing taken)."""
         ...
 
+    def acquire_many(self, lane: Lane, wanted: int) -> tuple[int, float]:
+        """Take up to `wanted` tokens at once: (taken, 0.0), or (0, seconds until one may be free)."""
+        ...
+
     def drain(self) -> None:
         """Empty the bucket (Notify answered 429 RateLimitError): every sender waits for the refill."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -49,15 +50,25 @@ def take_token(
 
     A missing bucket starts full. A clock that went backwards refills nothing (and never un-fills).
     """
+    new_state, _, wait = take_tokens(state, now, shape, lane, 1)
+    return new_state, wait
+
+
+def take_tokens(
+    state: BucketState | None, now: float, shape: BucketShape, lane: Lane, wanted: int
+) -> tuple[BucketState, int, float]:
+    """Take up to `wanted` tokens, leaving the lane's floor; (new state, taken, wait when none taken)."""
     if state is None:
         state = BucketState(tokens=float(shape.burst), updated_at=now)
     elapsed = max(0.0, now - state.updated_at)
     tokens = min(float(shape.burst), state.tokens + elapsed * shape.refill_per_second)
     updated_at = max(now, state.updated_at)
-    needed = shape.floor(lane) + 1
-    if tokens >= needed:
-        return BucketState(tokens=tokens - 1, updated_at=updated_at), 0.0
-    return BucketState(tokens=tokens, updated_at=updated_at), (needed - tokens) / shape.refill_per_second
+    floor = shape.floor(lane)
+    taken = min(wanted, max(0, math.floor(tokens - floor)))
+    if taken >= 1:
+        return BucketState(tokens=tokens - taken, updated_at=updated_at), taken, 0.0
+    wait = (floor + 1 - tokens) / shape.refill_per_second
+    return BucketState(tokens=tokens, updated_at=updated_at), 0, wait
 
 
 def drained(state: BucketState | None, now: float) -> BucketState:
@@ -79,6 +90,11 @@ class InMemoryTokenBucket:
         with self._lock:
             self._state, wait = take_token(self._state, self._clock(), self.shape, lane)
         return wait
+
+    def acquire_many(self, lane: Lane, wanted: int) -> tuple[int, float]:
+        with self._lock:
+            self._state, taken, wait = take_tokens(self._state, self._clock(), self.shape, lane, wanted)
+        return taken, wait
 
     def drain(self) -> None:
         with self._lock:

@@ -45,6 +45,37 @@ return string.format('%.17g', wait)
 """
 _REDIS_BUCKET_SCRIPT_SHA = hashlib.sha1(REDIS_BUCKET_SCRIPT.encode(), usedforsecurity=False).hexdigest()
 
+# take_tokens in Redis: ARGV as above plus ARGV[5], the tokens wanted; returns "taken wait".
+REDIS_BUCKET_MANY_SCRIPT = """
+local rate = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local floor = tonumber(ARGV[3])
+local wanted = tonumber(ARGV[5])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'updated_at')
+local tokens = tonumber(saved[1]) or capacity
+local updated_at = tonumber(saved[2]) or now
+if now > updated_at then
+  tokens = math.min(capacity, tokens + (now - updated_at) * rate)
+  updated_at = now
+end
+local taken = math.min(wanted, math.max(0, math.floor(tokens - floor)))
+local wait = 0
+if taken >= 1 then
+  tokens = tokens - taken
+else
+  wait = (floor + 1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
+           'updated_at', string.format('%.17g', updated_at))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return string.format('%d %.17g', taken, wait)
+"""
+_REDIS_BUCKET_MANY_SCRIPT_SHA = hashlib.sha1(
+    REDIS_BUCKET_MANY_SCRIPT.encode(), usedforsecurity=False
+).hexdigest()
+
 # Empty the bucket now (by Redis TIME); KEYS[1] bucket hash, ARGV[1] key TTL in ms.
 REDIS_DRAIN_SCRIPT = """
 local clock = redis.call('TIME')
@@ -77,6 +108,18 @@ class RedisTokenBucket:
         except redis.exceptions.RedisError as error:
             raise LimiterUnavailable(f"Redis rate limiter unavailable: {type(error).__name__}") from error
         return float(answer)  # type: ignore[arg-type]
+
+    def acquire_many(self, lane: Lane, wanted: int) -> tuple[int, float]:
+        args = (self.shape.refill_per_second, self.shape.burst, self.shape.floor(lane), self._ttl_ms, wanted)
+        try:
+            try:
+                answer = self._redis.evalsha(_REDIS_BUCKET_MANY_SCRIPT_SHA, 1, self.key, *args)
+            except redis.exceptions.NoScriptError:  # first use on this server, or after SCRIPT FLUSH
+                answer = self._redis.eval(REDIS_BUCKET_MANY_SCRIPT, 1, self.key, *args)
+        except redis.exceptions.RedisError as error:
+            raise LimiterUnavailable(f"Redis rate limiter unavailable: {type(error).__name__}") from error
+        taken, wait = (answer.decode() if isinstance(answer, bytes) else str(answer)).split()
+        return int(taken), float(wait)
 
     def drain(self) -> None:
         try:

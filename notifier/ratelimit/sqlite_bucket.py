@@ -7,11 +7,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from notifier.domain.statuses import Lane
 from notifier.ratelimit.base import LimiterUnavailable
-from notifier.ratelimit.bucket import BucketShape, BucketState, drained, take_token
+from notifier.ratelimit.bucket import BucketShape, BucketState, drained, take_token, take_tokens
 
+Answer = TypeVar("Answer")
 SQLITE_FILE_NAME = "ratelimit.db"
 DEFAULT_BUCKET_NAME = "notify"
 
@@ -81,6 +83,16 @@ class SqliteTokenBucket:
         except sqlite3.Error as error:
             raise LimiterUnavailable(f"rate-limit file busy or unusable: {type(error).__name__}") from error
 
+    def acquire_many(self, lane: Lane, wanted: int) -> tuple[int, float]:
+        def change(state: BucketState | None) -> tuple[BucketState, tuple[int, float]]:
+            new_state, taken, wait = take_tokens(state, self._clock(), self.shape, lane, wanted)
+            return new_state, (taken, wait)
+
+        try:
+            return self._update(self._connection(), change)
+        except sqlite3.Error as error:
+            raise LimiterUnavailable(f"rate-limit file busy or unusable: {type(error).__name__}") from error
+
     def drain(self) -> None:
         try:
             self._update(self._connection(), lambda state: (drained(state, self._clock()), 0.0))
@@ -93,15 +105,15 @@ class SqliteTokenBucket:
     def _update(
         self,
         connection: sqlite3.Connection,
-        change: Callable[[BucketState | None], tuple[BucketState, float]],
-    ) -> float:
+        change: Callable[[BucketState | None], tuple[BucketState, Answer]],
+    ) -> Answer:
         connection.execute("BEGIN IMMEDIATE")  # the write lock: one change at a time across processes
         try:
             row = connection.execute(
                 "SELECT tokens, updated_at FROM token_bucket WHERE name = ?", (self.name,)
             ).fetchone()
             state = BucketState(tokens=row[0], updated_at=row[1]) if row else None
-            new_state, wait = change(state)
+            new_state, answer = change(state)
             connection.execute(
                 "INSERT INTO token_bucket (name, tokens, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
@@ -111,7 +123,7 @@ class SqliteTokenBucket:
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-        return wait
+        return answer
 
     def close(self) -> None:
         with self._connections_lock:

@@ -62,5 +62,8 @@ class UnlimitedLimiter:
     def acquire(self, lane: Lane) -> float:
         return 0.0
 
+    def acquire_many(self, lane: Lane, wanted: int) -> tuple[int, float]:
+        return wanted, 0.0
+
     def drain(self) -> None:
         """Nothing to empty."""

@@ -90,3 +90,27 @@ def test_the_script_is_reloaded_after_a_script_flush(limiter_redis: redis.Redis,
     limiter_redis.script_flush()
     assert bucket.acquire(Lane.TRANSACTIONAL) == 0.0
     assert bucket.acquire(Lane.TRANSACTIONAL) > 0
+
+
+def test_batches_under_many_threads_never_get_more_than_the_burst(
+    limiter_redis: redis.Redis, bucket_key: str
+) -> None:
+    import threading  # noqa: PLC0415 - only this test starts threads by hand
+
+    bucket = RedisTokenBucket(limiter_redis, bucket_key, per_minute=ALMOST_NO_REFILL, burst=300, reserve=20)
+    granted: list[int] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        for _ in range(40):
+            taken, _ = bucket.acquire_many(Lane.BULK, 7)
+            with lock:
+                granted.append(taken)
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(granted) == 280  # the burst less the transactional reserve, never a token more
+    assert bucket.acquire_many(Lane.TRANSACTIONAL, 50) == (20, 0.0)
