@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, literal, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -184,6 +186,41 @@ def claim_for_sending(session: Session, delivery_id: int, now: datetime) -> Clai
     )
     row = session.execute(statement, execution_options={"synchronize_session": False}).first()
     return None if row is None else Claim(row[0])
+
+
+def claim_many(session: Session, delivery_ids: Sequence[int], now: datetime) -> dict[int, int | None]:
+    """`queued -> sending` for each row still queued, in one UPDATE: {claimed id: its subscriber id}."""
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.SENDING, updated_at=now, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id, Delivery.subscriber_id)
+    )
+    rows = session.execute(statement, execution_options={"synchronize_session": False}).tuples()
+    return dict(rows.all())
+
+
+def settle_many(
+    session: Session, target: DeliveryStatus, changes: Sequence[Mapping[str, object]], now: datetime
+) -> None:
+    """Move each row (`delivery_id` in its mapping) to `target` from a status allowed to reach it,
+    setting its own values (the same keys in every mapping): one statement, sent as one batch."""
+    if not changes:
+        return
+    table = cast(Table, Delivery.__table__)
+    keys = [key for key in changes[0] if key != "delivery_id"]
+    statement = (
+        update(table)
+        # The allowed statuses as literals: an expanding IN cannot be sent as one batch (executemany).
+        .where(table.c.id == bindparam("delivery_id"), table.c.status.in_(_literals(sources_for(target))))
+        .values(status=target, updated_at=now, **{key: bindparam(f"new_{key}") for key in keys})
+    )
+    params = [{"delivery_id": c["delivery_id"], **{f"new_{key}": c[key] for key in keys}} for c in changes]
+    session.connection().execute(statement, params)
+
+
+def _literals(statuses: frozenset[DeliveryStatus]) -> list[ColumnElement[str]]:
+    return [literal_column(f"'{status.value}'") for status in sorted(statuses)]
 
 
 def claim(session: Session, delivery_id: int, now: datetime) -> bool:
