@@ -36,6 +36,7 @@ class ContentItem:
     layout: str = ""
     event: dict[str, str | None] | None = None  # the front matter's event: block, datetimes as ISO text
     updated: bool = False  # a changed page whose front matter asked for an update email
+    warnings: list[dict[str, str]] = field(default_factory=list)  # fields left out: {field, message}
 
     @property
     def source_key(self) -> str:

@@ -15,7 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from notifier.repositories import networks as network_repo
 from notifier.services.sources import frontmatter, webhooks
-from notifier.services.sources.content_hook import HookStatus, PageFields, read_page, receive_page
+from notifier.services.sources.content_hook import (
+    HookStatus,
+    PageFields,
+    browser_url,
+    read_page,
+    receive_page,
+)
 from notifier.web.deps import QueueDep, UowDep
 
 router = APIRouter(tags=["hooks"])
@@ -79,7 +85,7 @@ class ContentHook(BaseModel):
         parts = urlsplit(value)
         if parts.scheme != "https" or not parts.netloc:
             raise ValueError("must be an absolute https URL")
-        return value
+        return browser_url(value)
 
     def page_fields(self) -> PageFields:
         """Front matter merged under the fields this request set itself; raises FieldProblem."""
@@ -166,6 +172,8 @@ def content_hook(
     answer: dict[str, Any] = {"status": outcome.status.value, "event_id": outcome.event_id}
     if outcome.reason:
         answer["reason"] = outcome.reason
+    if outcome.warnings:
+        answer["warnings"] = outcome.warnings
     if outcome.status is HookStatus.QUEUED:
         answer["message_ids"] = list(outcome.message_ids)
         return JSONResponse(answer, status_code=status.HTTP_202_ACCEPTED)
