@@ -26,10 +26,11 @@ from notifier.db.base import utcnow
 from notifier.db.models import ContentPage, Network
 from notifier.db.session import UnitOfWork
 from notifier.repositories import messages as message_repo
+from notifier.repositories import networks as network_repo
 from notifier.services.common.ports import TaskQueue
 from notifier.services.sources import frontmatter as fm
 from notifier.services.sources.plaintext import first_paragraph, markup_to_text, one_line
-from notifier.services.sources.publishing import ContentItem, publish_content
+from notifier.services.sources.publishing import ContentItem, publish_content, route_topics
 
 EXCERPT_LIMIT = 2000
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -84,6 +85,8 @@ class HookOutcome:
     message_ids: tuple[int, ...] = ()
     reason: str = ""
     warnings: list[dict[str, str]] = field(default_factory=list)
+    topics: tuple[str, ...] = ()  # the topics it goes (or would go) to
+    update: bool = False  # an "Updated:" email for a page seen before
 
 
 class _Lenient:
@@ -168,7 +171,10 @@ def _published(values: dict[str, Any], field_name: str, lenient: _Lenient) -> bo
     return True
 
 
-def receive_page(uow: UnitOfWork, queue: TaskQueue, network: Network, page: Page) -> HookOutcome:
+def receive_page(
+    uow: UnitOfWork, queue: TaskQueue, network: Network, page: Page, *, dry_run: bool = False
+) -> HookOutcome:
+    """Store and queue the page (or, with `dry_run`, say what would happen and write nothing)."""
     warnings = page.warnings
     if not page.published or page.preview:
         return HookOutcome(
@@ -181,19 +187,33 @@ def receive_page(uow: UnitOfWork, queue: TaskQueue, network: Network, page: Page
         select(ContentPage).where(ContentPage.network_id == network.id, ContentPage.url == item.url)
     ).one_or_none()
     if seen is not None and seen.revision != item.revision and not page.update_requested:
-        seen.revision, seen.updated_at = item.revision, utcnow()
+        if not dry_run:
+            seen.revision, seen.updated_at = item.revision, utcnow()
         return HookOutcome(
             HookStatus.IGNORED,
-            reason="the page changed but its front matter does not ask for an update",
+            reason="the page changed but its front matter does not ask for an update (notify_update: true)",
             warnings=warnings,
         )
     if seen is not None and seen.revision == item.revision:
         event = message_repo.get_event_by_source_key(uow.session, network.id, item.source_key)
         return HookOutcome(HookStatus.DUPLICATE, event.id if event else None, warnings=warnings)
-    published = publish_content(uow, queue, network, replace(item, updated=seen is not None))
+    item = replace(item, updated=seen is not None)
+    topics = tuple(
+        t.slug for t in route_topics(network, network_repo.list_topics(uow.session, network.id), item)
+    )
+    if dry_run:
+        return HookOutcome(HookStatus.QUEUED, warnings=warnings, topics=topics, update=item.updated)
+    published = publish_content(uow, queue, network, item)
     _remember(uow, network, item, seen)
     status = HookStatus.DUPLICATE if published.duplicate else HookStatus.QUEUED
-    return HookOutcome(status, published.event_id, tuple(published.message_ids), warnings=warnings)
+    return HookOutcome(
+        status,
+        published.event_id,
+        tuple(published.message_ids),
+        warnings=warnings,
+        topics=topics if not published.duplicate else (),
+        update=item.updated,
+    )
 
 
 def _remember(uow: UnitOfWork, network: Network, item: ContentItem, seen: ContentPage | None) -> None:

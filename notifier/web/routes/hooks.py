@@ -70,6 +70,9 @@ class ContentHook(BaseModel):
     preview: bool | None = None
     notify_update: bool | None = Field(default=None, description="Send an update email for a changed page")
     event: EventBlock | None = None
+    dry_run: bool = Field(
+        default=False, description="Say what would happen (and to which topics); store nothing"
+    )
 
     @field_validator("date")
     @classmethod
@@ -168,12 +171,17 @@ def content_hook(
         )
     except frontmatter.FieldProblem as exc:
         raise _unprocessable(exc.field, exc.message) from exc
-    outcome = receive_page(uow, queue, network, page)
+    outcome = receive_page(uow, queue, network, page, dry_run=hook.dry_run)
     answer: dict[str, Any] = {"status": outcome.status.value, "event_id": outcome.event_id}
     if outcome.reason:
         answer["reason"] = outcome.reason
     if outcome.warnings:
         answer["warnings"] = outcome.warnings
+    if outcome.status is HookStatus.QUEUED:
+        answer["topics"], answer["update"] = list(outcome.topics), outcome.update
+    if hook.dry_run:
+        answer["dry_run"] = True
+        return JSONResponse(answer)
     if outcome.status is HookStatus.QUEUED:
         answer["message_ids"] = list(outcome.message_ids)
         return JSONResponse(answer, status_code=status.HTTP_202_ACCEPTED)

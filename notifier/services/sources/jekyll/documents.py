@@ -40,6 +40,8 @@ class Document:
     url: str = ""  # the path on the site, as Jekyll's `page.url`
     absolute_url: str = ""
     problems: list[tuple[str, str]] = field(default_factory=list)  # (field, what Jekyll would say)
+    title_from_file_name: bool = False  # Jekyll made `title` from the file name: no title was written
+    title_from_defaults: bool = False  # the title came from `defaults`, not from the file
 
     @property
     def published(self) -> bool:
@@ -148,6 +150,7 @@ class _Reader:
         defaults = self.config.defaults_for(relative, label)
         if defaults:
             self.merge(doc, defaults, "front matter defaults")
+        titled_by_defaults = bool(doc.data.get("title"))
         match = FRONT_MATTER.match(text)
         if match is not None:
             doc.front_matter = match.group(1).split("\n", 1)[1] if "\n" in match.group(1) else ""
@@ -159,6 +162,8 @@ class _Reader:
                 loaded = None
             if isinstance(loaded, dict):
                 self.merge(doc, loaded, "YAML front matter")
+                titled_by_defaults = titled_by_defaults and not loaded.get("title")
+        doc.title_from_defaults = titled_by_defaults
         self._post_data(doc)
         self._url(doc)
         return doc
@@ -184,6 +189,7 @@ class _Reader:
         slug = slug.rstrip(".")
         if not doc.data.get("title"):
             doc.data["title"] = " ".join(w.capitalize() for w in slug.split("-"))
+            doc.title_from_file_name = True
         if not doc.data.get("slug"):
             doc.data["slug"] = slug
         date = doc.data.get("date")
