@@ -81,7 +81,7 @@ def test_a_whole_site_posted_twice_sends_each_live_page_once(
     web, secret = app
     root = site(tmp_path)
     refused, dry = run(web, secret, root, capsys, dry_run=True)
-    assert refused == 0 and counts(web.sessions) == (0, 0, 0)
+    assert refused == 2 and counts(web.sessions) == (0, 0, 0)
     by_path = {page["path"]: page for page in dry}
     spring = by_path["_posts/2025-03-05-spring forum.md"]
     assert spring["action"] == "send" and spring["topics"] == ["blog"]
@@ -91,19 +91,23 @@ def test_a_whole_site_posted_twice_sends_each_live_page_once(
     assert by_path["_posts/2025-04-02-duplicate-keys.md"]["reason"] == "published: false"
     assert "future" in by_path["_posts/2099-01-01-future.md"]["reason"]
     assert "no output" in by_path["_minutes/2025-03-steering.md"]["reason"]
+    symbol = by_path["_news/symbol-permalink.md"]
+    assert symbol["action"] == "refuse" and "Ruby symbol" in symbol["reason"]
+    numbers = by_path["_news/2025-04-04-numeric-categories.md"]
+    assert numbers["action"] == "refuse" and "categories" in numbers["reason"]
     live = [p for p in dry if p["action"] == "send"]
     config, now = read_config(root), datetime.now(UTC)
-    assert len(live) == sum(written(config, d, now=now)[0] for d in read_documents(config, now=now)) == 20
+    assert len(live) + 2 == sum(written(config, d, now=now)[0] for d in read_documents(config, now=now)) == 22
 
     refused, first = run(web, secret, root, capsys)
-    assert refused == 0
+    assert refused == 2  # the two pages Jekyll itself cannot read: nothing of theirs is stored
     assert sorted(p["path"] for p in first if p["action"] == "send") == sorted(p["path"] for p in live)
     events, messages, pages = counts(web.sessions)
     assert events == pages == 20 and messages == sum(len(p["topics"]) for p in live)
     assert len(web.queue.fanouts) == messages
 
     refused, second = run(web, secret, root, capsys)
-    assert refused == 0
+    assert refused == 2
     assert {p["action"] for p in second if p["path"] in {q["path"] for q in live}} == {"duplicate"}
     assert counts(web.sessions) == (events, messages, pages)
 

@@ -28,8 +28,10 @@ when "site"
   out = []
   site.collections.each do |name, coll|
     coll.docs.each do |d|
-      out << { "path" => d.relative_path, "collection" => name, "url" => d.url,
-               "date" => d.data.key?("date") ? d.date.utc.iso8601 : nil,
+      # Before d.url (a :year placeholder sets the date to the build time); the build time is no date.
+      dated = d.data.key?("date") && d.data["date"].to_i != site.time.to_i
+      out << { "path" => d.relative_path, "collection" => name,
+               "date" => dated ? d.date.getutc.iso8601 : nil, "url" => d.url,
                "published" => d.data["published"] != false, "written" => !!d.write?,
                "categories" => Array(d.data["categories"]).map(&:to_s).uniq,
                "tags" => Array(d.data["tags"]).map(&:to_s), "title" => d.data["title"]&.to_s }

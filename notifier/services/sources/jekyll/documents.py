@@ -108,6 +108,10 @@ def _pluralized(data: dict[str, Any], singular: str, plural: str) -> list[Any]:
     return flat
 
 
+class _ReadError(ValueError):
+    """What makes Jekyll log "could not read file" and keep the document without its front matter."""
+
+
 class _Reader:
     def __init__(self, config: SiteConfig, now: datetime) -> None:
         self.config = config
@@ -121,7 +125,9 @@ class _Reader:
             if isinstance(cats, str):
                 cats = cats.split()
             if isinstance(doc.data.get("categories"), list):
-                cats = _unique(doc.data["categories"] + _array(cats))
+                if not isinstance(cats, list):  # Ruby: Array | Integer is a TypeError
+                    raise _ReadError(f"categories must be a list or words, not {ruby_to_s(cats)!r}")
+                cats = _unique(doc.data["categories"] + cats)
             other["categories"] = cats
         doc.data = deep_merge(doc.data, other)
         if "date" in doc.data and not isinstance(doc.data["date"], datetime):
@@ -152,21 +158,29 @@ class _Reader:
             self.merge(doc, defaults, "front matter defaults")
         titled_by_defaults = bool(doc.data.get("title"))
         match = FRONT_MATTER.match(text)
-        if match is not None:
-            doc.front_matter = match.group(1).split("\n", 1)[1] if "\n" in match.group(1) else ""
-            doc.body = text[match.end() :]
-            try:
-                loaded = rubyyaml.load(match.group(1))
-            except (YAMLError, ValueError) as exc:
-                doc.problems.append(("front_matter", f"Jekyll cannot read the YAML ({type(exc).__name__})"))
-                loaded = None
-            if isinstance(loaded, dict):
-                self.merge(doc, loaded, "YAML front matter")
-                titled_by_defaults = titled_by_defaults and not loaded.get("title")
-        doc.title_from_defaults = titled_by_defaults
-        self._post_data(doc)
+        try:
+            if match is not None:
+                doc.front_matter = match.group(1).split("\n", 1)[1] if "\n" in match.group(1) else ""
+                doc.body = text[match.end() :]
+                loaded = self._load(match.group(1))
+                if isinstance(loaded, dict):
+                    self.merge(doc, loaded, "YAML front matter")
+                    titled_by_defaults = titled_by_defaults and not loaded.get("title")
+            doc.title_from_defaults = titled_by_defaults
+            self._post_data(doc)
+        except _ReadError as exc:  # Jekyll logs it and keeps the page, without what was not read
+            doc.problems.append(("front_matter", f"Jekyll cannot read it: {exc}"))
+            doc.title_from_file_name = not doc.data.get("title")
         self._url(doc)
         return doc
+
+    @staticmethod
+    def _load(text: str) -> Any:
+        try:
+            return rubyyaml.load(text)
+        except (YAMLError, ValueError) as exc:
+            detail = getattr(exc, "problem", None) or type(exc).__name__
+            raise _ReadError(f"the YAML is not valid ({detail})") from exc
 
     def _categories_from_path(self, relative: str, label: str) -> list[str]:
         special = f"_{label}"
@@ -215,7 +229,7 @@ class _Reader:
             collection=doc.collection,
             path=path,
             basename=os.path.splitext(doc.path.name)[0],
-            slug=ruby_to_s(doc.data["slug"]),
+            slug=ruby_to_s(doc.data["slug"]) if doc.data.get("slug") is not None else None,
             categories=[ruby_to_s(c) for c in _array(doc.data.get("categories"))],
             date=(doc.date or self.now).astimezone(self.config.timezone),
             output_ext=output_ext,

@@ -1,12 +1,14 @@
 """YAML as Ruby's Psych reads front matter (Jekyll's `safe_load`), where it differs from a strict reader.
 
-- Tabs are separation whitespace after a `:` or `-` indicator and before a comment (libyaml
+- Tabs are separation whitespace after a `:` or `,` indicator and before a comment (libyaml
   accepts `title:<TAB>Forum`); a tab in indentation is still an error, as in Psych.
 - A repeated key keeps its last value (`published: true` then `published: false` is unpublished).
 - Scalars resolve as Psych's ScalarScanner resolves them: `yes/no/on/off/true/false` in any case
   are booleans, `y`/`n` are text, `~`/`null` are nil, `18:30` is the base-60 integer 66600, and a
   timestamp stays text (a `YamlTime`) because Jekyll hands every date to `Time.parse` as text. A
   `YamlTime` with a clock time but no zone is UTC, as Psych builds it; quoted text is local time.
+- A plain `:word` is a Ruby symbol, which Jekyll's `safe_load` refuses: that front matter is
+  unreadable, as it is for Jekyll.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import warnings
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.resolver import BaseResolver
 
 _PSYCH_TIME = re.compile(
@@ -69,6 +71,7 @@ _FLOAT = r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|I
 _resolver("float", _FLOAT, "-+0123456789.")
 _resolver("timestamp", _PSYCH_TIME.pattern + "|" + _PSYCH_DATE.pattern, "-0123456789")
 _resolver("merge", r"^(?:<<)$", "<")
+_resolver("ruby_symbol", r"^:.", ":")  # Psych makes `:path/` a Symbol, which Jekyll's safe_load refuses
 
 
 class PsychConstructor(SafeConstructor):
@@ -89,12 +92,18 @@ class PsychConstructor(SafeConstructor):
         total: int = sum(int(part) * 60 ** abs(i - 2) for i, part in enumerate(parts))  # as Psych counts
         return sign * total
 
+    def construct_ruby_symbol(self, node: Any) -> Any:
+        raise ConstructorError(
+            None, None, f"{node.value!r} is a Ruby symbol, which Jekyll does not load", node.start_mark
+        )
+
     def construct_yaml_str_bool(self, node: Any) -> bool:
         return str(self.construct_scalar(node)).lower() in {"yes", "true", "on"}
 
 
 PsychConstructor.add_constructor("tag:yaml.org,2002:timestamp", PsychConstructor.construct_yaml_time)
 PsychConstructor.add_constructor("tag:yaml.org,2002:int", PsychConstructor.construct_yaml_int)
+PsychConstructor.add_constructor("tag:yaml.org,2002:ruby_symbol", PsychConstructor.construct_ruby_symbol)
 PsychConstructor.add_constructor("tag:yaml.org,2002:bool", PsychConstructor.construct_yaml_str_bool)
 
 
