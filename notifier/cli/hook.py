@@ -20,12 +20,14 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from notifier.cli import hook_site
+from notifier.cli import hook_settings, hook_site
 from notifier.cli.common import console, errors, fail
 from notifier.services.sources import frontmatter, webhooks
 from notifier.services.sources.content_hook import PageFields, read_page
 
 hook_app = typer.Typer(help="Send a site's pages to notifier's publish hook.", no_args_is_help=True)
+hook_app.command("fields")(hook_settings.fields)
+hook_app.command("routing")(hook_settings.routing)
 POST_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
 

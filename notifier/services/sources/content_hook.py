@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -29,6 +29,7 @@ from notifier.repositories import messages as message_repo
 from notifier.repositories import networks as network_repo
 from notifier.services.common.ports import TaskQueue
 from notifier.services.sources import frontmatter as fm
+from notifier.services.sources import site_settings
 from notifier.services.sources.plaintext import first_paragraph, markup_to_text, one_line
 from notifier.services.sources.publishing import ContentItem, publish_content, route_topics
 
@@ -115,8 +116,12 @@ def read_page(
     fields: PageFields,
     body: str | None,
     now: datetime | None = None,
+    field_map: Mapping[str, Any] | None = None,
 ) -> Page:
-    """The page as a content item; raises FieldProblem only when no email can be made (no title)."""
+    """The page as a content item; raises FieldProblem only when no email can be made (no title).
+    `field_map` is the network's naming of its front-matter keys (`site_settings`)."""
+    names = site_settings.spellings(field_map)
+    fields = _renamed(fields, names)
     values = fields.values
     title = one_line(fm.text_value(values, "title", fields.field("title"), max_length=300))
     if not title:
@@ -134,7 +139,7 @@ def read_page(
         tags=lenient(lambda: fm.list_value(values, "tags", f("tags")), []),
         categories=lenient(lambda: fm.list_value(values, "categories", f("categories")), []),
         layout=layout,
-        event=lenient(lambda: _event(fields, lenient, now or datetime.now(UTC)), None),
+        event=lenient(lambda: _event(fields, lenient, now or datetime.now(UTC), names), None),
         warnings=lenient.warnings,
     )
     return Page(
@@ -266,7 +271,15 @@ def _author(fields: PageFields) -> str:
     return author
 
 
-def _event(fields: PageFields, lenient: _Lenient, now: datetime) -> dict[str, str | None] | None:
+def _renamed(fields: PageFields, names: Mapping[str, tuple[str, ...]]) -> PageFields:
+    values, renamed = site_settings.canonical(fields.values, names)
+    origin = {**fields.origin, **{field: fields.field(key) for field, key in renamed.items()}}
+    return replace(fields, values=values, origin=origin)
+
+
+def _event(
+    fields: PageFields, lenient: _Lenient, now: datetime, names: Mapping[str, tuple[str, ...]]
+) -> dict[str, str | None] | None:
     """The `event:` block; without a readable start it is left out (the page still goes out)."""
     block = fields.values.get("event")
     if block is None:
@@ -274,6 +287,7 @@ def _event(fields: PageFields, lenient: _Lenient, now: datetime) -> dict[str, st
     prefix = fields.field("event")
     if not isinstance(block, dict):
         raise fm.FieldProblem(prefix, "must be a mapping with start, end, location...")
+    block, _ = site_settings.canonical(block, names, "event")
     start = fm.datetime_value(block, "start", f"{prefix}.start")
     if start is None:
         raise fm.FieldProblem(f"{prefix}.start", "is required in an event block")

@@ -85,6 +85,7 @@ def create_event(body: EventIn, admin: AdminDep, uow: UowDep, queue: QueueDep) -
                 body.front_matter, {}, json.dumps(body.front_matter, sort_keys=True, default=str)
             ),
             body=body.body,
+            field_map=admin.network.settings.get("fields"),
         )
     except frontmatter.FieldProblem as exc:
         raise problem(exc.field, exc.message) from exc

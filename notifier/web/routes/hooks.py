@@ -168,6 +168,7 @@ def content_hook(
             revision=hook.revision,
             fields=hook.page_fields(),
             body=hook.body,
+            field_map=network.settings.get("fields"),
         )
     except frontmatter.FieldProblem as exc:
         raise _unprocessable(exc.field, exc.message) from exc
