@@ -136,8 +136,8 @@ def read_page(
         excerpt=lenient(lambda: _excerpt(fields, body), ""),
         author=lenient(lambda: _author(fields), ""),
         date=lenient(lambda: fm.datetime_value(values, "date", f("date")), None),
-        tags=lenient(lambda: fm.list_value(values, "tags", f("tags")), []),
-        categories=lenient(lambda: fm.list_value(values, "categories", f("categories")), []),
+        tags=lenient(lambda: _jekyll_list(values, "tag", "tags", f), []),
+        categories=lenient(lambda: _jekyll_list(values, "category", "categories", f), []),
         layout=layout,
         event=lenient(lambda: _event(fields, lenient, now or datetime.now(UTC), names), None),
         warnings=lenient.warnings,
@@ -150,6 +150,21 @@ def read_page(
             lambda: fm.bool_value(values, "notify_update", f("notify_update"), default=False), False
         ),
     )
+
+
+def _jekyll_list(values: dict[str, Any], singular: str, plural: str, f: Callable[[str], str]) -> list[str]:
+    """Tags or categories as Jekyll merges them: a present singular (`tag: x`, one value, never
+    split) replaces the plural (a list, or words split on spaces); for categories, the plural's
+    own entries come first, as Jekyll keeps them."""
+    one = values.get(singular)
+    if one is None or one is False:
+        return fm.list_value(values, plural, f(plural))
+    merged = fm.list_value(values, plural, f(plural)) if plural == "categories" else []
+    items = one if isinstance(one, list) else [one]
+    for word in fm.list_value({singular: items}, singular, f(singular)):
+        if word not in merged:
+            merged.append(word)
+    return merged
 
 
 def browser_url(url: str) -> str:
