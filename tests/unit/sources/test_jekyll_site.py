@@ -98,3 +98,18 @@ def test_collection_defaults_and_a_site_in_utc(tmp_path: Path) -> None:
     )
     (root / "_config.yml").write_text(config, encoding="utf-8")
     assert notifier_reading(root) == jekyll_reading(root)
+
+
+def test_collections_dir_and_exclude(tmp_path: Path) -> None:
+    root = site_copy(tmp_path)
+    (root / "collections").mkdir()
+    for folder in ("_posts", "_news", "_archives", "_events", "_minutes", "staff"):
+        shutil.move(root / folder, root / "collections" / folder)
+    config = (root / "_config.yml").read_text(encoding="utf-8")
+    config = config.replace('path: "_archives/2019"', 'path: "collections/_archives/2019"')
+    # Jekyll matches a collection's files against `exclude` as `_events/...`, even in collections_dir.
+    config = config.replace("exclude:\n", 'collections_dir: collections\nexclude:\n  - "_events/notes.txt"\n')
+    (root / "_config.yml").write_text(config, encoding="utf-8")
+    ours = notifier_reading(root)
+    assert ours == jekyll_reading(root)
+    assert "_events/notes.txt" not in ours and ours["_archives/2019/old post.md"]["published"] is False

@@ -68,7 +68,13 @@ class SiteConfig:
 
     def excluded(self, relative: str) -> bool:
         """Jekyll's EntryFilter: excluded (and not included again) by the site's `exclude` globs."""
-        return _glob_include(self.exclude, relative) and not _glob_include(self.include, relative)
+        return self.matches_exclude(relative) and not self.included(relative)
+
+    def matches_exclude(self, relative: str) -> bool:
+        return _glob_include(self.exclude, relative)
+
+    def included(self, entry: str) -> bool:
+        return _glob_include(self.include, entry)
 
     def defaults_for(self, relative_path: str, label: str) -> dict[str, Any]:
         """`FrontmatterDefaults#all`: every matching set merged, the more specific scope winning."""

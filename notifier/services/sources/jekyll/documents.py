@@ -256,8 +256,10 @@ def _special(name: str) -> bool:
     return name.startswith(_SPECIAL)
 
 
-def _entries(config: SiteConfig, directory: Path, *, dotfiles: bool) -> list[Path]:
-    """Files under `directory` that Jekyll's EntryFilter keeps."""
+def _entries(config: SiteConfig, directory: Path, base: str, *, dotfiles: bool) -> list[Path]:
+    """Files under `directory` that Jekyll's EntryFilter keeps. `base` is what Jekyll puts before an
+    entry to match `exclude`: `_events` for a collection (even under `collections_dir`), the
+    directory from the site's root for `_posts`."""
     found: list[Path] = []
     for current, dirs, files in os.walk(directory):
         here = Path(current)
@@ -265,16 +267,13 @@ def _entries(config: SiteConfig, directory: Path, *, dotfiles: bool) -> list[Pat
         for name in sorted(files):
             path = here / name
             entry = path.relative_to(directory).as_posix()
-            relative = path.relative_to(config.root).as_posix()
-            if not dotfiles and any(part.startswith(".") for part in entry.split("/")):
+            if entry.endswith(".") or (not dotfiles and any(p.startswith(".") for p in entry.split("/"))):
                 continue
-            if name.endswith(("~", ".")) or _special(entry) or _special(name):
-                if not config.excluded(relative) and relative in config.include:
-                    found.append(path)
+            included = config.included(entry) or config.included(name)
+            if (config.matches_exclude(f"{base}/{entry}") and not included) or path.is_symlink():
                 continue
-            if config.excluded(relative) or path.is_symlink():
-                continue
-            found.append(path)
+            if included or not (_special(entry) or _special(name) or entry.endswith("~")):
+                found.append(path)
     return found
 
 
@@ -300,13 +299,15 @@ def read_documents(config: SiteConfig, *, now: datetime) -> list[Document]:
     for label in config.collections:
         if label == "posts":
             for directory in _post_dirs(config):
-                for path in _entries(config, directory, dotfiles=False):
+                base = directory.relative_to(config.root).as_posix()
+                for path in _entries(config, directory, base, dotfiles=False):
                     if DATE_NAME.match(path.name) and (doc := reader.read(path, "posts")):
                         docs.append(doc)
             continue
         directory = config.collections_path / f"_{label}"
         if directory.is_dir():
-            docs.extend(d for p in _entries(config, directory, dotfiles=True) if (d := reader.read(p, label)))
+            found = _entries(config, directory, f"_{label}", dotfiles=True)
+            docs.extend(d for p in found if (d := reader.read(p, label)))
     return docs
 
 
