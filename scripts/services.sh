@@ -35,6 +35,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium
 fi
 
+if ! command -v jekyll >/dev/null 2>&1; then
+  echo "installing jekyll (Debian's build is the oracle for the publishing tests)"
+  apt_install jekyll
+fi
+
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   echo "installing postgresql"
   apt_install postgresql

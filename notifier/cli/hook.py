@@ -1,8 +1,10 @@
-"""`notifier hook post`: send Jekyll source files to the publish hook, signed, from a site's CI.
+"""`notifier hook post`: send a Jekyll site's pages to the publish hook, signed, from the site's CI.
 
-The page URL follows Jekyll's defaults unless the front matter has a `permalink`: posts
-(`_posts/2025-03-05-forum.md`) become /CATEGORIES/2025/03/05/forum.html (or .../forum/ with
-`--permalink pretty`), other collections /COLLECTION/NAME.html, pages /NAME.html.
+With the site's root (the directory holding `_config.yml`, found above the files or given with
+`--root`) the site is read exactly as Jekyll reads it (`services/sources/jekyll/`): every page's
+URL, date, categories and whether Jekyll writes it at all. Without a `_config.yml`, single files
+are read with Jekyll's defaults (`--permalink`): posts (`_posts/2025-03-05-forum.md`) become
+/CATEGORIES/2025/03/05/forum.html, other collections /COLLECTION/NAME.html, pages /NAME.html.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from notifier.cli import hook_settings, hook_site
 from notifier.cli.common import console, errors, fail
 from notifier.services.sources import frontmatter, webhooks
 from notifier.services.sources.content_hook import PageFields, read_page
 
 hook_app = typer.Typer(help="Send a site's pages to notifier's publish hook.", no_args_is_help=True)
+hook_app.command("fields")(hook_settings.fields)
+hook_app.command("routing")(hook_settings.routing)
 POST_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
 
@@ -89,23 +94,76 @@ def _preview(request: dict[str, Any]) -> str:
 
 @hook_app.command("post")
 def post(
-    paths: Annotated[
-        list[Path], typer.Argument(help="Jekyll source files (posts, collection documents, pages)")
-    ],
-    site: Annotated[str, typer.Option(help="The site's base URL, e.g. https://network.example.gov.uk")],
     network: Annotated[str, typer.Option(help="The network's slug")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Source files to post (default: every page of the site, or --since)"),
+    ] = None,
+    root: Annotated[
+        Path | None,
+        typer.Option(help="The site's root, holding _config.yml (default: found above the files)"),
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option(help="The site's public base URL (default: url + baseurl in _config.yml)")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only the pages changed since this git revision")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per page, per line")] = False,
     endpoint: Annotated[
         str, typer.Option(envvar="NOTIFIER_HOOK_ENDPOINT", help="notifier's base URL")
     ] = "http://127.0.0.1:8000",
     secret: Annotated[
         str, typer.Option(envvar="NOTIFIER_HOOK_SECRET", help="The network's hook secret")
     ] = "",
-    permalink: Annotated[Permalink, typer.Option(help="The site's permalink style")] = Permalink.DATE,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send nothing")] = False,
+    permalink: Annotated[
+        Permalink, typer.Option(help="Without a _config.yml only: the site's permalink style")
+    ] = Permalink.DATE,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would happen to each page; send nothing")
+    ] = False,
 ) -> None:
-    """Sign and send each file's page to the publish hook; exits 1 if any is refused."""
+    """Sign and send each page to the publish hook; exits 1 if any is refused.
+
+    Per page it prints the URL, collection, date, the topics it goes to and what happens: send,
+    update, duplicate, ignore (and why: unpublished, in the future, not written by Jekyll) or
+    refuse (and why). `--dry-run` asks the service what would happen (with --secret) and sends nothing.
+    """
     if not dry_run and not secret:
         fail("--secret (or NOTIFIER_HOOK_SECRET) is needed to sign the requests")
+    site_root = root or _site_root(paths or [])
+    if site_root is None:
+        if not paths or not site:
+            fail("--root: no _config.yml found; give the site's root (or files and --site)")
+        _post_files(paths, site, network, endpoint, secret, permalink, dry_run)
+        return
+    options = hook_site.PostOptions(
+        network=network, endpoint=endpoint, secret=secret, dry_run=dry_run, as_json=as_json
+    )
+    refused = hook_site.post_site(site_root, paths, site, since, options)
+    if refused:
+        raise typer.Exit(1)
+
+
+def _site_root(paths: list[Path]) -> Path | None:
+    starts = [p.resolve().parent for p in paths] or [Path.cwd()]
+    for start in starts[:1]:
+        for folder in (start, *start.parents):
+            if (folder / "_config.yml").is_file():
+                return folder
+    return None
+
+
+def _post_files(
+    paths: list[Path],
+    site: str,
+    network: str,
+    endpoint: str,
+    secret: str,
+    permalink: Permalink,
+    dry_run: bool,
+) -> None:
+    """Single files with Jekyll's default URLs, for a site whose _config.yml is not at hand."""
     refused = 0
     with httpx.Client(timeout=30) as client:
         for path in paths:

@@ -1,18 +1,23 @@
 """A page from the site's publish hook, read from what a Jekyll build knows, and sent once.
 
-Front matter values and the hook's own JSON fields are read with the same rules; a problem names
-the field (`front_matter.date`, `title`...). Unpublished and preview pages are ignored; a page seen
-before sends again only when its revision changed and its front matter says `notify_update: true`.
+Front matter values and the hook's own JSON fields are read with the same rules. Only what makes
+an email impossible (no usable title) is refused, naming the field; a fault in any optional field
+(a bad date, an event that ends before it starts, a deadline already past, a malformed address)
+drops that field and is reported as a warning, kept with the event. `published` is read as Jekyll
+reads it: only `false` unpublishes. Unpublished and preview pages are ignored; a page seen before
+sends again only when its revision changed and its front matter says `notify_update: true`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,13 +26,17 @@ from notifier.db.base import utcnow
 from notifier.db.models import ContentPage, Network
 from notifier.db.session import UnitOfWork
 from notifier.repositories import messages as message_repo
+from notifier.repositories import networks as network_repo
 from notifier.services.common.ports import TaskQueue
 from notifier.services.sources import frontmatter as fm
+from notifier.services.sources import site_settings
 from notifier.services.sources.plaintext import first_paragraph, markup_to_text, one_line
-from notifier.services.sources.publishing import ContentItem, publish_content
+from notifier.services.sources.publishing import ContentItem, publish_content, route_topics
 
 EXCERPT_LIMIT = 2000
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+T = TypeVar("T")
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
 
 class HookStatus(StrEnum):
@@ -65,6 +74,10 @@ class Page:
     preview: bool
     update_requested: bool
 
+    @property
+    def warnings(self) -> list[dict[str, str]]:
+        return self.item.warnings
+
 
 @dataclass(frozen=True)
 class HookOutcome:
@@ -72,58 +85,155 @@ class HookOutcome:
     event_id: int | None = None
     message_ids: tuple[int, ...] = ()
     reason: str = ""
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    topics: tuple[str, ...] = ()  # the topics it goes (or would go) to
+    update: bool = False  # an "Updated:" email for a page seen before
+
+
+class _Lenient:
+    """Reads optional fields: a fault drops the field and becomes a warning instead of a refusal."""
+
+    def __init__(self) -> None:
+        self.warnings: list[dict[str, str]] = []
+
+    def __call__(self, read: Callable[[], T], default: T) -> T:
+        try:
+            return read()
+        except fm.FieldProblem as exc:
+            self.warn(exc.field, f"{exc.message}; left out of the email")
+            return default
+
+    def warn(self, field_name: str, message: str) -> None:
+        self.warnings.append({"field": field_name, "message": message})
 
 
 def read_page(
-    *, url: str, collection: str, layout: str, revision: str | None, fields: PageFields, body: str | None
+    *,
+    url: str,
+    collection: str,
+    layout: str,
+    revision: str | None,
+    fields: PageFields,
+    body: str | None,
+    now: datetime | None = None,
+    field_map: Mapping[str, Any] | None = None,
 ) -> Page:
-    """The page as a content item; raises FieldProblem naming the first bad field."""
+    """The page as a content item; raises FieldProblem only when no email can be made (no title).
+    `field_map` is the network's naming of its front-matter keys (`site_settings`)."""
+    names = site_settings.spellings(field_map)
+    fields = _renamed(fields, names)
     values = fields.values
     title = one_line(fm.text_value(values, "title", fields.field("title"), max_length=300))
     if not title:
         raise fm.FieldProblem(fields.field("title"), "is required and must not be empty")
+    lenient = _Lenient()
+    f = fields.field
     item = ContentItem(
         url=url,
         title=title,
         revision=revision or _revision_of(fields.source, body),
         collection=collection or "posts",
-        excerpt=_excerpt(fields, body),
-        author=_author(fields),
-        date=fm.datetime_value(values, "date", fields.field("date")),
-        tags=fm.list_value(values, "tags", fields.field("tags")),
-        categories=fm.list_value(values, "categories", fields.field("categories")),
+        excerpt=lenient(lambda: _excerpt(fields, body), ""),
+        author=lenient(lambda: _author(fields), ""),
+        date=lenient(lambda: fm.datetime_value(values, "date", f("date")), None),
+        tags=lenient(lambda: _jekyll_list(values, "tag", "tags", f), []),
+        categories=lenient(lambda: _jekyll_list(values, "category", "categories", f), []),
         layout=layout,
-        event=_event(fields),
+        event=lenient(lambda: _event(fields, lenient, now or datetime.now(UTC), names), None),
+        warnings=lenient.warnings,
     )
     return Page(
         item=item,
-        published=fm.bool_value(values, "published", fields.field("published"), default=True),
-        preview=fm.bool_value(values, "preview", fields.field("preview"), default=False),
-        update_requested=fm.bool_value(values, "notify_update", fields.field("notify_update"), default=False),
+        published=_published(values, f("published"), lenient),
+        preview=lenient(lambda: fm.bool_value(values, "preview", f("preview"), default=False), False),
+        update_requested=lenient(
+            lambda: fm.bool_value(values, "notify_update", f("notify_update"), default=False), False
+        ),
     )
 
 
-def receive_page(uow: UnitOfWork, queue: TaskQueue, network: Network, page: Page) -> HookOutcome:
+def _jekyll_list(values: dict[str, Any], singular: str, plural: str, f: Callable[[str], str]) -> list[str]:
+    """Tags or categories as Jekyll merges them: a present singular (`tag: x`, one value, never
+    split) replaces the plural (a list, or words split on spaces); for categories, the plural's
+    own entries come first, as Jekyll keeps them."""
+    one = values.get(singular)
+    if one is None or one is False:
+        return fm.list_value(values, plural, f(plural))
+    merged = fm.list_value(values, plural, f(plural)) if plural == "categories" else []
+    items = one if isinstance(one, list) else [one]
+    for word in fm.list_value({singular: items}, singular, f(singular)):
+        if word not in merged:
+            merged.append(word)
+    return merged
+
+
+def browser_url(url: str) -> str:
+    """The URL percent-encoded as a browser sends it: spaces, quotes and non-ASCII characters
+    escaped (UTF-8), existing `%XX` escapes kept; a space is never a reason to refuse a page."""
+    parts = urlsplit(url.strip())
+    return urlunsplit(
+        (
+            parts.scheme.lower(),
+            parts.netloc.lower(),
+            quote(parts.path, safe=_PATH_SAFE),
+            quote(parts.query, safe=_PATH_SAFE + "?"),
+            quote(parts.fragment, safe=_PATH_SAFE + "?#"),
+        )
+    )
+
+
+def _published(values: dict[str, Any], field_name: str, lenient: _Lenient) -> bool:
+    """As Jekyll: only `false` unpublishes (`published: "false"` or `maybe` is published, with a warning)."""
+    value = values.get("published")
+    if value is None or isinstance(value, bool):
+        return value is not False
+    lenient.warn(field_name, f"{str(value)[:40]!r} is not true or false; Jekyll publishes the page, so do we")
+    return True
+
+
+def receive_page(
+    uow: UnitOfWork, queue: TaskQueue, network: Network, page: Page, *, dry_run: bool = False
+) -> HookOutcome:
+    """Store and queue the page (or, with `dry_run`, say what would happen and write nothing)."""
+    warnings = page.warnings
     if not page.published or page.preview:
         return HookOutcome(
-            HookStatus.IGNORED, reason="the page is not published (published: false or preview)"
+            HookStatus.IGNORED,
+            reason="the page is not published (published: false or preview)",
+            warnings=warnings,
         )
     item = page.item
     seen = uow.session.scalars(
         select(ContentPage).where(ContentPage.network_id == network.id, ContentPage.url == item.url)
     ).one_or_none()
     if seen is not None and seen.revision != item.revision and not page.update_requested:
-        seen.revision, seen.updated_at = item.revision, utcnow()
+        if not dry_run:
+            seen.revision, seen.updated_at = item.revision, utcnow()
         return HookOutcome(
-            HookStatus.IGNORED, reason="the page changed but its front matter does not ask for an update"
+            HookStatus.IGNORED,
+            reason="the page changed but its front matter does not ask for an update (notify_update: true)",
+            warnings=warnings,
         )
     if seen is not None and seen.revision == item.revision:
         event = message_repo.get_event_by_source_key(uow.session, network.id, item.source_key)
-        return HookOutcome(HookStatus.DUPLICATE, event.id if event else None)
-    published = publish_content(uow, queue, network, replace(item, updated=seen is not None))
+        return HookOutcome(HookStatus.DUPLICATE, event.id if event else None, warnings=warnings)
+    item = replace(item, updated=seen is not None)
+    topics = tuple(
+        t.slug for t in route_topics(network, network_repo.list_topics(uow.session, network.id), item)
+    )
+    if dry_run:
+        return HookOutcome(HookStatus.QUEUED, warnings=warnings, topics=topics, update=item.updated)
+    published = publish_content(uow, queue, network, item)
     _remember(uow, network, item, seen)
     status = HookStatus.DUPLICATE if published.duplicate else HookStatus.QUEUED
-    return HookOutcome(status, published.event_id, tuple(published.message_ids))
+    return HookOutcome(
+        status,
+        published.event_id,
+        tuple(published.message_ids),
+        warnings=warnings,
+        topics=topics if not published.duplicate else (),
+        update=item.updated,
+    )
 
 
 def _remember(uow: UnitOfWork, network: Network, item: ContentItem, seen: ContentPage | None) -> None:
@@ -176,30 +286,51 @@ def _author(fields: PageFields) -> str:
     return author
 
 
-def _event(fields: PageFields) -> dict[str, str | None] | None:
+def _renamed(fields: PageFields, names: Mapping[str, tuple[str, ...]]) -> PageFields:
+    values, renamed = site_settings.canonical(fields.values, names)
+    origin = {**fields.origin, **{field: fields.field(key) for field, key in renamed.items()}}
+    return replace(fields, values=values, origin=origin)
+
+
+def _event(
+    fields: PageFields, lenient: _Lenient, now: datetime, names: Mapping[str, tuple[str, ...]]
+) -> dict[str, str | None] | None:
+    """The `event:` block; without a readable start it is left out (the page still goes out)."""
     block = fields.values.get("event")
     if block is None:
         return None
     prefix = fields.field("event")
     if not isinstance(block, dict):
         raise fm.FieldProblem(prefix, "must be a mapping with start, end, location...")
+    block, _ = site_settings.canonical(block, names, "event")
     start = fm.datetime_value(block, "start", f"{prefix}.start")
     if start is None:
         raise fm.FieldProblem(f"{prefix}.start", "is required in an event block")
-    end = fm.datetime_value(block, "end", f"{prefix}.end")
+    end = lenient(lambda: fm.datetime_value(block, "end", f"{prefix}.end"), None)
     if end is not None and end < start:
-        raise fm.FieldProblem(f"{prefix}.end", "must not be before the start")
-    deadline = fm.datetime_value(block, "registration_deadline", f"{prefix}.registration_deadline")
-    if deadline is not None and DATE_ONLY.match(str(block["registration_deadline"]).strip()):
-        deadline = deadline.replace(hour=23, minute=59)  # "register by 18 March" means by the end of it
-    location = one_line(fm.text_value(block, "location", f"{prefix}.location", max_length=300))
+        lenient.warn(f"{prefix}.end", "is before the start; left out of the email")
+        end = None
+    deadline = lenient(lambda: _deadline(block, f"{prefix}.registration_deadline"), None)
+    if deadline is not None and deadline < now:
+        lenient.warn(f"{prefix}.registration_deadline", "has passed; left out of the email")
+        deadline = None
+    location = lenient(lambda: fm.text_value(block, "location", f"{prefix}.location", max_length=300), "")
     return {
         "start": start.isoformat(),
         "end": _iso(end),
-        "location": location or None,
+        "location": one_line(location) or None,
         "registration_deadline": _iso(deadline),
-        "contact_email": fm.email_value(block, "contact_email", f"{prefix}.contact_email"),
+        "contact_email": lenient(
+            lambda: fm.email_value(block, "contact_email", f"{prefix}.contact_email"), None
+        ),
     }
+
+
+def _deadline(block: dict[str, Any], field_name: str) -> datetime | None:
+    deadline = fm.datetime_value(block, "registration_deadline", field_name)
+    if deadline is not None and DATE_ONLY.match(str(block["registration_deadline"]).strip()):
+        deadline = deadline.replace(hour=23, minute=59)  # "register by 18 March" means by the end of it
+    return deadline
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Jekyll front matter read the way Jekyll reads it: YAML 1.1 (Ruby's Psych), then typed values.
+"""Jekyll front matter read the way Jekyll reads it: Ruby's Psych YAML (`jekyll.rubyyaml`), then typed values.
 
 Every problem is a `FieldProblem` naming the field as `front_matter.<key>`, so the hook can answer
 422 with the exact field and store nothing.
@@ -7,25 +7,19 @@ Every problem is a `FieldProblem` naming the field as `front_matter.<key>`, so t
 from __future__ import annotations
 
 import re
-import warnings
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
+
+from notifier.services.sources.jekyll import rubytime, rubyyaml
 
 LONDON = ZoneInfo("Europe/London")
 FENCE = re.compile(
     r"\A\ufeff?---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*$\r?\n?", re.DOTALL | re.MULTILINE
 )
-_FRACTION = re.compile(r"(?<=:\d\d)\.\d+")
-_OFFSET = re.compile(r"\s*([+-])(\d{2}):?(\d{2})$")
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
-_WORDY_FORMATS = ("%d %B %Y %H:%M", "%d %B %Y", "%d %b %Y %H:%M", "%d %b %Y", "%B %d, %Y", "%b %d, %Y")
-_ZONE_NAMES = {"UTC": "+0000", "GMT": "+0000", "Z": "+0000", "BST": "+0100"}
 MAX_YAML_CHARS = 64_000
 
 
@@ -44,28 +38,11 @@ def split_source(text: str) -> tuple[str | None, str]:
     return match.group(1), text[match.end() :]
 
 
-class _DatesAsText(SafeConstructor):
-    """Timestamps stay text so that a bad one (2025-13-40) is reported against its own key."""
-
-
-_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Constructor = _DatesAsText
-    yaml.version = (1, 1)  # Psych's YAML: yes/no/on/off are booleans, unquoted dates are dates
-    yaml.allow_duplicate_keys = True  # Psych keeps going on a repeated key
-    return yaml
-
-
 def load_front_matter(text: str) -> dict[str, Any]:
     if len(text) > MAX_YAML_CHARS:
         raise FieldProblem("front_matter", f"is over {MAX_YAML_CHARS} characters")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # ruamel warns about YAML 1.1 quirks (1e3 floats); we accept them
-            loaded = _yaml().load(text)
+        loaded = rubyyaml.load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -132,40 +109,27 @@ def datetime_value(data: dict[str, Any], key: str, field: str) -> datetime | Non
     return to_datetime(value, field)
 
 
-def to_datetime(value: object, field: str) -> datetime:
+def to_datetime(
+    value: object, field: str, *, local: tzinfo = LONDON, now: datetime | None = None
+) -> datetime:
+    """As Jekyll reads a date: the text goes through Ruby's `Time.parse` in the site's zone
+    (`local`), except that an unquoted YAML timestamp with a clock time and no zone is UTC (Psych)."""
     if isinstance(value, datetime):
-        parsed = value
+        parsed = value if value.tzinfo is not None else value.replace(tzinfo=local)
     elif isinstance(value, date):
-        parsed = datetime.combine(value, time())
-    elif isinstance(value, str):
-        parsed = _parse_date_text(value.strip(), field)
+        parsed = datetime.combine(value, time(), tzinfo=local)
+    elif isinstance(value, str) and value.strip():
+        zone = UTC if isinstance(value, rubyyaml.YamlTime) and value.clock_without_zone else local
+        try:
+            parsed = rubytime.time_parse(value.strip(), local=zone, now=now or datetime.now(UTC))
+        except (ValueError, OverflowError) as exc:
+            raise FieldProblem(field, "must be a date such as 2025-03-05 or 2025-03-05 18:30 +0100") from exc
+        parsed = parsed.astimezone(local)
     else:
         raise FieldProblem(field, "must be a date such as 2025-03-05 or 2025-03-05 18:30")
     if not 1970 <= parsed.year <= 2200:
         raise FieldProblem(field, "must be a year between 1970 and 2200")
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return parsed.replace(tzinfo=LONDON)
     return parsed
-
-
-def _parse_date_text(text: str, field: str) -> datetime:
-    text = _FRACTION.sub("", text)
-    offset = None
-    for name, numeric in _ZONE_NAMES.items():
-        if text.upper().endswith(" " + name) or (name == "Z" and text.upper().endswith("Z")):
-            text, offset = text[: -len(name)].strip(), numeric
-            break
-    if offset is None and (match := _OFFSET.search(text)) and len(text) > 10:
-        text, offset = text[: match.start()].strip(), "".join(match.groups())
-    for fmt in _DATE_FORMATS + _WORDY_FORMATS:
-        try:
-            parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - the zone is added by the caller
-        except ValueError:
-            continue
-        if offset is not None:
-            return datetime.strptime(f"{parsed:%Y-%m-%d %H:%M:%S} {offset}", "%Y-%m-%d %H:%M:%S %z")
-        return parsed
-    raise FieldProblem(field, "must be a date such as 2025-03-05 or 2025-03-05 18:30 +0100")
 
 
 def email_value(data: dict[str, Any], key: str, field: str) -> str | None:

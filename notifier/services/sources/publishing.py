@@ -14,6 +14,7 @@ from notifier.domain.statuses import EventKind, Lane, MessageStatus
 from notifier.repositories import messages as message_repo
 from notifier.repositories import networks as network_repo
 from notifier.services.common.ports import TaskQueue
+from notifier.services.sources.site_settings import routing_key
 
 
 class PublishingError(ValueError):
@@ -36,6 +37,7 @@ class ContentItem:
     layout: str = ""
     event: dict[str, str | None] | None = None  # the front matter's event: block, datetimes as ISO text
     updated: bool = False  # a changed page whose front matter asked for an update email
+    warnings: list[dict[str, str]] = field(default_factory=list)  # fields left out: {field, message}
 
     @property
     def source_key(self) -> str:
@@ -54,13 +56,16 @@ def route_topics(network: Network, topics: list[Topic], item: ContentItem) -> li
 
     Rules live in network.settings["routing"]: {"collections": {name: [topic slugs]}, "tags": {...},
     "categories": {...}, "default": [topic slugs]}; with no rule matching, the default topics.
+    Categories and tags match as Jekyll slugs them, so a rule for `Staff News` catches `staff-news`.
     """
     rules = network.settings.get("routing", {})
     wanted: set[str] = set(rules.get("collections", {}).get(item.collection, []))
-    for tag in item.tags:
-        wanted.update(rules.get("tags", {}).get(tag, []))
-    for category in item.categories:
-        wanted.update(rules.get("categories", {}).get(category, []))
+    for kind, names in (("tags", item.tags), ("categories", item.categories)):
+        by_key: dict[str, list[str]] = {}
+        for name, slugs in rules.get(kind, {}).items():
+            by_key.setdefault(routing_key(name), []).extend(slugs)
+        for name in names:
+            wanted.update(by_key.get(routing_key(name), []))
     if not wanted:
         wanted = set(rules.get("default", [])) or {t.slug for t in topics if not t.members_only}
     return [t for t in topics if t.slug in wanted]

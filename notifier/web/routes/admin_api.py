@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
 
 from notifier.db.base import utcnow
@@ -20,7 +20,7 @@ from notifier.repositories import messages as message_repo
 from notifier.services.admin.reporting import message_progress
 from notifier.services.common import audit
 from notifier.services.sources import frontmatter
-from notifier.services.sources.content_hook import PageFields, read_page, receive_page
+from notifier.services.sources.content_hook import PageFields, browser_url, read_page, receive_page
 from notifier.services.sources.meetings import SourceDeps
 from notifier.web.deps import QueueDep, SettingsDep, UowDep
 from notifier.web.routes.admin_auth import AdminDep, not_found, problem
@@ -46,6 +46,11 @@ class EventIn(BaseModel):
     collection: str = Field(default="posts", max_length=100)
     front_matter: dict[str, Any] = Field(description="title, excerpt, date, author, tags, event: {...}")
     body: str | None = Field(default=None, max_length=200_000)
+
+    @field_validator("url")
+    @classmethod
+    def _as_a_browser_sends_it(cls, value: str) -> str:
+        return browser_url(value)
 
 
 def _event_out(event: Event) -> dict[str, Any]:
@@ -80,6 +85,7 @@ def create_event(body: EventIn, admin: AdminDep, uow: UowDep, queue: QueueDep) -
                 body.front_matter, {}, json.dumps(body.front_matter, sort_keys=True, default=str)
             ),
             body=body.body,
+            field_map=admin.network.settings.get("fields"),
         )
     except frontmatter.FieldProblem as exc:
         raise problem(exc.field, exc.message) from exc
@@ -89,6 +95,7 @@ def create_event(body: EventIn, admin: AdminDep, uow: UowDep, queue: QueueDep) -
         "status": outcome.status.value,
         "event_id": outcome.event_id,
         "message_ids": list(outcome.message_ids),
+        "warnings": outcome.warnings,
     }
 
 

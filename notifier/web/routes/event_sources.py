@@ -3,6 +3,12 @@ the meeting pages its emails link to."""
 
 from __future__ import annotations
 
-from notifier.web.routes import admin_announcements, admin_api, admin_meetings, meeting_pages
+from notifier.web.routes import admin_announcements, admin_api, admin_meetings, admin_site, meeting_pages
 
-ROUTERS = (admin_api.router, admin_meetings.router, admin_announcements.router, meeting_pages.router)
+ROUTERS = (
+    admin_api.router,
+    admin_meetings.router,
+    admin_announcements.router,
+    admin_site.router,
+    meeting_pages.router,
+)

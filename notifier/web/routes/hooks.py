@@ -15,7 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from notifier.repositories import networks as network_repo
 from notifier.services.sources import frontmatter, webhooks
-from notifier.services.sources.content_hook import HookStatus, PageFields, read_page, receive_page
+from notifier.services.sources.content_hook import (
+    HookStatus,
+    PageFields,
+    browser_url,
+    read_page,
+    receive_page,
+)
 from notifier.web.deps import QueueDep, UowDep
 
 router = APIRouter(tags=["hooks"])
@@ -64,6 +70,9 @@ class ContentHook(BaseModel):
     preview: bool | None = None
     notify_update: bool | None = Field(default=None, description="Send an update email for a changed page")
     event: EventBlock | None = None
+    dry_run: bool = Field(
+        default=False, description="Say what would happen (and to which topics); store nothing"
+    )
 
     @field_validator("date")
     @classmethod
@@ -79,7 +88,7 @@ class ContentHook(BaseModel):
         parts = urlsplit(value)
         if parts.scheme != "https" or not parts.netloc:
             raise ValueError("must be an absolute https URL")
-        return value
+        return browser_url(value)
 
     def page_fields(self) -> PageFields:
         """Front matter merged under the fields this request set itself; raises FieldProblem."""
@@ -159,13 +168,21 @@ def content_hook(
             revision=hook.revision,
             fields=hook.page_fields(),
             body=hook.body,
+            field_map=network.settings.get("fields"),
         )
     except frontmatter.FieldProblem as exc:
         raise _unprocessable(exc.field, exc.message) from exc
-    outcome = receive_page(uow, queue, network, page)
+    outcome = receive_page(uow, queue, network, page, dry_run=hook.dry_run)
     answer: dict[str, Any] = {"status": outcome.status.value, "event_id": outcome.event_id}
     if outcome.reason:
         answer["reason"] = outcome.reason
+    if outcome.warnings:
+        answer["warnings"] = outcome.warnings
+    if outcome.status is HookStatus.QUEUED:
+        answer["topics"], answer["update"] = list(outcome.topics), outcome.update
+    if hook.dry_run:
+        answer["dry_run"] = True
+        return JSONResponse(answer)
     if outcome.status is HookStatus.QUEUED:
         answer["message_ids"] = list(outcome.message_ids)
         return JSONResponse(answer, status_code=status.HTTP_202_ACCEPTED)

@@ -116,13 +116,17 @@ def test_events_can_be_added_by_hand_with_the_hooks_rules(admins: Admins) -> Non
         headers=admins.editor,
     )
     assert added.status_code == 201 and added.json()["status"] == "queued", added.text
+    untitled = {"url": url + "3/", "front_matter": {"date": "2025-03-05"}}
+    refused = client.post(f"{API}/events", json=untitled, headers=admins.editor)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "front_matter.title"
     bad_date = {"url": url + "2/", "front_matter": {"title": "x", "date": "soon"}}
-    refused = client.post(f"{API}/events", json=bad_date, headers=admins.editor)
-    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "front_matter.date"
+    warned = client.post(f"{API}/events", json=bad_date, headers=admins.editor)  # the date is left out
+    assert warned.status_code == 201 and warned.json()["status"] == "queued", warned.text
+    assert [w["field"] for w in warned.json()["warnings"]] == ["front_matter.date"]
     offsite = {"url": "https://elsewhere.example.com/x/", "front_matter": {"title": "x"}}
     assert client.post(f"{API}/events", json=offsite, headers=admins.editor).status_code == 422
     listed = client.get(f"{API}/events", headers=admins.editor).json()
-    assert [e["title"] for e in listed] == ["By hand"]
+    assert [e["title"] for e in listed] == ["x", "By hand"]
     assert client.get(f"{API}/events", headers=admins.other_network).status_code == 404
 
 

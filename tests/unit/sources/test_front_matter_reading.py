@@ -10,6 +10,7 @@ import pytest
 from notifier.cli.hook import Permalink, build_request, page_url
 from notifier.domain.statuses import Frequency
 from notifier.services.sources import frontmatter as fm
+from notifier.services.sources.content_hook import PageFields, read_page
 from notifier.services.sources.digests import latest_period
 from notifier.services.sources.plaintext import first_paragraph, markup_to_text
 
@@ -138,3 +139,19 @@ def test_digest_periods_end_at_eight_in_london(
     period = latest_period(frequency, datetime.fromisoformat(now_utc))
     assert (period.start.isoformat(), period.end.isoformat()) == (start_utc, end_utc)
     assert period.end - period.start <= timedelta(days=7)
+
+
+def test_the_hook_merges_category_and_tag_as_jekyll_does() -> None:
+    matter = fm.load_front_matter(
+        "title: x\ncategory: Staff News\ncategories: [A, b]\ntag: solo\ntags: a b\n"
+    )
+    page = read_page(
+        url="https://a.example.gov.uk/x/",
+        collection="posts",
+        layout="",
+        revision="1",
+        fields=PageFields.merge(matter, {}, "source"),
+        body=None,
+    )
+    assert page.item.categories == ["A", "b", "Staff News"]  # the singular is one category, not split
+    assert page.item.tags == ["solo"]  # Jekyll: a `tag` replaces `tags`

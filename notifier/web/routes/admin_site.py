@@ -1,0 +1,64 @@
+"""Admin API: how the network's site is read: its front-matter key names and its routing rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from notifier.domain.sources import AdminRole
+from notifier.services.common import audit
+from notifier.services.sources import site_settings
+from notifier.web.deps import UowDep
+from notifier.web.routes.admin_auth import AdminDep, problem
+
+router = APIRouter(prefix="/admin/api/networks/{network_slug}/site", tags=["admin"])
+
+
+class FieldsIn(BaseModel):
+    """notifier's field (e.g. `event.registration_deadline`) -> the site's front-matter key(s)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fields: dict[str, str | list[str]] = Field(
+        description="e.g. {'event.registration_deadline': 'deadline', 'event.contact_email': 'email'}"
+    )
+
+
+class RoutingIn(BaseModel):
+    """Which topics a page goes to: by collection, category and tag, else the default topics."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    collections: dict[str, list[str]] = Field(default_factory=dict)
+    categories: dict[str, list[str]] = Field(default_factory=dict)
+    tags: dict[str, list[str]] = Field(default_factory=dict)
+    default: list[str] = Field(default_factory=list)
+
+
+@router.get("")
+def show_site_settings(admin: AdminDep) -> dict[str, Any]:
+    return site_settings.show(admin.network)
+
+
+@router.put("/fields")
+def set_site_fields(body: FieldsIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    admin.require(AdminRole.ADMIN)
+    try:
+        site_settings.set_fields(uow.session, admin.network, body.fields)
+    except site_settings.SiteSettingsError as exc:
+        raise problem(exc.field, exc.message) from exc
+    audit.record(uow.session, admin.network.id, admin.actor, "site.fields", "network", admin.network.id)
+    return site_settings.show(admin.network)
+
+
+@router.put("/routing")
+def set_site_routing(body: RoutingIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    admin.require(AdminRole.ADMIN)
+    try:
+        site_settings.set_routing(uow.session, admin.network, body.model_dump())
+    except site_settings.SiteSettingsError as exc:
+        raise problem(exc.field, exc.message) from exc
+    audit.record(uow.session, admin.network.id, admin.actor, "site.routing", "network", admin.network.id)
+    return site_settings.show(admin.network)
