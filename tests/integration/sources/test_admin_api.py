@@ -3,78 +3,19 @@ calendar file, announcements through sign-off, message counts and the audit trai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import Settings
 from notifier.db.models import AuditRecord, Message, Subscriber
 from notifier.db.session import unit_of_work
-from notifier.domain.sources import AdminRole
-from notifier.services.admin import admin_tokens
 from notifier.services.sources import announcements
 from notifier.services.sources.calendar import MeetingLinks
 from notifier.services.sources.meetings import SourceDeps
-from notifier.web.app import create_app
-from tests.support.fakes import RecordingQueue
-from tests.support.seeding import network_with_topics, subscriber
-from tests.support.webapp import WEB_SECRET_KEY, WebApp
-
-API = "/admin/api/networks/alpha"
-PUBLIC = "http://127.0.0.1:8000"  # links in emails may be http only on a loopback host
-
-
-@dataclass
-class Admins:
-    web: WebApp
-    editor: dict[str, str]
-    editor_again: dict[str, str]  # the same person's second token
-    approver: dict[str, str]
-    other_network: dict[str, str]
-
-
-def _web_app(database_url: str, sessions: sessionmaker[Session]) -> WebApp:
-    settings = Settings(
-        database_url=database_url,
-        secret_key=WEB_SECRET_KEY,
-        public_base_url=PUBLIC,
-        one_click_base_url="https://notifier.example.gov.uk",
-    )
-    queue = RecordingQueue()
-    return WebApp(TestClient(create_app(settings, queue, sessions)), queue, settings, sessions)
-
-
-def _bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-@pytest.fixture
-def admins(database_url: str, sessions: sessionmaker[Session]) -> Admins:
-    with unit_of_work(sessions) as uow:
-        s = uow.session
-        network, (news, events) = network_with_topics(s, "alpha", ("news", "events"))
-        other, _ = network_with_topics(s, "beta")
-        subscriber(s, network, "sam.editor@dept.gov.uk", [news])
-        subscriber(s, network, "invitee@dept.gov.uk", [])
-        subscriber(s, network, "reader@dept.gov.uk", [events])
-
-        def issue(net: Any, role: AdminRole, email: str) -> dict[str, str]:
-            return _bearer(admin_tokens.issue_token(s, net, role=role, label="t", holder_email=email).secret)
-
-        return Admins(
-            _web_app(database_url, sessions),
-            issue(network, AdminRole.EDITOR, "sam.editor@dept.gov.uk"),
-            issue(network, AdminRole.ADMIN, "Sam.Editor@dept.gov.uk"),
-            issue(network, AdminRole.APPROVER, "chair@dept.gov.uk"),
-            issue(other, AdminRole.ADMIN, "chair@dept.gov.uk"),
-        )
-
+from tests.support.admin_api import API, PUBLIC, Admins, bearer
+from tests.support.webapp import WebApp
 
 MEETING = {
     "title": "Leaders of Networks",
@@ -98,7 +39,7 @@ def _calendar(web: WebApp, calendar_url: str) -> Any:
 def test_tokens_are_checked_and_scoped_to_their_network(admins: Admins) -> None:
     client = admins.web.client
     assert client.get(f"{API}/messages").status_code == 401
-    assert client.get(f"{API}/messages", headers=_bearer("ntf_made-up")).status_code == 401
+    assert client.get(f"{API}/messages", headers=bearer("ntf_made-up")).status_code == 401
     assert client.get(f"{API}/messages", headers=admins.other_network).status_code == 404
     assert client.get(f"{API}/messages", headers=admins.editor).status_code == 200
     assert client.get(f"{API}/audit", headers=admins.editor).status_code == 403

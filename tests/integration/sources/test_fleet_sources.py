@@ -264,6 +264,27 @@ def test_an_announcement_goes_out_after_a_second_person_approves_it(world: World
     )
 
 
+def test_notifier_announce_on_a_sign_off_network_waits_for_an_approver(world: World, tmp_path: Path) -> None:
+    body = tmp_path / "body.txt"
+    body.write_text("The steering group meets on Tuesday.\n", encoding="utf-8")
+    subject = "From the terminal: steering group"
+    command = [sys.executable, "-m", "notifier", "announce", "--network", "alpha", "--topic", "news"]
+    command += ["--subject", subject, "--body-file", str(body)]
+    env = world.fleet.env
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "awaiting approval" in done.stdout, done.stdout
+    found = re.search(r"announcement (\d+) is awaiting approval", done.stdout)
+    assert found is not None
+    time.sleep(3)  # beat runs the event sources every second: it must not start it
+    assert world.outbox(subject) == {}
+    api = f"{world.fleet.web_url}/admin/api/networks/alpha/announcements/{found.group(1)}"
+    assert httpx.get(api, headers=world.editor, timeout=10).json()["status"] == "awaiting_approval"
+    assert httpx.post(f"{api}/approve", headers=world.approver, timeout=10).status_code == 200
+    sent = world.wait_for(subject, {ANN})
+    assert "The steering group meets on Tuesday." in readable(sent[ANN])
+
+
 def _publish_at(world: World, when: datetime, items: list[ContentItem]) -> RecordingQueue:
     """Publish content as if at `when` (this process's clock only); the fleet then sends it."""
     recorded = RecordingQueue()
