@@ -207,14 +207,18 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
         and "teams.example.com/l/meetup-join/abc" in httpx.get(join.group(0), timeout=10).text
     )
     first = _calendar(world, calendar_url)
-    changed = {k: v for k, v in meeting.items() if k not in ("topics", "invitees", "reminder_minutes")}
-    changed |= {"location": "Room 6, 10 South Colonnade"}
+    changed = {"location": "Room 6, 10 South Colonnade"}  # PATCH: only what is sent changes
     path = f"{api}/meetings/{created.json()['id']}"
-    assert httpx.put(path, json=changed, headers=world.editor, timeout=10).status_code == 200
+    assert httpx.patch(path, json=changed, headers=world.editor, timeout=10).status_code == 200
     update = world.wait_for("Changed: Leaders of Networks", {ANN, BEN, IAN})
-    assert "The location has changed." in readable(update[ANN]) and "Room 6" in update[ANN]["text"]
+    text = readable(update[ANN])
+    assert "Location: now Room 6, 10 South Colonnade." in text and "Online joining link" not in text
+    assert "Agenda:" not in text and "The 2027 budget" in text  # the agenda is kept, not deleted
     second = _calendar(world, calendar_url)
     minutes = {"minutes_body": "The 2027 budget was agreed.", "minutes_url": f"{SITE}/minutes/lon-2026/"}
+    early = httpx.post(f"{path}/minutes", json=minutes, headers=world.editor, timeout=10)
+    assert early.status_code == 409 and "has not ended yet" in early.text  # not held yet
+    minutes |= {"held_override": True}  # audited
     assert httpx.post(f"{path}/minutes", json=minutes, headers=world.editor, timeout=10).status_code == 201
     sent = world.wait_for("Minutes: Leaders of Networks", {ANN, BEN, IAN})
     text = readable(sent[BEN])
