@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 
-from notifier.db.models import Meeting, Network
+from notifier.db.models import Event, Meeting, Network
 from notifier.domain.sources import MeetingStatus
 from notifier.rendering.london_time import london_period
 from notifier.services.common.tokens import InvalidToken
@@ -46,6 +46,7 @@ def meeting_page(token: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse
     meeting, network, links = found
     return render_page(
         "meeting.html",
+        minutes=_minutes(uow, meeting),
         title=meeting.title,
         service_name=network.name,
         meeting=meeting,
@@ -54,6 +55,16 @@ def meeting_page(token: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse
         join_url=links.join_url(meeting),
         calendar_url=links.calendar_url(meeting),
     )
+
+
+def _minutes(uow: UowDep, meeting: Meeting) -> dict[str, str | None] | None:
+    """The published minutes (their text and/or their page on the network's site), if any."""
+    if meeting.minutes_event_id is None:
+        return None
+    event = uow.session.get(Event, meeting.minutes_event_id)
+    if event is None or event.network_id != meeting.network_id:
+        return None
+    return {"body": event.payload.get("minutes_body"), "url": event.payload.get("minutes_url")}
 
 
 @router.get("/meetings/{token}/calendar.ics", response_model=None)

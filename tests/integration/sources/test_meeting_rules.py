@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from notifier.cli import app
 from notifier.db.models import AuditRecord, Event, Meeting, Message
 from notifier.db.session import unit_of_work
-from tests.support.admin_api import API, Admins
+from tests.support.admin_api import API, PUBLIC, Admins
 from tests.support.webapp import WEB_SECRET_KEY
 
 BASE = {
@@ -151,9 +151,13 @@ def test_minutes_only_for_a_meeting_that_was_held_or_an_audited_override(admins:
         assert at_end.status_code == 201, at_end.text
         too_late = client.patch(f"{API}/meetings/{held['id']}", json={"title": "X"}, headers=admins.editor)
         assert too_late.status_code == 409
+    page = client.get(held["page_url"].removeprefix(PUBLIC))
+    assert page.status_code == 200 and "Minutes" in page.text and "Agreed the budget." in page.text
+    unpublished = client.get(cancelled["page_url"].removeprefix(PUBLIC))
+    assert unpublished.status_code == 200 and "Minutes" not in unpublished.text
     override = client.post(
         f"{API}/meetings/{cancelled['id']}/minutes",
-        json=minutes | {"held_override": True},
+        json=minutes | {"held_override": True, "minutes_url": "https://alpha.example.gov.uk/minutes/april/"},
         headers=admins.editor,
     )
     assert override.status_code == 201, override.text
@@ -162,6 +166,8 @@ def test_minutes_only_for_a_meeting_that_was_held_or_an_audited_override(admins:
             (r.object_id, r.detail)
             for r in uow.session.scalars(select(AuditRecord).where(AuditRecord.action == "meeting.minutes"))
         ]
+    linked = client.get(cancelled["page_url"].removeprefix(PUBLIC)).text
+    assert "Agreed the budget." in linked and 'href="https://alpha.example.gov.uk/minutes/april/"' in linked
     assert trail == [
         (held["id"], {"held_override": False, "not_held": None}),
         (cancelled["id"], {"held_override": True, "not_held": "is cancelled"}),
