@@ -123,6 +123,11 @@ class TemplateComposer:
         data = message.context
         if kind in PER_SUBSCRIBER_CONTEXT:  # e.g. a digest lists what this reader's topics had
             data = {**data, **PER_SUBSCRIBER_CONTEXT[kind](session, message, subscriber)}
+        if data.get("calendar_url") and data.get("meeting_id"):  # this reader's own invitation file
+            calendar_url = self.links.attendee_calendar_url(
+                data["calendar_url"], network.id, int(data["meeting_id"]), subscriber.id
+            )
+            data = {**data, "calendar_url": calendar_url}
         context = CONTEXT_BUILDERS[kind](data, network, footer)
         rendered = render_email(kind, context, allowed_origins=(network.site_url, self.public_base_url))
         transactional = EMAIL_KINDS[kind].transactional

@@ -278,6 +278,7 @@ def send_due_reminders(sessions: sessionmaker[Session], deps: SourceDeps, now: d
 
 def meeting_context(meeting: Meeting, links: MeetingLinks, note: str | None) -> dict[str, Any]:
     return {
+        "meeting_id": meeting.id,  # the composer signs each reader's own calendar link with it
         "title": meeting.title,
         "start": meeting.start_at.isoformat(),
         "end": meeting.end_at.isoformat(),

@@ -180,6 +180,19 @@ def _calendar(world: World, url: str) -> Any:
     return event
 
 
+def _own_calendar(entry: dict[str, Any]) -> dict[str, Any]:
+    """The reader's own calendar file, from the link in the email the outbox holds."""
+    found = re.search(r"https?://\S+/calendar\.ics\?attendee=[\w.\-]+", str(entry["text"]))
+    assert found is not None, entry["text"]
+    response = httpx.get(found.group(0), timeout=10)
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.content)
+    method = str(calendar["METHOD"])
+    assert response.headers["content-type"].endswith(f"method={method}")
+    (event,) = calendar.walk("VEVENT")
+    return {"method": method, "event": event}
+
+
 def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: World) -> None:
     api = f"{world.fleet.web_url}/admin/api/networks/alpha"
     start = (datetime.now(LONDON) + timedelta(minutes=40)).replace(second=0, microsecond=0, tzinfo=None)
@@ -207,6 +220,10 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
         and "teams.example.com/l/meetup-join/abc" in httpx.get(join.group(0), timeout=10).text
     )
     first = _calendar(world, calendar_url)
+    for person in (IAN, BEN):  # an invitee and a topic's subscriber: each gets a file naming them
+        own = _own_calendar(invitation[person])
+        assert own["method"] == "REQUEST" and str(own["event"]["ATTENDEE"]) == f"mailto:{person}"
+        assert str(own["event"]["ORGANIZER"]).startswith("mailto:") and "/join" in str(own["event"])
     changed = {"location": "Room 6, 10 South Colonnade"}  # PATCH: only what is sent changes
     path = f"{api}/meetings/{created.json()['id']}"
     assert httpx.patch(path, json=changed, headers=world.editor, timeout=10).status_code == 200
@@ -235,6 +252,9 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
     cancelled = world.wait_for("Cancelled: Leaders of Networks", {ANN, BEN, IAN})
     assert "Clashes with the spending review." in readable(cancelled[ANN])
     third = _calendar(world, calendar_url)
+    withdrawn = _own_calendar(cancelled[IAN])
+    assert withdrawn["method"] == "CANCEL" and str(withdrawn["event"]["ATTENDEE"]) == f"mailto:{IAN}"
+    assert "/join" not in str(withdrawn["event"]) and int(withdrawn["event"]["SEQUENCE"]) == 2
     assert [int(e["SEQUENCE"]) for e in (first, second, third)] == [0, 1, 2]
     assert len({str(e["UID"]) for e in (first, second, third)}) == 1 and str(third["STATUS"]) == "CANCELLED"
 
