@@ -144,7 +144,7 @@ class DigestPeriod(StrEnum):
 @dataclass(frozen=True)
 class DigestItem:
     title: str
-    url: str
+    url: str | None  # an announcement has no page of its own
     excerpt: str | None = None
 
     def __post_init__(self) -> None:
