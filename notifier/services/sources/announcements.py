@@ -102,7 +102,7 @@ def send_test_email(
         deps.queue,
         holder,
         EmailKind.ANNOUNCEMENT,
-        {"subject": f"[Test] {announcement.subject}", "body": announcement.body},
+        {"subject": f"[Test] {announcement.subject}", "body": announcement.body, "test_send": True},
         now=utcnow(),
     )
     _audit(uow.session, announcement, sender, "announcement.test_send", message_id=message.id)

@@ -212,6 +212,8 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
     invitation = world.wait_for("Invitation: Leaders of Networks", {ANN, BEN, IAN, DORA})
     world.wait_for("Reminder: Leaders of Networks", {ANN, BEN, IAN, DORA})
     text = readable(invitation[IAN])
+    assert "Alpha Network invited you to this meeting" in text and "subscribed to" not in text
+    assert "because you subscribed to Events from Alpha Network" in readable(invitation[BEN])
     calendar_url = created.json()["calendar_url"]
     assert "Room 4, 10 South Colonnade" in text and "teams.example.com" not in text
     join = re.search(r"https?://\S+/join", text)
@@ -269,7 +271,9 @@ def test_an_announcement_goes_out_after_a_second_person_approves_it(world: World
     draft = httpx.post(api, json=body, headers=world.editor, timeout=10).json()
     path = f"{api}/{draft['id']}"
     assert httpx.post(f"{path}/test-send", headers=world.editor, timeout=10).status_code == 202
-    world.wait_for("[Test] AGM: vote for your co-chair", {ANN})
+    trial = world.wait_for("[Test] AGM: vote for your co-chair", {ANN})[ANN]
+    assert "List-Unsubscribe" not in trial["headers"] and trial["one_click_unsubscribe_url"] is None
+    assert "/unsubscribe/" not in trial["text"] and "This is a test sent only to you" in readable(trial)
     assert (
         httpx.post(f"{path}/submit", json={}, headers=world.editor, timeout=10).json()["status"]
         == "awaiting_approval"
@@ -396,6 +400,7 @@ def test_daily_and_weekly_digests_list_each_item_once_and_never_come_empty(world
     ]
     assert text.count("Digest news 1") == 1 and "/unsubscribe/" in text
     assert "Announcement: Digest AGM notice" in text and "Vote on Friday." in text
+    assert "You're getting this summary because you chose" in text
     assert _digest(world, Frequency.DAILY, datetime(2026, 3, 3, 9, 0, tzinfo=LONDON))() is None  # ran already
     quiet = _digest(world, Frequency.DAILY, datetime(2026, 3, 4, 8, 30, tzinfo=LONDON))()
     assert getattr(quiet, "message_id", "missing") is None  # nothing that day: no email at all

@@ -109,6 +109,7 @@ def test_urgent_email_ignores_digest_frequency_and_digests_list_it(
     assert "A new page" in daily and "Meeting: Steering group" in daily
     assert daily.count("Meeting: Steering group") == 1  # the invitation, not each change
     assert "Minutes" not in daily  # published on Friday: the next day's digest
+    assert "You're getting this summary because you chose" in daily.replace("\\", "")
     weekly = digests[WEEKLY]
     assert "Meeting: Steering group" in weekly and "Minutes: Steering group" in weekly
     assert "AGM on Friday" not in weekly and "A new page" not in weekly  # not their topics
