@@ -115,3 +115,14 @@ def test_announce_refuses_a_bad_subject_and_stores_nothing(
     with unit_of_work(admins.web.sessions) as uow:
         assert uow.session.scalars(select(Announcement)).all() == []
         assert uow.session.scalars(select(AuditRecord)).all() == []
+
+
+def test_a_send_time_the_clocks_skip_is_refused(admins: Admins) -> None:
+    body = {"topic": "news", "subject": "Survey", "body": "Please fill it in."}
+    draft = admins.web.client.post(f"{API}/announcements", json=body, headers=admins.editor).json()
+    path = f"{API}/announcements/{draft['id']}/submit"
+    refused = admins.web.client.post(path, json={"send_at": "2030-03-31T01:30:00"}, headers=admins.editor)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "send_at"
+    assert "does not exist in London" in refused.text
+    later = admins.web.client.post(path, json={"send_at": "2030-10-27T01:30:00"}, headers=admins.editor)
+    assert later.status_code == 200 and later.json()["send_at"].startswith("2030-10-27T00:30:00")

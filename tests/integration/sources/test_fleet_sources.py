@@ -207,6 +207,15 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
         "invitees": [IAN],
         "reminder_minutes": 60,  # due at once: beat sends it within a second or two
     }
+    past = (datetime.now(LONDON) - timedelta(days=1)).replace(tzinfo=None)
+    refused = [
+        ("start", {**meeting, "start": "2027-03-28T01:30:00", "end": "2027-03-28T02:30:00"}),  # skipped hour
+        ("end", {**meeting, "end": meeting["start"]}),
+        ("start", {**meeting, "start": past.isoformat(), "end": (past + timedelta(hours=1)).isoformat()}),
+    ]
+    for field, body in refused:
+        answer = httpx.post(f"{api}/meetings", json=body, headers=world.editor, timeout=10)
+        assert answer.status_code == 422 and answer.json()["detail"][0]["field"] == field, answer.text
     created = httpx.post(f"{api}/meetings", json=meeting, headers=world.editor, timeout=10)
     assert created.status_code == 201, created.text
     invitation = world.wait_for("Invitation: Leaders of Networks", {ANN, BEN, IAN, DORA})
@@ -240,6 +249,8 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
     minutes |= {"held_override": True}  # audited
     assert httpx.post(f"{path}/minutes", json=minutes, headers=world.editor, timeout=10).status_code == 201
     sent = world.wait_for("Minutes: Leaders of Networks", {ANN, BEN, IAN})
+    page = httpx.get(created.json()["page_url"], timeout=10).text
+    assert "Minutes" in page and "The 2027 budget was agreed." in page
     text = readable(sent[BEN])
     assert "The 2027 budget was agreed" in text and "Read more about this meeting" in text
     assert (
