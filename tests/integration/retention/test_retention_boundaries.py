@@ -17,7 +17,7 @@ from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import ContactEnquiry, DataRequest, Delivery, Message, Network, Signup, Subscriber
 from notifier.db.session import unit_of_work
-from notifier.domain.retention import DATA_REQUEST_DEADLINE, RetentionKind
+from notifier.domain.retention import DATA_REQUEST_DEADLINE, Period, RetentionKind
 from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus
 from notifier.domain.statuses import (
     ConsentSource,
@@ -27,7 +27,7 @@ from notifier.domain.statuses import (
     MessageStatus,
     SubscriberStatus,
 )
-from notifier.services.privacy.retention import run_to_completion
+from notifier.services.privacy.retention import run_to_completion, set_rule
 from notifier.services.privacy.retention_report import ReportLine, retention_report
 from tests.support.seeding import HASH_KEY, network_with_topics
 
@@ -139,8 +139,10 @@ def _delivery(session: Session, network: Network, stamp: datetime) -> Callable[[
     return lambda s: s.get_one(Delivery, row_id).subscriber_id is not None
 
 
-def _signup(session: Session, network: Network, stamp: datetime) -> Callable[[Session], bool]:
-    created = stamp - timedelta(days=7)  # the link's life (confirm_link_days)
+def _signup(
+    session: Session, network: Network, stamp: datetime, created: datetime | None = None
+) -> Callable[[Session], bool]:
+    created = created or stamp - timedelta(days=7)  # the link's life (confirm_link_days)
     person = _person(session, network, SubscriberStatus.PENDING, created_at=created)
     row = Signup(
         network_id=network.id,
@@ -157,6 +159,12 @@ def _signup(session: Session, network: Network, stamp: datetime) -> Callable[[Se
     session.flush()
     row_id, person_id = row.id, person.id
     return lambda s: s.get(Signup, row_id) is not None or s.get(Subscriber, person_id) is not None
+
+
+def _short_signup(session: Session, network: Network, stamp: datetime) -> Callable[[Session], bool]:
+    """A sign-up made `stamp` under a network rule of 3 days, shorter than its link's 7-day life."""
+    set_rule(session, network.id, RetentionKind.UNCONFIRMED_SIGNUP, Period(days=3), stamp)
+    return _signup(session, network, stamp + timedelta(days=7), created=stamp)
 
 
 @dataclass(frozen=True)
@@ -194,6 +202,9 @@ CASES = {
     ),
     "sign-up link expiry": Case(
         RetentionKind.UNCONFIRMED_SIGNUP, _signup, "2028-03-01T00:00:00", "2028-03-01T00:00:00"
+    ),
+    "sign-up under a rule shorter than its link": Case(
+        RetentionKind.UNCONFIRMED_SIGNUP, _short_signup, "2028-02-27T09:30:00", "2028-03-01T09:30:00"
     ),
 }
 
