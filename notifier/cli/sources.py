@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -12,8 +12,7 @@ from rich.table import Table
 from notifier.cli.common import console, fail, network_or_fail, transaction
 from notifier.config import Settings
 from notifier.db.base import utcnow
-from notifier.db.models import Meeting, Network
-from notifier.db.session import UnitOfWork, session_factory
+from notifier.db.session import session_factory
 from notifier.domain.sources import AdminRole
 from notifier.queueing import load_task_queue
 from notifier.repositories import meetings as meeting_repo
@@ -22,6 +21,10 @@ from notifier.services.common import audit
 from notifier.services.sources import digests, meetings
 from notifier.services.sources.meeting_rules import check
 from notifier.services.sources.meetings import Audience, MeetingDetails, MeetingError, SourceDeps
+
+if TYPE_CHECKING:
+    from notifier.db.models import Meeting, Network
+    from notifier.db.session import UnitOfWork
 
 token_app = typer.Typer(help="Admin API tokens (shown once, stored hashed).", no_args_is_help=True)
 meeting_app = typer.Typer(
