@@ -15,8 +15,9 @@ from notifier.domain.statuses import ConsentSource, Frequency
 from notifier.queueing import load_task_queue
 from notifier.repositories import networks as network_repo
 from notifier.services.admin import networks as network_service
-from notifier.services.sources.publishing import PublishingError
-from notifier.services.sources.publishing import announce as queue_announcement
+from notifier.services.sources import announcements
+from notifier.services.sources.announcements import AnnouncementError
+from notifier.services.sources.meetings import SourceDeps
 from notifier.services.subscribers.addresses import AddressRejected
 from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
 
@@ -128,17 +129,33 @@ def announce(
     subject: Annotated[str, typer.Option(help="The email's subject")],
     body_file: Annotated[Path, typer.Option(help="A text file with the body", exists=True, dir_okay=False)],
 ) -> None:
-    """Queue an announcement to a topic's subscribers and print its message id."""
+    """Announce to a topic's subscribers, through the network's sign-off rule.
+
+    On a network that requires sign-off this makes an announcement awaiting approval and sends
+    nothing: an approver approves it through the admin API. Otherwise it is queued at once and its
+    message id printed. Either way the audit log records it.
+    """
     settings = Settings()
     body = body_file.read_text(encoding="utf-8")
-    queue = load_task_queue(settings)
+    deps = SourceDeps.from_settings(settings, load_task_queue(settings))
     with transaction(settings) as uow:
         owner = network_or_fail(uow, network)
-        chosen = topic_or_fail(uow, owner, topic)
+        topic_or_fail(uow, owner, topic)
         try:
-            message = queue_announcement(uow, queue, owner, chosen, subject=subject, body=body)
-        except PublishingError as exc:
+            announcement = announcements.queue_from_cli(
+                uow, deps, owner, topic_slug=topic, subject=subject, body=body
+            )
+        except AnnouncementError as exc:
             fail(str(exc))
-        message_id = message.id
-    console.print(f"[green]announcement queued as message {message_id}[/green]; follow it with:")
+        announcement_id, message_id = announcement.id, announcement.message_id
+    if message_id is None:
+        console.print(
+            f"[yellow]announcement {announcement_id} is awaiting approval[/yellow]: {network} requires "
+            "sign-off, so nothing is sent until an approver approves it"
+        )
+        console.print(f"  POST /admin/api/networks/{network}/announcements/{announcement_id}/approve")
+        return
+    console.print(
+        f"[green]announcement {announcement_id} queued as message {message_id}[/green]; follow it with:"
+    )
     console.print(f"  notifier status {message_id} --follow")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -18,7 +18,12 @@ from notifier.repositories import meetings as meeting_repo
 from notifier.services.admin import admin_tokens
 from notifier.services.common import audit
 from notifier.services.sources import digests, meetings
+from notifier.services.sources.meeting_rules import check
 from notifier.services.sources.meetings import Audience, MeetingDetails, MeetingError, SourceDeps
+
+if TYPE_CHECKING:
+    from notifier.db.models import Meeting, Network
+    from notifier.db.session import UnitOfWork
 
 token_app = typer.Typer(help="Admin API tokens (shown once, stored hashed).", no_args_is_help=True)
 meeting_app = typer.Typer(
@@ -89,6 +94,7 @@ def meeting_create(
         found = network_or_fail(uow, network)
         deps = SourceDeps.from_settings(settings, load_task_queue(settings))
         try:
+            notes = check(details).notes
             meeting = meetings.create_meeting(
                 uow,
                 deps,
@@ -101,22 +107,107 @@ def meeting_create(
         except MeetingError as exc:
             fail(str(exc))
         meeting_id, calendar = meeting.id, deps.meeting_links.calendar_url(meeting)
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
     console.print(f"[green]meeting {meeting_id} created; invitations queued[/green]")
     console.print(f"calendar file: {calendar}")
 
 
+def _meeting_or_fail(uow: UnitOfWork, network: str, meeting_id: int) -> tuple[Network, Meeting]:
+    found = network_or_fail(uow, network)
+    meeting = meeting_repo.get_meeting(uow.session, found.id, meeting_id)
+    if meeting is None:
+        fail(f"no meeting {meeting_id} in {network}")
+    return found, meeting
+
+
+@meeting_app.command("update")
+def meeting_update(
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    meeting_id: Annotated[int, typer.Argument(help="The meeting's id (see the admin API's list)")],
+    title: Annotated[str | None, typer.Option(help="A new title")] = None,
+    start: Annotated[datetime | None, typer.Option(help="A new start, London time")] = None,
+    end: Annotated[datetime | None, typer.Option(help="A new end, London time")] = None,
+    location: Annotated[str | None, typer.Option(help="A new location; '' removes it")] = None,
+    online_url: Annotated[str | None, typer.Option(help="A new https link; '' removes it")] = None,
+    agenda_file: Annotated[Path | None, typer.Option(help="A text file with the new agenda")] = None,
+    note: Annotated[str, typer.Option(help="Added to the email after the list of changes")] = "",
+) -> None:
+    """Change only the details given and send everyone invited an update listing exactly what changed
+    (the calendar entry keeps its UID; its SEQUENCE rises)."""
+    settings = Settings()
+    changes: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("title", title),
+            ("start", start),
+            ("end", end),
+            ("location", location),
+            ("online_url", online_url),
+        )
+        if value is not None
+    }
+    if agenda_file is not None:
+        changes["agenda"] = agenda_file.read_text(encoding="utf-8")
+    if not changes:
+        fail("give at least one of --title, --start, --end, --location, --online-url, --agenda-file")
+    with transaction(settings) as uow:
+        _found, meeting = _meeting_or_fail(uow, network, meeting_id)
+        deps = SourceDeps.from_settings(settings, load_task_queue(settings))
+        try:
+            update = meetings.update_meeting(uow, deps, meeting, changes, note=note, actor=audit.CLI_ACTOR)
+        except MeetingError as exc:
+            fail(str(exc))
+    for line in update.notes:
+        console.print(f"[yellow]note:[/yellow] {line}")
+    console.print(f"[green]meeting {meeting_id} updated; update emails queued[/green]")
+    for line in update.changes:
+        console.print(f"  {line}")
+
+
+@meeting_app.command("minutes")
+def meeting_minutes(
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    meeting_id: Annotated[int, typer.Argument(help="The meeting's id")],
+    url: Annotated[str, typer.Option(help="The minutes' https page on the network's site")] = "",
+    body_file: Annotated[Path | None, typer.Option(help="A text file with the minutes")] = None,
+    held_override: Annotated[
+        bool, typer.Option(help="Publish although the meeting has not ended or was cancelled (audited)")
+    ] = False,
+) -> None:
+    """Send the minutes of a meeting that was held to its audience (a link, the text, or both)."""
+    settings = Settings()
+    body = body_file.read_text(encoding="utf-8") if body_file else ""
+    with transaction(settings) as uow:
+        found, meeting = _meeting_or_fail(uow, network, meeting_id)
+        deps = SourceDeps.from_settings(settings, load_task_queue(settings))
+        try:
+            meetings.publish_minutes(
+                uow,
+                deps,
+                found,
+                meeting,
+                url=url,
+                body=body,
+                actor=audit.CLI_ACTOR,
+                held_override=held_override,
+            )
+        except MeetingError as exc:
+            fail(str(exc))
+    console.print(f"[green]minutes of meeting {meeting_id} queued[/green]")
+
+
 @meeting_app.command("cancel")
 def meeting_cancel(
-    network: Annotated[str, typer.Option()],
-    meeting_id: Annotated[int, typer.Argument()],
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    meeting_id: Annotated[int, typer.Argument(help="The meeting's id")],
     note: Annotated[str, typer.Option(help="Why, for the cancellation email")] = "",
 ) -> None:
+    """Cancel a meeting still to come and send its audience the cancellation (the calendar file
+    becomes a CANCEL with the same UID, and the join link is withdrawn)."""
     settings = Settings()
     with transaction(settings) as uow:
-        found = network_or_fail(uow, network)
-        meeting = meeting_repo.get_meeting(uow.session, found.id, meeting_id)
-        if meeting is None:
-            fail(f"no meeting {meeting_id} in {network}")
+        _found, meeting = _meeting_or_fail(uow, network, meeting_id)
         deps = SourceDeps.from_settings(settings, load_task_queue(settings))
         try:
             meetings.cancel_meeting(uow, deps, meeting, note=note, actor=audit.CLI_ACTOR)

@@ -24,6 +24,14 @@ class RetentionKind(StrEnum):
 
 @dataclass(frozen=True, order=True)
 class Period:
+    """Whole calendar months, then days.
+
+    `after` and `before` are exact inverses, so the report (when a row falls due) and the run (the
+    cutoff it deletes at or before) agree to the microsecond: a row stamped `t` is due at `now`
+    exactly when `t <= before(now)`, which is exactly when `after(t) <= now`. A month that lacks the
+    day (31 August + 6 months) ends with its last day: due at the first instant of the next month.
+    """
+
     months: int = 0
     days: int = 0
 
@@ -32,12 +40,12 @@ class Period:
             raise ValueError("a retention period cannot be negative")
 
     def after(self, moment: datetime) -> datetime:
-        """The moment this period after `moment` ends (month ends are clamped: 31 Aug + 6 months = 28 Feb)."""
-        return add_days(add_months(moment, self.months), self.days)
+        """When data stamped `moment` falls due (31 Aug + 6 months: 1 March 00:00, the end of 28 Feb)."""
+        return add_days(add_months_or_next(moment, self.months), self.days)
 
     def before(self, moment: datetime) -> datetime:
-        """The cutoff: data stamped at or before this is due at `moment`."""
-        return add_months(add_days(moment, -self.days), -self.months)
+        """The cutoff: data stamped at or before this is due at `moment` (the inverse of `after`)."""
+        return latest_months_before(add_days(moment, -self.days), self.months)
 
     def fits_within(self, limit: Period) -> bool:
         """True when this period can never end later than `limit` (months are 28 to 31 days long)."""
@@ -56,11 +64,32 @@ class Period:
         return " and ".join(parts)
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    index = moment.year * 12 + moment.month - 1 + months
-    year, month = divmod(index, 12)
-    last_day = calendar.monthrange(year, month + 1)[1]
-    return moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
+def _month(year_month: int) -> tuple[int, int, int]:
+    """(year, month, days in it) for a month counted from year 0."""
+    year, month = divmod(year_month, 12)
+    return year, month + 1, calendar.monthrange(year, month + 1)[1]
+
+
+def add_months_or_next(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later; when that month lacks the day, the first instant of the
+    month after it (the end of the month's last day). Never decreasing in `moment`."""
+    year, month, last_day = _month(moment.year * 12 + moment.month - 1 + months)
+    if moment.day <= last_day:
+        return moment.replace(year=year, month=month)
+    year, month, _ = _month(year * 12 + month)  # the month after
+    return moment.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def latest_months_before(moment: datetime, months: int) -> datetime:
+    """The latest `t` with `add_months_or_next(t, months) <= moment`."""
+    year, month, last_day = _month(moment.year * 12 + moment.month - 1 - months)
+    if moment.day <= last_day:
+        return moment.replace(year=year, month=month)
+    # Every instant of that month maps to at most the same day-of-month or to the start of the next
+    # month, both at or before `moment`: the whole month is due, up to its last microsecond.
+    year, month, _ = _month(year * 12 + month)
+    first_of_next = moment.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return first_of_next - timedelta(microseconds=1)
 
 
 def add_days(moment: datetime, days: int) -> datetime:

@@ -28,6 +28,16 @@ def _require_order(start: datetime, end: datetime | None) -> None:
         raise ValueError("end must not be before start")
 
 
+class FooterReason(StrEnum):
+    """Why this reader gets this email: each has its own "why you are getting this" line."""
+
+    TOPIC = "topic"  # subscribed to the message's topic
+    MEMBER = "member"  # a members-only topic: they are a member of the network
+    INVITEE = "invitee"  # named on a meeting's invitation list
+    DIGEST = "digest"  # chose a daily or weekly summary
+    TEST = "test"  # an admin's test send to themselves: no unsubscribe or preferences links
+
+
 @dataclass(frozen=True)
 class Footer:
     """Why the reader gets a subscription email, and how to change that."""
@@ -37,6 +47,7 @@ class Footer:
     manage_url: str
     unsubscribe_url: str
     privacy_notice_url: str
+    reason: FooterReason = FooterReason.TOPIC
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name, topic_name=self.topic_name)
@@ -144,7 +155,7 @@ class DigestPeriod(StrEnum):
 @dataclass(frozen=True)
 class DigestItem:
     title: str
-    url: str
+    url: str | None  # an announcement has no page of its own
     excerpt: str | None = None
 
     def __post_init__(self) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from notifier.db.base import BigId, UTCDateTime
 from notifier.db.models import Delivery, Message, Subscriber, Subscription, Suppression
+from notifier.domain.sources import URGENT_EMAIL_KINDS
 from notifier.domain.statuses import (
     DeliveryStatus,
     Frequency,
@@ -35,14 +36,17 @@ class FanoutBatch:
 
 
 def _eligible_subscriptions(message: Message, after_subscriber_id: int) -> list[ColumnElement[bool]]:
-    """WHERE clauses for the consenting, unsuppressed immediate subscribers of the message's topic."""
-    return [
+    """WHERE clauses for the consenting, unsuppressed immediate subscribers of the message's topic
+    (every subscriber of it, whatever their frequency, for time-sensitive email)."""
+    clauses = [
         Subscription.network_id == message.network_id,
         Subscription.topic_id == message.topic_id,
         Subscription.ended_at.is_(None),
-        Subscription.frequency == Frequency.IMMEDIATE,
         Subscription.subscriber_id > after_subscriber_id,
     ]
+    if message.email_kind not in URGENT_EMAIL_KINDS:
+        clauses.append(Subscription.frequency == Frequency.IMMEDIATE)
+    return clauses
 
 
 def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: datetime) -> FanoutBatch:

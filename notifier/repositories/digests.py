@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifier.db.models import DigestRun, Event, Message, Subscription
+from notifier.domain.sources import DIGEST_EMAIL_KINDS
 from notifier.domain.statuses import Frequency
 from notifier.repositories.deliveries import insert_queued
 
 CONTENT_KIND = "content"
+EXCERPT_CHARACTERS = 300
 
 
 def get_run(
@@ -39,14 +41,15 @@ def _period(message: Message) -> tuple[Frequency, datetime, datetime]:
 def _topics_with_content(network_id: int, start: datetime, end: datetime) -> Any:
     return select(Message.topic_id).where(
         Message.network_id == network_id,
-        Message.email_kind == CONTENT_KIND,
+        Message.email_kind.in_(DIGEST_EMAIL_KINDS),
         Message.created_at >= start,
         Message.created_at < end,
     )
 
 
 def insert_recipients(session: Session, message: Message, now: datetime) -> int:
-    """One delivery per active, unsuppressed subscriber with this frequency on a topic that had content."""
+    """One delivery per active, unsuppressed subscriber with this frequency on a topic that had
+    content, an announcement, a meeting or minutes in the period."""
     frequency, start, end = _period(message)
     return insert_queued(
         session,
@@ -62,28 +65,54 @@ def insert_recipients(session: Session, message: Message, now: datetime) -> int:
 
 
 def items_for(session: Session, message: Message, subscriber_id: int) -> list[dict[str, Any]]:
-    """The period's content on the reader's topics of this frequency: each page once, newest version."""
+    """The period's pages, announcements, meetings and minutes on the reader's topics of this
+    frequency, in order: each page once (its newest version), each other event once."""
     frequency, start, end = _period(message)
     their_topics = select(Subscription.topic_id).where(
         Subscription.subscriber_id == subscriber_id,
         Subscription.frequency == frequency,
         Subscription.ended_at.is_(None),
     )
-    event_ids = select(Message.event_id).where(
+    listed = select(Message.event_id, Message.email_kind).where(
         Message.network_id == message.network_id,
-        Message.email_kind == CONTENT_KIND,
+        Message.email_kind.in_(DIGEST_EMAIL_KINDS),
         Message.created_at >= start,
         Message.created_at < end,
         Message.topic_id.in_(their_topics),
     )
-    events = session.scalars(select(Event).where(Event.id.in_(event_ids)).order_by(Event.id))
-    by_url: dict[str, dict[str, Any]] = {}
+    kinds = dict(session.execute(listed).tuples().all())
+    events = session.scalars(select(Event).where(Event.id.in_(list(kinds))).order_by(Event.id))
+    items: dict[str, dict[str, Any]] = {}
     for event in events:
-        payload = event.payload
-        by_url.pop(payload["url"], None)  # a later revision replaces the earlier one, in its place
-        by_url[payload["url"]] = {
-            "title": payload["title"],
-            "url": payload["url"],
-            "excerpt": payload.get("excerpt") or None,
+        key, item = _item(kinds[event.id], event)
+        items.pop(key, None)  # a later revision of a page replaces the earlier one, in its place
+        items[key] = item
+    return list(items.values())
+
+
+def _item(kind: str, event: Event) -> tuple[str, dict[str, Any]]:
+    payload = event.payload
+    if kind == CONTENT_KIND:
+        excerpt = payload.get("excerpt") or None
+        return payload["url"], {"title": payload["title"], "url": payload["url"], "excerpt": excerpt}
+    if kind == "announcement":
+        body = " ".join(str(payload["body"]).split())
+        if len(body) > EXCERPT_CHARACTERS:
+            body = body[: EXCERPT_CHARACTERS - 3].rsplit(" ", 1)[0] + "..."
+        return f"event:{event.id}", {
+            "title": f"Announcement: {payload['subject']}",
+            "url": None,
+            "excerpt": body,
         }
-    return list(by_url.values())
+    if kind == "minutes":
+        url = payload.get("minutes_url") or payload.get("meeting_url")
+        return f"event:{event.id}", {
+            "title": f"Minutes: {payload['meeting_title']}",
+            "url": url,
+            "excerpt": None,
+        }
+    return f"event:{event.id}", {
+        "title": f"Meeting: {payload['title']}",
+        "url": payload.get("meeting_url"),
+        "excerpt": None,
+    }

@@ -66,14 +66,22 @@ def delete_expired_signups(
 
 def unconfirmed_subscribers(network_id: int, cutoff: datetime) -> Select[int]:
     """Never-confirmed people with no sign-up left waiting and nothing they consented to."""
-    return select(Subscriber.id).where(
+    return select(Subscriber.id).where(Subscriber.created_at <= cutoff, *_unconfirmed(network_id))
+
+
+def _unconfirmed(network_id: int) -> tuple[Any, ...]:
+    return (
         Subscriber.network_id == network_id,
         Subscriber.status == SubscriberStatus.PENDING,
-        Subscriber.created_at <= cutoff,
         ~exists().where(Signup.subscriber_id == Subscriber.id),
         ~exists().where(Subscription.subscriber_id == Subscriber.id),
         ~exists().where(Membership.subscriber_id == Subscriber.id),
     )
+
+
+def next_unconfirmed_stamp(session: Session, network_id: int, cutoff: datetime) -> datetime | None:
+    """The creation time of the next never-confirmed person (with no sign-up waiting) to fall due."""
+    return earliest(session, Subscriber.created_at, Subscriber.created_at > cutoff, *_unconfirmed(network_id))
 
 
 def first_ids(session: Session, query: Select[int], limit: int) -> list[int]:

@@ -67,3 +67,11 @@ class UnlimitedLimiter:
 
     def drain(self) -> None:
         """Nothing to empty."""
+
+
+CLI_QUEUE = RecordingQueue()
+
+
+def recorded_queue(settings: object) -> RecordingQueue:
+    """A task-queue factory for commands run in-process (`NOTIFIER_TASK_QUEUE_FACTORY`)."""
+    return CLI_QUEUE

@@ -46,6 +46,15 @@ class LinkBuilder:
         whole = SubscriberRef(ref.network_id, ref.subscriber_id)
         return f"{self.public_base_url}/preferences/{self._token(TokenPurpose.MANAGE, whole)}"
 
+    def attendee_calendar_url(
+        self, calendar_url: str, network_id: int, meeting_id: int, subscriber_id: int
+    ) -> str:
+        """A meeting's calendar link for one recipient, whose file names them as ATTENDEE (RFC 5546)."""
+        token = self.signer.sign(
+            TokenPurpose.MEETING_ATTENDEE, {"n": network_id, "m": meeting_id, "s": subscriber_id}
+        )
+        return f"{calendar_url}?attendee={token}"
+
     def read(self, purpose: TokenPurpose, token: str) -> SubscriberRef:
         """The ids a token carries; raises InvalidToken or ExpiredToken."""
         payload = self.signer.verify(purpose, token, max_age_seconds=self.unsubscribe_max_age_seconds)

@@ -14,6 +14,7 @@ class TokenPurpose(StrEnum):
     MANAGE = "manage-preferences"
     CONFIRM = "confirm-subscription"
     MEETING = "meeting"  # a meeting's page, calendar file and joining link (services/sources/calendar.py)
+    MEETING_ATTENDEE = "meeting-attendee"  # one recipient's calendar file: names them as ATTENDEE
     DATA_REQUEST = "data-request"  # verifying a data-subject request (services/privacy/rights.py)
     EMAIL_CHANGE = "email-change"  # a new address confirming itself (services/subscribers/email_change.py)
 

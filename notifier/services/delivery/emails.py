@@ -23,6 +23,7 @@ from notifier.rendering.contexts import (
     DataRequestVerifyEmail,
     EmailContext,
     Footer,
+    FooterReason,
 )
 from notifier.rendering.emails import EMAIL_KINDS, EmailKind, render_email
 from notifier.services.common.links import LinkBuilder, SubscriberRef
@@ -99,6 +100,24 @@ CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
 }
 
 
+MEETING_KINDS = frozenset(
+    {EmailKind.MEETING, EmailKind.MEETING_UPDATE, EmailKind.MEETING_CANCELLED, EmailKind.MEETING_REMINDER}
+)
+
+
+def footer_reason(kind: EmailKind, message: Message, topic: Topic | None) -> FooterReason:
+    """Why this reader gets this email: the footer's "why you are getting this" line follows it."""
+    if message.context.get("test_send"):
+        return FooterReason.TEST  # no live unsubscribe link either
+    if kind is EmailKind.DIGEST:
+        return FooterReason.DIGEST
+    if topic is None and (kind in MEETING_KINDS or kind is EmailKind.MINUTES):
+        return FooterReason.INVITEE  # the invitation list's message has no topic
+    if topic is not None and topic.members_only:
+        return FooterReason.MEMBER
+    return FooterReason.TOPIC
+
+
 @dataclass(frozen=True)
 class TemplateComposer:
     links: LinkBuilder
@@ -119,16 +138,26 @@ class TemplateComposer:
             manage_url=self.links.manage_url(ref),
             unsubscribe_url=self.links.unsubscribe_url(ref),
             privacy_notice_url=network.privacy_notice_url,
+            reason=footer_reason(kind, message, topic),
         )
         data = message.context
         if kind in PER_SUBSCRIBER_CONTEXT:  # e.g. a digest lists what this reader's topics had
             data = {**data, **PER_SUBSCRIBER_CONTEXT[kind](session, message, subscriber)}
+        if data.get("calendar_url") and data.get("meeting_id"):  # this reader's own invitation file
+            calendar_url = self.links.attendee_calendar_url(
+                data["calendar_url"], network.id, int(data["meeting_id"]), subscriber.id
+            )
+            data = {**data, "calendar_url": calendar_url}
         context = CONTEXT_BUILDERS[kind](data, network, footer)
         rendered = render_email(kind, context, allowed_origins=(network.site_url, self.public_base_url))
         transactional = EMAIL_KINDS[kind].transactional
         return ComposedEmail(
             subject=rendered.subject,
             body=rendered.body,
-            one_click_unsubscribe_url=None if transactional else self.links.one_click_unsubscribe_url(ref),
+            one_click_unsubscribe_url=(
+                None
+                if transactional or footer.reason is FooterReason.TEST
+                else self.links.one_click_unsubscribe_url(ref)
+            ),
             email_reply_to_id=network.notify_reply_to_id,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from notifier.config import Settings
@@ -36,10 +36,30 @@ def retention_report(
         cutoff = period.before(now)
         due, next_stamp = _measure(session, kind, network_id, cutoff, now)
         next_due = period.after(next_stamp) if next_stamp is not None else None
-        if kind is RetentionKind.UNCONFIRMED_SIGNUP and next_stamp is not None:
-            next_due = min(period.after(next_stamp), next_stamp)  # expiry of the link, at the latest
+        if kind is RetentionKind.UNCONFIRMED_SIGNUP:
+            next_due = _next_unconfirmed_due(session, network_id, period, cutoff, now)
         lines.append(ReportLine(kind, period, cutoff, due, next_due))
     return lines
+
+
+def _next_unconfirmed_due(
+    session: Session, network_id: int, period: Period, cutoff: datetime, now: datetime
+) -> datetime | None:
+    """As the run decides: a sign-up goes when its link expires or the rule's period after it was
+    made (a network may shorten the rule below the link's life), whichever comes first; a person
+    left with no sign-up goes the rule's period after they were created."""
+    unconfirmed = (Signup.network_id == network_id, Signup.confirmed_at.is_(None))
+    stamps = [
+        repo.earliest(session, Signup.expires_at, *unconfirmed, Signup.expires_at > now),
+        _after(period, repo.earliest(session, Signup.created_at, *unconfirmed, Signup.created_at > cutoff)),
+        _after(period, repo.next_unconfirmed_stamp(session, network_id, cutoff)),
+    ]
+    found = [stamp for stamp in stamps if stamp is not None]
+    return min(found) if found else None
+
+
+def _after(period: Period, stamp: datetime | None) -> datetime | None:
+    return period.after(stamp) if stamp is not None else None
 
 
 def _measure(
@@ -55,8 +75,10 @@ def _measure(
             Subscriber.left_at > cutoff,
         )
     if kind is RetentionKind.UNCONFIRMED_SIGNUP:
-        expired = select(Signup.id).where(
-            Signup.network_id == network_id, Signup.confirmed_at.is_(None), Signup.expires_at <= now
+        expired = select(Signup.id).where(  # as repo.delete_expired_signups decides
+            Signup.network_id == network_id,
+            Signup.confirmed_at.is_(None),
+            or_(Signup.expires_at <= now, Signup.created_at <= cutoff),
         )
         due = repo.count(session, expired) + repo.count(
             session, repo.unconfirmed_subscribers(network_id, cutoff)

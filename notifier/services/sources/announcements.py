@@ -1,6 +1,10 @@
 """Announcements with sign-off: draft -> preview and test send -> approval by a second person with
 the approver role (when the network requires sign-off) -> scheduled send, cancellable until it
-starts. Nobody approves their own announcement: not with the same token, nor another of theirs."""
+starts. Nobody approves their own announcement: not with the same token, nor another of theirs.
+
+Every entry point (admin API, CLI, later the admin web) goes through this path, so the network's
+sign-off rule holds wherever an announcement starts, and the audit record of each send names who
+asked for it and who approved it."""
 
 from __future__ import annotations
 
@@ -35,8 +39,9 @@ class AnnouncementError(ValueError):
 
 
 def create_draft(
-    uow: UnitOfWork, network: Network, author: ApiToken, *, topic_slug: str, subject: str, body: str
+    uow: UnitOfWork, network: Network, author: ApiToken | None, *, topic_slug: str, subject: str, body: str
 ) -> Announcement:
+    """A draft by a token holder, or by the CLI (`author=None`, audited as the CLI)."""
     topic = network_repo.get_topic_by_slug(uow.session, network.id, topic_slug)
     if topic is None:
         raise AnnouncementError("topic", f"{network.slug} has no topic called {topic_slug!r}")
@@ -52,7 +57,7 @@ def create_draft(
         subject=subject,
         body=body.strip(),
         status=AnnouncementStatus.DRAFT,
-        author_token_id=author.id,
+        author_token_id=author.id if author else None,
         created_at=now,
         updated_at=now,
     )
@@ -97,7 +102,7 @@ def send_test_email(
         deps.queue,
         holder,
         EmailKind.ANNOUNCEMENT,
-        {"subject": f"[Test] {announcement.subject}", "body": announcement.body},
+        {"subject": f"[Test] {announcement.subject}", "body": announcement.body, "test_send": True},
         now=utcnow(),
     )
     _audit(uow.session, announcement, sender, "announcement.test_send", message_id=message.id)
@@ -108,10 +113,11 @@ def submit(
     uow: UnitOfWork,
     network: Network,
     announcement: Announcement,
-    token: ApiToken,
+    token: ApiToken | None,
     *,
     send_at: datetime | None,
 ) -> Announcement:
+    """Awaiting approval on a network that requires sign-off, else scheduled for `send_at` (or now)."""
     if announcement.status is not AnnouncementStatus.DRAFT:
         raise AnnouncementError("announcement", f"is {announcement.status.value}, not a draft", conflict=True)
     announcement.send_at = send_at or utcnow()
@@ -142,6 +148,22 @@ def approve(uow: UnitOfWork, announcement: Announcement, approver: ApiToken) -> 
     return announcement
 
 
+def queue_from_cli(
+    uow: UnitOfWork, deps: SourceDeps, network: Network, *, topic_slug: str, subject: str, body: str
+) -> Announcement:
+    """`notifier announce`: the same draft -> (approval) -> schedule path as the admin API.
+
+    On a network that requires sign-off the announcement waits for an approver and nothing is
+    sent; otherwise it starts at once and `message_id` is set.
+    """
+    announcement = create_draft(uow, network, None, topic_slug=topic_slug, subject=subject, body=body)
+    submit(uow, network, announcement, None, send_at=None)
+    if announcement.status is AnnouncementStatus.SCHEDULED:
+        uow.session.flush()
+        _claim_and_start(uow, deps, announcement, utcnow())
+    return announcement
+
+
 def cancel(uow: UnitOfWork, announcement: Announcement, token: ApiToken) -> Announcement:
     """Cancelled until its send starts (a conditional update, so it cannot race the scheduler)."""
     moved = uow.session.execute(
@@ -168,17 +190,23 @@ def send_due(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) -
             .order_by(Announcement.id)
         ).all()
         for announcement in due:
-            claimed = uow.session.execute(
-                update(Announcement)
-                .where(
-                    Announcement.id == announcement.id, Announcement.status == AnnouncementStatus.SCHEDULED
-                )
-                .values(status=AnnouncementStatus.SENT, updated_at=now)
-            )
-            if affected(claimed) == 1:
-                announcement.message_id = _start(uow, deps, announcement)
+            if _claim_and_start(uow, deps, announcement, now):
                 started.append(announcement.id)
     return started
+
+
+def _claim_and_start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement, now: datetime) -> bool:
+    claimed = uow.session.execute(
+        update(Announcement)
+        .where(Announcement.id == announcement.id, Announcement.status == AnnouncementStatus.SCHEDULED)
+        .values(status=AnnouncementStatus.SENT, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if affected(claimed) != 1:
+        return False
+    announcement.status = AnnouncementStatus.SENT
+    announcement.message_id = _start(uow, deps, announcement)
+    return True
 
 
 def _start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement) -> int:
@@ -195,10 +223,27 @@ def _start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement) -> int
         body=announcement.body,
         source_key=f"announcement:{announcement.id}",
     )
-    audit.record(uow.session, network.id, "scheduler", "announcement.send", "announcement", announcement.id)
+    audit.record(
+        uow.session,
+        network.id,
+        "scheduler",
+        "announcement.send",
+        "announcement",
+        announcement.id,
+        message_id=message.id,
+        asked_by=_actor(announcement.author_token_id),
+        approved_by=_actor(announcement.approver_token_id) if announcement.approver_token_id else None,
+        sign_off_required=network.requires_sign_off,
+    )
     return message.id
 
 
-def _audit(session: Session, announcement: Announcement, token: ApiToken, action: str, **detail: int) -> None:
-    actor = audit.token_actor(token.id)
+def _actor(token_id: int | None) -> str:
+    return audit.token_actor(token_id) if token_id is not None else audit.CLI_ACTOR
+
+
+def _audit(
+    session: Session, announcement: Announcement, token: ApiToken | None, action: str, **detail: int
+) -> None:
+    actor = _actor(token.id if token else None)
     audit.record(session, announcement.network_id, actor, action, "announcement", announcement.id, **detail)

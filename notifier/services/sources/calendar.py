@@ -4,13 +4,20 @@ Links carry a signed token with the network and meeting ids (never personal data
 service: the meeting page, its .ics, and a joining page that sends people on to the online link, so
 emails only ever link to the network's site or this service. The .ics keeps the meeting's UID for
 ever and its SEQUENCE rises with each update and the cancellation, so calendars replace the entry.
+
+Each email links to the reader's own file (a second signed token naming them): an iTIP REQUEST, or
+CANCEL once cancelled, with ORGANIZER (the network's address) and the reader as ATTENDEE, as RFC 5546
+requires, so mail clients show it as an invitation. The link without a reader (the meeting page's)
+gives a PUBLISH, which needs no attendee. The joining link is in the file only while the meeting
+stands.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as CalendarEvent
 
 from notifier.config import Settings
@@ -26,6 +33,13 @@ PRODUCT_ID = "-//notifier//staff network meetings//EN"
 class MeetingRef:
     network_id: int
     meeting_id: int
+
+
+@dataclass(frozen=True)
+class AttendeeRef:
+    network_id: int
+    meeting_id: int
+    subscriber_id: int
 
 
 @dataclass(frozen=True)
@@ -61,14 +75,41 @@ class MeetingLinks:
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidToken("this meeting link is not valid") from exc
 
+    def read_attendee(self, token: str) -> AttendeeRef:
+        payload = self.signer.verify(
+            TokenPurpose.MEETING_ATTENDEE, token, max_age_seconds=self.max_age_seconds
+        )
+        try:
+            return AttendeeRef(int(payload["n"]), int(payload["m"]), int(payload["s"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidToken("this meeting link is not valid") from exc
 
-def meeting_calendar(meeting: Meeting, network: Network, links: MeetingLinks) -> bytes:
-    """The meeting as an iCalendar file: a REQUEST, or a CANCEL once it is cancelled."""
+
+def organizer_address(network: Network) -> str:
+    """The network's address: its meeting organiser or steering group address when set, else a
+    no-reply address on its site's domain (the file asks for no replies: RSVP=FALSE)."""
+    for key in ("meeting_organizer_email", "steering_group_email"):
+        value = network.settings.get(key)
+        if isinstance(value, str) and "@" in value:
+            return value.strip()
+    return f"noreply@{urlsplit(network.site_url).hostname}"
+
+
+def calendar_method(meeting: Meeting, attendee_email: str | None) -> str:
+    if attendee_email is None:
+        return "PUBLISH"
+    return "CANCEL" if meeting.status is MeetingStatus.CANCELLED else "REQUEST"
+
+
+def meeting_calendar(
+    meeting: Meeting, network: Network, links: MeetingLinks, attendee_email: str | None = None
+) -> bytes:
+    """The meeting as an iCalendar file: REQUEST or CANCEL naming `attendee_email`, else PUBLISH."""
     cancelled = meeting.status is MeetingStatus.CANCELLED
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    calendar.add("method", calendar_method(meeting, attendee_email))
     event = CalendarEvent()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
@@ -78,10 +119,19 @@ def meeting_calendar(meeting: Meeting, network: Network, links: MeetingLinks) ->
     event.add("summary", f"{network.name}: {meeting.title}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("url", links.page_url(meeting))
+    organizer = vCalAddress(f"mailto:{organizer_address(network)}")
+    organizer.params["cn"] = vText(network.name)
+    event.add("organizer", organizer)
+    if attendee_email is not None:
+        attendee = vCalAddress(f"mailto:{attendee_email}")
+        attendee.params.update(
+            {"cutype": "INDIVIDUAL", "role": "REQ-PARTICIPANT", "partstat": "NEEDS-ACTION", "rsvp": "FALSE"}
+        )
+        event.add("attendee", attendee)
     if meeting.location:
         event.add("location", meeting.location)
     description = [meeting.agenda.strip()] if meeting.agenda.strip() else []
-    join = links.join_url(meeting)
+    join = None if cancelled else links.join_url(meeting)
     if join:
         description.append(f"Join online: {join}")
     if description:

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,17 +26,19 @@ from notifier.services.common import audit
 from notifier.services.common.ports import TaskQueue
 from notifier.services.delivery.direct_sends import enqueue_sends
 from notifier.services.sources.calendar import MeetingLinks
+from notifier.services.sources.meeting_rules import (
+    EDITABLE,
+    MeetingDetails,
+    MeetingError,
+    check,
+    current_details,
+    describe_changes,
+    patched,
+    refuse_past_start,
+)
 
-LONDON = ZoneInfo("Europe/London")
+__all__ = ["Audience", "MeetingDetails", "MeetingError", "MeetingUpdate", "SourceDeps"]
 LONGEST_REMINDER = timedelta(days=14)
-
-
-class MeetingError(ValueError):
-    """A meeting request that cannot be acted on; `field` names the problem."""
-
-    def __init__(self, field: str, message: str, *, conflict: bool = False) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field, self.message, self.conflict = field, message, conflict
 
 
 @dataclass(frozen=True)
@@ -60,42 +61,16 @@ class SourceDeps:
 
 
 @dataclass(frozen=True)
-class MeetingDetails:
-    title: str
-    start: datetime
-    end: datetime
-    location: str = ""
-    online_url: str = ""
-    agenda: str = ""
-
-
-@dataclass(frozen=True)
 class Audience:
     topics: list[str] = field(default_factory=list)  # topic slugs
     invitees: list[str] = field(default_factory=list)  # subscribers' work email addresses
 
 
-def london(value: datetime) -> datetime:
-    """Times without a zone are London times, as people write them."""
-    return value.replace(tzinfo=LONDON) if value.tzinfo is None else value
-
-
-def _check(details: MeetingDetails) -> MeetingDetails:
-    title = " ".join(details.title.split())
-    if not title or len(title) > 300:
-        raise MeetingError("title", "give a title of 1 to 300 characters")
-    start, end = london(details.start), london(details.end)
-    if end <= start:
-        raise MeetingError("end", "must be after the start")
-    if not details.location.strip() and not details.online_url.strip():
-        raise MeetingError("location", "give a location, an online link, or both")
-    if details.online_url and urlsplit(details.online_url).scheme != "https":
-        raise MeetingError("online_url", "must be an https link")
-    if len(details.location) > 300 or len(details.online_url) > 500 or len(details.agenda) > 20_000:
-        raise MeetingError("agenda", "location, online_url or agenda is too long")
-    return MeetingDetails(
-        title, start, end, details.location.strip(), details.online_url.strip(), details.agenda
-    )
+@dataclass(frozen=True)
+class MeetingUpdate:
+    meeting: Meeting
+    changes: list[str]  # one line per field that changed, as the update email lists them
+    notes: list[str]  # how an ambiguous London time was read
 
 
 def _audience_ids(session: Session, network: Network, audience: Audience) -> tuple[list[int], list[int]]:
@@ -130,7 +105,8 @@ def create_meeting(
     actor: str,
     reminder_minutes: int | None = None,
 ) -> Meeting:
-    checked = _check(details)
+    checked = check(details).details
+    refuse_past_start(checked.start, utcnow())
     topic_ids, invitees = _audience_ids(uow.session, network, audience)
     if reminder_minutes is not None and not 5 <= reminder_minutes <= LONGEST_REMINDER.total_seconds() // 60:
         raise MeetingError("reminder_minutes", "must be between 5 minutes and 14 days")
@@ -165,15 +141,27 @@ def create_meeting(
 
 
 def update_meeting(
-    uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, details: MeetingDetails, *, note: str, actor: str
-) -> Meeting:
+    uow: UnitOfWork,
+    deps: SourceDeps,
+    meeting: Meeting,
+    changes: dict[str, Any],
+    *,
+    note: str,
+    actor: str,
+) -> MeetingUpdate:
+    """Change only the fields in `changes`; the update email lists exactly what changed."""
     if meeting.status is MeetingStatus.CANCELLED:
         raise MeetingError("meeting", "is cancelled and cannot change", conflict=True)
-    checked = _check(details)
-    changes = _describe_changes(meeting, checked)
-    if not changes:
-        raise MeetingError("meeting", "nothing has changed")
-    if checked.start != meeting.start_at:
+    now = utcnow()
+    if meeting.end_at <= now:
+        raise MeetingError("meeting", "has already been held and cannot change", conflict=True)
+    result = check(patched(meeting, changes))
+    checked, old = result.details, current_details(meeting)
+    lines = describe_changes(old, checked)
+    if not lines:
+        raise MeetingError("meeting", "nothing has changed: every field sent has its current value")
+    if checked.start != old.start:
+        refuse_past_start(checked.start, now)
         meeting.reminder_sent_at = None  # remind again before the new start
     meeting.title, meeting.start_at, meeting.end_at = checked.title, checked.start, checked.end
     meeting.location, meeting.online_url, meeting.agenda = (
@@ -182,16 +170,31 @@ def update_meeting(
         checked.agenda,
     )
     meeting.sequence += 1
-    meeting.updated_at = utcnow()
+    meeting.updated_at = now
     uow.session.flush()
-    _send(uow, deps, meeting, "meeting_update", note=note.strip() or " ".join(changes))
-    audit.record(uow.session, meeting.network_id, actor, "meeting.update", "meeting", meeting.id)
-    return meeting
+    words = "\n".join([*lines, *([note.strip()] if note.strip() else [])])
+    _send(uow, deps, meeting, "meeting_update", note=words)
+    audit.record(
+        uow.session,
+        meeting.network_id,
+        actor,
+        "meeting.update",
+        "meeting",
+        meeting.id,
+        fields=",".join(sorted(_changed_fields(old, checked))),
+    )
+    return MeetingUpdate(meeting, lines, result.notes)
+
+
+def _changed_fields(old: MeetingDetails, new: MeetingDetails) -> set[str]:
+    return {name for name in EDITABLE if getattr(old, name) != getattr(new, name)}
 
 
 def cancel_meeting(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, *, note: str, actor: str) -> Meeting:
     if meeting.status is MeetingStatus.CANCELLED:
         raise MeetingError("meeting", "is already cancelled", conflict=True)
+    if meeting.end_at <= utcnow():
+        raise MeetingError("meeting", "has already been held; there is nothing to cancel", conflict=True)
     meeting.status = MeetingStatus.CANCELLED
     meeting.sequence += 1
     meeting.updated_at = utcnow()
@@ -202,10 +205,28 @@ def cancel_meeting(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, *, note:
 
 
 def publish_minutes(
-    uow: UnitOfWork, deps: SourceDeps, network: Network, meeting: Meeting, *, url: str, body: str, actor: str
+    uow: UnitOfWork,
+    deps: SourceDeps,
+    network: Network,
+    meeting: Meeting,
+    *,
+    url: str,
+    body: str,
+    actor: str,
+    held_override: bool = False,
 ) -> Event:
+    """Minutes of a meeting that was held (it ended and was not cancelled), unless an admin
+    overrides that explicitly; the override is kept in the audit record."""
     if meeting.minutes_event_id is not None:
         raise MeetingError("minutes", "have already been published for this meeting", conflict=True)
+    not_held = _not_held(meeting, utcnow())
+    if not_held and not held_override:
+        raise MeetingError(
+            "meeting",
+            f"{not_held}: minutes are for a meeting that was held (set held_override to "
+            "publish them anyway; the override is audited)",
+            conflict=True,
+        )
     if url and (urlsplit(url).scheme != "https" or urlsplit(url).netloc != urlsplit(network.site_url).netloc):
         raise MeetingError("minutes_url", f"must be an https page on the network's site {network.site_url}")
     if not url and not body.strip():
@@ -220,8 +241,26 @@ def publish_minutes(
     event = _event(uow, meeting, EventKind.MINUTES, f"meeting:{meeting.id}:minutes", context)
     meeting.minutes_event_id = event.id
     _messages(uow, deps, meeting, event, "minutes", context)
-    audit.record(uow.session, network.id, actor, "meeting.minutes", "meeting", meeting.id)
+    audit.record(
+        uow.session,
+        network.id,
+        actor,
+        "meeting.minutes",
+        "meeting",
+        meeting.id,
+        held_override=bool(not_held),
+        not_held=not_held,
+    )
     return event
+
+
+def _not_held(meeting: Meeting, now: datetime) -> str | None:
+    """Why a meeting does not count as held, or None when it was."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        return "is cancelled"
+    if meeting.end_at > now:
+        return "has not ended yet"
+    return None
 
 
 def send_due_reminders(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) -> list[int]:
@@ -237,23 +276,9 @@ def send_due_reminders(sessions: sessionmaker[Session], deps: SourceDeps, now: d
     return reminded
 
 
-def _describe_changes(meeting: Meeting, new: MeetingDetails) -> list[str]:
-    changes = []
-    if new.start != meeting.start_at or new.end != meeting.end_at:
-        changes.append("The date or time has changed.")
-    if new.location != meeting.location:
-        changes.append("The location has changed.")
-    if new.online_url != meeting.online_url:
-        changes.append("The online joining link has changed.")
-    if new.title != meeting.title:
-        changes.append("The title has changed.")
-    if new.agenda != meeting.agenda:
-        changes.append("The agenda has changed.")
-    return changes
-
-
 def meeting_context(meeting: Meeting, links: MeetingLinks, note: str | None) -> dict[str, Any]:
     return {
+        "meeting_id": meeting.id,  # the composer signs each reader's own calendar link with it
         "title": meeting.title,
         "start": meeting.start_at.isoformat(),
         "end": meeting.end_at.isoformat(),

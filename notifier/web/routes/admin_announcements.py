@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from notifier.db.models import Announcement
+from notifier.domain.london_times import LocalTimeError, resolve_london
 from notifier.services.sources import announcements as service
 from notifier.services.sources.announcements import AnnouncementError
-from notifier.services.sources.meetings import london
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import render_page
 from notifier.web.routes.admin_api import PREFIX, SourceDepsDep, iso
@@ -107,7 +107,10 @@ def test_send(announcement_id: int, admin: AdminDep, uow: UowDep, deps: SourceDe
 @router.post("/announcements/{announcement_id}/submit")
 def submit(announcement_id: int, body: SubmitIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
     announcement = _get(uow, admin, announcement_id)
-    send_at = london(body.send_at) if body.send_at else None
+    try:
+        send_at = resolve_london(body.send_at, "send_at").at if body.send_at else None
+    except LocalTimeError as exc:
+        raise problem(exc.field, exc.message) from exc
     try:
         service.submit(uow, admin.network, announcement, admin.token, send_at=send_at)
     except AnnouncementError as exc:

@@ -1,4 +1,6 @@
-"""Admin API for meetings: create (invitation), update, cancel, publish the minutes."""
+"""Admin API for meetings: create (invitation), update (PATCH: only the fields sent change), cancel,
+publish the minutes. Times without an offset are Europe/London; a time the clocks skip is refused,
+a repeated one is read as its first occurrence and `time_notes` says so."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from notifier.db.models import Meeting
 from notifier.repositories import meetings as meeting_repo
 from notifier.services.sources import meetings as meeting_service
+from notifier.services.sources.calendar import MeetingLinks
+from notifier.services.sources.meeting_rules import check
 from notifier.services.sources.meetings import Audience, MeetingDetails, MeetingError
 from notifier.web.deps import UowDep
 from notifier.web.routes.admin_api import PREFIX, SourceDepsDep, iso
@@ -39,8 +43,25 @@ class MeetingIn(MeetingFields):
     reminder_minutes: int | None = Field(default=None, ge=5, le=20160)
 
 
-class MeetingChange(MeetingFields):
-    note: str = Field(default="", max_length=2000, description="What changed; written for you if empty")
+class MeetingPatch(BaseModel):
+    """Only the fields present change; a field left out keeps its value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    start: datetime | None = Field(default=None, description="Europe/London when no offset is given")
+    end: datetime | None = None
+    location: str | None = Field(default=None, max_length=300, description="Empty to remove it")
+    online_url: str | None = Field(default=None, max_length=500, description="Empty to remove it")
+    agenda: str | None = Field(default=None, max_length=20_000, description="Empty to remove it")
+    note: str = Field(default="", max_length=2000, description="Added after the list of what changed")
+
+    def changes(self) -> dict[str, Any]:
+        sent = self.model_fields_set - {"note"}
+        for name in sorted(sent):
+            if getattr(self, name) is None:
+                raise problem(name, "give a value, or leave the field out to keep it")
+        return {name: getattr(self, name) for name in sent}
 
 
 class CancelIn(BaseModel):
@@ -52,9 +73,14 @@ class MinutesIn(BaseModel):
 
     minutes_url: str = Field(default="", max_length=500)
     minutes_body: str = Field(default="", max_length=50_000)
+    held_override: bool = Field(
+        default=False,
+        description="Publish for a meeting that has not ended or was cancelled; recorded in the audit",
+    )
 
 
-def _out(meeting: Meeting) -> dict[str, Any]:
+def _out(uow: UowDep, meeting: Meeting, links: MeetingLinks, **extra: Any) -> dict[str, Any]:
+    """Every field of the meeting, so a client can read, change and send back what it needs."""
     return {
         "id": meeting.id,
         "uid": meeting.uid,
@@ -64,9 +90,18 @@ def _out(meeting: Meeting) -> dict[str, Any]:
         "start": meeting.start_at.isoformat(),
         "end": meeting.end_at.isoformat(),
         "location": meeting.location,
+        "online_url": meeting.online_url,
+        "agenda": meeting.agenda,
+        "topic_ids": list(meeting.topic_ids),
+        "invitee_count": len(meeting_repo.invitee_ids(uow.session, meeting.id)),
         "reminder_minutes": meeting.reminder_minutes,
         "reminder_sent_at": iso(meeting.reminder_sent_at),
         "minutes_event_id": meeting.minutes_event_id,
+        "created_at": iso(meeting.created_at),
+        "updated_at": iso(meeting.updated_at),
+        "calendar_url": links.calendar_url(meeting),
+        "page_url": links.page_url(meeting),
+        **extra,
     }
 
 
@@ -82,13 +117,15 @@ def _refused(exc: MeetingError) -> Exception:
 
 
 @router.get("/meetings")
-def list_meetings(admin: AdminDep, uow: UowDep) -> list[dict[str, Any]]:
-    return [_out(m) for m in meeting_repo.list_meetings(uow.session, admin.network.id)]
+def list_meetings(admin: AdminDep, uow: UowDep, deps: SourceDepsDep) -> list[dict[str, Any]]:
+    links = deps.meeting_links
+    return [_out(uow, m, links) for m in meeting_repo.list_meetings(uow.session, admin.network.id)]
 
 
 @router.post("/meetings", status_code=status.HTTP_201_CREATED)
 def create_meeting(body: MeetingIn, admin: AdminDep, uow: UowDep, deps: SourceDepsDep) -> dict[str, Any]:
     try:
+        notes = check(body.details()).notes
         meeting = meeting_service.create_meeting(
             uow,
             deps,
@@ -100,27 +137,27 @@ def create_meeting(body: MeetingIn, admin: AdminDep, uow: UowDep, deps: SourceDe
         )
     except MeetingError as exc:
         raise _refused(exc) from exc
-    links = deps.meeting_links
-    return {**_out(meeting), "calendar_url": links.calendar_url(meeting), "page_url": links.page_url(meeting)}
+    return _out(uow, meeting, deps.meeting_links, time_notes=notes)
 
 
 @router.get("/meetings/{meeting_id}")
 def get_meeting(meeting_id: int, admin: AdminDep, uow: UowDep, deps: SourceDepsDep) -> dict[str, Any]:
-    meeting = _meeting(uow, admin, meeting_id)
-    links = deps.meeting_links
-    return {**_out(meeting), "calendar_url": links.calendar_url(meeting), "page_url": links.page_url(meeting)}
+    return _out(uow, _meeting(uow, admin, meeting_id), deps.meeting_links)
 
 
-@router.put("/meetings/{meeting_id}")
+@router.patch("/meetings/{meeting_id}")
 def update_meeting(
-    meeting_id: int, body: MeetingChange, admin: AdminDep, uow: UowDep, deps: SourceDepsDep
+    meeting_id: int, body: MeetingPatch, admin: AdminDep, uow: UowDep, deps: SourceDepsDep
 ) -> dict[str, Any]:
+    """Change the fields sent, and only those; everyone invited is told exactly what changed."""
     meeting = _meeting(uow, admin, meeting_id)
     try:
-        meeting_service.update_meeting(uow, deps, meeting, body.details(), note=body.note, actor=admin.actor)
+        update = meeting_service.update_meeting(
+            uow, deps, meeting, body.changes(), note=body.note, actor=admin.actor
+        )
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return _out(meeting)
+    return _out(uow, meeting, deps.meeting_links, changes=update.changes, time_notes=update.notes)
 
 
 @router.post("/meetings/{meeting_id}/cancel")
@@ -132,7 +169,7 @@ def cancel_meeting(
         meeting_service.cancel_meeting(uow, deps, meeting, note=body.note, actor=admin.actor)
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return _out(meeting)
+    return _out(uow, meeting, deps.meeting_links)
 
 
 @router.post("/meetings/{meeting_id}/minutes", status_code=status.HTTP_201_CREATED)
@@ -142,8 +179,15 @@ def publish_minutes(
     meeting = _meeting(uow, admin, meeting_id)
     try:
         event = meeting_service.publish_minutes(
-            uow, deps, admin.network, meeting, url=body.minutes_url, body=body.minutes_body, actor=admin.actor
+            uow,
+            deps,
+            admin.network,
+            meeting,
+            url=body.minutes_url,
+            body=body.minutes_body,
+            actor=admin.actor,
+            held_override=body.held_override,
         )
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return {**_out(meeting), "minutes_event_id": event.id}
+    return _out(uow, meeting, deps.meeting_links, minutes_event_id=event.id)

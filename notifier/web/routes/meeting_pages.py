@@ -6,11 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 
-from notifier.db.models import Meeting, Network
+from notifier.db.models import Event, Meeting, Network, Subscriber
 from notifier.domain.sources import MeetingStatus
 from notifier.rendering.london_time import london_period
 from notifier.services.common.tokens import InvalidToken
-from notifier.services.sources.calendar import MeetingLinks, meeting_calendar
+from notifier.services.sources.calendar import MeetingLinks, calendar_method, meeting_calendar
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import render_page
 
@@ -46,6 +46,7 @@ def meeting_page(token: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse
     meeting, network, links = found
     return render_page(
         "meeting.html",
+        minutes=_minutes(uow, meeting),
         title=meeting.title,
         service_name=network.name,
         meeting=meeting,
@@ -56,15 +57,41 @@ def meeting_page(token: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse
     )
 
 
+def _minutes(uow: UowDep, meeting: Meeting) -> dict[str, str | None] | None:
+    """The published minutes (their text and/or their page on the network's site), if any."""
+    if meeting.minutes_event_id is None:
+        return None
+    event = uow.session.get(Event, meeting.minutes_event_id)
+    if event is None or event.network_id != meeting.network_id:
+        return None
+    return {"body": event.payload.get("minutes_body"), "url": event.payload.get("minutes_url")}
+
+
 @router.get("/meetings/{token}/calendar.ics", response_model=None)
-def meeting_calendar_file(token: str, uow: UowDep, settings: SettingsDep) -> Response:
+def meeting_calendar_file(
+    token: str, uow: UowDep, settings: SettingsDep, attendee: str | None = None
+) -> Response:
+    """The reader's own invitation (REQUEST/CANCEL naming them) with `attendee`, else a PUBLISH."""
     found = _load(token, uow, settings)
     if found is None:
         return _gone()
     meeting, network, links = found
+    address = None
+    if attendee is not None:
+        try:
+            ref = links.read_attendee(attendee)
+        except InvalidToken:
+            return _gone()
+        person = uow.session.get(Subscriber, ref.subscriber_id)
+        if (ref.network_id, ref.meeting_id) != (meeting.network_id, meeting.id) or person is None:
+            return _gone()
+        if person.network_id != meeting.network_id:
+            return _gone()
+        address = person.email
+    method = calendar_method(meeting, address)
     return Response(
-        meeting_calendar(meeting, network, links),
-        media_type="text/calendar; charset=utf-8",
+        meeting_calendar(meeting, network, links, address),
+        media_type=f"text/calendar; charset=utf-8; method={method}",
         headers={"Content-Disposition": 'attachment; filename="meeting.ics"', "Cache-Control": "no-store"},
     )
 

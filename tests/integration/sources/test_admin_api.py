@@ -3,78 +3,20 @@ calendar file, announcements through sign-off, message counts and the audit trai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
+import time_machine
 from icalendar import Calendar
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import Settings
 from notifier.db.models import AuditRecord, Message, Subscriber
 from notifier.db.session import unit_of_work
-from notifier.domain.sources import AdminRole
-from notifier.services.admin import admin_tokens
 from notifier.services.sources import announcements
 from notifier.services.sources.calendar import MeetingLinks
 from notifier.services.sources.meetings import SourceDeps
-from notifier.web.app import create_app
-from tests.support.fakes import RecordingQueue
-from tests.support.seeding import network_with_topics, subscriber
-from tests.support.webapp import WEB_SECRET_KEY, WebApp
-
-API = "/admin/api/networks/alpha"
-PUBLIC = "http://127.0.0.1:8000"  # links in emails may be http only on a loopback host
-
-
-@dataclass
-class Admins:
-    web: WebApp
-    editor: dict[str, str]
-    editor_again: dict[str, str]  # the same person's second token
-    approver: dict[str, str]
-    other_network: dict[str, str]
-
-
-def _web_app(database_url: str, sessions: sessionmaker[Session]) -> WebApp:
-    settings = Settings(
-        database_url=database_url,
-        secret_key=WEB_SECRET_KEY,
-        public_base_url=PUBLIC,
-        one_click_base_url="https://notifier.example.gov.uk",
-    )
-    queue = RecordingQueue()
-    return WebApp(TestClient(create_app(settings, queue, sessions)), queue, settings, sessions)
-
-
-def _bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-@pytest.fixture
-def admins(database_url: str, sessions: sessionmaker[Session]) -> Admins:
-    with unit_of_work(sessions) as uow:
-        s = uow.session
-        network, (news, events) = network_with_topics(s, "alpha", ("news", "events"))
-        other, _ = network_with_topics(s, "beta")
-        subscriber(s, network, "sam.editor@dept.gov.uk", [news])
-        subscriber(s, network, "invitee@dept.gov.uk", [])
-        subscriber(s, network, "reader@dept.gov.uk", [events])
-
-        def issue(net: Any, role: AdminRole, email: str) -> dict[str, str]:
-            return _bearer(admin_tokens.issue_token(s, net, role=role, label="t", holder_email=email).secret)
-
-        return Admins(
-            _web_app(database_url, sessions),
-            issue(network, AdminRole.EDITOR, "sam.editor@dept.gov.uk"),
-            issue(network, AdminRole.ADMIN, "Sam.Editor@dept.gov.uk"),
-            issue(network, AdminRole.APPROVER, "chair@dept.gov.uk"),
-            issue(other, AdminRole.ADMIN, "chair@dept.gov.uk"),
-        )
-
+from tests.support.admin_api import API, PUBLIC, Admins, bearer
+from tests.support.webapp import WebApp
 
 MEETING = {
     "title": "Leaders of Networks",
@@ -98,7 +40,7 @@ def _calendar(web: WebApp, calendar_url: str) -> Any:
 def test_tokens_are_checked_and_scoped_to_their_network(admins: Admins) -> None:
     client = admins.web.client
     assert client.get(f"{API}/messages").status_code == 401
-    assert client.get(f"{API}/messages", headers=_bearer("ntf_made-up")).status_code == 401
+    assert client.get(f"{API}/messages", headers=bearer("ntf_made-up")).status_code == 401
     assert client.get(f"{API}/messages", headers=admins.other_network).status_code == 404
     assert client.get(f"{API}/messages", headers=admins.editor).status_code == 200
     assert client.get(f"{API}/audit", headers=admins.editor).status_code == 403
@@ -137,11 +79,10 @@ def test_a_meeting_update_and_cancellation_keep_the_uid_and_raise_the_sequence(a
     meeting = created.json()
     first = _calendar(web, meeting["calendar_url"])
     assert int(first["SEQUENCE"]) == 0 and first.decoded("DTSTART") == datetime(2030, 3, 5, 18, 0, tzinfo=UTC)
-    changed = {k: v for k, v in MEETING.items() if k not in ("topics", "invitees")} | {"location": "Room 6"}
-    assert (
-        web.client.put(f"{API}/meetings/{meeting['id']}", json=changed, headers=admins.editor).status_code
-        == 200
+    changed = web.client.patch(
+        f"{API}/meetings/{meeting['id']}", json={"location": "Room 6"}, headers=admins.editor
     )
+    assert changed.status_code == 200 and changed.json()["changes"] == ["Location: now Room 6."]
     second = _calendar(web, meeting["calendar_url"])
     assert int(second["SEQUENCE"]) == 1 and str(second["LOCATION"]) == "Room 6"
     cancel = web.client.post(
@@ -168,21 +109,20 @@ def test_minutes_go_to_the_audience_once_and_link_back(admins: Admins) -> None:
         "minutes_url": "https://alpha.example.gov.uk/minutes/2030-03/",
         "minutes_body": "Agreed the budget.",
     }
-    first = web.client.post(f"{API}/meetings/{meeting['id']}/minutes", json=minutes, headers=admins.editor)
-    assert first.status_code == 201, first.text
-    assert (
-        web.client.post(
-            f"{API}/meetings/{meeting['id']}/minutes", json=minutes, headers=admins.editor
-        ).status_code
-        == 409
-    )
-    offsite = {"minutes_url": "https://elsewhere.example.com/m/"}
-    refused = web.client.post(f"{API}/meetings/{meeting['id']}/minutes", json=offsite, headers=admins.editor)
-    assert refused.status_code == 409  # already published beats everything else
-    with unit_of_work(web.sessions) as uow:
-        notes = uow.session.scalars(select(Message).where(Message.email_kind == "minutes")).all()
-    links = MeetingLinks.from_settings(web.settings)
-    linked = {links.read(m.context["meeting_url"].rsplit("/", 1)[1]).meeting_id for m in notes}
+    early = web.client.post(f"{API}/meetings/{meeting['id']}/minutes", json=minutes, headers=admins.editor)
+    assert early.status_code == 409 and early.json()["detail"][0]["field"] == "meeting"  # not held yet
+    with time_machine.travel(datetime(2030, 3, 6, 9, 0, tzinfo=UTC)):  # the day after the meeting
+        path = f"{API}/meetings/{meeting['id']}/minutes"
+        first = web.client.post(path, json=minutes, headers=admins.editor)
+        assert first.status_code == 201, first.text
+        assert web.client.post(path, json=minutes, headers=admins.editor).status_code == 409
+        offsite = {"minutes_url": "https://elsewhere.example.com/m/"}
+        refused = web.client.post(path, json=offsite, headers=admins.editor)
+        assert refused.status_code == 409  # already published beats everything else
+        with unit_of_work(web.sessions) as uow:
+            notes = uow.session.scalars(select(Message).where(Message.email_kind == "minutes")).all()
+        links = MeetingLinks.from_settings(web.settings)
+        linked = {links.read(m.context["meeting_url"].rsplit("/", 1)[1]).meeting_id for m in notes}
     assert len(notes) == 2 and linked == {meeting["id"]}
 
 

@@ -26,13 +26,13 @@ from icalendar import Calendar
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
-from notifier.db.models import Network
+from notifier.db.models import Network, Topic
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import Frequency
 from notifier.services.admin import admin_tokens
 from notifier.services.sources.digests import latest_period, run_digest
-from notifier.services.sources.publishing import ContentItem, publish_content
+from notifier.services.sources.publishing import ContentItem, announce, publish_content
 from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env
 from tests.support.fakes import RecordingQueue
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
@@ -180,6 +180,19 @@ def _calendar(world: World, url: str) -> Any:
     return event
 
 
+def _own_calendar(entry: dict[str, Any]) -> dict[str, Any]:
+    """The reader's own calendar file, from the link in the email the outbox holds."""
+    found = re.search(r"https?://\S+/calendar\.ics\?attendee=[\w.\-]+", str(entry["text"]))
+    assert found is not None, entry["text"]
+    response = httpx.get(found.group(0), timeout=10)
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.content)
+    method = str(calendar["METHOD"])
+    assert response.headers["content-type"].endswith(f"method={method}")
+    (event,) = calendar.walk("VEVENT")
+    return {"method": method, "event": event}
+
+
 def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: World) -> None:
     api = f"{world.fleet.web_url}/admin/api/networks/alpha"
     start = (datetime.now(LONDON) + timedelta(minutes=40)).replace(second=0, microsecond=0, tzinfo=None)
@@ -194,11 +207,22 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
         "invitees": [IAN],
         "reminder_minutes": 60,  # due at once: beat sends it within a second or two
     }
+    past = (datetime.now(LONDON) - timedelta(days=1)).replace(tzinfo=None)
+    refused = [
+        ("start", {**meeting, "start": "2027-03-28T01:30:00", "end": "2027-03-28T02:30:00"}),  # skipped hour
+        ("end", {**meeting, "end": meeting["start"]}),
+        ("start", {**meeting, "start": past.isoformat(), "end": (past + timedelta(hours=1)).isoformat()}),
+    ]
+    for field, body in refused:
+        answer = httpx.post(f"{api}/meetings", json=body, headers=world.editor, timeout=10)
+        assert answer.status_code == 422 and answer.json()["detail"][0]["field"] == field, answer.text
     created = httpx.post(f"{api}/meetings", json=meeting, headers=world.editor, timeout=10)
     assert created.status_code == 201, created.text
-    invitation = world.wait_for("Invitation: Leaders of Networks", {ANN, BEN, IAN})
-    world.wait_for("Reminder: Leaders of Networks", {ANN, BEN, IAN})
+    invitation = world.wait_for("Invitation: Leaders of Networks", {ANN, BEN, IAN, DORA})
+    world.wait_for("Reminder: Leaders of Networks", {ANN, BEN, IAN, DORA})
     text = readable(invitation[IAN])
+    assert "Alpha Network invited you to this meeting" in text and "subscribed to" not in text
+    assert "because you subscribed to Events from Alpha Network" in readable(invitation[BEN])
     calendar_url = created.json()["calendar_url"]
     assert "Room 4, 10 South Colonnade" in text and "teams.example.com" not in text
     join = re.search(r"https?://\S+/join", text)
@@ -207,16 +231,26 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
         and "teams.example.com/l/meetup-join/abc" in httpx.get(join.group(0), timeout=10).text
     )
     first = _calendar(world, calendar_url)
-    changed = {k: v for k, v in meeting.items() if k not in ("topics", "invitees", "reminder_minutes")}
-    changed |= {"location": "Room 6, 10 South Colonnade"}
+    for person in (IAN, BEN):  # an invitee and a topic's subscriber: each gets a file naming them
+        own = _own_calendar(invitation[person])
+        assert own["method"] == "REQUEST" and str(own["event"]["ATTENDEE"]) == f"mailto:{person}"
+        assert str(own["event"]["ORGANIZER"]).startswith("mailto:") and "/join" in str(own["event"])
+    changed = {"location": "Room 6, 10 South Colonnade"}  # PATCH: only what is sent changes
     path = f"{api}/meetings/{created.json()['id']}"
-    assert httpx.put(path, json=changed, headers=world.editor, timeout=10).status_code == 200
-    update = world.wait_for("Changed: Leaders of Networks", {ANN, BEN, IAN})
-    assert "The location has changed." in readable(update[ANN]) and "Room 6" in update[ANN]["text"]
+    assert httpx.patch(path, json=changed, headers=world.editor, timeout=10).status_code == 200
+    update = world.wait_for("Changed: Leaders of Networks", {ANN, BEN, IAN, DORA})
+    text = readable(update[ANN])
+    assert "Location: now Room 6, 10 South Colonnade." in text and "Online joining link" not in text
+    assert "Agenda:" not in text and "The 2027 budget" in text  # the agenda is kept, not deleted
     second = _calendar(world, calendar_url)
     minutes = {"minutes_body": "The 2027 budget was agreed.", "minutes_url": f"{SITE}/minutes/lon-2026/"}
+    early = httpx.post(f"{path}/minutes", json=minutes, headers=world.editor, timeout=10)
+    assert early.status_code == 409 and "has not ended yet" in early.text  # not held yet
+    minutes |= {"held_override": True}  # audited
     assert httpx.post(f"{path}/minutes", json=minutes, headers=world.editor, timeout=10).status_code == 201
     sent = world.wait_for("Minutes: Leaders of Networks", {ANN, BEN, IAN})
+    page = httpx.get(created.json()["page_url"], timeout=10).text
+    assert "Minutes" in page and "The 2027 budget was agreed." in page
     text = readable(sent[BEN])
     assert "The 2027 budget was agreed" in text and "Read more about this meeting" in text
     assert (
@@ -228,9 +262,12 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
         ).status_code
         == 200
     )
-    cancelled = world.wait_for("Cancelled: Leaders of Networks", {ANN, BEN, IAN})
+    cancelled = world.wait_for("Cancelled: Leaders of Networks", {ANN, BEN, IAN, DORA})
     assert "Clashes with the spending review." in readable(cancelled[ANN])
     third = _calendar(world, calendar_url)
+    withdrawn = _own_calendar(cancelled[IAN])
+    assert withdrawn["method"] == "CANCEL" and str(withdrawn["event"]["ATTENDEE"]) == f"mailto:{IAN}"
+    assert "/join" not in str(withdrawn["event"]) and int(withdrawn["event"]["SEQUENCE"]) == 2
     assert [int(e["SEQUENCE"]) for e in (first, second, third)] == [0, 1, 2]
     assert len({str(e["UID"]) for e in (first, second, third)}) == 1 and str(third["STATUS"]) == "CANCELLED"
 
@@ -245,7 +282,9 @@ def test_an_announcement_goes_out_after_a_second_person_approves_it(world: World
     draft = httpx.post(api, json=body, headers=world.editor, timeout=10).json()
     path = f"{api}/{draft['id']}"
     assert httpx.post(f"{path}/test-send", headers=world.editor, timeout=10).status_code == 202
-    world.wait_for("[Test] AGM: vote for your co-chair", {ANN})
+    trial = world.wait_for("[Test] AGM: vote for your co-chair", {ANN})[ANN]
+    assert "List-Unsubscribe" not in trial["headers"] and trial["one_click_unsubscribe_url"] is None
+    assert "/unsubscribe/" not in trial["text"] and "This is a test sent only to you" in readable(trial)
     assert (
         httpx.post(f"{path}/submit", json={}, headers=world.editor, timeout=10).json()["status"]
         == "awaiting_approval"
@@ -258,10 +297,34 @@ def test_an_announcement_goes_out_after_a_second_person_approves_it(world: World
     while len(world.outbox("AGM: vote for your co-chair").get(ANN, [])) < 2:
         assert time.monotonic() < deadline, world.fleet.logs()
         time.sleep(0.3)
+    while not {DORA, WES} <= world.outbox("AGM: vote for your co-chair").keys():  # daily, weekly: at once
+        assert time.monotonic() < deadline, world.fleet.logs()
+        time.sleep(0.3)
     real = [e for e in world.outbox("AGM: vote for your co-chair")[ANN] if "[Test]" not in e["subject"]]
     assert (
         len(real) == 1 and "One vote each." in readable(real[0]) and "unsubscribe" in real[0]["text"].lower()
     )
+
+
+def test_notifier_announce_on_a_sign_off_network_waits_for_an_approver(world: World, tmp_path: Path) -> None:
+    body = tmp_path / "body.txt"
+    body.write_text("The steering group meets on Tuesday.\n", encoding="utf-8")
+    subject = "From the terminal: steering group"
+    command = [sys.executable, "-m", "notifier", "announce", "--network", "alpha", "--topic", "news"]
+    command += ["--subject", subject, "--body-file", str(body)]
+    env = world.fleet.env
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "awaiting approval" in done.stdout, done.stdout
+    found = re.search(r"announcement (\d+) is awaiting approval", done.stdout)
+    assert found is not None
+    time.sleep(3)  # beat runs the event sources every second: it must not start it
+    assert world.outbox(subject) == {}
+    api = f"{world.fleet.web_url}/admin/api/networks/alpha/announcements/{found.group(1)}"
+    assert httpx.get(api, headers=world.editor, timeout=10).json()["status"] == "awaiting_approval"
+    assert httpx.post(f"{api}/approve", headers=world.approver, timeout=10).status_code == 200
+    sent = world.wait_for(subject, {ANN, DORA, WES})  # at once, whatever their digest frequency
+    assert "The steering group meets on Tuesday." in readable(sent[ANN])
 
 
 def _publish_at(world: World, when: datetime, items: list[ContentItem]) -> RecordingQueue:
@@ -271,6 +334,15 @@ def _publish_at(world: World, when: datetime, items: list[ContentItem]) -> Recor
         network = uow.session.query(Network).filter_by(slug="alpha").one()
         for item in items:
             publish_content(uow, recorded, network, item)
+    return recorded
+
+
+def _announce_at(world: World, when: datetime, subject: str, body: str) -> RecordingQueue:
+    recorded = RecordingQueue()
+    with time_machine.travel(when, tick=False), unit_of_work(world.sessions) as uow:
+        network = uow.session.query(Network).filter_by(slug="alpha").one()
+        news = uow.session.query(Topic).filter_by(network_id=network.id, slug="news").one()
+        announce(uow, recorded, network, news, subject=subject, body=body)
     return recorded
 
 
@@ -316,6 +388,7 @@ def test_daily_and_weekly_digests_list_each_item_once_and_never_come_empty(world
         tags=["events"],
     )
     _replay(world, _publish_at(world, monday, [*news, event]))
+    _replay(world, _announce_at(world, monday, "Digest AGM notice", "Vote on Friday."))
     _replay(
         world,
         _publish_at(
@@ -337,6 +410,8 @@ def test_daily_and_weekly_digests_list_each_item_once_and_never_come_empty(world
         "Digest picnic",
     ]
     assert text.count("Digest news 1") == 1 and "/unsubscribe/" in text
+    assert "Announcement: Digest AGM notice" in text and "Vote on Friday." in text
+    assert "You're getting this summary because you chose" in text
     assert _digest(world, Frequency.DAILY, datetime(2026, 3, 3, 9, 0, tzinfo=LONDON))() is None  # ran already
     quiet = _digest(world, Frequency.DAILY, datetime(2026, 3, 4, 8, 30, tzinfo=LONDON))()
     assert getattr(quiet, "message_id", "missing") is None  # nothing that day: no email at all
@@ -345,6 +420,7 @@ def test_daily_and_weekly_digests_list_each_item_once_and_never_come_empty(world
     weekly = world.wait_for("Your weekly update from Alpha Network", {WES})
     text = readable(weekly[WES])
     assert "Digest news 1" in text and "Digest news 2" in text and "Digest picnic" not in text
+    assert "Announcement: Digest AGM notice" in text
     time.sleep(1)
     assert (
         world.outbox("Your daily update").keys() == {DORA}

@@ -1,0 +1,129 @@
+"""The rules a meeting's details must keep, and the words for what an update changed.
+
+Times without an offset are Europe/London wall times (`domain.london_times`): a time the clocks skip
+is refused, a repeated one is read as its first occurrence with a note saying so. Times are compared
+as instants (UTC), so "2:30am to 2:30am" across a clock change can never pass as a period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from notifier.db.models import Meeting
+from notifier.domain.london_times import LocalTimeError, resolve_london
+from notifier.rendering.london_time import london_period
+
+EDITABLE = ("title", "start", "end", "location", "online_url", "agenda")
+
+
+class MeetingError(ValueError):
+    """A meeting request that cannot be acted on; `field` names the problem."""
+
+    def __init__(self, field: str, message: str, *, conflict: bool = False) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message, self.conflict = field, message, conflict
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    title: str
+    start: datetime
+    end: datetime
+    location: str = ""
+    online_url: str = ""
+    agenda: str = ""
+
+
+@dataclass(frozen=True)
+class Checked:
+    details: MeetingDetails  # start and end aware, UTC
+    notes: list[str] = field(default_factory=list)  # how an ambiguous London time was read
+
+
+def current_details(meeting: Meeting) -> MeetingDetails:
+    return MeetingDetails(
+        meeting.title,
+        meeting.start_at.astimezone(UTC),
+        meeting.end_at.astimezone(UTC),
+        meeting.location,
+        meeting.online_url,
+        meeting.agenda,
+    )
+
+
+def patched(meeting: Meeting, changes: dict[str, Any]) -> MeetingDetails:
+    """The meeting's details with only the fields in `changes` replaced."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise MeetingError(unknown[0], "cannot be changed by an update")
+    now = current_details(meeting)
+    values = {f.name: changes.get(f.name, getattr(now, f.name)) for f in fields(MeetingDetails)}
+    return MeetingDetails(**values)
+
+
+def _when(value: datetime, name: str) -> tuple[datetime, str | None]:
+    try:
+        resolved = resolve_london(value, name)
+    except LocalTimeError as exc:
+        raise MeetingError(exc.field, exc.message) from exc
+    return resolved.at, resolved.note
+
+
+def check(details: MeetingDetails) -> Checked:
+    title = " ".join(details.title.split())
+    if not title or len(title) > 300:
+        raise MeetingError("title", "give a title of 1 to 300 characters")
+    start, start_note = _when(details.start, "start")
+    end, end_note = _when(details.end, "end")
+    if end <= start:
+        raise MeetingError(
+            "end", "must be after the start (times are Europe/London unless an offset is given)"
+        )
+    location, online_url = details.location.strip(), details.online_url.strip()
+    if not location and not online_url:
+        raise MeetingError("location", "give a location, an online link, or both")
+    if online_url and urlsplit(online_url).scheme != "https":
+        raise MeetingError("online_url", "must be an https link")
+    if len(location) > 300:
+        raise MeetingError("location", "must be at most 300 characters")
+    if len(online_url) > 500:
+        raise MeetingError("online_url", "must be at most 500 characters")
+    if len(details.agenda) > 20_000:
+        raise MeetingError("agenda", "must be at most 20,000 characters")
+    notes = [n for n in (start_note, end_note) if n]
+    return Checked(MeetingDetails(title, start, end, location, online_url, details.agenda), notes)
+
+
+def refuse_past_start(start: datetime, now: datetime) -> None:
+    if start <= now:
+        raise MeetingError("start", "is in the past: invitations are only sent for meetings still to come")
+
+
+def describe_changes(old: MeetingDetails, new: MeetingDetails) -> list[str]:
+    """One line per field that differs, saying what it is now."""
+    changes = []
+    if new.title != old.title:
+        changes.append(f"Title: now {new.title} (was {old.title}).")
+    if new.start != old.start or new.end != old.end:
+        changes.append(
+            f"Date and time: now {london_period(new.start, new.end)} "
+            f"(was {london_period(old.start, old.end)})."
+        )
+    if new.location != old.location:
+        changes.append(f"Location: now {new.location}." if new.location else "Location: removed.")
+    if new.online_url != old.online_url:
+        if not new.online_url:
+            changes.append("Online joining link: removed.")
+        else:
+            changes.append(
+                "Online joining link: added." if not old.online_url else "Online joining link: changed."
+            )
+    if new.agenda != old.agenda:
+        if not new.agenda.strip():
+            changes.append("Agenda: removed.")
+        else:
+            changes.append("Agenda: added." if not old.agenda.strip() else "Agenda: changed.")
+    return changes
