@@ -9,6 +9,7 @@ import structlog
 from celery import shared_task
 
 from notifier.db.base import utcnow
+from notifier.db.session import unit_of_work
 from notifier.services.sources import announcements, digests, meetings
 from notifier.services.sources.meetings import SourceDeps
 from workers.policy import PERIODIC_LIMITS, LoggedTask
@@ -23,8 +24,11 @@ def event_sources(self: Any) -> None:
     rt = runtime(self.app)
     deps = SourceDeps.from_settings(rt.settings, rt.queue)
     now = utcnow()
-    reminded = meetings.send_due_reminders(rt.sessions, deps, now)
-    started = announcements.send_due(rt.sessions, deps, now)
+    # One unit of work each, so a failure in one kind of work never undoes the other.
+    with unit_of_work(rt.sessions) as uow:
+        reminded = meetings.send_due_reminders(uow, deps, now)
+    with unit_of_work(rt.sessions) as uow:
+        started = announcements.send_due(uow, deps, now)
     ran = digests.run_due_digests(rt.sessions, rt.queue, now, chunk_size=rt.settings.send_chunk_size)
     if reminded or started or ran:
         log.info(

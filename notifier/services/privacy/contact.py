@@ -117,7 +117,7 @@ def _pending(sessions: sessionmaker[Session]) -> list[_Pending]:
 
 def forward_pending(sessions: sessionmaker[Session], router: NotifyRouter) -> int:
     """Forward enquiries not yet with Notify, each through its network's service; returns how many
-    Notify now holds."""
+    Notify now holds. Opens its own short units of work: none may be open while Notify is called."""
     forwarded = 0
     for item in _pending(sessions):
         route = router.route(item.network_id)

@@ -80,7 +80,10 @@ class _NetworkBatch:
 
 
 def run_batch(sessions: sessionmaker[Session], settings: Settings, state: RunState) -> RunState | None:
-    """Apply every rule once, bounded; the next state when more is due, else None."""
+    """Apply every rule once, bounded; the next state when more is due, else None.
+
+    Opens its own unit of work per batch (not one from its task), so a long run commits as it goes
+    and a crash loses at most one batch, which the next run repeats."""
     limit, now = settings.retention_batch_size, state.started_at
     with unit_of_work(sessions) as uow:
         session = uow.session

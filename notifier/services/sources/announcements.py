@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from notifier.db.base import utcnow
 from notifier.db.models import Announcement, ApiToken, Message, Network
-from notifier.db.session import UnitOfWork, unit_of_work
+from notifier.db.session import UnitOfWork
 from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.rendering.contexts import AnnouncementEmail, Footer
 from notifier.rendering.emails import EmailKind, RenderedEmail, render_email
@@ -180,18 +180,18 @@ def cancel(uow: UnitOfWork, announcement: Announcement, token: ApiToken) -> Anno
     return announcement
 
 
-def send_due(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) -> list[int]:
-    """Start every scheduled announcement whose time has come; each exactly once."""
+def send_due(uow: UnitOfWork, deps: SourceDeps, now: datetime) -> list[int]:
+    """Start every scheduled announcement whose time has come; each exactly once (the caller's unit of
+    work commits the claims and messages together; the enqueues follow that commit)."""
     started = []
-    with unit_of_work(sessions) as uow:
-        due = uow.session.scalars(
-            select(Announcement)
-            .where(Announcement.status == AnnouncementStatus.SCHEDULED, Announcement.send_at <= now)
-            .order_by(Announcement.id)
-        ).all()
-        for announcement in due:
-            if _claim_and_start(uow, deps, announcement, now):
-                started.append(announcement.id)
+    due = uow.session.scalars(
+        select(Announcement)
+        .where(Announcement.status == AnnouncementStatus.SCHEDULED, Announcement.send_at <= now)
+        .order_by(Announcement.id)
+    ).all()
+    for announcement in due:
+        if _claim_and_start(uow, deps, announcement, now):
+            started.append(announcement.id)
     return started
 
 

@@ -60,7 +60,10 @@ class DigestOutcome:
 def run_due_digests(
     sessions: sessionmaker[Session], queue: TaskQueue, now: datetime, *, chunk_size: int
 ) -> list[DigestOutcome]:
-    """Run each network's latest daily and weekly period if it has not run; safe to call often."""
+    """Run each network's latest daily and weekly period if it has not run; safe to call often.
+
+    Opens a unit of work per network and period (not one from its task): a period another process
+    claimed first fails alone (its unique row), and each run's enqueue follows its own commit."""
     with unit_of_work(sessions) as uow:
         network_ids = list(uow.session.scalars(select(Network.id).order_by(Network.id)))
     outcomes = []

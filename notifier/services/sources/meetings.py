@@ -12,12 +12,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import Event, Meeting, MeetingInvitee, Message, Network, Subscriber
-from notifier.db.session import UnitOfWork, unit_of_work
+from notifier.db.session import UnitOfWork
 from notifier.domain.sources import MeetingStatus
 from notifier.domain.statuses import EventKind, Lane, MessageStatus
 from notifier.repositories import meetings as meeting_repo
@@ -263,16 +263,15 @@ def _not_held(meeting: Meeting, now: datetime) -> str | None:
     return None
 
 
-def send_due_reminders(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) -> list[int]:
-    """Send each reminder whose time has come; returns the meetings reminded."""
+def send_due_reminders(uow: UnitOfWork, deps: SourceDeps, now: datetime) -> list[int]:
+    """Send each reminder whose time has come, in the caller's unit of work; returns the meetings."""
     reminded = []
-    with unit_of_work(sessions) as uow:
-        for meeting in meeting_repo.reminder_candidates(uow.session, now, now + LONGEST_REMINDER):
-            if meeting.start_at - timedelta(minutes=meeting.reminder_minutes) > now:
-                continue
-            if meeting_repo.mark_reminded(uow.session, meeting.id, now):
-                _send(uow, deps, meeting, "meeting_reminder", note=None)
-                reminded.append(meeting.id)
+    for meeting in meeting_repo.reminder_candidates(uow.session, now, now + LONGEST_REMINDER):
+        if meeting.start_at - timedelta(minutes=meeting.reminder_minutes) > now:
+            continue
+        if meeting_repo.mark_reminded(uow.session, meeting.id, now):
+            _send(uow, deps, meeting, "meeting_reminder", note=None)
+            reminded.append(meeting.id)
     return reminded
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from notifier.cli import app
@@ -19,6 +20,12 @@ from notifier.services.sources.meetings import SourceDeps
 from tests.support.admin_api import API, Admins
 from tests.support.fakes import CLI_QUEUE
 from tests.support.webapp import WEB_SECRET_KEY
+
+
+def _send_due(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) -> list[int]:
+    """What beat's event-sources task does: due announcements in a unit of work of their own."""
+    with unit_of_work(sessions) as uow:
+        return announcements.send_due(uow, deps, now)
 
 
 def _announce(admins: Admins, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, subject: str) -> str:
@@ -57,12 +64,12 @@ def test_announce_on_a_sign_off_network_makes_a_draft_awaiting_approval_and_send
     assert CLI_QUEUE.fanouts == [] and CLI_QUEUE.sends == []
     deps = SourceDeps.from_settings(admins.web.settings, admins.web.queue)
     later = datetime.now(UTC) + timedelta(days=1)
-    assert announcements.send_due(admins.web.sessions, deps, later) == []  # unapproved: never due
+    assert _send_due(admins.web.sessions, deps, later) == []  # unapproved: never due
     path = f"{API}/announcements/{draft.id}"
     assert admins.web.client.post(f"{path}/approve", headers=admins.editor).status_code == 403
     approved = admins.web.client.post(f"{path}/approve", headers=admins.approver)
     assert approved.status_code == 200 and approved.json()["status"] == "scheduled"
-    assert announcements.send_due(admins.web.sessions, deps, later) == [draft.id]
+    assert _send_due(admins.web.sessions, deps, later) == [draft.id]
     approver = f"token:{approver_id}"
     assert [(actor, action) for actor, action, _ in _trail(admins)] == [
         ("cli", "announcement.create"),
