@@ -1,7 +1,7 @@
 """Run the benchmarks and write their figures into docs/benchmarks.md.
 
     .venv/bin/python -m bench.run                 # every benchmark (about 25 minutes on 2 cores)
-    .venv/bin/python -m bench.run --only fanout   # one or more: fanout fleet ceiling memory sandbox
+    .venv/bin/python -m bench.run --only fanout   # one or more: fanout fleet ceiling memory networks sandbox
 
 `sandbox` runs bench/sandbox_ceiling.py and prints its table; the "Sandbox ceiling" section of the
 report is its owner's reading of that table and is kept as it is.
@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import ceiling, fanout, fleet_sends
+from bench import ceiling, fanout, fleet_sends, many_networks
 from bench.common import ROOT, Section, machine
 
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -54,6 +54,7 @@ BENCHMARKS: dict[str, Callable[[], list[Section]]] = {
     "fleet": lambda: list(fleet_sends.run()),
     "ceiling": lambda: [ceiling.run_ceiling()],
     "memory": lambda: [ceiling.run_memory(MEMORY_SIZES)],
+    "networks": many_networks.run,
 }
 
 

@@ -17,13 +17,14 @@ TWO_SERVICES = ("deployment", "own")
 SERVICE_NAMES = {"deployment": "Staff Networks Notifier", "own": "A Network of Its Own"}
 
 
-def two_service_config(directory: Path) -> Path:
-    """The sandbox config: the deployment's service first (its keys are the printed NOTIFIER_NOTIFY_*)."""
+def service_config(directory: Path, names: tuple[str, ...]) -> Path:
+    """The sandbox config: the first service is the deployment's (its keys are the printed
+    NOTIFIER_NOTIFY_*); each has its own From name."""
     path = directory / "sandbox-services.toml"
     path.write_text(
         "\n".join(
-            f'[[services]]\nname = "{name}"\nservice_name = "{SERVICE_NAMES[name]}"\n'
-            for name in TWO_SERVICES
+            f'[[services]]\nname = "{name}"\nservice_name = "{SERVICE_NAMES.get(name, name.title())}"\n'
+            for name in names
         )
     )
     return path

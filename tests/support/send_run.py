@@ -31,7 +31,7 @@ from notifier.services.sources.publishing import announce
 from tests.support.bulk import Audience, seed_audience
 from tests.support.databases import PostgresDatabases
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
-from tests.support.own_services import TWO_SERVICES, own_service_for, two_service_config
+from tests.support.own_services import TWO_SERVICES, own_service_for, service_config
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from workers.dispatch import build_task_queue
 
@@ -179,11 +179,13 @@ def send_run(
     sandbox_rate_limit: int = UNLIMITED,
     fleet_settings: dict[str, str] | None = None,
     two_services: bool = False,
+    services: tuple[str, ...] = (),
 ) -> Iterator[SendRun]:
     """A fleet on a fresh database; `fleet_settings` (NOTIFIER_* values) go over FAST_FLEET's.
 
     With `two_services`, the sandbox hosts the deployment's service and a second one, which
-    `seed_networks` gives to a second network as its own.
+    `seed_networks` gives to a second network as its own; `services` names any number of them (the
+    first is the deployment's), for `own_service_for`.
     """
     database_url = postgres.create()
     engine = make_engine(database_url, pool_size=2)
@@ -192,9 +194,10 @@ def send_run(
     web_port = free_port()
     try:
         limit = ("--rate-limit", str(sandbox_rate_limit))
-        services = ("--config", str(two_service_config(tmp_path))) if two_services else ()
-        encryption_key = Fernet.generate_key().decode() if two_services else None
-        with start_sandbox(*SANDBOX_ARGS, *limit, *services, *sandbox_args) as sandbox:
+        names = TWO_SERVICES if two_services else services
+        hosted = ("--config", str(service_config(tmp_path, names))) if names else ()
+        encryption_key = Fernet.generate_key().decode() if names else None
+        with start_sandbox(*SANDBOX_ARGS, *limit, *hosted, *sandbox_args) as sandbox:
             env = fleet_env(
                 database_url=database_url,
                 broker_url=server.url,
