@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from notifier.db.models import Delivery, Subscriber, Suppression
+from notifier.domain.ids import id_from_text
 from notifier.domain.references import ENQUIRY_REFERENCE_PREFIX
 from notifier.domain.statuses import (
     NOTIFY_TO_DELIVERY_STATUS,
@@ -52,8 +53,9 @@ def apply_receipt(session: Session, receipt: Receipt, *, now: datetime, temporar
 
 def _find_delivery(session: Session, receipt: Receipt) -> Delivery:
     delivery = None
-    if receipt.reference and receipt.reference.isdigit():
-        delivery = session.get(Delivery, int(receipt.reference))
+    delivery_id = id_from_text(receipt.reference)
+    if delivery_id is not None:
+        delivery = session.get(Delivery, delivery_id)
     if delivery is None or (delivery.notify_id not in (None, receipt.notify_id)):
         raise UnknownReceipt(f"no delivery for notification {receipt.notify_id}")
     return delivery

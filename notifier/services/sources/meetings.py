@@ -89,7 +89,7 @@ def _check(details: MeetingDetails) -> MeetingDetails:
         raise MeetingError("end", "must be after the start")
     if not details.location.strip() and not details.online_url.strip():
         raise MeetingError("location", "give a location, an online link, or both")
-    if details.online_url and urlsplit(details.online_url).scheme != "https":
+    if details.online_url and _origin(details.online_url)[0] != "https":
         raise MeetingError("online_url", "must be an https link")
     if len(details.location) > 300 or len(details.online_url) > 500 or len(details.agenda) > 20_000:
         raise MeetingError("agenda", "location, online_url or agenda is too long")
@@ -201,12 +201,21 @@ def cancel_meeting(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, *, note:
     return meeting
 
 
+def _origin(url: str) -> tuple[str, str]:
+    """(scheme, host) of a link; ("", "") for one that cannot be read (e.g. "https://[")."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "", ""
+    return parts.scheme, parts.netloc
+
+
 def publish_minutes(
     uow: UnitOfWork, deps: SourceDeps, network: Network, meeting: Meeting, *, url: str, body: str, actor: str
 ) -> Event:
     if meeting.minutes_event_id is not None:
         raise MeetingError("minutes", "have already been published for this meeting", conflict=True)
-    if url and (urlsplit(url).scheme != "https" or urlsplit(url).netloc != urlsplit(network.site_url).netloc):
+    if url and _origin(url) != ("https", urlsplit(network.site_url).netloc):
         raise MeetingError("minutes_url", f"must be an https page on the network's site {network.site_url}")
     if not url and not body.strip():
         raise MeetingError("minutes_body", "give the minutes' text, a link to them, or both")
