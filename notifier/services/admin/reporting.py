@@ -27,6 +27,7 @@ class MessageProgress:
     counts: dict[str, int]
     note: str
     finished: bool
+    failures: tuple[tuple[str, int], ...] = ()  # (reason, count), most frequent first
 
     @property
     def total(self) -> int:
@@ -60,4 +61,5 @@ def message_progress(session: Session, message_id: int) -> MessageProgress | Non
         counts=counts,
         note=message.status_note,
         finished=finished,
+        failures=tuple(message_repo.failure_reasons(session, message_id, FAILED)) if counts["failed"] else (),
     )

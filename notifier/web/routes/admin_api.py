@@ -111,6 +111,7 @@ def _message_out(uow: UowDep, message: Message) -> dict[str, Any]:
         "status": progress.status,
         "note": progress.note,
         "counts": progress.counts,
+        "failures": [{"reason": reason, "count": count} for reason, count in progress.failures],
         "created_at": message.created_at.isoformat(),
     }
 
