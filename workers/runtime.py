@@ -39,6 +39,7 @@ def runtime(app: Celery) -> Runtime:
         SendingConfig(
             ambiguous_grace_seconds=settings.notify_timeout_seconds + 5,
             time_budget_seconds=settings.send_time_budget_seconds,
+            max_attempts=settings.send_max_attempts,
         ),
     )
     return Runtime(settings, sessions, CeleryTaskQueue(app), sender)
