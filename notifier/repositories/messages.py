@@ -91,3 +91,16 @@ def failure_reasons(
         .order_by(func.count().desc(), reason)
     )
     return [(str(text), count) for text, count in rows]
+
+
+def failed_before_notify(session: Session, message_id: int, statuses: tuple[DeliveryStatus, ...]) -> int:
+    """Deliveries in `statuses` that Notify never accepted (no Notify id): composing failed, Notify
+    refused the request, or the sender gave up."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Delivery.message_id == message_id, Delivery.status.in_(statuses), Delivery.notify_id.is_(None)
+            )
+        )
+        or 0
+    )

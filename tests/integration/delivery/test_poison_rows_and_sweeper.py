@@ -239,6 +239,7 @@ def test_status_and_the_admin_api_show_a_messages_failures_grouped_by_reason(
             uow.session, network, role=AdminRole.EDITOR, label="t", holder_email="a@dept.gov.uk"
         )
     assert progress is not None and progress.counts["failed"] == 2 and progress.status == "done"
+    assert progress.counts["sent"] == 3  # the two failures never reached Notify
     assert sorted(progress.failures) == sorted([(compose, 1), (gave_up, 1)])
 
     web = web_app(database_url, sessions)
