@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -58,6 +59,14 @@ def _uuid_or_error(value: str, field: str) -> str:
         raise validation_errors([f"{field} is not a valid UUID"]) from e
 
 
+def _email_address(raw: bytes) -> object:
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return None
+    return document.get("email_address") if isinstance(document, dict) else None
+
+
 class _V2:
     def __init__(self, state: SandboxState) -> None:
         self._state = state
@@ -88,6 +97,10 @@ class _V2:
         return run
 
     async def send_email(self, request: Request, key: ApiKeySpec) -> Response:
+        if self._state.faults.settings.server_error_addresses and self._state.faults.fails_address(
+            _email_address(request.body)
+        ):
+            raise internal_error()
         body, stored = self._state.sender.send(key.key_type, request.body, request.url_root)
         response = Response.json(body, 201)
         if stored is not None and self._state.faults.times_out():
