@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     fanout_batch_size: int = Field(default=5000, ge=1)
     send_chunk_size: int = Field(default=100, ge=1)
     stuck_after_seconds: int = Field(default=300, ge=5)
+    # Tries of one delivery whose outcome stays unknown (5xx, timeout, reset; Notify has no record of its
+    # reference) or that keeps failing retryably; then it ends technical_failure with the last error.
+    send_max_attempts: int = Field(default=8, ge=1, le=100)
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
     # Delivery engine at scale (issue 7).
     # Our bucket refills this share below Notify's rate, so requests bunched by latency never meet a 429.

@@ -43,6 +43,8 @@ class FaultSettings(BaseModel):
     temporary_failure_share: float = Share
     technical_failure_share: float = Share
     scope: FaultScope = FaultScope.SEND
+    # Sends to these addresses are always answered 500 before anything is stored (a poison recipient).
+    server_error_addresses: tuple[str, ...] = ()
     seed: int | None = None
 
     @model_validator(mode="after")
@@ -110,6 +112,11 @@ class FaultInjector:
         if draw < s.server_error_share + s.reset_share:
             return RequestFault.RESET
         return RequestFault.NONE
+
+    def fails_address(self, address: object) -> bool:
+        return isinstance(address, str) and address.lower() in {
+            a.lower() for a in self.settings.server_error_addresses
+        }
 
     def times_out(self) -> bool:
         return bool(self.settings.timeout_share) and self._rng.random() < self.settings.timeout_share

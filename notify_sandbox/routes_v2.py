@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -59,6 +60,14 @@ def _uuid_or_error(value: str, field: str) -> str:
         raise validation_errors([f"{field} is not a valid UUID"]) from e
 
 
+def _email_address(raw: bytes) -> object:
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return None
+    return document.get("email_address") if isinstance(document, dict) else None
+
+
 class _V2:
     def __init__(self, state: SandboxState) -> None:
         self._state = state
@@ -93,6 +102,10 @@ class _V2:
         return self._state.services[caller.service_id]
 
     async def send_email(self, request: Request, caller: Caller) -> Response:
+        if self._state.faults.settings.server_error_addresses and self._state.faults.fails_address(
+            _email_address(request.body)
+        ):
+            raise internal_error()
         sender = self._service(caller).sender
         body, stored = sender.send(caller.key.key_type, request.body, request.url_root)
         response = Response.json(body, 201)

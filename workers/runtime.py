@@ -47,6 +47,7 @@ def build_runtime(app: Celery, settings: Settings) -> Runtime:
         SendingConfig(
             ambiguous_grace_seconds=settings.notify_timeout_seconds + 5,
             time_budget_seconds=settings.send_time_budget_seconds,
+            max_attempts=settings.send_max_attempts,
         ),
         router=router,
     )

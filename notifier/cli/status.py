@@ -23,6 +23,8 @@ def _table(progress: MessageProgress) -> Table:
         table.add_row(label, str(count))
     if progress.note:
         table.add_row("note", progress.note)
+    for reason, count in progress.failures:
+        table.add_row(f"failed: {count}", reason)
     return table
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from notifier.db.models import Delivery, Event, Message
@@ -75,4 +75,32 @@ def finished_but_open(session: Session, *, limit: int) -> list[int]:
         session.scalars(
             select(Message.id).where(Message.status == MessageStatus.SENDING, ~open_rows).limit(limit)
         )
+    )
+
+
+def failure_reasons(
+    session: Session, message_id: int, statuses: tuple[DeliveryStatus, ...]
+) -> list[tuple[str, int]]:
+    """(reason, count) of the message's deliveries in `statuses`, most frequent first; a row without a
+    recorded reason (e.g. a failure Notify reported by receipt) counts under its status."""
+    reason = func.coalesce(Delivery.failure_reason, cast(Delivery.status, String))
+    rows = session.execute(
+        select(reason, func.count())
+        .where(Delivery.message_id == message_id, Delivery.status.in_(statuses))
+        .group_by(reason)
+        .order_by(func.count().desc(), reason)
+    )
+    return [(str(text), count) for text, count in rows]
+
+
+def failed_before_notify(session: Session, message_id: int, statuses: tuple[DeliveryStatus, ...]) -> int:
+    """Deliveries in `statuses` that Notify never accepted (no Notify id): composing failed, Notify
+    refused the request, or the sender gave up."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Delivery.message_id == message_id, Delivery.status.in_(statuses), Delivery.notify_id.is_(None)
+            )
+        )
+        or 0
     )

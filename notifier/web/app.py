@@ -14,6 +14,7 @@ from notifier.services.common.links import LinkBuilder
 from notifier.services.common.ports import TaskQueue
 from notifier.web.access_log import AccessLog
 from notifier.web.errors import add_error_handlers
+from notifier.web.openapi import declare_errors
 from notifier.web.pages import mount_assets
 from notifier.web.routes import (
     admin_memberships,
@@ -60,6 +61,7 @@ def create_app(
     for router in event_source_routes.ROUTERS:
         app.include_router(router)
     add_error_handlers(app)
+    declare_errors(app)
     app.add_middleware(AccessLog, client_addresses=settings.log_client_addresses)
     if settings.trusted_proxies.strip():  # outermost, so the access log and the form limits see the client
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

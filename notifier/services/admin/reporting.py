@@ -27,6 +27,7 @@ class MessageProgress:
     counts: dict[str, int]
     note: str
     finished: bool
+    failures: tuple[tuple[str, int], ...] = ()  # (reason, count), most frequent first
 
     @property
     def total(self) -> int:
@@ -38,15 +39,17 @@ def message_progress(session: Session, message_id: int) -> MessageProgress | Non
     if message is None:
         return None
     raw = message_repo.delivery_counts(session, message_id)
+    failed = sum(raw[s] for s in FAILED)
+    never_reached_notify = message_repo.failed_before_notify(session, message_id, FAILED) if failed else 0
     accepted_or_later = (
-        raw[DeliveryStatus.ACCEPTED] + raw[DeliveryStatus.DELIVERED] + sum(raw[s] for s in FAILED)
+        raw[DeliveryStatus.ACCEPTED] + raw[DeliveryStatus.DELIVERED] + failed - never_reached_notify
     )
     counts = {
         "total": sum(raw.values()),
         "queued": raw[DeliveryStatus.QUEUED] + raw[DeliveryStatus.SENDING],
         "sent": accepted_or_later,  # accepted by Notify
         "delivered": raw[DeliveryStatus.DELIVERED],
-        "failed": sum(raw[s] for s in FAILED),
+        "failed": failed,
         "skipped": raw[DeliveryStatus.SKIPPED],
     }
     topic = session.get(Topic, message.topic_id) if message.topic_id else None
@@ -60,4 +63,5 @@ def message_progress(session: Session, message_id: int) -> MessageProgress | Non
         counts=counts,
         note=message.status_note,
         finished=finished,
+        failures=tuple(message_repo.failure_reasons(session, message_id, FAILED)) if counts["failed"] else (),
     )

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifier.db.models import ContactEnquiry, Delivery, Subscriber, Suppression
+from notifier.domain.ids import id_from_text
 from notifier.domain.references import ENQUIRY_REFERENCE_PREFIX
 from notifier.domain.statuses import (
     NOTIFY_TO_DELIVERY_STATUS,
@@ -51,16 +52,10 @@ def apply_receipt(session: Session, receipt: Receipt, *, now: datetime, temporar
     return moved
 
 
-_LARGEST_ID = 2**63 - 1  # ids are BIGINT: a larger number names no row (and would overflow SQLite)
-
-
 def _reference_id(reference: str | None, prefix: str = "") -> int | None:
     if not reference or not reference.startswith(prefix):
         return None
-    digits = reference[len(prefix) :]
-    if not digits.isdigit() or int(digits) > _LARGEST_ID:
-        return None
-    return int(digits)
+    return id_from_text(reference[len(prefix) :])
 
 
 def network_of_reference(session: Session, reference: str | None) -> int | None:
@@ -75,8 +70,10 @@ def network_of_reference(session: Session, reference: str | None) -> int | None:
 
 
 def _find_delivery(session: Session, receipt: Receipt) -> Delivery:
-    delivery_id = _reference_id(receipt.reference)
-    delivery = None if delivery_id is None else session.get(Delivery, delivery_id)
+    delivery = None
+    delivery_id = id_from_text(receipt.reference)
+    if delivery_id is not None:
+        delivery = session.get(Delivery, delivery_id)
     if delivery is None or (delivery.notify_id not in (None, receipt.notify_id)):
         raise UnknownReceipt(f"no delivery for notification {receipt.notify_id}")
     return delivery

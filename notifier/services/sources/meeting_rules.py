@@ -72,6 +72,15 @@ def _when(value: datetime, name: str) -> tuple[datetime, str | None]:
     return resolved.at, resolved.note
 
 
+def url_origin(url: str) -> tuple[str, str]:
+    """(scheme, host) of a link; ("", "") for one that cannot be read (e.g. "https://[")."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "", ""
+    return parts.scheme, parts.netloc
+
+
 def check(details: MeetingDetails) -> Checked:
     title = " ".join(details.title.split())
     if not title or len(title) > 300:
@@ -85,7 +94,7 @@ def check(details: MeetingDetails) -> Checked:
     location, online_url = details.location.strip(), details.online_url.strip()
     if not location and not online_url:
         raise MeetingError("location", "give a location, an online link, or both")
-    if online_url and urlsplit(online_url).scheme != "https":
+    if online_url and url_origin(online_url)[0] != "https":
         raise MeetingError("online_url", "must be an https link")
     if len(location) > 300:
         raise MeetingError("location", "must be at most 300 characters")

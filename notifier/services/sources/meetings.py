@@ -35,6 +35,7 @@ from notifier.services.sources.meeting_rules import (
     describe_changes,
     patched,
     refuse_past_start,
+    url_origin,
 )
 
 __all__ = ["Audience", "MeetingDetails", "MeetingError", "MeetingUpdate", "SourceDeps"]
@@ -227,7 +228,7 @@ def publish_minutes(
             "publish them anyway; the override is audited)",
             conflict=True,
         )
-    if url and (urlsplit(url).scheme != "https" or urlsplit(url).netloc != urlsplit(network.site_url).netloc):
+    if url and url_origin(url) != ("https", urlsplit(network.site_url).netloc):
         raise MeetingError("minutes_url", f"must be an https page on the network's site {network.site_url}")
     if not url and not body.strip():
         raise MeetingError("minutes_body", "give the minutes' text, a link to them, or both")

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from notifier.db.models import Announcement
+from notifier.domain.ids import storable_id
 from notifier.domain.london_times import LocalTimeError, resolve_london
 from notifier.services.sources import announcements as service
 from notifier.services.sources.announcements import AnnouncementError
@@ -49,6 +50,8 @@ def _out(announcement: Announcement) -> dict[str, Any]:
 
 
 def _get(uow: UowDep, admin: AdminDep, announcement_id: int) -> Announcement:
+    if not storable_id(announcement_id):
+        raise not_found("announcement")
     announcement = uow.session.get(Announcement, announcement_id)
     if announcement is None or announcement.network_id != admin.network.id:
         raise not_found("announcement")

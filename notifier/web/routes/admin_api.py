@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from notifier.db.base import utcnow
 from notifier.db.models import Delivery, Event, Message
+from notifier.domain.ids import storable_id
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import DeliveryStatus, MessageStatus
 from notifier.repositories import messages as message_repo
@@ -71,9 +72,16 @@ def list_events(admin: AdminDep, uow: UowDep, limit: Limit = 100) -> list[dict[s
     return [_event_out(e) for e in events]
 
 
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).netloc
+    except ValueError:  # e.g. "https://[": not a link at all
+        return None
+
+
 @router.post("/events", status_code=status.HTTP_201_CREATED)
 def create_event(body: EventIn, admin: AdminDep, uow: UowDep, queue: QueueDep) -> dict[str, Any]:
-    if urlsplit(body.url).netloc != urlsplit(admin.network.site_url).netloc:
+    if _host(body.url) != urlsplit(admin.network.site_url).netloc:
         raise problem("url", f"must be on the network's site {admin.network.site_url}")
     try:
         page = read_page(
@@ -110,6 +118,7 @@ def _message_out(uow: UowDep, message: Message) -> dict[str, Any]:
         "status": progress.status,
         "note": progress.note,
         "counts": progress.counts,
+        "failures": [{"reason": reason, "count": count} for reason, count in progress.failures],
         "created_at": message.created_at.isoformat(),
     }
 
@@ -123,6 +132,8 @@ def list_messages(admin: AdminDep, uow: UowDep, limit: Limit = 100) -> list[dict
 
 
 def _message(uow: UowDep, admin: AdminDep, message_id: int) -> Message:
+    if not storable_id(message_id):
+        raise not_found("message")
     message = message_repo.get_message(uow.session, message_id)
     if message is None or message.network_id != admin.network.id:
         raise not_found("message")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from notifier.db.models import Meeting
+from notifier.domain.ids import storable_id
 from notifier.repositories import meetings as meeting_repo
 from notifier.services.sources import meetings as meeting_service
 from notifier.services.sources.calendar import MeetingLinks
@@ -106,6 +107,8 @@ def _out(uow: UowDep, meeting: Meeting, links: MeetingLinks, **extra: Any) -> di
 
 
 def _meeting(uow: UowDep, admin: AdminDep, meeting_id: int) -> Meeting:
+    if not storable_id(meeting_id):
+        raise not_found("meeting")
     meeting = meeting_repo.get_meeting(uow.session, admin.network.id, meeting_id)
     if meeting is None:
         raise not_found("meeting")

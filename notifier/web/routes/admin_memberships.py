@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from notifier.db.base import utcnow
 from notifier.db.models import Membership
+from notifier.domain.ids import storable_id
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import MembershipStatus
 from notifier.repositories import signups as signup_repo
@@ -53,6 +54,8 @@ def list_memberships(admin: AdminDep, uow: UowDep, status: MembershipStatus | No
 def _decide(admin: Admin, uow: UowDep, membership_id: int, action: str, note: str) -> dict[str, Any]:
     admin.require(AdminRole.APPROVER)
     session, network, now = uow.session, admin.network, utcnow()
+    if not storable_id(membership_id):
+        raise not_found("membership")
     current = signup_repo.get_membership(session, network.id, membership_id)
     if current is None:
         raise not_found("membership")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -11,16 +14,25 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
-from notifier.db.models import Delivery, Message, Subscriber
+from notifier.db.models import Delivery, Message, Network, Subscriber
 from notifier.db.session import unit_of_work
-from notifier.domain.statuses import DeliveryStatus, MessageStatus
+from notifier.domain.sources import AdminRole
+from notifier.domain.statuses import DeliveryStatus, Lane, MessageStatus
 from notifier.gateway.base import EmailRequest, NotificationRecord, OutcomeKind, SendOutcome
+from notifier.rendering.emails import EmailKind
+from notifier.services.admin.admin_tokens import issue_token
+from notifier.services.admin.reporting import message_progress
 from notifier.services.delivery.composing import ComposedEmail
+from notifier.services.delivery.direct_sends import queue_one_email
 from notifier.services.delivery.emails import TemplateComposer
+from notifier.services.delivery.fanout import fan_out_next_batch
 from notifier.services.delivery.sending import Sender, SendingConfig, Step
 from notifier.services.delivery.sweeper import sweep
+from notifier.services.sources.publishing import announce
 from tests.integration.delivery.test_sending import SETTINGS, _chunk, _message_with
 from tests.support.fakes import RecordingQueue, ScriptedGateway, UnlimitedLimiter
+from tests.support.seeding import network_with_topics, subscriber
+from tests.support.webapp import web_app
 
 POISON = "person1@dept.gov.uk"
 
@@ -160,3 +172,91 @@ def test_the_sweeper_leaves_a_paused_message_alone_until_it_resumes(sessions: se
         uow.session.get_one(Message, message_id).paused_until = utcnow() - timedelta(seconds=1)
     done = sweep(sessions, swept, sender, stuck_after_seconds=0, chunk_size=100)
     assert done["chunks_requeued"] == 1 and [s[0] for s in swept.sends] == [message_id]
+
+
+class LosingQueue(RecordingQueue):
+    """The process died right after the commit: every enqueue registered for after it is lost."""
+
+    def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
+        return None
+
+    def enqueue_send(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def test_what_was_committed_but_never_enqueued_is_found_and_enqueued_by_the_sweeper(
+    sessions: sessionmaker[Session],
+) -> None:
+    lost = LosingQueue()
+    with unit_of_work(sessions) as uow:
+        network, (news,) = network_with_topics(uow.session, "alpha")
+        people = [subscriber(uow.session, network, f"person{i}@dept.gov.uk", [news]) for i in range(3)]
+        bulk = announce(uow, lost, network, news, subject="Forum", body="Come along.").id
+        confirm = queue_one_email(
+            uow,
+            lost,
+            people[0],
+            EmailKind.CONFIRM_SUBSCRIPTION,
+            {
+                "confirm_url": "https://notifier.example.gov.uk/confirm/x",
+                "expiry_days": 7,
+                "topic_names": ["News"],
+            },
+            now=utcnow(),
+        ).id
+    sender = _sender(sessions, ScriptedGateway())
+
+    swept = RecordingQueue()
+    done = sweep(sessions, swept, sender, stuck_after_seconds=0, chunk_size=100)
+    assert swept.fanouts == [bulk] and done["fanout_requeued"] == 1
+    assert [(s[0], s[3]) for s in swept.sends] == [(confirm, Lane.TRANSACTIONAL)]
+
+    fan_out_next_batch(sessions, lost, bulk, batch_size=1000, chunk_size=100)  # its chunks are lost too
+    swept = RecordingQueue()
+    sweep(sessions, swept, sender, stuck_after_seconds=0, chunk_size=100)
+    assert {(s[0], s[3]) for s in swept.sends} == {(bulk, Lane.BULK), (confirm, Lane.TRANSACTIONAL)}
+    for message_id, first, last, _ in swept.sends:
+        sender.send_chunk(message_id, first, last)
+    assert _message_status(sessions, bulk) is MessageStatus.DONE
+    assert _message_status(sessions, confirm) is MessageStatus.DONE
+    assert len(_rows(sessions, bulk)) == 3 and len(sender.gateway.sent) == 4  # type: ignore[attr-defined]
+
+
+def test_status_and_the_admin_api_show_a_messages_failures_grouped_by_reason(
+    database_url: str, sessions: sessionmaker[Session]
+) -> None:
+    message_id, queue = _message_with(sessions, 5)
+    gateway = NotifyAlways500For(address="person3@dept.gov.uk")
+    sender = _sender(sessions, gateway, PoisonComposer("exception"), attempts=2)
+    while sender.send_chunk(*_chunk(queue)).retry_in_seconds is not None:
+        pass
+    compose = "could not compose the email: KeyError"
+    gave_up = "gave up after 2 attempts: 500 Internal server error"
+    with unit_of_work(sessions) as uow:
+        progress = message_progress(uow.session, message_id)
+        network = uow.session.get_one(Network, uow.session.get_one(Message, message_id).network_id)
+        token = issue_token(
+            uow.session, network, role=AdminRole.EDITOR, label="t", holder_email="a@dept.gov.uk"
+        )
+    assert progress is not None and progress.counts["failed"] == 2 and progress.status == "done"
+    assert progress.counts["sent"] == 3  # the two failures never reached Notify
+    assert sorted(progress.failures) == sorted([(compose, 1), (gave_up, 1)])
+
+    web = web_app(database_url, sessions)
+    answer = web.client.get(
+        f"/admin/api/networks/{network.slug}/messages/{message_id}",
+        headers={"Authorization": f"Bearer {token.secret}"},
+    )
+    assert answer.status_code == 200
+    assert sorted((f["reason"], f["count"]) for f in answer.json()["failures"]) == sorted(progress.failures)
+
+    env = {**os.environ, "NOTIFIER_DATABASE_URL": database_url, "COLUMNS": "200"}
+    shown = subprocess.run(
+        [sys.executable, "-m", "notifier", "status", str(message_id)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert compose in shown and gave_up in shown and "failed: 1" in shown

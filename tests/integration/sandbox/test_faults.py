@@ -55,6 +55,20 @@ def test_server_errors_store_nothing(faulty: RunningSandbox) -> None:
     assert stored(faulty, reference) == 0
 
 
+def test_a_poison_address_is_always_answered_500_and_others_are_not(faulty: RunningSandbox) -> None:
+    faulty.set_faults(server_error_addresses=["A@Example.gov.uk"])
+    reference = str(uuid.uuid4())
+    for _ in range(3):
+        with pytest.raises(HTTPError) as caught:
+            send(faulty, reference)  # sends to a@example.gov.uk (the match ignores case)
+        assert caught.value.status_code == 500
+    assert stored(faulty, reference) == 0
+    other = faulty.client("test").send_email_notification(
+        "b@example.gov.uk", faulty.template_id, personalisation=BODY, reference=reference
+    )
+    assert other["reference"] == reference and stored(faulty, reference) == 1
+
+
 def test_connection_resets_store_nothing(faulty: RunningSandbox) -> None:
     faulty.set_faults(reset_share=1.0)
     reference = str(uuid.uuid4())
