@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # A bulk chunk gives its thread back after this long (and re-queues the rest), so a transactional
     # task waiting behind a big send gets a thread within about this many seconds.
     send_time_budget_seconds: float = Field(default=2.0, gt=0)
+    # Deliveries a send task claims and records together; unset: 20 on PostgreSQL, 5 on SQLite, where
+    # every transaction holds the one write lock and shorter ones keep the web app's commits moving.
+    send_group_size: int | None = Field(default=None, ge=1, le=500)
     # Each worker process serves Prometheus metrics on this port (0: none); `notifier worker --metrics-port`.
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 

@@ -48,6 +48,7 @@ def build_runtime(app: Celery, settings: Settings) -> Runtime:
             ambiguous_grace_seconds=settings.notify_timeout_seconds + 5,
             time_budget_seconds=settings.send_time_budget_seconds,
             max_attempts=settings.send_max_attempts,
+            group_size=settings.send_group_size or (5 if settings.is_sqlite else 20),
         ),
         router=router,
     )

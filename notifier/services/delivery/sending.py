@@ -63,6 +63,10 @@ class SendingConfig:
     # Deliveries claimed, checked and recorded together. A killed worker leaves at most this many rows
     # per thread `sending`, each settled by a lookup at Notify.
     group_size: int = 20
+    # A claimed row is sent within this long of its claim or given back unsent. It must stay well
+    # below `ambiguous_grace_seconds` (and the sweeper's stuck time): after that a lookup may find
+    # nothing, re-queue the row, and a late send from this group would then be a second email.
+    claim_hold_seconds: float = 3.0
 
 
 class Sender:
@@ -162,22 +166,26 @@ class Sender:
         try:
             with unit_of_work(self.sessions) as uow:
                 batch.attach(uow.session)
-                ready = send_steps.prepare_group(
-                    uow.session, group, batch, self.composer, self.clock(), steps
-                )
+                claimed_at = self.clock()
+                ready = send_steps.prepare_group(uow.session, group, batch, self.composer, claimed_at, steps)
         except send_steps.ComposeQueryFailed:
             steps.clear()  # rolled back: the claims too; again, with a savepoint around each row
             with unit_of_work(self.sessions) as uow:
                 batch.attach(uow.session)
+                claimed_at = self.clock()
                 ready = send_steps.prepare_group(
-                    uow.session, group, batch, self.composer, self.clock(), steps, savepoints=True
+                    uow.session, group, batch, self.composer, claimed_at, steps, savepoints=True
                 )
         outcomes: list[tuple[int, SendOutcome]] = []
         unsent: list[int] = []
         out_of_time = False
+        hold_until = claimed_at + timedelta(seconds=self.config.claim_hold_seconds)
         for position, (delivery_id, request) in enumerate(ready):
             if self.monotonic() >= give_back_at:
                 out_of_time, unsent = True, [d for d, _ in ready[position:]]
+                break
+            if self.clock() >= hold_until:
+                unsent = [d for d, _ in ready[position:]]  # claimed too long ago: given back, sent later
                 break
             outcome = batch.route.gateway.send(request)
             outcomes.append((delivery_id, outcome))
