@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="How often beat sends due reminders, announcements and digests"
     )
 
+    # Pages (notifier/web/pages.py). A staff network is not a GOV.UK service: its pages wear its own name,
+    # colour and logo in GOV.UK Frontend's Generic header, without the crown, GOV.UK logotype or GDS
+    # Transport font. Only a deployment that is on GOV.UK turns the GOV.UK brand back on.
+    govuk_brand: bool = False
+    service_name: str = Field(default="Staff network emails", min_length=1, max_length=100)
+
     web_host: str = "127.0.0.1"
     web_port: int = 8000
 

@@ -11,7 +11,7 @@ from notifier.logs import configure_logging
 from notifier.queueing import load_task_queue
 from notifier.services.common.links import LinkBuilder
 from notifier.services.common.ports import TaskQueue
-from notifier.web.pages import mount_assets
+from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
 from notifier.web.routes import (
     admin_memberships,
     health,
@@ -19,6 +19,7 @@ from notifier.web.routes import (
     metrics,
     preferences,
     receipts,
+    site_pages,
     subscribe,
     unsubscribe,
 )
@@ -56,7 +57,9 @@ def create_app(
         app.include_router(module.router)
     for router in event_source_routes.ROUTERS:
         app.include_router(router)
+    site_pages.install(app)
     mount_assets(app)
+    app.add_middleware(PageFrameMiddleware, frame=PageFrame.from_settings(settings))
     return app
 
 

@@ -32,8 +32,9 @@ def _form(
         "contact.html",
         status_code=400 if errors else 200,
         title=f"Contact {network.name}",
+        page_title="Contact the steering group",
         error_title=bool(errors),
-        service_name=network.name,
+        network=network,
         values=values or {},
         errors=errors or {},
         error_list=[{"text": t, "href": f"#{f}"} for f, t in (errors or {}).items()],
@@ -81,4 +82,4 @@ def sent(slug: str, uow: UowDep) -> Response:
     network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
-    return render_page("contact_sent.html", title="Message sent", service_name=network.name)
+    return render_page("contact_sent.html", title="Message sent", network=network)

@@ -47,7 +47,7 @@ def meeting_page(token: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse
     return render_page(
         "meeting.html",
         title=meeting.title,
-        service_name=network.name,
+        network=network,
         meeting=meeting,
         when=london_period(meeting.start_at, meeting.end_at),
         cancelled=meeting.status is MeetingStatus.CANCELLED,
@@ -78,7 +78,7 @@ def join_page(token: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
     return render_page(
         "meeting_join.html",
         title=f"Join {meeting.title}",
-        service_name=network.name,
+        network=network,
         meeting=meeting,
         online_url=meeting.online_url,
         cancelled=meeting.status is MeetingStatus.CANCELLED,

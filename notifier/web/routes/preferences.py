@@ -66,7 +66,7 @@ def _page(
         status_code=400 if errors else 200,
         title="Your email preferences",
         error_title=bool(errors),
-        service_name=network.name,
+        network=network,
         banner=banner,
         errors=errors or {},
         error_list=[{"text": text, "href": f"#{field}"} for field, text in (errors or {}).items()],
@@ -189,7 +189,7 @@ def unsubscribe_from_preferences(
     return render_page(
         "unsubscribed.html",
         title="You have unsubscribed",
-        service_name=network.name,
+        network=network,
         topic_name=chosen.name if chosen else None,
         manage_url=f"/preferences/{token}",
     )

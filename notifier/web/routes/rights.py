@@ -75,7 +75,7 @@ def _start_page(
         title="Your data",
         error_title=bool(error),
         error=error,
-        service_name=network.name,
+        network=network,
         choices=[{"value": k.value, "text": k.label, "hint": HINTS[k]} for k in _choices(subscriber)],
         action=f"/preferences/{token}/rights",
         back_url=f"/preferences/{token}",
@@ -147,7 +147,7 @@ def _rectify_page(
         errors=errors or {},
         error_list=[{"text": t, "href": f"#{f}"} for f, t in (errors or {}).items()],
         values=values,
-        service_name=network.name,
+        network=network,
         action=f"/preferences/{token}/rights/rectify",
         back_url=f"/preferences/{token}/rights",
         csrf_token=form_token.form_value,
@@ -215,7 +215,7 @@ def sent(token: str, uow: UowDep, links: LinksDep, settings: SettingsDep) -> Res
     return render_page(
         "rights_sent.html",
         title="Check your email",
-        service_name=person[0].name,
+        network=person[0],
         days=settings.data_request_link_days,
         back_url=f"/preferences/{token}",
     )
@@ -242,7 +242,7 @@ def confirm_page(token: str, request: Request, uow: UowDep, settings: SettingsDe
     page = render_page(
         "rights_verify.html",
         title="Confirm your request",
-        service_name=uow.session.get_one(Network, found.network_id).name,
+        network=uow.session.get_one(Network, found.network_id),
         request_label=found.kind.label,
         details=found.details,
         action=f"/rights/verify/{token}",
@@ -280,7 +280,7 @@ def done(token: str, uow: UowDep, settings: SettingsDep) -> Response:
         title="Your request has been dealt with"
         if found.status is DataRequestStatus.COMPLETED
         else "We are dealing with your request",
-        service_name=uow.session.get_one(Network, found.network_id).name,
+        network=uow.session.get_one(Network, found.network_id),
         request=found,
         outcome=found.outcome,
         kind=found.kind.value,

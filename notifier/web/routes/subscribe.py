@@ -67,13 +67,13 @@ def _form_page(
 ) -> Response:
     token = csrf.issue(request, settings)
     topics = public_topics(network_repo.list_topics(uow.session, network.id))
-    title = f"Join {network.name}" if joining else f"Subscribe to emails from {network.name}"
+    title = f"Request to join {network.name}" if joining else f"Subscribe to emails from {network.name}"
     page = render_page(
         "subscribe.html",
         status_code=400 if errors else 200,
         title=title,
+        page_title="Request to join" if joining else "Subscribe to emails",
         error_title=bool(errors),
-        service_name=network.name,
         network=network,
         allowed_domains=readable_domains(network.allowed_email_domains)
         if network.allowed_email_domains
@@ -151,7 +151,7 @@ def submit_signup(
             "too_many.html",
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
             title="There have been too many attempts",
-            service_name=network.name,
+            network=network,
             minutes=max(1, settings.subscribe_rate_window_seconds // 60),
         )
         refused.headers["Retry-After"] = str(settings.subscribe_rate_window_seconds)
@@ -190,7 +190,7 @@ def check_email(slug: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
     return render_page(
         "check_email.html",
         title="Check your email",
-        service_name=network.name,
+        network=network,
         days=settings.confirm_link_days,
         subscribe_url=f"/subscribe/{network.slug}",
     )
@@ -235,7 +235,7 @@ def confirm_page(
         return render_page(
             "confirmed.html",
             title="Subscription confirmed" if done else "You have already confirmed",
-            service_name=network.name,
+            network=network,
             membership=signup.wants_membership,
             manage_url=links.manage_url(SubscriberRef(ref.network_id, ref.subscriber_id)),
         )
@@ -243,7 +243,7 @@ def confirm_page(
     page = render_page(
         "confirm.html",
         title="Confirm your subscription",
-        service_name=network.name,
+        network=network,
         action=f"/confirm/{token}",
         csrf_token=token_for_form.form_value,
         membership=signup.wants_membership,

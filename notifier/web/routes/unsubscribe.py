@@ -55,7 +55,7 @@ def confirm_unsubscribe(token: str, uow: UowDep, links: LinksDep) -> HTMLRespons
     return render_page(
         "unsubscribe_confirm.html",
         title="Are you sure you want to unsubscribe?",
-        service_name=network.name,
+        network=network,
         topic_name=topic.name if topic else None,
         action=f"/unsubscribe/{token}",
         manage_url=links.manage_url(ref),
@@ -96,7 +96,7 @@ def unsubscribe_now(
     return render_page(
         "unsubscribed.html",
         title="You have unsubscribed",
-        service_name=network.name,
+        network=network,
         topic_name=topic.name if topic else None,
         manage_url=links.manage_url(ref),
     )
