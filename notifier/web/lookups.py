@@ -30,15 +30,25 @@ def link_problem(
     expired_explanation: str = EXPIRED_EXPLANATION,
     invalid_explanation: str = INVALID_EXPLANATION,
     status_code: int = 400,
+    network: Network | None = None,
 ) -> HTMLResponse:
-    """The page for a forged, damaged, expired or no longer useful link."""
+    """The page for a forged, damaged, expired or no longer useful link, in the network's header when
+    the link still shows which network it came from."""
     expired = isinstance(exc, ExpiredToken)
     return render_page(
         "link_problem.html",
         status_code=status_code,
+        network=network,
         title="This link has expired" if expired else "This link is not valid",
         explanation=expired_explanation if expired else invalid_explanation,
     )
+
+
+def hinted_network(uow: UowDep, links: LinksDep, token: str) -> Network | None:
+    """The network a damaged or expired link seems to come from (unverified: for the page's header and
+    contact link only)."""
+    network_id = links.signer.unverified_network_id(token)
+    return None if network_id is None else uow.session.get(Network, network_id)
 
 
 def network_or_404(uow: UowDep, slug: str) -> Network | HTMLResponse:

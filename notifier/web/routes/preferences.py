@@ -22,7 +22,7 @@ from notifier.services.subscribers.signup_form import public_topics
 from notifier.services.subscribers.subscriptions import unsubscribe
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, SettingsDep, UowDep
-from notifier.web.lookups import Person, link_problem, person_from_preferences_link
+from notifier.web.lookups import Person, hinted_network, link_problem, person_from_preferences_link
 from notifier.web.pages import render_page
 from notifier.web.routes.subscribe import CSRF_ERROR, FREQUENCIES
 
@@ -36,7 +36,9 @@ BANNERS = {
 
 def _person(uow: UowDep, links: LinksDep, token: str) -> Person | HTMLResponse:
     found = person_from_preferences_link(uow, links, token)
-    return found if isinstance(found, Person) else link_problem(found)
+    return (
+        found if isinstance(found, Person) else link_problem(found, network=hinted_network(uow, links, token))
+    )
 
 
 def _page(
