@@ -14,7 +14,10 @@ from notifier.services.common.tokens import ExpiredToken, InvalidToken, TokenPur
 from notifier.web.deps import LinksDep, UowDep
 from notifier.web.pages import render_page
 
-EXPIRED_EXPLANATION = "Links in emails stop working after a year."
+EXPIRED_EXPLANATION = (
+    "Links to your email preferences stop working after a year. "
+    "The unsubscribe link at the bottom of every email always works."
+)
 INVALID_EXPLANATION = "It may have been copied incompletely."
 
 
