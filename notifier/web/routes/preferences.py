@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.db.base import utcnow
 from notifier.db.models import Topic
-from notifier.domain.statuses import ConsentSource, Frequency, SubscriptionEndReason
+from notifier.domain.statuses import ConsentSource, Frequency, SubscriberStatus, SubscriptionEndReason
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.services.subscribers import memberships
@@ -62,6 +62,7 @@ def _page(
         key=lambda s: str(s["topic"]),
     )
     frequencies = {s.frequency for s in active if not topics[s.topic_id].members_only}
+    suppression = subscriber_repo.suppression_reason(session, network.id, subscriber.email_hash)
     form_token = csrf.issue(request, settings)
     page = render_page(
         "preferences.html",
@@ -77,7 +78,8 @@ def _page(
         chosen={s.topic_id for s in active},
         frequency=(frequencies.pop() if len(frequencies) == 1 else Frequency.IMMEDIATE).value,
         frequencies=FREQUENCIES,
-        suppressed=subscriber_repo.is_suppressed(session, network.id, subscriber.email_hash),
+        suppressed=suppression.value if suppression else None,
+        restricted=subscriber.status is SubscriberStatus.RESTRICTED,
         membership=memberships.is_member(session, subscriber.id),
         join_url=f"/join/{network.slug}",
         subscribe_url=f"/subscribe/{network.slug}",
