@@ -65,6 +65,7 @@ def _confirm_subscription(data: Mapping[str, Any], network: Network, footer: Foo
         expiry_days=int(data["expiry_days"]),
         topic_names=tuple(data["topic_names"]),
         privacy_notice_url=network.privacy_notice_url,
+        membership=bool(data.get("membership", False)),
     )
 
 

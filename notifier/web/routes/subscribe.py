@@ -168,7 +168,8 @@ def submit_signup(
         now=utcnow(),
     )
     request_signup(uow, queue, network, checked, context, wants_membership=joining)
-    return RedirectResponse(f"/subscribe/{network.slug}/check-email", status_code=status.HTTP_303_SEE_OTHER)
+    kind = "join" if joining else "subscribe"
+    return RedirectResponse(f"/{kind}/{network.slug}/check-email", status_code=status.HTTP_303_SEE_OTHER)
 
 
 def _within_rate_limit(request: Request, uow: UowDep, settings: SettingsDep) -> bool:
@@ -183,16 +184,19 @@ def _within_rate_limit(request: Request, uow: UowDep, settings: SettingsDep) -> 
 
 
 @router.get("/subscribe/{slug}/check-email", response_class=HTMLResponse)
-def check_email(slug: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
+@router.get("/join/{slug}/check-email", response_class=HTMLResponse)
+def check_email(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
     network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
+    joining = request.url.path.startswith("/join/")
     return render_page(
         "check_email.html",
         title="Check your email",
         network=network,
+        joining=joining,
         days=settings.confirm_link_days,
-        subscribe_url=f"/subscribe/{network.slug}",
+        form_url=f"/{'join' if joining else 'subscribe'}/{network.slug}",
     )
 
 
@@ -212,6 +216,12 @@ def _confirm_problem(exc: InvalidToken | None, *, expired: bool, days: int) -> H
         else "It may have been copied incompletely. Check the link in the email we sent you.",
         next_step="Use the link on the network's website to subscribe again if you need to.",
     )
+
+
+def _confirmed_title(membership: bool, *, done: bool) -> str:
+    if membership:
+        return "Request to join sent" if done else "You have already sent this request"
+    return "Subscription confirmed" if done else "You have already confirmed"
 
 
 @router.get("/confirm/{token}", response_class=HTMLResponse)
@@ -234,7 +244,7 @@ def confirm_page(
     if signup.confirmed_at is not None:
         return render_page(
             "confirmed.html",
-            title="Subscription confirmed" if done else "You have already confirmed",
+            title=_confirmed_title(signup.wants_membership, done=done),
             network=network,
             membership=signup.wants_membership,
             manage_url=links.manage_url(SubscriberRef(ref.network_id, ref.subscriber_id)),
@@ -242,7 +252,7 @@ def confirm_page(
     token_for_form = csrf.issue(request, settings)
     page = render_page(
         "confirm.html",
-        title="Confirm your subscription",
+        title="Confirm your request to join" if signup.wants_membership else "Confirm your subscription",
         network=network,
         action=f"/confirm/{token}",
         csrf_token=token_for_form.form_value,
