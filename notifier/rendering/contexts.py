@@ -214,6 +214,19 @@ class ConfirmEmailChangeEmail:
             raise ValueError("expiry_days must be at least 1")
 
 
+@dataclass(frozen=True)
+class NewLinksEmail:
+    """Transactional: a fresh preferences link (where every email can be stopped) for someone whose
+    unsubscribe or preferences link was damaged or too old."""
+
+    network_name: str
+    manage_url: str
+    privacy_notice_url: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+
+
 EmailContext = (
     ContentEmail
     | MeetingEmail
@@ -223,4 +236,5 @@ EmailContext = (
     | ConfirmSubscriptionEmail
     | DataRequestVerifyEmail
     | ConfirmEmailChangeEmail
+    | NewLinksEmail
 )

@@ -17,6 +17,7 @@ from notifier.web.routes import (
     health,
     hooks,
     metrics,
+    new_link,
     preferences,
     receipts,
     site_pages,
@@ -52,6 +53,7 @@ def create_app(
         rights_routes,
         email_change_routes,
         contact_routes,
+        new_link,
         admin_memberships,
     ):
         app.include_router(module.router)

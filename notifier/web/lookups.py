@@ -34,6 +34,7 @@ def link_problem(
     invalid_explanation: str = INVALID_EXPLANATION,
     status_code: int = 400,
     network: Network | None = None,
+    offer_new_link: bool = False,
 ) -> HTMLResponse:
     """The page for a forged, damaged, expired or no longer useful link, in the network's header when
     the link still shows which network it came from."""
@@ -42,6 +43,9 @@ def link_problem(
         "link_problem.html",
         status_code=status_code,
         network=network,
+        new_link_url=(f"/unsubscribe/new-link/{network.slug}" if network is not None else "/")
+        if offer_new_link
+        else None,
         title="This link has expired" if expired else "This link is not valid",
         explanation=expired_explanation if expired else invalid_explanation,
     )

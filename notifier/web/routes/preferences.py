@@ -36,9 +36,9 @@ BANNERS = {
 
 def _person(uow: UowDep, links: LinksDep, token: str) -> Person | HTMLResponse:
     found = person_from_preferences_link(uow, links, token)
-    return (
-        found if isinstance(found, Person) else link_problem(found, network=hinted_network(uow, links, token))
-    )
+    if isinstance(found, Person):
+        return found
+    return link_problem(found, network=hinted_network(uow, links, token), offer_new_link=found is not None)
 
 
 def _page(

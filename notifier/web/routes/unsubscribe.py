@@ -45,7 +45,9 @@ def _link_problem(uow: UowDep, links: LinksDep, token: str, *, gone: bool = Fals
     else:
         title = "This unsubscribe link is not complete"
         explanation = "Part of the link may be missing. This can happen when a link is copied from an email."
-        next_step = "Try the unsubscribe link at the bottom of any other email from the network."
+        next_step = (
+            "Try the unsubscribe link at the bottom of any other email from the network, or get a new link."
+        )
     return render_page(
         "link_problem.html",
         status_code=400,
@@ -53,6 +55,11 @@ def _link_problem(uow: UowDep, links: LinksDep, token: str, *, gone: bool = Fals
         explanation=explanation,
         next_step=next_step,
         network=network,
+        new_link_url=None
+        if gone
+        else f"/unsubscribe/new-link/{network.slug}"
+        if network is not None
+        else "/",
     )
 
 

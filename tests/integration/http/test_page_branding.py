@@ -46,6 +46,8 @@ def _pages(web: WebApp, ref: SubscriberRef) -> dict[str, str]:
         "/subscribe/alpha/check-email": "Alpha Network",
         "/contact/alpha": "Alpha Network",
         "/contact/alpha/sent": "Alpha Network",
+        "/unsubscribe/new-link/alpha": "Alpha Network",
+        "/unsubscribe/new-link/alpha/sent": "Alpha Network",
         unsubscribe: "Alpha Network",
         manage: "Alpha Network",
         f"{manage}/rights": "Alpha Network",
