@@ -18,9 +18,10 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
   fi
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 extras=""
 [ "${1:-}" = "dev" ] && extras="[dev]"
+echo "== installing notifier${extras:+ with its test tools} and its Python packages into .venv (pip; a few minutes the first time)"
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
 
 # GOV.UK Frontend's CSS, JavaScript, fonts and images for the pages (pinned in package.json / package-lock.json).
@@ -28,4 +29,6 @@ if ! command -v npm >/dev/null 2>&1; then
   echo "installing nodejs and npm for the GOV.UK Frontend assets"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
+echo "== installing GOV.UK Frontend's CSS, JavaScript and images and axe-core into node_modules/ (npm ci)"
 npm ci --no-audit --no-fund --loglevel=error
+echo "== installed"
