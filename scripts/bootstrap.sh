@@ -10,6 +10,7 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   exit 1
 fi
 if [ ! -x .venv/bin/python ]; then
+  echo "== creating the Python environment .venv"
   if ! "$PYTHON" -m venv .venv; then
     # Debian's own Python keeps venv/ensurepip in a separate package.
     echo "installing python3-venv"
@@ -22,7 +23,8 @@ extras=""
 [ "${1:-}" = "dev" ] && extras="[dev]"
 echo "== installing notifier${extras:+ with its test tools} and its Python packages into .venv (pip; a few minutes the first time)"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
+# setuptools' advice about editable installs is for package authors, not for someone installing this.
+PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
 
 # GOV.UK Frontend's CSS, JavaScript, fonts and images for the pages (pinned in package.json / package-lock.json).
 if ! command -v npm >/dev/null 2>&1; then
