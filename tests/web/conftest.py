@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.orm import sessionmaker
 
 from notifier.db.session import make_engine, unit_of_work
+from notifier.services.admin.branding import set_branding
 from notifier.services.admin.networks import create_topic
 from tests.support.databases import sqlite_database
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
@@ -28,6 +29,7 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Every WCAG 2.0, 2.1 and 2.2 success criterion at levels A and AA that axe-core checks.
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BRAND_COLOUR = "#5b2c86"
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1024, "height": 900}},
     "phone": {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True},
@@ -74,6 +76,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with unit_of_work(sessionmaker(bind=engine, expire_on_commit=False)) as uow:
         network, _ = network_with_topics(uow.session, "alpha", ["news", "events"])
         create_topic(uow.session, network, slug="business", name="Network business", members_only=True)
+        set_branding(network, colour=BRAND_COLOUR)  # the pages wear the network's colour, not GOV.UK's
         webhook_secret = network.webhook_secret
     engine.dispose()
     web_port, token = free_port(), secrets.token_urlsafe(16)
@@ -134,7 +137,10 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
 def assert_network_brand(page: Page) -> None:
     """The branding rule: the network's Generic header, no crown, GOV.UK logotype, Royal Arms, GOV.UK
     words or GDS Transport font; footer links to the accessibility statement and cookies page."""
-    expect(page.locator(".govuk-generic-header")).to_have_count(1)
+    header = page.locator(".govuk-generic-header")
+    expect(header).to_have_count(1)
+    if "Alpha Network" in header.inner_text():
+        expect(header).to_have_css("background-color", "rgb(91, 44, 134)")  # BRAND_COLOUR
     for forbidden in (
         ".govuk-header__logotype",
         ".govuk-logo",
