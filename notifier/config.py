@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # The one-click unsubscribe URL Notify puts in List-Unsubscribe; Notify accepts https only.
     one_click_base_url: str = "https://127.0.0.1:8443"
+    # Preferences links in emails work this long; unsubscribe links never expire (services/common/links.py).
     unsubscribe_link_days: int = Field(default=365, ge=1)
 
     # Sending.

@@ -211,10 +211,10 @@ def _confirm_problem(exc: InvalidToken | None, *, expired: bool, days: int) -> H
         "link_problem.html",
         status_code=400,
         title="This confirmation link has expired" if expired else "This confirmation link is not valid",
-        explanation=f"Confirmation links work for {days} days, and we delete sign-ups nobody confirms."
+        explanation=f"Confirmation links work for {days} days. We delete requests nobody confirms in time."
         if expired
         else "It may have been copied incompletely. Check the link in the email we sent you.",
-        next_step="Use the link on the network's website to subscribe again if you need to.",
+        next_step="You can fill in the form on the network's website again.",
     )
 
 
