@@ -35,7 +35,7 @@ from notifier.services.subscribers.signups import (
 )
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
-from notifier.web.lookups import network_or_404
+from notifier.web.lookups import hinted_network, network_or_404
 from notifier.web.pages import render_page
 
 router = APIRouter(tags=["subscribe"])
@@ -205,11 +205,14 @@ def _confirm_links(settings: SettingsDep) -> ConfirmLinks:
     return ConfirmLinks.build(secret, settings.public_base_url, settings.confirm_link_days)
 
 
-def _confirm_problem(exc: InvalidToken | None, *, expired: bool, days: int) -> HTMLResponse:
+def _confirm_problem(
+    exc: InvalidToken | None, *, expired: bool, days: int, network: Network | None = None
+) -> HTMLResponse:
     expired = expired or isinstance(exc, ExpiredToken)
     return render_page(
         "link_problem.html",
         status_code=400,
+        network=network,
         title="This confirmation link has expired" if expired else "This confirmation link is not valid",
         explanation=f"Confirmation links work for {days} days. We delete requests nobody confirms in time."
         if expired
@@ -232,15 +235,19 @@ def confirm_page(
     try:
         ref = _confirm_links(settings).read(token)
     except InvalidToken as exc:
-        return _confirm_problem(exc, expired=False, days=settings.confirm_link_days)
+        return _confirm_problem(
+            exc, expired=False, days=settings.confirm_link_days, network=hinted_network(uow, links, token)
+        )
     network = uow.session.get(Network, ref.network_id)
     if network is None:
         return _confirm_problem(None, expired=False, days=settings.confirm_link_days)
     signup = signup_repo.get_signup(uow.session, network.id, ref.signup_id)
     if signup is None or signup.subscriber_id != ref.subscriber_id:
-        return _confirm_problem(None, expired=signup is None, days=settings.confirm_link_days)
+        return _confirm_problem(
+            None, expired=signup is None, days=settings.confirm_link_days, network=network
+        )
     if signup.confirmed_at is None and signup.expires_at < utcnow():
-        return _confirm_problem(None, expired=True, days=settings.confirm_link_days)
+        return _confirm_problem(None, expired=True, days=settings.confirm_link_days, network=network)
     if signup.confirmed_at is not None:
         return render_page(
             "confirmed.html",
@@ -263,12 +270,19 @@ def confirm_page(
 
 @router.post("/confirm/{token}", response_class=HTMLResponse)
 def confirm_now(
-    token: str, request: Request, uow: UowDep, settings: SettingsDep, csrf_token: FormText = ""
+    token: str,
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    links: LinksDep,
+    csrf_token: FormText = "",
 ) -> Response:
     try:
         ref = _confirm_links(settings).read(token)
     except InvalidToken as exc:
-        return _confirm_problem(exc, expired=False, days=settings.confirm_link_days)
+        return _confirm_problem(
+            exc, expired=False, days=settings.confirm_link_days, network=hinted_network(uow, links, token)
+        )
     network = uow.session.get(Network, ref.network_id)
     if network is None:
         return _confirm_problem(None, expired=False, days=settings.confirm_link_days)
@@ -277,5 +291,5 @@ def confirm_now(
     result = confirm_signup(uow.session, network, ref, now=utcnow())
     if result.outcome in (Confirmation.EXPIRED, Confirmation.NOT_FOUND):
         expired = result.outcome is Confirmation.EXPIRED
-        return _confirm_problem(None, expired=expired, days=settings.confirm_link_days)
+        return _confirm_problem(None, expired=expired, days=settings.confirm_link_days, network=network)
     return RedirectResponse(f"/confirm/{token}?done=true", status_code=status.HTTP_303_SEE_OTHER)

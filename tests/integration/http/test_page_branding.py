@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier.db.session import unit_of_work
 from notifier.services.admin.branding import set_branding
 from notifier.services.common.links import LinkBuilder, SubscriberRef
+from notifier.services.subscribers.signups import ConfirmLinks, ConfirmRef
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import WebApp, web_app
 
@@ -33,7 +34,13 @@ def _pages(web: WebApp, ref: SubscriberRef) -> dict[str, str]:
     links = LinkBuilder.from_settings(web.settings)
     unsubscribe = links.unsubscribe_url(ref).removeprefix("http://testserver")
     manage = links.manage_url(ref).removeprefix("http://testserver")
+    secret = web.settings.secret_key.get_secret_value()
+    confirm = ConfirmLinks.build(secret, "", 7).url(ConfirmRef(ref.network_id, ref.subscriber_id, 999))
     return {
+        # Links cut short in a mail client: the page still shows whose they were.
+        f"{unsubscribe.rsplit('.', 1)[0]}.cut": "Alpha Network",
+        f"{manage.rsplit('.', 1)[0]}.cut": "Alpha Network",
+        f"{confirm.rsplit('.', 1)[0]}.cut": "Alpha Network",
         "/": "",
         "/subscribe/": "",
         "/join": "",
