@@ -13,6 +13,7 @@ from notifier.services.common.links import LinkBuilder
 from notifier.services.common.ports import TaskQueue
 from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
 from notifier.web.routes import (
+    admin_branding,
     admin_memberships,
     health,
     hooks,
@@ -55,6 +56,7 @@ def create_app(
         contact_routes,
         new_link,
         admin_memberships,
+        admin_branding,
     ):
         app.include_router(module.router)
     for router in event_source_routes.ROUTERS:
