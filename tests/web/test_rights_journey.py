@@ -107,6 +107,11 @@ def test_every_request_from_the_preference_pages(site: Site, page: Page) -> None
     _confirm(page, _ask(site, page, manage_url, "Stop us using your data for now"), "restriction")
     found = _subscriber(sessions, email)
     assert found is not None and found.status is SubscriberStatus.RESTRICTED
+    expect(page.locator(".govuk-panel__title")).to_have_text("We have stopped using your data")
+    page.goto(manage_url)
+    expect(page.locator(".govuk-warning-text")).to_contain_text("You asked us to stop using your data")
+    expect(page.get_by_role("link", name="ask us to use your data again")).to_be_visible()
+    check_page(page, "rights-restriction-preferences")
     _confirm(page, _ask(site, page, manage_url, "Let us use your data again"), "lift")
     found = _subscriber(sessions, email)
     assert found is not None and found.status is SubscriberStatus.ACTIVE
@@ -114,8 +119,14 @@ def test_every_request_from_the_preference_pages(site: Site, page: Page) -> None
     _confirm(page, _ask(site, page, manage_url, "Stop all emails"), "objection")
     found = _subscriber(sessions, email)
     assert found is not None and found.status is SubscriberStatus.LEFT
+    expect(page.locator(".govuk-panel__title")).to_have_text("We have stopped all emails to you")
+    page.goto(manage_url)
+    expect(page.locator(".govuk-warning-text")).to_contain_text("You asked us to stop all emails")
+    expect(page.locator("main")).not_to_contain_text("could not be delivered")
+    check_page(page, "rights-objection-preferences")
 
     _confirm(page, _ask(site, page, manage_url, "Delete your data"), "erasure")
+    expect(page.locator(".govuk-panel__title")).to_have_text("Your data has been deleted")
     expect(page.locator("main")).to_contain_text("We have deleted everything we hold about you")
     assert _subscriber(sessions, email) is None
     page.goto(manage_url)
