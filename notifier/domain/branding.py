@@ -70,10 +70,11 @@ def check_logo_url(raw: str) -> str:
 
 
 def branding_from(settings: dict[str, object]) -> Branding:
-    """What a network's stored settings say (values were checked when they were stored)."""
+    """What a network's stored settings say. Checked when stored, and again here (a value that goes
+    into a style attribute is never trusted to be only a colour), falling back to the defaults."""
     colour = settings.get(COLOUR_SETTING)
     logo = settings.get(LOGO_SETTING)
     return Branding(
-        colour=colour if isinstance(colour, str) else DEFAULT_COLOUR,
-        logo_url=logo if isinstance(logo, str) else None,
+        colour=colour if isinstance(colour, str) and _HEX.fullmatch(colour) else DEFAULT_COLOUR,
+        logo_url=logo if isinstance(logo, str) and logo.startswith("https://") else None,
     )

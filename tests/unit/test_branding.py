@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from notifier.db.models import Network
-from notifier.domain.branding import BrandingRejected, contrast_with_white
+from notifier.domain.branding import Branding, BrandingRejected, branding_from, contrast_with_white
 from notifier.services.admin.branding import set_branding
 
 
@@ -40,3 +40,8 @@ def test_good_values_are_stored_and_the_logo_can_be_removed() -> None:
     assert branding.colour == "#5b2c86" and branding.logo_url == "https://alpha.example.gov.uk/logo.png"
     assert set_branding(network, clear_logo=True).logo_url is None
     assert network.settings["routing"] == {} and network.settings["brand_colour"] == "#5b2c86"
+
+
+def test_stored_values_are_checked_again_before_they_reach_a_page() -> None:
+    tampered = branding_from({"brand_colour": "red;background:url(x)", "logo_url": "javascript:alert(1)"})
+    assert tampered == Branding()
