@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # The one-click unsubscribe URL Notify puts in List-Unsubscribe; Notify accepts https only.
     one_click_base_url: str = "https://127.0.0.1:8443"
+    # Preferences links in emails work this long; unsubscribe links never expire (services/common/links.py).
     unsubscribe_link_days: int = Field(default=365, ge=1)
 
     # Sending.
@@ -122,6 +123,12 @@ class Settings(BaseSettings):
     event_sources_interval_seconds: float = Field(
         default=60.0, gt=0, description="How often beat sends due reminders, announcements and digests"
     )
+
+    # Pages (notifier/web/pages.py). A staff network is not a GOV.UK service: its pages wear its own name,
+    # colour and logo in GOV.UK Frontend's Generic header, without the crown, GOV.UK logotype or GDS
+    # Transport font. Only a deployment that is on GOV.UK turns the GOV.UK brand back on.
+    govuk_brand: bool = False
+    service_name: str = Field(default="Staff network emails", min_length=1, max_length=100)
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000

@@ -34,6 +34,11 @@ class KeyType(StrEnum):
         """The name Notify shows in messages and we use in env names: LIVE, TEAM or TEST."""
         return "LIVE" if self is KeyType.NORMAL else self.value.upper()
 
+    @property
+    def docs_name(self) -> str:
+        """The name Notify's API keys page gives it: "Live", "Team and guest list" or "Test"."""
+        return {"normal": "Live", "team": "Team and guest list", "test": "Test"}[self.value]
+
     @classmethod
     def parse(cls, text: str) -> KeyType:
         lowered = text.strip().lower()

@@ -16,8 +16,9 @@ header { background: #0b0c0c; color: #fff; padding: 12px 24px; font-size: 22px; 
 main { max-width: 980px; margin: 0 auto; padding: 16px 24px; }
 form.filters { margin: 0 0 16px 0; } form.filters input { padding: 4px; margin-right: 8px; }
 details { background: #fff; margin: 0 0 8px 0; border: 1px solid #b1b4b6; }
-summary { padding: 10px 12px; cursor: pointer; display: flex; gap: 16px; }
-summary .subject { font-weight: bold; flex: 1; } summary .meta { color: #505a5f; white-space: nowrap; }
+summary { padding: 10px 12px; cursor: pointer; display: flex; flex-wrap: wrap; gap: 4px 16px; }
+summary .subject { font-weight: bold; flex: 1 1 16em; }
+summary .meta { color: #505a5f; overflow-wrap: anywhere; }
 .message { padding: 0 12px 12px 12px; }
 table.headers { border-collapse: collapse; margin: 8px 0; font-size: 14px; }
 table.headers th { text-align: left; padding: 2px 12px 2px 0; color: #505a5f; vertical-align: top; }
@@ -59,7 +60,7 @@ def _message(notification: StoredNotification, config: ServiceConfig, *, show_se
         f'<span class="meta">to {escape(notification.email_address)}</span>'
         f'<span class="meta">{escape(iso(notification.created_at))}</span>'
         f'<span class="status">{escape(notification.status.value)} · '
-        f"{escape(notification.key_type.label.lower())} key</span>"
+        f"{escape(notification.key_type.docs_name)} key</span>"
         '</summary><div class="message">'
         f"{_headers_table(notification, config)}"
         f"<p>Notification <code>{escape(notification.id)}</code>, reference "
@@ -111,6 +112,7 @@ def outbox_page(
         older = f'<p><a href="/_sandbox/outbox?{escape(urlencode(params), quote=True)}">Older emails</a></p>'
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Outbox – Notify sandbox</title>"
         f"<style>{STYLE}</style></head><body>"
         f"<header>Notify sandbox outbox · {escape(title)}</header><main>"

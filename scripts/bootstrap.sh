@@ -10,6 +10,7 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   exit 1
 fi
 if [ ! -x .venv/bin/python ]; then
+  echo "== creating the Python environment .venv"
   if ! "$PYTHON" -m venv .venv; then
     # Debian's own Python keeps venv/ensurepip in a separate package.
     echo "installing python3-venv"
@@ -18,14 +19,18 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
   fi
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 extras=""
 [ "${1:-}" = "dev" ] && extras="[dev]"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
+echo "== installing notifier${extras:+ with its test tools} and its Python packages into .venv (pip; a few minutes the first time)"
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+# setuptools' advice about editable installs is for package authors, not for someone installing this.
+PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
 
 # GOV.UK Frontend's CSS, JavaScript, fonts and images for the pages (pinned in package.json / package-lock.json).
 if ! command -v npm >/dev/null 2>&1; then
   echo "installing nodejs and npm for the GOV.UK Frontend assets"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
+echo "== installing GOV.UK Frontend's CSS, JavaScript and images and axe-core into node_modules/ (npm ci)"
 npm ci --no-audit --no-fund --loglevel=error
+echo "== installed"

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
+echo "== starting notifier dev: the Notify sandbox, the web app (http and https), a worker and beat"
 exec .venv/bin/notifier dev "$@"

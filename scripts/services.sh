@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the PostgreSQL and Redis servers the test suite needs, installing Redis when it is missing,
-# and creates the test database. Idempotent: running it again leaves running servers alone.
+# and creates the test database. Idempotent: running it again leaves running servers alone. What it
+# installs or starts goes to stderr; stdout carries only the two NOTIFIER_TEST_ lines test.sh reads.
 set -euo pipefail
 
 PG_VERSION=15
@@ -19,11 +20,11 @@ apt_install() {
 }
 
 if ! command -v redis-server >/dev/null 2>&1; then
-  echo "installing redis-server"
+  echo "installing redis-server" >&2
   apt_install redis-server
 fi
 if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
-  echo "starting redis on 127.0.0.1:$REDIS_PORT"
+  echo "starting redis on 127.0.0.1:$REDIS_PORT" >&2
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save "" --appendonly no \
     --logfile /tmp/notifier-redis.log
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
@@ -31,7 +32,7 @@ fi
 redis-cli -p "$REDIS_PORT" ping >/dev/null
 
 if ! command -v chromium >/dev/null 2>&1; then
-  echo "installing chromium (the browser tests drive Debian's build; no browser download)"
+  echo "installing chromium (the browser tests drive Debian's build; no browser download)" >&2
   apt_install chromium
 fi
 
@@ -41,11 +42,11 @@ if ! command -v jekyll >/dev/null 2>&1; then
 fi
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
-  echo "installing postgresql"
+  echo "installing postgresql" >&2
   apt_install postgresql
 fi
 if ! pg_lsclusters -h 2>/dev/null | awk '{print $4}' | grep -q online; then
-  echo "starting postgresql $PG_VERSION/$PG_CLUSTER"
+  echo "starting postgresql $PG_VERSION/$PG_CLUSTER" >&2
   pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start
 fi
 for _ in $(seq 100); do runuser -u postgres -- pg_isready -q -h 127.0.0.1 && break; sleep 0.2; done

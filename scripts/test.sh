@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh dev
+echo "== starting PostgreSQL 15 and Redis for the tests (installed with apt if missing, with Chromium);"
+echo "   they keep running afterwards: stop them with 'pg_ctlcluster 15 main stop' and 'redis-cli shutdown'"
 eval "$(scripts/services.sh | grep '^NOTIFIER_TEST_')"
 export NOTIFIER_TEST_POSTGRES_URL NOTIFIER_TEST_REDIS_URL
 export PATH="$PWD/.venv/bin:$PATH"

@@ -11,10 +11,12 @@ from rich.table import Table
 from notifier.cli.common import console, fail, network_or_fail, topic_or_fail, transaction
 from notifier.config import Settings
 from notifier.db.base import utcnow
+from notifier.domain.branding import BrandingRejected
 from notifier.domain.statuses import ConsentSource, Frequency
 from notifier.queueing import load_task_queue
 from notifier.repositories import networks as network_repo
 from notifier.services.admin import networks as network_service
+from notifier.services.admin.branding import set_branding
 from notifier.services.sources import announcements
 from notifier.services.sources.announcements import AnnouncementError
 from notifier.services.sources.meetings import SourceDeps
@@ -56,6 +58,25 @@ def network_create(
         secret = network.webhook_secret
     console.print(f"[green]created network {slug}[/green]")
     console.print(f"publish hook secret (keep it in the site's CI secrets): {secret}")
+
+
+@network_app.command("brand")
+def network_brand(
+    slug: Annotated[str, typer.Argument(help="The network's slug")],
+    colour: Annotated[
+        str | None, typer.Option(help="Header colour as #rrggbb; white text on it must reach 4.5:1")
+    ] = None,
+    logo_url: Annotated[str | None, typer.Option(help="An https URL of the network's logo image")] = None,
+    no_logo: Annotated[bool, typer.Option("--no-logo", help="Remove the logo")] = False,
+) -> None:
+    """Set the colour and logo the network's pages wear in their header."""
+    with transaction(Settings()) as uow:
+        network = network_or_fail(uow, slug)
+        try:
+            branding = set_branding(network, colour=colour, logo_url=logo_url, clear_logo=no_logo)
+        except BrandingRejected as exc:
+            fail(f"--{exc.field.replace('_', '-')}: {exc}")
+    console.print(f"[green]{slug}[/green]: colour {branding.colour}, logo {branding.logo_url or 'none'}")
 
 
 @network_app.command("list")

@@ -23,7 +23,7 @@ import typer
 
 from notifier.cli.common import console, fail, sessions_for
 from notifier.cli.processes import Supervisor
-from notifier.cli.seed import DEMO_NETWORK, seed_demo_network
+from notifier.cli.seed import DEMO_NETWORK, DEMO_PEOPLE, seed_demo_network
 from notifier.config import Settings
 from notifier.db import migrate
 from notifier.db.session import unit_of_work
@@ -31,6 +31,7 @@ from notifier.devtls import ensure_dev_certificate
 from notifier.services.admin.reporting import message_progress
 from notifier.services.sources import webhooks
 
+ROOT_WARNING = "ignore:You're running the worker with superuser privileges"
 SANDBOX_ENV = re.compile(r"^(NOTIFIER_NOTIFY_[A-Z_]+)=(\S+)$")
 NOTIFIER = [sys.executable, "-m", "notifier"]
 
@@ -89,13 +90,22 @@ def dev(
             [*NOTIFIER, "web", "--port", str(https_port), "--tls-cert", str(cert), "--tls-key", str(key)],
             env,
         )
-        supervisor.start("worker", [*NOTIFIER, "worker", "--hostname", "dev-worker@%h"], env)
+        # The demo runs as root on a fresh machine (README); Celery's advice against that is for servers.
+        worker_env = {**env, "PYTHONWARNINGS": ROOT_WARNING}
+        supervisor.start("worker", [*NOTIFIER, "worker", "--hostname", "dev-worker@%h"], worker_env)
         supervisor.start("beat", [*NOTIFIER, "beat"], env)
         _wait_for(f"http://127.0.0.1:{port}/healthz", supervisor)
         network_slug, secret = seed_demo_network(settings)
+        _print_addresses(port, https_port, sandbox_port, supervisor)
         message_ids = _publish_sample_post(f"http://127.0.0.1:{port}", network_slug, secret)
-        _print_banner(port, sandbox_port, supervisor)
-        _follow(settings, message_ids, supervisor)
+        accepted = _follow(settings, message_ids, supervisor)
+        if accepted:
+            console.print(
+                f"\n[bold green]Email is flowing:[/bold green] Notify accepted {accepted} email(s). "
+                f"Read them: http://127.0.0.1:{sandbox_port}/_sandbox/outbox"
+            )
+        else:
+            console.print(f"\n[bold red]No email was accepted yet.[/bold red] See {supervisor.log_dir}/")
         console.print("\n[bold]Running.[/bold] Press Ctrl-C to stop everything.")
         while not supervisor.dead():
             time.sleep(0.5)
@@ -169,21 +179,26 @@ def _publish_sample_post(base_url: str, network_slug: str, secret: str) -> list[
     return message_ids
 
 
-def _print_banner(port: int, sandbox_port: int, supervisor: Supervisor) -> None:
+def _print_addresses(port: int, https_port: int, sandbox_port: int, supervisor: Supervisor) -> None:
     console.print()
+    console.print(f"  pages (and links in emails): http://127.0.0.1:{port}/subscribe/{DEMO_NETWORK.slug}")
     console.print(
-        f"[bold green]Email is flowing.[/bold green] Watch it arrive: http://127.0.0.1:{sandbox_port}/_sandbox/outbox"
+        f"  one-click unsubscribe:       https://127.0.0.1:{https_port}  (Notify takes only https "
+        "List-Unsubscribe URLs; self-signed certificate in var/tls/, so a browser warns)"
     )
-    console.print(f"  subscribe page:     http://127.0.0.1:{port}/subscribe/{DEMO_NETWORK.slug}")
-    console.print(f"  web app:            http://127.0.0.1:{port}  (API docs at /docs)")
-    console.print(f"  outbox as JSON:     http://127.0.0.1:{sandbox_port}/_sandbox/outbox.json")
-    console.print(f"  logs:               {supervisor.log_dir}/", soft_wrap=True)
-    console.print("  in another shell:   .venv/bin/notifier status MESSAGE_ID --follow")
+    console.print(f"  Notify sandbox outbox:       http://127.0.0.1:{sandbox_port}/_sandbox/outbox")
+    console.print(f"  logs:                        {supervisor.log_dir}/", soft_wrap=True)
+    console.print("  in another shell:            .venv/bin/notifier status MESSAGE_ID --follow")
+    console.print(
+        f"  demo: {len(DEMO_PEOPLE)} made-up subscribers; the sample post goes to the News topic, so "
+        f"{sum('news' in topics for *_, topics in DEMO_PEOPLE)} of them get it (README: 'The demo')"
+    )
+    console.print()
 
 
-def _follow(
-    settings: Settings, message_ids: list[int], supervisor: Supervisor, timeout: float = 60.0
-) -> None:
+def _follow(settings: Settings, message_ids: list[int], supervisor: Supervisor, timeout: float = 60.0) -> int:
+    """Wait for the messages to finish; how many emails Notify accepted."""
+    accepted = 0
     sessions = sessions_for(settings)
     deadline = time.monotonic() + timeout
     pending = set(message_ids)
@@ -198,4 +213,6 @@ def _follow(
                         f"delivered, {counts['failed']} failed, {counts['skipped']} skipped"
                     )
                     pending.discard(message_id)
+                    accepted += counts["sent"]
         time.sleep(0.5)
+    return accepted

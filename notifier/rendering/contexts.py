@@ -184,12 +184,13 @@ class ConfirmSubscriptionEmail:
     expiry_days: int
     topic_names: tuple[str, ...]
     privacy_notice_url: str
+    membership: bool = False  # a request to join: the email says so, not "subscription"
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name)
         if self.expiry_days < 1:
             raise ValueError("expiry_days must be at least 1")
-        if not self.topic_names:
+        if not self.topic_names and not self.membership:
             raise ValueError("topic_names must name at least one topic")
 
 
@@ -224,6 +225,19 @@ class ConfirmEmailChangeEmail:
             raise ValueError("expiry_days must be at least 1")
 
 
+@dataclass(frozen=True)
+class NewLinksEmail:
+    """Transactional: a fresh preferences link (where every email can be stopped) for someone whose
+    unsubscribe or preferences link was damaged or too old."""
+
+    network_name: str
+    manage_url: str
+    privacy_notice_url: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+
+
 EmailContext = (
     ContentEmail
     | MeetingEmail
@@ -233,4 +247,5 @@ EmailContext = (
     | ConfirmSubscriptionEmail
     | DataRequestVerifyEmail
     | ConfirmEmailChangeEmail
+    | NewLinksEmail
 )

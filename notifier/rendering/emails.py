@@ -27,6 +27,7 @@ from notifier.rendering.contexts import (
     Footer,
     MeetingEmail,
     MinutesEmail,
+    NewLinksEmail,
 )
 from notifier.rendering.environment import ALLOWED_ORIGINS_KEY, build_environment
 from notifier.rendering.markdown import allowed_origin_set
@@ -50,6 +51,7 @@ __all__ = [
     "Footer",
     "MeetingEmail",
     "MinutesEmail",
+    "NewLinksEmail",
     "RenderedEmail",
     "render_email",
 ]
@@ -74,6 +76,7 @@ class EmailKind(StrEnum):
     CONFIRM_SUBSCRIPTION = "confirm_subscription"
     DATA_REQUEST_VERIFY = "data_request_verify"
     CONFIRM_EMAIL_CHANGE = "confirm_email_change"  # sent to the subscriber's pending_email
+    NEW_LINKS = "new_links"  # fresh unsubscribe/preferences links, asked for from a damaged link's page
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         EmailKind.CONFIRM_EMAIL_CHANGE: EmailSpec(
             "email/confirm_email_change", ConfirmEmailChangeEmail, transactional=True
         ),
+        EmailKind.NEW_LINKS: EmailSpec("email/new_links", NewLinksEmail, transactional=True),
     }
 )
 

@@ -8,7 +8,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from notifier.db.models import ConsentEvent, Subscriber, Subscription, Suppression
-from notifier.domain.statuses import SubscriberStatus, SubscriptionEndReason
+from notifier.domain.statuses import SubscriberStatus, SubscriptionEndReason, SuppressionReason
 
 
 def get_subscriber(session: Session, network_id: int, subscriber_id: int) -> Subscriber | None:
@@ -77,6 +77,15 @@ def is_suppressed(session: Session, network_id: int, email_hash: str) -> bool:
     return bool(
         session.scalar(
             select(exists().where(Suppression.network_id == network_id, Suppression.email_hash == email_hash))
+        )
+    )
+
+
+def suppression_reason(session: Session, network_id: int, email_hash: str) -> SuppressionReason | None:
+    """Why the address is suppressed (one row per address), or None when it is not."""
+    return session.scalar(
+        select(Suppression.reason).where(
+            Suppression.network_id == network_id, Suppression.email_hash == email_hash
         )
     )
 

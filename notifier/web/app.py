@@ -15,14 +15,17 @@ from notifier.services.common.ports import TaskQueue
 from notifier.web.access_log import AccessLog
 from notifier.web.errors import add_error_handlers
 from notifier.web.openapi import declare_errors
-from notifier.web.pages import mount_assets
+from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
 from notifier.web.routes import (
+    admin_branding,
     admin_memberships,
     health,
     hooks,
     metrics,
+    new_link,
     preferences,
     receipts,
+    site_pages,
     subscribe,
     unsubscribe,
 )
@@ -55,17 +58,21 @@ def create_app(
         rights_routes,
         email_change_routes,
         contact_routes,
+        new_link,
         admin_memberships,
+        admin_branding,
     ):
         app.include_router(module.router)
     for router in event_source_routes.ROUTERS:
         app.include_router(router)
     add_error_handlers(app)
     declare_errors(app)
+    site_pages.install(app)
+    mount_assets(app)
+    app.add_middleware(PageFrameMiddleware, frame=PageFrame.from_settings(settings))
     app.add_middleware(AccessLog, client_addresses=settings.log_client_addresses)
     if settings.trusted_proxies.strip():  # outermost, so the access log and the form limits see the client
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    mount_assets(app)
     return app
 
 

@@ -14,7 +14,10 @@ from notifier.services.common.tokens import ExpiredToken, InvalidToken, TokenPur
 from notifier.web.deps import LinksDep, UowDep
 from notifier.web.pages import render_page
 
-EXPIRED_EXPLANATION = "Links in emails stop working after a year."
+EXPIRED_EXPLANATION = (
+    "Links to your email preferences stop working after a year. "
+    "The unsubscribe link at the bottom of every email always works."
+)
 INVALID_EXPLANATION = "It may have been copied incompletely."
 
 
@@ -30,15 +33,29 @@ def link_problem(
     expired_explanation: str = EXPIRED_EXPLANATION,
     invalid_explanation: str = INVALID_EXPLANATION,
     status_code: int = 400,
+    network: Network | None = None,
+    offer_new_link: bool = False,
 ) -> HTMLResponse:
-    """The page for a forged, damaged, expired or no longer useful link."""
+    """The page for a forged, damaged, expired or no longer useful link, in the network's header when
+    the link still shows which network it came from."""
     expired = isinstance(exc, ExpiredToken)
     return render_page(
         "link_problem.html",
         status_code=status_code,
+        network=network,
+        new_link_url=(f"/unsubscribe/new-link/{network.slug}" if network is not None else "/")
+        if offer_new_link
+        else None,
         title="This link has expired" if expired else "This link is not valid",
         explanation=expired_explanation if expired else invalid_explanation,
     )
+
+
+def hinted_network(uow: UowDep, links: LinksDep, token: str) -> Network | None:
+    """The network a damaged or expired link seems to come from (unverified: for the page's header and
+    contact link only)."""
+    network_id = links.signer.unverified_network_id(token)
+    return None if network_id is None else uow.session.get(Network, network_id)
 
 
 def network_or_404(uow: UowDep, slug: str) -> Network | HTMLResponse:

@@ -3,16 +3,26 @@
 The page environment is separate from the email one: GOV.UK's macros read optional parameters that
 callers leave out (`params.classes` with no params), so it needs ChainableUndefined where the email
 environment is strict; and pages need HTML autoescaping.
+
+Branding: a staff network is not on GOV.UK, so by default every page wears the network's name, colour
+and logo in the Generic header, a footer without the crown or Royal Arms, no GOV.UK icons, and a
+stylesheet without the GDS Transport font (`/brand/frontend.min.css`, GOV.UK Frontend's own CSS with
+the font's rules taken out). `Settings.govuk_brand` restores the GOV.UK header, footer and font. The
+deployment's choice reaches every page through a context variable that `PageFrameMiddleware` sets per
+request, so no route has to pass it along.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import (
     ChainableUndefined,
@@ -23,10 +33,46 @@ from jinja2 import (
     PrefixLoader,
     select_autoescape,
 )
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from notifier.config import PROJECT_ROOT
+from notifier.config import PROJECT_ROOT, Settings
+from notifier.db.models import Network
+from notifier.domain.branding import Branding, branding_from
 
 GOVUK_FRONTEND_DIST = PROJECT_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+BRAND_STYLESHEET = "/brand/frontend.min.css"
+_FONT_FACE = re.compile(r"@font-face\{[^}]*\}")
+_TRANSPORT = re.compile(r"font-family:\s*\"?GDS Transport\"?,\s*")
+
+
+@dataclass(frozen=True)
+class PageFrame:
+    """What the deployment decides about every page: the brand and the name used outside a network."""
+
+    govuk_brand: bool = False
+    service_name: str = "Staff network emails"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PageFrame:
+        return cls(govuk_brand=settings.govuk_brand, service_name=settings.service_name)
+
+
+_FRAME: ContextVar[PageFrame] = ContextVar("page_frame", default=PageFrame())  # noqa: B039
+
+
+class PageFrameMiddleware:
+    """Sets the deployment's PageFrame for the request, so render_page sees this app's settings."""
+
+    def __init__(self, app: ASGIApp, frame: PageFrame) -> None:
+        self.app = app
+        self.frame = frame
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = _FRAME.set(self.frame)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _FRAME.reset(token)
 
 
 @functools.cache
@@ -40,14 +86,42 @@ def page_environment() -> Environment:
     return Environment(loader=loader, autoescape=select_autoescape(["html"]), undefined=ChainableUndefined)
 
 
-def render_page(name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = page_environment().get_template(name).render(**context)
+def render_page(
+    name: str, *, status_code: int = 200, network: Network | None = None, **context: Any
+) -> HTMLResponse:
+    """A page in the network's own frame: its name (or the deployment's), colour, logo and links."""
+    frame = _FRAME.get()
+    html = (
+        page_environment()
+        .get_template(name)
+        .render(
+            network=network,
+            site_name=network.name if network is not None else frame.service_name,
+            brand=branding_from(network.settings) if network is not None else Branding(),
+            govuk_brand=frame.govuk_brand,
+            stylesheet="/govuk/govuk-frontend.min.css" if frame.govuk_brand else BRAND_STYLESHEET,
+            **context,
+        )
+    )
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 
+def without_transport_font(css: str) -> str:
+    """GOV.UK Frontend's CSS with the GDS Transport font taken out: no @font-face, Arial first."""
+    return _TRANSPORT.sub("font-family:", _FONT_FACE.sub("", css))
+
+
 def mount_assets(app: FastAPI, dist: Path = GOVUK_FRONTEND_DIST) -> None:
-    """GOV.UK Frontend as installed by npm: CSS/JS under /govuk, fonts and images under /assets."""
-    if not (dist / "govuk-frontend.min.css").is_file():
+    """GOV.UK Frontend as installed by npm: CSS/JS under /govuk, fonts and images under /assets, and
+    the same CSS without GDS Transport for networks' own brand."""
+    stylesheet = dist / "govuk-frontend.min.css"
+    if not stylesheet.is_file():
         raise RuntimeError(f"GOV.UK Frontend is not installed at {dist}: run scripts/bootstrap.sh")
+    branded = without_transport_font(stylesheet.read_text(encoding="utf-8")).encode()
+
+    @app.get(BRAND_STYLESHEET, include_in_schema=False)
+    def brand_stylesheet() -> Response:
+        return Response(branded, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
     app.mount("/govuk", StaticFiles(directory=dist), name="govuk")
     app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")

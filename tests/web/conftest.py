@@ -10,19 +10,30 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.orm import sessionmaker
 
 from notifier.db.session import make_engine, unit_of_work
+from notifier.services.admin.branding import set_branding
 from notifier.services.admin.networks import create_topic
 from tests.support.databases import sqlite_database
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.seeding import network_with_topics
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# Every WCAG 2.0, 2.1 and 2.2 success criterion at levels A and AA that axe-core checks.
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BRAND_COLOUR = "#5b2c86"
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1024, "height": 900}},
+    "phone": {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True},
+}
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -65,6 +76,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with unit_of_work(sessionmaker(bind=engine, expire_on_commit=False)) as uow:
         network, _ = network_with_topics(uow.session, "alpha", ["news", "events"])
         create_topic(uow.session, network, slug="business", name="Network business", members_only=True)
+        set_branding(network, colour=BRAND_COLOUR)  # the pages wear the network's colour, not GOV.UK's
         webhook_secret = network.webhook_secret
     engine.dispose()
     web_port, token = free_port(), secrets.token_urlsafe(16)
@@ -78,6 +90,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             sandbox_env=sandbox.env,
             web_port=web_port,
             callback_token=token,
+            # Each journey runs at two widths from one address; the form's rate limit is tested elsewhere.
+            extra={"NOTIFIER_SUBSCRIBE_RATE_LIMIT": "1000"},
         )
         with running_fleet(env, var_dir / "logs", web_port) as fleet:
             yield Site(fleet, sandbox, env["NOTIFIER_SECRET_KEY"], webhook_secret, database_url)
@@ -93,14 +107,62 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1024, "height": 900}, java_script_enabled=True)
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+    """The journey on a phone and on a desktop."""
+    context = browser.new_context(java_script_enabled=True, **VIEWPORTS[request.param])  # type: ignore[arg-type]
     opened = context.new_page()
     yield opened
     context.close()
 
 
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+def viewport(page: Page) -> str:
+    size = page.viewport_size
+    return "phone" if size is not None and size["width"] < 641 else "desktop"
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core (npm, injected into the page) against WCAG 2.2 A and AA."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_22_AA,
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+
+
+def assert_network_brand(page: Page) -> None:
+    """The branding rule: the network's Generic header, no crown, GOV.UK logotype, Royal Arms, GOV.UK
+    words or GDS Transport font; footer links to the accessibility statement and cookies page."""
+    header = page.locator(".govuk-generic-header")
+    expect(header).to_have_count(1)
+    if "Alpha Network" in header.inner_text():
+        expect(header).to_have_css("background-color", "rgb(91, 44, 134)")  # BRAND_COLOUR
+    for forbidden in (
+        ".govuk-header__logotype",
+        ".govuk-logo",
+        ".govuk-footer__crown",
+        ".govuk-footer__copyright-logo",
+    ):
+        expect(page.locator(forbidden)).to_have_count(0)
+    assert "GOV.UK" not in page.content()
+    font = page.evaluate("getComputedStyle(document.querySelector('main')).fontFamily")
+    assert "Transport" not in font, font
+    footer = page.locator("footer")
+    expect(footer.get_by_role("link", name="Accessibility statement")).to_have_count(1)
+    expect(footer.get_by_role("link", name="Cookies")).to_have_count(1)
+
+
+def check_page(page: Page, name: str, *, axe: bool = True) -> None:
+    """Every page a journey reaches: branding rule, axe (no WCAG 2.2 A/AA violation), and a screenshot
+    in test-artifacts/screenshots/<viewport>/ for review. axe needs the page's JavaScript, so a run with
+    JavaScript off passes axe=False: the same pages are checked by the runs with it on."""
+    assert_network_brand(page)
+    violations = axe_violations(page) if axe else []
+    directory = SCREENSHOTS / viewport(page)
+    directory.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+    assert not violations, f"{name} at {viewport(page)} ({page.url}): {violations}"

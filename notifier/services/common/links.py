@@ -56,8 +56,10 @@ class LinkBuilder:
         return f"{calendar_url}?attendee={token}"
 
     def read(self, purpose: TokenPurpose, token: str) -> SubscriberRef:
-        """The ids a token carries; raises InvalidToken or ExpiredToken."""
-        payload = self.signer.verify(purpose, token, max_age_seconds=self.unsubscribe_max_age_seconds)
+        """The ids a token carries; raises InvalidToken or ExpiredToken. Unsubscribe links never expire
+        (they must work for as long as the email can be read); the others last `unsubscribe_link_days`."""
+        max_age = None if purpose is TokenPurpose.UNSUBSCRIBE else self.unsubscribe_max_age_seconds
+        payload = self.signer.verify(purpose, token, max_age_seconds=max_age)
         try:
             topic = payload.get("t")
             return SubscriberRef(int(payload["n"]), int(payload["s"]), None if topic is None else int(topic))

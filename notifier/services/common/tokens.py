@@ -37,7 +37,8 @@ class TokenSigner:
     def sign(self, purpose: TokenPurpose, payload: dict[str, Any]) -> str:
         return self._serializer(purpose).dumps(payload)
 
-    def verify(self, purpose: TokenPurpose, token: str, *, max_age_seconds: int) -> dict[str, Any]:
+    def verify(self, purpose: TokenPurpose, token: str, *, max_age_seconds: int | None) -> dict[str, Any]:
+        """The signed payload; `max_age_seconds=None` for links that never expire."""
         try:
             payload = self._serializer(purpose).loads(token, max_age=max_age_seconds)
         except SignatureExpired as exc:
@@ -47,3 +48,12 @@ class TokenSigner:
         if not isinstance(payload, dict):
             raise InvalidToken(f"this {purpose.value} link is not valid")
         return payload
+
+    def unverified_network_id(self, token: str) -> int | None:
+        """The network id a damaged or expired link seems to carry, read without trusting it: only to
+        show that network's header and contact link on the "link problem" page, never to act."""
+        _valid, payload = URLSafeTimedSerializer(self.secret_key).loads_unsafe(
+            token
+        )  # (False, None) if unreadable
+        network_id = payload.get("n") if isinstance(payload, dict) else None
+        return network_id if isinstance(network_id, int) and not isinstance(network_id, bool) else None

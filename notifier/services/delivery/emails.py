@@ -24,6 +24,7 @@ from notifier.rendering.contexts import (
     EmailContext,
     Footer,
     FooterReason,
+    NewLinksEmail,
 )
 from notifier.rendering.emails import EMAIL_KINDS, EmailKind, render_email
 from notifier.services.common.links import LinkBuilder, SubscriberRef
@@ -66,6 +67,7 @@ def _confirm_subscription(data: Mapping[str, Any], network: Network, footer: Foo
         expiry_days=int(data["expiry_days"]),
         topic_names=tuple(data["topic_names"]),
         privacy_notice_url=network.privacy_notice_url,
+        membership=bool(data.get("membership", False)),
     )
 
 
@@ -90,12 +92,22 @@ def _confirm_email_change(data: Mapping[str, Any], network: Network, footer: Foo
     )
 
 
+def _new_links(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    # Signed when the person asked (services/subscribers/new_links.py).
+    return NewLinksEmail(
+        network_name=network.name,
+        manage_url=data["manage_url"],
+        privacy_notice_url=network.privacy_notice_url,
+    )
+
+
 CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.CONTENT: _content,
     EmailKind.ANNOUNCEMENT: _announcement,
     EmailKind.CONFIRM_SUBSCRIPTION: _confirm_subscription,
     EmailKind.DATA_REQUEST_VERIFY: _data_request_verify,
     EmailKind.CONFIRM_EMAIL_CHANGE: _confirm_email_change,
+    EmailKind.NEW_LINKS: _new_links,
     **SOURCE_CONTEXT_BUILDERS,
 }
 

@@ -183,6 +183,9 @@ def verify_from_link(
         email_change.start(uow, queue, context, request, new_email, now)
 
 
+NOTHING_HELD = "nothing held: the person had been erased already"  # a request's outcome, for the page too
+
+
 def act(session: Session, rights: RightsContext, request: DataRequest, now: datetime) -> None:
     network = session.get_one(Network, request.network_id)
     subscriber = (
@@ -191,7 +194,7 @@ def act(session: Session, rights: RightsContext, request: DataRequest, now: date
         else None
     )
     if subscriber is None:
-        _close(session, request, now, "nothing held: the person had been erased already")
+        _close(session, request, now, NOTHING_HELD)
         return
     kind = request.kind
     if kind is DataRequestKind.ERASURE:

@@ -63,6 +63,17 @@ class CheckedSignup:
     frequency: Frequency
 
 
+def _frequency(form: SignupForm, chosen: list[Topic], errors: dict[str, str]) -> Frequency | None:
+    """The chosen frequency; a request to join with no topics needs none (members' emails go out as
+    they happen), so the join form asks only once a topic is ticked."""
+    frequency = next((f for f in Frequency if f.value == form.frequency), None)
+    if frequency is None and form.membership and not chosen and "topics" not in errors:
+        return Frequency.IMMEDIATE
+    if frequency is None:
+        errors["frequency"] = "Select how often you want to get emails"
+    return frequency
+
+
 def check_signup(
     network: Network, topics: list[Topic], form: SignupForm
 ) -> tuple[CheckedSignup | None, dict[str, str]]:
@@ -89,9 +100,7 @@ def check_signup(
         errors["topics"] = "Select topics from the list"
     elif not chosen and not form.membership:
         errors["topics"] = "Select at least one topic"
-    frequency = next((f for f in Frequency if f.value == form.frequency), None)
-    if frequency is None:
-        errors["frequency"] = "Select how often you want to get emails"
+    frequency = _frequency(form, chosen, errors)
     if form.membership and not form.eligible:
         errors["eligible"] = "Confirm that you can join the network"
     if not form.consent:

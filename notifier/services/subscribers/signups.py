@@ -115,10 +115,8 @@ def request_signup(
     session.add(pending)
     session.flush()
     names = [t.name for t in signup.topics]
-    if wants_membership:
-        names.append(f"{network.name} membership (the steering group approves it)")
     url = ctx.links.url(ConfirmRef(network.id, subscriber.id, pending.id))
-    return _queue_confirmation(uow, queue, network, subscriber, url, names, ctx)
+    return _queue_confirmation(uow, queue, network, subscriber, url, names, ctx, membership=wants_membership)
 
 
 def _subscriber_for(
@@ -180,13 +178,20 @@ def _queue_confirmation(
     url: str,
     topic_names: list[str],
     ctx: SignupContext,
+    *,
+    membership: bool,
 ) -> int:
     message = queue_one_email(
         uow,
         queue,
         subscriber,
         EmailKind.CONFIRM_SUBSCRIPTION,
-        {"confirm_url": url, "topic_names": topic_names, "expiry_days": ctx.expiry_days},
+        {
+            "confirm_url": url,
+            "topic_names": topic_names,
+            "expiry_days": ctx.expiry_days,
+            "membership": membership,
+        },
         now=ctx.now,
     )
     return message.id

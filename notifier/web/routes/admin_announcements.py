@@ -94,7 +94,9 @@ def preview_announcement(
 ) -> HTMLResponse:
     announcement = _get(uow, admin, announcement_id)
     email = service.preview(uow.session, admin.network, announcement, settings.public_base_url)
-    return render_page("announcement_preview.html", title=f"Preview: {email.subject}", email=email)
+    return render_page(
+        "announcement_preview.html", title=f"Preview: {email.subject}", email=email, network=admin.network
+    )
 
 
 @router.post("/announcements/{announcement_id}/test-send", status_code=status.HTTP_202_ACCEPTED)

@@ -33,8 +33,9 @@ def _form(
         "contact.html",
         status_code=400 if errors else 200,
         title=f"Contact {network.name}",
+        page_title="Contact the steering group",
         error_title=bool(errors),
-        service_name=network.name,
+        network=network,
         values=values or {},
         errors=errors or {},
         error_list=[{"text": t, "href": f"#{f}"} for f, t in (errors or {}).items()],
@@ -70,7 +71,7 @@ def send_enquiry(
     values = {"name": name, "email": email, "message": message}
     if not csrf.is_valid(request, settings, csrf_token):
         return _form(request, settings, network, values, {"name": CSRF_ERROR})
-    refused = refused_over_limit(request, uow, settings, network, what="send a message")
+    refused = refused_over_limit(request, uow, settings, network)
     if refused is not None:
         return refused
     try:
@@ -85,4 +86,4 @@ def sent(slug: str, uow: UowDep) -> Response:
     network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
-    return render_page("contact_sent.html", title="Message sent", service_name=network.name)
+    return render_page("contact_sent.html", title="Message sent", network=network)

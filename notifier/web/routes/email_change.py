@@ -62,7 +62,7 @@ def confirm_page(token: str, request: Request, uow: UowDep, settings: SettingsDe
     page = render_page(
         "email_change_confirm.html",
         title="Confirm your new email address",
-        service_name=uow.session.get_one(Network, ref.network_id).name,
+        network=uow.session.get_one(Network, ref.network_id),
         action=f"/rights/email/{token}",
         csrf_token=form_token.form_value,
     )
@@ -100,5 +100,5 @@ def done(token: str, uow: UowDep, settings: SettingsDep) -> Response:
         status_code=200 if changed else 409,
         title="Your email address has been changed" if changed else "We could not change your email address",
         changed=changed,
-        service_name=uow.session.get_one(Network, ref.network_id).name,
+        network=uow.session.get_one(Network, ref.network_id),
     )

@@ -48,7 +48,7 @@ def meeting_page(token: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse
         "meeting.html",
         minutes=_minutes(uow, meeting),
         title=meeting.title,
-        service_name=network.name,
+        network=network,
         meeting=meeting,
         when=london_period(meeting.start_at, meeting.end_at),
         cancelled=meeting.status is MeetingStatus.CANCELLED,
@@ -105,7 +105,7 @@ def join_page(token: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
     return render_page(
         "meeting_join.html",
         title=f"Join {meeting.title}",
-        service_name=network.name,
+        network=network,
         meeting=meeting,
         online_url=meeting.online_url,
         cancelled=meeting.status is MeetingStatus.CANCELLED,

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.db.base import utcnow
 from notifier.db.models import Topic
-from notifier.domain.statuses import ConsentSource, Frequency, SubscriptionEndReason
+from notifier.domain.statuses import ConsentSource, Frequency, SubscriberStatus, SubscriptionEndReason
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.services.subscribers import memberships
@@ -22,7 +22,7 @@ from notifier.services.subscribers.signup_form import public_topics
 from notifier.services.subscribers.subscriptions import unsubscribe
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, SettingsDep, UowDep
-from notifier.web.lookups import Person, link_problem, person_from_preferences_link
+from notifier.web.lookups import Person, hinted_network, link_problem, person_from_preferences_link
 from notifier.web.pages import render_page
 from notifier.web.routes.subscribe import CSRF_ERROR, FREQUENCIES
 
@@ -36,7 +36,9 @@ BANNERS = {
 
 def _person(uow: UowDep, links: LinksDep, token: str) -> Person | HTMLResponse:
     found = person_from_preferences_link(uow, links, token)
-    return found if isinstance(found, Person) else link_problem(found)
+    if isinstance(found, Person):
+        return found
+    return link_problem(found, network=hinted_network(uow, links, token), offer_new_link=found is not None)
 
 
 def _page(
@@ -60,13 +62,14 @@ def _page(
         key=lambda s: str(s["topic"]),
     )
     frequencies = {s.frequency for s in active if not topics[s.topic_id].members_only}
+    suppression = subscriber_repo.suppression_reason(session, network.id, subscriber.email_hash)
     form_token = csrf.issue(request, settings)
     page = render_page(
         "preferences.html",
         status_code=400 if errors else 200,
         title="Your email preferences",
         error_title=bool(errors),
-        service_name=network.name,
+        network=network,
         banner=banner,
         errors=errors or {},
         error_list=[{"text": text, "href": f"#{field}"} for field, text in (errors or {}).items()],
@@ -75,7 +78,8 @@ def _page(
         chosen={s.topic_id for s in active},
         frequency=(frequencies.pop() if len(frequencies) == 1 else Frequency.IMMEDIATE).value,
         frequencies=FREQUENCIES,
-        suppressed=subscriber_repo.is_suppressed(session, network.id, subscriber.email_hash),
+        suppressed=suppression.value if suppression else None,
+        restricted=subscriber.status is SubscriberStatus.RESTRICTED,
         membership=memberships.is_member(session, subscriber.id),
         join_url=f"/join/{network.slug}",
         subscribe_url=f"/subscribe/{network.slug}",
@@ -189,7 +193,7 @@ def unsubscribe_from_preferences(
     return render_page(
         "unsubscribed.html",
         title="You have unsubscribed",
-        service_name=network.name,
+        network=network,
         topic_name=chosen.name if chosen else None,
         manage_url=f"/preferences/{token}",
     )

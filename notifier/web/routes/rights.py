@@ -18,6 +18,7 @@ from notifier.db.models import DataRequest, Network, Subscriber
 from notifier.domain.rights import DataRequestKind, DataRequestStatus
 from notifier.domain.statuses import SubscriberStatus
 from notifier.repositories import subscribers as subscriber_repo
+from notifier.services.common.links import SubscriberRef
 from notifier.services.common.tokens import InvalidToken
 from notifier.services.privacy import rights
 from notifier.services.privacy.rights_export import bundle_as_csv, export_bundle
@@ -75,7 +76,7 @@ def _start_page(
         title="Your data",
         error_title=bool(error),
         error=error,
-        service_name=network.name,
+        network=network,
         choices=[{"value": k.value, "text": k.label, "hint": HINTS[k]} for k in _choices(subscriber)],
         action=f"/preferences/{token}/rights",
         back_url=f"/preferences/{token}",
@@ -147,7 +148,7 @@ def _rectify_page(
         errors=errors or {},
         error_list=[{"text": t, "href": f"#{f}"} for f, t in (errors or {}).items()],
         values=values,
-        service_name=network.name,
+        network=network,
         action=f"/preferences/{token}/rights/rectify",
         back_url=f"/preferences/{token}/rights",
         csrf_token=form_token.form_value,
@@ -215,7 +216,7 @@ def sent(token: str, uow: UowDep, links: LinksDep, settings: SettingsDep) -> Res
     return render_page(
         "rights_sent.html",
         title="Check your email",
-        service_name=person[0].name,
+        network=person[0],
         days=settings.data_request_link_days,
         back_url=f"/preferences/{token}",
     )
@@ -242,7 +243,7 @@ def confirm_page(token: str, request: Request, uow: UowDep, settings: SettingsDe
     page = render_page(
         "rights_verify.html",
         title="Confirm your request",
-        service_name=uow.session.get_one(Network, found.network_id).name,
+        network=uow.session.get_one(Network, found.network_id),
         request_label=found.kind.label,
         details=found.details,
         action=f"/rights/verify/{token}",
@@ -269,21 +270,46 @@ def verify(
     return RedirectResponse(f"/rights/verify/{token}/done", status_code=status.HTTP_303_SEE_OTHER)
 
 
+DONE_TITLES = {
+    DataRequestKind.ACCESS: "Your data is ready",
+    DataRequestKind.RECTIFICATION: "Your details have been corrected",
+    DataRequestKind.RESTRICTION: "We have stopped using your data",
+    DataRequestKind.LIFT_RESTRICTION: "We are using your data again",
+    DataRequestKind.OBJECTION: "We have stopped all emails to you",
+    DataRequestKind.ERASURE: "Your data has been deleted",
+}
+
+
+def _done_title(found: DataRequest) -> str:
+    """What happened, in the person's words; the stored `outcome` is the steering group's record."""
+    if found.outcome == rights.NOTHING_HELD:
+        return "We no longer hold any data about you"
+    acted = found.status is DataRequestStatus.COMPLETED or (
+        found.kind is DataRequestKind.ERASURE and found.status is DataRequestStatus.AWAITING_NOTIFY
+    )
+    return DONE_TITLES[found.kind] if acted else "We are dealing with your request"
+
+
 @router.get("/rights/verify/{token}/done", response_class=HTMLResponse)
-def done(token: str, uow: UowDep, settings: SettingsDep) -> Response:
+def done(token: str, uow: UowDep, settings: SettingsDep, links: LinksDep) -> Response:
     found = _request(uow, settings, token)
     if isinstance(found, HTMLResponse):
         return found
     downloads = found.kind is DataRequestKind.ACCESS and found.subscriber_id is not None
+    title = _done_title(found)
     return render_page(
         "rights_done.html",
-        title="Your request has been dealt with"
-        if found.status is DataRequestStatus.COMPLETED
-        else "We are dealing with your request",
-        service_name=uow.session.get_one(Network, found.network_id).name,
+        title=title,
+        network=uow.session.get_one(Network, found.network_id),
         request=found,
-        outcome=found.outcome,
         kind=found.kind.value,
+        nothing_held=found.outcome == rights.NOTHING_HELD,
+        acted=title != "We are dealing with your request",
+        deadline=f"{found.deadline_at:%-d %B %Y}",
+        new_email=bool(found.outcome and "new email address" in found.outcome),
+        manage_url=links.manage_url(SubscriberRef(found.network_id, found.subscriber_id))
+        if found.subscriber_id is not None
+        else None,
         notify_days=settings.notify_retention_days,
         json_url=f"/rights/export/{token}.json" if downloads else None,
         csv_url=f"/rights/export/{token}.csv" if downloads else None,

@@ -35,7 +35,7 @@ from notifier.services.subscribers.signups import (
 from notifier.web import csrf
 from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
 from notifier.web.form_limit import refused_over_limit
-from notifier.web.lookups import network_or_404
+from notifier.web.lookups import hinted_network, network_or_404
 from notifier.web.pages import render_page
 
 router = APIRouter(tags=["subscribe"])
@@ -67,13 +67,13 @@ def _form_page(
 ) -> Response:
     token = csrf.issue(request, settings)
     topics = public_topics(network_repo.list_topics(uow.session, network.id))
-    title = f"Join {network.name}" if joining else f"Subscribe to emails from {network.name}"
+    title = f"Request to join {network.name}" if joining else f"Subscribe to emails from {network.name}"
     page = render_page(
         "subscribe.html",
         status_code=400 if errors else 200,
         title=title,
+        page_title="Request to join" if joining else "Subscribe to emails",
         error_title=bool(errors),
-        service_name=network.name,
         network=network,
         allowed_domains=readable_domains(network.allowed_email_domains)
         if network.allowed_email_domains
@@ -146,7 +146,7 @@ def submit_signup(
         return _form_page(
             request, uow, settings, network, joining=joining, form=form, errors={"csrf": CSRF_ERROR}
         )
-    refused = refused_over_limit(request, uow, settings, network, what="subscribe")
+    refused = refused_over_limit(request, uow, settings, network)
     if refused is not None:
         return refused
     checked, errors = check_signup(network, network_repo.list_topics(uow.session, network.id), form)
@@ -161,20 +161,24 @@ def submit_signup(
         now=utcnow(),
     )
     request_signup(uow, queue, network, checked, context, wants_membership=joining)
-    return RedirectResponse(f"/subscribe/{network.slug}/check-email", status_code=status.HTTP_303_SEE_OTHER)
+    kind = "join" if joining else "subscribe"
+    return RedirectResponse(f"/{kind}/{network.slug}/check-email", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/subscribe/{slug}/check-email", response_class=HTMLResponse)
-def check_email(slug: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
+@router.get("/join/{slug}/check-email", response_class=HTMLResponse)
+def check_email(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
     network = network_or_404(uow, slug)
     if isinstance(network, HTMLResponse):
         return network
+    joining = request.url.path.startswith("/join/")
     return render_page(
         "check_email.html",
         title="Check your email",
-        service_name=network.name,
+        network=network,
+        joining=joining,
         days=settings.confirm_link_days,
-        subscribe_url=f"/subscribe/{network.slug}",
+        form_url=f"/{'join' if joining else 'subscribe'}/{network.slug}",
     )
 
 
@@ -183,17 +187,26 @@ def _confirm_links(settings: SettingsDep) -> ConfirmLinks:
     return ConfirmLinks.build(secret, settings.public_base_url, settings.confirm_link_days)
 
 
-def _confirm_problem(exc: InvalidToken | None, *, expired: bool, days: int) -> HTMLResponse:
+def _confirm_problem(
+    exc: InvalidToken | None, *, expired: bool, days: int, network: Network | None = None
+) -> HTMLResponse:
     expired = expired or isinstance(exc, ExpiredToken)
     return render_page(
         "link_problem.html",
         status_code=400,
+        network=network,
         title="This confirmation link has expired" if expired else "This confirmation link is not valid",
-        explanation=f"Confirmation links work for {days} days, and we delete sign-ups nobody confirms."
+        explanation=f"Confirmation links work for {days} days. We delete requests nobody confirms in time."
         if expired
         else "It may have been copied incompletely. Check the link in the email we sent you.",
-        next_step="Use the link on the network's website to subscribe again if you need to.",
+        next_step="You can fill in the form on the network's website again.",
     )
+
+
+def _confirmed_title(membership: bool, *, done: bool) -> str:
+    if membership:
+        return "Request to join sent" if done else "You have already sent this request"
+    return "Subscription confirmed" if done else "You have already confirmed"
 
 
 @router.get("/confirm/{token}", response_class=HTMLResponse)
@@ -204,28 +217,32 @@ def confirm_page(
     try:
         ref = _confirm_links(settings).read(token)
     except InvalidToken as exc:
-        return _confirm_problem(exc, expired=False, days=settings.confirm_link_days)
+        return _confirm_problem(
+            exc, expired=False, days=settings.confirm_link_days, network=hinted_network(uow, links, token)
+        )
     network = uow.session.get(Network, ref.network_id)
     if network is None:
         return _confirm_problem(None, expired=False, days=settings.confirm_link_days)
     signup = signup_repo.get_signup(uow.session, network.id, ref.signup_id)
     if signup is None or signup.subscriber_id != ref.subscriber_id:
-        return _confirm_problem(None, expired=signup is None, days=settings.confirm_link_days)
+        return _confirm_problem(
+            None, expired=signup is None, days=settings.confirm_link_days, network=network
+        )
     if signup.confirmed_at is None and signup.expires_at < utcnow():
-        return _confirm_problem(None, expired=True, days=settings.confirm_link_days)
+        return _confirm_problem(None, expired=True, days=settings.confirm_link_days, network=network)
     if signup.confirmed_at is not None:
         return render_page(
             "confirmed.html",
-            title="Subscription confirmed" if done else "You have already confirmed",
-            service_name=network.name,
+            title=_confirmed_title(signup.wants_membership, done=done),
+            network=network,
             membership=signup.wants_membership,
             manage_url=links.manage_url(SubscriberRef(ref.network_id, ref.subscriber_id)),
         )
     token_for_form = csrf.issue(request, settings)
     page = render_page(
         "confirm.html",
-        title="Confirm your subscription",
-        service_name=network.name,
+        title="Confirm your request to join" if signup.wants_membership else "Confirm your subscription",
+        network=network,
         action=f"/confirm/{token}",
         csrf_token=token_for_form.form_value,
         membership=signup.wants_membership,
@@ -235,12 +252,19 @@ def confirm_page(
 
 @router.post("/confirm/{token}", response_class=HTMLResponse)
 def confirm_now(
-    token: str, request: Request, uow: UowDep, settings: SettingsDep, csrf_token: FormText = ""
+    token: str,
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    links: LinksDep,
+    csrf_token: FormText = "",
 ) -> Response:
     try:
         ref = _confirm_links(settings).read(token)
     except InvalidToken as exc:
-        return _confirm_problem(exc, expired=False, days=settings.confirm_link_days)
+        return _confirm_problem(
+            exc, expired=False, days=settings.confirm_link_days, network=hinted_network(uow, links, token)
+        )
     network = uow.session.get(Network, ref.network_id)
     if network is None:
         return _confirm_problem(None, expired=False, days=settings.confirm_link_days)
@@ -249,5 +273,5 @@ def confirm_now(
     result = confirm_signup(uow.session, network, ref, now=utcnow())
     if result.outcome in (Confirmation.EXPIRED, Confirmation.NOT_FOUND):
         expired = result.outcome is Confirmation.EXPIRED
-        return _confirm_problem(None, expired=expired, days=settings.confirm_link_days)
+        return _confirm_problem(None, expired=expired, days=settings.confirm_link_days, network=network)
     return RedirectResponse(f"/confirm/{token}?done=true", status_code=status.HTTP_303_SEE_OTHER)

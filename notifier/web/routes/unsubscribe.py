@@ -14,9 +14,10 @@ from notifier.domain.statuses import ConsentSource, SubscriptionEndReason
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.services.common.links import SubscriberRef
-from notifier.services.common.tokens import ExpiredToken, InvalidToken, TokenPurpose
+from notifier.services.common.tokens import InvalidToken, TokenPurpose
 from notifier.services.subscribers.subscriptions import unsubscribe
 from notifier.web.deps import LinksDep, UowDep
+from notifier.web.lookups import hinted_network
 from notifier.web.pages import render_page
 
 router = APIRouter(tags=["unsubscribe"])
@@ -34,28 +35,48 @@ def _resolve(uow: UowDep, ref: SubscriberRef) -> tuple[Network, Subscriber, Topi
     return network, subscriber, topic
 
 
-def _link_problem(exc: InvalidToken | None) -> HTMLResponse:
-    if isinstance(exc, ExpiredToken):
-        title, explanation = "This unsubscribe link has expired", "Links in emails stop working after a year."
+def _link_problem(uow: UowDep, links: LinksDep, token: str, *, gone: bool = False) -> HTMLResponse:
+    """Unsubscribe links never expire, so the problem is a damaged link or a person we no longer hold."""
+    network = hinted_network(uow, links, token)
+    if gone:
+        title = "You are not on this mailing list"
+        explanation = "We no longer hold your details, so you will not get any more emails from this network."
+        next_step = None
     else:
-        title, explanation = "This unsubscribe link is not valid", "It may have been copied incompletely."
-    return render_page("link_problem.html", status_code=400, title=title, explanation=explanation)
+        title = "This unsubscribe link is not complete"
+        explanation = "Part of the link may be missing. This can happen when a link is copied from an email."
+        next_step = (
+            "Try the unsubscribe link at the bottom of any other email from the network, or get a new link."
+        )
+    return render_page(
+        "link_problem.html",
+        status_code=400,
+        title=title,
+        explanation=explanation,
+        next_step=next_step,
+        network=network,
+        new_link_url=None
+        if gone
+        else f"/unsubscribe/new-link/{network.slug}"
+        if network is not None
+        else "/",
+    )
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
 def confirm_unsubscribe(token: str, uow: UowDep, links: LinksDep) -> HTMLResponse:
     try:
         ref = links.read(TokenPurpose.UNSUBSCRIBE, token)
-    except InvalidToken as exc:
-        return _link_problem(exc)
+    except InvalidToken:
+        return _link_problem(uow, links, token)
     found = _resolve(uow, ref)
     if found is None:
-        return _link_problem(None)
+        return _link_problem(uow, links, token, gone=True)
     network, _subscriber, topic = found
     return render_page(
         "unsubscribe_confirm.html",
         title="Are you sure you want to unsubscribe?",
-        service_name=network.name,
+        network=network,
         topic_name=topic.name if topic else None,
         action=f"/unsubscribe/{token}",
         manage_url=links.manage_url(ref),
@@ -79,11 +100,11 @@ def unsubscribe_now(
     source = ConsentSource.FORM if FORM_MARKER in body else ConsentSource.ONE_CLICK
     try:
         ref = links.read(TokenPurpose.UNSUBSCRIBE, token)
-    except InvalidToken as exc:
-        return _link_problem(exc)
+    except InvalidToken:
+        return _link_problem(uow, links, token)
     found = _resolve(uow, ref)
     if found is None:
-        return _link_problem(None)
+        return _link_problem(uow, links, token, gone=True)
     network, subscriber, topic = found
     reason = (
         SubscriptionEndReason.UNSUBSCRIBED
@@ -96,7 +117,7 @@ def unsubscribe_now(
     return render_page(
         "unsubscribed.html",
         title="You have unsubscribed",
-        service_name=network.name,
+        network=network,
         topic_name=topic.name if topic else None,
         manage_url=links.manage_url(ref),
     )

@@ -138,6 +138,16 @@ def test_outbox_page_shows_each_email(sandbox: RunningSandbox) -> None:
     assert "List-Unsubscribe-Post" in text and "<iframe sandbox=" in text and "<pre>" in text
     assert f'action="/_sandbox/outbox/{notification_id}/unsubscribe"' in text
     assert "<script" not in text and "http://" not in text.replace("http://127.0.0.1", "")
+    assert (
+        '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
+    )  # readable on a phone
+    assert "Test key" in text  # key types named as Notify's API keys page names them
+    live = send(sandbox, "live@example.gov.uk", str(uuid.uuid4()), kind="live")
+    shown = requests.get(
+        sandbox.url("/_sandbox/outbox"), params={"to": "live@example.gov.uk"}, timeout=5
+    ).text
+    assert f'id="n-{live}"' in shown and "Live key" in shown
+    assert KeyType.TEAM.docs_name == "Team and guest list"  # a team key needs a team member to send to
 
 
 def test_unsubscribe_button_posts_one_click_like_a_mail_client(tmp_path: Path) -> None:

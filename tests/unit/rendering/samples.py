@@ -20,6 +20,7 @@ from notifier.rendering.emails import (
     Footer,
     MeetingEmail,
     MinutesEmail,
+    NewLinksEmail,
 )
 
 SITE = "https://lgbt.network.example"
@@ -143,6 +144,14 @@ def _email_change(text: Text) -> ConfirmEmailChangeEmail:
     )
 
 
+def _new_links(text: Text) -> NewLinksEmail:
+    return NewLinksEmail(
+        network_name=text("LGBT+ Network"),
+        manage_url=f"{SERVICE}/preferences/tok987",
+        privacy_notice_url=f"{SITE}/privacy/",
+    )
+
+
 def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
     builders: dict[EmailKind, Callable[[Text], EmailContext]] = {
         EmailKind.CONTENT: _content,
@@ -156,5 +165,6 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.CONFIRM_SUBSCRIPTION: _confirm,
         EmailKind.DATA_REQUEST_VERIFY: _verify,
         EmailKind.CONFIRM_EMAIL_CHANGE: _email_change,
+        EmailKind.NEW_LINKS: _new_links,
     }
     return builders[kind](text)

@@ -36,6 +36,7 @@ TRANSACTIONAL = {
     EmailKind.CONFIRM_SUBSCRIPTION,
     EmailKind.DATA_REQUEST_VERIFY,
     EmailKind.CONFIRM_EMAIL_CHANGE,
+    EmailKind.NEW_LINKS,
 }
 WHY_YOU_GET_THIS = "You're getting this email because you subscribed to Events from LGBT+ Network."
 ESCAPED_CONTACT = CONTACT.replace(".", "\\.")
@@ -251,3 +252,17 @@ def test_optional_parts_are_left_out_cleanly() -> None:
 def test_contexts_refuse_bad_values(build: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_a_request_to_join_says_request_to_join_not_subscription() -> None:
+    original: Any = sample_context(EmailKind.CONFIRM_SUBSCRIPTION)
+    joining = dataclasses.replace(original, membership=True, topic_names=())
+    email = render_email(EmailKind.CONFIRM_SUBSCRIPTION, joining, allowed_origins=ORIGINS)
+    assert email.subject == f"Confirm your request to join {original.network_name}"
+    assert f"[Confirm your request to join]({original.confirm_url})" in email.body
+    assert "Confirm your subscription" not in email.body and "You also asked" not in email.body
+    with_topics = dataclasses.replace(joining, topic_names=("News",))
+    assert (
+        "You also asked for emails about:\n\n* News"
+        in render_email(EmailKind.CONFIRM_SUBSCRIPTION, with_topics, allowed_origins=ORIGINS).body
+    )

@@ -78,6 +78,14 @@ def test_each_problem_is_named_on_its_field(fields: dict[str, object], field: st
     assert list(errors) == [field] and message in errors[field]
 
 
+def test_a_request_to_join_asks_how_often_only_when_a_topic_is_ticked() -> None:
+    no_topics = _form(membership=True, eligible=True, topics=[], frequency="")
+    checked, errors = check_signup(_network(), TOPICS, no_topics)
+    assert errors == {} and checked is not None and checked.topics == []
+    _, errors = check_signup(_network(), TOPICS, _form(membership=True, eligible=True, frequency=""))
+    assert list(errors) == ["frequency"]
+
+
 def test_joining_needs_no_topic_and_uses_the_networks_eligibility_statement() -> None:
     checked, errors = check_signup(_network(), TOPICS, _form(topics=[], membership=True, eligible=True))
     assert errors == {} and checked is not None and checked.topics == []
