@@ -13,7 +13,7 @@ from notifier.web.pages import render_page
 
 
 def refused_over_limit(
-    request: Request, uow: UowDep, settings: SettingsDep, network: Network
+    request: Request, uow: UowDep, settings: SettingsDep, network: Network, *, what: str
 ) -> Response | None:
     """Count this submission; None when it is within the client's allowance, else the 429 page."""
     allowed = form_limits.allow_attempt(
@@ -31,6 +31,7 @@ def refused_over_limit(
         status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         title="There have been too many attempts",
         network=network,
+        what=what,
         minutes=max(1, settings.subscribe_rate_window_seconds // 60),
     )
     refused.headers["Retry-After"] = str(settings.subscribe_rate_window_seconds)

@@ -71,7 +71,7 @@ def send_enquiry(
     values = {"name": name, "email": email, "message": message}
     if not csrf.is_valid(request, settings, csrf_token):
         return _form(request, settings, network, values, {"name": CSRF_ERROR})
-    refused = refused_over_limit(request, uow, settings, network)
+    refused = refused_over_limit(request, uow, settings, network, what="send a message")
     if refused is not None:
         return refused
     try:

@@ -146,7 +146,7 @@ def submit_signup(
         return _form_page(
             request, uow, settings, network, joining=joining, form=form, errors={"csrf": CSRF_ERROR}
         )
-    refused = refused_over_limit(request, uow, settings, network)
+    refused = refused_over_limit(request, uow, settings, network, what="subscribe")
     if refused is not None:
         return refused
     checked, errors = check_signup(network, network_repo.list_topics(uow.session, network.id), form)
