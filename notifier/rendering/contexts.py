@@ -213,6 +213,20 @@ class ConfirmEmailChangeEmail:
             raise ValueError("expiry_days must be at least 1")
 
 
+@dataclass(frozen=True)
+class AdminSignInEmail:
+    """Transactional, to an admin's work address: a one-time link that signs them in to the admin."""
+
+    network_name: str
+    sign_in_url: str
+    expiry_minutes: int
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+        if self.expiry_minutes < 1:
+            raise ValueError("expiry_minutes must be at least 1")
+
+
 EmailContext = (
     ContentEmail
     | MeetingEmail
@@ -222,4 +236,5 @@ EmailContext = (
     | ConfirmSubscriptionEmail
     | DataRequestVerifyEmail
     | ConfirmEmailChangeEmail
+    | AdminSignInEmail
 )

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from notifier.rendering.contexts import (
+    AdminSignInEmail,
     AnnouncementEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
@@ -34,6 +35,7 @@ from notifier.rendering.markdown import allowed_origin_set
 __all__ = [
     "EMAIL_KINDS",
     "NOTIFY_MAX_BODY_BYTES",
+    "AdminSignInEmail",
     "AnnouncementEmail",
     "ConfirmEmailChangeEmail",
     "ConfirmSubscriptionEmail",
@@ -74,6 +76,7 @@ class EmailKind(StrEnum):
     CONFIRM_SUBSCRIPTION = "confirm_subscription"
     DATA_REQUEST_VERIFY = "data_request_verify"
     CONFIRM_EMAIL_CHANGE = "confirm_email_change"  # sent to the subscriber's pending_email
+    ADMIN_SIGN_IN = "admin_sign_in"  # a steering group admin's one-time sign-in link
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         EmailKind.CONFIRM_EMAIL_CHANGE: EmailSpec(
             "email/confirm_email_change", ConfirmEmailChangeEmail, transactional=True
         ),
+        EmailKind.ADMIN_SIGN_IN: EmailSpec("email/admin_sign_in", AdminSignInEmail, transactional=True),
     }
 )
 

@@ -14,6 +14,7 @@ from notifier.services.common.ports import TaskQueue
 from notifier.web.pages import mount_assets
 from notifier.web.routes import (
     admin_memberships,
+    admin_web,
     health,
     hooks,
     metrics,
@@ -56,6 +57,7 @@ def create_app(
         app.include_router(module.router)
     for router in event_source_routes.ROUTERS:
         app.include_router(router)
+    admin_web.install(app)
     mount_assets(app)
     return app
 

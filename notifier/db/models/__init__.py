@@ -1,5 +1,6 @@
 """Every table, one module per area; importing this package registers them all on the metadata."""
 
+from notifier.db.models.admin_web import AdminMember, AdminSession, AdminSignInLink
 from notifier.db.models.core import (
     ConsentEvent,
     Delivery,
@@ -24,6 +25,9 @@ from notifier.db.models.sources import (
 from notifier.db.models.subscribers import ConsentText, FormAttempt, Membership, Signup
 
 __all__ = [
+    "AdminMember",
+    "AdminSession",
+    "AdminSignInLink",
     "Announcement",
     "ApiToken",
     "AuditRecord",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from notifier.config import Settings
 from notifier.db.models import Message, Network, Subscriber, Topic
 from notifier.rendering.contexts import (
+    AdminSignInEmail,
     AnnouncementEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
@@ -89,12 +90,20 @@ def _confirm_email_change(data: Mapping[str, Any], network: Network, footer: Foo
     )
 
 
+def _admin_sign_in(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    # The single-use link was made when the admin asked for it (services/admin/web_sessions.py).
+    return AdminSignInEmail(
+        network_name=network.name, sign_in_url=data["sign_in_url"], expiry_minutes=int(data["expiry_minutes"])
+    )
+
+
 CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.CONTENT: _content,
     EmailKind.ANNOUNCEMENT: _announcement,
     EmailKind.CONFIRM_SUBSCRIPTION: _confirm_subscription,
     EmailKind.DATA_REQUEST_VERIFY: _data_request_verify,
     EmailKind.CONFIRM_EMAIL_CHANGE: _confirm_email_change,
+    EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
     **SOURCE_CONTEXT_BUILDERS,
 }
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from notifier.rendering.emails import (
+    AdminSignInEmail,
     AnnouncementEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
@@ -143,6 +144,14 @@ def _email_change(text: Text) -> ConfirmEmailChangeEmail:
     )
 
 
+def _admin_sign_in(text: Text) -> AdminSignInEmail:
+    return AdminSignInEmail(
+        network_name=text("LGBT+ Network"),
+        sign_in_url=f"{SERVICE}/admin/lgbt/sign-in/tok999",
+        expiry_minutes=15,
+    )
+
+
 def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
     builders: dict[EmailKind, Callable[[Text], EmailContext]] = {
         EmailKind.CONTENT: _content,
@@ -156,5 +165,6 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.CONFIRM_SUBSCRIPTION: _confirm,
         EmailKind.DATA_REQUEST_VERIFY: _verify,
         EmailKind.CONFIRM_EMAIL_CHANGE: _email_change,
+        EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
     }
     return builders[kind](text)

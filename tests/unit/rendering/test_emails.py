@@ -36,6 +36,7 @@ TRANSACTIONAL = {
     EmailKind.CONFIRM_SUBSCRIPTION,
     EmailKind.DATA_REQUEST_VERIFY,
     EmailKind.CONFIRM_EMAIL_CHANGE,
+    EmailKind.ADMIN_SIGN_IN,
 }
 WHY_YOU_GET_THIS = "You're getting this email because you subscribed to Events from LGBT+ Network."
 ESCAPED_CONTACT = CONTACT.replace(".", "\\.")

@@ -1,0 +1,16 @@
+"""The steering group's web admin (GOV.UK Design System pages under /admin/{network}/)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from notifier.web.routes.admin_web import dashboard, sign_in
+from notifier.web.routes.admin_web.session import install_handlers
+
+ROUTERS = (sign_in.router, dashboard.router)
+
+
+def install(app: FastAPI) -> None:
+    install_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)

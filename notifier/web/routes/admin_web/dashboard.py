@@ -1,0 +1,27 @@
+"""The network's dashboard: who is subscribed to what, and what waits for the steering group."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from notifier.db.base import utcnow
+from notifier.domain.statuses import Frequency
+from notifier.services.admin import dashboard
+from notifier.web.deps import UowDep
+from notifier.web.routes.admin_web.session import SignedInDep
+
+router = APIRouter(tags=["admin pages"], include_in_schema=False)
+
+
+@router.get("/admin/{slug}", response_class=HTMLResponse)
+def home(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
+    network_id = signed_in.network.id
+    return signed_in.page(
+        "dashboard.html",
+        title="Dashboard",
+        active="",
+        audiences=dashboard.audiences(uow.session, network_id),
+        frequencies=list(Frequency),
+        waiting=dashboard.waiting(uow.session, network_id, utcnow()),
+    )
