@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.db.base import Base, BigId, IdPk, utcnow
@@ -28,6 +28,11 @@ class AdminMember(Base):
     subscriber_id: Mapped[int] = mapped_column(BigId)
     role: Mapped[AdminRole] = mapped_column(enum_type(AdminRole))
     invited_by: Mapped[str] = mapped_column(String(60))  # an audit actor: "cli" or "admin:<id>"
+    # The services that take an admin API token (announcements' sign-off) act through this one. Its
+    # secret was never shown to anyone, so it works only through the web admin's session.
+    acting_token_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("api_token.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None]
 

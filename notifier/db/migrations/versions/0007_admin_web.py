@@ -31,6 +31,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("invited_by", sa.String(length=60), nullable=False),
+        sa.Column("acting_token_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("created_at", notifier.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("removed_at", notifier.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -44,6 +45,12 @@ def upgrade() -> None:
             ["network.id"],
             name=op.f("fk_admin_member_network_id_network"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["acting_token_id"],
+            ["api_token.id"],
+            name=op.f("fk_admin_member_acting_token_id_api_token"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_member")),
         sa.UniqueConstraint("network_id", "id", name=op.f("uq_admin_member_network_id_id")),

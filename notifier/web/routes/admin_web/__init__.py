@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from notifier.web.routes.admin_web import dashboard, people, sign_in
+from notifier.web.routes.admin_web import announcements, dashboard, messages, people, sign_in
 from notifier.web.routes.admin_web.session import install_handlers
 
-ROUTERS = (sign_in.router, dashboard.router, people.router)
+ROUTERS = (sign_in.router, dashboard.router, people.router, announcements.router, messages.router)
 
 
 def install(app: FastAPI) -> None:

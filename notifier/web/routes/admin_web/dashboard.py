@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from notifier.db.base import utcnow
 from notifier.domain.statuses import Frequency
 from notifier.services.admin import dashboard
+from notifier.services.admin.funnels import recent_messages
 from notifier.web.deps import UowDep
 from notifier.web.routes.admin_web.session import SignedInDep
 
@@ -24,4 +25,5 @@ def home(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
         audiences=dashboard.audiences(uow.session, network_id),
         frequencies=list(Frequency),
         waiting=dashboard.waiting(uow.session, network_id, utcnow()),
+        messages=recent_messages(uow.session, network_id),
     )

@@ -31,6 +31,7 @@ COOKIE_PATH = "/admin"
 
 NAVIGATION = (
     ("", "Dashboard"),
+    ("announcements", "Announcements"),
     ("members", "Members"),
     ("audit", "Audit log"),
     ("sessions", "Your sessions"),
