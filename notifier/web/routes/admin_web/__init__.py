@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from notifier.web.routes.admin_web import announcements, dashboard, messages, people, sign_in
+from notifier.web.routes.admin_web import announcements, dashboard, messages, people, requests, sign_in
 from notifier.web.routes.admin_web.session import install_handlers
 
-ROUTERS = (sign_in.router, dashboard.router, people.router, announcements.router, messages.router)
+ROUTERS = (
+    sign_in.router,
+    dashboard.router,
+    people.router,
+    announcements.router,
+    messages.router,
+    requests.router,
+)
 
 
 def install(app: FastAPI) -> None:

@@ -33,6 +33,7 @@ NAVIGATION = (
     ("", "Dashboard"),
     ("announcements", "Announcements"),
     ("members", "Members"),
+    ("requests", "Requests"),
     ("audit", "Audit log"),
     ("sessions", "Your sessions"),
 )
