@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from notifier.web.routes.admin_web import announcements, dashboard, messages, people, requests, sign_in
+from notifier.web.routes.admin_web import (
+    announcements,
+    audit_log,
+    dashboard,
+    messages,
+    people,
+    requests,
+    sign_in,
+    team,
+)
 from notifier.web.routes.admin_web.session import install_handlers
 
 ROUTERS = (
@@ -14,6 +23,8 @@ ROUTERS = (
     announcements.router,
     messages.router,
     requests.router,
+    team.router,
+    audit_log.router,
 )
 
 

@@ -34,6 +34,7 @@ NAVIGATION = (
     ("announcements", "Announcements"),
     ("members", "Members"),
     ("requests", "Requests"),
+    ("team", "Team"),
     ("audit", "Audit log"),
     ("sessions", "Your sessions"),
 )
