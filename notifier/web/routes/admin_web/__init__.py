@@ -8,6 +8,7 @@ from notifier.web.routes.admin_web import (
     announcements,
     audit_log,
     dashboard,
+    importing,
     messages,
     people,
     requests,
@@ -25,6 +26,7 @@ ROUTERS = (
     requests.router,
     team.router,
     audit_log.router,
+    importing.router,
 )
 
 
