@@ -9,8 +9,10 @@ from notifier.web.routes.admin_web import (
     audit_log,
     dashboard,
     importing,
+    memberships,
     messages,
     people,
+    people_edit,
     requests,
     sign_in,
     team,
@@ -20,6 +22,7 @@ from notifier.web.routes.admin_web.session import install_handlers
 ROUTERS = (
     sign_in.router,
     dashboard.router,
+    people_edit.router,  # before people: /people/new is not a person's id
     people.router,
     announcements.router,
     messages.router,
@@ -27,6 +30,7 @@ ROUTERS = (
     team.router,
     audit_log.router,
     importing.router,
+    memberships.router,
 )
 
 
