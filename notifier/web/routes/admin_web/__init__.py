@@ -14,6 +14,7 @@ from notifier.web.routes.admin_web import (
     people,
     people_edit,
     requests,
+    settings,
     sign_in,
     team,
 )
@@ -31,6 +32,7 @@ ROUTERS = (
     audit_log.router,
     importing.router,
     memberships.router,
+    settings.router,
 )
 
 

@@ -35,6 +35,7 @@ NAVIGATION = (
     ("members", "Members"),
     ("requests", "Requests"),
     ("team", "Team"),
+    ("settings", "Settings"),
     ("audit", "Audit log"),
     ("sessions", "Your sessions"),
 )
