@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from notifier.db.models import Announcement, DataRequest, Membership, Subscription, Topic
@@ -78,3 +78,21 @@ def waiting(session: Session, network_id: int, now: datetime) -> Waiting:
         memberships=memberships or 0,
         requests=[WaitingRequest(r, (r.deadline_at - now).days) for r in requests],
     )
+
+
+def subscriber_trend(
+    session: Session, network_id: int, now: datetime, weeks: int = 12
+) -> list[tuple[datetime, int]]:
+    """Active subscriptions at the end of each of the last `weeks` weeks (one COUNT per week)."""
+    points = []
+    for back in range(weeks - 1, -1, -1):
+        moment = now - timedelta(weeks=back)
+        count = session.scalar(
+            select(func.count()).where(
+                Subscription.network_id == network_id,
+                Subscription.started_at <= moment,
+                or_(Subscription.ended_at.is_(None), Subscription.ended_at > moment),
+            )
+        )
+        points.append((moment, count or 0))
+    return points

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
-from notifier.db.models import AuditRecord, Subscriber
+from notifier.db.models import AuditRecord, Subscriber, Subscription
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.services.admin.people import PAGE_SIZE
@@ -102,3 +104,29 @@ def test_a_persons_page_shows_their_record_and_the_view_is_audited(web: AdminWeb
     assert bob.get(f"/admin/beta/people/{person_id}").status_code == 404  # not beta's person
     assert bob.get("/admin/alpha/members.csv").status_code == 404
     assert len(_audited(web, "person_viewed")) == 1 and not _audited(web, "people_exported")
+
+
+def test_the_dashboard_shows_subscribers_by_topic_and_their_trend(web: AdminWeb) -> None:
+    with unit_of_work(web.sessions) as uow:  # one person subscribed three weeks ago
+        person = uow.session.scalars(
+            select(Subscriber).where(Subscriber.email == "reader.only@hmrc.gov.uk")
+        ).one()
+        for row in uow.session.scalars(select(Subscription).where(Subscription.subscriber_id == person.id)):
+            row.started_at = utcnow() - timedelta(weeks=3, days=1)
+    client = sign_in(web, "alpha", ADMIN)
+    page = client.get("/admin/alpha")
+    assert page.status_code == 200
+    total = MEMBERS + 1
+    assert (
+        f'<td class="govuk-table__cell govuk-table__cell--numeric">{total}</td>' in page.text
+    )  # news, immediate
+    counts = re.findall(
+        r'<td class="govuk-table__cell">\d\d \w\w\w \d{4}</td>'
+        r'<td class="govuk-table__cell govuk-table__cell--numeric">(\d+)</td>',
+        page.text,
+    )
+    assert [int(c) for c in counts] == [0] * 8 + [1] * 3 + [total]
+    assert (
+        '<svg role="img" aria-label="Active subscriptions at the end of each of the last 12 weeks"'
+        in page.text
+    )

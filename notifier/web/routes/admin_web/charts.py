@@ -15,11 +15,7 @@ GOVUK_BLUE = "#1d70b8"
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 
 
-def sends_per_minute_svg(per_minute: list[tuple[datetime, int]], *, label: str) -> Markup:
-    chart = leather.Chart()
-    chart.add_columns(
-        [(minute.strftime("%H:%M"), count) for minute, count in per_minute], fill_color=GOVUK_BLUE
-    )
+def _svg(chart: leather.Chart, label: str) -> Markup:
     out = io.StringIO()
     chart.to_svg(out, width=720, height=300)
     svg = _PROLOGUE.sub("", out.getvalue(), count=1)
@@ -28,3 +24,17 @@ def sends_per_minute_svg(per_minute: list[tuple[datetime, int]], *, label: str) 
         "<svg ", f'<svg role="img" aria-label="{Markup.escape(label)}" class="app-chart" ', 1
     )
     return Markup(labelled)  # noqa: S704 - leather escapes what it draws; our labels are times and counts
+
+
+def trend_svg(points: list[tuple[datetime, int]], *, label: str) -> Markup:
+    chart = leather.Chart()
+    chart.add_columns([(moment.strftime("%d %b"), count) for moment, count in points], fill_color=GOVUK_BLUE)
+    return _svg(chart, label)
+
+
+def sends_per_minute_svg(per_minute: list[tuple[datetime, int]], *, label: str) -> Markup:
+    chart = leather.Chart()
+    chart.add_columns(
+        [(minute.strftime("%H:%M"), count) for minute, count in per_minute], fill_color=GOVUK_BLUE
+    )
+    return _svg(chart, label)

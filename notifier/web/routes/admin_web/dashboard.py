@@ -10,6 +10,7 @@ from notifier.domain.statuses import Frequency
 from notifier.services.admin import dashboard
 from notifier.services.admin.funnels import recent_messages
 from notifier.web.deps import UowDep
+from notifier.web.routes.admin_web.charts import trend_svg
 from notifier.web.routes.admin_web.session import SignedInDep
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
@@ -18,6 +19,7 @@ router = APIRouter(tags=["admin pages"], include_in_schema=False)
 @router.get("/admin/{slug}", response_class=HTMLResponse)
 def home(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     network_id = signed_in.network.id
+    trend = dashboard.subscriber_trend(uow.session, network_id, utcnow())
     return signed_in.page(
         "dashboard.html",
         title="Dashboard",
@@ -26,4 +28,6 @@ def home(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
         frequencies=list(Frequency),
         waiting=dashboard.waiting(uow.session, network_id, utcnow()),
         messages=recent_messages(uow.session, network_id),
+        trend=trend,
+        trend_chart=trend_svg(trend, label="Active subscriptions at the end of each of the last 12 weeks"),
     )
