@@ -185,8 +185,11 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     page.get_by_label("News", exact=True).check()
     page.get_by_label("Subject").fill("Annual general meeting")
     page.get_by_label("Announcement").fill("Hello all,\n\nThe AGM is on 3 March. Please come.")
-    page.get_by_role("button", name="Preview").click()
+    live = page.frame_locator("#preview-html")  # drawn as the editor types, by Notify's renderer
+    expect(live.locator("body")).to_contain_text("Hello all,")
+    page.get_by_role("button", name="Preview").click()  # and without JavaScript, the button
     expect(page.locator("#preview-body")).to_contain_text("The AGM is on 3 March")
+    expect(page.frame_locator("#preview-html").locator("body")).to_contain_text("The AGM is on 3 March")
     check_accessibility(page, admin.checked)
     screenshot(page, "admin-04-preview")
     page.get_by_role("button", name="Save draft").click()

@@ -4,6 +4,9 @@ funnel; cancelling works until the send starts; another network sees none of it.
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +19,7 @@ from notifier.services.delivery.fanout import fan_out_next_batch
 from notifier.services.sources.announcements import send_due
 from notifier.services.sources.meetings import SourceDeps
 from tests.integration.admin_web.support import AdminWeb, csrf_from, invite, make_admin_web, sign_in
+from tests.support.sandbox import start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
 
 EDITOR = "eddie.editor@justice.gov.uk"
@@ -160,3 +164,40 @@ def test_a_message_page_has_the_funnel_by_reason_and_a_chart_with_its_table(web:
     bob = sign_in(web, "beta", "bob.beta@justice.gov.uk")
     assert bob.get(f"/admin/alpha/messages/{message_id}").status_code == 404
     assert bob.get(f"/admin/beta/messages/{message_id}").status_code == 404
+
+
+def test_the_preview_is_notifys_own_rendering(database_url: str, sessions: sessionmaker[Session]) -> None:
+    """Against the sandbox through the official client's template preview: the HTML Notify sends."""
+    with unit_of_work(sessions) as uow:
+        network_with_topics(uow.session, "alpha", ["news"])
+    with start_sandbox() as sandbox:
+        web = make_admin_web(
+            database_url,
+            sessions,
+            notify_base_url=sandbox.base_url,
+            notify_api_key_test=sandbox.key("test"),
+            notify_key_type="test",
+            notify_template_id=sandbox.template_id,
+        )
+        invite(web, "alpha", EDITOR, AdminRole.EDITOR, name="Eddie Editor")
+        eddie = sign_in(web, "alpha", EDITOR)
+        form = "/admin/alpha/announcements/new"
+        fields = {"topic": "news", "subject": "AGM", "body": "Hello all,\nthe AGM is on 3 March."}
+        shown = _post(eddie, form, form, action="preview", **fields)
+        assert shown.status_code == 200
+        srcdoc = re.search(r'id="preview-html"[^>]*srcdoc="([^"]*)"', shown.text)
+        assert srcdoc, shown.text
+        rendered = html.unescape(srcdoc.group(1))
+        paragraph = '<p style="Margin: 0 0 20px 0; font-size: 19px; line-height: 25px; color: #0B0C0C;">'
+        assert f"{paragraph}Hello all,<br>the AGM" in rendered
+        fragment = _post(eddie, form, form, action="preview", fragment="yes", **fields)
+        assert fragment.status_code == 200 and fragment.text.lstrip().startswith(
+            '<div class="govuk-!-margin-bottom-6" id="preview"'
+        )
+    # With Notify out of reach the page still previews, in Notify's markdown, and says so.
+    offline = _post(eddie, form, form, action="preview", **fields)
+    assert (
+        offline.status_code == 200
+        and "could not draw the preview" in offline.text
+        and 'id="preview-body"' in offline.text
+    )

@@ -12,8 +12,11 @@ from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from notifier.config import Settings
 from notifier.db.models import Announcement, ApiToken
 from notifier.domain.sources import AdminRole, AnnouncementStatus
+from notifier.gateway.base import GatewayUnavailable
+from notifier.gateway.preview import NotifyPreviewer
 from notifier.rendering.emails import RenderedEmail
 from notifier.repositories import networks as network_repo
 from notifier.services.admin.acting import acting_token
@@ -27,6 +30,26 @@ from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_fou
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
 CODES = {"conflict": status.HTTP_409_CONFLICT, "forbidden": status.HTTP_403_FORBIDDEN}
+
+
+PREVIEW_TIMEOUT_SECONDS = 5.0
+
+
+def notify_html(settings: Settings, signed_in: SignedIn, email: RenderedEmail) -> str | None:
+    """The email's HTML as Notify renders it, or None when Notify is not configured or not answering
+    (the page then shows the markdown alone and says so)."""
+    template_id = signed_in.network.notify_template_id or settings.notify_template_id
+    if not settings.notify_api_key or not template_id:
+        return None
+    previewer = NotifyPreviewer(
+        settings.notify_api_key,
+        settings.notify_base_url,
+        min(settings.notify_timeout_seconds, PREVIEW_TIMEOUT_SECONDS),
+    )
+    try:
+        return previewer.preview(template_id, subject=email.subject, body=email.body).html
+    except GatewayUnavailable:
+        return None
 
 
 def _token(signed_in: SignedIn, uow: UowDep) -> ApiToken:
@@ -70,6 +93,7 @@ def _form(
     body: str = "",
     errors: dict[str, str] | None = None,
     preview: RenderedEmail | None = None,
+    preview_html: str | None = None,
 ) -> HTMLResponse:
     return signed_in.page(
         "announcement_form.html",
@@ -83,6 +107,7 @@ def _form(
         body=body,
         errors=errors or {},
         preview=preview,
+        preview_html=preview_html,
     )
 
 
@@ -112,6 +137,7 @@ def save_announcement(
     subject: FormText = "",
     body: FormText = "",
     action: FormText = "save",
+    fragment: FormText = "",
 ) -> Response:
     signed_in.require(AdminRole.EDITOR)
     errors = _check(signed_in, uow, topic, subject, body)
@@ -126,7 +152,12 @@ def save_announcement(
             body=body.strip(),
         )
         email = service.preview(uow.session, signed_in.network, draft, settings.public_base_url)
-        return _form(signed_in, uow, topic=topic, subject=subject, body=body, preview=email)
+        html = notify_html(settings, signed_in, email)
+        if fragment == "yes":  # the live preview asks for the preview alone
+            return signed_in.page("_email_preview.html", title="Preview", email=email, preview_html=html)
+        return _form(
+            signed_in, uow, topic=topic, subject=subject, body=body, preview=email, preview_html=html
+        )
     announcement = service.create_draft(
         uow, signed_in.network, _token(signed_in, uow), topic_slug=topic, subject=subject, body=body
     )
@@ -163,6 +194,7 @@ def _page(
         notice=notice,
         announcement=announcement,
         email=email,
+        preview_html=notify_html(settings, signed_in, email),
         mine=mine,
         can_approve=signed_in.admin.role.allows(AdminRole.APPROVER) and not mine,
         cancellable=announcement.status in CANCELLABLE,
