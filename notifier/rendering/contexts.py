@@ -227,6 +227,20 @@ class AdminSignInEmail:
             raise ValueError("expiry_minutes must be at least 1")
 
 
+@dataclass(frozen=True)
+class AdminWaitingEmail:
+    """Transactional, to an admin: what waits for them in the web admin (counts only, no names)."""
+
+    network_name: str
+    lines: tuple[str, ...]
+    admin_url: str
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+        if not self.lines:
+            raise ValueError("lines must say what waits")
+
+
 EmailContext = (
     ContentEmail
     | MeetingEmail
@@ -237,4 +251,5 @@ EmailContext = (
     | DataRequestVerifyEmail
     | ConfirmEmailChangeEmail
     | AdminSignInEmail
+    | AdminWaitingEmail
 )

@@ -15,6 +15,7 @@ from typing import Any
 
 from notifier.rendering.contexts import (
     AdminSignInEmail,
+    AdminWaitingEmail,
     AnnouncementEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
@@ -36,6 +37,7 @@ __all__ = [
     "EMAIL_KINDS",
     "NOTIFY_MAX_BODY_BYTES",
     "AdminSignInEmail",
+    "AdminWaitingEmail",
     "AnnouncementEmail",
     "ConfirmEmailChangeEmail",
     "ConfirmSubscriptionEmail",
@@ -77,6 +79,7 @@ class EmailKind(StrEnum):
     DATA_REQUEST_VERIFY = "data_request_verify"
     CONFIRM_EMAIL_CHANGE = "confirm_email_change"  # sent to the subscriber's pending_email
     ADMIN_SIGN_IN = "admin_sign_in"  # a steering group admin's one-time sign-in link
+    ADMIN_WAITING = "admin_waiting"  # what waits for an admin (services/admin/alerts.py)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
             "email/confirm_email_change", ConfirmEmailChangeEmail, transactional=True
         ),
         EmailKind.ADMIN_SIGN_IN: EmailSpec("email/admin_sign_in", AdminSignInEmail, transactional=True),
+        EmailKind.ADMIN_WAITING: EmailSpec("email/admin_waiting", AdminWaitingEmail, transactional=True),
     }
 )
 

@@ -54,6 +54,19 @@ class AdminSignInLink(Base):
     used_at: Mapped[datetime | None]
 
 
+class AdminAlert(Base):
+    """When an admin was last told by email that something of one kind waits for them."""
+
+    __tablename__ = "admin_alert"
+    __table_args__ = (UniqueConstraint("admin_id", "kind"), same_network_fk("admin_id", "admin_member"))
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    admin_id: Mapped[int] = mapped_column(BigId)
+    kind: Mapped[str] = mapped_column(String(40))  # services/admin/alerts.AlertKind
+    last_sent_at: Mapped[datetime]
+
+
 class AdminSession(Base):
     """A signed-in browser: the cookie holds a random secret, the row only its hash."""
 

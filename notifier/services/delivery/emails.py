@@ -17,6 +17,7 @@ from notifier.config import Settings
 from notifier.db.models import Message, Network, Subscriber, Topic
 from notifier.rendering.contexts import (
     AdminSignInEmail,
+    AdminWaitingEmail,
     AnnouncementEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
@@ -97,6 +98,12 @@ def _admin_sign_in(data: Mapping[str, Any], network: Network, footer: Footer) ->
     )
 
 
+def _admin_waiting(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    return AdminWaitingEmail(
+        network_name=network.name, lines=tuple(data["lines"]), admin_url=data["admin_url"]
+    )
+
+
 CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.CONTENT: _content,
     EmailKind.ANNOUNCEMENT: _announcement,
@@ -104,6 +111,7 @@ CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.DATA_REQUEST_VERIFY: _data_request_verify,
     EmailKind.CONFIRM_EMAIL_CHANGE: _confirm_email_change,
     EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
+    EmailKind.ADMIN_WAITING: _admin_waiting,
     **SOURCE_CONTEXT_BUILDERS,
 }
 

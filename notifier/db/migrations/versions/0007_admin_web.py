@@ -122,8 +122,38 @@ def upgrade() -> None:
         batch_op.create_index("ix_admin_sign_in_link_expires_at", ["expires_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_admin_sign_in_link_network_id"), ["network_id"], unique=False)
 
+    _admin_alert()
+
+
+def _admin_alert() -> None:
+    big_id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    op.create_table(
+        "admin_alert",
+        sa.Column("id", big_id, autoincrement=True, nullable=False),
+        sa.Column("network_id", big_id, nullable=False),
+        sa.Column("admin_id", big_id, nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("last_sent_at", notifier.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["network_id", "admin_id"],
+            ["admin_member.network_id", "admin_member.id"],
+            name=op.f("fk_admin_alert_network_id_admin_member"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["network_id"], ["network.id"], name=op.f("fk_admin_alert_network_id_network"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_alert")),
+        sa.UniqueConstraint("admin_id", "kind", name=op.f("uq_admin_alert_admin_id_kind")),
+    )
+    with op.batch_alter_table("admin_alert", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_admin_alert_network_id"), ["network_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("admin_alert", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_admin_alert_network_id"))
+    op.drop_table("admin_alert")
     with op.batch_alter_table("admin_sign_in_link", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_admin_sign_in_link_network_id"))
         batch_op.drop_index("ix_admin_sign_in_link_expires_at")
