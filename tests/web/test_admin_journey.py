@@ -285,8 +285,23 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
         ("/admin/alpha/memberships", "21-requests-to-join"),
         ("/admin/alpha/people/new", "22-add-person"),
         ("/admin/alpha/suppressions", "23-suppressions"),
+        ("/admin/alpha/meetings", "24-meetings"),
+        ("/admin/alpha/meetings/new", "25-arrange-meeting"),
     ):
         visit(page, admin, path, shot)
+    page.get_by_label("Title").fill("Steering group")
+    page.get_by_label("Starts (London time)").fill("2030-03-05 18:00")
+    page.get_by_label("Ends (London time)").fill("2030-03-05 19:00")
+    page.get_by_label("Location (optional if there is an online link)").fill("102 Petty France")
+    page.get_by_label("News", exact=True).check()
+    page.get_by_role("button", name="Check what will be sent").click()
+    expect(page.locator("#audience-people")).to_have_text("3")  # the three readers of News
+    check_accessibility(page, admin.checked)
+    screenshot(page, "admin-26-meeting-check")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Sent")
+    check_accessibility(page, admin.checked)
+    screenshot(page, "admin-27-meeting")
     alpha_pages = [
         "/admin/alpha",
         "/admin/alpha/announcements",
@@ -308,6 +323,8 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
         "/admin/alpha/memberships",
         "/admin/alpha/people/new",
         "/admin/alpha/suppressions",
+        "/admin/alpha/meetings",
+        "/admin/alpha/meetings/new",
     ]
     sign_out(page)
 
@@ -354,6 +371,9 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
             "/memberships",
             "/people/new",
             "/suppressions",
+            "/meetings",
+            "/meetings/new",
+            "/meetings/N",
         )
     }
 

@@ -9,6 +9,7 @@ from notifier.web.routes.admin_web import (
     audit_log,
     dashboard,
     importing,
+    meetings,
     memberships,
     messages,
     people,
@@ -31,6 +32,7 @@ ROUTERS = (
     team.router,
     audit_log.router,
     importing.router,
+    meetings.router,
     memberships.router,
     settings.router,
 )

@@ -32,6 +32,7 @@ COOKIE_PATH = "/admin"
 NAVIGATION = (
     ("", "Dashboard"),
     ("announcements", "Announcements"),
+    ("meetings", "Meetings"),
     ("members", "Members"),
     ("requests", "Requests"),
     ("team", "Team"),
