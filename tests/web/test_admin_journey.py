@@ -1,9 +1,10 @@
-"""The steering group's web admin in a real browser on a real fleet (web, worker and beat on SQLite,
-the Notify sandbox): every admin signs in through the link read from the sandbox outbox; an editor
+"""The steering group's web admin in a real browser on a real fleet (web, worker and beat, the Notify
+sandbox): every admin signs in through the link read from the sandbox outbox; an editor
 drafts an announcement, an approver signs it off, it sends and its funnel shows the sandbox's
 receipts; a CSV import with a bad line stores nothing; a rights request is exported and closed;
 another network's admin gets 404 on every page; axe-core finds no WCAG 2.2 A/AA violation on any
-admin page. Screenshots go to test-artifacts/screenshots/admin-*.png."""
+admin page. Screenshots go to test-artifacts/screenshots/admin-*.png. The fleet runs in fleet mode
+(PostgreSQL, Redis) because beat must start the approved announcement."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import redis
 from playwright.sync_api import Browser, FilePayload, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -32,7 +34,7 @@ from notifier.repositories import networks as network_repo
 from notifier.services.admin.web_sessions import invite_admin
 from notifier.services.privacy import rights
 from notifier.services.privacy.rights import RightsContext
-from tests.support.databases import sqlite_database
+from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env
 from tests.support.fakes import RecordingQueue
 from tests.support.fleet import fleet_env, free_port, running_fleet
 from tests.support.sandbox import start_sandbox
@@ -100,26 +102,32 @@ def _seed(database_url: str) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def admin_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminSite]:
+def admin_site(postgres: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminSite]:
+    """Fleet mode: PostgreSQL, Redis as broker and limiter (its own database number), the sandbox."""
     var_dir = tmp_path_factory.mktemp("admin-web")
-    database_url = sqlite_database(var_dir)
+    database_url = postgres.create()
+    redis_url = f"{required_env(REDIS_ENV).rstrip('/')}/11"
+    redis.Redis.from_url(redis_url).flushdb()
     request_id, person_id = _seed(database_url)
     web_port, token = free_port(), secrets.token_urlsafe(16)
     callback = ["--callback-url", f"http://127.0.0.1:{web_port}/notify/receipts", "--callback-token", token]
-    with start_sandbox(*callback, "--rate-limit", "100000") as sandbox:
-        env = fleet_env(
-            database_url=database_url,
-            broker_url=f"sqla+sqlite:///{var_dir / 'broker.db'}",
-            redis_url=None,
-            var_dir=var_dir,
-            sandbox_env=sandbox.env,
-            web_port=web_port,
-            callback_token=token,
-            extra={"NOTIFIER_EVENT_SOURCES_INTERVAL_SECONDS": "1"},
-        )
-        with running_fleet(env, var_dir / "logs", web_port) as fleet:
-            site = Site(fleet, sandbox, env["NOTIFIER_SECRET_KEY"], "", database_url)
-            yield AdminSite(site, request_id, person_id, [])
+    try:
+        with start_sandbox(*callback, "--rate-limit", "100000") as sandbox:
+            env = fleet_env(
+                database_url=database_url,
+                broker_url=redis_url,
+                redis_url=redis_url,
+                var_dir=var_dir,
+                sandbox_env=sandbox.env,
+                web_port=web_port,
+                callback_token=token,
+                extra={"NOTIFIER_EVENT_SOURCES_INTERVAL_SECONDS": "1"},
+            )
+            with running_fleet(env, var_dir / "logs", web_port) as fleet:
+                site = Site(fleet, sandbox, env["NOTIFIER_SECRET_KEY"], "", database_url)
+                yield AdminSite(site, request_id, person_id, [])
+    finally:
+        postgres.drop(database_url)
 
 
 def check_accessibility(page: Page, checked: list[str]) -> None:
@@ -258,7 +266,7 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     )
     page.get_by_label("CSV file").set_input_files(files=[csv_file])
     page.get_by_label("News", exact=True).check()
-    page.get_by_role("button", name="Check and import").click()
+    page.get_by_role("button", name="Check and import").click()  # uploads with a progress bar
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "Nothing was imported: 1 line needs correcting"
     )

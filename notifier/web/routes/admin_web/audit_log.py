@@ -13,8 +13,7 @@ from notifier.services.admin import audit_log
 from notifier.services.admin.audit_log import AuditFilter
 from notifier.services.common import audit
 from notifier.services.sources.meetings import london
-from notifier.web.deps import UowDep
-from notifier.web.routes.admin_web.session import SignedIn, SignedInDep
+from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 
@@ -51,7 +50,7 @@ def _csv(signed_in: SignedIn, text: str, name: str) -> Response:
 @router.get("/admin/{slug}/audit", response_class=HTMLResponse)
 def audit_page(
     signed_in: SignedInDep,
-    uow: UowDep,
+    uow: AdminUow,
     action: str = "",
     actor: str = "",
     since: str = "",
@@ -77,7 +76,7 @@ def audit_page(
 
 @router.get("/admin/{slug}/audit.csv")
 def audit_export(
-    signed_in: SignedInDep, uow: UowDep, action: str = "", actor: str = "", since: str = "", until: str = ""
+    signed_in: SignedInDep, uow: AdminUow, action: str = "", actor: str = "", since: str = "", until: str = ""
 ) -> Response:
     signed_in.require(AdminRole.ADMIN)
     wanted, _errors = _filter(action, actor, since, until)
@@ -89,7 +88,7 @@ def audit_export(
 
 
 @router.get("/admin/{slug}/retention", response_class=HTMLResponse)
-def retention_page(signed_in: SignedInDep, uow: UowDep, rule: str = "") -> HTMLResponse:
+def retention_page(signed_in: SignedInDep, uow: AdminUow, rule: str = "") -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     rule = rule if rule in {k.value for k in RetentionKind} else ""
     return signed_in.page(
@@ -103,7 +102,7 @@ def retention_page(signed_in: SignedInDep, uow: UowDep, rule: str = "") -> HTMLR
 
 
 @router.get("/admin/{slug}/retention.csv")
-def retention_export(signed_in: SignedInDep, uow: UowDep, rule: str = "") -> Response:
+def retention_export(signed_in: SignedInDep, uow: AdminUow, rule: str = "") -> Response:
     signed_in.require(AdminRole.ADMIN)
     rule = rule if rule in {k.value for k in RetentionKind} else ""
     text = audit_log.evidence_csv(uow.session, signed_in.network.id, rule)

@@ -9,15 +9,14 @@ from notifier.db.base import utcnow
 from notifier.domain.statuses import Frequency
 from notifier.services.admin import dashboard
 from notifier.services.admin.funnels import recent_messages
-from notifier.web.deps import UowDep
 from notifier.web.routes.admin_web.charts import trend_svg
-from notifier.web.routes.admin_web.session import SignedInDep
+from notifier.web.routes.admin_web.session import AdminUow, SignedInDep
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 
 
 @router.get("/admin/{slug}", response_class=HTMLResponse)
-def home(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
+def home(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
     network_id = signed_in.network.id
     trend = dashboard.subscriber_trend(uow.session, network_id, utcnow())
     return signed_in.page(

@@ -6,15 +6,14 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from notifier.services.admin.funnels import message_funnel
-from notifier.web.deps import UowDep
 from notifier.web.routes.admin_web.charts import sends_per_minute_svg
-from notifier.web.routes.admin_web.session import SignedInDep, not_found
+from notifier.web.routes.admin_web.session import AdminUow, SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 
 
 @router.get("/admin/{slug}/messages/{message_id}", response_class=HTMLResponse)
-def message_page(message_id: int, signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
+def message_page(message_id: int, signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
     funnel = message_funnel(uow.session, signed_in.network.id, message_id)
     if funnel is None:
         raise not_found()

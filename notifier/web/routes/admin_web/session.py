@@ -4,15 +4,18 @@ session gets the same 404 as a network that does not exist)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import AdminMember, AdminSession, Network, Subscriber
+from notifier.db.session import UnitOfWork, unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
 from notifier.services.admin.web_sessions import (
@@ -23,11 +26,22 @@ from notifier.services.admin.web_sessions import (
     is_live,
     touch,
 )
-from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.deps import SettingsDep
 from notifier.web.routes.admin_web.render import render_admin
 
 COOKIE_NAME = "notifier_admin"
 COOKIE_PATH = "/admin"
+
+
+def _admin_uow(request: Request) -> Iterator[UnitOfWork]:
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    with unit_of_work(sessions) as uow:
+        yield uow
+
+
+# The admin pages' unit of work ends with the path operation, before the response is sent: a browser
+# that follows a redirect at once (a new session's first page) finds the committed rows.
+AdminUow = Annotated[UnitOfWork, Depends(_admin_uow, scope="function")]
 
 NAVIGATION = (
     ("", "Dashboard"),
@@ -115,7 +129,7 @@ async def _posted_csrf(request: Request) -> str:
 def _signed_in(
     slug: str,
     request: Request,
-    uow: UowDep,
+    uow: AdminUow,
     settings: SettingsDep,
     posted_csrf: Annotated[str, Depends(_posted_csrf)],
 ) -> SignedIn:
