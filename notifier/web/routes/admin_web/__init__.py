@@ -11,7 +11,6 @@ from notifier.web.routes.admin_web import (
     importing,
     meetings,
     memberships,
-    messages,
     people,
     people_edit,
     requests,
@@ -27,7 +26,6 @@ ROUTERS = (
     people_edit.router,  # before people: /people/new is not a person's id
     people.router,
     announcements.router,
-    messages.router,
     requests.router,
     team.router,
     audit_log.router,

@@ -1,18 +1,29 @@
 """Who is signed in to the web admin: the session cookie, the per-session CSRF token, roles, and the
 answers for everyone else (a GET goes to the sign-in page, a POST is refused, another network's
-session gets the same 404 as a network that does not exist)."""
+session gets the same 404 as a network that does not exist); the admin pages' unit of work; and their
+Jinja2 environment (templates/admin first, then the GOV.UK Frontend macros)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    select_autoescape,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import Settings
+from notifier.config import PROJECT_ROOT, Settings
 from notifier.db.base import utcnow
 from notifier.db.models import AdminMember, AdminSession, Network, Subscriber
 from notifier.db.session import UnitOfWork, unit_of_work
@@ -27,7 +38,23 @@ from notifier.services.admin.web_sessions import (
     touch,
 )
 from notifier.web.deps import SettingsDep
-from notifier.web.routes.admin_web.render import render_admin
+
+
+@functools.cache
+def admin_environment() -> Environment:
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader(PROJECT_ROOT / "templates" / "admin"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
+        ]
+    )
+    return Environment(loader=loader, autoescape=select_autoescape(["html"]), undefined=ChainableUndefined)
+
+
+def render_admin(name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    html = admin_environment().get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+
 
 COOKIE_NAME = "notifier_admin"
 COOKIE_PATH = "/admin"

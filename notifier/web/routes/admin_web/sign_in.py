@@ -27,7 +27,6 @@ from notifier.services.admin.web_sessions import (
 from notifier.services.common import audit, form_limits
 from notifier.web import csrf
 from notifier.web.deps import QueueDep, SettingsDep
-from notifier.web.routes.admin_web.render import render_admin
 from notifier.web.routes.admin_web.session import (
     COOKIE_NAME,
     AdminUow,
@@ -35,6 +34,7 @@ from notifier.web.routes.admin_web.session import (
     clear_session_cookie,
     not_found,
     policy_of,
+    render_admin,
     set_session_cookie,
 )
 
