@@ -130,6 +130,11 @@ class Settings(BaseSettings):
     govuk_brand: bool = False
     service_name: str = Field(default="Staff network emails", min_length=1, max_length=100)
 
+    # The steering group's web admin (services/admin/web_sessions.py).
+    admin_sign_in_link_minutes: int = Field(default=15, ge=1, le=60)  # the emailed sign-in link's life
+    admin_session_idle_minutes: int = Field(default=30, ge=1)  # signed out after this long unused
+    admin_session_hours: int = Field(default=12, ge=1, le=24)  # and this long after signing in, whatever
+
     web_host: str = "127.0.0.1"
     web_port: int = 8000
 

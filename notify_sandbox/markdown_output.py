@@ -56,9 +56,11 @@ class HtmlOutput:
         return '<hr style="border: 0; height: 1px; background: #B1B4B6; Margin: 30px 0 30px 0;">'
 
     def quote(self, text: str) -> str:
+        # As recorded from Notify: the margin is on a wrapping div, and the style strings are Notify's
+        # own (no colour, no space before `padding`).
         return (
-            '<blockquote style="Margin: 0 0 20px 0; border-left: 10px solid #B1B4B6; '
-            f'padding: 15px 0 0.1px 15px; {TEXT_STYLE}">{text}</blockquote>'
+            '<div style="Margin: 0 0 20px 0;"><blockquote style="Margin: 0; border-left: 10px solid #B1B4B6;'
+            f'padding: 15px 0 0.1px 15px; font-size: 19px; line-height: 25px;">{text}</blockquote></div>'
         )
 
     def list(self, body: str, *, ordered: bool) -> str:
@@ -71,7 +73,11 @@ class HtmlOutput:
         )
 
     def list_item(self, text: str) -> str:
-        return f'<li style="Margin: 5px 0 5px; padding: 0 0 0 5px; {TEXT_STYLE}">{text.strip()}</li>'
+        # Notify's list item style has no space after `font-size: 19px;`.
+        return (
+            '<li style="Margin: 5px 0 5px; padding: 0 0 0 5px; font-size: 19px;line-height: 25px; '
+            f'color: #0B0C0C;">{text.strip()}</li>'
+        )
 
     def text(self, text: str) -> str:
         return text
@@ -80,7 +86,7 @@ class HtmlOutput:
         return html.escape(character, quote=False)
 
     def linebreak(self) -> str:
-        return "<br />"
+        return "<br>"  # as Notify writes it
 
     def link(self, href: str, title: str | None, content: str) -> str:
         href = href.replace('"', "&quot;")

@@ -8,6 +8,7 @@ from notifier.cli import admin, fleet, status
 from notifier.cli import rights as rights_cli
 from notifier.cli import sources as source_cli
 from notifier.cli import subscribers as subscriber_cli
+from notifier.cli.admins import admin_app
 from notifier.cli.dev import dev as dev_command
 from notifier.cli.hook import hook_app
 from notifier.cli.notify_service import notify_app
@@ -26,6 +27,7 @@ app.command("beat")(fleet.beat)
 app.command("dev")(dev_command)
 admin.network_app.add_typer(notify_app, name="notify")
 app.add_typer(admin.network_app, name="network")
+app.add_typer(admin_app, name="admin")
 app.add_typer(admin.topic_app, name="topic")
 admin.subscriber_app.command("import")(subscriber_cli.import_subscribers)
 admin.subscriber_app.command("purge-pending")(subscriber_cli.purge_pending)

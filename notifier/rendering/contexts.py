@@ -238,6 +238,34 @@ class NewLinksEmail:
         _require_text(network_name=self.network_name)
 
 
+@dataclass(frozen=True)
+class AdminSignInEmail:
+    """Transactional, to an admin's work address: a one-time link that signs them in to the admin."""
+
+    network_name: str
+    sign_in_url: str
+    expiry_minutes: int
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+        if self.expiry_minutes < 1:
+            raise ValueError("expiry_minutes must be at least 1")
+
+
+@dataclass(frozen=True)
+class AdminWaitingEmail:
+    """Transactional, to an admin: what waits for them in the web admin (counts only, no names)."""
+
+    network_name: str
+    lines: tuple[str, ...]
+    admin_url: str
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+        if not self.lines:
+            raise ValueError("lines must say what waits")
+
+
 EmailContext = (
     ContentEmail
     | MeetingEmail
@@ -248,4 +276,6 @@ EmailContext = (
     | DataRequestVerifyEmail
     | ConfirmEmailChangeEmail
     | NewLinksEmail
+    | AdminSignInEmail
+    | AdminWaitingEmail
 )

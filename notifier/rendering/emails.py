@@ -14,6 +14,8 @@ from types import MappingProxyType
 from typing import Any
 
 from notifier.rendering.contexts import (
+    AdminSignInEmail,
+    AdminWaitingEmail,
     AnnouncementEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
@@ -35,6 +37,8 @@ from notifier.rendering.markdown import allowed_origin_set
 __all__ = [
     "EMAIL_KINDS",
     "NOTIFY_MAX_BODY_BYTES",
+    "AdminSignInEmail",
+    "AdminWaitingEmail",
     "AnnouncementEmail",
     "ConfirmEmailChangeEmail",
     "ConfirmSubscriptionEmail",
@@ -77,6 +81,8 @@ class EmailKind(StrEnum):
     DATA_REQUEST_VERIFY = "data_request_verify"
     CONFIRM_EMAIL_CHANGE = "confirm_email_change"  # sent to the subscriber's pending_email
     NEW_LINKS = "new_links"  # fresh unsubscribe/preferences links, asked for from a damaged link's page
+    ADMIN_SIGN_IN = "admin_sign_in"  # a steering group admin's one-time sign-in link
+    ADMIN_WAITING = "admin_waiting"  # what waits for an admin (services/admin/alerts.py)
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,8 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
             "email/confirm_email_change", ConfirmEmailChangeEmail, transactional=True
         ),
         EmailKind.NEW_LINKS: EmailSpec("email/new_links", NewLinksEmail, transactional=True),
+        EmailKind.ADMIN_SIGN_IN: EmailSpec("email/admin_sign_in", AdminSignInEmail, transactional=True),
+        EmailKind.ADMIN_WAITING: EmailSpec("email/admin_waiting", AdminWaitingEmail, transactional=True),
     }
 )
 

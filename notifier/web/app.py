@@ -19,6 +19,7 @@ from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
 from notifier.web.routes import (
     admin_branding,
     admin_memberships,
+    admin_web,
     health,
     hooks,
     metrics,
@@ -68,6 +69,7 @@ def create_app(
     add_error_handlers(app)
     declare_errors(app)
     site_pages.install(app)
+    admin_web.install(app)
     mount_assets(app)
     app.add_middleware(PageFrameMiddleware, frame=PageFrame.from_settings(settings))
     app.add_middleware(AccessLog, client_addresses=settings.log_client_addresses)

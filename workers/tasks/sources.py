@@ -1,5 +1,6 @@
 """The event sources' scheduled work, run by beat: due meeting reminders, scheduled announcements,
-and digest periods that have ended. Each service is idempotent, so a repeated run does nothing."""
+digest periods that have ended, and alerts to admins about what waits for them. Each service is
+idempotent, so a repeated run does nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from celery import shared_task
 
 from notifier.db.base import utcnow
 from notifier.db.session import unit_of_work
+from notifier.services.admin import alerts
 from notifier.services.sources import announcements, digests, meetings
 from notifier.services.sources.meetings import SourceDeps
 from workers.policy import PERIODIC_LIMITS, LoggedTask
@@ -30,10 +32,12 @@ def event_sources(self: Any) -> None:
     with unit_of_work(rt.sessions) as uow:
         started = announcements.send_due(uow, deps, now)
     ran = digests.run_due_digests(rt.sessions, rt.queue, now, chunk_size=rt.settings.send_chunk_size)
-    if reminded or started or ran:
+    alerted = alerts.alert_waiting(rt.sessions, rt.queue, rt.settings.public_base_url, now)
+    if reminded or started or ran or alerted:
         log.info(
             "sources.run",
             meetings_reminded=reminded,
             announcements_started=started,
+            admins_alerted=alerted,
             digests=[(d.network_id, d.frequency.value, d.message_id, d.recipients) for d in ran],
         )

@@ -1,5 +1,6 @@
 """Every table, one module per area; importing this package registers them all on the metadata."""
 
+from notifier.db.models.admin_web import AdminAlert, AdminMember, AdminSession, AdminSignInLink
 from notifier.db.models.core import (
     ConsentEvent,
     Delivery,
@@ -25,6 +26,10 @@ from notifier.db.models.sources import (
 from notifier.db.models.subscribers import ConsentText, FormAttempt, Membership, Signup
 
 __all__ = [
+    "AdminAlert",
+    "AdminMember",
+    "AdminSession",
+    "AdminSignInLink",
     "Announcement",
     "ApiToken",
     "AuditRecord",

@@ -17,6 +17,7 @@ class TokenPurpose(StrEnum):
     MEETING_ATTENDEE = "meeting-attendee"  # one recipient's calendar file: names them as ATTENDEE
     DATA_REQUEST = "data-request"  # verifying a data-subject request (services/privacy/rights.py)
     EMAIL_CHANGE = "email-change"  # a new address confirming itself (services/subscribers/email_change.py)
+    ADMIN_SIGN_IN = "admin-sign-in"  # an admin's one-time sign-in link (services/admin/web_sessions.py)
 
 
 class InvalidToken(Exception):

@@ -64,6 +64,8 @@ def ineligibility_reason(
     asked_for = asked_for or message.email_kind == EmailKind.DATA_REQUEST_VERIFY
     # And a new address's confirmation: the hash checked below is the old address's anyway.
     asked_for = asked_for or message.email_kind == EmailKind.CONFIRM_EMAIL_CHANGE
+    # And an admin's sign-in link, asked for on the sign-in page a moment ago.
+    asked_for = asked_for or message.email_kind == EmailKind.ADMIN_SIGN_IN
     if not asked_for and _suppressed(session, subscriber, known):
         return "address suppressed"
     if message.lane is Lane.TRANSACTIONAL:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from notifier.config import Settings
 from notifier.db.models import Message, Network, Subscriber, Topic
 from notifier.rendering.contexts import (
+    AdminSignInEmail,
+    AdminWaitingEmail,
     AnnouncementEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
@@ -101,6 +103,19 @@ def _new_links(data: Mapping[str, Any], network: Network, footer: Footer) -> Ema
     )
 
 
+def _admin_sign_in(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    # The single-use link was made when the admin asked for it (services/admin/web_sessions.py).
+    return AdminSignInEmail(
+        network_name=network.name, sign_in_url=data["sign_in_url"], expiry_minutes=int(data["expiry_minutes"])
+    )
+
+
+def _admin_waiting(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    return AdminWaitingEmail(
+        network_name=network.name, lines=tuple(data["lines"]), admin_url=data["admin_url"]
+    )
+
+
 CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.CONTENT: _content,
     EmailKind.ANNOUNCEMENT: _announcement,
@@ -108,6 +123,8 @@ CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.DATA_REQUEST_VERIFY: _data_request_verify,
     EmailKind.CONFIRM_EMAIL_CHANGE: _confirm_email_change,
     EmailKind.NEW_LINKS: _new_links,
+    EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
+    EmailKind.ADMIN_WAITING: _admin_waiting,
     **SOURCE_CONTEXT_BUILDERS,
 }
 

@@ -19,6 +19,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from notifier.db.models import (
+    AdminMember,
     ConsentEvent,
     DataRequest,
     Delivery,
@@ -87,7 +88,9 @@ def _data_requests(session: Session, network_id: int, ids: Sequence[int]) -> int
     return affected(session.execute(statement))
 
 
-def _deleting(model: type[ConsentEvent | Subscription | Signup | Membership | MeetingInvitee]) -> Eraser:
+def _deleting(
+    model: type[ConsentEvent | Subscription | Signup | Membership | MeetingInvitee | AdminMember],
+) -> Eraser:
     def erase(session: Session, network_id: int, ids: Sequence[int]) -> int:
         statement = delete(model).where(model.network_id == network_id, model.subscriber_id.in_(ids))
         return affected(session.execute(statement))
@@ -104,6 +107,8 @@ register_eraser("subscription", _deleting(Subscription))
 register_eraser("signup", _deleting(Signup))
 register_eraser("membership", _deleting(Membership))
 register_eraser("meeting_invitee", _deleting(MeetingInvitee))
+# An admin role goes with the person; their sign-in links and sessions cascade from it.
+register_eraser("admin_member", _deleting(AdminMember))
 
 
 # The subscriber row goes last, and with it `pending_email` (a new address awaiting confirmation).

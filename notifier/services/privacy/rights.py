@@ -258,6 +258,23 @@ def _close(session: Session, request: DataRequest, now: datetime, outcome: str) 
     audit(session, request, "data_request.completed", actor="service", now=now)
 
 
+def mark_done(session: Session, request: DataRequest, outcome: str, *, actor: str, now: datetime) -> bool:
+    """An admin closes a verified request they dealt with by hand (the web admin's "Mark done").
+
+    Only an open, verified request other than an erasure (erasure closes itself once Notify's copy
+    has expired) can be closed this way; False otherwise, with nothing changed."""
+    if request.status is not DataRequestStatus.OPEN or request.kind is DataRequestKind.ERASURE:
+        return False
+    outcome = " ".join(outcome.split()) or "done by the steering group"
+    request.status, request.acted_at, request.completed_at = DataRequestStatus.COMPLETED, now, now
+    request.outcome, request.details = outcome[:300], {}
+    audit_trail.record(
+        session, request.network_id, actor, "data_request.completed", "data_request", request.id,
+        kind=request.kind.value, status=request.status.value,
+    )  # fmt: skip
+    return True
+
+
 def audit(session: Session, request: DataRequest, action: str, *, actor: str, now: datetime) -> None:
     """Ids and the request's kind only: the audit trail never holds a name or an address."""
     audit_trail.record(

@@ -13,7 +13,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from notifier.db.base import utcnow
+from notifier.db.models import Network
 from notifier.repositories import networks as network_repo
+from notifier.services.admin.network_settings import hook_secrets
 from notifier.services.sources import frontmatter, webhooks
 from notifier.services.sources.content_hook import (
     HookStatus,
@@ -133,6 +136,25 @@ async def _read_limited(request: Request) -> bytes:
     return bytes(body)
 
 
+def _verify_signature(network: Network, request: Request, body: bytes) -> None:
+    """Signed with the current secret, or the previous one during its grace after a rotation."""
+    rejected: webhooks.WebhookRejected | None = None
+    for secret in hook_secrets(network, utcnow()):
+        try:
+            webhooks.verify(
+                secret,
+                timestamp=request.headers.get(webhooks.TIMESTAMP_HEADER),
+                signature=request.headers.get(webhooks.SIGNATURE_HEADER),
+                body=body,
+                now=time.time(),
+            )
+        except webhooks.WebhookRejected as exc:
+            rejected = exc
+        else:
+            return
+    raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(rejected)) from rejected
+
+
 @router.post(
     "/hooks/{network_slug}/content",
     responses={401: {"description": "Bad or missing signature"}, 404: {"description": "No such network"}},
@@ -147,16 +169,7 @@ def content_hook(
     network = network_repo.get_network_by_slug(uow.session, network_slug)
     if network is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no network called {network_slug!r}")
-    try:
-        webhooks.verify(
-            network.webhook_secret,
-            timestamp=request.headers.get(webhooks.TIMESTAMP_HEADER),
-            signature=request.headers.get(webhooks.SIGNATURE_HEADER),
-            body=body,
-            now=time.time(),
-        )
-    except webhooks.WebhookRejected as exc:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc)) from exc
+    _verify_signature(network, request, body)
     hook = _parse(body)
     if urlsplit(hook.url).netloc != urlsplit(network.site_url).netloc:
         raise _unprocessable("url", f"must be on the network's site {network.site_url}")

@@ -62,7 +62,7 @@ def test_nested_list_indented_two_spaces() -> None:
 
 def test_a_marker_needs_no_space_at_the_start_of_a_block_but_does_inside_a_paragraph() -> None:
     assert "<ul " in html("-5 degrees")
-    assert "<ul " not in html("Cold:\n-5 degrees") and "Cold:<br />-5 degrees" in html("Cold:\n-5 degrees")
+    assert "<ul " not in html("Cold:\n-5 degrees") and "Cold:<br>-5 degrees" in html("Cold:\n-5 degrees")
     assert "<ul " in html("Items:\n- one")
 
 
@@ -75,6 +75,21 @@ def test_caret_is_an_inset_and_greater_than_is_not() -> None:
     )
     assert "<blockquote" not in html("> quoted")
     assert text("^ Important") == "Important\n"
+
+
+def test_the_three_details_recorded_from_notifys_own_renderer() -> None:
+    """List items, line breaks and insets exactly as HTML recorded from Notify has them."""
+    item = (
+        '<li style="Margin: 5px 0 5px; padding: 0 0 0 5px; font-size: 19px;line-height: 25px; '
+        'color: #0B0C0C;">'
+    )
+    assert item in html("* one")
+    assert "one<br>two" in html("one\ntwo") and "<br />" not in html("one\ntwo")
+    assert html("^ Important").startswith(
+        '<div style="Margin: 0 0 20px 0;"><blockquote style="Margin: 0; border-left: 10px solid #B1B4B6;'
+        'padding: 15px 0 0.1px 15px; font-size: 19px; line-height: 25px;">'
+    )
+    assert html("^ Important").endswith("</blockquote></div>")
 
 
 @pytest.mark.parametrize("rule", ["---", "***", "___", "- - -"])
@@ -133,7 +148,7 @@ def test_a_star_at_the_start_of_a_block_starts_a_list_even_for_bold() -> None:
 
 def test_single_newline_is_a_line_break_and_blank_line_a_paragraph() -> None:
     rendered = html("one\ntwo\n\nthree")
-    assert "one<br />two</p>" in rendered and rendered.count("<p ") == 2
+    assert "one<br>two</p>" in rendered and rendered.count("<p ") == 2
     assert text("one\ntwo\n\nthree") == "one\ntwo\n\nthree\n"
 
 

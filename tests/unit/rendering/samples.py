@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from notifier.rendering.emails import (
+    AdminSignInEmail,
+    AdminWaitingEmail,
     AnnouncementEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
@@ -152,6 +154,22 @@ def _new_links(text: Text) -> NewLinksEmail:
     )
 
 
+def _admin_sign_in(text: Text) -> AdminSignInEmail:
+    return AdminSignInEmail(
+        network_name=text("LGBT+ Network"),
+        sign_in_url=f"{SERVICE}/admin/lgbt/sign-in/tok999",
+        expiry_minutes=15,
+    )
+
+
+def _admin_waiting(text: Text) -> AdminWaitingEmail:
+    return AdminWaitingEmail(
+        network_name=text("LGBT+ Network"),
+        lines=("1 announcement to approve", "2 requests to join"),
+        admin_url=f"{SERVICE}/admin/lgbt",
+    )
+
+
 def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
     builders: dict[EmailKind, Callable[[Text], EmailContext]] = {
         EmailKind.CONTENT: _content,
@@ -166,5 +184,7 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.DATA_REQUEST_VERIFY: _verify,
         EmailKind.CONFIRM_EMAIL_CHANGE: _email_change,
         EmailKind.NEW_LINKS: _new_links,
+        EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
+        EmailKind.ADMIN_WAITING: _admin_waiting,
     }
     return builders[kind](text)

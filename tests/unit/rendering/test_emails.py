@@ -37,6 +37,8 @@ TRANSACTIONAL = {
     EmailKind.DATA_REQUEST_VERIFY,
     EmailKind.CONFIRM_EMAIL_CHANGE,
     EmailKind.NEW_LINKS,
+    EmailKind.ADMIN_SIGN_IN,
+    EmailKind.ADMIN_WAITING,
 }
 WHY_YOU_GET_THIS = "You're getting this email because you subscribed to Events from LGBT+ Network."
 ESCAPED_CONTACT = CONTACT.replace(".", "\\.")

@@ -1,7 +1,7 @@
 """a network's own GOV.UK Notify service: encrypted keys, the sending key type, the callback bearer's hash
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import notifier.db.base
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

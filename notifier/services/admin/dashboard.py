@@ -1,0 +1,98 @@
+"""What a network's dashboard shows: subscribers by topic and frequency, and what waits for admins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from notifier.db.models import Announcement, DataRequest, Membership, Subscription, Topic
+from notifier.domain.rights import DataRequestStatus
+from notifier.domain.sources import AnnouncementStatus
+from notifier.domain.statuses import Frequency, MembershipStatus
+
+OPEN_REQUESTS = (DataRequestStatus.OPEN, DataRequestStatus.AWAITING_VERIFICATION)
+
+
+@dataclass(frozen=True)
+class TopicAudience:
+    topic: Topic
+    by_frequency: dict[Frequency, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_frequency.values())
+
+
+@dataclass(frozen=True)
+class WaitingRequest:
+    request: DataRequest
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+@dataclass(frozen=True)
+class Waiting:
+    announcements: int
+    memberships: int
+    requests: list[WaitingRequest]
+
+
+def audiences(session: Session, network_id: int) -> list[TopicAudience]:
+    """Active subscriptions per topic and frequency (one GROUP BY)."""
+    topics = list(session.scalars(select(Topic).where(Topic.network_id == network_id).order_by(Topic.name)))
+    counts: dict[tuple[int, Frequency], int] = {
+        (topic_id, frequency): count
+        for topic_id, frequency, count in session.execute(
+            select(Subscription.topic_id, Subscription.frequency, func.count())
+            .where(Subscription.network_id == network_id, Subscription.ended_at.is_(None))
+            .group_by(Subscription.topic_id, Subscription.frequency)
+        )
+    }
+    return [TopicAudience(t, {f: counts.get((t.id, f), 0) for f in Frequency}) for t in topics]
+
+
+def waiting(session: Session, network_id: int, now: datetime) -> Waiting:
+    announcements = session.scalar(
+        select(func.count()).where(
+            Announcement.network_id == network_id, Announcement.status == AnnouncementStatus.AWAITING_APPROVAL
+        )
+    )
+    memberships = session.scalar(
+        select(func.count()).where(
+            Membership.network_id == network_id, Membership.status == MembershipStatus.REQUESTED
+        )
+    )
+    requests = session.scalars(
+        select(DataRequest)
+        .where(DataRequest.network_id == network_id, DataRequest.status.in_(OPEN_REQUESTS))
+        .order_by(DataRequest.deadline_at, DataRequest.id)
+    )
+    return Waiting(
+        announcements=announcements or 0,
+        memberships=memberships or 0,
+        requests=[WaitingRequest(r, (r.deadline_at - now).days) for r in requests],
+    )
+
+
+def subscriber_trend(
+    session: Session, network_id: int, now: datetime, weeks: int = 12
+) -> list[tuple[datetime, int]]:
+    """Active subscriptions at the end of each of the last `weeks` weeks (one COUNT per week)."""
+    points = []
+    for back in range(weeks - 1, -1, -1):
+        moment = now - timedelta(weeks=back)
+        count = session.scalar(
+            select(func.count()).where(
+                Subscription.network_id == network_id,
+                Subscription.started_at <= moment,
+                or_(Subscription.ended_at.is_(None), Subscription.ended_at > moment),
+            )
+        )
+        points.append((moment, count or 0))
+    return points

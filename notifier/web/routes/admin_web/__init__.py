@@ -1,0 +1,42 @@
+"""The steering group's web admin (GOV.UK Design System pages under /admin/{network}/)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from notifier.web.routes.admin_web import (
+    announcements,
+    audit_log,
+    dashboard,
+    importing,
+    meetings,
+    memberships,
+    people,
+    people_edit,
+    requests,
+    settings,
+    sign_in,
+    team,
+)
+from notifier.web.routes.admin_web.session import install_handlers
+
+ROUTERS = (
+    sign_in.router,
+    dashboard.router,
+    people_edit.router,  # before people: /people/new is not a person's id
+    people.router,
+    announcements.router,
+    requests.router,
+    team.router,
+    audit_log.router,
+    importing.router,
+    meetings.router,
+    memberships.router,
+    settings.router,
+)
+
+
+def install(app: FastAPI) -> None:
+    install_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)

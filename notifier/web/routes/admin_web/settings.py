@@ -1,0 +1,230 @@
+"""A network's settings (admin role): the privacy notice, work-email domains, topics, retention rules
+(which can only be shortened here), admin API tokens and the publish hook's secret. A new token or
+secret is shown once, on the answer to the POST that made it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from notifier.db.base import utcnow
+from notifier.domain.retention import Period, RetentionKind, RuleTooLong
+from notifier.domain.sources import AdminRole
+from notifier.repositories import networks as network_repo
+from notifier.services.admin import admin_tokens, network_settings
+from notifier.services.admin.admin_tokens import TokenError
+from notifier.services.admin.network_settings import SettingsError
+from notifier.services.admin.networks import NetworkError, create_topic
+from notifier.services.common import audit
+from notifier.services.privacy.retention import rules_for, set_rule
+from notifier.web.deps import SettingsDep
+from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+
+router = APIRouter(tags=["admin pages"], include_in_schema=False)
+FormText = Annotated[str, Form()]
+DONE = {
+    "notice": "Privacy notice saved.",
+    "domains": "Work email domains saved.",
+    "topic": "Topic added.",
+    "retention": "Retention rule shortened.",
+    "revoked": "Token revoked.",
+}
+
+
+def _page(
+    signed_in: SignedIn,
+    uow: AdminUow,
+    settings: SettingsDep,
+    *,
+    errors: dict[str, str] | None = None,
+    notice: str = "",
+    shown_once: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    network = signed_in.network
+    return signed_in.page(
+        "settings.html",
+        title="Settings",
+        active="settings",
+        status_code=400 if errors else 200,
+        error_title=bool(errors),
+        errors=errors or {},
+        notice=notice,
+        shown_once=shown_once,
+        form=form or {},
+        topics=network_repo.list_topics(uow.session, network.id),
+        rules=rules_for(uow.session, network.id, settings),
+        tokens=[
+            t for t in admin_tokens.list_tokens(uow.session, network) if not t.label.startswith("web admin ")
+        ],
+        roles=list(AdminRole),
+    )
+
+
+@router.get("/admin/{slug}/settings", response_class=HTMLResponse)
+def settings_page(
+    signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep, done: str = ""
+) -> HTMLResponse:
+    signed_in.require(AdminRole.ADMIN)
+    return _page(signed_in, uow, settings, notice=DONE.get(done, ""))
+
+
+def _saved(signed_in: SignedIn, done: str) -> Response:
+    return RedirectResponse(f"{signed_in.base}/settings?done={done}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _field_error(exc: Exception) -> dict[str, str]:
+    field, _, message = str(exc).partition(": ")
+    return {field: message}
+
+
+@router.post("/admin/{slug}/settings/notice", response_class=HTMLResponse)
+def save_notice(
+    signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep, url: FormText = "", version: FormText = ""
+) -> Response:
+    signed_in.require(AdminRole.ADMIN)
+    try:
+        network_settings.update_privacy_notice(
+            uow.session, signed_in.network, url=url, version=version, actor=signed_in.actor
+        )
+    except SettingsError as exc:
+        uow.session.rollback()
+        return _page(
+            signed_in, uow, settings, errors=_field_error(exc), form={"url": url, "version": version}
+        )
+    return _saved(signed_in, "notice")
+
+
+@router.post("/admin/{slug}/settings/domains", response_class=HTMLResponse)
+def save_domains(
+    signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep, domains: FormText = ""
+) -> Response:
+    signed_in.require(AdminRole.ADMIN)
+    try:
+        network_settings.update_domains(uow.session, signed_in.network, domains, actor=signed_in.actor)
+    except SettingsError as exc:
+        uow.session.rollback()
+        return _page(signed_in, uow, settings, errors=_field_error(exc), form={"domains": domains})
+    return _saved(signed_in, "domains")
+
+
+@router.post("/admin/{slug}/settings/topics", response_class=HTMLResponse)
+def add_topic(
+    signed_in: SignedInDep,
+    uow: AdminUow,
+    settings: SettingsDep,
+    topic_slug: FormText = "",
+    topic_name: FormText = "",
+    description: FormText = "",
+    members_only: FormText = "",
+) -> Response:
+    signed_in.require(AdminRole.ADMIN)
+    form = {"topic_slug": topic_slug, "topic_name": topic_name, "description": description}
+    if not topic_name.strip() or len(topic_name) > 200:
+        return _page(signed_in, uow, settings, errors={"topic_name": "Enter the topic's name"}, form=form)
+    try:
+        topic = create_topic(
+            uow.session,
+            signed_in.network,
+            slug=topic_slug.strip(),
+            name=topic_name,
+            description=description.strip()[:1000],
+            members_only=members_only == "yes",
+        )
+    except NetworkError as exc:
+        message = str(exc).partition(": ")[2]
+        return _page(signed_in, uow, settings, errors={"topic_slug": message}, form=form)
+    audit.record(uow.session, signed_in.network.id, signed_in.actor, "topic_created", "topic", topic.id)
+    return _saved(signed_in, "topic")
+
+
+@router.post("/admin/{slug}/settings/retention", response_class=HTMLResponse)
+def shorten_rule(
+    signed_in: SignedInDep,
+    uow: AdminUow,
+    settings: SettingsDep,
+    rule: FormText = "",
+    months: FormText = "",
+    days: FormText = "",
+) -> Response:
+    signed_in.require(AdminRole.ADMIN)
+    network = signed_in.network
+    if rule not in {k.value for k in RetentionKind}:
+        raise not_found()
+    kind = RetentionKind(rule)
+    try:
+        period = Period(int(months or 0), int(days or 0))
+    except ValueError:
+        return _page(
+            signed_in, uow, settings, errors={f"months-{rule}": "Enter whole numbers of months and days"}
+        )
+    current = rules_for(uow.session, network.id, settings)[kind]
+    if not period.fits_within(current) or period == current:
+        message = f"A rule can only be made shorter here: it is {current.describe()} now"
+        return _page(signed_in, uow, settings, errors={f"months-{rule}": message})
+    try:
+        set_rule(uow.session, network.id, kind, period, utcnow())
+    except RuleTooLong as exc:  # a default longer than the notice allows (a deployment setting)
+        return _page(signed_in, uow, settings, errors={f"months-{rule}": str(exc)})
+    audit.record(
+        uow.session, network.id, signed_in.actor, "retention_rule_shortened", "network", network.id,
+        rule=rule, months=period.months, days=period.days,
+    )  # fmt: skip
+    return _saved(signed_in, "retention")
+
+
+@router.post("/admin/{slug}/settings/tokens", response_class=HTMLResponse)
+def create_token(
+    signed_in: SignedInDep,
+    uow: AdminUow,
+    settings: SettingsDep,
+    label: FormText = "",
+    email: FormText = "",
+    role: FormText = "",
+) -> Response:
+    signed_in.require(AdminRole.ADMIN)
+    form = {"label": label, "email": email, "role": role}
+    if role not in {r.value for r in AdminRole}:
+        return _page(signed_in, uow, settings, errors={"token_role": "Select the token's role"}, form=form)
+    try:
+        issued = admin_tokens.issue_token(
+            uow.session, signed_in.network, role=AdminRole(role), label=label, holder_email=email
+        )
+    except TokenError as exc:
+        field, _, message = str(exc).partition(": ")
+        return _page(signed_in, uow, settings, errors={f"token_{field}": message}, form=form)
+    audit.record(
+        uow.session, signed_in.network.id, signed_in.actor, "token_created", "api_token", issued.token_id
+    )
+    shown = {
+        "title": "Your new admin API token",
+        "value": issued.secret,
+        "hint": "Copy it now: it is not shown again.",
+    }
+    return _page(signed_in, uow, settings, shown_once=shown)
+
+
+@router.post("/admin/{slug}/settings/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def revoke_token(token_id: int, signed_in: SignedInDep, uow: AdminUow) -> Response:
+    signed_in.require(AdminRole.ADMIN)
+    if not admin_tokens.revoke(uow.session, signed_in.network, token_id):
+        raise not_found()
+    audit.record(uow.session, signed_in.network.id, signed_in.actor, "token_revoked", "api_token", token_id)
+    return _saved(signed_in, "revoked")
+
+
+@router.post("/admin/{slug}/settings/hook-secret", response_class=HTMLResponse)
+def rotate_hook_secret(signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep) -> Response:
+    signed_in.require(AdminRole.ADMIN)
+    secret = network_settings.rotate_hook_secret(
+        uow.session, signed_in.network, actor=signed_in.actor, now=utcnow()
+    )
+    hours = int(network_settings.HOOK_GRACE.total_seconds() // 3600)
+    shown = {
+        "title": "The publish hook's new secret",
+        "value": secret,
+        "hint": f"Put it in the site's CI secrets now. The old secret keeps working for {hours} hours.",
+    }
+    return _page(signed_in, uow, settings, shown_once=shown)

@@ -1,0 +1,203 @@
+"""Announcements in the web admin on both databases: an editor drafts with a preview and tests it on
+themselves, cannot approve; an approver (someone else) signs it off; it sends and its page shows the
+funnel; cancelling works until the send starts; another network sees none of it."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.db.base import utcnow
+from notifier.db.models import Announcement, AuditRecord, Subscriber, Subscription
+from notifier.db.session import unit_of_work
+from notifier.domain.sources import AdminRole, AnnouncementStatus
+from notifier.services.delivery.fanout import fan_out_next_batch
+from notifier.services.sources.announcements import send_due
+from notifier.services.sources.meetings import SourceDeps
+from tests.integration.admin_web.support import AdminWeb, csrf_from, invite, make_admin_web, sign_in
+from tests.support.sandbox import start_sandbox
+from tests.support.seeding import network_with_topics, subscriber
+
+EDITOR = "eddie.editor@justice.gov.uk"
+APPROVER = "alice.approver@cabinetoffice.gov.uk"
+READERS = 3
+
+
+@pytest.fixture
+def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+    with unit_of_work(sessions) as uow:
+        alpha, (news, _events) = network_with_topics(uow.session, "alpha", ["news", "events"])
+        network_with_topics(uow.session, "beta", ["news"])
+        for number in range(READERS):
+            subscriber(uow.session, alpha, f"reader.{number}@hmrc.gov.uk", [news])
+    admin_web = make_admin_web(database_url, sessions)
+    invite(admin_web, "alpha", EDITOR, AdminRole.EDITOR, name="Eddie Editor")
+    invite(admin_web, "alpha", APPROVER, AdminRole.APPROVER, name="Alice Approver")
+    invite(admin_web, "beta", "bob.beta@justice.gov.uk", AdminRole.ADMIN, name="Bob Beta")
+    return admin_web
+
+
+def _post(client, path: str, page: str, **data: str):  # type: ignore[no-untyped-def]
+    return client.post(path, data={"csrf_token": csrf_from(client, page), **data}, follow_redirects=False)
+
+
+def _announcement(web: AdminWeb) -> Announcement:
+    with unit_of_work(web.sessions) as uow:
+        return uow.session.scalars(select(Announcement)).one()
+
+
+def test_draft_preview_sign_off_send_and_funnel(web: AdminWeb) -> None:
+    eddie = sign_in(web, "alpha", EDITOR)
+    form = "/admin/alpha/announcements/new"
+    fields = {
+        "topic": "news",
+        "subject": "AGM on 3 March",
+        "body": "Hello all,\n\nCome to the *AGM*. [x](https://evil.example)",
+    }
+    refused = _post(eddie, form, form, topic="nope", subject="", body=fields["body"])
+    assert refused.status_code == 400
+    assert "Select the topic" in refused.text and "Enter a subject" in refused.text
+    preview = _post(eddie, form, form, action="preview", **fields)
+    assert preview.status_code == 200 and 'id="preview-body"' in preview.text
+    assert "AGM on 3 March" in preview.text and "Come to the \\*AGM\\*" in preview.text  # escaped, not bold
+    with unit_of_work(web.sessions) as uow:
+        assert not uow.session.scalars(select(Announcement)).all()  # a preview stores nothing
+
+    saved = _post(eddie, form, form, action="save", **fields)
+    assert saved.status_code == 303
+    page = saved.headers["location"]
+    tested = _post(eddie, f"{page}/test-send", page)
+    assert tested.status_code == 303
+    web.send_queued()
+    assert (
+        web.gateway.sent[-1].email_address == EDITOR
+        and "[Test] AGM on 3 March" in web.gateway.sent[-1].subject
+    )
+
+    bad_time = _post(eddie, f"{page}/submit", page, send_at="next tuesday")
+    assert bad_time.status_code == 400 and "Enter the send time" in bad_time.text
+    assert _post(eddie, f"{page}/submit", page, send_at="").status_code == 303
+    assert _announcement(web).status is AnnouncementStatus.AWAITING_APPROVAL
+    own = _post(eddie, f"{page}/approve", page)
+    assert own.status_code == 403 and _announcement(web).status is AnnouncementStatus.AWAITING_APPROVAL
+
+    alice = sign_in(web, "alpha", APPROVER)
+    listing = alice.get("/admin/alpha/announcements")
+    assert "AGM on 3 March" in listing.text and "awaiting approval" in listing.text
+    assert "1 announcement to approve" in alice.get("/admin/alpha").text
+    assert _post(alice, f"{page}/approve", page).status_code == 303
+    assert _announcement(web).status is AnnouncementStatus.SCHEDULED
+
+    deps = SourceDeps.from_settings(web.settings, web.queue)
+    assert send_due(web.sessions, deps, utcnow()) == [_announcement(web).id]
+    message_id = _announcement(web).message_id
+    assert message_id is not None
+    fan_out_next_batch(web.sessions, web.queue, message_id, batch_size=100, chunk_size=100)
+    web.send_queued()
+    shown = alice.get(page)
+    assert shown.status_code == 200 and f'id="funnel-sent">{READERS}<' in shown.text
+    late = _post(alice, f"{page}/cancel", page)
+    assert late.status_code == 409 and "started sending" in late.text
+
+    with unit_of_work(web.sessions) as uow:
+        actions = list(
+            uow.session.scalars(select(AuditRecord.action).where(AuditRecord.object_type == "announcement"))
+        )
+    assert actions == [
+        "announcement.create",
+        "announcement.test_send",
+        "announcement.submit",
+        "announcement.approve",
+        "announcement.send",
+    ]
+
+
+def test_cancel_until_it_starts_and_other_networks_see_nothing(web: AdminWeb) -> None:
+    eddie = sign_in(web, "alpha", EDITOR)
+    form = "/admin/alpha/announcements/new"
+    page = _post(eddie, form, form, topic="news", subject="Oops", body="Not yet").headers["location"]
+    bob = sign_in(web, "beta", "bob.beta@justice.gov.uk")
+    assert bob.get(page).status_code == 404
+    token = csrf_from(bob, "/admin/beta")
+    assert bob.post(page + "/cancel", data={"csrf_token": token}).status_code == 404
+    assert (
+        bob.post(page.replace("/alpha/", "/beta/") + "/cancel", data={"csrf_token": token}).status_code == 404
+    )
+    assert _announcement(web).status is AnnouncementStatus.DRAFT
+    assert _post(eddie, f"{page}/cancel", page).status_code == 303
+    assert _announcement(web).status is AnnouncementStatus.CANCELLED
+    again = _post(eddie, f"{page}/submit", page)
+    assert again.status_code == 409
+
+
+def test_a_message_page_has_the_funnel_by_reason_and_a_chart_with_its_table(web: AdminWeb) -> None:
+    eddie = sign_in(web, "alpha", EDITOR)
+    alice = sign_in(web, "alpha", APPROVER)
+    form = "/admin/alpha/announcements/new"
+    page = _post(eddie, form, form, topic="news", subject="Funnel", body="Hello").headers["location"]
+    _post(eddie, f"{page}/submit", page)
+    _post(alice, f"{page}/approve", page)
+    send_due(web.sessions, SourceDeps.from_settings(web.settings, web.queue), utcnow())
+    message_id = _announcement(web).message_id
+    assert message_id is not None
+    fan_out_next_batch(web.sessions, web.queue, message_id, batch_size=100, chunk_size=100)
+    with unit_of_work(web.sessions) as uow:  # one reader unsubscribes before the send
+        reader = uow.session.scalars(
+            select(Subscriber).where(Subscriber.email == "reader.0@hmrc.gov.uk")
+        ).one()
+        for row in uow.session.scalars(select(Subscription).where(Subscription.subscriber_id == reader.id)):
+            row.ended_at = utcnow()
+    web.send_queued()
+    shown = alice.get(f"/admin/alpha/messages/{message_id}")
+    assert shown.status_code == 200
+    assert f'id="funnel-sent">{READERS - 1}<' in shown.text and 'id="funnel-skipped">1<' in shown.text
+    assert "skipped: no active subscription to the topic" in shown.text
+    assert '<svg role="img" aria-label="Emails sent to Notify per minute' in shown.text
+    assert "<script" not in shown.text.split("<svg", 1)[1].split("</svg>", 1)[0]  # readable without JS
+    assert "The chart&#39;s figures" in shown.text or "The chart's figures" in shown.text
+    dashboard = alice.get("/admin/alpha")
+    assert f"/admin/alpha/messages/{message_id}" in dashboard.text
+    bob = sign_in(web, "beta", "bob.beta@justice.gov.uk")
+    assert bob.get(f"/admin/alpha/messages/{message_id}").status_code == 404
+    assert bob.get(f"/admin/beta/messages/{message_id}").status_code == 404
+
+
+def test_the_preview_is_notifys_own_rendering(database_url: str, sessions: sessionmaker[Session]) -> None:
+    """Against the sandbox through the official client's template preview: the HTML Notify sends."""
+    with unit_of_work(sessions) as uow:
+        network_with_topics(uow.session, "alpha", ["news"])
+    with start_sandbox() as sandbox:
+        web = make_admin_web(
+            database_url,
+            sessions,
+            notify_base_url=sandbox.base_url,
+            notify_api_key_test=sandbox.key("test"),
+            notify_key_type="test",
+            notify_template_id=sandbox.template_id,
+        )
+        invite(web, "alpha", EDITOR, AdminRole.EDITOR, name="Eddie Editor")
+        eddie = sign_in(web, "alpha", EDITOR)
+        form = "/admin/alpha/announcements/new"
+        fields = {"topic": "news", "subject": "AGM", "body": "Hello all,\nthe AGM is on 3 March."}
+        shown = _post(eddie, form, form, action="preview", **fields)
+        assert shown.status_code == 200
+        srcdoc = re.search(r'id="preview-html"[^>]*srcdoc="([^"]*)"', shown.text)
+        assert srcdoc, shown.text
+        rendered = html.unescape(srcdoc.group(1))
+        paragraph = '<p style="Margin: 0 0 20px 0; font-size: 19px; line-height: 25px; color: #0B0C0C;">'
+        assert f"{paragraph}Hello all,<br>the AGM" in rendered
+        fragment = _post(eddie, form, form, action="preview", fragment="yes", **fields)
+        assert fragment.status_code == 200 and fragment.text.lstrip().startswith(
+            '<div class="govuk-!-margin-bottom-6" id="preview"'
+        )
+    # With Notify out of reach the page still previews, in Notify's markdown, and says so.
+    offline = _post(eddie, form, form, action="preview", **fields)
+    assert (
+        offline.status_code == 200
+        and "could not draw the preview" in offline.text
+        and 'id="preview-body"' in offline.text
+    )

@@ -1,0 +1,219 @@
+"""Signing in to the web admin over HTTP on both databases: the emailed one-time link, the session
+cookie, timeouts, signing out, CSRF, roles and networks sealed off from each other, all audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from notifier.cli import app as cli
+from notifier.db.base import utcnow
+from notifier.db.models import AdminMember, AdminSession, AuditRecord, Message, Network, Subscriber
+from notifier.db.session import unit_of_work
+from notifier.domain.sources import AdminRole
+from notifier.domain.statuses import Lane
+from tests.integration.admin_web.support import (
+    AdminWeb,
+    ask_for_link,
+    csrf_from,
+    invite,
+    make_admin_web,
+    sign_in,
+    use_link,
+)
+from tests.support.seeding import network_with_topics
+from tests.support.webapp import WEB_SECRET_KEY
+
+ALICE = "alice.admin@cabinetoffice.gov.uk"
+BOB = "bob.beta@justice.gov.uk"
+
+
+@pytest.fixture
+def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+    with unit_of_work(sessions) as uow:
+        network_with_topics(uow.session, "alpha", ["news", "events"])
+        network_with_topics(uow.session, "beta", ["news"])
+    admin_web = make_admin_web(database_url, sessions)
+    invite(admin_web, "alpha", ALICE, AdminRole.ADMIN, name="Alice Admin")
+    invite(admin_web, "beta", BOB, AdminRole.ADMIN, name="Bob Beta")
+    return admin_web
+
+
+def _actions(web: AdminWeb, slug: str) -> list[tuple[str, str, dict[str, object]]]:
+    with unit_of_work(web.sessions) as uow:
+        network_id = uow.session.scalars(select(Network.id).where(Network.slug == slug)).one()
+        rows = uow.session.execute(
+            select(AuditRecord.actor, AuditRecord.action, AuditRecord.detail)
+            .where(AuditRecord.network_id == network_id)
+            .order_by(AuditRecord.id)
+        ).all()
+    return [(actor, action, detail) for actor, action, detail in rows]
+
+
+def test_the_emailed_link_signs_in_once_with_a_locked_down_cookie(web: AdminWeb) -> None:
+    client = web.browser()
+    assert client.get("/admin/alpha", follow_redirects=False).headers["location"] == "/admin/alpha/sign-in"
+    asked = ask_for_link(web, client, "alpha", ALICE)
+    assert asked.status_code == 303 and asked.headers["location"] == "/admin/alpha/sign-in/check-email"
+    assert [lane for *_ids, lane in web.queue.sends] == [Lane.TRANSACTIONAL]
+    with unit_of_work(web.sessions) as uow:
+        message = uow.session.scalars(select(Message)).one()
+        assert message.email_kind == "admin_sign_in" and ALICE not in str(message.context)
+    web.send_queued()
+    (email,) = web.gateway.sent
+    assert email.email_address == ALICE and email.reference.isdigit()  # the delivery id, no address
+    assert "works once" in email.body and "15 minutes" in email.body
+    path = web.last_link()
+    assert client.get(path).status_code == 200  # a link scanner's GET signs nobody in
+    with unit_of_work(web.sessions) as uow:
+        assert not uow.session.scalars(select(AdminSession)).all()
+
+    done = use_link(client, path)
+    assert done.status_code == 303 and done.headers["location"] == "/admin/alpha"
+    cookie = done.headers["set-cookie"]
+    for flag in ("notifier_admin=", "HttpOnly", "Secure", "SameSite=lax", "Path=/admin", "Max-Age=43200"):
+        assert flag.lower() in cookie.lower(), cookie
+    dashboard = client.get("/admin/alpha")
+    assert dashboard.status_code == 200 and "Alice Admin" in dashboard.text
+    with unit_of_work(web.sessions) as uow:
+        (row,) = uow.session.scalars(select(AdminSession)).all()
+        assert row.secret_hash not in cookie  # the cookie holds the secret, the row its hash
+
+    stolen = web.browser()  # the same link again, from another browser
+    shown = stolen.get(path)
+    assert shown.status_code == 400 and "already been used" in shown.text
+    token = csrf_from(stolen, "/admin/alpha/sign-in")
+    posted = stolen.post(path, data={"csrf_token": token}, follow_redirects=False)
+    assert posted.status_code == 400 and "already been used" in posted.text
+    assert "set-cookie" not in posted.headers or "notifier_admin" not in posted.headers["set-cookie"]
+    assert stolen.get("/admin/alpha", follow_redirects=False).status_code == 303
+    audited = _actions(web, "alpha")
+    assert [action for _actor, action, _detail in audited] == [
+        "admin_invited",
+        "sign_in_link_sent",
+        "signed_in",
+        "sign_in_failed",
+        "sign_in_failed",
+    ]
+    assert [detail for _a, action, detail in audited if action == "sign_in_failed"] == [
+        {"reason": "used"}
+    ] * 2
+    assert all(ALICE not in str(row) and "Alice" not in str(row) for row in audited)
+
+
+def test_an_unknown_address_gets_the_same_page_and_no_email(web: AdminWeb) -> None:
+    client = web.browser()
+    asked = ask_for_link(web, client, "alpha", BOB)  # an admin, but of the other network
+    assert asked.status_code == 303 and asked.headers["location"] == "/admin/alpha/sign-in/check-email"
+    assert ask_for_link(web, client, "alpha", "not an address").status_code == 303
+    assert not web.queue.sends
+    empty = ask_for_link(web, client, "alpha", "")
+    assert empty.status_code == 400 and "Enter your work email address" in empty.text
+    refused = [row for row in _actions(web, "alpha") if row[1] == "sign_in_refused"]
+    assert refused == [("anonymous", "sign_in_refused", {})] * 2
+
+
+def test_links_and_sessions_expire(database_url: str, sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as uow:
+        network_with_topics(uow.session, "alpha", ["news"])
+    web = make_admin_web(database_url, sessions, admin_session_hours=1, admin_session_idle_minutes=30)
+    invite(web, "alpha", ALICE, AdminRole.EDITOR)
+    client = web.browser()
+    with time_machine.travel(utcnow(), tick=True) as clock:
+        ask_for_link(web, client, "alpha", ALICE)
+        web.send_queued()
+        clock.shift(timedelta(minutes=16))
+        late = client.get(web.last_link())
+        assert late.status_code == 400 and "expired" in late.text
+
+        client = sign_in(web, "alpha", ALICE)
+        clock.shift(timedelta(minutes=31))  # idle too long
+        assert (
+            client.get("/admin/alpha", follow_redirects=False).headers["location"] == "/admin/alpha/sign-in"
+        )
+
+        client = sign_in(web, "alpha", ALICE)
+        for _ in range(2):  # kept busy, but past the absolute limit at the end
+            clock.shift(timedelta(minutes=25))
+            assert client.get("/admin/alpha").status_code == 200
+        clock.shift(timedelta(minutes=11))
+        assert client.get("/admin/alpha", follow_redirects=False).status_code == 303
+
+
+def test_posts_need_a_session_and_its_csrf_token(web: AdminWeb) -> None:
+    anonymous = web.browser()
+    refused = anonymous.post("/admin/alpha/sign-out", data={"csrf_token": "x"}, follow_redirects=False)
+    assert refused.status_code == 403 and "not signed in" in refused.text
+    client = sign_in(web, "alpha", ALICE)
+    forged = client.post("/admin/alpha/sign-out", data={"csrf_token": "forged"}, follow_redirects=False)
+    assert forged.status_code == 403 and "could not be checked" in forged.text
+    assert client.get("/admin/alpha").status_code == 200  # still signed in: nothing was changed
+    token = csrf_from(client, "/admin/alpha")
+    out = client.post("/admin/alpha/sign-out", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/admin/alpha/sign-in?signed_out=1"
+    assert client.get("/admin/alpha", follow_redirects=False).status_code == 303
+    with unit_of_work(web.sessions) as uow:
+        (row,) = uow.session.scalars(select(AdminSession)).all()
+        assert row.ended_reason == "signed_out" and row.ended_at is not None
+
+
+def test_sessions_are_listed_and_revocable(web: AdminWeb) -> None:
+    laptop = sign_in(web, "alpha", ALICE)
+    phone = sign_in(web, "alpha", ALICE)
+    listed = laptop.get("/admin/alpha/sessions")
+    assert listed.status_code == 200 and listed.text.count("/revoke") == 2
+    with unit_of_work(web.sessions) as uow:
+        phone_id = max(uow.session.scalars(select(AdminSession.id)).all())
+    token = csrf_from(laptop, "/admin/alpha/sessions")
+    gone = laptop.post(
+        f"/admin/alpha/sessions/{phone_id}/revoke", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert gone.status_code == 303
+    assert phone.get("/admin/alpha", follow_redirects=False).status_code == 303
+    assert laptop.get("/admin/alpha").status_code == 200
+    assert "session_revoked" in [action for _a, action, _d in _actions(web, "alpha")]
+
+
+def test_another_networks_session_gets_404_everywhere(web: AdminWeb) -> None:
+    bob = sign_in(web, "beta", BOB)
+    assert bob.get("/admin/beta").status_code == 200
+    for path in ("/admin/alpha", "/admin/alpha/sessions", "/admin/nowhere"):
+        assert bob.get(path, follow_redirects=False).status_code == 404, path
+    sign_in(web, "alpha", ALICE)
+    token = csrf_from(bob, "/admin/beta")
+    with unit_of_work(web.sessions) as uow:
+        alpha_id = uow.session.scalars(select(Network.id).where(Network.slug == "alpha")).one()
+        alpha_session_id = uow.session.scalars(
+            select(AdminSession.id).where(AdminSession.network_id == alpha_id)
+        ).one()
+    posted = bob.post(f"/admin/alpha/sessions/{alpha_session_id}/revoke", data={"csrf_token": token})
+    assert posted.status_code == 404
+    crossed = bob.post(f"/admin/beta/sessions/{alpha_session_id}/revoke", data={"csrf_token": token})
+    assert crossed.status_code == 404  # not Bob's session
+
+
+def test_admin_invite_from_the_cli(web: AdminWeb, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOTIFIER_DATABASE_URL", database_url)
+    monkeypatch.setenv("NOTIFIER_SECRET_KEY", WEB_SECRET_KEY)
+    runner = CliRunner()
+    args = ["admin", "invite", "--network", "alpha", "--email", "Cat.Editor@HMRC.gov.uk", "--name", "Cat"]
+    added = runner.invoke(cli, [*args, "--role", "editor"])
+    assert added.exit_code == 0 and "as editor" in added.output, added.output
+    again = runner.invoke(cli, [*args, "--role", "editor"])
+    assert again.exit_code == 1 and "already an admin" in again.output
+    outside = runner.invoke(
+        cli, ["admin", "invite", "--network", "alpha", "--email", "x@gmail.com", "--name", "X"]
+    )
+    assert outside.exit_code == 1 and "--email" in outside.output
+    with unit_of_work(web.sessions) as uow:
+        person = uow.session.scalars(
+            select(Subscriber).where(Subscriber.email == "cat.editor@hmrc.gov.uk")
+        ).one()
+        member = uow.session.scalars(select(AdminMember).where(AdminMember.subscriber_id == person.id)).one()
+        assert member.role is AdminRole.EDITOR and member.invited_by == "cli"
+    assert sign_in(web, "alpha", "cat.editor@hmrc.gov.uk").get("/admin/alpha").status_code == 200
