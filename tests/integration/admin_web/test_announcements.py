@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -25,6 +26,12 @@ from tests.support.seeding import network_with_topics, subscriber
 EDITOR = "eddie.editor@justice.gov.uk"
 APPROVER = "alice.approver@cabinetoffice.gov.uk"
 READERS = 3
+
+
+def _send_due(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) -> list[int]:
+    """What beat's event-sources task does: due announcements in a unit of work of their own."""
+    with unit_of_work(sessions) as uow:
+        return send_due(uow, deps, now)
 
 
 @pytest.fixture
@@ -93,7 +100,7 @@ def test_draft_preview_sign_off_send_and_funnel(web: AdminWeb) -> None:
     assert _announcement(web).status is AnnouncementStatus.SCHEDULED
 
     deps = SourceDeps.from_settings(web.settings, web.queue)
-    assert send_due(web.sessions, deps, utcnow()) == [_announcement(web).id]
+    assert _send_due(web.sessions, deps, utcnow()) == [_announcement(web).id]
     message_id = _announcement(web).message_id
     assert message_id is not None
     fan_out_next_batch(web.sessions, web.queue, message_id, batch_size=100, chunk_size=100)
@@ -141,7 +148,7 @@ def test_a_message_page_has_the_funnel_by_reason_and_a_chart_with_its_table(web:
     page = _post(eddie, form, form, topic="news", subject="Funnel", body="Hello").headers["location"]
     _post(eddie, f"{page}/submit", page)
     _post(alice, f"{page}/approve", page)
-    send_due(web.sessions, SourceDeps.from_settings(web.settings, web.queue), utcnow())
+    _send_due(web.sessions, SourceDeps.from_settings(web.settings, web.queue), utcnow())
     message_id = _announcement(web).message_id
     assert message_id is not None
     fan_out_next_batch(web.sessions, web.queue, message_id, batch_size=100, chunk_size=100)

@@ -105,8 +105,9 @@ def test_each_change_shows_its_audience_before_it_is_sent(web: AdminWeb) -> None
     minutes = eddie.post(
         f"{page}/minutes", data={"csrf_token": token, "minutes_body": "We met.", "step": "send"}
     )
-    assert minutes.status_code == 200
-    assert _messages(web) == ["meeting", "meeting_update", "meeting_cancelled", "minutes"]
+    # Minutes are for a meeting that was held: a cancelled one is refused, and nothing is sent.
+    assert minutes.status_code == 409 and "held" in minutes.text
+    assert _messages(web) == ["meeting", "meeting_update", "meeting_cancelled"]
     with unit_of_work(web.sessions) as uow:
         meeting = uow.session.scalars(select(Meeting)).one()
         assert meeting.status is MeetingStatus.CANCELLED and meeting.sequence == 2
