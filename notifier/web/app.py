@@ -16,24 +16,13 @@ from notifier.web.access_log import AccessLog
 from notifier.web.errors import add_error_handlers
 from notifier.web.openapi import declare_errors
 from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
-from notifier.web.routes import (
-    admin_branding,
-    admin_memberships,
-    admin_web,
-    health,
-    hooks,
-    metrics,
-    new_link,
-    preferences,
-    receipts,
-    site_pages,
-    subscribe,
-    unsubscribe,
-)
-from notifier.web.routes import contact as contact_routes
-from notifier.web.routes import email_change as email_change_routes
+from notifier.web.routes import admin_web, health, hooks, metrics, receipts
 from notifier.web.routes import event_sources as event_source_routes
-from notifier.web.routes import rights as rights_routes
+from notifier.web.routes.admin_api import admin_branding, admin_memberships
+from notifier.web.routes.pages import contact as contact_routes
+from notifier.web.routes.pages import email_change as email_change_routes
+from notifier.web.routes.pages import new_link, preferences, site_pages, subscribe, unsubscribe
+from notifier.web.routes.pages import rights as rights_routes
 
 
 def create_app(

@@ -3,7 +3,8 @@ the meeting pages its emails link to."""
 
 from __future__ import annotations
 
-from notifier.web.routes import admin_announcements, admin_api, admin_meetings, admin_site, meeting_pages
+from notifier.web.routes.admin_api import admin_announcements, admin_api, admin_meetings, admin_site
+from notifier.web.routes.pages import meeting_pages
 
 ROUTERS = (
     admin_api.router,

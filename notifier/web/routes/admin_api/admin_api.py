@@ -24,7 +24,7 @@ from notifier.services.sources import frontmatter
 from notifier.services.sources.content_hook import PageFields, browser_url, read_page, receive_page
 from notifier.services.sources.meetings import SourceDeps
 from notifier.web.deps import QueueDep, SettingsDep, UowDep
-from notifier.web.routes.admin_auth import AdminDep, not_found, problem
+from notifier.web.routes.admin_api.admin_auth import AdminDep, not_found, problem
 
 PREFIX = "/admin/api/networks/{network_slug}"
 router = APIRouter(prefix=PREFIX, tags=["admin"])

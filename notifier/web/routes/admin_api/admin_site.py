@@ -11,7 +11,7 @@ from notifier.domain.sources import AdminRole
 from notifier.services.common import audit
 from notifier.services.sources import site_settings
 from notifier.web.deps import UowDep
-from notifier.web.routes.admin_auth import AdminDep, problem
+from notifier.web.routes.admin_api.admin_auth import AdminDep, problem
 
 router = APIRouter(prefix="/admin/api/networks/{network_slug}/site", tags=["admin"])
 

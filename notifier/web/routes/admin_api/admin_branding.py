@@ -16,8 +16,8 @@ from notifier.domain.sources import AdminRole
 from notifier.services.admin.branding import set_branding
 from notifier.services.common import audit
 from notifier.web.deps import UowDep
-from notifier.web.routes.admin_api import PREFIX
-from notifier.web.routes.admin_auth import AdminDep, problem
+from notifier.web.routes.admin_api.admin_api import PREFIX
+from notifier.web.routes.admin_api.admin_auth import AdminDep, problem
 
 router = APIRouter(prefix=PREFIX, tags=["admin: branding"])
 

@@ -18,8 +18,8 @@ from notifier.services.sources import announcements as service
 from notifier.services.sources.announcements import AnnouncementError
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import render_page
-from notifier.web.routes.admin_api import PREFIX, SourceDepsDep, iso
-from notifier.web.routes.admin_auth import AdminDep, not_found, problem
+from notifier.web.routes.admin_api.admin_api import PREFIX, SourceDepsDep, iso
+from notifier.web.routes.admin_api.admin_auth import AdminDep, not_found, problem
 
 router = APIRouter(prefix=PREFIX, tags=["admin: announcements"])
 

@@ -24,7 +24,7 @@ from notifier.web import csrf
 from notifier.web.deps import LinksDep, SettingsDep, UowDep
 from notifier.web.lookups import Person, hinted_network, link_problem, person_from_preferences_link
 from notifier.web.pages import render_page
-from notifier.web.routes.subscribe import CSRF_ERROR, FREQUENCIES
+from notifier.web.routes.pages.subscribe import CSRF_ERROR, FREQUENCIES
 
 router = APIRouter(tags=["preferences"])
 FormText = Annotated[str, Form()]

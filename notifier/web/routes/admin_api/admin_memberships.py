@@ -20,8 +20,8 @@ from notifier.repositories import signups as signup_repo
 from notifier.services.common import audit
 from notifier.services.subscribers import memberships
 from notifier.web.deps import UowDep
-from notifier.web.routes.admin_api import PREFIX, iso
-from notifier.web.routes.admin_auth import Admin, AdminDep, not_found, problem
+from notifier.web.routes.admin_api.admin_api import PREFIX, iso
+from notifier.web.routes.admin_api.admin_auth import Admin, AdminDep, not_found, problem
 
 router = APIRouter(prefix=PREFIX, tags=["admin: membership"])
 

@@ -18,8 +18,8 @@ from notifier.services.sources.calendar import MeetingLinks
 from notifier.services.sources.meeting_rules import check
 from notifier.services.sources.meetings import Audience, MeetingDetails, MeetingError
 from notifier.web.deps import UowDep
-from notifier.web.routes.admin_api import PREFIX, SourceDepsDep, iso
-from notifier.web.routes.admin_auth import AdminDep, not_found, problem
+from notifier.web.routes.admin_api.admin_api import PREFIX, SourceDepsDep, iso
+from notifier.web.routes.admin_api.admin_auth import AdminDep, not_found, problem
 
 router = APIRouter(prefix=PREFIX, tags=["admin: meetings"])
 
