@@ -86,23 +86,23 @@ def page_environment() -> Environment:
     return Environment(loader=loader, autoescape=select_autoescape(["html"]), undefined=ChainableUndefined)
 
 
+def frame_context(network: Network | None) -> dict[str, Any]:
+    """What every page template needs to wear the network's brand (or the deployment's GOV.UK one)."""
+    frame = _FRAME.get()
+    return {
+        "network": network,
+        "site_name": network.name if network is not None else frame.service_name,
+        "brand": branding_from(network.settings) if network is not None else Branding(),
+        "govuk_brand": frame.govuk_brand,
+        "stylesheet": "/govuk/govuk-frontend.min.css" if frame.govuk_brand else BRAND_STYLESHEET,
+    }
+
+
 def render_page(
     name: str, *, status_code: int = 200, network: Network | None = None, **context: Any
 ) -> HTMLResponse:
     """A page in the network's own frame: its name (or the deployment's), colour, logo and links."""
-    frame = _FRAME.get()
-    html = (
-        page_environment()
-        .get_template(name)
-        .render(
-            network=network,
-            site_name=network.name if network is not None else frame.service_name,
-            brand=branding_from(network.settings) if network is not None else Branding(),
-            govuk_brand=frame.govuk_brand,
-            stylesheet="/govuk/govuk-frontend.min.css" if frame.govuk_brand else BRAND_STYLESHEET,
-            **context,
-        )
-    )
+    html = page_environment().get_template(name).render(**frame_context(network), **context)
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 

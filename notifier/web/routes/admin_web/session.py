@@ -38,6 +38,7 @@ from notifier.services.admin.web_sessions import (
     touch,
 )
 from notifier.web.deps import SettingsDep
+from notifier.web.pages import frame_context
 
 
 @functools.cache
@@ -52,7 +53,9 @@ def admin_environment() -> Environment:
 
 
 def render_admin(name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = admin_environment().get_template(name).render(**context)
+    """An admin page in the network's own brand, as the public pages are (web/pages.py)."""
+    frame = frame_context(context.pop("network", None))
+    html = admin_environment().get_template(name).render(**frame, **context)
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 

@@ -16,6 +16,7 @@ from notifier.repositories import networks as network_repo
 from notifier.web.csrf import COOKIE_NAME
 from notifier.web.deps import UowDep
 from notifier.web.pages import render_page
+from notifier.web.routes.admin_web.session import COOKIE_NAME as ADMIN_COOKIE_NAME
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -61,7 +62,11 @@ def accessibility_statement(uow: UowDep, network: str | None = None) -> HTMLResp
 @router.get("/cookies", response_class=HTMLResponse)
 def cookies_page(uow: UowDep, network: str | None = None) -> HTMLResponse:
     return render_page(
-        "cookies.html", title="Cookies", network=_named_network(uow, network), csrf_cookie=COOKIE_NAME
+        "cookies.html",
+        title="Cookies",
+        network=_named_network(uow, network),
+        csrf_cookie=COOKIE_NAME,
+        admin_cookie=ADMIN_COOKIE_NAME,
     )
 
 
