@@ -156,6 +156,12 @@ def assert_network_brand(page: Page) -> None:
     expect(footer.get_by_role("link", name="Cookies")).to_have_count(1)
 
 
+def screenshot(page: Page, name: str) -> None:
+    """A full-page screenshot in test-artifacts/screenshots/ for review."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
 def check_page(page: Page, name: str, *, axe: bool = True) -> None:
     """Every page a journey reaches: branding rule, axe (no WCAG 2.2 A/AA violation), and a screenshot
     in test-artifacts/screenshots/<viewport>/ for review. axe needs the page's JavaScript, so a run with
