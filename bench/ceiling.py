@@ -31,10 +31,10 @@ THREADS = 8
 PROCESSES = 2
 NO_LIMIT = {"NOTIFIER_RATE_LIMIT_PER_MINUTE": "100000000", "NOTIFIER_RATE_LIMIT_BURST": "100000"}
 CEILING_READING = (
-    "The fleet's ceiling is CPU on 2 cores shared with the sandbox, PostgreSQL and Redis: each email "
-    "costs its worker the claim, the re-check and the record (two commits) through SQLAlchemy and psycopg, "
-    "a Jinja render and the same Notify client call the bare loop makes. That is several times Notify's "
-    "default limit of 50/s, so the limit, not the fleet, sets the pace of a real send."
+    "The fleet's ceiling is CPU on 2 cores shared with the sandbox, PostgreSQL and Redis. Workers send in "
+    "groups of 20: one limiter call, one claim UPDATE, two re-check queries and one batched record per "
+    "group (two commits per group), then per email a Jinja render and the same Notify client call the "
+    "bare loop makes."
 )
 BODY = {"subject": "Network forum", "body": "All members welcome.\n\n[Unsubscribe](https://example.gov.uk/u)"}
 
@@ -132,6 +132,7 @@ def run_ceiling() -> Section:
         f"| bare client loop | {bare['per_second']:.0f} "
         f"| {bare['cpu_ms_per_email']:.1f} (client processes) |",
         "",
+        f"Fleet rate / bare loop rate: **{fleet['per_second'] / bare['per_second']:.2f}**. "
         f"Duplicates in the ledger: {fleet['duplicates']}; stored: {fleet['stored']:,}.",
         "",
         CEILING_READING,
