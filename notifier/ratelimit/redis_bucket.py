@@ -16,36 +16,9 @@ from notifier.ratelimit.bucket import BucketShape
 DEFAULT_REDIS_KEY = "notifier:ratelimit:notify"
 
 
-# The same arithmetic as take_token, atomically inside Redis, timed by Redis TIME.
-# KEYS[1] bucket hash; ARGV: refill per second, capacity, floor for this lane, key TTL in ms.
-# Returns the wait in seconds as a string (Lua numbers would be truncated to integers on the way out).
-REDIS_BUCKET_SCRIPT = """
-local rate = tonumber(ARGV[1])
-local capacity = tonumber(ARGV[2])
-local needed = tonumber(ARGV[3]) + 1
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local saved = redis.call('HMGET', KEYS[1], 'tokens', 'updated_at')
-local tokens = tonumber(saved[1]) or capacity
-local updated_at = tonumber(saved[2]) or now
-if now > updated_at then
-  tokens = math.min(capacity, tokens + (now - updated_at) * rate)
-  updated_at = now
-end
-local wait = 0
-if tokens >= needed then
-  tokens = tokens - 1
-else
-  wait = (needed - tokens) / rate
-end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
-           'updated_at', string.format('%.17g', updated_at))
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return string.format('%.17g', wait)
-"""
-_REDIS_BUCKET_SCRIPT_SHA = hashlib.sha1(REDIS_BUCKET_SCRIPT.encode(), usedforsecurity=False).hexdigest()
-
-# take_tokens in Redis: ARGV as above plus ARGV[5], the tokens wanted; returns "taken wait".
+# take_tokens (bucket.py), atomically inside Redis, timed by Redis TIME. KEYS[1] bucket hash; ARGV:
+# refill per second, capacity, floor for this lane, key TTL in ms, tokens wanted. Returns "taken wait"
+# as a string (Lua numbers would be truncated to integers on the way out).
 REDIS_BUCKET_MANY_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
@@ -99,15 +72,8 @@ class RedisTokenBucket:
         self._ttl_ms = math.ceil(self.shape.seconds_to_fill * 1000) + 1000
 
     def acquire(self, lane: Lane) -> float:
-        args = (self.shape.refill_per_second, self.shape.burst, self.shape.floor(lane), self._ttl_ms)
-        try:
-            try:
-                answer = self._redis.evalsha(_REDIS_BUCKET_SCRIPT_SHA, 1, self.key, *args)
-            except redis.exceptions.NoScriptError:  # first use on this server, or after SCRIPT FLUSH
-                answer = self._redis.eval(REDIS_BUCKET_SCRIPT, 1, self.key, *args)
-        except redis.exceptions.RedisError as error:
-            raise LimiterUnavailable(f"Redis rate limiter unavailable: {type(error).__name__}") from error
-        return float(answer)  # type: ignore[arg-type]
+        taken, wait = self.acquire_many(lane, 1)
+        return 0.0 if taken else wait
 
     def acquire_many(self, lane: Lane, wanted: int) -> tuple[int, float]:
         args = (self.shape.refill_per_second, self.shape.burst, self.shape.floor(lane), self._ttl_ms, wanted)

@@ -46,7 +46,12 @@ def admin_environment() -> Environment:
     loader = ChoiceLoader(
         [
             FileSystemLoader(PROJECT_ROOT / "templates" / "admin"),
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates"),
+                    "pages": FileSystemLoader(PROJECT_ROOT / "templates" / "pages"),  # the shared footer
+                }
+            ),
         ]
     )
     return Environment(loader=loader, autoescape=select_autoescape(["html"]), undefined=ChainableUndefined)
