@@ -32,7 +32,8 @@ def event_sources(self: Any) -> None:
     with unit_of_work(rt.sessions) as uow:
         started = announcements.send_due(uow, deps, now)
     ran = digests.run_due_digests(rt.sessions, rt.queue, now, chunk_size=rt.settings.send_chunk_size)
-    alerted = alerts.alert_waiting(rt.sessions, rt.queue, rt.settings.public_base_url, now)
+    with unit_of_work(rt.sessions) as uow:
+        alerted = alerts.alert_waiting(uow, rt.queue, rt.settings.public_base_url, now)
     if reminded or started or ran or alerted:
         log.info(
             "sources.run",

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from notifier.db.models import AdminAlert, AdminMember, Network
-from notifier.db.session import unit_of_work
+from notifier.db.session import UnitOfWork
 from notifier.domain.sources import AdminRole
 from notifier.rendering.emails import EmailKind
 from notifier.services.admin.dashboard import waiting
@@ -79,40 +79,35 @@ def _due(last: datetime | None, urgent: bool, now: datetime) -> bool:
     return last is None or now - last >= (URGENT_EVERY if urgent else DAILY)
 
 
-def alert_waiting(
-    sessions: sessionmaker[Session], queue: TaskQueue, public_base_url: str, now: datetime
-) -> int:
-    """Queue the due alerts of every network; how many emails were queued."""
+def alert_waiting(uow: UnitOfWork, queue: TaskQueue, public_base_url: str, now: datetime) -> int:
+    """Queue the due alerts of every network, in the caller's unit of work; how many emails."""
     sent = 0
-    with unit_of_work(sessions) as uow:
-        session = uow.session
-        for network in session.scalars(select(Network).order_by(Network.id)):
-            kinds = _waiting(session, network, now)
-            if not any(item.count for item in kinds.values()):
+    session = uow.session
+    for network in session.scalars(select(Network).order_by(Network.id)):
+        kinds = _waiting(session, network, now)
+        if not any(item.count for item in kinds.values()):
+            continue
+        for member, person in list_admins(session, network.id):
+            last = _last_sent(session, member)
+            due = [
+                kind
+                for kind, item in kinds.items()
+                if item.count and member.role.allows(NEEDS[kind]) and _due(last.get(kind), item.urgent, now)
+            ]
+            if not due:
                 continue
-            for member, person in list_admins(session, network.id):
-                last = _last_sent(session, member)
-                due = [
-                    kind
-                    for kind, item in kinds.items()
-                    if item.count
-                    and member.role.allows(NEEDS[kind])
-                    and _due(last.get(kind), item.urgent, now)
-                ]
-                if not due:
-                    continue
-                context = {
-                    "lines": [kinds[kind].line for kind in due],
-                    "admin_url": f"{public_base_url.rstrip('/')}/admin/{network.slug}",
-                }
-                queue_one_email(uow, queue, person, EmailKind.ADMIN_WAITING, context, now=now)
-                for kind in due:
-                    _mark_sent(session, member, kind, now)
-                audit.record(
-                    session, network.id, "service", "admin_alerted", "admin_member", member.id,
-                    kinds=",".join(sorted(due)),
-                )  # fmt: skip
-                sent += 1
+            context = {
+                "lines": [kinds[kind].line for kind in due],
+                "admin_url": f"{public_base_url.rstrip('/')}/admin/{network.slug}",
+            }
+            queue_one_email(uow, queue, person, EmailKind.ADMIN_WAITING, context, now=now)
+            for kind in due:
+                _mark_sent(session, member, kind, now)
+            audit.record(
+                session, network.id, "service", "admin_alerted", "admin_member", member.id,
+                kinds=",".join(sorted(due)),
+            )  # fmt: skip
+            sent += 1
     return sent
 
 

@@ -4,7 +4,7 @@ kind hear about it; the emails carry counts, never a name."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +15,7 @@ from notifier.db.session import unit_of_work
 from notifier.domain.rights import DataRequestKind
 from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.services.admin.alerts import alert_waiting
+from notifier.services.common.ports import TaskQueue
 from notifier.services.privacy import rights
 from notifier.services.subscribers.memberships import request_membership
 from tests.integration.admin_web.support import PUBLIC, invite, make_admin_web
@@ -26,6 +27,12 @@ ADMIN, APPROVER, EDITOR = (
     "alice.approver@hmrc.gov.uk",
     "eddie.editor@dwp.gov.uk",
 )
+
+
+def _alert_waiting(sessions: sessionmaker[Session], queue: TaskQueue, base_url: str, now: datetime) -> int:
+    """What beat's event-sources task does: the alerts in a unit of work of their own."""
+    with unit_of_work(sessions) as uow:
+        return alert_waiting(uow, queue, base_url, now)
 
 
 def test_alerts_daily_per_kind_and_sooner_when_urgent(
@@ -56,7 +63,7 @@ def test_alerts_daily_per_kind_and_sooner_when_urgent(
     web.queue.sends.clear()
 
     start = utcnow()
-    assert alert_waiting(sessions, web.queue, PUBLIC, start) == 2
+    assert _alert_waiting(sessions, web.queue, PUBLIC, start) == 2
     web.send_queued()
     by_person = {request.email_address: request.body for request in web.gateway.sent}
     assert set(by_person) == {ADMIN, APPROVER}  # editors approve nothing; beta has nothing waiting
@@ -65,15 +72,15 @@ def test_alerts_daily_per_kind_and_sooner_when_urgent(
     assert request_line in by_person[ADMIN] and request_line not in by_person[APPROVER]
     assert f"({PUBLIC}/admin/alpha)" in by_person[ADMIN] and "joiner" not in by_person[ADMIN]
 
-    assert alert_waiting(sessions, web.queue, PUBLIC, start + timedelta(hours=5)) == 0  # once a day
+    assert _alert_waiting(sessions, web.queue, PUBLIC, start + timedelta(hours=5)) == 0  # once a day
     with unit_of_work(sessions) as uow:  # the request nears its deadline: urgent
         request = uow.session.scalars(select(DataRequest)).one()
         request.deadline_at = start + timedelta(days=2)
     web.gateway.sent.clear()
-    assert alert_waiting(sessions, web.queue, PUBLIC, start + timedelta(hours=5)) == 1
+    assert _alert_waiting(sessions, web.queue, PUBLIC, start + timedelta(hours=5)) == 1
     web.send_queued()
     (urgent,) = web.gateway.sent
     assert urgent.email_address == ADMIN and "due within" in urgent.body and "announcement" not in urgent.body
-    assert alert_waiting(sessions, web.queue, PUBLIC, start + timedelta(hours=6)) == 0  # not every run
+    assert _alert_waiting(sessions, web.queue, PUBLIC, start + timedelta(hours=6)) == 0  # not every run
     web.gateway.sent.clear()
-    assert alert_waiting(sessions, web.queue, PUBLIC, start + timedelta(hours=25)) == 2  # the next day
+    assert _alert_waiting(sessions, web.queue, PUBLIC, start + timedelta(hours=25)) == 2  # the next day
