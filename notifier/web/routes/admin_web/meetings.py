@@ -18,6 +18,7 @@ from notifier.domain.sources import AdminRole, MeetingStatus
 from notifier.repositories import networks as network_repo
 from notifier.services.admin.audiences import count_audience
 from notifier.services.sources import meetings as service
+from notifier.services.sources.meeting_rules import EDITABLE
 from notifier.services.sources.meetings import (
     Audience,
     MeetingDetails,
@@ -278,8 +279,7 @@ def update(
     if errors or step == "edit":
         return _form_page(signed_in, uow, form, action, errors=errors)
     before = _form_of(meeting)
-    changed = [name for name in ("title", "start", "end", "location", "online_url", "agenda")
-               if getattr(before, name).strip() != getattr(form, name).strip()]  # fmt: skip
+    changed = [name for name in EDITABLE if getattr(before, name).strip() != getattr(form, name).strip()]
     if not changed:
         return _form_page(signed_in, uow, form, action, errors={"title": "Nothing has changed"})
     if step == "check":
