@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from notifier.config import Settings
+from workers.embedded_broker import EMBEDDED_TRANSPORT_OPTIONS, declare_queues, is_embedded
 from workers.schedule import beat_schedule
 
 _SETTINGS_ATTRIBUTE = "notifier_settings"
@@ -34,6 +35,9 @@ def create_celery(settings: Settings) -> Celery:
     if settings.broker_url.startswith("redis"):
         # Redis redelivers an unacked task after this long; sends are short, so keep it modest.
         app.conf.broker_transport_options = {"visibility_timeout": 900}
+    if is_embedded(settings.broker_url):
+        app.conf.broker_transport_options = EMBEDDED_TRANSPORT_OPTIONS
+        declare_queues(app, settings.broker_url)
     return app
 
 

@@ -8,6 +8,7 @@ import structlog
 from celery import shared_task
 
 from notifier.services.delivery.fanout import fan_out_next_batch
+from workers.embedded_broker import publishing
 from workers.policy import BATCH_LIMITS, SEND_LIMITS, LoggedTask
 from workers.runtime import runtime
 from workers.task_names import TaskName
@@ -44,8 +45,9 @@ def send_chunk(self: Any, message_id: int, first_delivery_id: int, last_delivery
         retry_in=report.retry_in_seconds,
     )
     if report.retry_in_seconds is not None and report.retry_in_seconds <= LONGEST_COUNTDOWN_SECONDS:
-        self.apply_async(
-            args=[message_id, first_delivery_id, last_delivery_id],
-            countdown=report.retry_in_seconds,
-            queue=self.request.delivery_info.get("routing_key") or None,
-        )
+        with publishing(self.app):
+            self.apply_async(
+                args=[message_id, first_delivery_id, last_delivery_id],
+                countdown=report.retry_in_seconds,
+                queue=self.request.delivery_info.get("routing_key") or None,
+            )

@@ -12,6 +12,7 @@ from celery import shared_task
 from notifier.db.base import utcnow
 from notifier.services.privacy.contact import forward_pending
 from notifier.services.privacy.retention import RunState, run_batch, start_run
+from workers.embedded_broker import publishing
 from workers.policy import BATCH_LIMITS, PERIODIC_LIMITS, LoggedTask
 from workers.queues import QueueName
 from workers.runtime import runtime
@@ -32,10 +33,11 @@ def retention_run(
     following = run_batch(rt.sessions, rt.settings, state)
     log.info("retention.batch", run_id=state.run_id, more=following is not None)
     if following is not None:
-        self.apply_async(
-            args=[following.run_id, following.started_at.isoformat(), following.delivery_cursor],
-            queue=QueueName.MAINTENANCE.value,
-        )
+        with publishing(self.app):
+            self.apply_async(
+                args=[following.run_id, following.started_at.isoformat(), following.delivery_cursor],
+                queue=QueueName.MAINTENANCE.value,
+            )
 
 
 @shared_task(name=TaskName.FORWARD_ENQUIRIES, bind=True, base=LoggedTask, **PERIODIC_LIMITS)
