@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import queue
+import threading
 import time
 from typing import Any
 
@@ -25,6 +27,7 @@ from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics
 
 BATCH_SIZE = Settings(_env_file=None).fanout_batch_size
+PARALLELISM = Settings(_env_file=None).fanout_parallelism
 CHUNK_SIZE = Settings(_env_file=None).send_chunk_size
 SIZES = (100_000, 1_000_000)
 
@@ -58,21 +61,50 @@ def _seed(url: str, count: int) -> int:
         return message.id
 
 
+class _FanoutRuns(RecordingQueue):
+    """What the fleet's worker threads do with fan-out tasks: run each as it comes, several at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: queue.Queue[int] = queue.Queue()
+
+    def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
+        self.runs.put(message_id)
+
+    def enqueue_send(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a real queue keeps nothing in the process either
+
+
 def _fan_out(url: str, message_id: int, results: multiprocessing.Queue[dict[str, Any]]) -> None:
     sessions = sessionmaker(bind=make_engine(url), expire_on_commit=False)
-    queue = RecordingQueue()
+    tasks = _FanoutRuns()
+    tasks.enqueue_fanout(message_id)
     before = peak_rss_mib(os.getpid())
-    started, rows, batches = time.perf_counter(), 0, 0
-    while True:
-        result = fan_out_next_batch(sessions, queue, message_id, batch_size=BATCH_SIZE, chunk_size=CHUNK_SIZE)
-        rows, batches = rows + result.inserted, batches + 1
-        queue.sends.clear()  # a real queue keeps nothing in the process either
-        if result.finished:
-            break
-    seconds = time.perf_counter() - started
+    counts = {"rows": 0, "batches": 0}
+    lock = threading.Lock()
+
+    def worker_thread() -> None:
+        while True:
+            try:
+                run = tasks.runs.get(timeout=1.0)
+            except queue.Empty:
+                return
+            result = fan_out_next_batch(
+                sessions, tasks, run, batch_size=BATCH_SIZE, chunk_size=CHUNK_SIZE, parallelism=PARALLELISM
+            )
+            with lock:
+                counts["rows"] += result.inserted
+                counts["batches"] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker_thread) for _ in range(PARALLELISM)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started - 1.0  # the last thread waited a second for more work
     results.put(
-        {"rows": rows, "batches": batches, "seconds": seconds, "peak_mib": peak_rss_mib(os.getpid()),
-         "start_mib": before}
+        {**counts, "seconds": seconds, "peak_mib": peak_rss_mib(os.getpid()), "start_mib": before}
     )  # fmt: skip
 
 
@@ -97,8 +129,10 @@ def measure(count: int) -> dict[str, Any]:
 def run() -> Section:
     section = Section("1. Fan-out on PostgreSQL", ".venv/bin/python -m bench.run --only fanout")
     section.lines += [
-        f"One message to one topic; batches of {BATCH_SIZE:,} rows (`NOTIFIER_FANOUT_BATCH_SIZE`), each one "
-        "`INSERT ... SELECT ... ON CONFLICT DO NOTHING` in its own transaction, run in a fresh process.",
+        f"One message to one topic, cut into {PARALLELISM} slices (`NOTIFIER_FANOUT_PARALLELISM`) that "
+        f"{PARALLELISM} worker threads fan out at once, as the fleet's worker does; batches of "
+        f"{BATCH_SIZE:,} rows (`NOTIFIER_FANOUT_BATCH_SIZE`), each one `INSERT ... SELECT ... ON CONFLICT "
+        "DO NOTHING` in its own transaction, run in a fresh process.",
         "",
         "| subscriptions | batches | seconds | rows/s | peak RSS of the fan-out process |",
         "|---:|---:|---:|---:|---:|",

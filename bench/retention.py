@@ -84,7 +84,6 @@ def seed(url: str, subscribers: int, deliveries: int) -> None:
                     "status": "done",
                     "status_note": "",
                     "context": {},
-                    "fanout_cursor": 0,
                     "created_at": LONG_AGO,
                     "updated_at": LONG_AGO,
                 },

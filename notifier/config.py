@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     )
     send_threads: int = Field(default=8, ge=1, le=64)
     fanout_batch_size: int = Field(default=5000, ge=1)
+    # Slices of one large audience fanned out at once, each by its own chain of tasks; about the cores
+    # PostgreSQL has to spare. SQLite takes one writer at a time, so it always uses one.
+    fanout_parallelism: int = Field(default=2, ge=1, le=16)
     send_chunk_size: int = Field(default=100, ge=1)
     stuck_after_seconds: int = Field(default=300, ge=5)
     # Tries of one delivery whose outcome stays unknown (5xx, timeout, reset; Notify has no record of its

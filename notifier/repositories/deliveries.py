@@ -35,23 +35,27 @@ class FanoutBatch:
     last_delivery_id: int | None
 
 
-def _eligible_subscriptions(message: Message, after_subscriber_id: int) -> list[ColumnElement[bool]]:
-    """WHERE clauses for the consenting, unsuppressed immediate subscribers of the message's topic
-    (every subscriber of it, whatever their frequency, for time-sensitive email)."""
+def eligible_subscriptions(message: Message) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the consenting immediate subscriptions of the message's topic (every
+    subscription of it, whatever its frequency, for time-sensitive email)."""
     clauses = [
         Subscription.network_id == message.network_id,
         Subscription.topic_id == message.topic_id,
         Subscription.ended_at.is_(None),
-        Subscription.subscriber_id > after_subscriber_id,
     ]
     if message.email_kind not in URGENT_EMAIL_KINDS:
         clauses.append(Subscription.frequency == Frequency.IMMEDIATE)
     return clauses
 
 
-def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: datetime) -> FanoutBatch:
-    """Insert the next keyset batch of delivery rows with one INSERT ... SELECT."""
-    conditions = _eligible_subscriptions(message, message.fanout_cursor)
+def fan_out_batch(
+    session: Session, message: Message, *, after: int, last: int | None, batch_size: int, now: datetime
+) -> FanoutBatch:
+    """Insert delivery rows for the next `batch_size` subscriptions with ids in (after, last], with one
+    INSERT ... SELECT; active, unsuppressed subscribers only."""
+    conditions = [*eligible_subscriptions(message), Subscription.subscriber_id > after]
+    if last is not None:
+        conditions.append(Subscription.subscriber_id <= last)
     window = (
         select(Subscription.subscriber_id)
         .where(*conditions)
@@ -70,19 +74,18 @@ def fan_out_batch(session: Session, message: Message, *, batch_size: int, now: d
         Subscription.subscriber_id <= upper,
         # The same window on the subscriber's key: PostgreSQL then reads only this batch's subscribers
         # by primary key instead of hashing the whole network's (measured: bench/fanout.py).
-        Subscriber.id > message.fanout_cursor,
+        Subscriber.id > after,
         Subscriber.id <= upper,
         now=now,
     )
-    first, last = session.execute(
+    first, last_id = session.execute(
         select(func.min(Delivery.id), func.max(Delivery.id)).where(
             Delivery.message_id == message.id,
-            Delivery.subscriber_id > message.fanout_cursor,
+            Delivery.subscriber_id > after,
             Delivery.subscriber_id <= upper,
         )
     ).one()
-    message.fanout_cursor = upper
-    return FanoutBatch(inserted, upper, in_window < batch_size, first, last)
+    return FanoutBatch(inserted, upper, in_window < batch_size or upper == last, first, last_id)
 
 
 DELIVERY_COLUMNS = [

@@ -23,6 +23,20 @@ def get_message(session: Session, message_id: int) -> Message | None:
     return session.get(Message, message_id)
 
 
+def lock_message(session: Session, message_id: int) -> Message:
+    """The message, re-read and locked until the transaction ends.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: a concurrent fan-out batch holds the row FOR KEY SHARE through
+    its deliveries' foreign key, and FOR UPDATE would wait on it (and deadlock when it locks in turn).
+    """
+    return session.scalars(
+        select(Message)
+        .where(Message.id == message_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def delivery_counts(session: Session, message_id: int) -> Counter[DeliveryStatus]:
     rows = session.execute(
         select(Delivery.status, func.count())

@@ -28,6 +28,7 @@ def fanout(self: Any, message_id: int) -> None:
         message_id,
         batch_size=rt.settings.fanout_batch_size,
         chunk_size=rt.settings.send_chunk_size,
+        parallelism=1 if rt.settings.is_sqlite else rt.settings.fanout_parallelism,
     )
     log.info("fanout.batch", message_id=message_id, inserted=result.inserted, finished=result.finished)
 

@@ -189,11 +189,29 @@ class Message(Base):
     status_note: Mapped[str] = mapped_column(String(300), default="")
     # What the template needs besides the footer.
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    fanout_cursor: Mapped[int] = mapped_column(BigId, default=0)  # last subscriber id fanned out
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     paused_until: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+
+
+class FanoutSlice(Base):
+    """One share of a topic message's audience, by subscriber id, that one fan-out chain works through.
+
+    A large audience is cut into a few slices so that PostgreSQL inserts them on several cores at once;
+    each slice keeps its own keyset cursor, advanced in the same transaction as the rows it inserted.
+    """
+
+    __tablename__ = "fanout_slice"
+    __table_args__ = (same_network_fk("message_id", "message"),)
+
+    message_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slice_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(BigId)
+    after_subscriber_id: Mapped[int] = mapped_column(BigId)  # the cursor: every id up to it is done
+    last_subscriber_id: Mapped[int | None] = mapped_column(BigId)  # None: no upper end (the last slice)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Delivery(Base):

@@ -26,6 +26,7 @@ from notifier.db.models import Delivery, Message
 from notifier.db.session import unit_of_work
 from notifier.domain.statuses import DeliveryStatus, MessageStatus
 from notifier.repositories import deliveries as delivery_repo
+from notifier.repositories import fanout_slices
 from notifier.repositories import messages as message_repo
 from notifier.services.common.ports import TaskQueue
 from notifier.services.delivery.fanout import chunk_ranges
@@ -48,9 +49,12 @@ def sweep(
         stuck_sending = delivery_repo.stale_ids(
             uow.session, DeliveryStatus.SENDING, updated_before=idle_since, limit=BATCH_LIMIT
         )
-        stalled_fanouts = message_repo.messages_in_status(
-            uow.session, MessageStatus.FANNING_OUT, updated_before=idle_since
-        ) + message_repo.messages_in_status(uow.session, MessageStatus.PENDING, updated_before=idle_since)
+        # One run per quiet slice (each carries on a chain); a message not yet started needs one run.
+        stalled_fanouts = [
+            message_id
+            for message_id, slices in fanout_slices.stalled(uow.session, updated_before=idle_since)
+            for _ in range(slices)
+        ] + message_repo.messages_in_status(uow.session, MessageStatus.PENDING, updated_before=idle_since)
     for delivery_id in stuck_sending:
         step = sender.reconcile(delivery_id)
         done[f"reconciled_{step.value}"] += 1

@@ -4,6 +4,7 @@ every task declares its policy; the runtime is built once per app and can be inj
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -59,6 +60,7 @@ def test_the_beat_schedule_names_only_registered_tasks(app: Any) -> None:
 class _RecordingApp:
     def __init__(self) -> None:
         self.sent: list[tuple[str, list[int], str]] = []
+        self.conf = SimpleNamespace(broker_url="memory://")
 
     def send_task(self, name: str, *, args: list[int], queue: str, countdown: float | None) -> None:
         self.sent.append((name, args, queue))
