@@ -4,6 +4,6 @@
 
 from __future__ import annotations
 
-from notifier.web.routes.admin_web.settings import general
+from notifier.web.routes.admin_web.settings import general, site
 
-ROUTERS = (general.router,)
+ROUTERS = (general.router, site.router)

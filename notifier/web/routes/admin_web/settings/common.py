@@ -5,15 +5,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, status
+from fastapi import Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from notifier.web.routes.admin_web.session import SignedIn
 
 FormText = Annotated[str, Form()]
+FormList = Annotated[list[str] | None, Form()]
+
+
+async def _posted_form(request: Request) -> FormData:
+    """The whole form, for a form whose fields are not known in advance (Starlette keeps it parsed)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(_posted_form)]
 
 # (path under /settings, the link's text): every settings page lists them all.
-SETTINGS_PAGES = (("", "Network"),)
+SETTINGS_PAGES = (
+    ("", "Network"),
+    ("site", "Publishing from the site"),
+)
 
 
 def render_settings(
