@@ -4,6 +4,6 @@
 
 from __future__ import annotations
 
-from notifier.web.routes.admin_web.settings import general, site
+from notifier.web.routes.admin_web.settings import branding, general, site
 
-ROUTERS = (general.router, site.router)
+ROUTERS = (general.router, site.router, branding.router)

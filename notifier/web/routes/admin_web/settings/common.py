@@ -26,6 +26,7 @@ PostedForm = Annotated[FormData, Depends(_posted_form)]
 SETTINGS_PAGES = (
     ("", "Network"),
     ("site", "Publishing from the site"),
+    ("branding", "Branding"),
 )
 
 
