@@ -4,6 +4,6 @@
 
 from __future__ import annotations
 
-from notifier.web.routes.admin_web.settings import branding, general, site
+from notifier.web.routes.admin_web.settings import branding, general, notify, site
 
-ROUTERS = (general.router, site.router, branding.router)
+ROUTERS = (general.router, site.router, branding.router, notify.router)

@@ -27,6 +27,7 @@ SETTINGS_PAGES = (
     ("", "Network"),
     ("site", "Publishing from the site"),
     ("branding", "Branding"),
+    ("notify", "Notify service"),
 )
 
 
