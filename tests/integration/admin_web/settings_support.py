@@ -3,6 +3,7 @@ admin in the second, a form posted with the page's CSRF token, and what was stor
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx2
@@ -19,6 +20,12 @@ from tests.support.seeding import network_with_topics
 ADMIN = "alice.admin@cabinetoffice.gov.uk"
 EDITOR = "eddie.editor@justice.gov.uk"
 OTHER_ADMIN = "bob.beta@justice.gov.uk"
+TEMPLATE = "f33517ff-2a88-4f6e-b855-c550268ce08a"
+
+
+def fake_key(name: str, service: str = "26785a09-ab16-4eb0-8407-a37497a57506") -> str:
+    """A Notify API key's shape (`{name}-{service id}-{secret}`), for entries that never reach Notify."""
+    return f"{name}-{service}-{uuid.uuid4()}"
 
 
 def two_networks(database_url: str, sessions: sessionmaker[Session], **overrides: object) -> AdminWeb:

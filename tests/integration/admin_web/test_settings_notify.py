@@ -15,17 +15,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.models import NetworkNotifyService
 from notifier.db.session import unit_of_work
-from tests.integration.admin_web.settings_support import ADMIN, audit_trail, post_form, two_networks
+from tests.integration.admin_web.settings_support import (
+    ADMIN,
+    TEMPLATE,
+    audit_trail,
+    fake_key,
+    post_form,
+    two_networks,
+)
 from tests.integration.admin_web.support import AdminWeb, sign_in
 from tests.support.fixtures import notify_sandbox  # noqa: F401 - a fixture
 from tests.support.sandbox import RunningSandbox
 
 PAGE = "/admin/alpha/settings/notify"
 TOKEN = "the-networks-own-bearer-token"
-
-
-def fake_key(name: str, service: str = "26785a09-ab16-4eb0-8407-a37497a57506") -> str:
-    return f"{name}-{service}-{uuid.uuid4()}"
 
 
 @pytest.fixture
@@ -115,7 +118,6 @@ def test_set_check_and_stop_using_the_networks_own_service(
 
 
 OTHER_SERVICE = "0f0f0f0f-ab16-4eb0-8407-a37497a57506"
-TEMPLATE = "f33517ff-2a88-4f6e-b855-c550268ce08a"
 
 
 LIVE = fake_key("l")
