@@ -83,6 +83,7 @@ def test_set_check_and_stop_using_the_networks_own_service(
 
     checked = post_form(alice, PAGE, f"{PAGE}/check")
     assert checked.status_code == 200 and "accepted the key and has the template" in checked.text
+    assert 'id="check-result">Notify service' in checked.text  # the banner holds it as HTML, once
     with unit_of_work(web.sessions) as uow:
         assert uow.session.scalars(select(NetworkNotifyService.checked_at)).one() is not None
     # Keys left blank keep the stored ones; a template the service does not have fails the check.
