@@ -99,6 +99,8 @@ def test_set_check_and_stop_using_the_networks_own_service(
     assert cleared.status_code == 303 and cleared.headers["location"] == f"{PAGE}?done=cleared"
     assert _stored(web) == []
     assert alice.get(f"{PAGE}/clear", follow_redirects=False).headers["location"] == PAGE
+    again = post_form(alice, PAGE, f"{PAGE}/clear")
+    assert again.headers["location"] == f"{PAGE}?done=none"
     trail = [(action, actor, detail) for action, actor, detail in audit_trail(web) if "notify" in action]
     assert [(action, detail) for action, _, detail in trail] == [
         ("notify_service.set", {"sending_key": "test"}),

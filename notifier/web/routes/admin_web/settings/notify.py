@@ -35,6 +35,7 @@ LABELS = {
 DONE = {
     "set": "Saved. Check the connection to make sure Notify accepts the key.",
     "cleared": "The network now sends through the deployment's Notify service. Its keys were deleted.",
+    "none": "The network already sends through the deployment's Notify service.",
 }
 
 
@@ -170,5 +171,5 @@ def confirm_clear(signed_in: SignedInDep, uow: AdminUow) -> Response:
 @router.post("/admin/{slug}/settings/notify/clear", response_class=HTMLResponse)
 def clear_service(signed_in: SignedInDep, uow: AdminUow) -> Response:
     signed_in.require(AdminRole.ADMIN)
-    notify_services.clear_notify_service(uow.session, signed_in.network, actor=signed_in.actor)
-    return saved(signed_in, "notify", "cleared")
+    had = notify_services.clear_notify_service(uow.session, signed_in.network, actor=signed_in.actor)
+    return saved(signed_in, "notify", "cleared" if had else "none")
