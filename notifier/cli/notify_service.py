@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 import typer
@@ -10,7 +11,7 @@ from rich.table import Table
 from notifier.cli.common import console, fail, network_or_fail, transaction
 from notifier.config import NotifyKeyType, Settings
 from notifier.db.base import utcnow
-from notifier.gateway.notify import build_gateway
+from notifier.gateway.notify import check_key
 from notifier.services.admin import notify_services
 from notifier.services.common.audit import CLI_ACTOR
 from notifier.services.common.secrets_at_rest import SecretBox, SecretUnreadable
@@ -96,21 +97,22 @@ def notify_check(network: Annotated[str, typer.Option(help="The network's slug")
     with transaction(settings) as uow:
         found = network_or_fail(uow, network)
         try:
-            credentials = notify_services.credentials_for(
-                uow.session, SecretBox.from_settings(settings), found.id
+            result = notify_services.check_notify_service(
+                uow.session,
+                SecretBox.from_settings(settings),
+                found,
+                functools.partial(check_key, settings),
+                actor=CLI_ACTOR,
+                now=utcnow(),
             )
         except SecretUnreadable as error:
             fail(f"{error}: check NOTIFIER_ENCRYPTION_KEYS")
-        if credentials is None:
+        if result is None:
             fail(f"{network} has no Notify service of its own (see `notifier network notify set`)")
-        problem = build_gateway(
-            settings, api_key=credentials.api_key, template_id=credentials.template_id
-        ).check_connection()
-        notify_services.record_check(uow.session, found, now=utcnow(), actor=CLI_ACTOR, ok=problem is None)
-    if problem is not None:
-        fail(f"the key did not work: {problem}")
+    if result.problem is not None:
+        fail(f"the key did not work: {result.problem}")
     console.print(
-        f"[green]{network}: Notify service {credentials.service_id} answered; the template exists[/green]"
+        f"[green]{network}: Notify service {result.service_id} answered; the template exists[/green]"
     )
 
 

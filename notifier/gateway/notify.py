@@ -181,3 +181,8 @@ def build_gateway(
         template_id=template_id or settings.notify_template_id,
         timeout_seconds=settings.notify_timeout_seconds,
     )
+
+
+def check_key(settings: Settings, api_key: str, template_id: str) -> str | None:
+    """None when the key authenticates and its service has the template; otherwise what went wrong."""
+    return build_gateway(settings, api_key=api_key, template_id=template_id).check_connection()

@@ -1,10 +1,11 @@
 """The steering group's web admin in a real browser on a real fleet (web, worker and beat, the Notify
 sandbox): every admin signs in through the link read from the sandbox outbox; an editor
 drafts an announcement, an approver signs it off, it sends and its funnel shows the sandbox's
-receipts; a CSV import with a bad line stores nothing; a rights request is exported and closed;
-another network's admin gets 404 on every page; axe-core finds no WCAG 2.2 A/AA violation on any
-admin page. Screenshots go to test-artifacts/screenshots/admin-*.png. The fleet runs in fleet mode
-(PostgreSQL, Redis) because beat must start the approved announcement."""
+receipts; a CSV import with a bad line stores nothing; a rights request is exported and closed; the
+settings pages set a routing rule, the brand and the network's own Notify service (checked, then let
+go, its key never shown or logged); another network's admin gets 404 on every page; axe-core finds no
+WCAG 2.2 A/AA violation on any admin page. Screenshots go to test-artifacts/screenshots/admin-*.png.
+The fleet runs in fleet mode (PostgreSQL, Redis) because beat must start the approved announcement."""
 
 from __future__ import annotations
 
@@ -310,6 +311,7 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Sent")
     check_accessibility(page, admin.checked)
     screenshot(page, "admin-27-meeting")
+    own_key = _settings_by_area(page, admin)
     alpha_pages = [
         "/admin/alpha",
         "/admin/alpha/announcements",
@@ -333,6 +335,10 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
         "/admin/alpha/suppressions",
         "/admin/alpha/meetings",
         "/admin/alpha/meetings/new",
+        "/admin/alpha/settings/site",
+        "/admin/alpha/settings/branding",
+        "/admin/alpha/settings/notify",
+        "/admin/alpha/settings/notify/clear",
     ]
     sign_out(page)
 
@@ -355,6 +361,8 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     ):
         assert anonymous.post(path, data={"csrf_token": "x"}).status_code == 403, path
     context.close()
+    logs = (child.log_path.read_text(errors="replace") for child in admin.site.fleet.supervisor.children)
+    assert all(own_key[-36:] not in log for log in logs)  # the key's secret part
     assert set(admin.checked) == {
         f"/admin/alpha{path}"
         for path in (
@@ -382,8 +390,58 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
             "/meetings",
             "/meetings/new",
             "/meetings/N",
+            "/settings/site",
+            "/settings/branding",
+            "/settings/notify",
+            "/settings/notify/check",
+            "/settings/notify/clear",
         )
     }
+
+
+def _settings_by_area(page: Page, admin: AdminSite) -> str:
+    """A routing rule, the network's brand (refused once), and the network's own Notify service set,
+    checked and let go, all through the browser; the key typed, which the pages never show."""
+    visit(page, admin, "/admin/alpha/settings/site", "28-settings-site")
+    rule = page.locator("form[action='/admin/alpha/settings/site/rules']")
+    rule.get_by_label("Category", exact=True).check()
+    rule.get_by_label("Its name").fill("Staff News")
+    rule.get_by_label("Events", exact=True).check()
+    rule.get_by_role("button", name="Save rule").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Rule saved")
+    expect(page.locator("#rules")).to_contain_text("Staff News")
+    check_accessibility(page, admin.checked)
+
+    visit(page, admin, "/admin/alpha/settings/branding", "29-settings-branding")
+    page.get_by_label("Header colour").fill("#ffdd00")
+    page.get_by_role("button", name="Save branding").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("contrast")
+    check_accessibility(page, admin.checked)
+    screenshot(page, "admin-30-settings-branding-refused")
+    page.get_by_label("Header colour").fill("#5b2c86")
+    page.get_by_role("button", name="Save branding").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Branding saved")
+    expect(page.locator(".govuk-generic-header")).to_have_css("background-color", "rgb(91, 44, 134)")
+
+    visit(page, admin, "/admin/alpha/settings/notify", "31-settings-notify")
+    own_key = admin.site.sandbox.key("live")
+    page.get_by_label("Live key").fill(own_key)
+    page.get_by_label("Live", exact=True).check()
+    page.get_by_label("Template id").fill(admin.site.sandbox.template_id)
+    page.get_by_role("button", name="Save Notify service").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Saved")
+    page.get_by_role("button", name="Check connection").click()
+    expect(page.locator("#check-result")).to_contain_text("accepted the key")
+    check_accessibility(page, admin.checked)
+    screenshot(page, "admin-32-settings-notify-checked")
+    assert own_key[-36:] not in page.content()
+    page.get_by_role("link", name="Stop using the network's own service").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Stop using")
+    check_accessibility(page, admin.checked)
+    screenshot(page, "admin-33-settings-notify-stop")
+    page.get_by_role("button", name="Stop using the network's own service").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("deployment's Notify service")
+    return own_key
 
 
 def _csrf(page: Page) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -214,6 +215,33 @@ def record_check(session: Session, network: Network, *, now: datetime, actor: st
     if row is not None and ok:
         row.checked_at = now
     audit.record(session, network.id, actor, "notify_service.checked", "network", network.id, ok=ok)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    service_id: str
+    problem: str | None  # None: the key authenticated and the template exists; else what Notify said
+
+
+def check_notify_service(
+    session: Session,
+    box: SecretBox,
+    network: Network,
+    probe: Callable[[str, str], str | None],
+    *,
+    actor: str,
+    now: datetime,
+) -> CheckResult | None:
+    """Ask Notify whether the network's own service works, and record the answer; None when it has
+    no service of its own. `probe(api_key, template_id)` fetches the template with the sending key
+    and says what went wrong (`gateway.notify.check_key`). SecretUnreadable when a stored key cannot
+    be decrypted with the configured encryption keys."""
+    credentials = credentials_for(session, box, network.id)
+    if credentials is None:
+        return None
+    problem = probe(credentials.api_key, credentials.template_id)
+    record_check(session, network, now=now, actor=actor, ok=problem is None)
+    return CheckResult(credentials.service_id, problem)
 
 
 def rotate_encryption(session: Session, box: SecretBox) -> int:

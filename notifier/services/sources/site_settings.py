@@ -33,6 +33,7 @@ DEFAULT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "event.contact_email": ("contact_email", "email", "contact"),
 }  # fmt: skip
 ROUTING_KINDS = ("collections", "categories", "tags")
+MAX_RULE_NAME = 200
 
 
 class SiteSettingsError(ValueError):
@@ -105,11 +106,21 @@ def set_routing(session: Session, network: Network, routing: Mapping[str, Any]) 
         if not isinstance(rules, Mapping):
             raise SiteSettingsError(f"routing.{kind}", "must map names to lists of topics")
         clean[kind] = {
-            str(name): _topics(slugs, topics, f"routing.{kind}.{name}") for name, slugs in rules.items()
+            _rule_name(kind, name): _topics(slugs, topics, f"routing.{kind}.{name}")
+            for name, slugs in rules.items()
         }
     network.settings = {**network.settings, "routing": clean}
     session.flush()
     return clean
+
+
+def _rule_name(kind: str, name: object) -> str:
+    text = str(name).strip()
+    if not text or len(text) > MAX_RULE_NAME:
+        raise SiteSettingsError(
+            f"routing.{kind}", f"each rule needs a name of 1 to {MAX_RULE_NAME} characters"
+        )
+    return text
 
 
 def _topics(slugs: object, known: set[str], field: str) -> list[str]:

@@ -14,7 +14,10 @@ from tests.integration.http.test_page_branding import GOVUK_MARKS
 from tests.support.seeding import network_with_topics
 
 ALICE = "alice.admin@dept.gov.uk"
-PAGES = ("", "/members", "/announcements", "/meetings", "/requests", "/settings", "/team", "/audit")
+PAGES = (
+    *("", "/members", "/announcements", "/meetings", "/requests", "/team", "/audit"),
+    *("/settings", "/settings/site", "/settings/branding", "/settings/notify"),
+)
 
 
 def test_admin_pages_wear_the_network_brand_and_no_govuk_marks(

@@ -32,7 +32,7 @@ ROUTERS = (
     importing.router,
     meetings.router,
     memberships.router,
-    settings.router,
+    *settings.ROUTERS,
 )
 
 

@@ -1,13 +1,13 @@
-"""A network's settings (admin role): the privacy notice, work-email domains, topics, retention rules
-(which can only be shortened here), admin API tokens and the publish hook's secret. A new token or
-secret is shown once, on the answer to the POST that made it."""
+"""A network's own settings page (admin role): the privacy notice, work-email domains, topics,
+retention rules (which can only be shortened here), admin API tokens and the publish hook's secret.
+A new token or secret is shown once, on the answer to the POST that made it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
 
 from notifier.db.base import utcnow
 from notifier.domain.retention import Period, RetentionKind, RuleTooLong
@@ -21,9 +21,9 @@ from notifier.services.common import audit
 from notifier.services.privacy.retention import rules_for, set_rule
 from notifier.web.deps import SettingsDep
 from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+from notifier.web.routes.admin_web.settings.common import FormText, render_settings, saved
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
-FormText = Annotated[str, Form()]
 DONE = {
     "notice": "Privacy notice saved.",
     "domains": "Work email domains saved.",
@@ -44,16 +44,15 @@ def _page(
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     network = signed_in.network
-    return signed_in.page(
+    return render_settings(
+        signed_in,
         "settings.html",
         title="Settings",
-        active="settings",
-        status_code=400 if errors else 200,
-        error_title=bool(errors),
-        errors=errors or {},
+        section="",
+        errors=errors,
         notice=notice,
+        form=form,
         shown_once=shown_once,
-        form=form or {},
         topics=network_repo.list_topics(uow.session, network.id),
         rules=rules_for(uow.session, network.id, settings),
         tokens=[
@@ -69,10 +68,6 @@ def settings_page(
 ) -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     return _page(signed_in, uow, settings, notice=DONE.get(done, ""))
-
-
-def _saved(signed_in: SignedIn, done: str) -> Response:
-    return RedirectResponse(f"{signed_in.base}/settings?done={done}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 def _field_error(exc: Exception) -> dict[str, str]:
@@ -94,7 +89,7 @@ def save_notice(
         return _page(
             signed_in, uow, settings, errors=_field_error(exc), form={"url": url, "version": version}
         )
-    return _saved(signed_in, "notice")
+    return saved(signed_in, "", "notice")
 
 
 @router.post("/admin/{slug}/settings/domains", response_class=HTMLResponse)
@@ -107,7 +102,7 @@ def save_domains(
     except SettingsError as exc:
         uow.session.rollback()
         return _page(signed_in, uow, settings, errors=_field_error(exc), form={"domains": domains})
-    return _saved(signed_in, "domains")
+    return saved(signed_in, "", "domains")
 
 
 @router.post("/admin/{slug}/settings/topics", response_class=HTMLResponse)
@@ -137,7 +132,7 @@ def add_topic(
         message = str(exc).partition(": ")[2]
         return _page(signed_in, uow, settings, errors={"topic_slug": message}, form=form)
     audit.record(uow.session, signed_in.network.id, signed_in.actor, "topic_created", "topic", topic.id)
-    return _saved(signed_in, "topic")
+    return saved(signed_in, "", "topic")
 
 
 @router.post("/admin/{slug}/settings/retention", response_class=HTMLResponse)
@@ -172,7 +167,7 @@ def shorten_rule(
         uow.session, network.id, signed_in.actor, "retention_rule_shortened", "network", network.id,
         rule=rule, months=period.months, days=period.days,
     )  # fmt: skip
-    return _saved(signed_in, "retention")
+    return saved(signed_in, "", "retention")
 
 
 @router.post("/admin/{slug}/settings/tokens", response_class=HTMLResponse)
@@ -212,7 +207,7 @@ def revoke_token(token_id: int, signed_in: SignedInDep, uow: AdminUow) -> Respon
     if not admin_tokens.revoke(uow.session, signed_in.network, token_id):
         raise not_found()
     audit.record(uow.session, signed_in.network.id, signed_in.actor, "token_revoked", "api_token", token_id)
-    return _saved(signed_in, "revoked")
+    return saved(signed_in, "", "revoked")
 
 
 @router.post("/admin/{slug}/settings/hook-secret", response_class=HTMLResponse)
