@@ -25,8 +25,8 @@ from notifier.services.admin.reporting import message_progress
 from notifier.services.sources import announcements as service
 from notifier.services.sources.announcements import CANCELLABLE, AnnouncementError
 from notifier.services.sources.meetings import SourceDeps
-from notifier.web.deps import QueueDep, SettingsDep
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+from notifier.web.deps import QueueDep, SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -53,11 +53,11 @@ def notify_html(settings: Settings, signed_in: SignedIn, email: RenderedEmail) -
         return None
 
 
-def _token(signed_in: SignedIn, uow: AdminUow) -> ApiToken:
+def _token(signed_in: SignedIn, uow: UowDep) -> ApiToken:
     return acting_token(uow.session, signed_in.admin, signed_in.person)
 
 
-def _get(signed_in: SignedIn, uow: AdminUow, announcement_id: int) -> Announcement:
+def _get(signed_in: SignedIn, uow: UowDep, announcement_id: int) -> Announcement:
     announcement = uow.session.get(Announcement, announcement_id)
     if announcement is None or announcement.network_id != signed_in.network.id:
         raise not_found()
@@ -65,7 +65,7 @@ def _get(signed_in: SignedIn, uow: AdminUow, announcement_id: int) -> Announceme
 
 
 @router.get("/admin/{slug}/announcements", response_class=HTMLResponse)
-def list_announcements(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def list_announcements(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     rows = list(
         uow.session.scalars(
             select(Announcement)
@@ -87,7 +87,7 @@ def list_announcements(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
 
 def _form(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     *,
     topic: str = "",
     subject: str = "",
@@ -113,12 +113,12 @@ def _form(
 
 
 @router.get("/admin/{slug}/announcements/new", response_class=HTMLResponse)
-def new_announcement(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def new_announcement(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     signed_in.require(AdminRole.EDITOR)
     return _form(signed_in, uow)
 
 
-def _check(signed_in: SignedIn, uow: AdminUow, topic: str, subject: str, body: str) -> dict[str, str]:
+def _check(signed_in: SignedIn, uow: UowDep, topic: str, subject: str, body: str) -> dict[str, str]:
     errors = {}
     if network_repo.get_topic_by_slug(uow.session, signed_in.network.id, topic) is None:
         errors["topic"] = "Select the topic whose subscribers get the announcement"
@@ -132,7 +132,7 @@ def _check(signed_in: SignedIn, uow: AdminUow, topic: str, subject: str, body: s
 @router.post("/admin/{slug}/announcements/new", response_class=HTMLResponse)
 def save_announcement(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     topic: FormText = "",
     subject: FormText = "",
@@ -169,7 +169,7 @@ def save_announcement(
 
 def _page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     announcement: Announcement,
     *,
@@ -205,7 +205,7 @@ def _page(
 
 @router.get("/admin/{slug}/announcements/{announcement_id}", response_class=HTMLResponse)
 def show_announcement(
-    announcement_id: int, signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep, done: str = ""
+    announcement_id: int, signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, done: str = ""
 ) -> HTMLResponse:
     notices = {
         "test": "We are sending a test to your address.",
@@ -236,7 +236,7 @@ def act_on_announcement(
     announcement_id: int,
     step: str,
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     send_at: FormText = "",

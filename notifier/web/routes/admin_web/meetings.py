@@ -25,8 +25,8 @@ from notifier.services.sources.meetings import (
     MeetingError,
     SourceDeps,
 )
-from notifier.web.deps import QueueDep, SettingsDep
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+from notifier.web.deps import QueueDep, SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -56,7 +56,7 @@ def _when(text: str) -> datetime | None:
         return None
 
 
-def _check(signed_in: SignedIn, uow: AdminUow, form: MeetingForm, *, new: bool) -> dict[str, str]:
+def _check(signed_in: SignedIn, uow: UowDep, form: MeetingForm, *, new: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not form.title.strip():
         errors["title"] = "Enter the meeting's title"
@@ -83,7 +83,7 @@ def _check(signed_in: SignedIn, uow: AdminUow, form: MeetingForm, *, new: bool) 
     return errors
 
 
-def _invitee_ids(uow: AdminUow, signed_in: SignedIn, text: str) -> list[int] | None:
+def _invitee_ids(uow: UowDep, signed_in: SignedIn, text: str) -> list[int] | None:
     emails = sorted({line.strip().lower() for line in text.replace(",", "\n").splitlines() if line.strip()})
     found = dict(
         uow.session.execute(
@@ -104,7 +104,7 @@ def _details(form: MeetingForm) -> MeetingDetails:
 
 def _form_page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     form: MeetingForm,
     action: str,
     *,
@@ -126,7 +126,7 @@ def _form_page(
 
 def _check_page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     *,
     what: str,
     action: str,
@@ -149,14 +149,14 @@ def _check_page(
     )
 
 
-def _meeting(signed_in: SignedIn, uow: AdminUow, meeting_id: int) -> Meeting:
+def _meeting(signed_in: SignedIn, uow: UowDep, meeting_id: int) -> Meeting:
     meeting = uow.session.get(Meeting, meeting_id)
     if meeting is None or meeting.network_id != signed_in.network.id:
         raise not_found()
     return meeting
 
 
-def _invitees_of(uow: AdminUow, meeting: Meeting) -> list[int]:
+def _invitees_of(uow: UowDep, meeting: Meeting) -> list[int]:
     return list(
         uow.session.scalars(
             select(MeetingInvitee.subscriber_id).where(MeetingInvitee.meeting_id == meeting.id)
@@ -165,7 +165,7 @@ def _invitees_of(uow: AdminUow, meeting: Meeting) -> list[int]:
 
 
 @router.get("/admin/{slug}/meetings", response_class=HTMLResponse)
-def list_meetings(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def list_meetings(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     rows = uow.session.scalars(
         select(Meeting)
         .where(Meeting.network_id == signed_in.network.id)
@@ -176,7 +176,7 @@ def list_meetings(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
 
 
 @router.get("/admin/{slug}/meetings/new", response_class=HTMLResponse)
-def new_meeting(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def new_meeting(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     signed_in.require(AdminRole.EDITOR)
     return _form_page(signed_in, uow, MeetingForm(), f"{signed_in.base}/meetings/new")
 
@@ -184,7 +184,7 @@ def new_meeting(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
 @router.post("/admin/{slug}/meetings/new", response_class=HTMLResponse)
 def create(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     title: FormText = "",
@@ -227,7 +227,7 @@ def create(
 
 
 @router.get("/admin/{slug}/meetings/{meeting_id}", response_class=HTMLResponse)
-def show_meeting(meeting_id: int, signed_in: SignedInDep, uow: AdminUow, done: str = "") -> HTMLResponse:
+def show_meeting(meeting_id: int, signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
     meeting = _meeting(signed_in, uow, meeting_id)
     audience = count_audience(
         uow.session, signed_in.network.id, meeting.topic_ids, _invitees_of(uow, meeting)
@@ -249,7 +249,7 @@ def _form_of(meeting: Meeting) -> MeetingForm:
 
 
 @router.get("/admin/{slug}/meetings/{meeting_id}/edit", response_class=HTMLResponse)
-def edit_meeting(meeting_id: int, signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def edit_meeting(meeting_id: int, signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     signed_in.require(AdminRole.EDITOR)
     meeting = _meeting(signed_in, uow, meeting_id)
     return _form_page(signed_in, uow, _form_of(meeting), f"{signed_in.base}/meetings/{meeting.id}/edit")
@@ -259,7 +259,7 @@ def edit_meeting(meeting_id: int, signed_in: SignedInDep, uow: AdminUow) -> HTML
 def update(
     meeting_id: int,
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     title: FormText = "",
@@ -306,7 +306,7 @@ def cancel_or_minutes(
     meeting_id: int,
     change: str,
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     note: FormText = "",
