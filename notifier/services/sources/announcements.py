@@ -4,7 +4,8 @@ starts. Nobody approves their own announcement: not with the same token, nor ano
 
 Every entry point (admin API, CLI, later the admin web) goes through this path, so the network's
 sign-off rule holds wherever an announcement starts, and the audit record of each send names who
-asked for it and who approved it."""
+asked for it and who approved it: a web admin as `admin:<id>` (through their acting token), an API
+token as `token:<id>`, the CLI as `cli`."""
 
 from __future__ import annotations
 
@@ -136,7 +137,7 @@ def approve(uow: UnitOfWork, announcement: Announcement, approver: ApiToken) -> 
         raise AnnouncementError(
             "announcement", f"is {announcement.status.value}, not awaiting approval", conflict=True
         )
-    author = uow.session.get(ApiToken, announcement.author_token_id) if announcement.author_token_id else None
+    author = _token(uow.session, announcement.author_token_id)
     if author is not None and (author.id == approver.id or author.holder_email == approver.holder_email):
         raise AnnouncementError(
             "token", "a second person must approve: nobody approves their own", forbidden=True
@@ -231,19 +232,24 @@ def _start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement) -> int
         "announcement",
         announcement.id,
         message_id=message.id,
-        asked_by=_actor(announcement.author_token_id),
-        approved_by=_actor(announcement.approver_token_id) if announcement.approver_token_id else None,
+        asked_by=audit.actor_of_token(_token(uow.session, announcement.author_token_id)),
+        approved_by=(
+            audit.actor_of_token(_token(uow.session, announcement.approver_token_id))
+            if announcement.approver_token_id
+            else None
+        ),
         sign_off_required=network.requires_sign_off,
     )
     return message.id
 
 
-def _actor(token_id: int | None) -> str:
-    return audit.token_actor(token_id) if token_id is not None else audit.CLI_ACTOR
+def _token(session: Session, token_id: int | None) -> ApiToken | None:
+    return session.get(ApiToken, token_id) if token_id is not None else None
 
 
 def _audit(
-    session: Session, announcement: Announcement, token: ApiToken | None, action: str, **detail: int
+    session: Session, announcement: Announcement, token: ApiToken | None, action: str, **detail: int | str
 ) -> None:
-    actor = _actor(token.id if token else None)
+    """As the web admin an acting token acts for, else the token, else the CLI (audit.actor_of_token)."""
+    actor = audit.actor_of_token(token)
     audit.record(session, announcement.network_id, actor, action, "announcement", announcement.id, **detail)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
-from notifier.db.models import Announcement, AuditRecord, Subscriber, Subscription
+from notifier.db.models import AdminMember, Announcement, AuditRecord, Subscriber, Subscription
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.services.delivery.fanout import fan_out_next_batch
@@ -55,6 +55,23 @@ def _post(client, path: str, page: str, **data: str):  # type: ignore[no-untyped
 def _announcement(web: AdminWeb) -> Announcement:
     with unit_of_work(web.sessions) as uow:
         return uow.session.scalars(select(Announcement)).one()
+
+
+def _admin_id(web: AdminWeb, email: str) -> int:
+    with unit_of_work(web.sessions) as uow:
+        return uow.session.scalars(
+            select(AdminMember.id)
+            .join(Subscriber, Subscriber.id == AdminMember.subscriber_id)
+            .where(Subscriber.email == email)
+        ).one()
+
+
+def _trail(web: AdminWeb) -> list[tuple[str, str, dict[str, object]]]:
+    with unit_of_work(web.sessions) as uow:
+        rows = uow.session.scalars(
+            select(AuditRecord).where(AuditRecord.object_type == "announcement").order_by(AuditRecord.id)
+        )
+        return [(r.actor, r.action, r.detail) for r in rows]
 
 
 def test_draft_preview_sign_off_send_and_funnel(web: AdminWeb) -> None:
@@ -110,17 +127,18 @@ def test_draft_preview_sign_off_send_and_funnel(web: AdminWeb) -> None:
     late = _post(alice, f"{page}/cancel", page)
     assert late.status_code == 409 and "started sending" in late.text
 
-    with unit_of_work(web.sessions) as uow:
-        actions = list(
-            uow.session.scalars(select(AuditRecord.action).where(AuditRecord.object_type == "announcement"))
-        )
-    assert actions == [
-        "announcement.create",
-        "announcement.test_send",
-        "announcement.submit",
-        "announcement.approve",
-        "announcement.send",
+    # Each step is audited as the admin who took it, not as the acting token the service is given.
+    eddie_is, alice_is = f"admin:{_admin_id(web, EDITOR)}", f"admin:{_admin_id(web, APPROVER)}"
+    trail = _trail(web)
+    assert [(actor, action) for actor, action, _ in trail] == [
+        (eddie_is, "announcement.create"),
+        (eddie_is, "announcement.test_send"),
+        (eddie_is, "announcement.submit"),
+        (alice_is, "announcement.approve"),
+        ("scheduler", "announcement.send"),
     ]
+    sent = trail[-1][2]
+    assert (sent["asked_by"], sent["approved_by"]) == (eddie_is, alice_is)
 
 
 def test_cancel_until_it_starts_and_other_networks_see_nothing(web: AdminWeb) -> None:

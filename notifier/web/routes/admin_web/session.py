@@ -29,11 +29,11 @@ from notifier.repositories import networks as network_repo
 from notifier.services.admin.web_sessions import (
     SessionPolicy,
     active_admin,
-    admin_actor,
     find_session,
     is_live,
     touch,
 )
+from notifier.services.common.audit import admin_actor
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import frame_context
 
