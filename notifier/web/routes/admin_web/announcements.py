@@ -1,7 +1,8 @@
 """Announcements in the browser: write with a preview of the email, send a test to yourself, submit
-for sign-off, approval by someone else with the approver role, schedule, cancel until it starts,
-and once sent its funnel. The rules are the announcement service's (services/sources/announcements.py);
-the admin acts through their acting token (services/admin/acting.py)."""
+for sign-off, approval by someone else with the approver role, schedule, change the send time or
+cancel until it starts, and once sent its funnel. The rules are the announcement service's
+(services/sources/announcements.py); the admin acts through their acting token (services/admin/acting.py),
+and is audited as themselves."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from notifier.config import Settings
 from notifier.db.models import Announcement, ApiToken
-from notifier.domain.london_times import LocalTimeError, resolve_london
+from notifier.domain.london_times import LONDON, LocalTimeError, resolve_london
 from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.gateway.base import GatewayUnavailable
 from notifier.gateway.preview import NotifyPreviewer
@@ -23,7 +24,7 @@ from notifier.repositories import networks as network_repo
 from notifier.services.admin.acting import acting_token
 from notifier.services.admin.reporting import message_progress
 from notifier.services.sources import announcements as service
-from notifier.services.sources.announcements import CANCELLABLE, AnnouncementError
+from notifier.services.sources.announcements import CANCELLABLE, SUBMITTED, AnnouncementError
 from notifier.services.sources.meetings import SourceDeps
 from notifier.web.deps import QueueDep, SettingsDep, UowDep
 from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
@@ -199,6 +200,8 @@ def _page(
         mine=mine,
         can_approve=signed_in.admin.role.allows(AdminRole.APPROVER) and not mine,
         cancellable=announcement.status in CANCELLABLE,
+        reschedulable=announcement.status in SUBMITTED,
+        send_at_text=_london_text(announcement.send_at),
         progress=progress,
     )
 
@@ -212,9 +215,16 @@ def show_announcement(
         "submitted": "Submitted.",
         "approved": "Approved: it will be sent at the time shown.",
         "cancelled": "Cancelled: nothing will be sent.",
+        "rescheduled": "The send time was changed.",
+        "reapproval": "The send time was changed, so it needs approval again.",
     }
     announcement = _get(signed_in, uow, announcement_id)
     return _page(signed_in, uow, settings, announcement, notice=notices.get(done, ""))
+
+
+def _london_text(moment: datetime | None) -> str:
+    """A send time as the form takes it (London wall time), to change it from where it is."""
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _parse_send_at(text: str) -> datetime | str | None:
@@ -257,6 +267,14 @@ def act_on_announcement(
                 return _page(signed_in, uow, settings, announcement, error=when)
             service.submit(uow, signed_in.network, announcement, token, send_at=when)
             done = "submitted"
+        elif step == "reschedule":
+            signed_in.require(AdminRole.EDITOR)
+            when = _parse_send_at(send_at)
+            if isinstance(when, str):
+                return _page(signed_in, uow, settings, announcement, error=when)
+            was = announcement.status
+            service.reschedule(uow, signed_in.network, announcement, token, send_at=when)
+            done = "reapproval" if announcement.status is not was else "rescheduled"
         elif step == "approve":
             service.approve(uow, announcement, token)
             done = "approved"
