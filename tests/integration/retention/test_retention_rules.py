@@ -61,6 +61,18 @@ def run_at(sessions: sessionmaker[Session], settings: Settings, moment: datetime
         return run_to_completion(sessions, settings, utcnow()).run_id
 
 
+def kept_until(
+    sessions: sessionmaker[Session], settings: Settings, due: datetime, subscriber_id: int, *needles: str
+) -> None:
+    """A day before `due` the person is still there; a day after, nothing of them is left anywhere."""
+    run_at(sessions, settings, due - DAY)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.get(Subscriber, subscriber_id) is not None
+    run_at(sessions, settings, due + DAY)
+    with unit_of_work(sessions) as uow:
+        assert people.traces(uow.session, subscriber_id, *needles) == []
+
+
 def left_person(sessions: sessionmaker[Session], email: str, name: str) -> tuple[int, int]:
     """(network id, subscriber id) of someone who subscribed a month before T0 and left at T0."""
     with time_machine.travel(T0 - 30 * DAY, tick=False), unit_of_work(sessions) as uow:
@@ -122,12 +134,7 @@ def test_a_shortened_rule_applies_and_a_longer_one_is_refused(
                 uow.session, network_id, RetentionKind.LEFT_SUBSCRIBER, Period(months=6, days=1), utcnow()
             )
     three_months = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
-    run_at(sessions, settings, three_months - DAY)
-    with unit_of_work(sessions) as uow:
-        assert uow.session.get(Subscriber, subscriber_id) is not None
-    run_at(sessions, settings, three_months + DAY)
-    with unit_of_work(sessions) as uow:
-        assert people.traces(uow.session, subscriber_id, "short@justice.gov.uk", "Shona Short") == []
+    kept_until(sessions, settings, three_months, subscriber_id, "short@justice.gov.uk", "Shona Short")
 
 
 def test_an_unconfirmed_sign_up_goes_when_its_link_expires(
@@ -380,12 +387,7 @@ def test_someone_who_was_only_an_admin_goes_six_months_after_their_role_is_remov
     with unit_of_work(sessions) as uow:
         person = uow.session.get_one(Subscriber, subscriber_id)
         assert (person.status, person.left_at) == (SubscriberStatus.LEFT, T0)  # the clock started
-    run_at(sessions, settings, SIX_MONTHS - DAY)
-    with unit_of_work(sessions) as uow:
-        assert uow.session.get(Subscriber, subscriber_id) is not None
-    run_at(sessions, settings, SIX_MONTHS + DAY)
-    with unit_of_work(sessions) as uow:
-        assert people.traces(uow.session, subscriber_id, "only.admin@justice.gov.uk", "Olu Only") == []
+    kept_until(sessions, settings, SIX_MONTHS, subscriber_id, "only.admin@justice.gov.uk", "Olu Only")
 
 
 def test_erasing_an_admin_leaves_no_address_on_their_tokens(

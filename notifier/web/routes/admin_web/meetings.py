@@ -83,8 +83,13 @@ def _check(signed_in: SignedIn, uow: UowDep, form: MeetingForm, *, new: bool) ->
     return errors
 
 
+def invitee_lines(text: str) -> list[str]:
+    """The addresses typed in the invitees box: one a line, or separated by commas."""
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
 def _invitee_ids(uow: UowDep, signed_in: SignedIn, text: str) -> list[int] | None:
-    emails = sorted({line.strip().lower() for line in text.replace(",", "\n").splitlines() if line.strip()})
+    emails = sorted({line.lower() for line in invitee_lines(text)})
     found = dict(
         uow.session.execute(
             select(Subscriber.email, Subscriber.id).where(
@@ -149,7 +154,7 @@ def _check_page(
     )
 
 
-def _meeting(signed_in: SignedIn, uow: UowDep, meeting_id: int) -> Meeting:
+def meeting_or_404(signed_in: SignedIn, uow: UowDep, meeting_id: int) -> Meeting:
     meeting = uow.session.get(Meeting, meeting_id)
     if meeting is None or meeting.network_id != signed_in.network.id:
         raise not_found()
@@ -216,7 +221,7 @@ def create(
     try:
         meeting = service.create_meeting(
             uow, SourceDeps.from_settings(settings, queue), signed_in.network, _details(form),
-            Audience(form.topics, [e for e in form.invitees.replace(",", "\n").splitlines() if e.strip()]),
+            Audience(form.topics, invitee_lines(form.invitees)),
             actor=signed_in.actor,
         )  # fmt: skip
     except MeetingError as exc:
@@ -228,12 +233,13 @@ def create(
 
 @router.get("/admin/{slug}/meetings/{meeting_id}", response_class=HTMLResponse)
 def show_meeting(meeting_id: int, signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
-    meeting = _meeting(signed_in, uow, meeting_id)
+    meeting = meeting_or_404(signed_in, uow, meeting_id)
     audience = count_audience(
         uow.session, signed_in.network.id, meeting.topic_ids, _invitees_of(uow, meeting)
     )
     notices = {"sent": "Sent.", "updated": "The update was sent.", "cancelled": "The cancellation was sent.",
-               "minutes": "The minutes were sent."}  # fmt: skip
+               "minutes": "The minutes were sent.",
+               "audience": "Who is invited has changed, and the emails were sent."}  # fmt: skip
     return signed_in.page(
         "meeting.html", title=meeting.title, active="meetings", meeting=meeting, audience=audience,
         cancelled=meeting.status is MeetingStatus.CANCELLED, notice=notices.get(done, ""),
@@ -251,7 +257,7 @@ def _form_of(meeting: Meeting) -> MeetingForm:
 @router.get("/admin/{slug}/meetings/{meeting_id}/edit", response_class=HTMLResponse)
 def edit_meeting(meeting_id: int, signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     signed_in.require(AdminRole.EDITOR)
-    meeting = _meeting(signed_in, uow, meeting_id)
+    meeting = meeting_or_404(signed_in, uow, meeting_id)
     return _form_page(signed_in, uow, _form_of(meeting), f"{signed_in.base}/meetings/{meeting.id}/edit")
 
 
@@ -272,7 +278,7 @@ def update(
     step: FormText = "check",
 ) -> Response:
     signed_in.require(AdminRole.EDITOR)
-    meeting = _meeting(signed_in, uow, meeting_id)
+    meeting = meeting_or_404(signed_in, uow, meeting_id)
     form = MeetingForm(title, start, end, location, online_url, agenda)
     action = f"{signed_in.base}/meetings/{meeting.id}/edit"
     errors = _check(signed_in, uow, form, new=False)
@@ -315,7 +321,7 @@ def cancel_or_minutes(
     step: FormText = "check",
 ) -> Response:
     signed_in.require(AdminRole.EDITOR)
-    meeting = _meeting(signed_in, uow, meeting_id)
+    meeting = meeting_or_404(signed_in, uow, meeting_id)
     if change not in ("cancel", "minutes"):
         raise not_found()
     deps = SourceDeps.from_settings(settings, queue)
