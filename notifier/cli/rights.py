@@ -40,7 +40,8 @@ def _when(moment: object) -> str:
 def report(network: NetworkOption) -> None:
     """A dry run: each rule's period, what is due now and when the next item falls due."""
     settings, now = Settings(), utcnow()
-    table = Table("rule", "period", "data stamped before", "due now", "next due")
+    table = Table("rule", "period", "data stamped before", "due now", "next due", "kept")
+    reasons = []
     with transaction(settings) as uow:
         owner = network_or_fail(uow, network)
         for line in retention_report(uow.session, settings, owner.id, now):
@@ -50,8 +51,14 @@ def report(network: NetworkOption) -> None:
                 _when(line.cutoff),
                 str(line.due_now),
                 _when(line.next_due_at),
+                f"{line.kept} *" if line.kept else "-",
+            )
+            reasons += (
+                [f"* {line.kind.value}: {line.kept} past the period {line.kept_because}"] if line.kept else []
             )
     console.print(table)
+    for reason in reasons:
+        console.print(reason)
 
 
 @retention_app.command("run")

@@ -36,7 +36,14 @@ class AdminRole(StrEnum):
 # Time-sensitive email: it goes out at once to everyone who consented to its topic, whatever their
 # digest frequency (as GOV.UK's alert service overrides frequency for urgent messages).
 URGENT_EMAIL_KINDS = frozenset(
-    {"meeting", "meeting_update", "meeting_cancelled", "meeting_reminder", "announcement"}
+    {
+        "meeting",
+        "meeting_update",
+        "meeting_cancelled",
+        "meeting_reminder",
+        "meeting_withdrawn",
+        "announcement",
+    }
 )
 # What a daily or weekly digest lists from its period, on the reader's topics of that frequency.
 DIGEST_EMAIL_KINDS = ("content", "announcement", "meeting", "minutes")

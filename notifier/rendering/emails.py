@@ -75,6 +75,7 @@ class EmailKind(StrEnum):
     MEETING_UPDATE = "meeting_update"
     MEETING_CANCELLED = "meeting_cancelled"
     MEETING_REMINDER = "meeting_reminder"
+    MEETING_WITHDRAWN = "meeting_withdrawn"  # to people a meeting's audience no longer reaches
     DIGEST = "digest"
     # Transactional emails: no unsubscribe footer.
     CONFIRM_SUBSCRIPTION = "confirm_subscription"
@@ -107,6 +108,7 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         EmailKind.MEETING_UPDATE: EmailSpec("email/meeting_update", MeetingEmail),
         EmailKind.MEETING_CANCELLED: EmailSpec("email/meeting_cancelled", MeetingEmail),
         EmailKind.MEETING_REMINDER: EmailSpec("email/meeting_reminder", MeetingEmail),
+        EmailKind.MEETING_WITHDRAWN: EmailSpec("email/meeting_withdrawn", MeetingEmail),
         EmailKind.MINUTES: EmailSpec("email/minutes", MinutesEmail),
         EmailKind.ANNOUNCEMENT: EmailSpec("email/announcement", AnnouncementEmail),
         EmailKind.DIGEST: EmailSpec("email/digest", DigestEmail),

@@ -88,6 +88,17 @@ def fan_out_batch(
     return FanoutBatch(inserted, upper, in_window < batch_size or upper == last, first, last_id)
 
 
+def reachable_subscriber() -> tuple[ColumnElement[bool], ...]:
+    """Who may be queued an email at all: an active subscriber whose address is not suppressed."""
+    return (
+        Subscriber.status == SubscriberStatus.ACTIVE,
+        ~exists().where(
+            Suppression.network_id == Subscriber.network_id,
+            Suppression.email_hash == Subscriber.email_hash,
+        ),
+    )
+
+
 DELIVERY_COLUMNS = [
     "network_id", "message_id", "event_id", "subscriber_id", "status", "attempts", "created_at", "updated_at",
 ]  # fmt: skip
@@ -119,14 +130,7 @@ def insert_queued(
             literal(now, UTCDateTime()),
         )
         .join(Subscriber, and_(Subscriber.id == subscriber_id, Subscriber.network_id == message.network_id))
-        .where(
-            *conditions,
-            Subscriber.status == SubscriberStatus.ACTIVE,
-            ~exists().where(
-                Suppression.network_id == Subscriber.network_id,
-                Suppression.email_hash == Subscriber.email_hash,
-            ),
-        )
+        .where(*conditions, *reachable_subscriber())
     )
     if distinct:
         rows = rows.distinct()

@@ -8,11 +8,15 @@ from typing import Any
 
 from sqlalchemy import Select, and_, delete, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from notifier.db.models import (
+    AdminMember,
+    ConsentEvent,
     ContactEnquiry,
     DataRequest,
     Delivery,
+    MeetingInvitee,
     Membership,
     Message,
     Signup,
@@ -26,8 +30,13 @@ from notifier.repositories.rows import affected
 IN_FLIGHT = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 
 
-def left_subscribers(network_id: int, cutoff: datetime) -> Select[int]:
-    """Subscribers whose last subscription and membership ended at or before the cutoff."""
+# What a person holds as a subscriber (consent, subscriptions, sign-ups, memberships, invitations):
+# an admin who left keeps none of it once the period has passed, only what their role needs.
+SUBSCRIBER_SIDE: tuple[type[Any], ...] = (ConsentEvent, Subscription, Signup, Membership, MeetingInvitee)
+
+
+def _left_before(network_id: int, cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
+    """People whose last subscription and membership ended at or before the cutoff."""
     active_subscription = exists().where(
         Subscription.subscriber_id == Subscriber.id, Subscription.ended_at.is_(None)
     )
@@ -35,13 +44,56 @@ def left_subscribers(network_id: int, cutoff: datetime) -> Select[int]:
         Membership.subscriber_id == Subscriber.id,
         or_(Membership.closed_at.is_(None), Membership.closed_at > cutoff),
     )
-    return select(Subscriber.id).where(
+    return (
         Subscriber.network_id == network_id,
         Subscriber.status == SubscriberStatus.LEFT,
         Subscriber.left_at <= cutoff,
         ~active_subscription,
         ~recent_membership,
     )
+
+
+def _holds_role(cutoff: datetime) -> ColumnElement[bool]:
+    """An admin role held now, or removed after the cutoff: the period runs from the removal too."""
+    return exists().where(
+        AdminMember.subscriber_id == Subscriber.id,
+        or_(AdminMember.removed_at.is_(None), AdminMember.removed_at > cutoff),
+    )
+
+
+def left_subscribers(network_id: int, cutoff: datetime) -> Select[int]:
+    """People due for deletion: they left at or before the cutoff and hold no admin role since it."""
+    return select(Subscriber.id).where(*_left_before(network_id, cutoff), ~_holds_role(cutoff))
+
+
+def left_admins(network_id: int, cutoff: datetime) -> Select[int]:
+    """People past the period who are kept because they hold an admin role (or lost it since the
+    cutoff): only what the role needs stays (services/privacy/erasure.minimise_to_admin)."""
+    return select(Subscriber.id).where(*_left_before(network_id, cutoff), _holds_role(cutoff))
+
+
+def left_admins_to_minimise(network_id: int, cutoff: datetime) -> Select[int]:
+    """Those of `left_admins` still holding more than their role needs."""
+    subscriber_side = [exists().where(model.subscriber_id == Subscriber.id) for model in SUBSCRIBER_SIDE]
+    more = or_(Subscriber.department != "", Subscriber.pending_email.is_not(None), *subscriber_side)
+    return left_admins(network_id, cutoff).where(more)
+
+
+def next_left_stamp(session: Session, network_id: int, cutoff: datetime) -> datetime | None:
+    """The stamp the next person to fall due is counted from: a leaving date, or an admin role's
+    removal (an admin holding a role falls due only once it is removed)."""
+    left = (Subscriber.network_id == network_id, Subscriber.status == SubscriberStatus.LEFT)
+    stamps = [
+        earliest(session, Subscriber.left_at, *left, Subscriber.left_at > cutoff, ~_holds_role(cutoff)),
+        earliest(
+            session,
+            AdminMember.removed_at,
+            AdminMember.removed_at > cutoff,
+            exists().where(Subscriber.id == AdminMember.subscriber_id, *left),
+        ),
+    ]
+    found = [stamp for stamp in stamps if stamp is not None]
+    return min(found) if found else None
 
 
 def delete_expired_signups(

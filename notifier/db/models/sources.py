@@ -68,7 +68,9 @@ class MeetingInvitee(Base):
 
 
 class ApiToken(Base):
-    """An admin API token: only its SHA-256 is stored; the holder's address is for test sends."""
+    """An admin API token: only its SHA-256 is stored; the holder's address is for test sends (erasing
+    the holder clears it). A web admin's acting token (services/admin/acting.py) names the admin it acts
+    for, so what is done through it is audited as that admin (`admin:<id>`), not as a token."""
 
     __tablename__ = "api_token"
     __table_args__ = (UniqueConstraint("network_id", "id"),)
@@ -78,7 +80,10 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[AdminRole] = mapped_column(enum_type(AdminRole))
     label: Mapped[str] = mapped_column(String(100))
-    holder_email: Mapped[str] = mapped_column(String(320))
+    holder_email: Mapped[str] = mapped_column(String(320))  # "" once the holder is erased
+    # No foreign key: admin_member.acting_token_id already points here, and the id stays in audit
+    # records after an erased admin's row has gone.
+    acting_admin_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 

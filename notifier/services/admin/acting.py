@@ -1,7 +1,9 @@
 """The admin API token a web admin acts through, for services written for tokens (announcements'
 sign-off compares the author's and approver's token holders). It is made on first use with the
 admin's current role and address; its secret is random and never shown, so only the web session
-can use it. A role change or removal is carried over to it the next time it is used."""
+can use it. A role change or removal is carried over to it the next time it is used. The token names
+the admin (`acting_admin_id`), so what is done through it is audited as `admin:<id>`, never as the
+token."""
 
 from __future__ import annotations
 
@@ -23,12 +25,13 @@ def acting_token(session: Session, admin: AdminMember, person: Subscriber) -> Ap
             role=admin.role,
             label=f"web admin {admin.id}",
             holder_email=person.email,
+            acting_admin_id=admin.id,
             created_at=utcnow(),
         )
         session.add(token)
         session.flush()
         admin.acting_token_id = token.id
-    token.role, token.holder_email = admin.role, person.email
+    token.role, token.holder_email, token.acting_admin_id = admin.role, person.email, admin.id
     return token
 
 

@@ -1,6 +1,7 @@
 """The Team page: changing an admin's role and removing an admin. Removing someone ends their
-sessions and retires their acting token at once; nobody can remove themselves or change their own
-role, so a network always keeps the admin who is doing it."""
+sessions and retires their acting token at once, and starts the retention clock of a person who has
+nothing else left; nobody can remove themselves or change their own role, so a network always keeps
+the admin who is doing it."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from notifier.db.models import AdminMember, AdminSession
+from notifier.db.models import AdminMember, AdminSession, Subscriber
 from notifier.domain.sources import AdminRole
+from notifier.repositories import subscribers as subscriber_repo
 from notifier.services.admin.acting import retire_acting_token
 from notifier.services.admin.web_sessions import AdminError, active_admin
 from notifier.services.common import audit
@@ -49,4 +51,8 @@ def remove_admin(
         .values(ended_at=now, ended_reason="admin_removed")
     )
     retire_acting_token(session, target)
+    # Someone who was only an admin (no subscription left) now holds nothing: the retention clock starts.
+    subscriber_repo.mark_left_if_nothing_active(
+        session, session.get_one(Subscriber, target.subscriber_id), now
+    )
     audit.record(session, actor.network_id, actor_name, "admin_removed", "admin_member", target.id)

@@ -30,6 +30,7 @@ from notifier.domain.statuses import SubscriberStatus
 from notifier.rendering.emails import EmailKind
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.services.common import audit
+from notifier.services.common.audit import admin_actor
 from notifier.services.common.ports import TaskQueue
 from notifier.services.common.tokens import InvalidToken, TokenPurpose, TokenSigner
 from notifier.services.delivery.direct_sends import queue_one_email
@@ -47,10 +48,6 @@ class SignInFailure(StrEnum):
     EXPIRED = "expired"
     USED = "used"  # a second use of a single-use link
     NOT_ADMIN = "not_admin"  # removed since the link was sent
-
-
-def admin_actor(admin_id: int) -> str:
-    return f"admin:{admin_id}"
 
 
 def _hash(secret: str) -> str:

@@ -1,4 +1,6 @@
-"""The audit trail of admin actions: who (a token id or the CLI), what, to which object, when.
+"""The audit trail of admin actions: who (a web admin, a token id or the CLI), what, to which object,
+when. A web admin's actions are theirs (`admin:<id>`) even through the acting token the announcement
+service needs; an admin API token's are the token's (`token:<id>`).
 
 Only ids and action names go in: never a name, an address or free text someone typed.
 """
@@ -9,13 +11,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifier.db.base import utcnow
-from notifier.db.models import AuditRecord
+from notifier.db.models import ApiToken, AuditRecord
 
 CLI_ACTOR = "cli"
 
 
 def token_actor(token_id: int) -> str:
     return f"token:{token_id}"
+
+
+def admin_actor(admin_id: int) -> str:
+    return f"admin:{admin_id}"
+
+
+def actor_of_token(token: ApiToken | None) -> str:
+    """Who acts through a token: the web admin an acting token acts for, else the token; no token is
+    the CLI."""
+    if token is None:
+        return CLI_ACTOR
+    if token.acting_admin_id is not None:
+        return admin_actor(token.acting_admin_id)
+    return token_actor(token.id)
 
 
 def record(

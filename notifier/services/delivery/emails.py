@@ -130,7 +130,13 @@ CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
 
 
 MEETING_KINDS = frozenset(
-    {EmailKind.MEETING, EmailKind.MEETING_UPDATE, EmailKind.MEETING_CANCELLED, EmailKind.MEETING_REMINDER}
+    {
+        EmailKind.MEETING,
+        EmailKind.MEETING_UPDATE,
+        EmailKind.MEETING_CANCELLED,
+        EmailKind.MEETING_REMINDER,
+        EmailKind.MEETING_WITHDRAWN,
+    }
 )
 
 

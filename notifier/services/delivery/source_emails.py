@@ -97,6 +97,7 @@ SOURCE_CONTEXT_BUILDERS: dict[EmailKind, SourceBuilder] = {
     EmailKind.MEETING_UPDATE: _meeting,
     EmailKind.MEETING_CANCELLED: _meeting,
     EmailKind.MEETING_REMINDER: _meeting,
+    EmailKind.MEETING_WITHDRAWN: _meeting,
     EmailKind.MINUTES: _minutes,
     EmailKind.DIGEST: _digest,
 }

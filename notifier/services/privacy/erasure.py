@@ -15,11 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from notifier.db.base import utcnow
 from notifier.db.models import (
     AdminMember,
+    ApiToken,
     ConsentEvent,
     DataRequest,
     Delivery,
@@ -33,6 +35,7 @@ from notifier.db.models import (
 from notifier.domain.retention import notify_forgets_at
 from notifier.domain.rights import DataRequestStatus
 from notifier.domain.statuses import Lane
+from notifier.repositories.retention import SUBSCRIBER_SIDE
 from notifier.repositories.rows import affected
 from notifier.services.common import audit as audit_trail
 
@@ -88,6 +91,33 @@ def _data_requests(session: Session, network_id: int, ids: Sequence[int]) -> int
     return affected(session.execute(statement))
 
 
+def _token_holders(session: Session, network_id: int, ids: Sequence[int]) -> int:
+    """API tokens keep no address of an erased person: their web admin acting token is revoked, and
+    every token of the network held in their name (the CLI's, for automation) loses the address, so its
+    test sends stop; whoever manages a network's tokens decides whether that one is revoked."""
+    acting = select(AdminMember.acting_token_id).where(
+        AdminMember.network_id == network_id,
+        AdminMember.subscriber_id.in_(ids),
+        AdminMember.acting_token_id.is_not(None),
+    )
+    addresses = select(Subscriber.email).where(Subscriber.network_id == network_id, Subscriber.id.in_(ids))
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.network_id == network_id, ApiToken.id.in_(acting), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    statement = (
+        update(ApiToken)
+        .where(
+            ApiToken.network_id == network_id,
+            or_(ApiToken.id.in_(acting), ApiToken.holder_email.in_(addresses)),
+            ApiToken.holder_email != "",
+        )
+        .values(holder_email="")
+    )
+    return affected(session.execute(statement))
+
+
 def _deleting(
     model: type[ConsentEvent | Subscription | Signup | Membership | MeetingInvitee | AdminMember],
 ) -> Eraser:
@@ -107,6 +137,8 @@ register_eraser("subscription", _deleting(Subscription))
 register_eraser("signup", _deleting(Signup))
 register_eraser("membership", _deleting(Membership))
 register_eraser("meeting_invitee", _deleting(MeetingInvitee))
+# Before the admin role, which names the acting token.
+register_eraser("api_token.holder_email", _token_holders)
 # An admin role goes with the person; their sign-in links and sessions cascade from it.
 register_eraser("admin_member", _deleting(AdminMember))
 
@@ -123,6 +155,27 @@ def erase_subscribers(session: Session, network_id: int, subscriber_ids: Sequenc
     )
     counts["subscriber"] = affected(removed)
     session.expire_all()  # loaded objects may describe rows that no longer exist
+    return counts
+
+
+def minimise_to_admin(session: Session, network_id: int, subscriber_ids: Sequence[int]) -> dict[str, int]:
+    """Keep only what an admin role needs of people who left as subscribers more than the retention
+    period ago but still hold a role: their name and work address (to sign in, and for the team and
+    the sign-off rule). Their subscriber side goes (consent ledger, ended subscriptions, sign-ups,
+    memberships, invitations, department, an address change awaiting confirmation); their deliveries
+    and data requests follow their own rules. Retention deletes them once the period has passed after
+    their role is removed (repositories/retention.left_subscribers)."""
+    ids = list(subscriber_ids)
+    if not ids:
+        return {}
+    tables = {model.__tablename__ for model in SUBSCRIBER_SIDE}
+    counts = {e.table: e.erase(session, network_id, ids) for e in ERASERS if e.table in tables}
+    session.execute(
+        update(Subscriber)
+        .where(Subscriber.network_id == network_id, Subscriber.id.in_(ids))
+        .values(department="", pending_email=None)
+    )
+    session.expire_all()
     return counts
 
 

@@ -4,6 +4,10 @@ A run has an id and a start time. Each batch handles at most `batch_size` rows p
 commits, and says whether more is due; the beat task re-queues itself until nothing is. Every rule of
 every network gets an evidence row per run (rule, period, cutoff, counts, times; no personal data),
 even when nothing was due, so a controller can show the rule ran.
+
+An admin's role is not lost to retention: someone who left as a subscriber more than the period ago
+but still holds an admin role keeps only their name and work address (`kept_for_admin_role` in the
+evidence), and is deleted once the period has passed after the role is removed.
 """
 
 from __future__ import annotations
@@ -22,7 +26,17 @@ from notifier.db.models import Network, RetentionEvidence, RetentionRule
 from notifier.db.session import unit_of_work
 from notifier.domain.retention import Period, RetentionKind, check_within_notice
 from notifier.repositories import retention as repo
-from notifier.services.privacy.erasure import carry_out_erasure, complete_if_notify_clear, erase_subscribers
+from notifier.services.privacy.erasure import (
+    carry_out_erasure,
+    complete_if_notify_clear,
+    erase_subscribers,
+    minimise_to_admin,
+)
+
+# People past the left-subscriber period kept only because they hold an admin role: a count of how
+# things stand at the run (each batch counts it again), not of rows acted on.
+KEPT_FOR_ADMIN_ROLE = "kept_for_admin_role"
+STATE_COUNTS = frozenset({KEPT_FOR_ADMIN_ROLE})
 
 
 def default_period(kind: RetentionKind, settings: Settings) -> Period:
@@ -78,6 +92,10 @@ class _NetworkBatch:
         if limit is not None and value >= limit:
             self.more = True
 
+    def state(self, kind: RetentionKind, name: str, value: int) -> None:
+        """A count of how things stand (one of STATE_COUNTS), not of rows acted on."""
+        self.counts.setdefault(kind, Counter())[name] = value
+
 
 def run_batch(sessions: sessionmaker[Session], settings: Settings, state: RunState) -> RunState | None:
     """Apply every rule once, bounded; the next state when more is due, else None.
@@ -129,10 +147,7 @@ def _apply_network_rules(
     batch = _NetworkBatch()
     erasure_cutoff = rules[RetentionKind.ERASURE_REQUEST].before(now)
     _erasure_requests(session, settings, network_id, erasure_cutoff, now, limit, batch)
-    left = repo.first_ids(
-        session, repo.left_subscribers(network_id, rules[RetentionKind.LEFT_SUBSCRIBER].before(now)), limit
-    )
-    _erase(session, network_id, left, RetentionKind.LEFT_SUBSCRIBER, batch, limit)
+    _left_subscribers(session, network_id, rules[RetentionKind.LEFT_SUBSCRIBER].before(now), limit, batch)
     signup_cutoff = rules[RetentionKind.UNCONFIRMED_SIGNUP].before(now)
     signups = repo.delete_expired_signups(session, network_id, now=now, cutoff=signup_cutoff, limit=limit)
     batch.add(RetentionKind.UNCONFIRMED_SIGNUP, "signups", signups, limit=limit)
@@ -162,6 +177,21 @@ def _erase(
     for table, touched in counts.items():
         if table != "subscriber":
             batch.add(kind, table, touched)
+
+
+def _left_subscribers(
+    session: Session, network_id: int, cutoff: datetime, limit: int, batch: _NetworkBatch
+) -> None:
+    """Delete the people who left before the cutoff, except those holding an admin role (or who lost
+    it after the cutoff): of them only what the role needs is kept, and the evidence counts them."""
+    kind = RetentionKind.LEFT_SUBSCRIBER
+    left = repo.first_ids(session, repo.left_subscribers(network_id, cutoff), limit)
+    _erase(session, network_id, left, kind, batch, limit)
+    admins = repo.first_ids(session, repo.left_admins_to_minimise(network_id, cutoff), limit)
+    batch.add(kind, "admins_minimised", len(admins), limit=limit)
+    for table, touched in minimise_to_admin(session, network_id, admins).items():
+        batch.add(kind, table, touched)
+    batch.state(kind, KEPT_FOR_ADMIN_ROLE, repo.count(session, repo.left_admins(network_id, cutoff)))
 
 
 def _erasure_requests(
@@ -215,7 +245,8 @@ def _record_evidence(
             )
             session.add(row)
         merged = Counter(row.counts)
-        merged.update(counts)
+        for name, value in counts.items():  # rows acted on add up over a run's batches; a state does not
+            merged[name] = value if name in STATE_COUNTS else merged[name] + value
         row.counts = {name: int(value) for name, value in sorted(merged.items())}
         row.finished_at = utcnow()
     session.flush()

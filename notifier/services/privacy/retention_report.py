@@ -9,10 +9,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from notifier.config import Settings
-from notifier.db.models import ContactEnquiry, DataRequest, Delivery, Signup, Subscriber
+from notifier.db.models import ContactEnquiry, DataRequest, Delivery, Signup
 from notifier.domain.retention import Period, RetentionKind
 from notifier.domain.rights import CLOSED_STATUSES, DataRequestKind, DataRequestStatus
-from notifier.domain.statuses import SubscriberStatus
 from notifier.repositories import retention as repo
 from notifier.services.privacy.retention import rules_for
 
@@ -24,6 +23,8 @@ class ReportLine:
     cutoff: datetime
     due_now: int
     next_due_at: datetime | None  # when the next row not yet due becomes due
+    kept: int = 0  # past the period but kept, for the reason below
+    kept_because: str = ""
 
 
 def retention_report(
@@ -38,8 +39,20 @@ def retention_report(
         next_due = period.after(next_stamp) if next_stamp is not None else None
         if kind is RetentionKind.UNCONFIRMED_SIGNUP:
             next_due = _next_unconfirmed_due(session, network_id, period, cutoff, now)
-        lines.append(ReportLine(kind, period, cutoff, due, next_due))
+        if kind is RetentionKind.LEFT_SUBSCRIBER:
+            kept = repo.count(session, repo.left_admins(network_id, cutoff))
+            lines.append(
+                ReportLine(kind, period, cutoff, due, next_due, kept, ADMIN_ROLE_KEPT if kept else "")
+            )
+        else:
+            lines.append(ReportLine(kind, period, cutoff, due, next_due))
     return lines
+
+
+ADMIN_ROLE_KEPT = (
+    "hold an admin role: only their name and work address are kept, until the period has passed "
+    "after the role is removed"
+)
 
 
 def _next_unconfirmed_due(
@@ -67,13 +80,8 @@ def _measure(
 ) -> tuple[int, datetime | None]:
     """(rows due now, the stamp of the next row to fall due)."""
     if kind is RetentionKind.LEFT_SUBSCRIBER:
-        return repo.count(session, repo.left_subscribers(network_id, cutoff)), repo.earliest(
-            session,
-            Subscriber.left_at,
-            Subscriber.network_id == network_id,
-            Subscriber.status == SubscriberStatus.LEFT,
-            Subscriber.left_at > cutoff,
-        )
+        due = repo.count(session, repo.left_subscribers(network_id, cutoff))
+        return due, repo.next_left_stamp(session, network_id, cutoff)
     if kind is RetentionKind.UNCONFIRMED_SIGNUP:
         expired = select(Signup.id).where(  # as repo.delete_expired_signups decides
             Signup.network_id == network_id,

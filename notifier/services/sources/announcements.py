@@ -1,10 +1,12 @@
 """Announcements with sign-off: draft -> preview and test send -> approval by a second person with
-the approver role (when the network requires sign-off) -> scheduled send, cancellable until it
-starts. Nobody approves their own announcement: not with the same token, nor another of theirs.
+the approver role (when the network requires sign-off) -> scheduled send, which can be rescheduled
+or cancelled until it starts. Nobody approves their own announcement: not with the same token, nor
+another of theirs.
 
 Every entry point (admin API, CLI, later the admin web) goes through this path, so the network's
 sign-off rule holds wherever an announcement starts, and the audit record of each send names who
-asked for it and who approved it."""
+asked for it and who approved it: a web admin as `admin:<id>` (through their acting token), an API
+token as `token:<id>`, the CLI as `cli`."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from notifier.services.sources.publishing import PublishingError, announce
 CANCELLABLE = frozenset(
     {AnnouncementStatus.DRAFT, AnnouncementStatus.AWAITING_APPROVAL, AnnouncementStatus.SCHEDULED}
 )
+SUBMITTED = frozenset({AnnouncementStatus.AWAITING_APPROVAL, AnnouncementStatus.SCHEDULED})
 
 
 class AnnouncementError(ValueError):
@@ -136,7 +139,7 @@ def approve(uow: UnitOfWork, announcement: Announcement, approver: ApiToken) -> 
         raise AnnouncementError(
             "announcement", f"is {announcement.status.value}, not awaiting approval", conflict=True
         )
-    author = uow.session.get(ApiToken, announcement.author_token_id) if announcement.author_token_id else None
+    author = _token(uow.session, announcement.author_token_id)
     if author is not None and (author.id == approver.id or author.holder_email == approver.holder_email):
         raise AnnouncementError(
             "token", "a second person must approve: nobody approves their own", forbidden=True
@@ -146,6 +149,68 @@ def approve(uow: UnitOfWork, announcement: Announcement, approver: ApiToken) -> 
     announcement.updated_at = utcnow()
     _audit(uow.session, announcement, approver, "announcement.approve")
     return announcement
+
+
+def reschedule(
+    uow: UnitOfWork,
+    network: Network,
+    announcement: Announcement,
+    token: ApiToken,
+    *,
+    send_at: datetime | None,
+) -> Announcement:
+    """A new send time (None: as soon as possible) for a submitted announcement, until its send starts.
+
+    Only the time changes, never the words, so an approval stands when someone with the approver or
+    admin role moves it. When an editor moves an approved announcement on a network that requires
+    sign-off, it goes back for approval: the approver agreed to a time as well as the words. A
+    conditional UPDATE, so it cannot race the scheduler, a cancel or an approval.
+    """
+    if announcement.status not in SUBMITTED:
+        raise AnnouncementError(
+            "announcement",
+            f"is {announcement.status.value}: only a submitted one can be rescheduled",
+            conflict=True,
+        )
+    now = utcnow()
+    if send_at is not None and send_at <= now:
+        raise AnnouncementError(
+            "send_at", "is in the past: give a time to come, or leave it blank to send as soon as possible"
+        )
+    if send_at is not None and send_at == announcement.send_at:
+        raise AnnouncementError("send_at", "is the time it is already due to send")
+    before, status = announcement.send_at, announcement.status
+    approval = _approval_after_reschedule(network, announcement, token)
+    moved = uow.session.execute(
+        update(Announcement)
+        .where(Announcement.id == announcement.id, Announcement.status == status)
+        .values(
+            send_at=send_at or now,
+            status=AnnouncementStatus.AWAITING_APPROVAL if approval == "withdrawn" else status,
+            approver_token_id=None if approval == "withdrawn" else announcement.approver_token_id,
+            updated_at=now,
+        )
+    )
+    if affected(moved) != 1:
+        raise AnnouncementError(
+            "announcement", "has started sending or changed meanwhile: nothing was rescheduled", conflict=True
+        )
+    uow.session.refresh(announcement)
+    _audit(
+        uow.session, announcement, token, "announcement.reschedule",
+        send_at_before=before.isoformat() if before else "", send_at=(send_at or now).isoformat(),
+        approval=approval,
+    )  # fmt: skip
+    return announcement
+
+
+def _approval_after_reschedule(network: Network, announcement: Announcement, token: ApiToken) -> str:
+    """What becomes of the sign-off: "awaiting" (none yet), "kept", "withdrawn" or "not_required"."""
+    if announcement.status is AnnouncementStatus.AWAITING_APPROVAL:
+        return "awaiting"
+    if not network.requires_sign_off:
+        return "not_required"
+    return "kept" if token.role.allows(AdminRole.APPROVER) else "withdrawn"
 
 
 def queue_from_cli(
@@ -198,7 +263,11 @@ def send_due(uow: UnitOfWork, deps: SourceDeps, now: datetime) -> list[int]:
 def _claim_and_start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement, now: datetime) -> bool:
     claimed = uow.session.execute(
         update(Announcement)
-        .where(Announcement.id == announcement.id, Announcement.status == AnnouncementStatus.SCHEDULED)
+        .where(
+            Announcement.id == announcement.id,
+            Announcement.status == AnnouncementStatus.SCHEDULED,
+            Announcement.send_at <= now,  # still due: a reschedule may have moved it since it was read
+        )
         .values(status=AnnouncementStatus.SENT, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -231,19 +300,24 @@ def _start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement) -> int
         "announcement",
         announcement.id,
         message_id=message.id,
-        asked_by=_actor(announcement.author_token_id),
-        approved_by=_actor(announcement.approver_token_id) if announcement.approver_token_id else None,
+        asked_by=audit.actor_of_token(_token(uow.session, announcement.author_token_id)),
+        approved_by=(
+            audit.actor_of_token(_token(uow.session, announcement.approver_token_id))
+            if announcement.approver_token_id
+            else None
+        ),
         sign_off_required=network.requires_sign_off,
     )
     return message.id
 
 
-def _actor(token_id: int | None) -> str:
-    return audit.token_actor(token_id) if token_id is not None else audit.CLI_ACTOR
+def _token(session: Session, token_id: int | None) -> ApiToken | None:
+    return session.get(ApiToken, token_id) if token_id is not None else None
 
 
 def _audit(
-    session: Session, announcement: Announcement, token: ApiToken | None, action: str, **detail: int
+    session: Session, announcement: Announcement, token: ApiToken | None, action: str, **detail: int | str
 ) -> None:
-    actor = _actor(token.id if token else None)
+    """As the web admin an acting token acts for, else the token, else the CLI (audit.actor_of_token)."""
+    actor = audit.actor_of_token(token)
     audit.record(session, announcement.network_id, actor, action, "announcement", announcement.id, **detail)

@@ -6,10 +6,10 @@ emails only ever link to the network's site or this service. The .ics keeps the 
 ever and its SEQUENCE rises with each update and the cancellation, so calendars replace the entry.
 
 Each email links to the reader's own file (a second signed token naming them): an iTIP REQUEST, or
-CANCEL once cancelled, with ORGANIZER (the network's address) and the reader as ATTENDEE, as RFC 5546
-requires, so mail clients show it as an invitation. The link without a reader (the meeting page's)
-gives a PUBLISH, which needs no attendee. The joining link is in the file only while the meeting
-stands.
+CANCEL once cancelled or once the meeting's audience no longer reaches the reader, with ORGANIZER
+(the network's address) and the reader as ATTENDEE, as RFC 5546 requires, so mail clients show it as
+an invitation. The link without a reader (the meeting page's) gives a PUBLISH, which needs no
+attendee. The joining link is in the file only while the meeting stands for the reader.
 """
 
 from __future__ import annotations
@@ -95,21 +95,30 @@ def organizer_address(network: Network) -> str:
     return f"noreply@{urlsplit(network.site_url).hostname}"
 
 
-def calendar_method(meeting: Meeting, attendee_email: str | None) -> str:
+def calendar_method(meeting: Meeting, attendee_email: str | None, *, invited: bool = True) -> str:
     if attendee_email is None:
         return "PUBLISH"
-    return "CANCEL" if meeting.status is MeetingStatus.CANCELLED else "REQUEST"
+    return "CANCEL" if meeting.status is MeetingStatus.CANCELLED or not invited else "REQUEST"
 
 
 def meeting_calendar(
-    meeting: Meeting, network: Network, links: MeetingLinks, attendee_email: str | None = None
+    meeting: Meeting,
+    network: Network,
+    links: MeetingLinks,
+    attendee_email: str | None = None,
+    *,
+    invited: bool = True,
 ) -> bytes:
-    """The meeting as an iCalendar file: REQUEST or CANCEL naming `attendee_email`, else PUBLISH."""
+    """The meeting as an iCalendar file: REQUEST or CANCEL naming `attendee_email`, else PUBLISH.
+
+    A reader the meeting's audience no longer reaches (`invited=False`) gets a CANCEL that removes
+    only them: as RFC 5546 says for uninvited attendees, the event's STATUS is left out."""
     cancelled = meeting.status is MeetingStatus.CANCELLED
+    uninvited = attendee_email is not None and not invited and not cancelled
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
-    calendar.add("method", calendar_method(meeting, attendee_email))
+    calendar.add("method", calendar_method(meeting, attendee_email, invited=invited))
     event = CalendarEvent()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
@@ -117,7 +126,8 @@ def meeting_calendar(
     event.add("dtstart", meeting.start_at)
     event.add("dtend", meeting.end_at)
     event.add("summary", f"{network.name}: {meeting.title}")
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if not uninvited:
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("url", links.page_url(meeting))
     organizer = vCalAddress(f"mailto:{organizer_address(network)}")
     organizer.params["cn"] = vText(network.name)
@@ -131,7 +141,7 @@ def meeting_calendar(
     if meeting.location:
         event.add("location", meeting.location)
     description = [meeting.agenda.strip()] if meeting.agenda.strip() else []
-    join = None if cancelled else links.join_url(meeting)
+    join = None if cancelled or uninvited else links.join_url(meeting)
     if join:
         description.append(f"Join online: {join}")
     if description:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from notifier.db.models import Meeting
 from notifier.domain.london_times import LocalTimeError, resolve_london
+from notifier.domain.sources import MeetingStatus
 from notifier.rendering.london_time import london_period
 
 EDITABLE = ("title", "start", "end", "location", "online_url", "agenda")
@@ -104,6 +105,14 @@ def check(details: MeetingDetails) -> Checked:
         raise MeetingError("agenda", "must be at most 20,000 characters")
     notes = [n for n in (start_note, end_note) if n]
     return Checked(MeetingDetails(title, start, end, location, online_url, details.agenda), notes)
+
+
+def refuse_closed(meeting: Meeting, now: datetime) -> None:
+    """A cancelled meeting, or one already held, cannot change (its details nor its audience)."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise MeetingError("meeting", "is cancelled and cannot change", conflict=True)
+    if meeting.end_at <= now:
+        raise MeetingError("meeting", "has already been held and cannot change", conflict=True)
 
 
 def refuse_past_start(start: datetime, now: datetime) -> None:

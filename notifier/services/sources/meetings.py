@@ -34,6 +34,7 @@ from notifier.services.sources.meeting_rules import (
     current_details,
     describe_changes,
     patched,
+    refuse_closed,
     refuse_past_start,
     url_origin,
 )
@@ -74,7 +75,7 @@ class MeetingUpdate:
     notes: list[str]  # how an ambiguous London time was read
 
 
-def _audience_ids(session: Session, network: Network, audience: Audience) -> tuple[list[int], list[int]]:
+def audience_ids(session: Session, network: Network, audience: Audience) -> tuple[list[int], list[int]]:
     topic_ids = []
     for slug in audience.topics:
         topic = network_repo.get_topic_by_slug(session, network.id, slug)
@@ -108,7 +109,7 @@ def create_meeting(
 ) -> Meeting:
     checked = check(details).details
     refuse_past_start(checked.start, utcnow())
-    topic_ids, invitees = _audience_ids(uow.session, network, audience)
+    topic_ids, invitees = audience_ids(uow.session, network, audience)
     if reminder_minutes is not None and not 5 <= reminder_minutes <= LONGEST_REMINDER.total_seconds() // 60:
         raise MeetingError("reminder_minutes", "must be between 5 minutes and 14 days")
     now = utcnow()
@@ -151,11 +152,8 @@ def update_meeting(
     actor: str,
 ) -> MeetingUpdate:
     """Change only the fields in `changes`; the update email lists exactly what changed."""
-    if meeting.status is MeetingStatus.CANCELLED:
-        raise MeetingError("meeting", "is cancelled and cannot change", conflict=True)
     now = utcnow()
-    if meeting.end_at <= now:
-        raise MeetingError("meeting", "has already been held and cannot change", conflict=True)
+    refuse_closed(meeting, now)
     result = check(patched(meeting, changes))
     checked, old = result.details, current_details(meeting)
     lines = describe_changes(old, checked)
@@ -239,7 +237,7 @@ def publish_minutes(
         "minutes_body": body.strip() or None,
         "meeting_url": deps.meeting_links.page_url(meeting),
     }
-    event = _event(uow, meeting, EventKind.MINUTES, f"meeting:{meeting.id}:minutes", context)
+    event = add_event(uow, meeting, EventKind.MINUTES, f"meeting:{meeting.id}:minutes", context)
     meeting.minutes_event_id = event.id
     _messages(uow, deps, meeting, event, "minutes", context)
     audit.record(
@@ -294,11 +292,11 @@ def meeting_context(meeting: Meeting, links: MeetingLinks, note: str | None) -> 
 def _send(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, kind: str, *, note: str | None) -> None:
     context = meeting_context(meeting, deps.meeting_links, note)
     key = f"meeting:{meeting.id}:{kind}:{meeting.sequence}"
-    event = _event(uow, meeting, EventKind.MEETING, key, context)
+    event = add_event(uow, meeting, EventKind.MEETING, key, context)
     _messages(uow, deps, meeting, event, kind, context)
 
 
-def _event(uow: UnitOfWork, meeting: Meeting, kind: EventKind, key: str, payload: dict[str, Any]) -> Event:
+def add_event(uow: UnitOfWork, meeting: Meeting, kind: EventKind, key: str, payload: dict[str, Any]) -> Event:
     event = Event(
         network_id=meeting.network_id, kind=kind, source_key=key, title=meeting.title, payload=payload
     )
@@ -313,19 +311,19 @@ def _messages(
     """One message per topic (fanned out as usual) and one for the invitees (rows written here)."""
     session = uow.session
     if meeting_repo.invitee_ids(session, meeting.id):
-        direct = _message(meeting, event, None, kind, context, MessageStatus.SENDING)
+        direct = new_message(meeting, event, None, kind, context, MessageStatus.SENDING)
         session.add(direct)
         session.flush()
         meeting_repo.insert_invitee_deliveries(session, direct, meeting.id, utcnow())
         enqueue_sends(uow, deps.queue, direct, deps.chunk_size)
     for topic_id in meeting.topic_ids:
-        message = _message(meeting, event, topic_id, kind, context, MessageStatus.PENDING)
+        message = new_message(meeting, event, topic_id, kind, context, MessageStatus.PENDING)
         session.add(message)
         session.flush()
         uow.after_commit(partial(deps.queue.enqueue_fanout, message.id))
 
 
-def _message(
+def new_message(
     meeting: Meeting,
     event: Event,
     topic_id: int | None,

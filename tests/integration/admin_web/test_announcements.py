@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
-from notifier.db.models import Announcement, AuditRecord, Subscriber, Subscription
+from notifier.db.models import AdminMember, Announcement, AuditRecord, Subscriber, Subscription
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.services.delivery.fanout import fan_out_next_batch
@@ -55,6 +55,23 @@ def _post(client, path: str, page: str, **data: str):  # type: ignore[no-untyped
 def _announcement(web: AdminWeb) -> Announcement:
     with unit_of_work(web.sessions) as uow:
         return uow.session.scalars(select(Announcement)).one()
+
+
+def _admin_id(web: AdminWeb, email: str) -> int:
+    with unit_of_work(web.sessions) as uow:
+        return uow.session.scalars(
+            select(AdminMember.id)
+            .join(Subscriber, Subscriber.id == AdminMember.subscriber_id)
+            .where(Subscriber.email == email)
+        ).one()
+
+
+def _trail(web: AdminWeb) -> list[tuple[str, str, dict[str, object]]]:
+    with unit_of_work(web.sessions) as uow:
+        rows = uow.session.scalars(
+            select(AuditRecord).where(AuditRecord.object_type == "announcement").order_by(AuditRecord.id)
+        )
+        return [(r.actor, r.action, r.detail) for r in rows]
 
 
 def test_draft_preview_sign_off_send_and_funnel(web: AdminWeb) -> None:
@@ -110,17 +127,18 @@ def test_draft_preview_sign_off_send_and_funnel(web: AdminWeb) -> None:
     late = _post(alice, f"{page}/cancel", page)
     assert late.status_code == 409 and "started sending" in late.text
 
-    with unit_of_work(web.sessions) as uow:
-        actions = list(
-            uow.session.scalars(select(AuditRecord.action).where(AuditRecord.object_type == "announcement"))
-        )
-    assert actions == [
-        "announcement.create",
-        "announcement.test_send",
-        "announcement.submit",
-        "announcement.approve",
-        "announcement.send",
+    # Each step is audited as the admin who took it, not as the acting token the service is given.
+    eddie_is, alice_is = f"admin:{_admin_id(web, EDITOR)}", f"admin:{_admin_id(web, APPROVER)}"
+    trail = _trail(web)
+    assert [(actor, action) for actor, action, _ in trail] == [
+        (eddie_is, "announcement.create"),
+        (eddie_is, "announcement.test_send"),
+        (eddie_is, "announcement.submit"),
+        (alice_is, "announcement.approve"),
+        ("scheduler", "announcement.send"),
     ]
+    sent = trail[-1][2]
+    assert (sent["asked_by"], sent["approved_by"]) == (eddie_is, alice_is)
 
 
 def test_cancel_until_it_starts_and_other_networks_see_nothing(web: AdminWeb) -> None:
@@ -208,3 +226,59 @@ def test_the_preview_is_notifys_own_rendering(database_url: str, sessions: sessi
         and "could not draw the preview" in offline.text
         and 'id="preview-body"' in offline.text
     )
+
+
+def test_the_send_time_changes_until_it_starts_and_only_an_approver_keeps_the_approval(web: AdminWeb) -> None:
+    eddie = sign_in(web, "alpha", EDITOR)
+    alice = sign_in(web, "alpha", APPROVER)
+    form = "/admin/alpha/announcements/new"
+    page = _post(eddie, form, form, topic="news", subject="AGM moved", body="Hello").headers["location"]
+    assert _post(eddie, f"{page}/reschedule", page, send_at="2030-06-01 09:30").status_code == 409  # a draft
+    assert _post(eddie, f"{page}/submit", page, send_at="2030-06-01 09:30").status_code == 303
+    assert 'value="2030-06-01 09:30"' in eddie.get(page).text  # the form starts from the current time
+
+    # Awaiting approval: the editor moves it; it still waits for an approver.
+    moved = _post(eddie, f"{page}/reschedule", page, send_at="2030-06-02 10:00")
+    assert moved.status_code == 303 and moved.headers["location"].endswith("done=rescheduled")
+    shown = _announcement(web)
+    assert shown.status is AnnouncementStatus.AWAITING_APPROVAL
+    assert shown.send_at == datetime(2030, 6, 2, 9, 0, tzinfo=UTC)  # London summer time
+    for bad, why in (("2020-01-01 09:00", "is in the past"), ("2030-06-02 10:00", "already due to send")):
+        refused = _post(eddie, f"{page}/reschedule", page, send_at=bad)
+        assert refused.status_code == 400 and why in refused.text
+    assert _post(alice, f"{page}/approve", page).status_code == 303
+
+    # Approved: an approver changing only the time keeps the approval...
+    assert _post(alice, f"{page}/reschedule", page, send_at="2030-06-03 10:00").status_code == 303
+    kept = _announcement(web)
+    assert kept.status is AnnouncementStatus.SCHEDULED and kept.approver_token_id is not None
+    # ...an editor's change sends it back for approval, and nothing goes at either time meanwhile.
+    again = _post(eddie, f"{page}/reschedule", page, send_at="2030-06-04 10:00")
+    assert again.headers["location"].endswith("done=reapproval")
+    assert "needs approval again" in eddie.get(again.headers["location"]).text
+    withdrawn = _announcement(web)
+    assert withdrawn.status is AnnouncementStatus.AWAITING_APPROVAL and withdrawn.approver_token_id is None
+    deps = SourceDeps.from_settings(web.settings, web.queue)
+    assert _send_due(web.sessions, deps, datetime(2030, 6, 5, tzinfo=UTC)) == []
+    assert _post(alice, f"{page}/approve", page).status_code == 303
+    assert _send_due(web.sessions, deps, datetime(2030, 6, 4, 8, 59, tzinfo=UTC)) == []
+
+    # Blank: as soon as possible. Once it has started, neither a new time nor a cancel is taken.
+    assert _post(alice, f"{page}/reschedule", page, send_at="").status_code == 303
+    assert _send_due(web.sessions, deps, utcnow()) == [_announcement(web).id]
+    late = _post(alice, f"{page}/reschedule", page, send_at="2030-06-05 10:00")
+    assert late.status_code == 409 and _announcement(web).status is AnnouncementStatus.SENT
+    assert _post(alice, f"{page}/cancel", page).status_code == 409
+
+    eddie_is, alice_is = f"admin:{_admin_id(web, EDITOR)}", f"admin:{_admin_id(web, APPROVER)}"
+    changes = [
+        (actor, detail) for actor, action, detail in _trail(web) if action == "announcement.reschedule"
+    ]
+    assert [(actor, detail["approval"]) for actor, detail in changes] == [
+        (eddie_is, "awaiting"),
+        (alice_is, "kept"),
+        (eddie_is, "withdrawn"),
+        (alice_is, "kept"),
+    ]
+    assert changes[0][1]["send_at_before"] == "2030-06-01T08:30:00+00:00"
+    assert changes[0][1]["send_at"] == "2030-06-02T09:00:00+00:00"

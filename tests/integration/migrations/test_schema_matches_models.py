@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -10,8 +12,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db import migrate
-from notifier.db.base import Base
-from notifier.db.models import Network  # noqa: F401  (registers every table)
+from notifier.db.base import Base, utcnow
+from notifier.db.models import AdminMember, ApiToken, Network, Subscriber  # (registers every table)
+from notifier.db.session import unit_of_work
+from notifier.domain.sources import AdminRole
+from notifier.domain.statuses import SubscriberStatus
+from notifier.services.admin.acting import acting_token
+from notifier.services.admin.web_sessions import invite_admin
+from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
 
 # The tables each revision adds: going down past it removes exactly these.
 TABLES_BY_REVISION = {
@@ -21,9 +29,10 @@ TABLES_BY_REVISION = {
     "0005": {"retention_rule", "retention_evidence", "data_request", "contact_enquiry"},
     "0006": set(),
     "0007": {"admin_member", "admin_sign_in_link", "admin_session", "admin_alert"},
+    "0010": set(),
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
-COLUMNS_BY_REVISION = {"0006": {("subscriber", "pending_email")}}
+COLUMNS_BY_REVISION = {"0006": {("subscriber", "pending_email")}, "0010": {("api_token", "acting_admin_id")}}
 
 
 def _tables(url: str) -> set[str]:
@@ -81,3 +90,34 @@ def test_everything_down_to_nothing_and_back(database_url: str) -> None:
     assert _tables(database_url) <= {"alembic_version"}
     migrate.upgrade(database_url)
     assert {"network", "delivery", "data_request"} <= _tables(database_url)
+
+
+def test_0010_names_acting_tokens_admins_and_starts_removed_admins_clocks(
+    database_url: str, sessions: sessionmaker[Session]
+) -> None:
+    """Rows made before 0010: an acting token learns its admin; an admin removed before removal marked
+    people left, with nothing else active, is marked left at their removal."""
+    removed_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with unit_of_work(sessions) as uow:
+        network, (news,) = network_with_topics(uow.session, "alpha")
+        kept = invite(uow.session, network, "kept@justice.gov.uk")
+        gone = invite(uow.session, network, "gone@justice.gov.uk")
+        reader = invite(uow.session, network, "reader@justice.gov.uk")
+        subscriber(uow.session, network, "reader@justice.gov.uk", [news])
+        token_id = acting_token(uow.session, kept, uow.session.get_one(Subscriber, kept.subscriber_id)).id
+        gone.removed_at = reader.removed_at = removed_at
+        ids = {"kept": kept.subscriber_id, "gone": gone.subscriber_id, "reader": reader.subscriber_id}
+        kept_id = kept.id
+    migrate.downgrade(database_url, "0009")
+    migrate.upgrade(database_url)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.get_one(ApiToken, token_id).acting_admin_id == kept_id
+        states = {k: uow.session.get_one(Subscriber, i) for k, i in ids.items()}
+        assert (states["gone"].status, states["gone"].left_at) == (SubscriberStatus.LEFT, removed_at)
+        assert states["kept"].status is SubscriberStatus.ACTIVE  # still an admin
+        assert states["reader"].status is SubscriberStatus.ACTIVE  # still subscribes
+
+
+def invite(session: Session, network: Network, email: str) -> AdminMember:
+    return invite_admin(session, network, email=email, name="Pat Admin", role=AdminRole.EDITOR,
+                        invited_by="cli", hash_key=HASH_KEY, now=utcnow())  # fmt: skip

@@ -15,10 +15,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
 from notifier.db.base import utcnow
-from notifier.db.models import ContactEnquiry, DataRequest, Delivery, Message, Network, Signup, Subscriber
+from notifier.db.models import (
+    AdminMember,
+    ContactEnquiry,
+    DataRequest,
+    Delivery,
+    Message,
+    Network,
+    Signup,
+    Subscriber,
+)
 from notifier.db.session import unit_of_work
 from notifier.domain.retention import DATA_REQUEST_DEADLINE, Period, RetentionKind
 from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus
+from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import (
     ConsentSource,
     DeliveryStatus,
@@ -76,6 +86,23 @@ Seed = Callable[[Session, Network, datetime], Callable[[Session], bool]]
 
 def _left(session: Session, network: Network, stamp: datetime) -> Callable[[Session], bool]:
     person_id = _person(session, network, SubscriberStatus.LEFT, left_at=stamp).id
+    return lambda s: s.get(Subscriber, person_id) is not None
+
+
+def _removed_admin(session: Session, network: Network, stamp: datetime) -> Callable[[Session], bool]:
+    """Left as a subscriber long ago, kept for an admin role that was removed at `stamp`."""
+    person_id = _person(session, network, SubscriberStatus.LEFT, left_at=_at("2020-01-01T00:00:00")).id
+    session.add(
+        AdminMember(
+            network_id=network.id,
+            subscriber_id=person_id,
+            role=AdminRole.EDITOR,
+            invited_by="cli",
+            created_at=_at("2019-06-01T00:00:00"),
+            removed_at=stamp,
+        )
+    )
+    session.flush()
     return lambda s: s.get(Subscriber, person_id) is not None
 
 
@@ -181,6 +208,9 @@ CASES = {
     ),
     "left 29 Aug, leap-year 29 Feb": Case(
         RetentionKind.LEFT_SUBSCRIBER, _left, "2027-08-29T10:00:00", "2028-02-29T10:00:00"
+    ),
+    "admin role removed 31 Aug, due as 1 Mar begins": Case(
+        RetentionKind.LEFT_SUBSCRIBER, _removed_admin, "2026-08-31T10:00:00", "2027-03-01T00:00:00"
     ),
     "enquiry at the last second of 31 Aug": Case(
         RetentionKind.CONTACT_ENQUIRY, _enquiry, "2027-08-31T23:59:59", "2028-03-01T00:00:00"

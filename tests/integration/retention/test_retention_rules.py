@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import (
+    AdminMember,
+    ApiToken,
     AuditRecord,
     ContactEnquiry,
     DataRequest,
@@ -25,9 +27,15 @@ from notifier.db.models import (
 from notifier.db.session import unit_of_work
 from notifier.domain.retention import Period, RetentionKind, RuleTooLong
 from notifier.domain.rights import DataRequestKind, DataRequestStatus
-from notifier.domain.statuses import ConsentSource, SubscriptionEndReason, SuppressionReason
+from notifier.domain.sources import AdminRole
+from notifier.domain.statuses import ConsentSource, SubscriberStatus, SubscriptionEndReason, SuppressionReason
+from notifier.services.admin.acting import acting_token
+from notifier.services.admin.admin_tokens import issue_token
+from notifier.services.admin.team import remove_admin
+from notifier.services.admin.web_sessions import invite_admin
 from notifier.services.privacy import rights
 from notifier.services.privacy.retention import run_to_completion, set_rule
+from notifier.services.privacy.retention_report import ReportLine, retention_report
 from notifier.services.subscribers.subscriptions import unsubscribe
 from tests.integration.retention import people
 from tests.support.fakes import RecordingQueue
@@ -51,6 +59,18 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
 def run_at(sessions: sessionmaker[Session], settings: Settings, moment: datetime) -> str:
     with time_machine.travel(moment, tick=False):
         return run_to_completion(sessions, settings, utcnow()).run_id
+
+
+def kept_until(
+    sessions: sessionmaker[Session], settings: Settings, due: datetime, subscriber_id: int, *needles: str
+) -> None:
+    """A day before `due` the person is still there; a day after, nothing of them is left anywhere."""
+    run_at(sessions, settings, due - DAY)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.get(Subscriber, subscriber_id) is not None
+    run_at(sessions, settings, due + DAY)
+    with unit_of_work(sessions) as uow:
+        assert people.traces(uow.session, subscriber_id, *needles) == []
 
 
 def left_person(sessions: sessionmaker[Session], email: str, name: str) -> tuple[int, int]:
@@ -114,12 +134,7 @@ def test_a_shortened_rule_applies_and_a_longer_one_is_refused(
                 uow.session, network_id, RetentionKind.LEFT_SUBSCRIBER, Period(months=6, days=1), utcnow()
             )
     three_months = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
-    run_at(sessions, settings, three_months - DAY)
-    with unit_of_work(sessions) as uow:
-        assert uow.session.get(Subscriber, subscriber_id) is not None
-    run_at(sessions, settings, three_months + DAY)
-    with unit_of_work(sessions) as uow:
-        assert people.traces(uow.session, subscriber_id, "short@justice.gov.uk", "Shona Short") == []
+    kept_until(sessions, settings, three_months, subscriber_id, "short@justice.gov.uk", "Shona Short")
 
 
 def test_an_unconfirmed_sign_up_goes_when_its_link_expires(
@@ -273,3 +288,131 @@ def test_a_closed_request_loses_its_link_to_the_person_a_month_after_closing(
         assert request.kind is DataRequestKind.ACCESS  # what was asked and when stay, anonymously
         # The expired one closed on 23 January: it keeps its link until a month after that.
         assert uow.session.get_one(DataRequest, unverified).subscriber_id == subscriber_id
+
+
+def _admin(session: Session, network: Network, email: str, name: str, role: AdminRole) -> AdminMember:
+    return invite_admin(
+        session, network, email=email, name=name, role=role, invited_by="cli", hash_key=HASH_KEY, now=utcnow()
+    )
+
+
+def _evidence(sessions: sessionmaker[Session], run_id: str) -> dict[str, int]:
+    with unit_of_work(sessions) as uow:
+        return dict(
+            uow.session.scalars(
+                select(RetentionEvidence.counts).where(
+                    RetentionEvidence.run_id == run_id,
+                    RetentionEvidence.kind == RetentionKind.LEFT_SUBSCRIBER,
+                )
+            ).one()
+        )
+
+
+def _left_line(
+    sessions: sessionmaker[Session], settings: Settings, network_id: int, now: datetime
+) -> ReportLine:
+    with unit_of_work(sessions) as uow:
+        lines = retention_report(uow.session, settings, network_id, now)
+    return next(line for line in lines if line.kind is RetentionKind.LEFT_SUBSCRIBER)
+
+
+def test_an_admin_who_left_keeps_their_role_and_only_what_it_needs_until_it_is_removed(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    """The notice deletes a person 6 months after they leave; an admin role is held on another footing
+    (the steering group's work), so retention never takes it away: it keeps the name and address the
+    role needs, deletes the rest, and deletes the person 6 months after the role is removed."""
+    settings = settings_for(database_url, delivery_link_days=181)
+    network_id, admin_id = left_person(sessions, "ada.admin@justice.gov.uk", "Ada Admin")
+    with time_machine.travel(T0 - 30 * DAY, tick=False), unit_of_work(sessions) as uow:
+        network = uow.session.get_one(Network, network_id)
+        ada = uow.session.get_one(Subscriber, admin_id)
+        member = _admin(uow.session, network, ada.email, "", AdminRole.APPROVER)
+        token_id = acting_token(uow.session, member, ada).id
+        boss = _admin(uow.session, network, "boss@justice.gov.uk", "Bo Boss", AdminRole.ADMIN)
+        ada_member, boss_member = member.id, boss.id
+
+    first = run_at(sessions, settings, SIX_MONTHS + DAY)
+    with unit_of_work(sessions) as uow:
+        session = uow.session
+        ada = session.get_one(Subscriber, admin_id)
+        assert (ada.email, ada.name, ada.department, ada.pending_email) == (
+            "ada.admin@justice.gov.uk", "Ada Admin", "", None,
+        )  # fmt: skip
+        assert {trace.split(".")[0] for trace in people.traces(session, admin_id)} == {
+            "admin_member",
+            "subscriber",
+        }
+        member = session.get_one(AdminMember, ada_member)
+        assert member.removed_at is None and member.role is AdminRole.APPROVER
+        token = session.get_one(ApiToken, token_id)
+        assert (token.holder_email, token.revoked_at) == ("ada.admin@justice.gov.uk", None)
+    counts = _evidence(sessions, first)
+    assert (counts["subscribers"], counts["admins_minimised"], counts["kept_for_admin_role"]) == (0, 1, 1)
+    assert counts["consent_event"] >= 1 and counts["subscription"] == 2 and counts["membership"] == 1
+    line = _left_line(sessions, settings, network_id, SIX_MONTHS + DAY)
+    assert (line.due_now, line.kept, line.next_due_at) == (0, 1, None)
+    assert "admin role" in line.kept_because
+    again = _evidence(sessions, run_at(sessions, settings, SIX_MONTHS + 2 * DAY))
+    assert (again["admins_minimised"], again["kept_for_admin_role"]) == (0, 1)  # nothing more to take
+
+    removed_at = datetime(2026, 8, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(removed_at, tick=False), unit_of_work(sessions) as uow:
+        boss = uow.session.get_one(AdminMember, boss_member)
+        remove_admin(uow.session, boss, ada_member, actor_name=f"admin:{boss.id}", now=utcnow())
+    due = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)  # 6 months after the role was removed
+    line = _left_line(sessions, settings, network_id, removed_at + DAY)
+    assert (line.due_now, line.kept, line.next_due_at) == (0, 1, due)
+    run_at(sessions, settings, due - DAY)
+    with unit_of_work(sessions) as uow:
+        assert uow.session.get(Subscriber, admin_id) is not None
+    counts = _evidence(sessions, run_at(sessions, settings, due + DAY))
+    assert (counts["subscribers"], counts["kept_for_admin_role"]) == (1, 0)
+    with unit_of_work(sessions) as uow:
+        assert people.traces(uow.session, admin_id, "ada.admin@justice.gov.uk", "Ada Admin") == []
+        token = uow.session.get_one(ApiToken, token_id)  # kept for the audit trail, without an address
+        assert token.holder_email == "" and token.revoked_at is not None
+
+
+def test_someone_who_was_only_an_admin_goes_six_months_after_their_role_is_removed(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    settings = settings_for(database_url)
+    with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
+        network, _ = network_with_topics(uow.session, "alpha")
+        only = _admin(uow.session, network, "only.admin@justice.gov.uk", "Olu Only", AdminRole.EDITOR)
+        boss = _admin(uow.session, network, "boss@justice.gov.uk", "Bo Boss", AdminRole.ADMIN)
+        subscriber_id = only.subscriber_id
+        remove_admin(uow.session, boss, only.id, actor_name=f"admin:{boss.id}", now=utcnow())
+    with unit_of_work(sessions) as uow:
+        person = uow.session.get_one(Subscriber, subscriber_id)
+        assert (person.status, person.left_at) == (SubscriberStatus.LEFT, T0)  # the clock started
+    kept_until(sessions, settings, SIX_MONTHS, subscriber_id, "only.admin@justice.gov.uk", "Olu Only")
+
+
+def test_erasing_an_admin_leaves_no_address_on_their_tokens(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    settings = settings_for(database_url)
+    with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
+        network, topics = network_with_topics(uow.session, "alpha")
+        person = people.person(uow.session, network, topics, "eve.erased@justice.gov.uk", "Eve Erased")
+        member = _admin(uow.session, network, person.email, "", AdminRole.EDITOR)
+        acting_id = acting_token(uow.session, member, person).id
+        cli_token = issue_token(uow.session, network, role=AdminRole.EDITOR, label="Eve's CI",
+                                holder_email="Eve.Erased@justice.gov.uk")  # fmt: skip
+        other = issue_token(
+            uow.session, network, role=AdminRole.EDITOR, label="CI", holder_email="ci@justice.gov.uk"
+        )
+        cli_id, other_id, person_id = cli_token.token_id, other.token_id, person.id
+        context = rights.RightsContext.from_settings(settings)
+        rights.record_admin_request(uow.session, context, person, DataRequestKind.ERASURE, {}, utcnow())
+    with unit_of_work(sessions) as uow:
+        assert people.traces(uow.session, person_id, "eve.erased@justice.gov.uk", "Eve Erased") == []
+        acting = uow.session.get_one(ApiToken, acting_id)
+        assert acting.holder_email == "" and acting.revoked_at is not None  # nobody can act as her
+        cli = uow.session.get_one(ApiToken, cli_id)
+        assert (
+            cli.holder_email == "" and cli.revoked_at is None
+        )  # automation goes on; revoking is the admins' call
+        assert uow.session.get_one(ApiToken, other_id).holder_email == "ci@justice.gov.uk"

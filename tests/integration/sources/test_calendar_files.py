@@ -12,9 +12,11 @@ import vobject
 from icalendar import Calendar
 from sqlalchemy import select
 
-from notifier.db.models import Message, Network, Subscriber
+from notifier.db.models import Meeting, Message, Network, Subscriber
 from notifier.db.session import unit_of_work
 from notifier.services.delivery.emails import TemplateComposer
+from notifier.services.sources.meeting_audience import change_audience
+from notifier.services.sources.meetings import Audience, SourceDeps
 from tests.support.admin_api import API, PUBLIC, Admins
 
 MEETING = {
@@ -113,3 +115,28 @@ def test_the_organizer_is_the_networks_address_and_reader_links_cannot_be_moved(
     assert admins.web.client.get(moved.removeprefix(PUBLIC)).status_code == 404
     forged = f"{first['calendar_url']}?attendee={attendee[:-2]}xx"
     assert admins.web.client.get(forged.removeprefix(PUBLIC)).status_code == 404
+
+
+def test_a_reader_taken_off_the_audience_gets_a_cancel_for_themselves_and_a_new_one_a_request(
+    admins: Admins,
+) -> None:
+    """RFC 5546 3.2.5: uninviting an attendee is a CANCEL naming them, without STATUS (the meeting
+    itself stands); the newly invited reader's file is a REQUEST at the raised SEQUENCE."""
+    created = admins.web.client.post(f"{API}/meetings", json=MEETING, headers=admins.editor).json()
+    with unit_of_work(admins.web.sessions) as uow:
+        network = uow.session.scalars(select(Network).where(Network.slug == "alpha")).one()
+        meeting = uow.session.get_one(Meeting, created["id"])
+        deps = SourceDeps.from_settings(admins.web.settings, admins.web.queue)
+        change = change_audience(
+            uow, deps, network, meeting, Audience(["news"], ["invitee@dept.gov.uk"]), note="", actor="cli"
+        )
+    assert (change.invited, change.withdrawn) == (1, 1)  # sam.editor (news) in, reader (events) out
+    url = _reader_calendar_url(admins, "reader@dept.gov.uk", "meeting_withdrawn")
+    method, event, _ = _checked(*_fetch(admins, url))
+    assert method == "CANCEL" and "STATUS" not in event and int(event["SEQUENCE"]) == 1
+    assert str(event["ATTENDEE"]) == "mailto:reader@dept.gov.uk" and "teams" not in str(event)
+    url = _reader_calendar_url(admins, "sam.editor@dept.gov.uk", "meeting")
+    method, event, _ = _checked(*_fetch(admins, url))
+    assert method == "REQUEST" and str(event["STATUS"]) == "CONFIRMED" and int(event["SEQUENCE"]) == 1
+    still = _reader_calendar_url(admins, "invitee@dept.gov.uk", "meeting")  # named before and after
+    assert _checked(*_fetch(admins, still))[0] == "REQUEST"

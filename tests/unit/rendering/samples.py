@@ -177,6 +177,7 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.MEETING_UPDATE: _meeting,
         EmailKind.MEETING_CANCELLED: _meeting,
         EmailKind.MEETING_REMINDER: _meeting,
+        EmailKind.MEETING_WITHDRAWN: _meeting,
         EmailKind.MINUTES: _minutes,
         EmailKind.ANNOUNCEMENT: _announcement,
         EmailKind.DIGEST: _digest,

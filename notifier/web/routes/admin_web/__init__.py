@@ -9,6 +9,7 @@ from notifier.web.routes.admin_web import (
     audit_log,
     dashboard,
     importing,
+    meeting_audience,
     meetings,
     memberships,
     people,
@@ -30,6 +31,7 @@ ROUTERS = (
     team.router,
     audit_log.router,
     importing.router,
+    meeting_audience.router,  # before meetings: its POST .../{change} takes any last segment
     meetings.router,
     memberships.router,
     *settings.ROUTERS,

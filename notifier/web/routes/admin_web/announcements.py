@@ -1,7 +1,8 @@
 """Announcements in the browser: write with a preview of the email, send a test to yourself, submit
-for sign-off, approval by someone else with the approver role, schedule, cancel until it starts,
-and once sent its funnel. The rules are the announcement service's (services/sources/announcements.py);
-the admin acts through their acting token (services/admin/acting.py)."""
+for sign-off, approval by someone else with the approver role, schedule, change the send time or
+cancel until it starts, and once sent its funnel. The rules are the announcement service's
+(services/sources/announcements.py); the admin acts through their acting token (services/admin/acting.py),
+and is audited as themselves."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from notifier.config import Settings
 from notifier.db.models import Announcement, ApiToken
-from notifier.domain.london_times import LocalTimeError, resolve_london
+from notifier.domain.london_times import LONDON, LocalTimeError, resolve_london
 from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.gateway.base import GatewayUnavailable
 from notifier.gateway.preview import NotifyPreviewer
@@ -23,10 +24,10 @@ from notifier.repositories import networks as network_repo
 from notifier.services.admin.acting import acting_token
 from notifier.services.admin.reporting import message_progress
 from notifier.services.sources import announcements as service
-from notifier.services.sources.announcements import CANCELLABLE, AnnouncementError
+from notifier.services.sources.announcements import CANCELLABLE, SUBMITTED, AnnouncementError
 from notifier.services.sources.meetings import SourceDeps
-from notifier.web.deps import QueueDep, SettingsDep
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+from notifier.web.deps import QueueDep, SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -53,11 +54,11 @@ def notify_html(settings: Settings, signed_in: SignedIn, email: RenderedEmail) -
         return None
 
 
-def _token(signed_in: SignedIn, uow: AdminUow) -> ApiToken:
+def _token(signed_in: SignedIn, uow: UowDep) -> ApiToken:
     return acting_token(uow.session, signed_in.admin, signed_in.person)
 
 
-def _get(signed_in: SignedIn, uow: AdminUow, announcement_id: int) -> Announcement:
+def _get(signed_in: SignedIn, uow: UowDep, announcement_id: int) -> Announcement:
     announcement = uow.session.get(Announcement, announcement_id)
     if announcement is None or announcement.network_id != signed_in.network.id:
         raise not_found()
@@ -65,7 +66,7 @@ def _get(signed_in: SignedIn, uow: AdminUow, announcement_id: int) -> Announceme
 
 
 @router.get("/admin/{slug}/announcements", response_class=HTMLResponse)
-def list_announcements(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def list_announcements(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     rows = list(
         uow.session.scalars(
             select(Announcement)
@@ -87,7 +88,7 @@ def list_announcements(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
 
 def _form(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     *,
     topic: str = "",
     subject: str = "",
@@ -113,12 +114,12 @@ def _form(
 
 
 @router.get("/admin/{slug}/announcements/new", response_class=HTMLResponse)
-def new_announcement(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def new_announcement(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     signed_in.require(AdminRole.EDITOR)
     return _form(signed_in, uow)
 
 
-def _check(signed_in: SignedIn, uow: AdminUow, topic: str, subject: str, body: str) -> dict[str, str]:
+def _check(signed_in: SignedIn, uow: UowDep, topic: str, subject: str, body: str) -> dict[str, str]:
     errors = {}
     if network_repo.get_topic_by_slug(uow.session, signed_in.network.id, topic) is None:
         errors["topic"] = "Select the topic whose subscribers get the announcement"
@@ -132,7 +133,7 @@ def _check(signed_in: SignedIn, uow: AdminUow, topic: str, subject: str, body: s
 @router.post("/admin/{slug}/announcements/new", response_class=HTMLResponse)
 def save_announcement(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     topic: FormText = "",
     subject: FormText = "",
@@ -169,7 +170,7 @@ def save_announcement(
 
 def _page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     announcement: Announcement,
     *,
@@ -199,22 +200,31 @@ def _page(
         mine=mine,
         can_approve=signed_in.admin.role.allows(AdminRole.APPROVER) and not mine,
         cancellable=announcement.status in CANCELLABLE,
+        reschedulable=announcement.status in SUBMITTED,
+        send_at_text=_london_text(announcement.send_at),
         progress=progress,
     )
 
 
 @router.get("/admin/{slug}/announcements/{announcement_id}", response_class=HTMLResponse)
 def show_announcement(
-    announcement_id: int, signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep, done: str = ""
+    announcement_id: int, signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, done: str = ""
 ) -> HTMLResponse:
     notices = {
         "test": "We are sending a test to your address.",
         "submitted": "Submitted.",
         "approved": "Approved: it will be sent at the time shown.",
         "cancelled": "Cancelled: nothing will be sent.",
+        "rescheduled": "The send time was changed.",
+        "reapproval": "The send time was changed, so it needs approval again.",
     }
     announcement = _get(signed_in, uow, announcement_id)
     return _page(signed_in, uow, settings, announcement, notice=notices.get(done, ""))
+
+
+def _london_text(moment: datetime | None) -> str:
+    """A send time as the form takes it (London wall time), to change it from where it is."""
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _parse_send_at(text: str) -> datetime | str | None:
@@ -236,7 +246,7 @@ def act_on_announcement(
     announcement_id: int,
     step: str,
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     send_at: FormText = "",
@@ -257,6 +267,14 @@ def act_on_announcement(
                 return _page(signed_in, uow, settings, announcement, error=when)
             service.submit(uow, signed_in.network, announcement, token, send_at=when)
             done = "submitted"
+        elif step == "reschedule":
+            signed_in.require(AdminRole.EDITOR)
+            when = _parse_send_at(send_at)
+            if isinstance(when, str):
+                return _page(signed_in, uow, settings, announcement, error=when)
+            was = announcement.status
+            service.reschedule(uow, signed_in.network, announcement, token, send_at=when)
+            done = "reapproval" if announcement.status is not was else "rescheduled"
         elif step == "approve":
             service.approve(uow, announcement, token)
             done = "approved"

@@ -13,7 +13,8 @@ from notifier.domain.sources import AdminRole
 from notifier.services.admin import audit_log
 from notifier.services.admin.audit_log import AuditFilter
 from notifier.services.common import audit
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep
+from notifier.web.deps import UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 
@@ -50,7 +51,7 @@ def _csv(signed_in: SignedIn, text: str, name: str) -> Response:
 @router.get("/admin/{slug}/audit", response_class=HTMLResponse)
 def audit_page(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     action: str = "",
     actor: str = "",
     since: str = "",
@@ -76,7 +77,7 @@ def audit_page(
 
 @router.get("/admin/{slug}/audit.csv")
 def audit_export(
-    signed_in: SignedInDep, uow: AdminUow, action: str = "", actor: str = "", since: str = "", until: str = ""
+    signed_in: SignedInDep, uow: UowDep, action: str = "", actor: str = "", since: str = "", until: str = ""
 ) -> Response:
     signed_in.require(AdminRole.ADMIN)
     wanted, _errors = _filter(action, actor, since, until)
@@ -88,7 +89,7 @@ def audit_export(
 
 
 @router.get("/admin/{slug}/retention", response_class=HTMLResponse)
-def retention_page(signed_in: SignedInDep, uow: AdminUow, rule: str = "") -> HTMLResponse:
+def retention_page(signed_in: SignedInDep, uow: UowDep, rule: str = "") -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     rule = rule if rule in {k.value for k in RetentionKind} else ""
     return signed_in.page(
@@ -102,7 +103,7 @@ def retention_page(signed_in: SignedInDep, uow: AdminUow, rule: str = "") -> HTM
 
 
 @router.get("/admin/{slug}/retention.csv")
-def retention_export(signed_in: SignedInDep, uow: AdminUow, rule: str = "") -> Response:
+def retention_export(signed_in: SignedInDep, uow: UowDep, rule: str = "") -> Response:
     signed_in.require(AdminRole.ADMIN)
     rule = rule if rule in {k.value for k in RetentionKind} else ""
     text = audit_log.evidence_csv(uow.session, signed_in.network.id, rule)

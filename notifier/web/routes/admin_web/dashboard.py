@@ -11,14 +11,15 @@ from notifier.db.base import utcnow
 from notifier.domain.statuses import Frequency
 from notifier.services.admin import dashboard
 from notifier.services.admin.funnels import message_funnel, recent_messages
+from notifier.web.deps import UowDep
 from notifier.web.routes.admin_web.charts import sends_per_minute_svg, trend_svg
-from notifier.web.routes.admin_web.session import AdminUow, SignedInDep, not_found
+from notifier.web.routes.admin_web.session import SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 
 
 @router.get("/admin/{slug}", response_class=HTMLResponse)
-def home(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def home(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     network_id = signed_in.network.id
     trend = dashboard.subscriber_trend(uow.session, network_id, utcnow())
     return signed_in.page(
@@ -35,7 +36,7 @@ def home(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
 
 
 @router.get("/admin/{slug}/messages/{message_id}", response_class=HTMLResponse)
-def message_page(message_id: int, signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def message_page(message_id: int, signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     funnel = message_funnel(uow.session, signed_in.network.id, message_id)
     if funnel is None:
         raise not_found()

@@ -16,8 +16,8 @@ from notifier.repositories import networks as network_repo
 from notifier.services.common import audit
 from notifier.services.subscribers.importing import ImportReport, ParsedFile, import_rows, parse_csv
 from notifier.services.subscribers.signups import ConfirmLinks, SignupContext
-from notifier.web.deps import QueueDep, SettingsDep
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep
+from notifier.web.deps import QueueDep, SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -26,7 +26,7 @@ MAX_BYTES = 5 * 1024 * 1024
 
 def _page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     *,
     errors: dict[str, str] | None = None,
     problems: list[tuple[int, str]] | None = None,
@@ -50,7 +50,7 @@ def _page(
 
 
 @router.get("/admin/{slug}/import", response_class=HTMLResponse)
-def import_form(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def import_form(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     return _page(signed_in, uow)
 
@@ -58,7 +58,7 @@ def import_form(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
 @router.post("/admin/{slug}/import", response_class=HTMLResponse)
 def import_file(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     file: Annotated[UploadFile | None, File()] = None,
@@ -75,7 +75,7 @@ def import_file(
 
 def _import(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     raw: bytes,

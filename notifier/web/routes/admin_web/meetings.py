@@ -25,8 +25,8 @@ from notifier.services.sources.meetings import (
     MeetingError,
     SourceDeps,
 )
-from notifier.web.deps import QueueDep, SettingsDep
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+from notifier.web.deps import QueueDep, SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -56,7 +56,7 @@ def _when(text: str) -> datetime | None:
         return None
 
 
-def _check(signed_in: SignedIn, uow: AdminUow, form: MeetingForm, *, new: bool) -> dict[str, str]:
+def _check(signed_in: SignedIn, uow: UowDep, form: MeetingForm, *, new: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not form.title.strip():
         errors["title"] = "Enter the meeting's title"
@@ -83,8 +83,13 @@ def _check(signed_in: SignedIn, uow: AdminUow, form: MeetingForm, *, new: bool) 
     return errors
 
 
-def _invitee_ids(uow: AdminUow, signed_in: SignedIn, text: str) -> list[int] | None:
-    emails = sorted({line.strip().lower() for line in text.replace(",", "\n").splitlines() if line.strip()})
+def invitee_lines(text: str) -> list[str]:
+    """The addresses typed in the invitees box: one a line, or separated by commas."""
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+def _invitee_ids(uow: UowDep, signed_in: SignedIn, text: str) -> list[int] | None:
+    emails = sorted({line.lower() for line in invitee_lines(text)})
     found = dict(
         uow.session.execute(
             select(Subscriber.email, Subscriber.id).where(
@@ -104,7 +109,7 @@ def _details(form: MeetingForm) -> MeetingDetails:
 
 def _form_page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     form: MeetingForm,
     action: str,
     *,
@@ -126,7 +131,7 @@ def _form_page(
 
 def _check_page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     *,
     what: str,
     action: str,
@@ -149,14 +154,14 @@ def _check_page(
     )
 
 
-def _meeting(signed_in: SignedIn, uow: AdminUow, meeting_id: int) -> Meeting:
+def meeting_or_404(signed_in: SignedIn, uow: UowDep, meeting_id: int) -> Meeting:
     meeting = uow.session.get(Meeting, meeting_id)
     if meeting is None or meeting.network_id != signed_in.network.id:
         raise not_found()
     return meeting
 
 
-def _invitees_of(uow: AdminUow, meeting: Meeting) -> list[int]:
+def _invitees_of(uow: UowDep, meeting: Meeting) -> list[int]:
     return list(
         uow.session.scalars(
             select(MeetingInvitee.subscriber_id).where(MeetingInvitee.meeting_id == meeting.id)
@@ -165,7 +170,7 @@ def _invitees_of(uow: AdminUow, meeting: Meeting) -> list[int]:
 
 
 @router.get("/admin/{slug}/meetings", response_class=HTMLResponse)
-def list_meetings(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def list_meetings(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     rows = uow.session.scalars(
         select(Meeting)
         .where(Meeting.network_id == signed_in.network.id)
@@ -176,7 +181,7 @@ def list_meetings(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
 
 
 @router.get("/admin/{slug}/meetings/new", response_class=HTMLResponse)
-def new_meeting(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def new_meeting(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     signed_in.require(AdminRole.EDITOR)
     return _form_page(signed_in, uow, MeetingForm(), f"{signed_in.base}/meetings/new")
 
@@ -184,7 +189,7 @@ def new_meeting(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
 @router.post("/admin/{slug}/meetings/new", response_class=HTMLResponse)
 def create(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     title: FormText = "",
@@ -216,7 +221,7 @@ def create(
     try:
         meeting = service.create_meeting(
             uow, SourceDeps.from_settings(settings, queue), signed_in.network, _details(form),
-            Audience(form.topics, [e for e in form.invitees.replace(",", "\n").splitlines() if e.strip()]),
+            Audience(form.topics, invitee_lines(form.invitees)),
             actor=signed_in.actor,
         )  # fmt: skip
     except MeetingError as exc:
@@ -227,13 +232,14 @@ def create(
 
 
 @router.get("/admin/{slug}/meetings/{meeting_id}", response_class=HTMLResponse)
-def show_meeting(meeting_id: int, signed_in: SignedInDep, uow: AdminUow, done: str = "") -> HTMLResponse:
-    meeting = _meeting(signed_in, uow, meeting_id)
+def show_meeting(meeting_id: int, signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
+    meeting = meeting_or_404(signed_in, uow, meeting_id)
     audience = count_audience(
         uow.session, signed_in.network.id, meeting.topic_ids, _invitees_of(uow, meeting)
     )
     notices = {"sent": "Sent.", "updated": "The update was sent.", "cancelled": "The cancellation was sent.",
-               "minutes": "The minutes were sent."}  # fmt: skip
+               "minutes": "The minutes were sent.",
+               "audience": "Who is invited has changed, and the emails were sent."}  # fmt: skip
     return signed_in.page(
         "meeting.html", title=meeting.title, active="meetings", meeting=meeting, audience=audience,
         cancelled=meeting.status is MeetingStatus.CANCELLED, notice=notices.get(done, ""),
@@ -249,9 +255,9 @@ def _form_of(meeting: Meeting) -> MeetingForm:
 
 
 @router.get("/admin/{slug}/meetings/{meeting_id}/edit", response_class=HTMLResponse)
-def edit_meeting(meeting_id: int, signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def edit_meeting(meeting_id: int, signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     signed_in.require(AdminRole.EDITOR)
-    meeting = _meeting(signed_in, uow, meeting_id)
+    meeting = meeting_or_404(signed_in, uow, meeting_id)
     return _form_page(signed_in, uow, _form_of(meeting), f"{signed_in.base}/meetings/{meeting.id}/edit")
 
 
@@ -259,7 +265,7 @@ def edit_meeting(meeting_id: int, signed_in: SignedInDep, uow: AdminUow) -> HTML
 def update(
     meeting_id: int,
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     title: FormText = "",
@@ -272,7 +278,7 @@ def update(
     step: FormText = "check",
 ) -> Response:
     signed_in.require(AdminRole.EDITOR)
-    meeting = _meeting(signed_in, uow, meeting_id)
+    meeting = meeting_or_404(signed_in, uow, meeting_id)
     form = MeetingForm(title, start, end, location, online_url, agenda)
     action = f"{signed_in.base}/meetings/{meeting.id}/edit"
     errors = _check(signed_in, uow, form, new=False)
@@ -306,7 +312,7 @@ def cancel_or_minutes(
     meeting_id: int,
     change: str,
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     note: FormText = "",
@@ -315,7 +321,7 @@ def cancel_or_minutes(
     step: FormText = "check",
 ) -> Response:
     signed_in.require(AdminRole.EDITOR)
-    meeting = _meeting(signed_in, uow, meeting_id)
+    meeting = meeting_or_404(signed_in, uow, meeting_id)
     if change not in ("cancel", "minutes"):
         raise not_found()
     deps = SourceDeps.from_settings(settings, queue)

@@ -16,14 +16,15 @@ from notifier.repositories import signups as signup_repo
 from notifier.services.common import audit
 from notifier.services.subscribers import memberships
 from notifier.services.subscribers.memberships import MembershipError
-from notifier.web.routes.admin_web.session import AdminUow, SignedInDep, not_found
+from notifier.web.deps import UowDep
+from notifier.web.routes.admin_web.session import SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
 
 
 @router.get("/admin/{slug}/memberships", response_class=HTMLResponse)
-def membership_requests(signed_in: SignedInDep, uow: AdminUow, done: str = "") -> HTMLResponse:
+def membership_requests(signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
     signed_in.require(AdminRole.APPROVER)
     waiting = signup_repo.memberships(uow.session, signed_in.network.id, MembershipStatus.REQUESTED)
     people = {m.subscriber_id: uow.session.get_one(Subscriber, m.subscriber_id) for m in waiting}
@@ -38,7 +39,7 @@ def membership_requests(signed_in: SignedInDep, uow: AdminUow, done: str = "") -
 
 @router.post("/admin/{slug}/memberships/{membership_id}/{action}", response_class=HTMLResponse)
 def decide(
-    membership_id: int, action: str, signed_in: SignedInDep, uow: AdminUow, note: FormText = ""
+    membership_id: int, action: str, signed_in: SignedInDep, uow: UowDep, note: FormText = ""
 ) -> Response:
     signed_in.require(AdminRole.APPROVER)
     network, now = signed_in.network, utcnow()

@@ -8,14 +8,15 @@ from fastapi.responses import HTMLResponse, Response
 
 from notifier.services.admin import people
 from notifier.services.common import audit
-from notifier.web.routes.admin_web.session import AdminUow, SignedInDep, not_found
+from notifier.web.deps import UowDep
+from notifier.web.routes.admin_web.session import SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 
 
 @router.get("/admin/{slug}/members", response_class=HTMLResponse)
 def members(
-    signed_in: SignedInDep, uow: AdminUow, q: str = "", everyone: bool = False, page: int = 1
+    signed_in: SignedInDep, uow: UowDep, q: str = "", everyone: bool = False, page: int = 1
 ) -> HTMLResponse:
     found = people.find_people(
         uow.session, signed_in.network.id, query=q[:320], members_only=not everyone, page=page
@@ -31,7 +32,7 @@ def members(
 
 
 @router.get("/admin/{slug}/members.csv")
-def export_members(signed_in: SignedInDep, uow: AdminUow, q: str = "", everyone: bool = False) -> Response:
+def export_members(signed_in: SignedInDep, uow: UowDep, q: str = "", everyone: bool = False) -> Response:
     network = signed_in.network
     audit.record(
         uow.session,
@@ -54,7 +55,7 @@ def export_members(signed_in: SignedInDep, uow: AdminUow, q: str = "", everyone:
 
 
 @router.get("/admin/{slug}/people/{subscriber_id}", response_class=HTMLResponse)
-def person(subscriber_id: int, signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def person(subscriber_id: int, signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     record = people.person_record(uow.session, signed_in.network.id, subscriber_id)
     if record is None:
         raise not_found()

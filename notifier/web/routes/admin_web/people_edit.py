@@ -18,8 +18,8 @@ from notifier.services.common import audit
 from notifier.services.privacy.erasure import erase_subscribers
 from notifier.services.subscribers.addresses import AddressRejected, checked_work_email
 from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
-from notifier.web.deps import SettingsDep
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -27,7 +27,7 @@ FormText = Annotated[str, Form()]
 
 def _form(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     form: dict[str, object] | None = None,
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
@@ -45,7 +45,7 @@ def _form(
 
 
 @router.get("/admin/{slug}/people/new", response_class=HTMLResponse)
-def new_person(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def new_person(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     return _form(signed_in, uow)
 
@@ -53,7 +53,7 @@ def new_person(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
 @router.post("/admin/{slug}/people/new", response_class=HTMLResponse)
 def add_person(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     name: FormText = "",
     email: FormText = "",
@@ -96,7 +96,7 @@ def add_person(
 
 
 @router.post("/admin/{slug}/people/{subscriber_id}/remove", response_class=HTMLResponse)
-def remove_person(subscriber_id: int, signed_in: SignedInDep, uow: AdminUow) -> Response:
+def remove_person(subscriber_id: int, signed_in: SignedInDep, uow: UowDep) -> Response:
     signed_in.require(AdminRole.ADMIN)
     person = uow.session.get(Subscriber, subscriber_id)
     if person is None or person.network_id != signed_in.network.id:
@@ -116,7 +116,7 @@ def remove_person(subscriber_id: int, signed_in: SignedInDep, uow: AdminUow) -> 
 
 
 @router.get("/admin/{slug}/suppressions", response_class=HTMLResponse)
-def suppressions(signed_in: SignedInDep, uow: AdminUow) -> HTMLResponse:
+def suppressions(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     rows = list(
         uow.session.scalars(

@@ -20,14 +20,14 @@ from notifier.services.common import audit
 from notifier.services.privacy import rights
 from notifier.services.privacy.erasure import carry_out_erasure
 from notifier.services.privacy.rights_export import bundle_as_csv, export_bundle
-from notifier.web.deps import SettingsDep
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
 
 
-def _request(signed_in: SignedIn, uow: AdminUow, request_id: int) -> DataRequest:
+def _request(signed_in: SignedIn, uow: UowDep, request_id: int) -> DataRequest:
     signed_in.require(AdminRole.ADMIN)
     found = rights.open_request(uow.session, signed_in.network.id, request_id)
     if found is None:
@@ -36,7 +36,7 @@ def _request(signed_in: SignedIn, uow: AdminUow, request_id: int) -> DataRequest
 
 
 @router.get("/admin/{slug}/requests", response_class=HTMLResponse)
-def list_requests(signed_in: SignedInDep, uow: AdminUow, closed: bool = False) -> HTMLResponse:
+def list_requests(signed_in: SignedInDep, uow: UowDep, closed: bool = False) -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     now = utcnow()
     found = rights.requests_for_admin(uow.session, signed_in.network.id, open_only=not closed)
@@ -50,7 +50,7 @@ def list_requests(signed_in: SignedInDep, uow: AdminUow, closed: bool = False) -
 
 
 @router.get("/admin/{slug}/requests/{request_id}", response_class=HTMLResponse)
-def show_request(request_id: int, signed_in: SignedInDep, uow: AdminUow, done: str = "") -> HTMLResponse:
+def show_request(request_id: int, signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
     request = _request(signed_in, uow, request_id)
     person = (
         subscriber_repo.get_subscriber(uow.session, request.network_id, request.subscriber_id)
@@ -87,7 +87,7 @@ def show_request(request_id: int, signed_in: SignedInDep, uow: AdminUow, done: s
 
 @router.get("/admin/{slug}/requests/{request_id}/export.{fmt}")
 def export_request(
-    request_id: int, fmt: str, signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep
+    request_id: int, fmt: str, signed_in: SignedInDep, uow: UowDep, settings: SettingsDep
 ) -> Response:
     request = _request(signed_in, uow, request_id)
     if fmt not in ("json", "csv") or request.subscriber_id is None:
@@ -123,7 +123,7 @@ def act_on_request(
     request_id: int,
     step: str,
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     outcome: FormText = "",
 ) -> Response:

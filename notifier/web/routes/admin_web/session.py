@@ -6,7 +6,6 @@ Jinja2 environment (templates/admin first, then the GOV.UK Frontend macros)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -21,23 +20,21 @@ from jinja2 import (
     PrefixLoader,
     select_autoescape,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import PROJECT_ROOT, Settings
 from notifier.db.base import utcnow
 from notifier.db.models import AdminMember, AdminSession, Network, Subscriber
-from notifier.db.session import UnitOfWork, unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
 from notifier.services.admin.web_sessions import (
     SessionPolicy,
     active_admin,
-    admin_actor,
     find_session,
     is_live,
     touch,
 )
-from notifier.web.deps import SettingsDep
+from notifier.services.common.audit import admin_actor
+from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import frame_context
 
 
@@ -68,15 +65,10 @@ COOKIE_NAME = "notifier_admin"
 COOKIE_PATH = "/admin"
 
 
-def _admin_uow(request: Request) -> Iterator[UnitOfWork]:
-    sessions: sessionmaker[Session] = request.app.state.sessions
-    with unit_of_work(sessions) as uow:
-        yield uow
-
-
-# The admin pages' unit of work ends with the path operation, before the response is sent: a browser
-# that follows a redirect at once (a new session's first page) finds the committed rows.
-AdminUow = Annotated[UnitOfWork, Depends(_admin_uow, scope="function")]
+# The admin pages use the shared unit of work (`web/deps.UowDep`): it ends with the path operation,
+# before the response is sent, so a browser that follows a redirect at once (a new session's first
+# page) finds the committed rows. `AdminUow` is the same dependency under its old name.
+AdminUow = UowDep
 
 NAVIGATION = (
     ("", "Dashboard"),
@@ -164,7 +156,7 @@ async def _posted_csrf(request: Request) -> str:
 def _signed_in(
     slug: str,
     request: Request,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     posted_csrf: Annotated[str, Depends(_posted_csrf)],
 ) -> SignedIn:

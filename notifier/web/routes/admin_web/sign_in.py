@@ -26,10 +26,9 @@ from notifier.services.admin.web_sessions import (
 )
 from notifier.services.common import audit, form_limits
 from notifier.web import csrf
-from notifier.web.deps import QueueDep, SettingsDep
+from notifier.web.deps import QueueDep, SettingsDep, UowDep
 from notifier.web.routes.admin_web.session import (
     COOKIE_NAME,
-    AdminUow,
     SignedInDep,
     clear_session_cookie,
     not_found,
@@ -49,7 +48,7 @@ FAILURE_TEXT = {
 }
 
 
-def _network(uow: AdminUow, slug: str) -> Network:
+def _network(uow: UowDep, slug: str) -> Network:
     network = network_repo.get_network_by_slug(uow.session, slug)
     if network is None:
         raise not_found()
@@ -74,7 +73,7 @@ def _sign_in_form(
 
 
 @router.get("/admin/{slug}/sign-in", response_class=HTMLResponse)
-def sign_in_form(slug: str, request: Request, uow: AdminUow, settings: SettingsDep) -> Response:
+def sign_in_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
     return _sign_in_form(request, settings, _network(uow, slug))
 
 
@@ -82,7 +81,7 @@ def sign_in_form(slug: str, request: Request, uow: AdminUow, settings: SettingsD
 def ask_for_link(
     slug: str,
     request: Request,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     email: FormText = "",
@@ -120,7 +119,7 @@ def ask_for_link(
 
 
 @router.get("/admin/{slug}/sign-in/check-email", response_class=HTMLResponse)
-def check_email(slug: str, uow: AdminUow, settings: SettingsDep) -> HTMLResponse:
+def check_email(slug: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
     network = _network(uow, slug)
     return render_admin(
         "check_email.html",
@@ -143,7 +142,7 @@ def _link_problem(network: Network, failure: SignInFailure) -> HTMLResponse:
 
 
 @router.get("/admin/{slug}/sign-in/{token}", response_class=HTMLResponse)
-def sign_in_page(slug: str, token: str, request: Request, uow: AdminUow, settings: SettingsDep) -> Response:
+def sign_in_page(slug: str, token: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
     network = _network(uow, slug)
     link = check_sign_in_link(uow.session, network, token, policy_of(settings), now=utcnow())
     if isinstance(link, SignInFailure):
@@ -170,7 +169,7 @@ def sign_in_page(slug: str, token: str, request: Request, uow: AdminUow, setting
 
 @router.post("/admin/{slug}/sign-in/{token}", response_class=HTMLResponse)
 def use_link(
-    slug: str, token: str, request: Request, uow: AdminUow, settings: SettingsDep, csrf_token: FormText = ""
+    slug: str, token: str, request: Request, uow: UowDep, settings: SettingsDep, csrf_token: FormText = ""
 ) -> Response:
     network = _network(uow, slug)
     if not csrf.is_valid(request, settings, csrf_token):
@@ -190,7 +189,7 @@ def use_link(
 
 
 @router.post("/admin/{slug}/sign-out", response_class=HTMLResponse)
-def sign_out(slug: str, signed_in: SignedInDep, uow: AdminUow) -> Response:
+def sign_out(slug: str, signed_in: SignedInDep, uow: UowDep) -> Response:
     end_session(uow.session, signed_in.session, reason="signed_out", actor=signed_in.actor, now=utcnow())
     response = RedirectResponse(f"/admin/{slug}/sign-in?signed_out=1", status_code=status.HTTP_303_SEE_OTHER)
     clear_session_cookie(response)
@@ -198,7 +197,7 @@ def sign_out(slug: str, signed_in: SignedInDep, uow: AdminUow) -> Response:
 
 
 @router.get("/admin/{slug}/sessions", response_class=HTMLResponse)
-def my_sessions(signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep) -> HTMLResponse:
+def my_sessions(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
     rows = sessions_of(uow.session, signed_in.admin, policy_of(settings), utcnow())
     return signed_in.page(
         "sessions.html", title="Your sessions", sessions=rows, current_id=signed_in.session.id
@@ -206,7 +205,7 @@ def my_sessions(signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep) ->
 
 
 @router.post("/admin/{slug}/sessions/{session_id}/revoke", response_class=HTMLResponse)
-def revoke(session_id: int, signed_in: SignedInDep, uow: AdminUow) -> Response:
+def revoke(session_id: int, signed_in: SignedInDep, uow: UowDep) -> Response:
     if not revoke_session(uow.session, signed_in.admin, session_id, now=utcnow()):
         raise not_found()
     if session_id == signed_in.session.id:

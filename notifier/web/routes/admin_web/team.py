@@ -11,8 +11,8 @@ from notifier.db.base import utcnow
 from notifier.domain.sources import AdminRole
 from notifier.services.admin import team
 from notifier.services.admin.web_sessions import AdminError, invite_admin, list_admins
-from notifier.web.deps import SettingsDep
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -20,7 +20,7 @@ FormText = Annotated[str, Form()]
 
 def _page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
@@ -41,7 +41,7 @@ def _page(
 
 
 @router.get("/admin/{slug}/team", response_class=HTMLResponse)
-def team_page(signed_in: SignedInDep, uow: AdminUow, done: str = "") -> HTMLResponse:
+def team_page(signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     notices = {
         "invited": "Invited: they can now ask for a sign-in link.",
@@ -54,7 +54,7 @@ def team_page(signed_in: SignedInDep, uow: AdminUow, done: str = "") -> HTMLResp
 @router.post("/admin/{slug}/team", response_class=HTMLResponse)
 def invite(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     email: FormText = "",
     name: FormText = "",
@@ -83,7 +83,7 @@ def invite(
 
 
 @router.post("/admin/{slug}/team/{admin_id}/{step}", response_class=HTMLResponse)
-def change(admin_id: int, step: str, signed_in: SignedInDep, uow: AdminUow, role: FormText = "") -> Response:
+def change(admin_id: int, step: str, signed_in: SignedInDep, uow: UowDep, role: FormText = "") -> Response:
     signed_in.require(AdminRole.ADMIN)
     try:
         if step == "role" and role in {r.value for r in AdminRole}:

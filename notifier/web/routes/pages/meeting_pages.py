@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from notifier.db.models import Event, Meeting, Network, Subscriber
 from notifier.domain.sources import MeetingStatus
 from notifier.rendering.london_time import london_period
+from notifier.repositories import meetings as meeting_repo
 from notifier.services.common.tokens import InvalidToken
 from notifier.services.sources.calendar import MeetingLinks, calendar_method, meeting_calendar
 from notifier.web.deps import SettingsDep, UowDep
@@ -71,12 +72,13 @@ def _minutes(uow: UowDep, meeting: Meeting) -> dict[str, str | None] | None:
 def meeting_calendar_file(
     token: str, uow: UowDep, settings: SettingsDep, attendee: str | None = None
 ) -> Response:
-    """The reader's own invitation (REQUEST/CANCEL naming them) with `attendee`, else a PUBLISH."""
+    """The reader's own invitation (REQUEST/CANCEL naming them) with `attendee`, else a PUBLISH. A
+    reader the meeting no longer reaches (its audience changed, or they unsubscribed) gets a CANCEL."""
     found = _load(token, uow, settings)
     if found is None:
         return _gone()
     meeting, network, links = found
-    address = None
+    address, invited = None, True
     if attendee is not None:
         try:
             ref = links.read_attendee(attendee)
@@ -87,10 +89,10 @@ def meeting_calendar_file(
             return _gone()
         if person.network_id != meeting.network_id:
             return _gone()
-        address = person.email
-    method = calendar_method(meeting, address)
+        address, invited = person.email, meeting_repo.is_invited(uow.session, meeting, person.id)
+    method = calendar_method(meeting, address, invited=invited)
     return Response(
-        meeting_calendar(meeting, network, links, address),
+        meeting_calendar(meeting, network, links, address, invited=invited),
         media_type=f"text/calendar; charset=utf-8; method={method}",
         headers={"Content-Disposition": 'attachment; filename="meeting.ics"', "Cache-Control": "no-store"},
     )

@@ -1,0 +1,130 @@
+"""Changing who a meeting is for (editor role): its topics and named invitees, after the invitation
+went. The check page says how many people get the invitation and how many are told they no longer
+need to attend, before anything is sent; the rules and the emails are the meeting service's
+(services/sources/meeting_audience.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from notifier.db.models import Meeting, Subscriber
+from notifier.domain.sources import AdminRole
+from notifier.repositories import meetings as meeting_repo
+from notifier.repositories import networks as network_repo
+from notifier.services.sources.meeting_audience import AudienceChange, change_audience, plan_audience_change
+from notifier.services.sources.meetings import Audience, MeetingError, SourceDeps
+from notifier.web.deps import QueueDep, SettingsDep, UowDep
+from notifier.web.routes.admin_web.meetings import MeetingForm, invitee_lines, meeting_or_404
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep
+
+router = APIRouter(tags=["admin pages"], include_in_schema=False)
+FormText = Annotated[str, Form()]
+FormList = Annotated[list[str] | None, Form()]
+PATH = "/admin/{slug}/meetings/{meeting_id}/audience"
+
+
+def _current(uow: UowDep, meeting: Meeting) -> MeetingForm:
+    """The form as the meeting stands: its topics' slugs and its invitees' addresses."""
+    topics = network_repo.list_topics(uow.session, meeting.network_id)
+    invited = meeting_repo.invitee_ids(uow.session, meeting.id)
+    emails = uow.session.scalars(
+        select(Subscriber.email).where(Subscriber.id.in_(invited)).order_by(Subscriber.email)
+    )
+    return MeetingForm(
+        topics=[t.slug for t in topics if t.id in meeting.topic_ids], invitees="\n".join(emails)
+    )
+
+
+def _form_page(
+    signed_in: SignedIn,
+    uow: UowDep,
+    meeting: Meeting,
+    form: MeetingForm,
+    note: str,
+    *,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return signed_in.page(
+        "meeting_audience.html",
+        title="Change who is invited",
+        active="meetings",
+        status_code=400 if errors else 200,
+        error_title=bool(errors),
+        meeting=meeting,
+        form=form,
+        note=note,
+        action=f"{signed_in.base}/meetings/{meeting.id}/audience",
+        topics=network_repo.list_topics(uow.session, signed_in.network.id),
+        errors=errors or {},
+    )
+
+
+def _problem(signed_in: SignedIn, meeting: Meeting, exc: MeetingError) -> HTMLResponse:
+    return signed_in.page(
+        "problem.html", title="Who is invited cannot change", explanation=exc.message,
+        status_code=status.HTTP_409_CONFLICT,
+        next_url=f"{signed_in.base}/meetings/{meeting.id}", next_text="Back to the meeting",
+    )  # fmt: skip
+
+
+def _summary(uow: UowDep, signed_in: SignedIn, change: AudienceChange) -> list[str]:
+    names = {t.id: t.name for t in network_repo.list_topics(uow.session, signed_in.network.id)}
+    topics = (("Topics added", change.topics_added), ("Topics taken off", change.topics_removed))
+    people = (("Invitees added", change.invitees_added), ("Invitees taken off", change.invitees_removed))
+    lines = [f"{words}: {', '.join(names.get(i, '?') for i in ids)}" for words, ids in topics if ids]
+    return lines + [f"{words}: {len(ids)}" for words, ids in people if ids]
+
+
+@router.get(PATH, response_class=HTMLResponse)
+def audience_form(meeting_id: int, signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
+    signed_in.require(AdminRole.EDITOR)
+    meeting = meeting_or_404(signed_in, uow, meeting_id)
+    return _form_page(signed_in, uow, meeting, _current(uow, meeting), "")
+
+
+@router.post(PATH, response_class=HTMLResponse)
+def change_who_is_invited(
+    meeting_id: int,
+    signed_in: SignedInDep,
+    uow: UowDep,
+    settings: SettingsDep,
+    queue: QueueDep,
+    topics: FormList = None,
+    invitees: FormText = "",
+    note: FormText = "",
+    step: FormText = "check",
+) -> Response:
+    signed_in.require(AdminRole.EDITOR)
+    meeting = meeting_or_404(signed_in, uow, meeting_id)
+    form = MeetingForm(topics=topics or [], invitees=invitees)
+    if step == "edit":
+        return _form_page(signed_in, uow, meeting, form, note)
+    audience = Audience(form.topics, invitee_lines(invitees))
+    try:
+        if step != "send":
+            change = plan_audience_change(uow.session, signed_in.network, meeting, audience)
+            hidden: dict[str, Any] = {"topics": form.topics, "invitees": invitees, "note": note}
+            return signed_in.page(
+                "meeting_audience_check.html", title="Check before sending", active="meetings",
+                meeting=meeting, change=change, summary=_summary(uow, signed_in, change),
+                action=f"{signed_in.base}/meetings/{meeting.id}/audience", hidden=hidden,
+                button="Change who is invited and send",
+            )  # fmt: skip
+        change_audience(uow, SourceDeps.from_settings(settings, queue), signed_in.network, meeting, audience,
+                        note=note, actor=signed_in.actor)  # fmt: skip
+    except MeetingError as exc:
+        if exc.conflict:
+            return _problem(signed_in, meeting, exc)
+        field = exc.field if exc.field in ("topics", "invitees") else "topics"
+        return _form_page(signed_in, uow, meeting, form, note, errors={field: _sentence(exc.message)})
+    return RedirectResponse(
+        f"{signed_in.base}/meetings/{meeting.id}?done=audience", status_code=status.HTTP_303_SEE_OTHER
+    )
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:]
