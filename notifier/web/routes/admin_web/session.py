@@ -64,12 +64,6 @@ def render_admin(name: str, *, status_code: int = 200, **context: Any) -> HTMLRe
 COOKIE_NAME = "notifier_admin"
 COOKIE_PATH = "/admin"
 
-
-# The admin pages use the shared unit of work (`web/deps.UowDep`): it ends with the path operation,
-# before the response is sent, so a browser that follows a redirect at once (a new session's first
-# page) finds the committed rows. `AdminUow` is the same dependency under its old name.
-AdminUow = UowDep
-
 NAVIGATION = (
     ("", "Dashboard"),
     ("announcements", "Announcements"),

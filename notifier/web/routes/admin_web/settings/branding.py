@@ -12,7 +12,8 @@ from notifier.domain.branding import MINIMUM_CONTRAST, BrandingRejected, brandin
 from notifier.domain.sources import AdminRole
 from notifier.services.admin.branding import set_branding
 from notifier.services.common import audit
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep
+from notifier.web.deps import UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep
 from notifier.web.routes.admin_web.settings.common import FormText, render_settings, saved
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
@@ -47,7 +48,7 @@ def branding_page(signed_in: SignedInDep, done: str = "") -> HTMLResponse:
 
 @router.post("/admin/{slug}/settings/branding", response_class=HTMLResponse)
 def save_branding(
-    signed_in: SignedInDep, uow: AdminUow, colour: FormText = "", logo_url: FormText = ""
+    signed_in: SignedInDep, uow: UowDep, colour: FormText = "", logo_url: FormText = ""
 ) -> Response:
     signed_in.require(AdminRole.ADMIN)
     network = signed_in.network

@@ -19,8 +19,8 @@ from notifier.services.admin.network_settings import SettingsError
 from notifier.services.admin.networks import NetworkError, create_topic
 from notifier.services.common import audit
 from notifier.services.privacy.retention import rules_for, set_rule
-from notifier.web.deps import SettingsDep
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
 from notifier.web.routes.admin_web.settings.common import FormText, render_settings, saved
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
@@ -35,7 +35,7 @@ DONE = {
 
 def _page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     *,
     errors: dict[str, str] | None = None,
@@ -63,9 +63,7 @@ def _page(
 
 
 @router.get("/admin/{slug}/settings", response_class=HTMLResponse)
-def settings_page(
-    signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep, done: str = ""
-) -> HTMLResponse:
+def settings_page(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, done: str = "") -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     return _page(signed_in, uow, settings, notice=DONE.get(done, ""))
 
@@ -77,7 +75,7 @@ def _field_error(exc: Exception) -> dict[str, str]:
 
 @router.post("/admin/{slug}/settings/notice", response_class=HTMLResponse)
 def save_notice(
-    signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep, url: FormText = "", version: FormText = ""
+    signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, url: FormText = "", version: FormText = ""
 ) -> Response:
     signed_in.require(AdminRole.ADMIN)
     try:
@@ -94,7 +92,7 @@ def save_notice(
 
 @router.post("/admin/{slug}/settings/domains", response_class=HTMLResponse)
 def save_domains(
-    signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep, domains: FormText = ""
+    signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, domains: FormText = ""
 ) -> Response:
     signed_in.require(AdminRole.ADMIN)
     try:
@@ -108,7 +106,7 @@ def save_domains(
 @router.post("/admin/{slug}/settings/topics", response_class=HTMLResponse)
 def add_topic(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     topic_slug: FormText = "",
     topic_name: FormText = "",
@@ -138,7 +136,7 @@ def add_topic(
 @router.post("/admin/{slug}/settings/retention", response_class=HTMLResponse)
 def shorten_rule(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     rule: FormText = "",
     months: FormText = "",
@@ -173,7 +171,7 @@ def shorten_rule(
 @router.post("/admin/{slug}/settings/tokens", response_class=HTMLResponse)
 def create_token(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     label: FormText = "",
     email: FormText = "",
@@ -202,7 +200,7 @@ def create_token(
 
 
 @router.post("/admin/{slug}/settings/tokens/{token_id}/revoke", response_class=HTMLResponse)
-def revoke_token(token_id: int, signed_in: SignedInDep, uow: AdminUow) -> Response:
+def revoke_token(token_id: int, signed_in: SignedInDep, uow: UowDep) -> Response:
     signed_in.require(AdminRole.ADMIN)
     if not admin_tokens.revoke(uow.session, signed_in.network, token_id):
         raise not_found()
@@ -211,7 +209,7 @@ def revoke_token(token_id: int, signed_in: SignedInDep, uow: AdminUow) -> Respon
 
 
 @router.post("/admin/{slug}/settings/hook-secret", response_class=HTMLResponse)
-def rotate_hook_secret(signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep) -> Response:
+def rotate_hook_secret(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep) -> Response:
     signed_in.require(AdminRole.ADMIN)
     secret = network_settings.rotate_hook_secret(
         uow.session, signed_in.network, actor=signed_in.actor, now=utcnow()

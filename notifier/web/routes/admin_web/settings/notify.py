@@ -18,8 +18,8 @@ from notifier.gateway.notify import check_key
 from notifier.services.admin import notify_services
 from notifier.services.admin.notify_services import NotifyServiceEntry, NotifyServiceRefused
 from notifier.services.common.secrets_at_rest import SecretBox, SecretUnreadable
-from notifier.web.deps import SettingsDep
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep
+from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep
 from notifier.web.routes.admin_web.settings.common import FormText, render_settings, saved
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
@@ -41,7 +41,7 @@ DONE = {
 
 def _page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     *,
     errors: dict[str, str] | None = None,
     notice: str = "",
@@ -70,7 +70,7 @@ def _page(
 
 
 @router.get("/admin/{slug}/settings/notify", response_class=HTMLResponse)
-def notify_page(signed_in: SignedInDep, uow: AdminUow, done: str = "") -> HTMLResponse:
+def notify_page(signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     return _page(signed_in, uow, notice=DONE.get(done, ""))
 
@@ -78,7 +78,7 @@ def notify_page(signed_in: SignedInDep, uow: AdminUow, done: str = "") -> HTMLRe
 @router.post("/admin/{slug}/settings/notify", response_class=HTMLResponse)
 def set_service(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     settings: SettingsDep,
     sending_key: FormText = "",
     api_key_live: FormText = "",
@@ -122,7 +122,7 @@ def set_service(
 
 
 @router.post("/admin/{slug}/settings/notify/check", response_class=HTMLResponse)
-def check_service(signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep) -> Response:
+def check_service(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep) -> Response:
     """Fetch the template from Notify with the sending key (nothing is sent); the page says how it went."""
     signed_in.require(AdminRole.ADMIN)
     try:
@@ -154,7 +154,7 @@ def check_service(signed_in: SignedInDep, uow: AdminUow, settings: SettingsDep) 
 
 
 @router.get("/admin/{slug}/settings/notify/clear", response_class=HTMLResponse)
-def confirm_clear(signed_in: SignedInDep, uow: AdminUow) -> Response:
+def confirm_clear(signed_in: SignedInDep, uow: UowDep) -> Response:
     signed_in.require(AdminRole.ADMIN)
     summary = notify_services.describe(uow.session, signed_in.network)
     if summary is None:
@@ -169,7 +169,7 @@ def confirm_clear(signed_in: SignedInDep, uow: AdminUow) -> Response:
 
 
 @router.post("/admin/{slug}/settings/notify/clear", response_class=HTMLResponse)
-def clear_service(signed_in: SignedInDep, uow: AdminUow) -> Response:
+def clear_service(signed_in: SignedInDep, uow: UowDep) -> Response:
     signed_in.require(AdminRole.ADMIN)
     had = notify_services.clear_notify_service(uow.session, signed_in.network, actor=signed_in.actor)
     return saved(signed_in, "notify", "cleared" if had else "none")

@@ -20,7 +20,8 @@ from notifier.services.sources.site_settings import (
     SiteSettingsError,
     routing_key,
 )
-from notifier.web.routes.admin_web.session import AdminUow, SignedIn, SignedInDep, not_found
+from notifier.web.deps import UowDep
+from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
 from notifier.web.routes.admin_web.settings.common import (
     FormList,
     FormText,
@@ -46,7 +47,7 @@ def field_id(name: str) -> str:
 
 def _page(
     signed_in: SignedIn,
-    uow: AdminUow,
+    uow: UowDep,
     *,
     errors: dict[str, str] | None = None,
     notice: str = "",
@@ -82,7 +83,7 @@ def _page(
 
 
 @router.get("/admin/{slug}/settings/site", response_class=HTMLResponse)
-def site_page(signed_in: SignedInDep, uow: AdminUow, done: str = "") -> HTMLResponse:
+def site_page(signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
     signed_in.require(AdminRole.ADMIN)
     return _page(signed_in, uow, notice=DONE.get(done, ""))
 
@@ -99,7 +100,7 @@ def _routing_errors(exc: SiteSettingsError) -> dict[str, str]:
 
 
 def _store_routing(
-    signed_in: SignedIn, uow: AdminUow, routing: dict[str, Any], form: dict[str, Any], **detail: str
+    signed_in: SignedIn, uow: UowDep, routing: dict[str, Any], form: dict[str, Any], **detail: str
 ) -> HTMLResponse | None:
     """Replace the rules through the service; the page with the refusal, or None once stored."""
     network = signed_in.network
@@ -127,7 +128,7 @@ def _same_rule(kind: str, one: str, other: str) -> bool:
 @router.post("/admin/{slug}/settings/site/rules", response_class=HTMLResponse)
 def save_rule(
     signed_in: SignedInDep,
-    uow: AdminUow,
+    uow: UowDep,
     kind: FormText = "",
     name: FormText = "",
     topics: FormList = None,
@@ -148,7 +149,7 @@ def save_rule(
 
 
 @router.post("/admin/{slug}/settings/site/rules/remove", response_class=HTMLResponse)
-def remove_rule(signed_in: SignedInDep, uow: AdminUow, kind: FormText = "", name: FormText = "") -> Response:
+def remove_rule(signed_in: SignedInDep, uow: UowDep, kind: FormText = "", name: FormText = "") -> Response:
     signed_in.require(AdminRole.ADMIN)
     routing = _current_routing(signed_in)
     if kind not in ROUTING_KINDS or name not in routing[kind]:
@@ -159,7 +160,7 @@ def remove_rule(signed_in: SignedInDep, uow: AdminUow, kind: FormText = "", name
 
 
 @router.post("/admin/{slug}/settings/site/default", response_class=HTMLResponse)
-def save_default(signed_in: SignedInDep, uow: AdminUow, default_topics: FormList = None) -> Response:
+def save_default(signed_in: SignedInDep, uow: UowDep, default_topics: FormList = None) -> Response:
     signed_in.require(AdminRole.ADMIN)
     routing = _current_routing(signed_in)
     routing["default"] = default_topics or []
@@ -169,7 +170,7 @@ def save_default(signed_in: SignedInDep, uow: AdminUow, default_topics: FormList
 
 
 @router.post("/admin/{slug}/settings/site/fields", response_class=HTMLResponse)
-def save_fields(signed_in: SignedInDep, uow: AdminUow, posted: PostedForm) -> Response:
+def save_fields(signed_in: SignedInDep, uow: UowDep, posted: PostedForm) -> Response:
     signed_in.require(AdminRole.ADMIN)
     network = signed_in.network
     typed = {name: str(posted.get(field_id(name)) or "") for name in DEFAULT_SPELLINGS}
