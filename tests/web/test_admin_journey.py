@@ -211,6 +211,8 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     page.get_by_role("button", name="Submit for sign-off").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Submitted")
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)  # an editor cannot approve
+    expect(page.get_by_role("button", name="Change the send time")).to_have_count(1)
+    check_accessibility(page, admin.checked)
     screenshot(page, "admin-05-submitted")
     forced = page.request.post(announcement_url + "/approve", form={"csrf_token": _csrf(page)})
     assert forced.status == 403
@@ -311,6 +313,21 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Sent")
     check_accessibility(page, admin.checked)
     screenshot(page, "admin-27-meeting")
+    meeting_path = page.url.removeprefix(admin.url).split("?")[0]
+    # The meeting moves from News to Events: its three readers are told they need not attend.
+    page.get_by_role("link", name="Change who is invited").click()
+    check_accessibility(page, admin.checked)
+    page.get_by_label("News", exact=True).uncheck()
+    page.get_by_label("Events", exact=True).check()
+    page.get_by_label("Why, for the people taken off (optional)").fill("It is now for events volunteers.")
+    page.get_by_role("button", name="Check what will be sent").click()
+    expect(page.locator("#audience-withdrawn")).to_have_text("3")
+    expect(page.locator("#audience-invited")).to_have_text("0")
+    check_accessibility(page, admin.checked)
+    screenshot(page, "admin-28-meeting-audience-check")
+    page.get_by_role("button", name="Change who is invited and send").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Steering group")
+    admin.site.wait_for_email(READERS[0], r"It is now for events volunteers")
     own_key = _settings_by_area(page, admin)
     alpha_pages = [
         "/admin/alpha",
@@ -339,6 +356,8 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
         "/admin/alpha/settings/branding",
         "/admin/alpha/settings/notify",
         "/admin/alpha/settings/notify/clear",
+        meeting_path,
+        meeting_path + "/audience",
     ]
     sign_out(page)
 
@@ -390,6 +409,7 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
             "/meetings",
             "/meetings/new",
             "/meetings/N",
+            "/meetings/N/audience",
             "/settings/site",
             "/settings/branding",
             "/settings/notify",
