@@ -196,14 +196,34 @@ class Message(Base):
     completed_at: Mapped[datetime | None]
 
 
+# The predicate of delivery's partial indexes: rows still linked to a person.
+LINKED = "subscriber_id IS NOT NULL"
+
+
 class Delivery(Base):
     """One message to one subscriber. Its id is the Notify `reference`, so it carries no personal data."""
 
     __tablename__ = "delivery"
     __table_args__ = (
-        UniqueConstraint("message_id", "subscriber_id"),
-        # One email per person per event, even when the event goes to several of their topics.
-        UniqueConstraint("event_id", "subscriber_id"),
+        # One delivery per message and person, and one email per person per event even when the event
+        # goes to several of their topics. Partial: a row whose link retention cleared can conflict with
+        # nothing (NULLs never do), so clearing it removes its entries instead of writing new ones.
+        Index(
+            "uq_delivery_message_id_subscriber_id",
+            "message_id",
+            "subscriber_id",
+            unique=True,
+            sqlite_where=text(LINKED),
+            postgresql_where=text(LINKED),
+        ),
+        Index(
+            "uq_delivery_event_id_subscriber_id",
+            "event_id",
+            "subscriber_id",
+            unique=True,
+            sqlite_where=text(LINKED),
+            postgresql_where=text(LINKED),
+        ),
         same_network_fk("message_id", "message"),
         # No cascade: erasure clears subscriber_id first, so the counts survive the person.
         same_network_fk("subscriber_id", "subscriber", ondelete=None),

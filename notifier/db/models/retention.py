@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.db.base import Base, BigId, IdPk, utcnow
-from notifier.db.models.core import Delivery, Subscription, enum_type, network_id_column
+from notifier.db.models.core import (
+    LINKED,
+    Delivery,
+    Subscriber,
+    Subscription,
+    enum_type,
+    network_id_column,
+)
 from notifier.domain.retention import RetentionKind
 from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus
+from notifier.domain.statuses import IN_FLIGHT_DELIVERY_STATUSES, SubscriberStatus
 
 
 class RetentionRule(Base):
@@ -95,6 +103,43 @@ class ContactEnquiry(Base):
 
 # Erasure finds a person's deliveries by the link it clears, and every subscriber DELETE makes the
 # database check the delivery foreign key: without this index both read the whole delivery table.
-Index("ix_delivery_network_id_subscriber_id", Delivery.network_id, Delivery.subscriber_id)
+# Partial, like delivery's unique indexes: a cleared row leaves it rather than adding a NULL entry.
+Index(
+    "ix_delivery_network_id_subscriber_id",
+    Delivery.network_id,
+    Delivery.subscriber_id,
+    sqlite_where=text(LINKED),
+    postgresql_where=text(LINKED),
+)
 # The same for subscriptions: their only index on the person is partial (active rows).
 Index("ix_subscription_network_id_subscriber_id", Subscription.network_id, Subscription.subscriber_id)
+
+# The delivery-link rule's candidates, in the order it walks them: linked rows no longer in flight,
+# per network by last change. Rows leave it as their link is cleared, so a run reads only what is due
+# (repositories/retention.py spells the same predicate, with literals, so both databases use it).
+LINK_DUE_PREDICATE = "subscriber_id IS NOT NULL AND status NOT IN ({})".format(
+    ", ".join(f"'{status.value}'" for status in IN_FLIGHT_DELIVERY_STATUSES)
+)
+Index(
+    "ix_delivery_link_due",
+    Delivery.network_id,
+    Delivery.updated_at,
+    Delivery.id,
+    sqlite_where=text(LINK_DUE_PREDICATE),
+    postgresql_where=text(LINK_DUE_PREDICATE),
+)
+# The leaver and never-confirmed rules read only people in those states, not the whole network.
+Index(
+    "ix_subscriber_left",
+    Subscriber.network_id,
+    Subscriber.left_at,
+    sqlite_where=text(f"status = '{SubscriberStatus.LEFT.value}'"),
+    postgresql_where=text(f"status = '{SubscriberStatus.LEFT.value}'"),
+)
+Index(
+    "ix_subscriber_pending",
+    Subscriber.network_id,
+    Subscriber.created_at,
+    sqlite_where=text(f"status = '{SubscriberStatus.PENDING.value}'"),
+    postgresql_where=text(f"status = '{SubscriberStatus.PENDING.value}'"),
+)

@@ -21,6 +21,7 @@ TABLES_BY_REVISION = {
     "0005": {"retention_rule", "retention_evidence", "data_request", "contact_enquiry"},
     "0006": set(),
     "0007": {"admin_member", "admin_sign_in_link", "admin_session", "admin_alert"},
+    "0011": set(),
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
 COLUMNS_BY_REVISION = {"0006": {("subscriber", "pending_email")}}
