@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, delete, exists, false, func, or_, select, update
+from sqlalchemy import (
+    Select,
+    Table,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Tuple
 
+from notifier.db.base import BigId, UTCDateTime
 from notifier.db.models import (
     ContactEnquiry,
     DataRequest,
@@ -20,10 +34,16 @@ from notifier.db.models import (
     Subscription,
 )
 from notifier.domain.rights import CLOSED_STATUSES, DataRequestKind, DataRequestStatus
-from notifier.domain.statuses import DeliveryStatus, Lane, SubscriberStatus
-from notifier.repositories.rows import affected
+from notifier.domain.statuses import IN_FLIGHT_DELIVERY_STATUSES, Lane, SubscriberStatus
+from notifier.repositories.rows import affected, literal_of, literals
 
-IN_FLIGHT = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+# Linked deliveries no longer in flight: the predicate of ix_delivery_link_due, as literals so that
+# both databases can prove the query fits it.
+_DELIVERY = cast(Table, Delivery.__table__)
+LINK_DUE = (
+    _DELIVERY.c.subscriber_id.is_not(None),
+    _DELIVERY.c.status.not_in(literals(IN_FLIGHT_DELIVERY_STATUSES)),
+)
 
 
 def left_subscribers(network_id: int, cutoff: datetime) -> Select[int]:
@@ -37,7 +57,7 @@ def left_subscribers(network_id: int, cutoff: datetime) -> Select[int]:
     )
     return select(Subscriber.id).where(
         Subscriber.network_id == network_id,
-        Subscriber.status == SubscriberStatus.LEFT,
+        Subscriber.status == literal_of(SubscriberStatus.LEFT),  # ix_subscriber_left
         Subscriber.left_at <= cutoff,
         ~active_subscription,
         ~recent_membership,
@@ -72,7 +92,7 @@ def unconfirmed_subscribers(network_id: int, cutoff: datetime) -> Select[int]:
 def _unconfirmed(network_id: int) -> tuple[Any, ...]:
     return (
         Subscriber.network_id == network_id,
-        Subscriber.status == SubscriberStatus.PENDING,
+        Subscriber.status == literal_of(SubscriberStatus.PENDING),  # ix_subscriber_pending
         ~exists().where(Signup.subscriber_id == Subscriber.id),
         ~exists().where(Subscription.subscriber_id == Subscriber.id),
         ~exists().where(Membership.subscriber_id == Subscriber.id),
@@ -112,42 +132,73 @@ def delete_old_enquiries(session: Session, network_id: int, cutoff: datetime, li
     return affected(session.execute(delete(ContactEnquiry).where(ContactEnquiry.id.in_(ids))))
 
 
+@dataclass(frozen=True)
+class LinkCursor:
+    """The last delivery the link rule cleared, in the order of ix_delivery_link_due."""
+
+    network_id: int
+    updated_at: datetime
+    delivery_id: int
+
+
 def unlink_deliveries(
-    session: Session, cutoffs: Mapping[int, datetime], *, after_id: int, limit: int
-) -> tuple[dict[int, int], int | None]:
+    session: Session, cutoffs: Mapping[int, datetime], *, after: LinkCursor | None, limit: int
+) -> tuple[dict[int, int], LinkCursor | None]:
     """Clear the personal link of settled deliveries last changed at or before their network's cutoff.
 
-    Walks the primary key from `after_id`, so a run's batches read the table once. Returns the rows
-    cleared per network and the cursor for the next batch (None when nothing due is left).
+    Walks ix_delivery_link_due network by network from `after`, so no batch reads what an earlier one
+    cleared (and a cleared row leaves the index). Returns the rows cleared per network and the cursor
+    for the next batch (None when nothing due is left).
     """
-    due_in_network = [
-        and_(Delivery.network_id == network_id, Delivery.updated_at <= cutoff)
-        for network_id, cutoff in cutoffs.items()
-    ]
-    rows = session.execute(
-        select(Delivery.id, Delivery.network_id, Delivery.message_id)
-        .where(
-            Delivery.id > after_id,
-            Delivery.subscriber_id.is_not(None),
-            Delivery.status.not_in(IN_FLIGHT),
-            or_(false(), *due_in_network),
-        )
-        .order_by(Delivery.id)
-        .limit(limit)
-    ).all()
-    if not rows:
-        return {}, None
-    session.execute(update(Delivery).where(Delivery.id.in_([r.id for r in rows])).values(subscriber_id=None))
+    cleared: dict[int, int] = {}
+    for network_id in sorted(cutoffs):
+        if after is not None and network_id < after.network_id:
+            continue
+        start = after if after is not None and after.network_id == network_id else None
+        count, full = _unlink_in_network(session, network_id, cutoffs[network_id], start, limit)
+        if count:
+            cleared[network_id] = count
+        if full is not None:
+            return cleared, full
+        limit -= count  # fewer than `limit` were due here: the rest of the batch goes to the next network
+    return cleared, None
+
+
+def _unlink_in_network(
+    session: Session, network_id: int, cutoff: datetime, start: LinkCursor | None, limit: int
+) -> tuple[int, LinkCursor | None]:
+    """Clear up to `limit` due links of one network after `start`, set-based: (rows cleared, the last
+    row of the batch when it was full)."""
+    delivery = _DELIVERY.c
+    position = tuple_(delivery.updated_at, delivery.id)
+    batch = [delivery.network_id == network_id, *LINK_DUE, delivery.updated_at <= cutoff]
+    if start is not None:
+        batch.append(position > _position(start.updated_at, start.delivery_id))
+    last = session.execute(
+        select(delivery.updated_at, delivery.id)
+        .where(*batch)
+        .order_by(delivery.updated_at, delivery.id)
+        .offset(limit - 1)
+        .limit(1)
+    ).first()
+    if last is not None:
+        batch.append(position <= _position(last.updated_at, last.id))
     # A transactional message was written to this one person: its stored content goes with the link.
+    # First, while the batch's rows are still in the index that finds them.
     session.execute(
         update(Message)
-        .where(Message.id.in_({r.message_id for r in rows}), Message.lane == Lane.TRANSACTIONAL)
+        .where(Message.lane == Lane.TRANSACTIONAL, Message.id.in_(select(delivery.message_id).where(*batch)))
         .values(context={})
     )
-    per_network: dict[int, int] = {}
-    for row in rows:
-        per_network[row.network_id] = per_network.get(row.network_id, 0) + 1
-    return per_network, (rows[-1].id if len(rows) == limit else None)
+    # Core, not the ORM: the rows are only counted, and no loaded object describes them.
+    cleared = affected(
+        session.connection().execute(update(_DELIVERY).where(*batch).values(subscriber_id=None))
+    )
+    return cleared, None if last is None else LinkCursor(network_id, last.updated_at, last.id)
+
+
+def _position(updated_at: datetime, delivery_id: int) -> Tuple:
+    return tuple_(literal(updated_at, UTCDateTime()), literal(delivery_id, BigId))
 
 
 def erasure_requests_due(

@@ -14,6 +14,7 @@ from notifier.domain.retention import Period, RetentionKind
 from notifier.domain.rights import CLOSED_STATUSES, DataRequestKind, DataRequestStatus
 from notifier.domain.statuses import SubscriberStatus
 from notifier.repositories import retention as repo
+from notifier.repositories.rows import literal_of
 from notifier.services.privacy.retention import rules_for
 
 
@@ -71,7 +72,7 @@ def _measure(
             session,
             Subscriber.left_at,
             Subscriber.network_id == network_id,
-            Subscriber.status == SubscriberStatus.LEFT,
+            Subscriber.status == literal_of(SubscriberStatus.LEFT),  # ix_subscriber_left
             Subscriber.left_at > cutoff,
         )
     if kind is RetentionKind.UNCONFIRMED_SIGNUP:
@@ -93,11 +94,7 @@ def _measure(
             session, ContactEnquiry.received_at, mine, ContactEnquiry.received_at > cutoff
         )
     if kind is RetentionKind.DELIVERY_LINK:
-        linked = (
-            Delivery.network_id == network_id,
-            Delivery.subscriber_id.is_not(None),
-            Delivery.status.not_in(repo.IN_FLIGHT),
-        )
+        linked = (Delivery.network_id == network_id, *repo.LINK_DUE)  # read from ix_delivery_link_due
         due = repo.count(session, select(Delivery.id).where(*linked, Delivery.updated_at <= cutoff))
         return due, repo.earliest(session, Delivery.updated_at, *linked, Delivery.updated_at > cutoff)
     if kind is RetentionKind.ERASURE_REQUEST:
