@@ -242,7 +242,10 @@ class Delivery(Base):
     )  # copied from the message; None for transactional mail
     subscriber_id: Mapped[int | None] = mapped_column(BigId)  # cleared by retention; counts stay
     status: Mapped[DeliveryStatus] = mapped_column(enum_type(DeliveryStatus))
-    notify_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Not indexed: receipts find their row by `reference` (the id); nothing looks a row up by Notify's id,
+    # and every write of a delivery (fan-out, each status change, retention clearing its link) paid for
+    # that index (migration 0011).
+    notify_id: Mapped[str | None] = mapped_column(String(36))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failure_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -128,11 +128,13 @@ Index(
     sqlite_where=text(LINK_DUE_PREDICATE),
     postgresql_where=text(LINK_DUE_PREDICATE),
 )
-# The leaver and never-confirmed rules read only people in those states, not the whole network.
+# The leaver and never-confirmed rules read only people in those states, not the whole network;
+# leavers in the order the rule takes them (longest gone first), so no plan walks the primary key.
 Index(
     "ix_subscriber_left",
     Subscriber.network_id,
     Subscriber.left_at,
+    Subscriber.id,
     sqlite_where=text(f"status = '{SubscriberStatus.LEFT.value}'"),
     postgresql_where=text(f"status = '{SubscriberStatus.LEFT.value}'"),
 )

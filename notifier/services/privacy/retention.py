@@ -148,9 +148,7 @@ def _apply_network_rules(
     batch = _NetworkBatch()
     erasure_cutoff = rules[RetentionKind.ERASURE_REQUEST].before(now)
     _erasure_requests(session, settings, network_id, erasure_cutoff, now, limit, batch)
-    left = repo.first_ids(
-        session, repo.left_subscribers(network_id, rules[RetentionKind.LEFT_SUBSCRIBER].before(now)), limit
-    )
+    left = repo.first_leavers(session, network_id, rules[RetentionKind.LEFT_SUBSCRIBER].before(now), limit)
     _erase(session, network_id, left, RetentionKind.LEFT_SUBSCRIBER, batch, limit)
     signup_cutoff = rules[RetentionKind.UNCONFIRMED_SIGNUP].before(now)
     signups = repo.delete_expired_signups(session, network_id, now=now, cutoff=signup_cutoff, limit=limit)

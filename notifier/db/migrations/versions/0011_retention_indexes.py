@@ -1,5 +1,6 @@
-"""retention indexes: delivery's person indexes partial, the link rule's own index, and the missing
-indexes behind subscriber deletes (membership, meeting invitee) and the leaver and unconfirmed rules
+"""retention indexes: delivery's person indexes partial, the link rule's own index, the unused
+Notify-id index dropped, and the missing indexes behind subscriber deletes (membership, meeting
+invitee) and the leaver and unconfirmed rules
 
 Revision ID: 0011
 Revises: 0009
@@ -43,9 +44,12 @@ def upgrade() -> None:
         "uq_delivery_event_id_subscriber_id", "delivery", ["event_id", "subscriber_id"], LINKED, unique=True
     )
     _partial("ix_delivery_network_id_subscriber_id", "delivery", ["network_id", "subscriber_id"], LINKED)
+    # Nothing looks a delivery up by Notify's id (receipts use the reference, the row's id), yet every
+    # insert and update of a delivery wrote an entry here.
+    op.drop_index("ix_delivery_notify_id", table_name="delivery")
     # The delivery-link rule walked the whole table by primary key, every run, to find the rows due.
     _partial("ix_delivery_link_due", "delivery", ["network_id", "updated_at", "id"], LINK_DUE)
-    _partial("ix_subscriber_left", "subscriber", ["network_id", "left_at"], "status = 'left'")
+    _partial("ix_subscriber_left", "subscriber", ["network_id", "left_at", "id"], "status = 'left'")
     _partial("ix_subscriber_pending", "subscriber", ["network_id", "created_at"], "status = 'pending'")
     # A subscriber DELETE cascades to these per person; without an index each cascade read the table.
     op.create_index("ix_membership_network_id_subscriber_id", "membership", ["network_id", "subscriber_id"])
@@ -60,6 +64,7 @@ def downgrade() -> None:
     op.drop_index("ix_subscriber_pending", table_name="subscriber")
     op.drop_index("ix_subscriber_left", table_name="subscriber")
     op.drop_index("ix_delivery_link_due", table_name="delivery")
+    op.create_index("ix_delivery_notify_id", "delivery", ["notify_id"])
     op.drop_index("ix_delivery_network_id_subscriber_id", table_name="delivery")
     op.drop_index("uq_delivery_event_id_subscriber_id", table_name="delivery")
     op.drop_index("uq_delivery_message_id_subscriber_id", table_name="delivery")
