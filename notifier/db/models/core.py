@@ -53,6 +53,12 @@ def same_network_fk(column: str, table: str, *, ondelete: str | None = "CASCADE"
     )
 
 
+def partial_index(name: str, *columns: Any, where: str, unique: bool = False) -> Index:
+    """An index of the rows matching `where` only, on both databases. A query uses it only when its own
+    WHERE names the same predicate, with literals (repositories/rows.literal_of)."""
+    return Index(name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
+
+
 def network_id_column() -> Mapped[int]:
     return mapped_column(BigId, ForeignKey("network.id", ondelete="CASCADE"), index=True)
 
@@ -208,21 +214,11 @@ class Delivery(Base):
         # One delivery per message and person, and one email per person per event even when the event
         # goes to several of their topics. Partial: a row whose link retention cleared can conflict with
         # nothing (NULLs never do), so clearing it removes its entries instead of writing new ones.
-        Index(
-            "uq_delivery_message_id_subscriber_id",
-            "message_id",
-            "subscriber_id",
-            unique=True,
-            sqlite_where=text(LINKED),
-            postgresql_where=text(LINKED),
+        partial_index(
+            "uq_delivery_message_id_subscriber_id", "message_id", "subscriber_id", where=LINKED, unique=True
         ),
-        Index(
-            "uq_delivery_event_id_subscriber_id",
-            "event_id",
-            "subscriber_id",
-            unique=True,
-            sqlite_where=text(LINKED),
-            postgresql_where=text(LINKED),
+        partial_index(
+            "uq_delivery_event_id_subscriber_id", "event_id", "subscriber_id", where=LINKED, unique=True
         ),
         same_network_fk("message_id", "message"),
         # No cascade: erasure clears subscriber_id first, so the counts survive the person.

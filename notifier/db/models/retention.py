@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.db.base import Base, BigId, IdPk, utcnow
@@ -16,6 +16,7 @@ from notifier.db.models.core import (
     Subscription,
     enum_type,
     network_id_column,
+    partial_index,
 )
 from notifier.domain.retention import RetentionKind
 from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus
@@ -104,12 +105,8 @@ class ContactEnquiry(Base):
 # Erasure finds a person's deliveries by the link it clears, and every subscriber DELETE makes the
 # database check the delivery foreign key: without this index both read the whole delivery table.
 # Partial, like delivery's unique indexes: a cleared row leaves it rather than adding a NULL entry.
-Index(
-    "ix_delivery_network_id_subscriber_id",
-    Delivery.network_id,
-    Delivery.subscriber_id,
-    sqlite_where=text(LINKED),
-    postgresql_where=text(LINKED),
+partial_index(
+    "ix_delivery_network_id_subscriber_id", Delivery.network_id, Delivery.subscriber_id, where=LINKED
 )
 # The same for subscriptions: their only index on the person is partial (active rows).
 Index("ix_subscription_network_id_subscriber_id", Subscription.network_id, Subscription.subscriber_id)
@@ -120,28 +117,21 @@ Index("ix_subscription_network_id_subscriber_id", Subscription.network_id, Subsc
 LINK_DUE_PREDICATE = "subscriber_id IS NOT NULL AND status NOT IN ({})".format(
     ", ".join(f"'{status.value}'" for status in IN_FLIGHT_DELIVERY_STATUSES)
 )
-Index(
-    "ix_delivery_link_due",
-    Delivery.network_id,
-    Delivery.updated_at,
-    Delivery.id,
-    sqlite_where=text(LINK_DUE_PREDICATE),
-    postgresql_where=text(LINK_DUE_PREDICATE),
+partial_index(
+    "ix_delivery_link_due", Delivery.network_id, Delivery.updated_at, Delivery.id, where=LINK_DUE_PREDICATE
 )
 # The leaver and never-confirmed rules read only people in those states, not the whole network;
 # leavers in the order the rule takes them (longest gone first), so no plan walks the primary key.
-Index(
+partial_index(
     "ix_subscriber_left",
     Subscriber.network_id,
     Subscriber.left_at,
     Subscriber.id,
-    sqlite_where=text(f"status = '{SubscriberStatus.LEFT.value}'"),
-    postgresql_where=text(f"status = '{SubscriberStatus.LEFT.value}'"),
+    where=f"status = '{SubscriberStatus.LEFT.value}'",
 )
-Index(
+partial_index(
     "ix_subscriber_pending",
     Subscriber.network_id,
     Subscriber.created_at,
-    sqlite_where=text(f"status = '{SubscriberStatus.PENDING.value}'"),
-    postgresql_where=text(f"status = '{SubscriberStatus.PENDING.value}'"),
+    where=f"status = '{SubscriberStatus.PENDING.value}'",
 )
