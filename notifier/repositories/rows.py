@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Result, bindparam, literal_column
+from sqlalchemy import BindParameter, ColumnElement, CursorResult, Result, bindparam, literal_column
+from sqlalchemy.orm import Session
 
 
 def affected(result: Result[Any]) -> int:
@@ -14,16 +15,18 @@ def affected(result: Result[Any]) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
-def one_of(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
-    """`column IN ids`, the ids written into the statement rather than sent as parameters.
+def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL with the ids written into the statement, not sent as parameters.
 
-    5,000 ids as 5,000 parameters cost about 40-70 ms a statement on PostgreSQL (psycopg binding them,
-    the server parsing and planning them) before any row is read; as literals, about 13 ms
-    (bench/retention.py). Integers only; the session can still evaluate it for its loaded objects.
+    5,000 ids as 5,000 parameters cost PostgreSQL about 40-70 ms a statement (psycopg binding them, the
+    server parsing and planning them) before any row is read; as literals about 13 ms
+    (bench/retention.py). SQLite binds parameters cheaply, and caches each statement text it sees, so
+    literals there would only fill its cache with one-off statements. Integers only; the session can
+    still evaluate the condition for the objects it has loaded.
     """
-    return cast(
-        ColumnElement[bool], column.in_(bindparam(None, list(ids), expanding=True, literal_execute=True))
-    )
+    literal_execute = session.get_bind().dialect.name == "postgresql"
+    values: BindParameter[int] = bindparam(None, list(ids), expanding=True, literal_execute=literal_execute)
+    return cast(ColumnElement[bool], column.in_(values))
 
 
 def literal_of(value: StrEnum) -> ColumnElement[str]:

@@ -59,7 +59,7 @@ def _rendered_content(session: Session, network_id: int, ids: Sequence[int]) -> 
     theirs = exists().where(
         Delivery.message_id == Message.id,
         Delivery.network_id == network_id,
-        one_of(Delivery.subscriber_id, ids),
+        one_of(session, Delivery.subscriber_id, ids),
     )
     statement = (
         update(Message)
@@ -72,7 +72,7 @@ def _rendered_content(session: Session, network_id: int, ids: Sequence[int]) -> 
 def _delivery_links(session: Session, network_id: int, ids: Sequence[int]) -> int:
     statement = (
         update(Delivery)
-        .where(Delivery.network_id == network_id, one_of(Delivery.subscriber_id, ids))
+        .where(Delivery.network_id == network_id, one_of(session, Delivery.subscriber_id, ids))
         .values(subscriber_id=None)
     )
     return affected(session.execute(statement))
@@ -82,7 +82,7 @@ def _data_requests(session: Session, network_id: int, ids: Sequence[int]) -> int
     """Requests become anonymous: kind, dates and outcome stay as evidence; who and what they asked go."""
     statement = (
         update(DataRequest)
-        .where(DataRequest.network_id == network_id, one_of(DataRequest.subscriber_id, ids))
+        .where(DataRequest.network_id == network_id, one_of(session, DataRequest.subscriber_id, ids))
         .values(subscriber_id=None, details={})
     )
     return affected(session.execute(statement))
@@ -92,7 +92,7 @@ def _deleting(
     model: type[ConsentEvent | Subscription | Signup | Membership | MeetingInvitee | AdminMember],
 ) -> Eraser:
     def erase(session: Session, network_id: int, ids: Sequence[int]) -> int:
-        theirs = one_of(model.subscriber_id, ids)
+        theirs = one_of(session, model.subscriber_id, ids)
         statement = delete(model).where(model.network_id == network_id, theirs)
         return affected(session.execute(statement))
 
@@ -120,7 +120,7 @@ def erase_subscribers(session: Session, network_id: int, subscriber_ids: Sequenc
         return {}
     counts = {eraser.table: eraser.erase(session, network_id, ids) for eraser in ERASERS}
     removed = session.execute(
-        delete(Subscriber).where(Subscriber.network_id == network_id, one_of(Subscriber.id, ids))
+        delete(Subscriber).where(Subscriber.network_id == network_id, one_of(session, Subscriber.id, ids))
     )
     counts["subscriber"] = affected(removed)
     session.expire_all()  # loaded objects may describe rows that no longer exist
