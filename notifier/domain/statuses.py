@@ -84,6 +84,9 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"  # consent withdrawn or address suppressed before it was sent
 
 
+# A worker holds these (or is about to): retention leaves their link alone until they settle.
+IN_FLIGHT_DELIVERY_STATUSES = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+
 FINAL_DELIVERY_STATUSES = frozenset(
     {
         DeliveryStatus.DELIVERED,

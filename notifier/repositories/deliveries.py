@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, exists, func, literal, literal_column, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -23,7 +23,7 @@ from notifier.domain.statuses import (
     SubscriberStatus,
     sources_for,
 )
-from notifier.repositories.rows import affected
+from notifier.repositories.rows import affected, literals
 
 
 @dataclass(frozen=True)
@@ -223,15 +223,11 @@ def settle_many(
     statement = (
         update(table)
         # The allowed statuses as literals: an expanding IN cannot be sent as one batch (executemany).
-        .where(table.c.id == bindparam("delivery_id"), table.c.status.in_(_literals(sources_for(target))))
+        .where(table.c.id == bindparam("delivery_id"), table.c.status.in_(literals(sources_for(target))))
         .values(status=target, updated_at=now, **{key: bindparam(f"new_{key}") for key in keys})
     )
     params = [{"delivery_id": c["delivery_id"], **{f"new_{key}": c[key] for key in keys}} for c in changes]
     session.connection().execute(statement, params)
-
-
-def _literals(statuses: frozenset[DeliveryStatus]) -> list[ColumnElement[str]]:
-    return [literal_column(f"'{status.value}'") for status in sorted(statuses)]
 
 
 def claim(session: Session, delivery_id: int, now: datetime) -> bool:

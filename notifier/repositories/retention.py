@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, delete, exists, false, func, or_, select, update
+from sqlalchemy import (
+    Select,
+    Table,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import Tuple
 
+from notifier.db.base import BigId, UTCDateTime
 from notifier.db.models import (
     AdminMember,
     ConsentEvent,
@@ -24,10 +38,16 @@ from notifier.db.models import (
     Subscription,
 )
 from notifier.domain.rights import CLOSED_STATUSES, DataRequestKind, DataRequestStatus
-from notifier.domain.statuses import DeliveryStatus, Lane, SubscriberStatus
-from notifier.repositories.rows import affected
+from notifier.domain.statuses import IN_FLIGHT_DELIVERY_STATUSES, Lane, SubscriberStatus
+from notifier.repositories.rows import affected, literal_of, literals
 
-IN_FLIGHT = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+# Linked deliveries no longer in flight: the predicate of ix_delivery_link_due, as literals so that
+# both databases can prove the query fits it.
+_DELIVERY = cast(Table, Delivery.__table__)
+LINK_DUE = (
+    _DELIVERY.c.subscriber_id.is_not(None),
+    _DELIVERY.c.status.not_in(literals(IN_FLIGHT_DELIVERY_STATUSES)),
+)
 
 
 # What a person holds as a subscriber (consent, subscriptions, sign-ups, memberships, invitations):
@@ -46,7 +66,7 @@ def _left_before(network_id: int, cutoff: datetime) -> tuple[ColumnElement[bool]
     )
     return (
         Subscriber.network_id == network_id,
-        Subscriber.status == SubscriberStatus.LEFT,
+        Subscriber.status == literal_of(SubscriberStatus.LEFT),  # ix_subscriber_left
         Subscriber.left_at <= cutoff,
         ~active_subscription,
         ~recent_membership,
@@ -96,6 +116,14 @@ def next_left_stamp(session: Session, network_id: int, cutoff: datetime) -> date
     return min(found) if found else None
 
 
+def first_leavers(session: Session, network_id: int, cutoff: datetime, limit: int) -> list[int]:
+    """The next `limit` leavers due, longest gone first: read in the order of ix_subscriber_left, so
+    the plan cannot be a walk of the primary key hoping to meet leavers soon (after a batch has
+    erased them, the statistics still promise half the network)."""
+    query = left_subscribers(network_id, cutoff)
+    return list(session.scalars(query.order_by(Subscriber.left_at, Subscriber.id).limit(limit)))
+
+
 def delete_expired_signups(
     session: Session, network_id: int, *, now: datetime, cutoff: datetime, limit: int
 ) -> int:
@@ -124,7 +152,7 @@ def unconfirmed_subscribers(network_id: int, cutoff: datetime) -> Select[int]:
 def _unconfirmed(network_id: int) -> tuple[Any, ...]:
     return (
         Subscriber.network_id == network_id,
-        Subscriber.status == SubscriberStatus.PENDING,
+        Subscriber.status == literal_of(SubscriberStatus.PENDING),  # ix_subscriber_pending
         ~exists().where(Signup.subscriber_id == Subscriber.id),
         ~exists().where(Subscription.subscriber_id == Subscriber.id),
         ~exists().where(Membership.subscriber_id == Subscriber.id),
@@ -164,42 +192,71 @@ def delete_old_enquiries(session: Session, network_id: int, cutoff: datetime, li
     return affected(session.execute(delete(ContactEnquiry).where(ContactEnquiry.id.in_(ids))))
 
 
+@dataclass(frozen=True)
+class LinkCursor:
+    """The last delivery the link rule cleared, in the order of ix_delivery_link_due."""
+
+    network_id: int
+    updated_at: datetime
+    delivery_id: int
+
+
 def unlink_deliveries(
-    session: Session, cutoffs: Mapping[int, datetime], *, after_id: int, limit: int
-) -> tuple[dict[int, int], int | None]:
+    session: Session, cutoffs: Mapping[int, datetime], *, after: LinkCursor | None, limit: int
+) -> tuple[dict[int, int], LinkCursor | None]:
     """Clear the personal link of settled deliveries last changed at or before their network's cutoff.
 
-    Walks the primary key from `after_id`, so a run's batches read the table once. Returns the rows
-    cleared per network and the cursor for the next batch (None when nothing due is left).
+    Walks ix_delivery_link_due network by network from `after`, so no batch reads what an earlier one
+    cleared (and a cleared row leaves the index). Returns the rows cleared per network and the cursor
+    for the next batch (None when nothing due is left).
     """
-    due_in_network = [
-        and_(Delivery.network_id == network_id, Delivery.updated_at <= cutoff)
-        for network_id, cutoff in cutoffs.items()
-    ]
-    rows = session.execute(
-        select(Delivery.id, Delivery.network_id, Delivery.message_id)
-        .where(
-            Delivery.id > after_id,
-            Delivery.subscriber_id.is_not(None),
-            Delivery.status.not_in(IN_FLIGHT),
-            or_(false(), *due_in_network),
-        )
-        .order_by(Delivery.id)
-        .limit(limit)
-    ).all()
-    if not rows:
-        return {}, None
-    session.execute(update(Delivery).where(Delivery.id.in_([r.id for r in rows])).values(subscriber_id=None))
+    cleared: dict[int, int] = {}
+    for network_id in sorted(cutoffs):
+        if after is not None and network_id < after.network_id:
+            continue
+        start = after if after is not None and after.network_id == network_id else None
+        count, full = _unlink_in_network(session, network_id, cutoffs[network_id], start, limit)
+        if count:
+            cleared[network_id] = count
+        if full is not None:
+            return cleared, full
+        limit -= count  # fewer than `limit` were due here: the rest of the batch goes to the next network
+    return cleared, None
+
+
+def _unlink_in_network(
+    session: Session, network_id: int, cutoff: datetime, start: LinkCursor | None, limit: int
+) -> tuple[int, LinkCursor | None]:
+    """Clear up to `limit` due links of one network after `start`, set-based: (rows cleared, the last
+    row of the batch when it was full)."""
+    delivery = _DELIVERY.c
+    due = [delivery.network_id == network_id, *LINK_DUE, delivery.updated_at <= cutoff]
+    if start is not None:
+        due.append(tuple_(delivery.updated_at, delivery.id) > _position(start.updated_at, start.delivery_id))
+    in_order = (delivery.updated_at, delivery.id)
+    last = session.execute(
+        select(*in_order).where(*due).order_by(*in_order).offset(limit - 1).limit(1)
+    ).first()
+    # The batch by LIMIT, not as a range up to `last`: SQLite bounds an index range by a row value's
+    # first column only, so a range would read every row sharing that timestamp.
+    batch = select(delivery.id).where(*due).order_by(*in_order).limit(limit).scalar_subquery()
     # A transactional message was written to this one person: its stored content goes with the link.
+    # First, while the batch's rows are still in the index that finds them.
+    theirs = select(delivery.message_id).where(delivery.id.in_(batch))
     session.execute(
-        update(Message)
-        .where(Message.id.in_({r.message_id for r in rows}), Message.lane == Lane.TRANSACTIONAL)
-        .values(context={})
+        update(Message).where(Message.lane == Lane.TRANSACTIONAL, Message.id.in_(theirs)).values(context={})
     )
-    per_network: dict[int, int] = {}
-    for row in rows:
-        per_network[row.network_id] = per_network.get(row.network_id, 0) + 1
-    return per_network, (rows[-1].id if len(rows) == limit else None)
+    # Core, not the ORM: the rows are only counted, and no loaded object describes them. A row changed
+    # since the batch was read (a late receipt) is left for the next run; only that is checked again,
+    # so that both databases find the rows by primary key.
+    still_due = delivery.updated_at <= cutoff
+    statement = update(_DELIVERY).where(delivery.id.in_(batch), still_due).values(subscriber_id=None)
+    cleared = affected(session.connection().execute(statement))
+    return cleared, None if last is None else LinkCursor(network_id, last.updated_at, last.id)
+
+
+def _position(updated_at: datetime, delivery_id: int) -> Tuple:
+    return tuple_(literal(updated_at, UTCDateTime()), literal(delivery_id, BigId))
 
 
 def erasure_requests_due(

@@ -3,7 +3,6 @@ forwarding of contact-form enquiries to steering groups."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -23,21 +22,18 @@ log = structlog.get_logger(__name__)
 
 @shared_task(name=TaskName.RETENTION_RUN, bind=True, base=LoggedTask, **BATCH_LIMITS)
 def retention_run(
-    self: Any, run_id: str | None = None, started_at: str | None = None, delivery_cursor: int = 0
+    self: Any, run_id: str | None = None, started_at: str | None = None, delivery_cursor: object = None
 ) -> None:
     rt = runtime(self.app)
     if run_id is None or started_at is None:
         state = start_run(utcnow())
     else:
-        state = RunState(run_id, datetime.fromisoformat(started_at), delivery_cursor)
+        state = RunState.resume(run_id, started_at, delivery_cursor)
     following = run_batch(rt.sessions, rt.settings, state)
     log.info("retention.batch", run_id=state.run_id, more=following is not None)
     if following is not None:
         with publishing(self.app):
-            self.apply_async(
-                args=[following.run_id, following.started_at.isoformat(), following.delivery_cursor],
-                queue=QueueName.MAINTENANCE.value,
-            )
+            self.apply_async(args=following.task_args(), queue=QueueName.MAINTENANCE.value)
 
 
 @shared_task(name=TaskName.FORWARD_ENQUIRIES, bind=True, base=LoggedTask, **PERIODIC_LIMITS)

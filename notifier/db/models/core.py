@@ -53,6 +53,12 @@ def same_network_fk(column: str, table: str, *, ondelete: str | None = "CASCADE"
     )
 
 
+def partial_index(name: str, *columns: Any, where: str, unique: bool = False) -> Index:
+    """An index of the rows matching `where` only, on both databases. A query uses it only when its own
+    WHERE names the same predicate, with literals (repositories/rows.literal_of)."""
+    return Index(name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
+
+
 def network_id_column() -> Mapped[int]:
     return mapped_column(BigId, ForeignKey("network.id", ondelete="CASCADE"), index=True)
 
@@ -214,14 +220,24 @@ class FanoutSlice(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# The predicate of delivery's partial indexes: rows still linked to a person.
+LINKED = "subscriber_id IS NOT NULL"
+
+
 class Delivery(Base):
     """One message to one subscriber. Its id is the Notify `reference`, so it carries no personal data."""
 
     __tablename__ = "delivery"
     __table_args__ = (
-        UniqueConstraint("message_id", "subscriber_id"),
-        # One email per person per event, even when the event goes to several of their topics.
-        UniqueConstraint("event_id", "subscriber_id"),
+        # One delivery per message and person, and one email per person per event even when the event
+        # goes to several of their topics. Partial: a row whose link retention cleared can conflict with
+        # nothing (NULLs never do), so clearing it removes its entries instead of writing new ones.
+        partial_index(
+            "uq_delivery_message_id_subscriber_id", "message_id", "subscriber_id", where=LINKED, unique=True
+        ),
+        partial_index(
+            "uq_delivery_event_id_subscriber_id", "event_id", "subscriber_id", where=LINKED, unique=True
+        ),
         same_network_fk("message_id", "message"),
         # No cascade: erasure clears subscriber_id first, so the counts survive the person.
         same_network_fk("subscriber_id", "subscriber", ondelete=None),
@@ -240,7 +256,10 @@ class Delivery(Base):
     )  # copied from the message; None for transactional mail
     subscriber_id: Mapped[int | None] = mapped_column(BigId)  # cleared by retention; counts stay
     status: Mapped[DeliveryStatus] = mapped_column(enum_type(DeliveryStatus))
-    notify_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Not indexed: receipts find their row by `reference` (the id); nothing looks a row up by Notify's id,
+    # and every write of a delivery (fan-out, each status change, retention clearing its link) paid for
+    # that index (migration 0011).
+    notify_id: Mapped[str | None] = mapped_column(String(36))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failure_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

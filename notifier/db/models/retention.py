@@ -9,9 +9,18 @@ from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.db.base import Base, BigId, IdPk, utcnow
-from notifier.db.models.core import Delivery, Subscription, enum_type, network_id_column
+from notifier.db.models.core import (
+    LINKED,
+    Delivery,
+    Subscriber,
+    Subscription,
+    enum_type,
+    network_id_column,
+    partial_index,
+)
 from notifier.domain.retention import RetentionKind
 from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus
+from notifier.domain.statuses import IN_FLIGHT_DELIVERY_STATUSES, SubscriberStatus
 
 
 class RetentionRule(Base):
@@ -95,6 +104,34 @@ class ContactEnquiry(Base):
 
 # Erasure finds a person's deliveries by the link it clears, and every subscriber DELETE makes the
 # database check the delivery foreign key: without this index both read the whole delivery table.
-Index("ix_delivery_network_id_subscriber_id", Delivery.network_id, Delivery.subscriber_id)
+# Partial, like delivery's unique indexes: a cleared row leaves it rather than adding a NULL entry.
+partial_index(
+    "ix_delivery_network_id_subscriber_id", Delivery.network_id, Delivery.subscriber_id, where=LINKED
+)
 # The same for subscriptions: their only index on the person is partial (active rows).
 Index("ix_subscription_network_id_subscriber_id", Subscription.network_id, Subscription.subscriber_id)
+
+# The delivery-link rule's candidates, in the order it walks them: linked rows no longer in flight,
+# per network by last change. Rows leave it as their link is cleared, so a run reads only what is due
+# (repositories/retention.py spells the same predicate, with literals, so both databases use it).
+LINK_DUE_PREDICATE = "subscriber_id IS NOT NULL AND status NOT IN ({})".format(
+    ", ".join(f"'{status.value}'" for status in IN_FLIGHT_DELIVERY_STATUSES)
+)
+partial_index(
+    "ix_delivery_link_due", Delivery.network_id, Delivery.updated_at, Delivery.id, where=LINK_DUE_PREDICATE
+)
+# The leaver and never-confirmed rules read only people in those states, not the whole network;
+# leavers in the order the rule takes them (longest gone first), so no plan walks the primary key.
+partial_index(
+    "ix_subscriber_left",
+    Subscriber.network_id,
+    Subscriber.left_at,
+    Subscriber.id,
+    where=f"status = '{SubscriberStatus.LEFT.value}'",
+)
+partial_index(
+    "ix_subscriber_pending",
+    Subscriber.network_id,
+    Subscriber.created_at,
+    where=f"status = '{SubscriberStatus.PENDING.value}'",
+)

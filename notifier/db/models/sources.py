@@ -59,6 +59,8 @@ class MeetingInvitee(Base):
         UniqueConstraint("meeting_id", "subscriber_id"),
         same_network_fk("meeting_id", "meeting"),
         same_network_fk("subscriber_id", "subscriber"),
+        # Deleting a subscriber cascades here, once per person: the check needs an index on the key.
+        Index("ix_meeting_invitee_network_id_subscriber_id", "network_id", "subscriber_id"),
     )
 
     id: Mapped[IdPk]

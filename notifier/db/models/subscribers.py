@@ -64,6 +64,8 @@ class Membership(Base):
             sqlite_where=text("closed_at IS NULL"),
             postgresql_where=text("closed_at IS NULL"),
         ),
+        # Deleting a subscriber cascades here, once per person: the check needs an index on the key.
+        Index("ix_membership_network_id_subscriber_id", "network_id", "subscriber_id"),
     )
 
     id: Mapped[IdPk]

@@ -36,7 +36,7 @@ from notifier.domain.retention import notify_forgets_at
 from notifier.domain.rights import DataRequestStatus
 from notifier.domain.statuses import Lane
 from notifier.repositories.retention import SUBSCRIBER_SIDE
-from notifier.repositories.rows import affected
+from notifier.repositories.rows import affected, one_of
 from notifier.services.common import audit as audit_trail
 
 Eraser = Callable[[Session, int, Sequence[int]], int]
@@ -62,7 +62,7 @@ def _rendered_content(session: Session, network_id: int, ids: Sequence[int]) -> 
     theirs = exists().where(
         Delivery.message_id == Message.id,
         Delivery.network_id == network_id,
-        Delivery.subscriber_id.in_(ids),
+        one_of(session, Delivery.subscriber_id, ids),
     )
     statement = (
         update(Message)
@@ -75,7 +75,7 @@ def _rendered_content(session: Session, network_id: int, ids: Sequence[int]) -> 
 def _delivery_links(session: Session, network_id: int, ids: Sequence[int]) -> int:
     statement = (
         update(Delivery)
-        .where(Delivery.network_id == network_id, Delivery.subscriber_id.in_(ids))
+        .where(Delivery.network_id == network_id, one_of(session, Delivery.subscriber_id, ids))
         .values(subscriber_id=None)
     )
     return affected(session.execute(statement))
@@ -85,7 +85,7 @@ def _data_requests(session: Session, network_id: int, ids: Sequence[int]) -> int
     """Requests become anonymous: kind, dates and outcome stay as evidence; who and what they asked go."""
     statement = (
         update(DataRequest)
-        .where(DataRequest.network_id == network_id, DataRequest.subscriber_id.in_(ids))
+        .where(DataRequest.network_id == network_id, one_of(session, DataRequest.subscriber_id, ids))
         .values(subscriber_id=None, details={})
     )
     return affected(session.execute(statement))
@@ -122,7 +122,8 @@ def _deleting(
     model: type[ConsentEvent | Subscription | Signup | Membership | MeetingInvitee | AdminMember],
 ) -> Eraser:
     def erase(session: Session, network_id: int, ids: Sequence[int]) -> int:
-        statement = delete(model).where(model.network_id == network_id, model.subscriber_id.in_(ids))
+        theirs = one_of(session, model.subscriber_id, ids)
+        statement = delete(model).where(model.network_id == network_id, theirs)
         return affected(session.execute(statement))
 
     return erase
@@ -151,7 +152,7 @@ def erase_subscribers(session: Session, network_id: int, subscriber_ids: Sequenc
         return {}
     counts = {eraser.table: eraser.erase(session, network_id, ids) for eraser in ERASERS}
     removed = session.execute(
-        delete(Subscriber).where(Subscriber.network_id == network_id, Subscriber.id.in_(ids))
+        delete(Subscriber).where(Subscriber.network_id == network_id, one_of(session, Subscriber.id, ids))
     )
     counts["subscriber"] = affected(removed)
     session.expire_all()  # loaded objects may describe rows that no longer exist

@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,7 +76,25 @@ def set_rule(session: Session, network_id: int, kind: RetentionKind, period: Per
 class RunState:
     run_id: str
     started_at: datetime
-    delivery_cursor: int = 0
+    delivery_cursor: repo.LinkCursor | None = None  # where the delivery-link rule goes on from
+
+    def task_args(self) -> list[Any]:
+        """The state as JSON-safe task arguments; `resume` reads them back."""
+        cursor = self.delivery_cursor
+        position = None
+        if cursor is not None:
+            position = [cursor.network_id, cursor.updated_at.isoformat(), cursor.delivery_id]
+        return [self.run_id, self.started_at.isoformat(), position]
+
+    @classmethod
+    def resume(cls, run_id: str, started_at: str, delivery_cursor: object = None) -> RunState:
+        """The state `task_args` wrote. Any other cursor (a task queued by an older release) starts the
+        delivery-link walk again, which only costs its index's first page: cleared rows left it."""
+        cursor = None
+        if isinstance(delivery_cursor, list) and len(delivery_cursor) == 3:
+            network_id, updated_at, delivery_id = delivery_cursor
+            cursor = repo.LinkCursor(int(network_id), datetime.fromisoformat(updated_at), int(delivery_id))
+        return cls(run_id, datetime.fromisoformat(started_at), cursor)
 
 
 def start_run(now: datetime) -> RunState:
@@ -117,7 +136,7 @@ def run_batch(sessions: sessionmaker[Session], settings: Settings, state: RunSta
             more = more or batch.more
             delivery_cutoffs[network_id] = rules[RetentionKind.DELIVERY_LINK].before(now)
         unlinked, cursor = repo.unlink_deliveries(
-            session, delivery_cutoffs, after_id=state.delivery_cursor, limit=limit
+            session, delivery_cutoffs, after=state.delivery_cursor, limit=limit
         )
         for network_id, batch in batches.items():
             batch.add(RetentionKind.DELIVERY_LINK, "deliveries_unlinked", unlinked.get(network_id, 0))
@@ -185,7 +204,7 @@ def _left_subscribers(
     """Delete the people who left before the cutoff, except those holding an admin role (or who lost
     it after the cutoff): of them only what the role needs is kept, and the evidence counts them."""
     kind = RetentionKind.LEFT_SUBSCRIBER
-    left = repo.first_ids(session, repo.left_subscribers(network_id, cutoff), limit)
+    left = repo.first_leavers(session, network_id, cutoff, limit)
     _erase(session, network_id, left, kind, batch, limit)
     admins = repo.first_ids(session, repo.left_admins_to_minimise(network_id, cutoff), limit)
     batch.add(kind, "admins_minimised", len(admins), limit=limit)
@@ -224,15 +243,17 @@ def _record_evidence(
     batch: _NetworkBatch,
 ) -> None:
     now = state.started_at
+    rows = {
+        row.kind: row
+        for row in session.scalars(
+            select(RetentionEvidence).where(
+                RetentionEvidence.run_id == state.run_id, RetentionEvidence.network_id == network_id
+            )
+        )
+    }
     for kind in RetentionKind:
         counts = batch.counts.get(kind, Counter())
-        row = session.scalars(
-            select(RetentionEvidence).where(
-                RetentionEvidence.run_id == state.run_id,
-                RetentionEvidence.network_id == network_id,
-                RetentionEvidence.kind == kind,
-            )
-        ).one_or_none()
+        row = rows.get(kind)
         if row is None:
             row = RetentionEvidence(
                 run_id=state.run_id,

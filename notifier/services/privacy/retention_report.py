@@ -101,11 +101,7 @@ def _measure(
             session, ContactEnquiry.received_at, mine, ContactEnquiry.received_at > cutoff
         )
     if kind is RetentionKind.DELIVERY_LINK:
-        linked = (
-            Delivery.network_id == network_id,
-            Delivery.subscriber_id.is_not(None),
-            Delivery.status.not_in(repo.IN_FLIGHT),
-        )
+        linked = (Delivery.network_id == network_id, *repo.LINK_DUE)  # read from ix_delivery_link_due
         due = repo.count(session, select(Delivery.id).where(*linked, Delivery.updated_at <= cutoff))
         return due, repo.earliest(session, Delivery.updated_at, *linked, Delivery.updated_at > cutoff)
     if kind is RetentionKind.ERASURE_REQUEST:

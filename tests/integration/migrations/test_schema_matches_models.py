@@ -30,6 +30,8 @@ TABLES_BY_REVISION = {
     "0006": set(),
     "0007": {"admin_member", "admin_sign_in_link", "admin_session", "admin_alert"},
     "0010": set(),
+    "0011": set(),
+    "0012": {"fanout_slice"},
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
 COLUMNS_BY_REVISION = {"0006": {("subscriber", "pending_email")}, "0010": {("api_token", "acting_admin_id")}}

@@ -1,7 +1,7 @@
 """fan-out in slices: each slice of a message's audience keeps its own cursor, so slices insert in parallel
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import notifier.db.base
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
