@@ -6,6 +6,7 @@ network, and the state between batches survives the task's JSON arguments."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import time_machine
@@ -14,11 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
 from notifier.db.base import utcnow
-from notifier.db.models import Delivery, Message, Network, RetentionEvidence, Topic
+from notifier.db.models import Delivery, Network, RetentionEvidence, Topic
 from notifier.db.session import unit_of_work
 from notifier.domain.retention import Period, RetentionKind
-from notifier.domain.statuses import DeliveryStatus, Lane, MessageStatus
+from notifier.domain.statuses import DeliveryStatus, Lane
 from notifier.services.privacy.retention import RunState, run_batch, set_rule, start_run
+from tests.integration.retention import people
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -28,30 +30,16 @@ DAY = timedelta(days=1)
 def _deliveries(
     session: Session, network: Network, topics: list[Topic], rows: list[tuple[datetime, DeliveryStatus]]
 ) -> list[int]:
-    """One delivery per row, each to its own person, of one message; their ids."""
-    message = Message(
-        network_id=network.id,
-        email_kind="announcement",
-        lane=Lane.BULK,
-        status=MessageStatus.DONE,
-        context={},
-    )
-    session.add(message)
-    session.flush()
+    """One email per row, each to its own person, last changed at the row's moment; their ids."""
     ids = []
-    for n, (stamp, status) in enumerate(rows):
-        person = subscriber(session, network, f"{network.slug}{message.id}.{n}@justice.gov.uk", topics)
-        row = Delivery(
-            network_id=network.id,
-            message_id=message.id,
-            subscriber_id=person.id,
-            status=status,
-            created_at=stamp,
-            updated_at=stamp,
+    for stamp, status in rows:
+        person = subscriber(
+            session, network, f"{network.slug}-{uuid.uuid4().hex[:12]}@justice.gov.uk", topics
         )
-        session.add(row)
+        delivery = people.email_to(session, person, Lane.BULK)
+        delivery.status, delivery.updated_at = status, stamp
         session.flush()
-        ids.append(row.id)
+        ids.append(delivery.id)
     return ids
 
 
