@@ -28,13 +28,9 @@ def plan(session: Session, message: Message, *, batch_size: int, parallelism: in
         ).where(*eligible_subscriptions(message))
     ).one()
     slices = max(1, min(parallelism, audience // batch_size))
-    bounds = (
-        [0] + [lowest - 1 + (highest - lowest + 1) * n // slices for n in range(1, slices)]
-        if audience
-        else [0]
-    )
-    for slice_no, after in enumerate(bounds):
-        last = bounds[slice_no + 1] if slice_no + 1 < len(bounds) else None
+    # Slice n starts after the n-th cut; the first after 0, so nobody below the lowest id is missed.
+    starts = [0] + [lowest - 1 + (highest - lowest + 1) * n // slices for n in range(1, slices)]
+    for slice_no, (after, last) in enumerate(zip(starts, [*starts[1:], None], strict=True)):
         session.add(
             FanoutSlice(
                 message_id=message.id,
@@ -47,7 +43,7 @@ def plan(session: Session, message: Message, *, batch_size: int, parallelism: in
             )
         )
     session.flush()
-    return len(bounds)
+    return len(starts)
 
 
 def take(session: Session, message_id: int) -> FanoutSlice | None:

@@ -324,7 +324,7 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     expect(page.locator("#audience-withdrawn")).to_have_text("3")
     expect(page.locator("#audience-invited")).to_have_text("0")
     check_accessibility(page, admin.checked)
-    screenshot(page, "admin-28-meeting-audience-check")
+    screenshot(page, "admin-34-meeting-audience-check")
     page.get_by_role("button", name="Change who is invited and send").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Steering group")
     admin.site.wait_for_email(READERS[0], r"It is now for events volunteers")
