@@ -2,9 +2,10 @@
 
 A chunk goes out in groups of up to `group_size`: rate tokens for the group (one limiter call), the
 claim (queued -> sending, one conditional UPDATE), the re-check of consent and suppression (two
-queries), each email composed, one Notify call per email, then the classified outcomes recorded
-(accepted ones in one statement): two commits per group, not per email (`send_steps.py`). No
-transaction is open while Notify is called. A send whose outcome is unknown (timeout, reset, 5xx)
+queries), each email composed, the group's Notify calls made at once through the process's call pool
+(`notify_calls.py`), then, once every call has ended, the classified outcomes recorded (accepted ones
+in one statement): two commits per group, not per email (`send_steps.py`). No transaction is open
+while Notify is called. A send whose outcome is unknown (timeout, reset, 5xx)
 stays `sending` and is settled by looking its reference up at Notify (`reconcile`), here on the
 chunk's next pass or by the sweeper; each try counts, and after `max_attempts` the row fails with its
 reason. A row whose email cannot be composed fails with the reason on that row and the group goes on,
@@ -17,7 +18,6 @@ one from its task, because no transaction may be open while Notify is called.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -37,6 +37,7 @@ from notifier.repositories import deliveries as delivery_repo
 from notifier.repositories import messages as message_repo
 from notifier.services.delivery import send_steps
 from notifier.services.delivery.composing import Composer
+from notifier.services.delivery.notify_calls import CallPool, Gate, call_group
 from notifier.services.delivery.routing import NotifyRouter, SingleServiceRouter
 from notifier.services.delivery.send_policy import (
     backoff_seconds,
@@ -67,6 +68,9 @@ class SendingConfig:
     # below `ambiguous_grace_seconds` (and the sweeper's stuck time): after that a lookup may find
     # nothing, re-queue the row, and a late send from this group would then be a second email.
     claim_hold_seconds: float = 3.0
+    # Notify calls this process makes at once, in a thread pool shared by every Sender thread
+    # (notify_calls.py); 1: each group's calls one after another in the calling thread.
+    calls_in_flight: int = 1
 
 
 class Sender:
@@ -90,6 +94,7 @@ class Sender:
         self.router = router or SingleServiceRouter(gateway, limiter)
         self.composer = composer
         self.config = config or SendingConfig()
+        self.calls = CallPool(self.config.calls_in_flight)
         self.clock = clock
         self.sleep = sleep
         self.monotonic = monotonic
@@ -176,31 +181,20 @@ class Sender:
                 ready = send_steps.prepare_group(
                     uow.session, group, batch, self.composer, claimed_at, steps, savepoints=True
                 )
-        outcomes: list[tuple[int, SendOutcome]] = []
-        unsent: list[int] = []
-        out_of_time = False
-        hold_until = claimed_at + timedelta(seconds=self.config.claim_hold_seconds)
-        for position, (delivery_id, request) in enumerate(ready):
-            if self.monotonic() >= give_back_at:
-                out_of_time, unsent = True, [d for d, _ in ready[position:]]
-                break
-            if self.clock() >= hold_until:
-                unsent = [d for d, _ in ready[position:]]  # claimed too long ago: given back, sent later
-                break
-            outcome = batch.route.gateway.send(request)
-            outcomes.append((delivery_id, outcome))
-            if outcome.kind is OutcomeKind.THROTTLED:
-                # Notify's bucket is empty: ours is emptied now, and the rest waits for a fresh token.
-                with contextlib.suppress(LimiterUnavailable):
-                    batch.route.limiter.drain()
-                if position + 1 < len(ready) and not self._take_tokens(
-                    batch.lane, 1, batch.route.limiter, report
-                ):
-                    unsent = [d for d, _ in ready[position + 1 :]]
-                    break
-            elif outcome.kind is OutcomeKind.DAILY_LIMIT:
-                unsent = [d for d, _ in ready[position + 1 :]]  # nothing more today
-                break
+        gate = Gate(
+            give_back_at=give_back_at,
+            hold_until=claimed_at + timedelta(seconds=self.config.claim_hold_seconds),
+            monotonic=self.monotonic,
+            clock=self.clock,
+        )
+        calls = call_group(
+            self.calls,
+            batch.route,
+            ready,
+            gate,
+            lambda: self._take_tokens(batch.lane, 1, batch.route.limiter, report) > 0,
+        )
+        outcomes, unsent = calls.outcomes, calls.unsent
         now = self.clock()
         with unit_of_work(self.sessions) as uow:
             accepted = [(d, o.notify_id) for d, o in outcomes if o.kind is OutcomeKind.ACCEPTED]
@@ -217,7 +211,7 @@ class Sender:
                     uow.session, delivery_id, DeliveryStatus.QUEUED, now, attempts=Delivery.attempts - 1
                 )
             steps[Step.RELEASED] += len(unsent)
-        return steps, out_of_time
+        return steps, calls.out_of_time
 
     def _record(
         self,

@@ -1,0 +1,155 @@
+"""A group's Notify calls, made at once: a small thread pool per worker process, shared by its task threads.
+
+A task thread claims a group, composes its emails, then hands the calls to the process's `CallPool` and
+waits for every one of them before it records anything. So exactly once is unchanged: each row is claimed
+before its call and its outcome recorded after; no row is given back while its call may still start.
+
+Each call checks the group's `Gate` when it starts, not when it was queued: it starts only within the
+claim hold and the chunk's time budget, and not after Notify said 429 to this group. A 429
+RateLimitError empties the fleet's bucket at once (from the pool thread, so other senders stop too); the
+calls of the group not yet started wait, in the task thread, for a fresh token and then go in the next
+round. After a 429 TooManyRequestsError (the daily limit) nothing more of the group starts. A pool of one
+runs the calls one after another in the task thread, as the sender did before; so does a group of one
+(a confirmation never queues behind a bulk send's calls).
+
+The pool's threads each keep their own Notify client (the gateway holds one per thread), as the official
+client requires.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from notifier.gateway.base import EmailRequest, OutcomeKind, SendOutcome
+from notifier.ratelimit.base import LimiterUnavailable
+from notifier.services.delivery.routing import NotifyRoute
+
+T = TypeVar("T")
+
+
+class CallPool:
+    """The Notify calls one process may have in flight at once (`size`), shared by its task threads."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("a call pool needs at least one thread")
+        self.size = size
+        self._executor = (
+            ThreadPoolExecutor(max_workers=size, thread_name_prefix="notify-call") if size > 1 else None
+        )
+
+    def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Every call's result, in order. With a pool, every call has ended before an error is raised."""
+        if self._executor is None or len(calls) < 2:
+            return [call() for call in calls]
+        futures = [self._executor.submit(call) for call in calls]
+        wait(futures)
+        return [future.result() for future in futures]
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+
+class Gate:
+    """Whether a call of one group may still start; shared by the group's calls (thread-safe).
+
+    Looks at the chunk's time budget (`monotonic`), then the claim hold (`clock`), once per call, in that
+    order: a row claimed too long ago is given back unsent, so a later lookup can never miss its email.
+    """
+
+    def __init__(
+        self,
+        *,
+        give_back_at: float,
+        hold_until: datetime,
+        monotonic: Callable[[], float],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._give_back_at = give_back_at
+        self._hold_until = hold_until
+        self._monotonic = monotonic
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.out_of_time = False  # the chunk's time budget ran out: the chunk goes to the back of its queue
+        self.expired = False  # out of time or past the claim hold: nothing more of the group starts
+        self.seen: set[OutcomeKind] = set()  # THROTTLED or DAILY_LIMIT, once Notify said so in this round
+
+    def may_start(self) -> bool:
+        with self._lock:
+            if self.expired or self.seen:
+                return False
+            if self._monotonic() >= self._give_back_at:
+                self.out_of_time = self.expired = True
+            elif self._clock() >= self._hold_until:
+                self.expired = True
+            return not self.expired
+
+    def saw(self, kind: OutcomeKind) -> None:
+        if kind in (OutcomeKind.THROTTLED, OutcomeKind.DAILY_LIMIT):
+            with self._lock:
+                self.seen.add(kind)
+
+    def only_throttled(self) -> bool:
+        """Stopped by a 429 RateLimitError alone: the rest may go once a fresh token is taken."""
+        return not self.expired and self.seen == {OutcomeKind.THROTTLED}
+
+    def reopen(self) -> None:
+        with self._lock:
+            self.seen.clear()
+
+
+@dataclass
+class GroupCalls:
+    """What became of a group's calls: outcomes of those made, and the rows never sent."""
+
+    outcomes: list[tuple[int, SendOutcome]] = field(default_factory=list)
+    unsent: list[int] = field(default_factory=list)
+    out_of_time: bool = False
+
+
+def call_group(
+    pool: CallPool,
+    route: NotifyRoute,
+    ready: Sequence[tuple[int, EmailRequest]],
+    gate: Gate,
+    fresh_token: Callable[[], bool],
+) -> GroupCalls:
+    """Send a group's requests through `route`; `fresh_token` waits for one token after a 429 (False:
+    none to be had soon, the rest goes back unsent)."""
+    result = GroupCalls()
+    pending = list(ready)
+    while pending:
+        answers = pool.run([_one_call(route, gate, request) for _, request in pending])
+        result.outcomes += [
+            (d, outcome) for (d, _), outcome in zip(pending, answers, strict=True) if outcome is not None
+        ]
+        pending = [item for item, outcome in zip(pending, answers, strict=True) if outcome is None]
+        if pending and gate.only_throttled() and fresh_token():
+            gate.reopen()
+            continue
+        result.unsent = [d for d, _ in pending]
+        break
+    result.out_of_time = gate.out_of_time
+    return result
+
+
+def _one_call(route: NotifyRoute, gate: Gate, request: EmailRequest) -> Callable[[], SendOutcome | None]:
+    def call() -> SendOutcome | None:
+        if not gate.may_start():
+            return None
+        outcome = route.gateway.send(request)
+        if outcome.kind is OutcomeKind.THROTTLED:
+            # Notify's bucket is empty: ours is emptied now, so every sender of the fleet waits.
+            with contextlib.suppress(LimiterUnavailable):
+                route.limiter.drain()
+        gate.saw(outcome.kind)
+        return outcome
+
+    return call
