@@ -223,6 +223,17 @@ def settle_many(
     session.connection().execute(statement, params)
 
 
+def release_unsent(session: Session, delivery_ids: Sequence[int], now: datetime) -> None:
+    """Rows claimed but never sent go back to `queued`, and the claim's try is not counted."""
+    if delivery_ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.QUEUED, updated_at=now, attempts=Delivery.attempts - 1),
+            execution_options={"synchronize_session": False},
+        )
+
+
 def _literals(statuses: frozenset[DeliveryStatus]) -> list[ColumnElement[str]]:
     return [literal_column(f"'{status.value}'") for status in sorted(statuses)]
 

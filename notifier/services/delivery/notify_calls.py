@@ -4,8 +4,9 @@ A task thread claims a group, composes its emails, then hands the calls to the p
 waits for every one of them before it records anything. So exactly once is unchanged: each row is claimed
 before its call and its outcome recorded after; no row is given back while its call may still start.
 
-Each call checks the group's `Gate` when it starts, not when it was queued: it starts only within the
-claim hold and the chunk's time budget, and not after Notify said 429 to this group. A 429
+A group is admitted to the pool (`CallPool.room`) before it is claimed, so its calls start soon after
+the claim. Each call still checks the group's `Gate` when it starts, not when it was queued: it starts
+only within the claim hold, and not after Notify said 429 to this group. A 429
 RateLimitError empties the fleet's bucket at once (from the pool thread, so other senders stop too); the
 calls of the group not yet started wait, in the task thread, for a fresh token and then go in the next
 round. After a 429 TooManyRequestsError (the daily limit) nothing more of the group starts. A pool of one
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,15 +35,38 @@ T = TypeVar("T")
 
 
 class CallPool:
-    """The Notify calls one process may have in flight at once (`size`), shared by its task threads."""
+    """The Notify calls one process may have in flight at once (`size`), shared by its task threads.
 
-    def __init__(self, size: int) -> None:
+    `room` admits a group before it is claimed: at most `waiting` calls wait for a pool thread behind
+    those running, so a claimed row's call starts within about one Notify round trip of its claim.
+    """
+
+    def __init__(self, size: int, *, waiting: int = 0) -> None:
         if size < 1:
             raise ValueError("a call pool needs at least one thread")
         self.size = size
         self._executor = (
             ThreadPoolExecutor(max_workers=size, thread_name_prefix="notify-call") if size > 1 else None
         )
+        self._capacity = size + waiting
+        self._admitted = 0
+        self._room = threading.Condition()
+
+    @contextlib.contextmanager
+    def room(self, calls: int) -> Iterator[None]:
+        """Wait until `calls` more calls fit (one group always fits an idle pool), and keep them."""
+        if self._executor is None or calls < 2:
+            yield  # called in the task thread itself
+            return
+        with self._room:
+            self._room.wait_for(lambda: not self._admitted or self._admitted + calls <= self._capacity)
+            self._admitted += calls
+        try:
+            yield
+        finally:
+            with self._room:
+                self._admitted -= calls
+                self._room.notify_all()
 
     def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
         """Every call's result, in order. With a pool, every call has ended before an error is raised."""
@@ -60,35 +84,23 @@ class CallPool:
 class Gate:
     """Whether a call of one group may still start; shared by the group's calls (thread-safe).
 
-    Looks at the chunk's time budget (`monotonic`), then the claim hold (`clock`), once per call, in that
-    order: a row claimed too long ago is given back unsent, so a later lookup can never miss its email.
+    A call starts only before the claim hold ends (`clock`): a row claimed too long ago is given back
+    unsent, so a later lookup by reference can never miss its email. Nor does it start once Notify
+    answered this group with a 429.
     """
 
-    def __init__(
-        self,
-        *,
-        give_back_at: float,
-        hold_until: datetime,
-        monotonic: Callable[[], float],
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._give_back_at = give_back_at
+    def __init__(self, *, hold_until: datetime, clock: Callable[[], datetime]) -> None:
         self._hold_until = hold_until
-        self._monotonic = monotonic
         self._clock = clock
         self._lock = threading.Lock()
-        self.out_of_time = False  # the chunk's time budget ran out: the chunk goes to the back of its queue
-        self.expired = False  # out of time or past the claim hold: nothing more of the group starts
+        self.expired = False  # past the claim hold: nothing more of the group starts
         self.seen: set[OutcomeKind] = set()  # THROTTLED or DAILY_LIMIT, once Notify said so in this round
 
     def may_start(self) -> bool:
         with self._lock:
             if self.expired or self.seen:
                 return False
-            if self._monotonic() >= self._give_back_at:
-                self.out_of_time = self.expired = True
-            elif self._clock() >= self._hold_until:
-                self.expired = True
+            self.expired = self._clock() >= self._hold_until
             return not self.expired
 
     def saw(self, kind: OutcomeKind) -> None:
@@ -111,7 +123,6 @@ class GroupCalls:
 
     outcomes: list[tuple[int, SendOutcome]] = field(default_factory=list)
     unsent: list[int] = field(default_factory=list)
-    out_of_time: bool = False
 
 
 def call_group(
@@ -136,7 +147,6 @@ def call_group(
             continue
         result.unsent = [d for d, _ in pending]
         break
-    result.out_of_time = gate.out_of_time
     return result
 
 

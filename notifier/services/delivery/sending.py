@@ -45,7 +45,7 @@ from notifier.services.delivery.send_policy import (
     reason_label,
     seconds_until,
 )
-from notifier.services.delivery.send_steps import Batch, ChunkReport, Step
+from notifier.services.delivery.send_steps import Batch, ChunkReport, Ready, Step
 
 __all__ = ["MAX_ATTEMPTS", "ChunkReport", "Sender", "SendingConfig", "Step"]
 
@@ -94,7 +94,7 @@ class Sender:
         self.router = router or SingleServiceRouter(gateway, limiter)
         self.composer = composer
         self.config = config or SendingConfig()
-        self.calls = CallPool(self.config.calls_in_flight)
+        self.calls = CallPool(self.config.calls_in_flight, waiting=self.config.group_size)
         self.clock = clock
         self.sleep = sleep
         self.monotonic = monotonic
@@ -133,17 +133,17 @@ class Sender:
         budget = self.config.time_budget_seconds
         give_back_at = self.monotonic() + budget if budget is not None else float("inf")
         while pending:
+            if self.monotonic() >= give_back_at:
+                report.want_retry(0.0)  # the rest of the chunk, unclaimed, goes to the back of its queue
+                return
             wanted = min(self.config.group_size, len(pending))
             taken = self._take_tokens(batch.lane, wanted, batch.route.limiter, report)
             if taken == 0:
                 report.steps[Step.RELEASED] += len(pending)  # never claimed: they are still queued
                 return
             group = [pending.popleft() for _ in range(taken)]
-            steps, out_of_time = self._send_group(group, batch, report, give_back_at)
+            steps = self._send_group(group, batch, report)
             report.steps.update(steps)
-            if out_of_time:
-                report.want_retry(0.0)  # the rest of the chunk goes to the back of its queue
-                return
             if steps[Step.PAUSED]:
                 return
 
@@ -163,55 +163,53 @@ class Sender:
             record_throttle_wait(lane, wait)
             self.sleep(wait)
 
-    def _send_group(
-        self, group: list[int], batch: Batch, report: ChunkReport, give_back_at: float
-    ) -> tuple[Counter[Step], bool]:
-        """Send one group; (its steps, whether the chunk's time budget ran out before it was all sent)."""
+    def _send_group(self, group: list[int], batch: Batch, report: ChunkReport) -> Counter[Step]:
+        """Claim, compose and send one group, then record every outcome; its steps."""
         steps: Counter[Step] = Counter()
-        try:
-            with unit_of_work(self.sessions) as uow:
-                batch.attach(uow.session)
-                claimed_at = self.clock()
-                ready = send_steps.prepare_group(uow.session, group, batch, self.composer, claimed_at, steps)
-        except send_steps.ComposeQueryFailed:
-            steps.clear()  # rolled back: the claims too; again, with a savepoint around each row
-            with unit_of_work(self.sessions) as uow:
-                batch.attach(uow.session)
-                claimed_at = self.clock()
-                ready = send_steps.prepare_group(
-                    uow.session, group, batch, self.composer, claimed_at, steps, savepoints=True
-                )
-        gate = Gate(
-            give_back_at=give_back_at,
-            hold_until=claimed_at + timedelta(seconds=self.config.claim_hold_seconds),
-            monotonic=self.monotonic,
-            clock=self.clock,
-        )
-        calls = call_group(
-            self.calls,
-            batch.route,
-            ready,
-            gate,
-            lambda: self._take_tokens(batch.lane, 1, batch.route.limiter, report) > 0,
-        )
-        outcomes, unsent = calls.outcomes, calls.unsent
+        with self.calls.room(len(group)):  # claimed only once its calls can start soon
+            claimed_at, ready = self._prepare(group, batch, steps)
+            gate = Gate(
+                hold_until=claimed_at + timedelta(seconds=self.config.claim_hold_seconds), clock=self.clock
+            )
+            calls = call_group(
+                self.calls,
+                batch.route,
+                ready,
+                gate,
+                lambda: self._take_tokens(batch.lane, 1, batch.route.limiter, report) > 0,
+            )
         now = self.clock()
         with unit_of_work(self.sessions) as uow:
-            accepted = [(d, o.notify_id) for d, o in outcomes if o.kind is OutcomeKind.ACCEPTED]
+            accepted = [(d, o.notify_id) for d, o in calls.outcomes if o.kind is OutcomeKind.ACCEPTED]
             send_steps.record_accepted(uow.session, accepted, now)
-            for delivery_id, outcome in outcomes:
+            for delivery_id, outcome in calls.outcomes:
                 step = Step.ACCEPTED
                 if outcome.kind is not OutcomeKind.ACCEPTED:
                     step = self._record(uow.session, delivery_id, outcome, report, batch.route.limiter, now)
                 steps[step] += 1
                 _count(batch, outcome, step, now)
-            for delivery_id in unsent:
-                # Claimed but never sent: back to queued, and the claim's try is not counted.
-                delivery_repo.transition(
-                    uow.session, delivery_id, DeliveryStatus.QUEUED, now, attempts=Delivery.attempts - 1
+            # Claimed but never sent: back to queued, and the claim's try is not counted.
+            delivery_repo.release_unsent(uow.session, calls.unsent, now)
+            steps[Step.RELEASED] += len(calls.unsent)
+        return steps
+
+    def _prepare(self, group: list[int], batch: Batch, steps: Counter[Step]) -> tuple[datetime, list[Ready]]:
+        """Claim, re-check and compose a group: (when it was claimed, the requests to send)."""
+        try:
+            with unit_of_work(self.sessions) as uow:
+                batch.attach(uow.session)
+                claimed_at = self.clock()
+                return claimed_at, send_steps.prepare_group(
+                    uow.session, group, batch, self.composer, claimed_at, steps
                 )
-            steps[Step.RELEASED] += len(unsent)
-        return steps, calls.out_of_time
+        except send_steps.ComposeQueryFailed:
+            steps.clear()  # rolled back: the claims too; again, with a savepoint around each row
+            with unit_of_work(self.sessions) as uow:
+                batch.attach(uow.session)
+                claimed_at = self.clock()
+                return claimed_at, send_steps.prepare_group(
+                    uow.session, group, batch, self.composer, claimed_at, steps, savepoints=True
+                )
 
     def _record(
         self,
