@@ -126,7 +126,8 @@ class Sender:
             report.want_retry(self.config.ambiguous_grace_seconds)
         elif report.steps[Step.RELEASED] and report.retry_in_seconds is None:
             report.want_retry(1.0)
-        self._complete_if_finished(message_id)
+        if report.retry_in_seconds is None:  # a chunk that runs again still has rows to send
+            self._complete_if_finished(message_id)
         return report
 
     def _send_queued(self, pending: deque[int], batch: Batch, report: ChunkReport) -> None:
@@ -183,11 +184,12 @@ class Sender:
             accepted = [(d, o.notify_id) for d, o in calls.outcomes if o.kind is OutcomeKind.ACCEPTED]
             send_steps.record_accepted(uow.session, accepted, now)
             for delivery_id, outcome in calls.outcomes:
-                step = Step.ACCEPTED
                 if outcome.kind is not OutcomeKind.ACCEPTED:
                     step = self._record(uow.session, delivery_id, outcome, report, batch.route.limiter, now)
-                steps[step] += 1
-                _count(batch, outcome, step, now)
+                    steps[step] += 1
+                    record_outcome(batch.lane, outcome.kind.value, reason_label(outcome))
+            steps[Step.ACCEPTED] += len(accepted)
+            record_accepted(batch.lane, (now - batch.event_at).total_seconds(), count=len(accepted))
             # Claimed but never sent: back to queued, and the claim's try is not counted.
             delivery_repo.release_unsent(uow.session, calls.unsent, now)
             steps[Step.RELEASED] += len(calls.unsent)
@@ -328,19 +330,11 @@ class Sender:
 
     def _complete_if_finished(self, message_id: int) -> None:
         with unit_of_work(self.sessions) as uow:
-            counts = message_repo.delivery_counts(uow.session, message_id)
-            if counts[DeliveryStatus.QUEUED] or counts[DeliveryStatus.SENDING]:
+            if message_repo.has_unsent(uow.session, message_id):
                 return
             message_repo.set_message_status(
                 uow.session, message_id, MessageStatus.DONE, self.clock(), only_from={MessageStatus.SENDING}
             )
-
-
-def _count(batch: Batch, outcome: SendOutcome, step: Step, now: datetime) -> None:
-    if step is Step.ACCEPTED:
-        record_accepted(batch.lane, (now - batch.event_at).total_seconds())
-    else:
-        record_outcome(batch.lane, outcome.kind.value, reason_label(outcome))
 
 
 def delivery_lane(session: Session, delivery: Delivery) -> Lane:
