@@ -37,8 +37,9 @@ T = TypeVar("T")
 class CallPool:
     """The Notify calls one process may have in flight at once (`size`), shared by its task threads.
 
-    `room` admits a group before it is claimed: at most `waiting` calls wait for a pool thread behind
-    those running, so a claimed row's call starts within about one Notify round trip of its claim.
+    `room` admits a group before it is claimed, counting its calls until each has ended: at most
+    `waiting` calls wait for a pool thread behind those running, so a claimed row's call starts within
+    about one Notify round trip of its claim, and the pool's threads stay busy while groups keep coming.
     """
 
     def __init__(self, size: int, *, waiting: int = 0) -> None:
@@ -49,36 +50,69 @@ class CallPool:
             ThreadPoolExecutor(max_workers=size, thread_name_prefix="notify-call") if size > 1 else None
         )
         self._capacity = size + waiting
-        self._admitted = 0
+        self._admitted = 0  # calls admitted and not yet ended, in every group
         self._room = threading.Condition()
 
     @contextlib.contextmanager
-    def room(self, calls: int) -> Iterator[None]:
-        """Wait until `calls` more calls fit (one group always fits an idle pool), and keep them."""
+    def room(self, calls: int) -> Iterator[Admission]:
+        """Wait until `calls` more calls fit (a group always fits an idle pool); what is left of them is
+        given back when the block ends."""
         if self._executor is None or calls < 2:
-            yield  # called in the task thread itself
+            yield Admission(self, 0)  # called in the task thread itself
             return
         with self._room:
             self._room.wait_for(lambda: not self._admitted or self._admitted + calls <= self._capacity)
             self._admitted += calls
+        admission = Admission(self, calls)
         try:
-            yield
+            yield admission
         finally:
-            with self._room:
-                self._admitted -= calls
-                self._room.notify_all()
+            admission.release(calls)
 
-    def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
-        """Every call's result, in order. With a pool, every call has ended before an error is raised."""
+    def _give_back(self, calls: int) -> None:
+        with self._room:
+            self._admitted -= calls
+            self._room.notify_all()
+
+    def run(self, calls: Sequence[Callable[[], T]], admission: Admission | None = None) -> list[T]:
+        """Every call's result, in order. With a pool, every call has ended before an error is raised;
+        each gives its place in `admission` back as it ends."""
         if self._executor is None or len(calls) < 2:
             return [call() for call in calls]
-        futures = [self._executor.submit(call) for call in calls]
+        futures = [self._executor.submit(_ending(call, admission)) for call in calls]
         wait(futures)
         return [future.result() for future in futures]
 
     def shutdown(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
+
+
+class Admission:
+    """A group's places in its pool: one per call still to end."""
+
+    def __init__(self, pool: CallPool, places: int) -> None:
+        self._pool = pool
+        self._places = places
+        self._lock = threading.Lock()
+
+    def release(self, places: int = 1) -> None:
+        with self._lock:
+            places = min(places, self._places)
+            self._places -= places
+        if places:
+            self._pool._give_back(places)
+
+
+def _ending(call: Callable[[], T], admission: Admission | None) -> Callable[[], T]:
+    def run() -> T:
+        try:
+            return call()
+        finally:
+            if admission is not None:
+                admission.release()
+
+    return run
 
 
 class Gate:
@@ -131,13 +165,14 @@ def call_group(
     ready: Sequence[tuple[int, EmailRequest]],
     gate: Gate,
     fresh_token: Callable[[], bool],
+    admission: Admission | None = None,
 ) -> GroupCalls:
     """Send a group's requests through `route`; `fresh_token` waits for one token after a 429 (False:
     none to be had soon, the rest goes back unsent)."""
     result = GroupCalls()
     pending = list(ready)
     while pending:
-        answers = pool.run([_one_call(route, gate, request) for _, request in pending])
+        answers = pool.run([_one_call(route, gate, request) for _, request in pending], admission)
         result.outcomes += [
             (d, outcome) for (d, _), outcome in zip(pending, answers, strict=True) if outcome is not None
         ]

@@ -167,8 +167,9 @@ class Sender:
     def _send_group(self, group: list[int], batch: Batch, report: ChunkReport) -> Counter[Step]:
         """Claim, compose and send one group, then record every outcome; its steps."""
         steps: Counter[Step] = Counter()
-        with self.calls.room(len(group)):  # claimed only once its calls can start soon
+        with self.calls.room(len(group)) as admission:  # claimed only once its calls can start soon
             claimed_at, ready = self._prepare(group, batch, steps)
+            admission.release(len(group) - len(ready))  # rows skipped, failed or taken by another worker
             gate = Gate(
                 hold_until=claimed_at + timedelta(seconds=self.config.claim_hold_seconds), clock=self.clock
             )
@@ -178,6 +179,7 @@ class Sender:
                 ready,
                 gate,
                 lambda: self._take_tokens(batch.lane, 1, batch.route.limiter, report) > 0,
+                admission,
             )
         now = self.clock()
         with unit_of_work(self.sessions) as uow:

@@ -169,6 +169,29 @@ def test_a_group_is_admitted_only_when_its_calls_can_start_soon() -> None:
     assert order == ["first in", "first out", "second in", "second out"]
 
 
+def _admitted_within(pool: CallPool, calls: int, seconds: float) -> bool:
+    admitted = threading.Event()
+
+    def enter() -> None:
+        with pool.room(calls):
+            admitted.set()
+
+    threading.Thread(target=enter, daemon=True).start()
+    return admitted.wait(seconds)
+
+
+def test_a_groups_places_are_given_back_as_its_calls_end() -> None:
+    four = CallPool(4, waiting=2)
+    try:
+        with four.room(4) as first:
+            assert not _admitted_within(four, 4, 0.2)  # 4 + 4 > 6
+            first.release(2)  # two rows of the group were skipped: nothing to call for them
+            four.run([lambda: 1, lambda: 2], first)  # each call gives its place back as it ends
+            assert _admitted_within(four, 6, 5)
+    finally:
+        four.shutdown()
+
+
 def test_an_error_in_one_call_is_raised_only_after_every_call_has_ended(pool: CallPool) -> None:
     notify = Notify(broken="0")
     with pytest.raises(RuntimeError, match="a bug"):
