@@ -37,7 +37,7 @@ from notifier.repositories import deliveries as delivery_repo
 from notifier.repositories import messages as message_repo
 from notifier.services.delivery import send_steps
 from notifier.services.delivery.composing import Composer
-from notifier.services.delivery.notify_calls import CallPool, Gate, call_group
+from notifier.services.delivery.notify_calls import Admission, CallPool, Gate, call_group
 from notifier.services.delivery.routing import NotifyRouter, SingleServiceRouter
 from notifier.services.delivery.send_policy import (
     backoff_seconds,
@@ -138,49 +138,70 @@ class Sender:
                 report.want_retry(0.0)  # the rest of the chunk, unclaimed, goes to the back of its queue
                 return
             wanted = min(self.config.group_size, len(pending))
-            taken = self._take_tokens(batch.lane, wanted, batch.route.limiter, report)
-            if taken == 0:
-                report.steps[Step.RELEASED] += len(pending)  # never claimed: they are still queued
-                return
-            group = [pending.popleft() for _ in range(taken)]
-            steps = self._send_group(group, batch, report)
+            # Tokens are taken once the group has room in the call pool, so they are spent at once:
+            # a token kept while its call waits would let a later burst through that Notify refuses.
+            with self.calls.room(wanted) as admission:
+                taken, wait = self._try_tokens(batch.lane, wanted, batch.route.limiter, report)
+                if taken:
+                    admission.release(wanted - taken)
+                    steps = self._send_group(
+                        [pending.popleft() for _ in range(taken)], batch, report, admission
+                    )
+            if not taken:
+                if wait is None:
+                    report.steps[Step.RELEASED] += len(pending)  # never claimed: they are still queued
+                    return
+                record_throttle_wait(batch.lane, wait)
+                self.sleep(wait)  # without holding room: other networks' groups go meanwhile
+                continue
             report.steps.update(steps)
             if steps[Step.PAUSED]:
                 return
 
+    def _try_tokens(
+        self, lane: Lane, wanted: int, limiter: RateLimiter, report: ChunkReport
+    ) -> tuple[int, float | None]:
+        """(tokens taken, 0.0) now; (0, seconds to wait) for one soon; (0, None) with the chunk's retry
+        set when none can be had soon or the limiter cannot be reached (nothing is sent unthrottled)."""
+        try:
+            taken, wait = limiter.acquire_many(lane, wanted)
+        except LimiterUnavailable:
+            report.want_retry(LIMITER_DOWN_RETRY_SECONDS)
+            return 0, None
+        if taken:
+            return taken, 0.0
+        if wait > LONGEST_TOKEN_WAIT_SECONDS:
+            report.want_retry(wait)
+            return 0, None
+        return 0, wait
+
     def _take_tokens(self, lane: Lane, wanted: int, limiter: RateLimiter, report: ChunkReport) -> int:
         """Tokens taken (at least one), or 0 with the chunk's retry set when none can be had soon."""
         while True:
-            try:
-                taken, wait = limiter.acquire_many(lane, wanted)
-            except LimiterUnavailable:
-                report.want_retry(LIMITER_DOWN_RETRY_SECONDS)  # never send unthrottled
-                return 0
-            if taken:
+            taken, wait = self._try_tokens(lane, wanted, limiter, report)
+            if taken or wait is None:
                 return taken
-            if wait > LONGEST_TOKEN_WAIT_SECONDS:
-                report.want_retry(wait)
-                return 0
             record_throttle_wait(lane, wait)
             self.sleep(wait)
 
-    def _send_group(self, group: list[int], batch: Batch, report: ChunkReport) -> Counter[Step]:
+    def _send_group(
+        self, group: list[int], batch: Batch, report: ChunkReport, admission: Admission
+    ) -> Counter[Step]:
         """Claim, compose and send one group, then record every outcome; its steps."""
         steps: Counter[Step] = Counter()
-        with self.calls.room(len(group)) as admission:  # claimed only once its calls can start soon
-            claimed_at, ready = self._prepare(group, batch, steps)
-            admission.release(len(group) - len(ready))  # rows skipped, failed or taken by another worker
-            gate = Gate(
-                hold_until=claimed_at + timedelta(seconds=self.config.claim_hold_seconds), clock=self.clock
-            )
-            calls = call_group(
-                self.calls,
-                batch.route,
-                ready,
-                gate,
-                lambda: self._take_tokens(batch.lane, 1, batch.route.limiter, report) > 0,
-                admission,
-            )
+        claimed_at, ready = self._prepare(group, batch, steps)
+        admission.release(len(group) - len(ready))  # rows skipped, failed or taken by another worker
+        gate = Gate(
+            hold_until=claimed_at + timedelta(seconds=self.config.claim_hold_seconds), clock=self.clock
+        )
+        calls = call_group(
+            self.calls,
+            batch.route,
+            ready,
+            gate,
+            lambda: self._take_tokens(batch.lane, 1, batch.route.limiter, report) > 0,
+            admission,
+        )
         now = self.clock()
         with unit_of_work(self.sessions) as uow:
             accepted = [(d, o.notify_id) for d, o in calls.outcomes if o.kind is OutcomeKind.ACCEPTED]
