@@ -134,20 +134,29 @@ def insert_queued(
     return affected(session.execute(statement, execution_options={"preserve_rowcount": True}))
 
 
-def ids_in_range(
-    session: Session, message_id: int, first_id: int, last_id: int, status: DeliveryStatus
-) -> list[int]:
-    return list(
-        session.scalars(
-            select(Delivery.id)
-            .where(
-                Delivery.message_id == message_id,
-                Delivery.id.between(first_id, last_id),
-                Delivery.status == status,
-            )
-            .order_by(Delivery.id)
-        )
+def unsent_in_range(
+    session: Session, message_id: int, first_id: int, last_id: int
+) -> tuple[list[int], list[int]]:
+    """The message's (queued, sending) delivery ids between `first_id` and `last_id`, in id order.
+
+    One primary-key range scan, filtered here: a send chunk's range holds at most a chunk of rows,
+    whereas the (message_id, status) index would walk every queued row of the message whenever the
+    planner has no statistics for a new message yet (a just fanned-out 30,000: 6.5 ms a call, not 0.1).
+    """
+    rows = session.execute(
+        select(Delivery.id, Delivery.message_id, Delivery.status)
+        .where(Delivery.id.between(first_id, last_id))
+        .order_by(Delivery.id)
     )
+    queued: list[int] = []
+    sending: list[int] = []
+    for delivery_id, row_message_id, status in rows:
+        if row_message_id == message_id:
+            if status is DeliveryStatus.QUEUED:
+                queued.append(delivery_id)
+            elif status is DeliveryStatus.SENDING:
+                sending.append(delivery_id)
+    return queued, sending
 
 
 def transition(

@@ -110,12 +110,7 @@ class Sender:
                 return report
             network = uow.session.get_one(Network, message.network_id)
             topic = uow.session.get_one(Topic, message.topic_id) if message.topic_id is not None else None
-            queued = delivery_repo.ids_in_range(
-                uow.session, message_id, first_id, last_id, DeliveryStatus.QUEUED
-            )
-            unsettled = delivery_repo.ids_in_range(
-                uow.session, message_id, first_id, last_id, DeliveryStatus.SENDING
-            )
+            queued, unsettled = delivery_repo.unsent_in_range(uow.session, message_id, first_id, last_id)
         # Outside the unit of work: the router may read the database, and on SQLite a second
         # transaction inside the first would wait for the first's write lock.
         batch = Batch(message, network, topic, self.router.route(message.network_id))
