@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, exists, func, literal, literal_column, or_, select, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -201,11 +214,22 @@ def claim_for_sending(session: Session, delivery_id: int, now: datetime) -> Clai
     return None if row is None else Claim(row[0])
 
 
+def _status_is(status: DeliveryStatus) -> ColumnElement[bool]:
+    """`status = <status>` in a form no index serves, for statements that name their rows by primary key.
+
+    Without fresh statistics (a message fanned out a moment ago, before autovacuum's next analyse)
+    PostgreSQL costs the (status, updated_at) index below twenty primary-key probes, and then walks every
+    queued row of the fleet for each group it claims: 7.5 ms a claim for 30,000 queued rows, not 0.7.
+    """
+    as_text = type_coerce(Delivery.status, String())
+    return as_text.concat(literal("", String())) == literal(status.value, String())
+
+
 def claim_many(session: Session, delivery_ids: Sequence[int], now: datetime) -> dict[int, int | None]:
     """`queued -> sending` for each row still queued, in one UPDATE: {claimed id: its subscriber id}."""
     statement = (
         update(Delivery)
-        .where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.QUEUED)
+        .where(Delivery.id.in_(delivery_ids), _status_is(DeliveryStatus.QUEUED))
         .values(status=DeliveryStatus.SENDING, updated_at=now, attempts=Delivery.attempts + 1)
         .returning(Delivery.id, Delivery.subscriber_id)
     )
@@ -237,7 +261,7 @@ def release_unsent(session: Session, delivery_ids: Sequence[int], now: datetime)
     if delivery_ids:
         session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.SENDING)
+            .where(Delivery.id.in_(delivery_ids), _status_is(DeliveryStatus.SENDING))
             .values(status=DeliveryStatus.QUEUED, updated_at=now, attempts=Delivery.attempts - 1),
             execution_options={"synchronize_session": False},
         )
