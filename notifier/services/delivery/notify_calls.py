@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -51,7 +52,8 @@ class CallPool:
         )
         self._capacity = size + waiting
         self._admitted = 0  # calls admitted and not yet ended, in every group
-        self._room = threading.Condition()
+        self._lock = threading.Lock()
+        self._queue: deque[_Waiting] = deque()  # groups waiting for room, first come first admitted
 
     @contextlib.contextmanager
     def room(self, calls: int) -> Iterator[Admission]:
@@ -60,19 +62,31 @@ class CallPool:
         if self._executor is None or calls < 2:
             yield Admission(self, 0)  # called in the task thread itself
             return
-        with self._room:
-            self._room.wait_for(lambda: not self._admitted or self._admitted + calls <= self._capacity)
-            self._admitted += calls
+        waiting = None
+        with self._lock:
+            if not self._queue and self._fits(calls):
+                self._admitted += calls
+            else:
+                waiting = _Waiting(calls)
+                self._queue.append(waiting)
+        if waiting is not None:
+            waiting.admitted.wait()  # set by `_give_back` once the groups before it are in
         admission = Admission(self, calls)
         try:
             yield admission
         finally:
             admission.release(calls)
 
+    def _fits(self, calls: int) -> bool:
+        return not self._admitted or self._admitted + calls <= self._capacity
+
     def _give_back(self, calls: int) -> None:
-        with self._room:
+        with self._lock:
             self._admitted -= calls
-            self._room.notify_all()
+            while self._queue and self._fits(self._queue[0].calls):  # wakes only those now admitted
+                waiting = self._queue.popleft()
+                self._admitted += waiting.calls
+                waiting.admitted.set()
 
     def run(self, calls: Sequence[Callable[[], T]], admission: Admission | None = None) -> list[T]:
         """Every call's result, in order. With a pool, every call has ended before an error is raised;
@@ -86,6 +100,12 @@ class CallPool:
     def shutdown(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
+
+
+@dataclass
+class _Waiting:
+    calls: int
+    admitted: threading.Event = field(default_factory=threading.Event)
 
 
 class Admission:
