@@ -18,6 +18,7 @@ one from its task, because no transaction may be open while Notify is called.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -52,6 +53,7 @@ __all__ = ["MAX_ATTEMPTS", "ChunkReport", "Sender", "SendingConfig", "Step"]
 MAX_ATTEMPTS = 8
 LONGEST_TOKEN_WAIT_SECONDS = 5.0  # wait longer than this and the chunk is re-queued instead
 LIMITER_DOWN_RETRY_SECONDS = 10.0
+LONGEST_GATHER_SECONDS = 1.0  # waiting for a group's tokens: never longer than this beyond one token
 
 
 @dataclass
@@ -95,6 +97,7 @@ class Sender:
         self.composer = composer
         self.config = config or SendingConfig()
         self.calls = CallPool(self.config.calls_in_flight, waiting=self.config.group_size)
+        self._token_turns: dict[tuple[str, Lane], threading.Lock] = {}
         self.clock = clock
         self.sleep = sleep
         self.monotonic = monotonic
@@ -146,12 +149,26 @@ class Sender:
                 if wait is None:
                     report.steps[Step.RELEASED] += len(pending)  # never claimed: they are still queued
                     return
-                record_throttle_wait(batch.lane, wait)
-                self.sleep(wait)  # without holding room: other networks' groups go meanwhile
+                self._wait_for_tokens(batch, wanted, wait)  # holding no room: other networks' groups go
                 continue
             report.steps.update(steps)
             if steps[Step.PAUSED]:
                 return
+
+    def _wait_for_tokens(self, batch: Batch, wanted: int, wait: float) -> None:
+        """Sleep until about a group's tokens may be free, one thread of this process at a time for each
+        bucket and lane; the others wait their turn without asking the limiter.
+
+        At the rate limit every thread would otherwise ask again each time one token comes free, take one
+        or two, and send groups of one or two: the group's claim, re-check and record would then cost as
+        much as sending one email at a time.
+        """
+        turn = self._token_turns.setdefault((batch.route.bucket, batch.lane), threading.Lock())
+        with turn:
+            # `wait` is the time until one token: a group's worth takes about `wanted` times as long.
+            seconds = max(wait, min(wait * wanted, LONGEST_GATHER_SECONDS))
+            record_throttle_wait(batch.lane, seconds)
+            self.sleep(seconds)
 
     def _try_tokens(
         self, lane: Lane, wanted: int, limiter: RateLimiter, report: ChunkReport
