@@ -1,17 +1,17 @@
-"""A group's Notify calls, made at once: a small thread pool per worker process, shared by its task threads.
+"""A group's Notify calls, made at once: one thread pool per worker process, shared by its task threads.
 
 A task thread claims a group, composes its emails, then hands the calls to the process's `CallPool` and
 waits for every one of them before it records anything. So exactly once is unchanged: each row is claimed
 before its call and its outcome recorded after; no row is given back while its call may still start.
 
-A group is admitted to the pool (`CallPool.room`) before it is claimed, so its calls start soon after
-the claim. Each call still checks the group's `Gate` when it starts, not when it was queued: it starts
-only within the claim hold, and not after Notify said 429 to this group. A 429
-RateLimitError empties the fleet's bucket at once (from the pool thread, so other senders stop too); the
-calls of the group not yet started wait, in the task thread, for a fresh token and then go in the next
-round. After a 429 TooManyRequestsError (the daily limit) nothing more of the group starts. A pool of one
-runs the calls one after another in the task thread, as the sender did before; so does a group of one
-(a confirmation never queues behind a bulk send's calls).
+A group is admitted to the pool (`CallPool.room`) before its tokens are taken and it is claimed, so
+its tokens are spent and its calls start soon after. Each call still checks the group's `Gate` when it
+starts, not when it was queued: it starts only within the claim hold, and not after Notify said 429 to
+this group. A 429 RateLimitError empties the fleet's bucket at once (from the pool thread, so other
+senders stop too); the calls of the group not yet started wait, in the task thread, for a fresh token
+and then go in the next round. After a 429 TooManyRequestsError (the daily limit) nothing more of the
+group starts. A pool of one runs the calls one after another in the task thread, as the sender did
+before; so does a group of one (a confirmation never queues behind a bulk send's calls).
 
 The pool's threads each keep their own Notify client (the gateway holds one per thread), as the official
 client requires.
