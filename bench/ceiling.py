@@ -33,8 +33,9 @@ NO_LIMIT = {"NOTIFIER_RATE_LIMIT_PER_MINUTE": "100000000", "NOTIFIER_RATE_LIMIT_
 CEILING_READING = (
     "The fleet's ceiling is CPU on 2 cores shared with the sandbox, PostgreSQL and Redis. Workers send in "
     "groups of 20: one limiter call, one claim UPDATE, two re-check queries and one batched record per "
-    "group (two commits per group), then per email a Jinja render and the same Notify client call the "
-    "bare loop makes."
+    "group (two commits per group); a message is rendered once and each reader's own link tokens are "
+    "signed into it; the group's Notify calls go out at once through each worker's call pool (32 threads, "
+    "one Notify client each), the same client call the bare loop makes."
 )
 BODY = {"subject": "Network forum", "body": "All members welcome.\n\n[Unsubscribe](https://example.gov.uk/u)"}
 
@@ -157,6 +158,7 @@ def run_memory(sizes: tuple[int, int]) -> Section:
             for r in results
         ),
         "",
-        "Flat: a worker holds one chunk of delivery ids per thread, never the audience.",
+        "Flat: a worker holds one chunk of delivery ids per thread and at most 32 shared renderings, "
+        "never the audience.",
     ]
     return section

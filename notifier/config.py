@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     # Deliveries a send task claims and records together; unset: 20 on PostgreSQL, 5 on SQLite, where
     # every transaction holds the one write lock and shorter ones keep the web app's commits moving.
     send_group_size: int | None = Field(default=None, ge=1, le=500)
+    # Notify calls one worker process makes at once: a thread pool shared by its task threads, each pool
+    # thread with its own Notify client, so a group's emails are not sent one latency after another.
+    send_calls_in_flight: int = Field(default=32, ge=1, le=256)
     # Each worker process serves Prometheus metrics on this port (0: none); `notifier worker --metrics-port`.
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 

@@ -58,9 +58,9 @@ class RateWindow:
         self._lock = threading.Lock()
         self._started = time.monotonic()
 
-    def add(self) -> None:
+    def add(self, count: int = 1) -> None:
         with self._lock:
-            self._stamps.append(time.monotonic())
+            self._stamps.extend([time.monotonic()] * count)
 
     def per_second(self) -> float:
         now = time.monotonic()
@@ -79,10 +79,15 @@ def record_outcome(lane: Lane, outcome: str, reason: str = "") -> None:
     EMAILS.labels(lane=lane.value, outcome=outcome, reason=reason).inc()
 
 
-def record_accepted(lane: Lane, seconds_since_event: float) -> None:
-    record_outcome(lane, "accepted")
-    EVENT_TO_ACCEPTED_SECONDS.labels(lane=lane.value).observe(max(0.0, seconds_since_event))
-    ACCEPTED_WINDOW.add()
+def record_accepted(lane: Lane, seconds_since_event: float, *, count: int = 1) -> None:
+    """`count` emails accepted at once (a send group's), each `seconds_since_event` after its event."""
+    if count < 1:
+        return
+    EMAILS.labels(lane=lane.value, outcome="accepted", reason="").inc(count)
+    histogram = EVENT_TO_ACCEPTED_SECONDS.labels(lane=lane.value)
+    for _ in range(count):
+        histogram.observe(max(0.0, seconds_since_event))
+    ACCEPTED_WINDOW.add(count)
 
 
 def record_throttle_wait(lane: Lane, seconds: float) -> None:

@@ -52,6 +52,7 @@ def build_runtime(app: Celery, settings: Settings) -> Runtime:
             time_budget_seconds=settings.send_time_budget_seconds,
             max_attempts=settings.send_max_attempts,
             group_size=settings.send_group_size or (5 if settings.is_sqlite else 20),
+            calls_in_flight=settings.send_calls_in_flight,
         ),
         router=router,
     )

@@ -6,6 +6,7 @@ go into the one generic Notify template (`((subject))`, `((body))`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -57,7 +58,9 @@ __all__ = [
     "MinutesEmail",
     "NewLinksEmail",
     "RenderedEmail",
+    "check_body_size",
     "render_email",
+    "render_shared_email",
 ]
 
 # Notify refuses an email whose filled-in content is over 2,000,000 bytes (UTF-8).
@@ -166,6 +169,34 @@ def render_email(kind: EmailKind, context: EmailContext, *, allowed_origins: Ite
     body = _tidy_body(environment.get_template(spec.body_template).render(variables))
     if not subject:
         raise ValueError(f"{kind} rendered an empty subject")
+    check_body_size(kind, body)
+    return RenderedEmail(subject=subject, body=body)
+
+
+def check_body_size(kind: EmailKind, body: str) -> None:
+    """Raise EmailTooLongError for a body Notify would refuse as too long."""
     if len(body.encode("utf-8")) > NOTIFY_MAX_BODY_BYTES:
         raise EmailTooLongError(f"{kind} body is over Notify's {NOTIFY_MAX_BODY_BYTES:,} byte limit")
-    return RenderedEmail(subject=subject, body=body)
+
+
+# Messages being sent at once in one process, each with its one shared rendering.
+SHARED_RENDERINGS = 32
+
+
+def render_shared_email(
+    kind: EmailKind, context: EmailContext, *, allowed_origins: Iterable[str]
+) -> RenderedEmail:
+    """`render_email`, remembered for an equal (kind, context, origins): a message's readers whose
+    contexts differ only in stand-in link tokens share one rendering. Contexts are frozen dataclasses
+    and rendering is pure, so an equal context renders the same email; an unhashable one is rendered."""
+    origins = tuple(allowed_origins)
+    try:
+        hash(context)
+    except TypeError:  # a field holding a list or dict
+        return render_email(kind, context, allowed_origins=origins)
+    return _render_remembered(kind, context, origins)
+
+
+@functools.lru_cache(maxsize=SHARED_RENDERINGS)
+def _render_remembered(kind: EmailKind, context: EmailContext, origins: tuple[str, ...]) -> RenderedEmail:
+    return render_email(kind, context, allowed_origins=origins)

@@ -41,6 +41,7 @@ _CHARACTER_REFERENCE_START = re.compile(r"&(?=[#A-Za-z0-9])")
 _SCHEME_SEPARATOR = re.compile(r":(?=//)")
 _DOT_INSIDE_A_NAME = re.compile(r"(?<=[\w-])\.(?=[^\W\d_])")
 _BLANK_LINE_RUNS = re.compile(r"\n{3,}")
+_ASCII_SPACE_OR_CONTROL = re.compile("[\x00-\x20\x7f]")
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _DEFAULT_PORTS = {"https": 443, "http": 80}
@@ -162,6 +163,12 @@ def _parse_origins(allowed_origins: tuple[str, ...]) -> frozenset[tuple[str, str
     return frozenset(origins)
 
 
+def _has_space_or_control(url: str) -> bool:
+    if url.isascii():  # the usual case, in one regex scan: ASCII's spaces and controls are 0-32 and 127
+        return _ASCII_SPACE_OR_CONTROL.search(url) is not None
+    return any(ch.isspace() or not ch.isprintable() for ch in url)
+
+
 def safe_link_url(url: str, *, allowed_origins: Iterable[str]) -> str:
     """The URL, percent-encoded where markdown or HTML would care, if its origin is allowed.
 
@@ -170,7 +177,7 @@ def safe_link_url(url: str, *, allowed_origins: Iterable[str]) -> str:
     """
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    if any(ch.isspace() or not ch.isprintable() for ch in url):
+    if _has_space_or_control(url):
         raise ValueError(f"link URL contains whitespace or control characters (host {host!r})")
     if "@" in parts.netloc or not _is_plain_host(host):
         raise ValueError(f"link URL has user info or an unusual host: {host!r}")

@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -141,20 +153,29 @@ def insert_queued(
     return affected(session.execute(statement, execution_options={"preserve_rowcount": True}))
 
 
-def ids_in_range(
-    session: Session, message_id: int, first_id: int, last_id: int, status: DeliveryStatus
-) -> list[int]:
-    return list(
-        session.scalars(
-            select(Delivery.id)
-            .where(
-                Delivery.message_id == message_id,
-                Delivery.id.between(first_id, last_id),
-                Delivery.status == status,
-            )
-            .order_by(Delivery.id)
-        )
+def unsent_in_range(
+    session: Session, message_id: int, first_id: int, last_id: int
+) -> tuple[list[int], list[int]]:
+    """The message's (queued, sending) delivery ids between `first_id` and `last_id`, in id order.
+
+    One primary-key range scan, filtered here: a send chunk's range holds at most a chunk of rows,
+    whereas the (message_id, status) index would walk every queued row of the message whenever the
+    planner has no statistics for a new message yet (a just fanned-out 30,000: 6.5 ms a call, not 0.1).
+    """
+    rows = session.execute(
+        select(Delivery.id, Delivery.message_id, Delivery.status)
+        .where(Delivery.id.between(first_id, last_id))
+        .order_by(Delivery.id)
     )
+    queued: list[int] = []
+    sending: list[int] = []
+    for delivery_id, row_message_id, status in rows:
+        if row_message_id == message_id:
+            if status is DeliveryStatus.QUEUED:
+                queued.append(delivery_id)
+            elif status is DeliveryStatus.SENDING:
+                sending.append(delivery_id)
+    return queued, sending
 
 
 def transition(
@@ -199,11 +220,22 @@ def claim_for_sending(session: Session, delivery_id: int, now: datetime) -> Clai
     return None if row is None else Claim(row[0])
 
 
+def _status_is(status: DeliveryStatus) -> ColumnElement[bool]:
+    """`status = <status>` in a form no index serves, for statements that name their rows by primary key.
+
+    Without fresh statistics (a message fanned out a moment ago, before autovacuum's next analyse)
+    PostgreSQL costs the (status, updated_at) index below twenty primary-key probes, and then walks every
+    queued row of the fleet for each group it claims: 7.5 ms a claim for 30,000 queued rows, not 0.7.
+    """
+    as_text = type_coerce(Delivery.status, String())
+    return as_text.concat(literal("", String())) == literal(status.value, String())
+
+
 def claim_many(session: Session, delivery_ids: Sequence[int], now: datetime) -> dict[int, int | None]:
     """`queued -> sending` for each row still queued, in one UPDATE: {claimed id: its subscriber id}."""
     statement = (
         update(Delivery)
-        .where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.QUEUED)
+        .where(Delivery.id.in_(delivery_ids), _status_is(DeliveryStatus.QUEUED))
         .values(status=DeliveryStatus.SENDING, updated_at=now, attempts=Delivery.attempts + 1)
         .returning(Delivery.id, Delivery.subscriber_id)
     )
@@ -228,6 +260,17 @@ def settle_many(
     )
     params = [{"delivery_id": c["delivery_id"], **{f"new_{key}": c[key] for key in keys}} for c in changes]
     session.connection().execute(statement, params)
+
+
+def release_unsent(session: Session, delivery_ids: Sequence[int], now: datetime) -> None:
+    """Rows claimed but never sent go back to `queued`, and the claim's try is not counted."""
+    if delivery_ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids), _status_is(DeliveryStatus.SENDING))
+            .values(status=DeliveryStatus.QUEUED, updated_at=now, attempts=Delivery.attempts - 1),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def claim(session: Session, delivery_id: int, now: datetime) -> bool:

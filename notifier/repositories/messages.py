@@ -46,6 +46,15 @@ def delivery_counts(session: Session, message_id: int) -> Counter[DeliveryStatus
     return Counter({status: count for status, count in rows})
 
 
+def has_unsent(session: Session, message_id: int) -> bool:
+    """Whether any delivery of the message is still `queued` or `sending` (one index probe)."""
+    unsent = select(Delivery.id).where(
+        Delivery.message_id == message_id,
+        Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]),
+    )
+    return session.execute(unsent.limit(1)).first() is not None
+
+
 def set_message_status(
     session: Session,
     message_id: int,

@@ -36,23 +36,39 @@ class LinkBuilder:
     def _token(self, purpose: TokenPurpose, ref: SubscriberRef) -> str:
         return self.signer.sign(purpose, {"n": ref.network_id, "s": ref.subscriber_id, "t": ref.topic_id})
 
+    # Each link is a token and the URL around it; a composer that renders a message once for all its
+    # readers puts a stand-in token in the URL and each reader's own token in its place.
+    def unsubscribe_token(self, ref: SubscriberRef) -> str:
+        return self._token(TokenPurpose.UNSUBSCRIBE, ref)
+
+    def unsubscribe_url_with(self, token: str) -> str:
+        return f"{self.public_base_url}/unsubscribe/{token}"
+
+    def one_click_unsubscribe_url_with(self, token: str) -> str:
+        return f"{self.one_click_base_url}/unsubscribe/{token}"
+
+    def manage_token(self, ref: SubscriberRef) -> str:
+        return self._token(TokenPurpose.MANAGE, SubscriberRef(ref.network_id, ref.subscriber_id))
+
+    def manage_url_with(self, token: str) -> str:
+        return f"{self.public_base_url}/preferences/{token}"
+
     def unsubscribe_url(self, ref: SubscriberRef) -> str:
-        return f"{self.public_base_url}/unsubscribe/{self._token(TokenPurpose.UNSUBSCRIBE, ref)}"
+        return self.unsubscribe_url_with(self.unsubscribe_token(ref))
 
     def one_click_unsubscribe_url(self, ref: SubscriberRef) -> str:
-        return f"{self.one_click_base_url}/unsubscribe/{self._token(TokenPurpose.UNSUBSCRIBE, ref)}"
+        return self.one_click_unsubscribe_url_with(self.unsubscribe_token(ref))
 
     def manage_url(self, ref: SubscriberRef) -> str:
-        whole = SubscriberRef(ref.network_id, ref.subscriber_id)
-        return f"{self.public_base_url}/preferences/{self._token(TokenPurpose.MANAGE, whole)}"
+        return self.manage_url_with(self.manage_token(ref))
 
-    def attendee_calendar_url(
-        self, calendar_url: str, network_id: int, meeting_id: int, subscriber_id: int
-    ) -> str:
-        """A meeting's calendar link for one recipient, whose file names them as ATTENDEE (RFC 5546)."""
-        token = self.signer.sign(
+    def attendee_token(self, network_id: int, meeting_id: int, subscriber_id: int) -> str:
+        return self.signer.sign(
             TokenPurpose.MEETING_ATTENDEE, {"n": network_id, "m": meeting_id, "s": subscriber_id}
         )
+
+    @staticmethod
+    def attendee_calendar_url_with(calendar_url: str, token: str) -> str:
         return f"{calendar_url}?attendee={token}"
 
     def read(self, purpose: TokenPurpose, token: str) -> SubscriberRef:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -33,7 +34,7 @@ class TokenSigner:
     secret_key: str
 
     def _serializer(self, purpose: TokenPurpose) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.secret_key, salt=f"notifier.{purpose.value}")
+        return _serializer(self.secret_key, purpose)
 
     def sign(self, purpose: TokenPurpose, payload: dict[str, Any]) -> str:
         return self._serializer(purpose).dumps(payload)
@@ -58,3 +59,10 @@ class TokenSigner:
         )  # (False, None) if unreadable
         network_id = payload.get("n") if isinstance(payload, dict) else None
         return network_id if isinstance(network_id, int) and not isinstance(network_id, bool) else None
+
+
+@functools.lru_cache(maxsize=64)
+def _serializer(secret_key: str, purpose: TokenPurpose) -> URLSafeTimedSerializer:
+    """One serializer per key and purpose, made once: it holds no state between calls, and every
+    email of a send signs two tokens with it."""
+    return URLSafeTimedSerializer(secret_key, salt=f"notifier.{purpose.value}")

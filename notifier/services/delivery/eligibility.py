@@ -35,16 +35,21 @@ def prefetch(session: Session, message: Message, subscribers: Collection[Subscri
         if hashes
         else []
     )
-    subscribed: Iterable[int] = (
-        session.scalars(
-            select(Subscription.subscriber_id).where(
-                Subscription.subscriber_id.in_(ids),
-                Subscription.topic_id == message.topic_id,
-                Subscription.ended_at.is_(None),
+    # Every active subscription of these people, the topic picked out here: the query can then only be
+    # served by uq_subscription_active (subscriber first), never by walking the whole topic in the
+    # fan-out index, which PostgreSQL prefers for a topic it has no statistics for yet (8 ms, not 0.05).
+    subscribed = (
+        {
+            subscriber_id
+            for subscriber_id, topic_id in session.execute(
+                select(Subscription.subscriber_id, Subscription.topic_id).where(
+                    Subscription.subscriber_id.in_(ids), Subscription.ended_at.is_(None)
+                )
             )
-        )
+            if topic_id == message.topic_id
+        }
         if ids and message.topic_id is not None
-        else []
+        else set()
     )
     return Prefetched(frozenset(suppressed), frozenset(subscribed))
 

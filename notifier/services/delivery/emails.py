@@ -1,11 +1,16 @@
 """Composing each email from its message and subscriber with the rendering registry.
 
 A message stores what its kind's template needs (`message.context`); the footer, links and
-one-click URL are made per subscriber here, at send time.
+one-click URL are made per subscriber here, at send time. A message is rendered once for all its
+readers (remembered by `render_shared_email`) with stand-in tokens in its links, and each reader's
+email is that rendering with their own signed tokens put in; a digest, whose context is per reader,
+and transactional emails, sent one per message, are rendered whole.
 """
 
 from __future__ import annotations
 
+import functools
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +33,13 @@ from notifier.rendering.contexts import (
     FooterReason,
     NewLinksEmail,
 )
-from notifier.rendering.emails import EMAIL_KINDS, EmailKind, render_email
+from notifier.rendering.emails import (
+    EMAIL_KINDS,
+    EmailKind,
+    check_body_size,
+    render_email,
+    render_shared_email,
+)
 from notifier.services.common.links import LinkBuilder, SubscriberRef
 from notifier.services.delivery.composing import ComposedEmail
 from notifier.services.delivery.source_emails import (
@@ -163,36 +174,84 @@ class TemplateComposer:
         return cls(LinkBuilder.from_settings(settings), settings.public_base_url.rstrip("/"))
 
     def compose(self, session: Session, message: Message, subscriber: Subscriber) -> ComposedEmail:
+        """One reader's email. A message's rendering is shared by its readers (links carry stand-in
+        tokens, then each reader's own), except where the context itself is per reader (a digest)."""
         network = session.get_one(Network, message.network_id)
         kind = EmailKind(message.email_kind)
         topic = session.get_one(Topic, message.topic_id) if message.topic_id is not None else None
-        ref = SubscriberRef(network.id, subscriber.id, topic.id if topic else None)
         footer = Footer(
             network_name=network.name,
             topic_name=topic.name if topic else network.name,
-            manage_url=self.links.manage_url(ref),
-            unsubscribe_url=self.links.unsubscribe_url(ref),
+            manage_url=self.links.manage_url_with(MANAGE_STAND_IN),
+            unsubscribe_url=self.links.unsubscribe_url_with(UNSUBSCRIBE_STAND_IN),
             privacy_notice_url=network.privacy_notice_url,
             reason=footer_reason(kind, message, topic),
         )
         data = message.context
-        if kind in PER_SUBSCRIBER_CONTEXT:  # e.g. a digest lists what this reader's topics had
+        per_reader = kind in PER_SUBSCRIBER_CONTEXT
+        if per_reader:  # e.g. a digest lists what this reader's topics had
             data = {**data, **PER_SUBSCRIBER_CONTEXT[kind](session, message, subscriber)}
+        meeting_id = None
         if data.get("calendar_url") and data.get("meeting_id"):  # this reader's own invitation file
-            calendar_url = self.links.attendee_calendar_url(
-                data["calendar_url"], network.id, int(data["meeting_id"]), subscriber.id
-            )
+            meeting_id = int(data["meeting_id"])
+            calendar_url = self.links.attendee_calendar_url_with(data["calendar_url"], ATTENDEE_STAND_IN)
             data = {**data, "calendar_url": calendar_url}
         context = CONTEXT_BUILDERS[kind](data, network, footer)
-        rendered = render_email(kind, context, allowed_origins=(network.site_url, self.public_base_url))
-        transactional = EMAIL_KINDS[kind].transactional
+        spec = EMAIL_KINDS[kind]
+        render = render_email if per_reader or spec.transactional else render_shared_email
+        rendered = render(kind, context, allowed_origins=(network.site_url, self.public_base_url))
+        tokens = ReaderTokens(
+            self.links, SubscriberRef(network.id, subscriber.id, topic.id if topic else None), meeting_id
+        )
+        body = tokens.fill(rendered.body)
+        check_body_size(kind, body)
         return ComposedEmail(
-            subject=rendered.subject,
-            body=rendered.body,
+            subject=tokens.fill(rendered.subject),
+            body=body,
             one_click_unsubscribe_url=(
                 None
-                if transactional or footer.reason is FooterReason.TEST
-                else self.links.one_click_unsubscribe_url(ref)
+                if spec.transactional or footer.reason is FooterReason.TEST
+                else self.links.one_click_unsubscribe_url_with(tokens.unsubscribe)
             ),
             email_reply_to_id=network.notify_reply_to_id,
         )
+
+
+# Stand-ins for a reader's own link tokens in a rendering shared by a message's readers. Random for
+# each process and made of letters and digits only, so escaping and URL quoting keep them as they are
+# and no outside text can hold one; the tokens that replace them (URL-safe base64 and dots) are kept
+# as they are by URL quoting too, so a filled email is the one rendering with the real tokens gives.
+_STAND_IN = secrets.token_hex(16)
+MANAGE_STAND_IN, UNSUBSCRIBE_STAND_IN, ATTENDEE_STAND_IN = (f"{_STAND_IN}{n}" for n in "mua")
+
+
+class ReaderTokens:
+    """One reader's link tokens, each signed only if their email has the link."""
+
+    def __init__(self, links: LinkBuilder, ref: SubscriberRef, meeting_id: int | None) -> None:
+        self.links = links
+        self.ref = ref
+        self.meeting_id = meeting_id
+
+    @functools.cached_property
+    def unsubscribe(self) -> str:
+        return self.links.unsubscribe_token(self.ref)
+
+    @functools.cached_property
+    def manage(self) -> str:
+        return self.links.manage_token(self.ref)
+
+    @functools.cached_property
+    def attendee(self) -> str:
+        if self.meeting_id is None:
+            raise ValueError("an attendee link without a meeting")
+        return self.links.attendee_token(self.ref.network_id, self.meeting_id, self.ref.subscriber_id)
+
+    def fill(self, text: str) -> str:
+        if UNSUBSCRIBE_STAND_IN in text:
+            text = text.replace(UNSUBSCRIBE_STAND_IN, self.unsubscribe)
+        if MANAGE_STAND_IN in text:
+            text = text.replace(MANAGE_STAND_IN, self.manage)
+        if ATTENDEE_STAND_IN in text:
+            text = text.replace(ATTENDEE_STAND_IN, self.attendee)
+        return text

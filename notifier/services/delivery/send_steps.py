@@ -86,6 +86,9 @@ def _recipient(message: Message, subscriber: Subscriber | None) -> str | None:
     return subscriber.email
 
 
+Ready = tuple[int, EmailRequest]  # a claimed delivery and the request that sends it
+
+
 class ComposeQueryFailed(Exception):
     """A query made while composing failed outside a savepoint: the group's transaction is spoiled, so
     the group is prepared again with a savepoint around each row's composition."""
@@ -110,7 +113,7 @@ def prepare_group(
     steps: Counter[Step],
     *,
     savepoints: bool = False,
-) -> list[tuple[int, EmailRequest]]:
+) -> list[Ready]:
     """Claim, re-check and compose a group; returns the requests to send, in the group's order.
 
     Without `savepoints`, a kind that queries while composing (a digest) still gets one; any other

@@ -2,9 +2,10 @@
 
 A chunk goes out in groups of up to `group_size`: rate tokens for the group (one limiter call), the
 claim (queued -> sending, one conditional UPDATE), the re-check of consent and suppression (two
-queries), each email composed, one Notify call per email, then the classified outcomes recorded
-(accepted ones in one statement): two commits per group, not per email (`send_steps.py`). No
-transaction is open while Notify is called. A send whose outcome is unknown (timeout, reset, 5xx)
+queries), each email composed, the group's Notify calls made at once through the process's call pool
+(`notify_calls.py`), then, once every call has ended, the classified outcomes recorded (accepted ones
+in one statement): two commits per group, not per email (`send_steps.py`). No transaction is open
+while Notify is called. A send whose outcome is unknown (timeout, reset, 5xx)
 stays `sending` and is settled by looking its reference up at Notify (`reconcile`), here on the
 chunk's next pass or by the sweeper; each try counts, and after `max_attempts` the row fails with its
 reason. A row whose email cannot be composed fails with the reason on that row and the group goes on,
@@ -17,7 +18,7 @@ one from its task, because no transaction may be open while Notify is called.
 
 from __future__ import annotations
 
-import contextlib
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from notifier.repositories import deliveries as delivery_repo
 from notifier.repositories import messages as message_repo
 from notifier.services.delivery import send_steps
 from notifier.services.delivery.composing import Composer
+from notifier.services.delivery.notify_calls import Admission, CallPool, Gate, call_group
 from notifier.services.delivery.routing import NotifyRouter, SingleServiceRouter
 from notifier.services.delivery.send_policy import (
     backoff_seconds,
@@ -44,13 +46,14 @@ from notifier.services.delivery.send_policy import (
     reason_label,
     seconds_until,
 )
-from notifier.services.delivery.send_steps import Batch, ChunkReport, Step
+from notifier.services.delivery.send_steps import Batch, ChunkReport, Ready, Step
 
 __all__ = ["MAX_ATTEMPTS", "ChunkReport", "Sender", "SendingConfig", "Step"]
 
 MAX_ATTEMPTS = 8
 LONGEST_TOKEN_WAIT_SECONDS = 5.0  # wait longer than this and the chunk is re-queued instead
 LIMITER_DOWN_RETRY_SECONDS = 10.0
+LONGEST_GATHER_SECONDS = 1.0  # waiting for a group's tokens: never longer than this beyond one token
 
 
 @dataclass
@@ -67,6 +70,9 @@ class SendingConfig:
     # below `ambiguous_grace_seconds` (and the sweeper's stuck time): after that a lookup may find
     # nothing, re-queue the row, and a late send from this group would then be a second email.
     claim_hold_seconds: float = 3.0
+    # Notify calls this process makes at once, in a thread pool shared by every Sender thread
+    # (notify_calls.py); 1: each group's calls one after another in the calling thread.
+    calls_in_flight: int = 1
 
 
 class Sender:
@@ -90,6 +96,8 @@ class Sender:
         self.router = router or SingleServiceRouter(gateway, limiter)
         self.composer = composer
         self.config = config or SendingConfig()
+        self.calls = CallPool(self.config.calls_in_flight, waiting=self.config.group_size)
+        self._token_turns: dict[tuple[str, Lane], threading.Lock] = {}
         self.clock = clock
         self.sleep = sleep
         self.monotonic = monotonic
@@ -105,12 +113,7 @@ class Sender:
                 return report
             network = uow.session.get_one(Network, message.network_id)
             topic = uow.session.get_one(Topic, message.topic_id) if message.topic_id is not None else None
-            queued = delivery_repo.ids_in_range(
-                uow.session, message_id, first_id, last_id, DeliveryStatus.QUEUED
-            )
-            unsettled = delivery_repo.ids_in_range(
-                uow.session, message_id, first_id, last_id, DeliveryStatus.SENDING
-            )
+            queued, unsettled = delivery_repo.unsent_in_range(uow.session, message_id, first_id, last_id)
         # Outside the unit of work: the router may read the database, and on SQLite a second
         # transaction inside the first would wait for the first's write lock.
         batch = Batch(message, network, topic, self.router.route(message.network_id))
@@ -121,103 +124,129 @@ class Sender:
             report.want_retry(self.config.ambiguous_grace_seconds)
         elif report.steps[Step.RELEASED] and report.retry_in_seconds is None:
             report.want_retry(1.0)
-        self._complete_if_finished(message_id)
+        if report.retry_in_seconds is None:  # a chunk that runs again still has rows to send
+            self._complete_if_finished(message_id)
         return report
 
     def _send_queued(self, pending: deque[int], batch: Batch, report: ChunkReport) -> None:
         budget = self.config.time_budget_seconds
         give_back_at = self.monotonic() + budget if budget is not None else float("inf")
         while pending:
+            if self.monotonic() >= give_back_at:
+                report.want_retry(0.0)  # the rest of the chunk, unclaimed, goes to the back of its queue
+                return
             wanted = min(self.config.group_size, len(pending))
-            taken = self._take_tokens(batch.lane, wanted, batch.route.limiter, report)
-            if taken == 0:
-                report.steps[Step.RELEASED] += len(pending)  # never claimed: they are still queued
-                return
-            group = [pending.popleft() for _ in range(taken)]
-            steps, out_of_time = self._send_group(group, batch, report, give_back_at)
+            # Tokens are taken once the group has room in the call pool, so they are spent at once:
+            # a token kept while its call waits would let a later burst through that Notify refuses.
+            with self.calls.room(wanted) as admission:
+                taken, wait = self._try_tokens(batch.lane, wanted, batch.route.limiter, report)
+                if taken:
+                    admission.release(wanted - taken)
+                    steps = self._send_group(
+                        [pending.popleft() for _ in range(taken)], batch, report, admission
+                    )
+            if not taken:
+                if wait is None:
+                    report.steps[Step.RELEASED] += len(pending)  # never claimed: they are still queued
+                    return
+                self._wait_for_tokens(batch, wanted, wait)  # holding no room: other networks' groups go
+                continue
             report.steps.update(steps)
-            if out_of_time:
-                report.want_retry(0.0)  # the rest of the chunk goes to the back of its queue
-                return
             if steps[Step.PAUSED]:
                 return
+
+    def _wait_for_tokens(self, batch: Batch, wanted: int, wait: float) -> None:
+        """Sleep until about a group's tokens may be free, one thread of this process at a time for each
+        bucket and lane; the others wait their turn without asking the limiter.
+
+        At the rate limit every thread would otherwise ask again each time one token comes free, take one
+        or two, and send groups of one or two: the group's claim, re-check and record would then cost as
+        much as sending one email at a time.
+        """
+        turn = self._token_turns.setdefault((batch.route.bucket, batch.lane), threading.Lock())
+        with turn:
+            # `wait` is the time until one token: a group's worth takes about `wanted` times as long.
+            seconds = max(wait, min(wait * wanted, LONGEST_GATHER_SECONDS))
+            record_throttle_wait(batch.lane, seconds)
+            self.sleep(seconds)
+
+    def _try_tokens(
+        self, lane: Lane, wanted: int, limiter: RateLimiter, report: ChunkReport
+    ) -> tuple[int, float | None]:
+        """(tokens taken, 0.0) now; (0, seconds to wait) for one soon; (0, None) with the chunk's retry
+        set when none can be had soon or the limiter cannot be reached (nothing is sent unthrottled)."""
+        try:
+            taken, wait = limiter.acquire_many(lane, wanted)
+        except LimiterUnavailable:
+            report.want_retry(LIMITER_DOWN_RETRY_SECONDS)
+            return 0, None
+        if taken:
+            return taken, 0.0
+        if wait > LONGEST_TOKEN_WAIT_SECONDS:
+            report.want_retry(wait)
+            return 0, None
+        return 0, wait
 
     def _take_tokens(self, lane: Lane, wanted: int, limiter: RateLimiter, report: ChunkReport) -> int:
         """Tokens taken (at least one), or 0 with the chunk's retry set when none can be had soon."""
         while True:
-            try:
-                taken, wait = limiter.acquire_many(lane, wanted)
-            except LimiterUnavailable:
-                report.want_retry(LIMITER_DOWN_RETRY_SECONDS)  # never send unthrottled
-                return 0
-            if taken:
+            taken, wait = self._try_tokens(lane, wanted, limiter, report)
+            if taken or wait is None:
                 return taken
-            if wait > LONGEST_TOKEN_WAIT_SECONDS:
-                report.want_retry(wait)
-                return 0
             record_throttle_wait(lane, wait)
             self.sleep(wait)
 
     def _send_group(
-        self, group: list[int], batch: Batch, report: ChunkReport, give_back_at: float
-    ) -> tuple[Counter[Step], bool]:
-        """Send one group; (its steps, whether the chunk's time budget ran out before it was all sent)."""
+        self, group: list[int], batch: Batch, report: ChunkReport, admission: Admission
+    ) -> Counter[Step]:
+        """Claim, compose and send one group, then record every outcome; its steps."""
         steps: Counter[Step] = Counter()
+        claimed_at, ready = self._prepare(group, batch, steps)
+        admission.release(len(group) - len(ready))  # rows skipped, failed or taken by another worker
+        gate = Gate(
+            hold_until=claimed_at + timedelta(seconds=self.config.claim_hold_seconds), clock=self.clock
+        )
+        calls = call_group(
+            self.calls,
+            batch.route,
+            ready,
+            gate,
+            lambda: self._take_tokens(batch.lane, 1, batch.route.limiter, report) > 0,
+            admission,
+        )
+        now = self.clock()
+        with unit_of_work(self.sessions) as uow:
+            accepted = [(d, o.notify_id) for d, o in calls.outcomes if o.kind is OutcomeKind.ACCEPTED]
+            send_steps.record_accepted(uow.session, accepted, now)
+            for delivery_id, outcome in calls.outcomes:
+                if outcome.kind is not OutcomeKind.ACCEPTED:
+                    step = self._record(uow.session, delivery_id, outcome, report, batch.route.limiter, now)
+                    steps[step] += 1
+                    record_outcome(batch.lane, outcome.kind.value, reason_label(outcome))
+            steps[Step.ACCEPTED] += len(accepted)
+            record_accepted(batch.lane, (now - batch.event_at).total_seconds(), count=len(accepted))
+            # Claimed but never sent: back to queued, and the claim's try is not counted.
+            delivery_repo.release_unsent(uow.session, calls.unsent, now)
+            steps[Step.RELEASED] += len(calls.unsent)
+        return steps
+
+    def _prepare(self, group: list[int], batch: Batch, steps: Counter[Step]) -> tuple[datetime, list[Ready]]:
+        """Claim, re-check and compose a group: (when it was claimed, the requests to send)."""
         try:
             with unit_of_work(self.sessions) as uow:
                 batch.attach(uow.session)
                 claimed_at = self.clock()
-                ready = send_steps.prepare_group(uow.session, group, batch, self.composer, claimed_at, steps)
+                return claimed_at, send_steps.prepare_group(
+                    uow.session, group, batch, self.composer, claimed_at, steps
+                )
         except send_steps.ComposeQueryFailed:
             steps.clear()  # rolled back: the claims too; again, with a savepoint around each row
             with unit_of_work(self.sessions) as uow:
                 batch.attach(uow.session)
                 claimed_at = self.clock()
-                ready = send_steps.prepare_group(
+                return claimed_at, send_steps.prepare_group(
                     uow.session, group, batch, self.composer, claimed_at, steps, savepoints=True
                 )
-        outcomes: list[tuple[int, SendOutcome]] = []
-        unsent: list[int] = []
-        out_of_time = False
-        hold_until = claimed_at + timedelta(seconds=self.config.claim_hold_seconds)
-        for position, (delivery_id, request) in enumerate(ready):
-            if self.monotonic() >= give_back_at:
-                out_of_time, unsent = True, [d for d, _ in ready[position:]]
-                break
-            if self.clock() >= hold_until:
-                unsent = [d for d, _ in ready[position:]]  # claimed too long ago: given back, sent later
-                break
-            outcome = batch.route.gateway.send(request)
-            outcomes.append((delivery_id, outcome))
-            if outcome.kind is OutcomeKind.THROTTLED:
-                # Notify's bucket is empty: ours is emptied now, and the rest waits for a fresh token.
-                with contextlib.suppress(LimiterUnavailable):
-                    batch.route.limiter.drain()
-                if position + 1 < len(ready) and not self._take_tokens(
-                    batch.lane, 1, batch.route.limiter, report
-                ):
-                    unsent = [d for d, _ in ready[position + 1 :]]
-                    break
-            elif outcome.kind is OutcomeKind.DAILY_LIMIT:
-                unsent = [d for d, _ in ready[position + 1 :]]  # nothing more today
-                break
-        now = self.clock()
-        with unit_of_work(self.sessions) as uow:
-            accepted = [(d, o.notify_id) for d, o in outcomes if o.kind is OutcomeKind.ACCEPTED]
-            send_steps.record_accepted(uow.session, accepted, now)
-            for delivery_id, outcome in outcomes:
-                step = Step.ACCEPTED
-                if outcome.kind is not OutcomeKind.ACCEPTED:
-                    step = self._record(uow.session, delivery_id, outcome, report, batch.route.limiter, now)
-                steps[step] += 1
-                _count(batch, outcome, step, now)
-            for delivery_id in unsent:
-                # Claimed but never sent: back to queued, and the claim's try is not counted.
-                delivery_repo.transition(
-                    uow.session, delivery_id, DeliveryStatus.QUEUED, now, attempts=Delivery.attempts - 1
-                )
-            steps[Step.RELEASED] += len(unsent)
-        return steps, out_of_time
 
     def _record(
         self,
@@ -336,19 +365,11 @@ class Sender:
 
     def _complete_if_finished(self, message_id: int) -> None:
         with unit_of_work(self.sessions) as uow:
-            counts = message_repo.delivery_counts(uow.session, message_id)
-            if counts[DeliveryStatus.QUEUED] or counts[DeliveryStatus.SENDING]:
+            if message_repo.has_unsent(uow.session, message_id):
                 return
             message_repo.set_message_status(
                 uow.session, message_id, MessageStatus.DONE, self.clock(), only_from={MessageStatus.SENDING}
             )
-
-
-def _count(batch: Batch, outcome: SendOutcome, step: Step, now: datetime) -> None:
-    if step is Step.ACCEPTED:
-        record_accepted(batch.lane, (now - batch.event_at).total_seconds())
-    else:
-        record_outcome(batch.lane, outcome.kind.value, reason_label(outcome))
 
 
 def delivery_lane(session: Session, delivery: Delivery) -> Lane:

@@ -47,13 +47,20 @@ def _sample(name: str, **labels: str) -> float:
 def test_a_chunk_gives_its_thread_back_after_its_time_budget_and_asks_to_run_again(
     sessions: sessionmaker[Session],
 ) -> None:
+    """The budget is looked at before each group is claimed: rows past it stay queued, never claimed."""
     _, queue = _message_with(sessions, 6)
     gateway = ScriptedGateway()
-    sender = _sender(sessions, gateway, time_budget_seconds=3.0)
+    sender = _sender(sessions, gateway, time_budget_seconds=3.0, group_size=2)
     first = sender.send_chunk(*_chunk(queue))
-    assert first.steps[Step.ACCEPTED] == 2 and first.retry_in_seconds == 0.0
+    assert first.steps[Step.ACCEPTED] == 4 and first.retry_in_seconds == 0.0
+    assert not first.steps[Step.RELEASED]
+    with unit_of_work(sessions) as uow:
+        left = uow.session.execute(
+            select(Delivery.status, Delivery.attempts).where(Delivery.status != DeliveryStatus.ACCEPTED)
+        ).all()
+    assert left == [(DeliveryStatus.QUEUED, 0)] * 2
     while (report := sender.send_chunk(*_chunk(queue))).retry_in_seconds is not None:
-        assert report.steps[Step.ACCEPTED] <= 2
+        assert report.steps[Step.ACCEPTED] <= 4
     assert len(gateway.sent) == 6 and len({r.reference for r in gateway.sent}) == 6
 
 

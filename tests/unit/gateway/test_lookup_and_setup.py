@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import requests
 from hypothesis import given
 from hypothesis import strategies as st
 from requests.models import PreparedRequest
@@ -13,7 +14,7 @@ from requests.models import PreparedRequest
 from notifier.config import Settings
 from notifier.gateway import GatewayUnavailable, NotificationRecord, NotifyGateway, build_gateway
 from notifier.gateway.classify import next_utc_midnight, scrub
-from notifier.gateway.notify import NotifyClient
+from notifier.gateway.notify import NotifyClient, new_notify_client, read_environment_once
 from tests.unit.gateway.scripted import (
     API_KEY,
     BASE_URL,
@@ -183,3 +184,24 @@ def test_scrub_removes_addresses_and_caps_the_length() -> None:
     assert scrub("to A.Person@Dept.gov.uk failed", "a.person@dept.gov.uk") == "to [recipient] failed"
     assert scrub("cc someone@elsewhere.org", "a.person@dept.gov.uk") == "cc [email address]"
     assert len(scrub("x" * 2000, "a.person@dept.gov.uk")) == 500
+
+
+def test_the_environment_is_read_once_for_the_notify_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proxies (with NO_PROXY) and a CA bundle are read when the client is made, not on every request,
+    and a netrc file can never replace the client's bearer token."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.dept.gov.uk:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/dept-bundle.pem")
+    session = requests.Session()
+    read_environment_once(session, "https://api.notifications.service.gov.uk")
+    assert session.trust_env is False
+    assert session.proxies.get("https") == "http://proxy.dept.gov.uk:3128"
+    assert session.verify == "/etc/ssl/dept-bundle.pem"
+    nearby = requests.Session()
+    read_environment_once(nearby, "http://localhost:6011")
+    assert not nearby.proxies and nearby.trust_env is False
+
+
+def test_the_gateways_clients_do_not_scan_the_environment_per_request() -> None:
+    client = new_notify_client(API_KEY, BASE_URL, 5)
+    assert client.request_session.trust_env is False  # type: ignore[attr-defined]
