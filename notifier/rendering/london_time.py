@@ -53,6 +53,11 @@ def london_datetime(moment: datetime) -> str:
     return f"{london_date(moment)} at {london_clock(moment)}"
 
 
+def london_stamp(moment: datetime, *, seconds: bool = False) -> str:
+    """ "30 Nov 2026 14:05" in London time: the compact form of the admin pages' tables."""
+    return to_london(moment).strftime("%d %b %Y %H:%M:%S" if seconds else "%d %b %Y %H:%M")
+
+
 def london_period(start: datetime, end: datetime | None = None) -> str:
     """A meeting's time: "Tuesday 3 March 2026, 2:30pm to 4pm", or both dates when it spans days."""
     if end is None:

@@ -243,6 +243,7 @@ def test_the_send_time_changes_until_it_starts_and_only_an_approver_keeps_the_ap
     shown = _announcement(web)
     assert shown.status is AnnouncementStatus.AWAITING_APPROVAL
     assert shown.send_at == datetime(2030, 6, 2, 9, 0, tzinfo=UTC)  # London summer time
+    assert "sends at 02 Jun 2030 10:00 UK time" in eddie.get(page).text  # shown as it was typed
     for bad, why in (("2020-01-01 09:00", "is in the past"), ("2030-06-02 10:00", "already due to send")):
         refused = _post(eddie, f"{page}/reschedule", page, send_at=bad)
         assert refused.status_code == 400 and why in refused.text

@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from notifier.rendering.london_time import london_clock, london_date, london_datetime, london_period
+from notifier.rendering.london_time import (
+    london_clock,
+    london_date,
+    london_datetime,
+    london_period,
+    london_stamp,
+)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -62,3 +68,9 @@ def test_periods() -> None:
     )
     with pytest.raises(ValueError, match="end before it starts"):
         london_period(utc(2026, 7, 7, 13, 30), utc(2026, 7, 7, 12, 0))
+
+
+def test_admin_tables_show_the_uk_wall_clock_in_summer_and_winter() -> None:
+    assert london_stamp(utc(2026, 7, 7, 13, 5)) == "07 Jul 2026 14:05"
+    assert london_stamp(utc(2026, 12, 7, 13, 5)) == "07 Dec 2026 13:05"
+    assert london_stamp(utc(2026, 12, 31, 23, 59), seconds=True) == "31 Dec 2026 23:59:00"

@@ -10,6 +10,8 @@ from datetime import datetime
 import leather
 from markupsafe import Markup
 
+from notifier.rendering.london_time import to_london
+
 GOVUK_BLUE = "#1d70b8"
 # leather writes a whole SVG file; the page needs only the <svg> element.
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
@@ -35,6 +37,6 @@ def trend_svg(points: list[tuple[datetime, int]], *, label: str) -> Markup:
 def sends_per_minute_svg(per_minute: list[tuple[datetime, int]], *, label: str) -> Markup:
     chart = leather.Chart()
     chart.add_columns(
-        [(minute.strftime("%H:%M"), count) for minute, count in per_minute], fill_color=GOVUK_BLUE
+        [(to_london(minute).strftime("%H:%M"), count) for minute, count in per_minute], fill_color=GOVUK_BLUE
     )
     return _svg(chart, label)

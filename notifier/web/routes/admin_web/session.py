@@ -25,6 +25,7 @@ from notifier.config import PROJECT_ROOT, Settings
 from notifier.db.base import utcnow
 from notifier.db.models import AdminMember, AdminSession, Network, Subscriber
 from notifier.domain.sources import AdminRole
+from notifier.rendering.london_time import london_stamp
 from notifier.repositories import networks as network_repo
 from notifier.services.admin.web_sessions import (
     SessionPolicy,
@@ -51,7 +52,12 @@ def admin_environment() -> Environment:
             ),
         ]
     )
-    return Environment(loader=loader, autoescape=select_autoescape(["html"]), undefined=ChainableUndefined)
+    environment = Environment(
+        loader=loader, autoescape=select_autoescape(["html"]), undefined=ChainableUndefined
+    )
+    # Times are stored in UTC; volunteers type and read them as UK wall-clock time.
+    environment.filters["uk_time"] = london_stamp
+    return environment
 
 
 def render_admin(name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
