@@ -46,9 +46,12 @@ def build_runtime(app: Celery, settings: Settings) -> Runtime:
         TemplateComposer.from_settings(settings),
         SendingConfig(
             # Counted from the claim: a request may start up to the claim hold later and then run for
-            # the client's timeout; 5 s more for one Notify took in but had not recorded when the
-            # client gave up. A lookup sooner could find nothing and let the row be sent twice.
-            ambiguous_grace_seconds=SendingConfig.claim_hold_seconds + settings.notify_timeout_seconds + 5,
+            # the client's timeout twice over (requests applies it to the connect and to the read, each
+            # on its own); 5 s more for one Notify took in but had not recorded when the client gave up.
+            # A lookup sooner could find nothing and let the row be sent twice.
+            ambiguous_grace_seconds=SendingConfig.claim_hold_seconds
+            + 2 * settings.notify_timeout_seconds
+            + 5,
             time_budget_seconds=settings.send_time_budget_seconds,
             max_attempts=settings.send_max_attempts,
             group_size=settings.send_group_size or (5 if settings.is_sqlite else 20),

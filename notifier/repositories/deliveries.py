@@ -179,9 +179,16 @@ def unsent_in_range(
 
 
 def transition(
-    session: Session, delivery_id: int, target: DeliveryStatus, now: datetime, **values: object
+    session: Session,
+    delivery_id: int,
+    target: DeliveryStatus,
+    now: datetime,
+    *,
+    claimed_at: datetime | None = None,
+    **values: object,
 ) -> bool:
-    """Move a delivery to `target` only from a status allowed to reach it. True when the row moved.
+    """Move a delivery to `target` only from a status allowed to reach it (and, given `claimed_at`, only
+    while it is still under that claim). True when the row moved.
 
     The conditional UPDATE is the claim: of two workers racing for a row, exactly one sees rowcount 1.
     """
@@ -190,6 +197,8 @@ def transition(
         .where(Delivery.id == delivery_id, Delivery.status.in_(sources_for(target)))
         .values(status=target, updated_at=now, **values)
     )
+    if claimed_at is not None:
+        statement = statement.where(Delivery.updated_at == claimed_at)
     return affected(session.execute(statement)) == 1
 
 
@@ -262,15 +271,23 @@ def settle_many(
     session.connection().execute(statement, params)
 
 
-def release_unsent(session: Session, delivery_ids: Sequence[int], now: datetime) -> None:
-    """Rows claimed but never sent go back to `queued`, and the claim's try is not counted."""
-    if delivery_ids:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(delivery_ids), _status_is(DeliveryStatus.SENDING))
-            .values(status=DeliveryStatus.QUEUED, updated_at=now, attempts=Delivery.attempts - 1),
-            execution_options={"synchronize_session": False},
+def release_unsent(session: Session, delivery_ids: Sequence[int], claimed_at: datetime, now: datetime) -> int:
+    """Rows claimed at `claimed_at` but never sent go back to `queued`, and the claim's try is not
+    counted. A row claimed since by someone else (its `updated_at` moved on) is left alone: giving it
+    back would let it be sent again while its new claim's call is in flight."""
+    if not delivery_ids:
+        return 0
+    released = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            _status_is(DeliveryStatus.SENDING),
+            Delivery.updated_at == claimed_at,
         )
+        .values(status=DeliveryStatus.QUEUED, updated_at=now, attempts=Delivery.attempts - 1),
+        execution_options={"synchronize_session": False},
+    )
+    return affected(released)
 
 
 def claim(session: Session, delivery_id: int, now: datetime) -> bool:

@@ -8,10 +8,11 @@ A group is admitted to the pool (`CallPool.room`) before its tokens are taken an
 its tokens are spent and its calls start soon after. Each call still checks the group's `Gate` when it
 starts, not when it was queued: it starts only within the claim hold, and not after Notify said 429 to
 this group. A 429 RateLimitError empties the fleet's bucket at once (from the pool thread, so other
-senders stop too); the calls of the group not yet started wait, in the task thread, for a fresh token
-and then go in the next round. After a 429 TooManyRequestsError (the daily limit) nothing more of the
-group starts. A pool of one runs the calls one after another in the task thread, as the sender did
-before; so does a group of one (a confirmation never queues behind a bulk send's calls).
+senders stop too); the calls of the group not yet started wait, in the task thread, for fresh tokens,
+one per call, and as many as got one go in the next round; waiting ends with the claim hold. After a
+429 TooManyRequestsError (the daily limit) nothing more of the group starts. A pool of one runs the
+calls one after another in the task thread, as the sender did before; so does a group of one (a
+confirmation never queues behind a bulk send's calls).
 
 The pool's threads each keep their own Notify client (the gateway holds one per thread), as the official
 client requires.
@@ -70,7 +71,11 @@ class CallPool:
                 waiting = _Waiting(calls)
                 self._queue.append(waiting)
         if waiting is not None:
-            waiting.admitted.wait()  # set by `_give_back` once the groups before it are in
+            try:
+                waiting.admitted.wait()  # set by `_give_back` once the groups before it are in
+            except BaseException:  # interrupted while waiting: its places must not stay taken
+                self._abandon(waiting)
+                raise
         admission = Admission(self, calls)
         try:
             yield admission
@@ -79,6 +84,13 @@ class CallPool:
 
     def _fits(self, calls: int) -> bool:
         return not self._admitted or self._admitted + calls <= self._capacity
+
+    def _abandon(self, waiting: _Waiting) -> None:
+        with self._lock:
+            if waiting in self._queue:
+                self._queue.remove(waiting)
+                return
+        self._give_back(waiting.calls)  # admitted just as it was interrupted
 
     def _give_back(self, calls: int) -> None:
         with self._lock:
@@ -102,7 +114,7 @@ class CallPool:
             self._executor.shutdown(wait=True)
 
 
-@dataclass
+@dataclass(eq=False)  # each waiting group is itself, whatever its size
 class _Waiting:
     calls: int
     admitted: threading.Event = field(default_factory=threading.Event)
@@ -162,9 +174,18 @@ class Gate:
             with self._lock:
                 self.seen.add(kind)
 
-    def only_throttled(self) -> bool:
-        """Stopped by a 429 RateLimitError alone: the rest may go once a fresh token is taken."""
-        return not self.expired and self.seen == {OutcomeKind.THROTTLED}
+    def past_hold(self) -> bool:
+        with self._lock:
+            self.expired = self.expired or self._clock() >= self._hold_until
+            return self.expired
+
+    def seconds_left(self) -> float:
+        return max(0.0, (self._hold_until - self._clock()).total_seconds())
+
+    def may_go_on(self) -> bool:
+        """The rest may still go, once fresh tokens are taken: within the hold, and not after Notify's
+        daily limit (a 429 RateLimitError alone only waits)."""
+        return OutcomeKind.DAILY_LIMIT not in self.seen and not self.past_hold()
 
     def reopen(self) -> None:
         with self._lock:
@@ -184,24 +205,31 @@ def call_group(
     route: NotifyRoute,
     ready: Sequence[tuple[int, EmailRequest]],
     gate: Gate,
-    fresh_token: Callable[[], bool],
+    fresh_tokens: Callable[[int], int],
     admission: Admission | None = None,
 ) -> GroupCalls:
-    """Send a group's requests through `route`; `fresh_token` waits for one token after a 429 (False:
-    none to be had soon, the rest goes back unsent)."""
+    """Send a group's requests through `route`, the first round on the tokens taken for the group.
+
+    After a 429 the calls not started wait for fresh tokens (`fresh_tokens(n)`: how many of `n` it
+    took, 0 when none are to be had within the claim hold) and only as many go as tokens were taken;
+    the rest go back unsent.
+    """
     result = GroupCalls()
     pending = list(ready)
+    going = len(pending)
     while pending:
-        answers = pool.run([_one_call(route, gate, request) for _, request in pending], admission)
+        now, later = pending[:going], pending[going:]
+        answers = pool.run([_one_call(route, gate, request) for _, request in now], admission)
+        admission = None  # places are given back as calls end; later rounds are few, after a 429
         result.outcomes += [
-            (d, outcome) for (d, _), outcome in zip(pending, answers, strict=True) if outcome is not None
+            (d, outcome) for (d, _), outcome in zip(now, answers, strict=True) if outcome is not None
         ]
-        pending = [item for item, outcome in zip(pending, answers, strict=True) if outcome is None]
-        if pending and gate.only_throttled() and fresh_token():
-            gate.reopen()
-            continue
-        result.unsent = [d for d, _ in pending]
-        break
+        pending = [item for item, outcome in zip(now, answers, strict=True) if outcome is None] + later
+        going = fresh_tokens(len(pending)) if pending and gate.may_go_on() else 0
+        if not going:
+            result.unsent = [d for d, _ in pending]
+            break
+        gate.reopen()
     return result
 
 

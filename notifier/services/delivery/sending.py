@@ -10,7 +10,8 @@ stays `sending` and is settled by looking its reference up at Notify (`reconcile
 chunk's next pass or by the sweeper; each try counts, and after `max_attempts` the row fails with its
 reason. A row whose email cannot be composed fails with the reason on that row and the group goes on,
 so no poison row holds back the rest. After a throttled send the group waits for a fresh token; after
-Notify's daily limit it stops, and its unsent rows go back to `queued` without counting a try.
+Notify's daily limit it stops, and its unsent rows go back to `queued` without counting a try (only
+rows still under this group's claim: one another worker has since re-queued and claimed stays its).
 
 Transactions: the Sender opens its own short units of work (claim, record, reconcile) instead of taking
 one from its task, because no transaction may be open while Notify is called.
@@ -187,14 +188,19 @@ class Sender:
             return 0, None
         return 0, wait
 
-    def _take_tokens(self, lane: Lane, wanted: int, limiter: RateLimiter, report: ChunkReport) -> int:
-        """Tokens taken (at least one), or 0 with the chunk's retry set when none can be had soon."""
-        while True:
+    def _tokens_within_hold(
+        self, lane: Lane, wanted: int, limiter: RateLimiter, report: ChunkReport, gate: Gate
+    ) -> int:
+        """Tokens taken (1 to `wanted`) for calls a 429 held back, or 0 when none come before the claim
+        hold ends (the rows then go back unsent) or soon enough (the chunk's retry is set)."""
+        while not gate.past_hold():
             taken, wait = self._try_tokens(lane, wanted, limiter, report)
             if taken or wait is None:
                 return taken
-            record_throttle_wait(lane, wait)
-            self.sleep(wait)
+            seconds = min(wait, gate.seconds_left())
+            record_throttle_wait(lane, seconds)
+            self.sleep(seconds)
+        return 0
 
     def _send_group(
         self, group: list[int], batch: Batch, report: ChunkReport, admission: Admission
@@ -211,7 +217,7 @@ class Sender:
             batch.route,
             ready,
             gate,
-            lambda: self._take_tokens(batch.lane, 1, batch.route.limiter, report) > 0,
+            lambda wanted: self._tokens_within_hold(batch.lane, wanted, batch.route.limiter, report, gate),
             admission,
         )
         now = self.clock()
@@ -220,14 +226,15 @@ class Sender:
             send_steps.record_accepted(uow.session, accepted, now)
             for delivery_id, outcome in calls.outcomes:
                 if outcome.kind is not OutcomeKind.ACCEPTED:
-                    step = self._record(uow.session, delivery_id, outcome, report, batch.route.limiter, now)
+                    step = self._record(uow.session, delivery_id, outcome, report, claimed_at, now)
                     steps[step] += 1
                     record_outcome(batch.lane, outcome.kind.value, reason_label(outcome))
             steps[Step.ACCEPTED] += len(accepted)
             record_accepted(batch.lane, (now - batch.event_at).total_seconds(), count=len(accepted))
             # Claimed but never sent: back to queued, and the claim's try is not counted.
-            delivery_repo.release_unsent(uow.session, calls.unsent, now)
-            steps[Step.RELEASED] += len(calls.unsent)
+            released = delivery_repo.release_unsent(uow.session, calls.unsent, claimed_at, now)
+            steps[Step.RELEASED] += released
+            steps[Step.NOT_CLAIMED] += len(calls.unsent) - released
         return steps
 
     def _prepare(self, group: list[int], batch: Batch, steps: Counter[Step]) -> tuple[datetime, list[Ready]]:
@@ -254,62 +261,69 @@ class Sender:
         delivery_id: int,
         outcome: SendOutcome,
         report: ChunkReport,
-        limiter: RateLimiter,
+        claimed_at: datetime,
         now: datetime,
     ) -> Step:
+        """Record a call's outcome, only on a row still under this group's claim: one re-queued and
+        claimed since by another worker (a lookup after the grace) is that worker's to record."""
+        if outcome.kind is OutcomeKind.AMBIGUOUS:
+            # Kept as the row's last error, so a give-up after `max_attempts` can say why.
+            delivery_repo.note_failure(
+                session, delivery_id, (outcome.reason or "no answer from Notify")[:200], now
+            )
+            return Step.UNSETTLED
+        values: dict[str, object] = {}
         match outcome.kind:
             case OutcomeKind.PERMANENT:
-                delivery_repo.transition(
-                    session,
-                    delivery_id,
-                    DeliveryStatus.TECHNICAL_FAILURE,
-                    now,
-                    failure_reason=(outcome.reason or "rejected by Notify")[:300],
-                    completed_at=now,
-                )
-                return Step.FAILED
-            case OutcomeKind.AMBIGUOUS:
-                # Kept as the row's last error, so a give-up after `max_attempts` can say why.
-                delivery_repo.note_failure(
-                    session, delivery_id, (outcome.reason or "no answer from Notify")[:200], now
-                )
-                return Step.UNSETTLED
+                target, step = DeliveryStatus.TECHNICAL_FAILURE, Step.FAILED
+                values = {
+                    "failure_reason": (outcome.reason or "rejected by Notify")[:300],
+                    "completed_at": now,
+                }
             case OutcomeKind.DAILY_LIMIT:
-                delivery_repo.transition(session, delivery_id, DeliveryStatus.QUEUED, now)
-                self._pause_message(session, delivery_id, outcome, now)
-                report.want_retry(seconds_until(outcome.retry_after, now))
-                return Step.PAUSED
+                target, step = DeliveryStatus.QUEUED, Step.PAUSED
             case OutcomeKind.THROTTLED:
-                return self._release_throttled(session, delivery_id, now, report)
+                # Notify's bucket was empty (ours was emptied when it said so); this try is not counted.
+                target, step = DeliveryStatus.QUEUED, Step.RELEASED
+                values = {"attempts": Delivery.attempts - 1}
             case OutcomeKind.RETRYABLE:
-                return self._release_or_give_up(session, delivery_id, outcome, now, report)
-        raise AssertionError(f"unhandled outcome {outcome.kind}")
-
-    def _release_throttled(
-        self, session: Session, delivery_id: int, now: datetime, report: ChunkReport
-    ) -> Step:
-        """Notify's bucket was empty (ours was emptied when it said so); this try is not counted."""
-        delivery_repo.transition(
-            session, delivery_id, DeliveryStatus.QUEUED, now, attempts=Delivery.attempts - 1
-        )
-        report.want_retry(backoff_seconds(0, throttled=True))
-        return Step.RELEASED
+                return self._release_or_give_up(session, delivery_id, outcome, report, claimed_at, now)
+            case _:
+                raise AssertionError(f"unhandled outcome {outcome.kind}")
+        if not delivery_repo.transition(session, delivery_id, target, now, claimed_at=claimed_at, **values):
+            return Step.NOT_CLAIMED
+        if step is Step.PAUSED:
+            self._pause_message(session, delivery_id, outcome, now)
+            report.want_retry(seconds_until(outcome.retry_after, now))
+        elif step is Step.RELEASED:
+            report.want_retry(backoff_seconds(0, throttled=True))
+        return step
 
     def _release_or_give_up(
-        self, session: Session, delivery_id: int, outcome: SendOutcome, now: datetime, report: ChunkReport
+        self,
+        session: Session,
+        delivery_id: int,
+        outcome: SendOutcome,
+        report: ChunkReport,
+        claimed_at: datetime,
+        now: datetime,
     ) -> Step:
         attempts = session.get_one(Delivery, delivery_id).attempts
         if attempts >= self.config.max_attempts:
-            delivery_repo.transition(
+            moved = delivery_repo.transition(
                 session,
                 delivery_id,
                 DeliveryStatus.TECHNICAL_FAILURE,
                 now,
+                claimed_at=claimed_at,
                 failure_reason=f"gave up after {attempts} attempts: {outcome.reason}"[:300],
                 completed_at=now,
             )
-            return Step.FAILED
-        delivery_repo.transition(session, delivery_id, DeliveryStatus.QUEUED, now)
+            return Step.FAILED if moved else Step.NOT_CLAIMED
+        if not delivery_repo.transition(
+            session, delivery_id, DeliveryStatus.QUEUED, now, claimed_at=claimed_at
+        ):
+            return Step.NOT_CLAIMED
         report.want_retry(backoff_seconds(attempts, throttled=outcome.kind is OutcomeKind.THROTTLED))
         return Step.RELEASED
 

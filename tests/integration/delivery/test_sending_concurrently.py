@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.models import Delivery
 from notifier.db.session import unit_of_work
-from notifier.domain.statuses import DeliveryStatus
+from notifier.domain.statuses import DeliveryStatus, Lane
 from notifier.gateway.base import EmailRequest, OutcomeKind, SendOutcome
 from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.delivery.sending import Sender, SendingConfig, Step
@@ -112,3 +113,73 @@ def test_mixed_outcomes_in_one_concurrent_group_are_each_recorded_as_before(
     assert statuses.count(DeliveryStatus.ACCEPTED) == 9 and DeliveryStatus.TECHNICAL_FAILURE in statuses
     references = [r.reference for r in gateway.sent]
     assert len(references) == 11  # ten first tries, the retryable one again; the ambiguous one was found
+
+
+class ThrottledOnce(ScriptedGateway):
+    """Notify answers the group's first call 429 (RateLimitError) and accepts the rest."""
+
+    def send(self, request: EmailRequest) -> SendOutcome:
+        with self._lock:
+            first = not self.sent
+            self.sent.append(request)
+        if first:
+            return SendOutcome(OutcomeKind.THROTTLED, reason="scripted 429", status_code=429)
+        return SendOutcome(OutcomeKind.ACCEPTED, notify_id=f"n-{request.reference}")
+
+
+class TokensOnlyForTheGroup(UnlimitedLimiter):
+    """The group's own tokens, then none for a while: the calls a 429 held back must wait."""
+
+    def __init__(self) -> None:
+        self.given = False
+
+    def acquire_many(self, lane: Lane, wanted: int) -> tuple[int, float]:
+        if self.given:
+            return 0, 1.0
+        self.given = True
+        return wanted, 0.0
+
+
+def test_a_group_held_back_by_a_429_gives_back_only_rows_still_under_its_own_claim(
+    sessions: sessionmaker[Session],
+) -> None:
+    """While the group waits past its claim hold for tokens, another worker re-queues and claims one
+    of its rows (as a chunk's lookup does after the grace): the late give-back must leave that row
+    with its new claim, or it would be sent a second time."""
+    message_id, queue = _message_with(sessions, 3)
+    moments = [datetime(2026, 11, 30, 12, tzinfo=UTC)]
+    clock = lambda: moments[-1]  # noqa: E731 - moved on only by the injected sleep
+    taken_over: list[int] = []
+
+    def sleep(seconds: float) -> None:
+        with unit_of_work(sessions) as uow:  # the other worker: its own claim, a minute later
+            row = uow.session.scalars(
+                select(Delivery)
+                .where(Delivery.message_id == message_id, Delivery.status == DeliveryStatus.SENDING)
+                .order_by(Delivery.id.desc())
+                .limit(1)
+            ).one()
+            row.updated_at = moments[-1] + timedelta(minutes=1)
+            taken_over.append(row.id)
+        moments.append(moments[-1] + timedelta(seconds=seconds + 5))  # past the 3 s claim hold
+
+    sender = Sender(
+        sessions,
+        ThrottledOnce(),
+        TokensOnlyForTheGroup(),
+        TemplateComposer.from_settings(SETTINGS),
+        SendingConfig(group_size=20, calls_in_flight=1),
+        clock=clock,
+        sleep=sleep,
+    )
+    report = sender.send_chunk(*_chunk(queue))
+    assert len(taken_over) == 1
+    assert report.steps[Step.RELEASED] == 2 and report.steps[Step.NOT_CLAIMED] == 1
+    with unit_of_work(sessions) as uow:
+        statuses = dict(
+            uow.session.execute(
+                select(Delivery.id, Delivery.status).where(Delivery.message_id == message_id)
+            ).all()
+        )
+    assert statuses.pop(taken_over[0]) is DeliveryStatus.SENDING  # still the other worker's claim
+    assert set(statuses.values()) == {DeliveryStatus.QUEUED}  # the 429'd row and the one never called
