@@ -43,8 +43,8 @@ class FanoutBatch:
     inserted: int
     upper_subscriber_id: int | None  # the new cursor; None when no subscriber is left past the old one
     exhausted: bool  # no subscriber is left past the new cursor
-    first_delivery_id: int | None
-    last_delivery_id: int | None
+    # The batch's own delivery ids as runs with none of another run's rows between (see `_own_runs`).
+    delivery_ranges: list[tuple[int, int]]
 
 
 def eligible_subscriptions(message: Message) -> list[ColumnElement[bool]]:
@@ -77,7 +77,7 @@ def fan_out_batch(
     )
     upper, in_window = session.execute(select(func.max(window.c.subscriber_id), func.count())).one()
     if upper is None:
-        return FanoutBatch(0, None, True, None, None)
+        return FanoutBatch(0, None, True, [])
     inserted = insert_queued(
         session,
         message,
@@ -90,14 +90,29 @@ def fan_out_batch(
         Subscriber.id <= upper,
         now=now,
     )
-    first, last_id = session.execute(
-        select(func.min(Delivery.id), func.max(Delivery.id)).where(
-            Delivery.message_id == message.id,
+    ranges = _own_runs(session, message.id, after, upper)
+    return FanoutBatch(inserted, upper, in_window < batch_size or upper == last, ranges)
+
+
+def _own_runs(session: Session, message_id: int, after: int, upper: int) -> list[tuple[int, int]]:
+    """The delivery ids of a batch's window as runs of consecutive ids: (first, last) of each.
+
+    Slices of one message insert at once, so one batch's min..max could take in another slice's rows,
+    and those would then be sent by two chunks each, spending a token on every claim one of them loses.
+    On PostgreSQL each session takes its ids from a cached block of the sequence (migration 0013), so a
+    batch's ids are one or two runs; a gap left by a skipped conflict only splits a run.
+    """
+    own = (
+        select(Delivery.id, (Delivery.id - func.row_number().over(order_by=Delivery.id)).label("run"))
+        .where(
+            Delivery.message_id == message_id,
             Delivery.subscriber_id > after,
             Delivery.subscriber_id <= upper,
         )
-    ).one()
-    return FanoutBatch(inserted, upper, in_window < batch_size or upper == last, first, last_id)
+        .subquery()
+    )
+    runs = select(func.min(own.c.id), func.max(own.c.id)).group_by(own.c.run).order_by(func.min(own.c.id))
+    return [(first, last) for first, last in session.execute(runs).tuples()]
 
 
 def reachable_subscriber() -> tuple[ColumnElement[bool], ...]:

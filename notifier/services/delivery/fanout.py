@@ -63,8 +63,8 @@ def fan_out_next_batch(
         part.after_subscriber_id = batch.upper_subscriber_id or part.after_subscriber_id
         part.finished = batch.exhausted
         part.updated_at = now
-        if batch.first_delivery_id is not None and batch.last_delivery_id is not None:
-            for first, last in chunk_ranges(batch.first_delivery_id, batch.last_delivery_id, chunk_size):
+        for run_first, run_last in batch.delivery_ranges:
+            for first, last in chunk_ranges(run_first, run_last, chunk_size):
                 uow.after_commit(_sender(queue, message_id, first, last, message.lane))
         finished = False
         if not batch.exhausted:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import queue as queues
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
@@ -166,10 +167,10 @@ class ThreadSafeQueue(RecordingQueue):
             super().enqueue_send(message_id, first, last, lane, countdown=countdown)
 
 
-def test_two_workers_fanning_out_at_once_insert_everyone_once(pg_sessions: sessionmaker[Session]) -> None:
-    sessions = pg_sessions
-    queue = ThreadSafeQueue()
-    message_id = _message(sessions, queue, audience=60)
+def _workers_fan_out(
+    sessions: sessionmaker[Session], queue: ThreadSafeQueue, *, batch_size: int, chunk_size: int
+) -> None:
+    """Three worker threads run every fan-out task the queue receives until none comes for 2 s."""
     failures: list[BaseException] = []
 
     def worker() -> None:
@@ -179,7 +180,9 @@ def test_two_workers_fanning_out_at_once_insert_everyone_once(pg_sessions: sessi
             except queues.Empty:
                 return
             try:
-                fan_out_next_batch(sessions, queue, run, batch_size=BATCH, chunk_size=3, parallelism=3)
+                fan_out_next_batch(
+                    sessions, queue, run, batch_size=batch_size, chunk_size=chunk_size, parallelism=3
+                )
             except BaseException as error:
                 failures.append(error)
 
@@ -189,7 +192,52 @@ def test_two_workers_fanning_out_at_once_insert_everyone_once(pg_sessions: sessi
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_two_workers_fanning_out_at_once_insert_everyone_once(pg_sessions: sessionmaker[Session]) -> None:
+    sessions = pg_sessions
+    queue = ThreadSafeQueue()
+    message_id = _message(sessions, queue, audience=60)
+    _workers_fan_out(sessions, queue, batch_size=BATCH, chunk_size=3)
     recipients = _recipients(sessions, message_id)
     assert len(recipients) == 60 == len(set(recipients))
     assert _status(sessions, message_id) is MessageStatus.SENDING
     assert _final_passes(queue) == 1
+
+
+def test_slices_inserting_at_once_give_each_row_to_exactly_one_send_chunk(
+    pg_sessions: sessionmaker[Session],
+) -> None:
+    """Three slices' INSERTs of 1,500 rows run together: their ids must not interleave, or a chunk's
+    range would take in another slice's rows and two chunks would race for each of them."""
+    sessions = pg_sessions
+    queue = ThreadSafeQueue()
+    with unit_of_work(sessions) as uow:
+        network, (news,) = network_with_topics(uow.session, "alpha")
+        uow.session.execute(
+            text(
+                "INSERT INTO subscriber (network_id, email, email_hash, name, department, status,"
+                " consecutive_temporary_failures, created_at, confirmed_at)"
+                " SELECT :network, 'member' || n || '@dept.gov.uk', md5(n::text), 'Member', 'Testing',"
+                " 'active', 0, now(), now() FROM generate_series(1, 9000) AS n"
+            ),
+            {"network": network.id},
+        )
+        uow.session.execute(
+            text(
+                "INSERT INTO subscription (network_id, subscriber_id, topic_id, frequency, started_at)"
+                " SELECT network_id, id, :topic, 'immediate', now()"
+                " FROM subscriber WHERE network_id = :network"
+            ),
+            {"network": network.id, "topic": news.id},
+        )
+        message_id = announce(uow, queue, network, news, subject="Forum", body="Come along.").id
+    _workers_fan_out(sessions, queue, batch_size=1500, chunk_size=500)
+    with unit_of_work(sessions) as uow:
+        ids = list(uow.session.scalars(select(Delivery.id).where(Delivery.message_id == message_id)))
+    chunks = [(first, last) for _, first, last, _ in queue.sends if (first, last) != (0, 0)]
+    covering = Counter(i for i in ids for first, last in chunks if first <= i <= last)
+    assert len(ids) == 9000 and set(covering.values()) == {1} and len(covering) == 9000
+    # Six batches, each at most two runs of ids (its session's block of the sequence may run out), each
+    # run in chunks of 500: interleaved ids would cut it into thousands of tiny chunks instead.
+    assert len(chunks) <= 6 * (1500 // 500 + 1)

@@ -32,6 +32,7 @@ TABLES_BY_REVISION = {
     "0010": set(),
     "0011": set(),
     "0012": {"fanout_slice"},
+    "0013": set(),
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
 COLUMNS_BY_REVISION = {"0006": {("subscriber", "pending_email")}, "0010": {("api_token", "acting_admin_id")}}
