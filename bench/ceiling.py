@@ -26,6 +26,7 @@ from tests.support.bulk import seed_audience
 from tests.support.send_run import SendRun, send_run
 
 CEILING_EMAILS = 5000
+WARM_UP_EMAILS = CEILING_EMAILS  # the same send once before, to another network
 BARE_SECONDS = 10.0
 THREADS = 8
 PROCESSES = 2
@@ -40,9 +41,9 @@ CEILING_READING = (
 BODY = {"subject": "Network forum", "body": "All members welcome.\n\n[Unsubscribe](https://example.gov.uk/u)"}
 
 
-def _send_all(run: SendRun, emails: int) -> dict[str, Any]:
+def _send_all(run: SendRun, emails: int, *, slug: str = "bench", prefix: str = "member") -> dict[str, Any]:
     with unit_of_work(run.sessions) as uow:
-        audience = seed_audience(uow.session, "bench", emails)
+        audience = seed_audience(uow.session, slug, emails, prefix=prefix)
     pids = [child.process.pid for child in run.fleet.workers.values()]
     cpu_before = sum(cpu_seconds(pid) for pid in pids)
     message_id = run.announce_to(audience)
@@ -50,7 +51,9 @@ def _send_all(run: SendRun, emails: int) -> dict[str, Any]:
     cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     with unit_of_work(run.sessions) as uow:
         first, last = uow.session.execute(
-            select(func.min(Delivery.accepted_at), func.max(Delivery.accepted_at))
+            select(func.min(Delivery.accepted_at), func.max(Delivery.accepted_at)).where(
+                Delivery.message_id == message_id
+            )
         ).one()
     ledger = run.sandbox.ledger()
     return {
@@ -106,9 +109,12 @@ def _bare_loop(run: SendRun) -> dict[str, Any]:
 
 def measure_ceiling() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, send_run(postgres(), Path(tmp), fleet_settings=NO_LIMIT) as r:
+        # A fresh worker pays once for what every later send reuses (its engine and connections, compiled
+        # templates and statements, one Notify client per pool thread): a first send absorbs that.
+        warm_up = _send_all(r, WARM_UP_EMAILS, slug="warmup", prefix="warm")
         fleet = _send_all(r, CEILING_EMAILS)
         bare = _bare_loop(r)
-    return {"fleet": fleet, "bare": bare}
+    return {"warm_up": warm_up, "fleet": fleet, "bare": bare}
 
 
 def measure_memory(emails: int) -> dict[str, Any]:
@@ -129,12 +135,18 @@ def run_ceiling() -> Section:
         "| | emails/s | CPU ms per email |",
         "|---|---:|---:|",
         f"| notifier fleet | {fleet['per_second']:.0f} "
-        f"| {fleet['cpu_ms_per_email']:.1f} (worker processes) |",
+        f"| {fleet['cpu_ms_per_email']:.2f} (worker processes) |",
         f"| bare client loop | {bare['per_second']:.0f} "
-        f"| {bare['cpu_ms_per_email']:.1f} (client processes) |",
+        f"| {bare['cpu_ms_per_email']:.2f} (client processes) |",
         "",
         f"Fleet rate / bare loop rate: **{fleet['per_second'] / bare['per_second']:.2f}**. "
-        f"Duplicates in the ledger: {fleet['duplicates']}; stored: {fleet['stored']:,}.",
+        f"Duplicates in the ledger: {fleet['duplicates']}; stored: {fleet['stored']:,} (with the warm-up).",
+        "",
+        "The fleet is measured as it runs for days, not as it starts: the same "
+        f"{WARM_UP_EMAILS:,}-email send went to another network just before, on the same workers. That first "
+        f"send cost {r['warm_up']['cpu_ms_per_email']:.1f} ms of worker CPU per email, part of it paid once "
+        "per process (the processes' start, engines and connections, compiled templates and statements, one "
+        "Notify client and connection per pool thread).",
         "",
         CEILING_READING,
     ]
