@@ -163,11 +163,7 @@ class Gate:
         self.seen: set[OutcomeKind] = set()  # THROTTLED or DAILY_LIMIT, once Notify said so in this round
 
     def may_start(self) -> bool:
-        with self._lock:
-            if self.expired or self.seen:
-                return False
-            self.expired = self._clock() >= self._hold_until
-            return not self.expired
+        return not self.seen and not self.past_hold()
 
     def saw(self, kind: OutcomeKind) -> None:
         if kind in (OutcomeKind.THROTTLED, OutcomeKind.DAILY_LIMIT):

@@ -273,6 +273,7 @@ class Sender:
             )
             return Step.UNSETTLED
         values: dict[str, object] = {}
+        retry_in: float | None = None
         match outcome.kind:
             case OutcomeKind.PERMANENT:
                 target, step = DeliveryStatus.TECHNICAL_FAILURE, Step.FAILED
@@ -282,50 +283,30 @@ class Sender:
                 }
             case OutcomeKind.DAILY_LIMIT:
                 target, step = DeliveryStatus.QUEUED, Step.PAUSED
+                retry_in = seconds_until(outcome.retry_after, now)
             case OutcomeKind.THROTTLED:
                 # Notify's bucket was empty (ours was emptied when it said so); this try is not counted.
                 target, step = DeliveryStatus.QUEUED, Step.RELEASED
                 values = {"attempts": Delivery.attempts - 1}
+                retry_in = backoff_seconds(0, throttled=True)
             case OutcomeKind.RETRYABLE:
-                return self._release_or_give_up(session, delivery_id, outcome, report, claimed_at, now)
+                attempts = session.get_one(Delivery, delivery_id).attempts
+                if attempts >= self.config.max_attempts:
+                    target, step = DeliveryStatus.TECHNICAL_FAILURE, Step.FAILED
+                    reason = f"gave up after {attempts} attempts: {outcome.reason}"
+                    values = {"failure_reason": reason[:300], "completed_at": now}
+                else:
+                    target, step = DeliveryStatus.QUEUED, Step.RELEASED
+                    retry_in = backoff_seconds(attempts, throttled=False)
             case _:
                 raise AssertionError(f"unhandled outcome {outcome.kind}")
         if not delivery_repo.transition(session, delivery_id, target, now, claimed_at=claimed_at, **values):
             return Step.NOT_CLAIMED
         if step is Step.PAUSED:
             self._pause_message(session, delivery_id, outcome, now)
-            report.want_retry(seconds_until(outcome.retry_after, now))
-        elif step is Step.RELEASED:
-            report.want_retry(backoff_seconds(0, throttled=True))
+        if retry_in is not None:
+            report.want_retry(retry_in)
         return step
-
-    def _release_or_give_up(
-        self,
-        session: Session,
-        delivery_id: int,
-        outcome: SendOutcome,
-        report: ChunkReport,
-        claimed_at: datetime,
-        now: datetime,
-    ) -> Step:
-        attempts = session.get_one(Delivery, delivery_id).attempts
-        if attempts >= self.config.max_attempts:
-            moved = delivery_repo.transition(
-                session,
-                delivery_id,
-                DeliveryStatus.TECHNICAL_FAILURE,
-                now,
-                claimed_at=claimed_at,
-                failure_reason=f"gave up after {attempts} attempts: {outcome.reason}"[:300],
-                completed_at=now,
-            )
-            return Step.FAILED if moved else Step.NOT_CLAIMED
-        if not delivery_repo.transition(
-            session, delivery_id, DeliveryStatus.QUEUED, now, claimed_at=claimed_at
-        ):
-            return Step.NOT_CLAIMED
-        report.want_retry(backoff_seconds(attempts, throttled=outcome.kind is OutcomeKind.THROTTLED))
-        return Step.RELEASED
 
     def _pause_message(self, session: Session, delivery_id: int, outcome: SendOutcome, now: datetime) -> None:
         message = session.get_one(Message, session.get_one(Delivery, delivery_id).message_id)
