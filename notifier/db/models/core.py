@@ -238,9 +238,11 @@ class Delivery(Base):
         partial_index(
             "uq_delivery_event_id_subscriber_id", "event_id", "subscriber_id", where=LINKED, unique=True
         ),
-        same_network_fk("message_id", "message"),
+        # On PostgreSQL the same two rules are statement triggers (migration 0014: `delivery_seal`), so
+        # a fan-out batch checks its parents once, not once per row; SQLite checks rows cheaply.
+        same_network_fk("message_id", "message").ddl_if(dialect="sqlite"),
         # No cascade: erasure clears subscriber_id first, so the counts survive the person.
-        same_network_fk("subscriber_id", "subscriber", ondelete=None),
+        same_network_fk("subscriber_id", "subscriber", ondelete=None).ddl_if(dialect="sqlite"),
         Index("ix_delivery_message_status", "message_id", "status"),
         Index("ix_delivery_status_updated", "status", "updated_at"),
     )
