@@ -35,18 +35,27 @@ FOREIGN_KEYS = {
 
 SEAL = r"""
 CREATE FUNCTION delivery_seal_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    named bigint;
+    found bigint;
 BEGIN
-    PERFORM 1 FROM message m JOIN (SELECT DISTINCT network_id, message_id FROM added) a
-        ON m.network_id = a.network_id AND m.id = a.message_id FOR KEY SHARE OF m;
-    IF EXISTS (SELECT 1 FROM added a WHERE NOT EXISTS (
-            SELECT 1 FROM message m WHERE m.network_id = a.network_id AND m.id = a.message_id)) THEN
+    -- Each parent is locked as a foreign key would lock it, and counted: one that is missing, in another
+    -- network, or deleted by a transaction that committed meanwhile is not returned, so the counts differ.
+    SELECT count(*) INTO named FROM (SELECT DISTINCT network_id, message_id FROM added) a;
+    WITH held AS (
+        SELECT 1 FROM message m JOIN (SELECT DISTINCT network_id, message_id FROM added) a
+            ON m.network_id = a.network_id AND m.id = a.message_id FOR KEY SHARE OF m
+    ) SELECT count(*) INTO found FROM held;
+    IF found <> named THEN
         RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'delivery_seal',
             MESSAGE = 'delivery names a message that is not in its network';
     END IF;
-    PERFORM 1 FROM subscriber s JOIN added a
-        ON s.network_id = a.network_id AND s.id = a.subscriber_id FOR KEY SHARE OF s;
-    IF EXISTS (SELECT 1 FROM added a WHERE a.subscriber_id IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM subscriber s WHERE s.network_id = a.network_id AND s.id = a.subscriber_id)) THEN
+    SELECT count(*) INTO named FROM added WHERE subscriber_id IS NOT NULL;
+    WITH held AS (
+        SELECT 1 FROM subscriber s JOIN added a ON s.network_id = a.network_id AND s.id = a.subscriber_id
+            FOR KEY SHARE OF s
+    ) SELECT count(*) INTO found FROM held;
+    IF found <> named THEN
         RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'delivery_seal',
             MESSAGE = 'delivery names a subscriber who is not in its network';
     END IF;
