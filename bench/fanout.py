@@ -44,7 +44,7 @@ SELECT network_id, id, :topic, 'immediate', now() FROM subscriber WHERE network_
 """
 
 
-def _seed(url: str, count: int) -> int:
+def seed(url: str, count: int) -> int:
     """Seed `count` subscribers of one topic and queue an announcement; returns the message id."""
     sessions = sessionmaker(bind=make_engine(url), expire_on_commit=False)
     with unit_of_work(sessions) as uow:
@@ -53,12 +53,22 @@ def _seed(url: str, count: int) -> int:
         uow.session.execute(text(SEED_SUBSCRIBERS), ids)
         uow.session.execute(text(SEED_SUBSCRIPTIONS), ids)
     with unit_of_work(sessions) as uow:
-        uow.session.execute(text("ANALYZE"))
-    with unit_of_work(sessions) as uow:
         network = uow.session.get_one(Network, ids["network"])
         topic = uow.session.get_one(Topic, ids["topic"])
-        message = announce(uow, RecordingQueue(), network, topic, subject="Forum", body="All welcome.")
-        return message.id
+        message_id = announce(uow, RecordingQueue(), network, topic, subject="Forum", body="All welcome.").id
+    settle(url)
+    return message_id
+
+
+def settle(url: str) -> None:
+    """Start the measurement quiet: the seed's tables vacuumed and analysed (no autovacuum starts on them
+    mid-run) and its writes checkpointed (a checkpoint forced by the seed's WAL would otherwise land in
+    the middle of the fan-out). Needs pg_checkpoint, which scripts/services.sh grants."""
+    engine = make_engine(url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM (ANALYZE)"))
+        conn.execute(text("CHECKPOINT"))
+    engine.dispose()
 
 
 class _FanoutRuns(RecordingQueue):
@@ -113,7 +123,7 @@ def measure(count: int) -> dict[str, Any]:
     url = databases.create()
     try:
         seed_started = time.perf_counter()
-        message_id = _seed(url, count)
+        message_id = seed(url, count)
         seeded = time.perf_counter() - seed_started
         context = multiprocessing.get_context("spawn")
         results: multiprocessing.Queue[dict[str, Any]] = context.Queue()

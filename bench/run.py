@@ -1,7 +1,8 @@
 """Run the benchmarks and write their figures into docs/benchmarks.md.
 
     .venv/bin/python -m bench.run                 # every benchmark (about 25 minutes on 2 cores)
-    .venv/bin/python -m bench.run --only fanout   # one or more: fanout fleet ceiling memory networks sandbox
+    .venv/bin/python -m bench.run --only fanout   # one or more of: fanout batch fleet ceiling memory
+                                                  #   networks sandbox
 
 `sandbox` runs bench/sandbox_ceiling.py and prints its table; the "Sandbox ceiling" section of the
 report is its owner's reading of that table and is kept as it is.
@@ -21,7 +22,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import ceiling, fanout, fleet_sends, many_networks
+from bench import ceiling, fanout, fanout_batch, fleet_sends, many_networks
 from bench.common import ROOT, Section, machine
 
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -51,6 +52,7 @@ def _sandbox_ceiling() -> list[Section]:
 BENCHMARKS: dict[str, Callable[[], list[Section]]] = {
     "sandbox": _sandbox_ceiling,
     "fanout": lambda: [fanout.run()],
+    "batch": lambda: [fanout_batch.run()],
     "fleet": lambda: list(fleet_sends.run()),
     "ceiling": lambda: [ceiling.run_ceiling()],
     "memory": lambda: [ceiling.run_memory(MEMORY_SIZES)],
