@@ -26,7 +26,9 @@ def built_on(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         rule = getattr(obj, "_ddl_if", None)  # what `.ddl_if(dialect=...)` recorded
-        return reflected or rule is None or rule.dialect in (None, dialect)
+        if reflected or rule is None or rule.dialect is None:
+            return True
+        return dialect in ((rule.dialect,) if isinstance(rule.dialect, str) else rule.dialect)
 
     return include
 

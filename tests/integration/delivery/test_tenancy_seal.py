@@ -6,7 +6,9 @@ which check a whole fan-out batch at once. Both must refuse the same rows and al
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -15,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
-from notifier.db.models import Delivery, Message, Network, Subscriber
+from notifier.db.models import Delivery, Message, Network, Subscriber, Topic
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.statuses import DeliveryStatus
 from notifier.services.sources.publishing import announce
@@ -60,10 +62,28 @@ def _insert(sessions: sessionmaker[Session], rows: list[dict[str, object]]) -> N
         uow.session.execute(insert(Delivery), rows)
 
 
+def _another_message(sessions: sessionmaker[Session], network_id: int) -> int:
+    with unit_of_work(sessions) as uow:
+        network = uow.session.get_one(Network, network_id)
+        topic = uow.session.scalars(select(Topic).where(Topic.network_id == network_id)).one()
+        return announce(uow, RecordingQueue(), network, topic, subject="Minutes", body="Out now.").id
+
+
 def test_rows_of_one_network_are_stored(sessions: sessionmaker[Session]) -> None:
     alpha, _ = _two_networks(sessions)
     _insert(sessions, [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids])
     assert _deliveries(sessions) == 3
+
+
+def test_one_statement_for_two_messages_and_an_unlinked_row_is_stored_whole(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The same people named under two messages, and a row whose link retention cleared."""
+    alpha, _ = _two_networks(sessions)
+    second = _another_message(sessions, alpha.network_id)
+    rows = [_row(alpha.network_id, m, s) for m in (alpha.message_id, second) for s in alpha.subscriber_ids]
+    _insert(sessions, [*rows, _row(alpha.network_id, second, None)])
+    assert _deliveries(sessions) == 7
 
 
 @pytest.mark.parametrize("crossing", ["subscriber", "message", "missing subscriber", "missing message"])
@@ -125,6 +145,19 @@ def test_a_subscriber_named_by_a_delivery_is_deleted_only_once_the_link_is_clear
         assert uow.session.scalar(select(func.count()).select_from(Delivery)) == 1  # the count survives
 
 
+@pytest.mark.parametrize("table", [Message, Subscriber])
+def test_a_named_message_or_subscriber_keeps_its_network_and_id(
+    sessions: sessionmaker[Session], table: type[Message] | type[Subscriber]
+) -> None:
+    alpha, beta = _two_networks(sessions)
+    _insert(sessions, [_row(alpha.network_id, alpha.message_id, alpha.subscriber_ids[0])])
+    named = alpha.message_id if table is Message else alpha.subscriber_ids[0]
+    for values in ({"network_id": beta.network_id}, {"id": 10**12}):
+        with pytest.raises(IntegrityError), unit_of_work(sessions) as uow:
+            uow.session.execute(update(table).where(table.id == named).values(**values))
+    assert _deliveries(sessions) == 1
+
+
 def test_deleting_a_network_takes_its_deliveries_with_it(sessions: sessionmaker[Session]) -> None:
     alpha, beta = _two_networks(sessions)
     _insert(sessions, [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids])
@@ -161,3 +194,56 @@ def test_an_uncommitted_insert_holds_its_subscribers_against_deletion(
     assert _deliveries(postgres_sessions) == 1
     with pytest.raises(IntegrityError), unit_of_work(postgres_sessions) as erasure:
         erasure.session.execute(delete(Subscriber).where(Subscriber.id == person))
+
+
+def test_an_insert_naming_a_subscriber_whose_deletion_commits_meanwhile_fails(
+    postgres_sessions: sessionmaker[Session],
+) -> None:
+    """The other order: erasure's delete is open when the batch comes, so the batch waits for it, then
+    finds the person gone and stores nothing."""
+    alpha, _ = _two_networks(postgres_sessions)
+    person = alpha.subscriber_ids[0]
+    named = [_row(alpha.network_id, alpha.message_id, person)]
+    with ThreadPoolExecutor(1) as pool:
+        with unit_of_work(postgres_sessions) as erasure:
+            erasure.session.execute(delete(Subscriber).where(Subscriber.id == person))
+            batch = pool.submit(_insert, postgres_sessions, named)
+            time.sleep(0.5)
+            assert not batch.done()  # waiting for the delete's lock
+        with pytest.raises(IntegrityError, match="subscriber who is not in its network"):
+            batch.result(timeout=10)
+    assert _deliveries(postgres_sessions) == 0
+
+
+def test_a_message_deleted_while_a_batch_is_open_takes_the_batch_rows_with_it(
+    postgres_sessions: sessionmaker[Session],
+) -> None:
+    alpha, _ = _two_networks(postgres_sessions)
+    rows = [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids]
+    with ThreadPoolExecutor(1) as pool:
+        with unit_of_work(postgres_sessions) as fanout:
+            fanout.session.execute(insert(Delivery), rows)
+            removal = pool.submit(_delete_message, postgres_sessions, alpha.message_id)
+            time.sleep(0.5)
+            assert not removal.done()  # the batch holds the message
+        removal.result(timeout=10)
+    assert _deliveries(postgres_sessions) == 0
+
+
+def _delete_message(sessions: sessionmaker[Session], message_id: int) -> None:
+    with unit_of_work(sessions) as uow:
+        uow.session.execute(delete(Message).where(Message.id == message_id))
+
+
+def test_a_parent_table_is_not_truncated_while_deliveries_exist(
+    postgres_sessions: sessionmaker[Session],
+) -> None:
+    alpha, _ = _two_networks(postgres_sessions)
+    _insert(postgres_sessions, [_row(alpha.network_id, alpha.message_id, alpha.subscriber_ids[0])])
+    for table in ("message", "subscriber"):
+        with (
+            pytest.raises(IntegrityError, match="truncate delivery on its own first"),
+            unit_of_work(postgres_sessions) as uow,
+        ):
+            uow.session.execute(text(f"TRUNCATE {table} CASCADE"))
+    assert _deliveries(postgres_sessions) == 1

@@ -11,7 +11,11 @@ now hold through statement triggers that read the statement's rows as one table:
   subscriber);
 - deleting a message deletes its deliveries (was ON DELETE CASCADE);
 - deleting a subscriber that a delivery still names fails at commit (was NO ACTION; deferred, so a
-  network's own cascade, which removes its deliveries through its messages, can finish first).
+  network's own cascade, which removes its deliveries through its messages, can finish first);
+- a message's or subscriber's network and id never change, and neither table is truncated while
+  deliveries exist (the keys refused both).
+
+The functions pin the search_path they were created with, so a session's own path cannot redirect them.
 
 SQLite keeps the row-level foreign keys: one writer at a time, and its checks are cheap.
 
@@ -33,8 +37,9 @@ FOREIGN_KEYS = {
     "fk_delivery_network_id_subscriber": ("subscriber", "subscriber_id", None),
 }
 
-SEAL = r"""
-CREATE FUNCTION delivery_seal_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+SEAL = [
+    """
+CREATE FUNCTION delivery_seal_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     named bigint;
     found bigint;
@@ -60,34 +65,40 @@ BEGIN
             MESSAGE = 'delivery names a subscriber who is not in its network';
     END IF;
     RETURN NULL;
-END $$;
-
+END $$
+""",
+    """
 CREATE TRIGGER delivery_seal_inserted AFTER INSERT ON delivery
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION delivery_seal_inserted();
-
-CREATE FUNCTION delivery_seal_repointed() RETURNS trigger LANGUAGE plpgsql AS $$
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION delivery_seal_inserted()
+""",
+    """
+CREATE FUNCTION delivery_seal_repointed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'delivery_seal',
         MESSAGE = 'delivery ' || OLD.id || ': its network, message and subscriber are never changed';
-END $$;
-
+END $$
+""",
+    """
 CREATE TRIGGER delivery_seal_repointed BEFORE UPDATE OF network_id, message_id, subscriber_id ON delivery
     FOR EACH ROW WHEN (
         NEW.network_id IS DISTINCT FROM OLD.network_id
         OR NEW.message_id IS DISTINCT FROM OLD.message_id
         OR (NEW.subscriber_id IS NOT NULL AND NEW.subscriber_id IS DISTINCT FROM OLD.subscriber_id)
-    ) EXECUTE FUNCTION delivery_seal_repointed();
-
-CREATE FUNCTION delivery_seal_message_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    ) EXECUTE FUNCTION delivery_seal_repointed()
+""",
+    """
+CREATE FUNCTION delivery_seal_message_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     DELETE FROM delivery d USING gone g WHERE d.network_id = g.network_id AND d.message_id = g.id;
     RETURN NULL;
-END $$;
-
+END $$
+""",
+    """
 CREATE TRIGGER delivery_seal_message_deleted AFTER DELETE ON message
-    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION delivery_seal_message_deleted();
-
-CREATE FUNCTION delivery_seal_subscriber_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION delivery_seal_message_deleted()
+""",
+    """
+CREATE FUNCTION delivery_seal_subscriber_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM delivery d WHERE d.network_id = OLD.network_id AND d.subscriber_id = OLD.id
                                           AND d.subscriber_id IS NOT NULL) THEN
@@ -95,13 +106,52 @@ BEGIN
             MESSAGE = 'subscriber ' || OLD.id || ' is still named by a delivery: clear its links first';
     END IF;
     RETURN NULL;
-END $$;
-
+END $$
+""",
+    """
 CREATE CONSTRAINT TRIGGER delivery_seal_subscriber_deleted AFTER DELETE ON subscriber
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION delivery_seal_subscriber_deleted();
-"""
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION delivery_seal_subscriber_deleted()
+""",
+    """
+CREATE FUNCTION delivery_seal_parent_changed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        IF EXISTS (SELECT 1 FROM delivery) THEN
+            RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'delivery_seal',
+                MESSAGE = 'deliveries name rows of ' || TG_TABLE_NAME || ': truncate delivery on its own first';
+        END IF;
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'delivery_seal',
+        MESSAGE = TG_TABLE_NAME || ' ' || OLD.id || ': its network and id are never changed';
+END $$
+""",
+    """
+CREATE TRIGGER delivery_seal_message_rekeyed BEFORE UPDATE OF network_id, id ON message
+    FOR EACH ROW WHEN (NEW.network_id IS DISTINCT FROM OLD.network_id OR NEW.id IS DISTINCT FROM OLD.id)
+    EXECUTE FUNCTION delivery_seal_parent_changed()
+""",
+    """
+CREATE TRIGGER delivery_seal_message_truncated BEFORE TRUNCATE ON message
+    FOR EACH STATEMENT EXECUTE FUNCTION delivery_seal_parent_changed()
+""",
+    """
+CREATE TRIGGER delivery_seal_subscriber_rekeyed BEFORE UPDATE OF network_id, id ON subscriber
+    FOR EACH ROW WHEN (NEW.network_id IS DISTINCT FROM OLD.network_id OR NEW.id IS DISTINCT FROM OLD.id)
+    EXECUTE FUNCTION delivery_seal_parent_changed()
+""",
+    """
+CREATE TRIGGER delivery_seal_subscriber_truncated BEFORE TRUNCATE ON subscriber
+    FOR EACH STATEMENT EXECUTE FUNCTION delivery_seal_parent_changed()
+""",
+]
 
 UNSEAL = """
+DROP TRIGGER delivery_seal_subscriber_truncated ON subscriber;
+DROP TRIGGER delivery_seal_subscriber_rekeyed ON subscriber;
+DROP TRIGGER delivery_seal_message_truncated ON message;
+DROP TRIGGER delivery_seal_message_rekeyed ON message;
+DROP FUNCTION delivery_seal_parent_changed();
 DROP TRIGGER delivery_seal_subscriber_deleted ON subscriber;
 DROP FUNCTION delivery_seal_subscriber_deleted();
 DROP TRIGGER delivery_seal_message_deleted ON message;
@@ -118,7 +168,7 @@ def upgrade() -> None:
         return
     for name in FOREIGN_KEYS:
         op.drop_constraint(name, "delivery", type_="foreignkey")
-    for statement in SEAL.strip().split("\n\n"):  # one statement per block
+    for statement in SEAL:
         op.execute(statement)
 
 
