@@ -247,3 +247,28 @@ def test_a_parent_table_is_not_truncated_while_deliveries_exist(
         ):
             uow.session.execute(text(f"TRUNCATE {table} CASCADE"))
     assert _deliveries(postgres_sessions) == 1
+
+
+def _insert_repeatable_read(sessions: sessionmaker[Session], rows: list[dict[str, object]]) -> None:
+    with unit_of_work(sessions) as uow:
+        uow.session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        uow.session.execute(insert(Delivery), rows)
+
+
+def test_outside_read_committed_an_insert_locks_each_subscriber_instead(
+    postgres_sessions: sessionmaker[Session],
+) -> None:
+    """A snapshot older than the seal lock could miss the deletion; each subscriber row is locked, and
+    PostgreSQL refuses the insert once the deletion it waited for commits."""
+    alpha, _ = _two_networks(postgres_sessions)
+    person = alpha.subscriber_ids[0]
+    named = [_row(alpha.network_id, alpha.message_id, person)]
+    with ThreadPoolExecutor(1) as pool:
+        with unit_of_work(postgres_sessions) as erasure:
+            erasure.session.execute(delete(Subscriber).where(Subscriber.id == person))
+            batch = pool.submit(_insert_repeatable_read, postgres_sessions, named)
+            time.sleep(0.5)
+            assert not batch.done()
+        with pytest.raises(OperationalError, match="could not serialize"):
+            batch.result(timeout=10)
+    assert _deliveries(postgres_sessions) == 0

@@ -5,8 +5,10 @@ of a 5,000-row fan-out batch put them at half its time (docs/benchmarks.md, sect
 now hold through statement triggers that read the statement's rows as one table:
 
 - inserted rows must name a message and (unless unlinked) a subscriber of their own network; the
-  parents are locked FOR KEY SHARE first, as a foreign key would, so neither can be deleted before the
-  insert commits;
+  messages are locked FOR KEY SHARE first, as a foreign key would, so none can be deleted before the
+  insert commits; the subscribers are protected by their network's seal lock (an advisory lock that
+  inserts hold shared and subscriber deletions exclusively), so one deletion and one insert never
+  overlap, without locking each subscriber's row (outside READ COMMITTED each row is locked instead);
 - a row's network, message and subscriber are never re-pointed (retention and erasure only clear the
   subscriber);
 - deleting a message deletes its deliveries (was ON DELETE CASCADE);
@@ -56,10 +58,22 @@ BEGIN
             MESSAGE = 'delivery names a message that is not in its network';
     END IF;
     SELECT count(*) INTO named FROM added WHERE subscriber_id IS NOT NULL;
-    WITH held AS (
-        SELECT 1 FROM subscriber s JOIN added a ON s.network_id = a.network_id AND s.id = a.subscriber_id
-            FOR KEY SHARE OF s
-    ) SELECT count(*) INTO found FROM held;
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        -- Subscribers are deleted only under their network's seal lock, held exclusively (below). Held
+        -- shared here until commit, no deletion in these networks overlaps this statement, and the count,
+        -- a statement of its own with a snapshot taken after the lock, sees every deletion before it:
+        -- the same guarantee as locking each subscriber, without writing to thousands of their rows.
+        PERFORM pg_advisory_xact_lock_shared(24225, (n.network_id % 2147483647)::int)
+            FROM (SELECT DISTINCT network_id FROM added WHERE subscriber_id IS NOT NULL ORDER BY 1) n;
+        SELECT count(*) INTO found FROM subscriber s JOIN added a
+            ON s.network_id = a.network_id AND s.id = a.subscriber_id;
+    ELSE
+        -- A snapshot taken before the lock would miss a deletion committed meanwhile: lock each row.
+        WITH held AS (
+            SELECT 1 FROM subscriber s JOIN added a ON s.network_id = a.network_id AND s.id = a.subscriber_id
+                FOR KEY SHARE OF s
+        ) SELECT count(*) INTO found FROM held;
+    END IF;
     IF found <> named THEN
         RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'delivery_seal',
             MESSAGE = 'delivery names a subscriber who is not in its network';
@@ -96,6 +110,21 @@ END $$
     """
 CREATE TRIGGER delivery_seal_message_deleted AFTER DELETE ON message
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION delivery_seal_message_deleted()
+""",
+    """
+CREATE FUNCTION delivery_seal_subscribers_deleting() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+BEGIN
+    -- The seal lock of each network losing subscribers, exclusively until commit: an insert naming them
+    -- waits for this transaction, then finds them gone (see delivery_seal_inserted).
+    PERFORM pg_advisory_xact_lock(24225, (n.network_id % 2147483647)::int)
+        FROM (SELECT DISTINCT network_id FROM gone ORDER BY 1) n;
+    RETURN NULL;
+END $$
+""",
+    """
+CREATE TRIGGER delivery_seal_subscribers_deleting AFTER DELETE ON subscriber
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION delivery_seal_subscribers_deleting()
 """,
     """
 CREATE FUNCTION delivery_seal_subscriber_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
@@ -147,6 +176,8 @@ CREATE TRIGGER delivery_seal_subscriber_truncated BEFORE TRUNCATE ON subscriber
 ]
 
 UNSEAL = """
+DROP TRIGGER delivery_seal_subscribers_deleting ON subscriber;
+DROP FUNCTION delivery_seal_subscribers_deleting();
 DROP TRIGGER delivery_seal_subscriber_truncated ON subscriber;
 DROP TRIGGER delivery_seal_subscriber_rekeyed ON subscriber;
 DROP TRIGGER delivery_seal_message_truncated ON message;
