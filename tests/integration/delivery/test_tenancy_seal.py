@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, NotSupportedError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
@@ -272,3 +272,44 @@ def test_outside_read_committed_an_insert_locks_each_subscriber_instead(
         with pytest.raises(OperationalError, match="could not serialize"):
             batch.result(timeout=10)
     assert _deliveries(postgres_sessions) == 0
+
+
+def test_people_are_not_deleted_outside_read_committed(postgres_sessions: sessionmaker[Session]) -> None:
+    """Such a snapshot could miss a delivery committed since it was taken, so the seal refuses."""
+    alpha, _ = _two_networks(postgres_sessions)
+    person = alpha.subscriber_ids[0]
+    with pytest.raises(NotSupportedError, match="READ COMMITTED"):
+        _delete_repeatable_read(postgres_sessions, person)
+    with unit_of_work(postgres_sessions) as uow:
+        assert uow.session.get(Subscriber, person) is not None
+
+
+def _delete_repeatable_read(sessions: sessionmaker[Session], subscriber_id: int) -> None:
+    with unit_of_work(sessions) as uow:
+        uow.session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        uow.session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
+
+
+def test_a_deletion_checked_immediately_still_waits_for_an_open_batch(
+    postgres_sessions: sessionmaker[Session],
+) -> None:
+    """SET CONSTRAINTS can move the deletion's check to the end of its DELETE; the check still waits for
+    the open batch and then sees its row, instead of passing before the batch commits."""
+    alpha, _ = _two_networks(postgres_sessions)
+    person = alpha.subscriber_ids[0]
+    with ThreadPoolExecutor(1) as pool:
+        with unit_of_work(postgres_sessions) as fanout:
+            fanout.session.execute(insert(Delivery), [_row(alpha.network_id, alpha.message_id, person)])
+            deletion = pool.submit(_delete_checked_immediately, postgres_sessions, person)
+            time.sleep(0.5)
+            assert not deletion.done()  # waiting for the batch
+        with pytest.raises(IntegrityError, match="still named by a delivery"):
+            deletion.result(timeout=10)
+    with unit_of_work(postgres_sessions) as uow:
+        assert uow.session.get(Subscriber, person) is not None
+
+
+def _delete_checked_immediately(sessions: sessionmaker[Session], subscriber_id: int) -> None:
+    with unit_of_work(sessions) as uow:
+        uow.session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        uow.session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))

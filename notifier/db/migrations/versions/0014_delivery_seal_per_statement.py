@@ -115,6 +115,12 @@ CREATE TRIGGER delivery_seal_message_deleted AFTER DELETE ON message
 CREATE FUNCTION delivery_seal_subscribers_deleting() RETURNS trigger LANGUAGE plpgsql
     SET search_path FROM CURRENT AS $$
 BEGIN
+    -- A snapshot older than the deletion could miss a delivery committed since (a foreign key would
+    -- catch it with a cross-check that a trigger cannot make): such transactions may not delete people.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'feature_not_supported', CONSTRAINT = 'delivery_seal',
+            MESSAGE = 'subscribers are deleted only in READ COMMITTED transactions';
+    END IF;
     -- The seal lock of each network losing subscribers, exclusively until commit: an insert naming them
     -- waits for this transaction, then finds them gone (see delivery_seal_inserted).
     PERFORM pg_advisory_xact_lock(24225, (n.network_id % 2147483647)::int)
@@ -129,6 +135,8 @@ CREATE TRIGGER delivery_seal_subscribers_deleting AFTER DELETE ON subscriber
     """
 CREATE FUNCTION delivery_seal_subscriber_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
+    -- Also here, so the lock comes before the check even when SET CONSTRAINTS makes it immediate.
+    PERFORM pg_advisory_xact_lock(24225, (OLD.network_id % 2147483647)::int);
     IF EXISTS (SELECT 1 FROM delivery d WHERE d.network_id = OLD.network_id AND d.subscriber_id = OLD.id
                                           AND d.subscriber_id IS NOT NULL) THEN
         RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'delivery_seal',
