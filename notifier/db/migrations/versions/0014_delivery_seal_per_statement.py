@@ -8,7 +8,8 @@ now hold through statement triggers that read the statement's rows as one table:
   messages are locked FOR KEY SHARE first, as a foreign key would, so none can be deleted before the
   insert commits; the subscribers are protected by their network's seal lock (an advisory lock that
   inserts hold shared and subscriber deletions exclusively), so one deletion and one insert never
-  overlap, without locking each subscriber's row (outside READ COMMITTED each row is locked instead);
+  overlap, without locking each subscriber's row (outside READ COMMITTED each row is locked instead,
+  and subscribers are deleted only in READ COMMITTED);
 - a row's network, message and subscriber are never re-pointed (retention and erasure only clear the
   subscriber);
 - deleting a message deletes its deliveries (was ON DELETE CASCADE);
