@@ -58,7 +58,7 @@ def _explain_next_insert(engine: Engine, plans: list[list[str]]) -> Callable[[],
 def _reading(plan: list[str]) -> dict[str, float]:
     """The figures of one plan: reading (the SELECT under the Insert node), each trigger, and total."""
     figures: dict[str, float] = {}
-    reading = re.search(r"actual time=[\d.]+\.\.([\d.]+) rows=\d+", plan[plan.index(_select_line(plan))])
+    reading = re.search(r"actual time=[\d.]+\.\.([\d.]+) rows=\d+", _select_line(plan))
     figures["reading the audience"] = float(reading.group(1)) if reading else 0.0
     for line in plan:
         if trigger := re.match(r"\s*Trigger (?:for constraint )?(\S+): time=([\d.]+) calls=(\d+)", line):

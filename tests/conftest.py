@@ -36,3 +36,14 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(database_url, pool_size=5)
     yield sessionmaker(bind=engine, expire_on_commit=False)
     engine.dispose()
+
+
+@pytest.fixture
+def pg_sessions(postgres: PostgresDatabases) -> Iterator[sessionmaker[Session]]:
+    """PostgreSQL only, for what SQLite cannot show: it lets one writer in at a time, so a second
+    transaction cannot even start while another is open."""
+    url = postgres.create()
+    engine = make_engine(url, pool_size=5)
+    yield sessionmaker(bind=engine, expire_on_commit=False)
+    engine.dispose()
+    postgres.drop(url)

@@ -6,22 +6,19 @@ from __future__ import annotations
 import queue as queues
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
 from notifier.db.models import Delivery, FanoutSlice, Message, Network, Topic
-from notifier.db.session import make_engine, unit_of_work
+from notifier.db.session import unit_of_work
 from notifier.domain.statuses import Lane, MessageStatus
 from notifier.repositories import fanout_slices
 from notifier.services.delivery.fanout import fan_out_next_batch
 from notifier.services.delivery.sweeper import sweep
 from notifier.services.sources.publishing import announce
-from tests.support.databases import PostgresDatabases
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics, subscriber
 
@@ -119,16 +116,6 @@ def test_chains_lost_with_their_worker_are_restarted_by_the_sweeper(sessions: se
     assert sorted(_recipients(sessions, message_id)) == sorted(set(_recipients(sessions, message_id)))
     assert len(_recipients(sessions, message_id)) == AUDIENCE
     assert _status(sessions, message_id) is MessageStatus.SENDING
-
-
-@pytest.fixture
-def pg_sessions(postgres: PostgresDatabases) -> Iterator[sessionmaker[Session]]:
-    """PostgreSQL only: SQLite lets one writer in at a time, so a second run cannot start while one runs."""
-    url = postgres.create()
-    engine = make_engine(url, pool_size=5)
-    yield sessionmaker(bind=engine, expire_on_commit=False)
-    engine.dispose()
-    postgres.drop(url)
 
 
 def test_a_slice_held_by_another_run_is_not_worked_twice(pg_sessions: sessionmaker[Session]) -> None:

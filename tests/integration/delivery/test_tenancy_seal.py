@@ -7,8 +7,8 @@ which check a whole fan-out batch at once. Both must refuse the same rows and al
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -18,10 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
 from notifier.db.models import Delivery, Message, Network, Subscriber, Topic
-from notifier.db.session import make_engine, unit_of_work
+from notifier.db.session import unit_of_work
 from notifier.domain.statuses import DeliveryStatus
 from notifier.services.sources.publishing import announce
-from tests.support.databases import PostgresDatabases
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics, subscriber
 
@@ -168,66 +167,70 @@ def test_deleting_a_network_takes_its_deliveries_with_it(sessions: sessionmaker[
         assert set(uow.session.scalars(select(Delivery.network_id))) == {beta.network_id}
 
 
-@pytest.fixture
-def postgres_sessions(postgres: PostgresDatabases) -> Iterator[sessionmaker[Session]]:
-    url = postgres.create()
-    engine = make_engine(url, pool_size=2)
-    yield sessionmaker(bind=engine, expire_on_commit=False)
-    engine.dispose()
-    postgres.drop(url)
+def _while_open(
+    sessions: sessionmaker[Session], first: Callable[[Session], object], second: Callable[[], None]
+) -> Future[None]:
+    """Does `first` in a transaction and, before it commits, starts `second` on another thread; checks
+    that `second` waits for that transaction, and returns its outcome once both are over."""
+    with ThreadPoolExecutor(1) as pool, unit_of_work(sessions) as uow:
+        first(uow.session)
+        waiting = pool.submit(second)
+        time.sleep(0.5)
+        assert not waiting.done()  # held back by the open transaction
+    return waiting
 
 
 def test_an_uncommitted_insert_holds_its_subscribers_against_deletion(
-    postgres_sessions: sessionmaker[Session],
+    pg_sessions: sessionmaker[Session],
 ) -> None:
     """As a foreign key would: erasure cannot delete a person while a fan-out batch naming them is open.
     (PostgreSQL only: on SQLite the second writer cannot even begin while the first is open.)"""
-    alpha, _ = _two_networks(postgres_sessions)
+    alpha, _ = _two_networks(pg_sessions)
     person = alpha.subscriber_ids[0]
-    with unit_of_work(postgres_sessions) as fanout:
+    with unit_of_work(pg_sessions) as fanout:
         fanout.session.execute(insert(Delivery), [_row(alpha.network_id, alpha.message_id, person)])
-        with unit_of_work(postgres_sessions) as erasure:
+        with unit_of_work(pg_sessions) as erasure:
             erasure.session.execute(text("SET LOCAL lock_timeout = '200ms'"))
             with pytest.raises(OperationalError, match="lock"):
                 erasure.session.execute(delete(Subscriber).where(Subscriber.id == person))
             erasure.session.rollback()
-    assert _deliveries(postgres_sessions) == 1
-    with pytest.raises(IntegrityError), unit_of_work(postgres_sessions) as erasure:
+    assert _deliveries(pg_sessions) == 1
+    with pytest.raises(IntegrityError), unit_of_work(pg_sessions) as erasure:
         erasure.session.execute(delete(Subscriber).where(Subscriber.id == person))
 
 
 def test_an_insert_naming_a_subscriber_whose_deletion_commits_meanwhile_fails(
-    postgres_sessions: sessionmaker[Session],
+    pg_sessions: sessionmaker[Session],
 ) -> None:
     """The other order: erasure's delete is open when the batch comes, so the batch waits for it, then
     finds the person gone and stores nothing."""
-    alpha, _ = _two_networks(postgres_sessions)
+    alpha, _ = _two_networks(pg_sessions)
     person = alpha.subscriber_ids[0]
     named = [_row(alpha.network_id, alpha.message_id, person)]
-    with ThreadPoolExecutor(1) as pool:
-        with unit_of_work(postgres_sessions) as erasure:
-            erasure.session.execute(delete(Subscriber).where(Subscriber.id == person))
-            batch = pool.submit(_insert, postgres_sessions, named)
-            time.sleep(0.5)
-            assert not batch.done()  # waiting for the delete's lock
-        with pytest.raises(IntegrityError, match="subscriber who is not in its network"):
-            batch.result(timeout=10)
-    assert _deliveries(postgres_sessions) == 0
+    batch = _while_open(pg_sessions, _deleting(person), lambda: _insert(pg_sessions, named))
+    with pytest.raises(IntegrityError, match="subscriber who is not in its network"):
+        batch.result(timeout=10)
+    assert _deliveries(pg_sessions) == 0
 
 
 def test_a_message_deleted_while_a_batch_is_open_takes_the_batch_rows_with_it(
-    postgres_sessions: sessionmaker[Session],
+    pg_sessions: sessionmaker[Session],
 ) -> None:
-    alpha, _ = _two_networks(postgres_sessions)
+    alpha, _ = _two_networks(pg_sessions)
     rows = [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids]
-    with ThreadPoolExecutor(1) as pool:
-        with unit_of_work(postgres_sessions) as fanout:
-            fanout.session.execute(insert(Delivery), rows)
-            removal = pool.submit(_delete_message, postgres_sessions, alpha.message_id)
-            time.sleep(0.5)
-            assert not removal.done()  # the batch holds the message
-        removal.result(timeout=10)
-    assert _deliveries(postgres_sessions) == 0
+    removal = _while_open(
+        pg_sessions, _inserting(rows), lambda: _delete_message(pg_sessions, alpha.message_id)
+    )
+    removal.result(timeout=10)
+    assert _deliveries(pg_sessions) == 0
+
+
+def _deleting(subscriber_id: int) -> Callable[[Session], object]:
+    return lambda session: session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
+
+
+def _inserting(rows: list[dict[str, object]]) -> Callable[[Session], object]:
+    return lambda session: session.execute(insert(Delivery), rows)
 
 
 def _delete_message(sessions: sessionmaker[Session], message_id: int) -> None:
@@ -236,17 +239,17 @@ def _delete_message(sessions: sessionmaker[Session], message_id: int) -> None:
 
 
 def test_a_parent_table_is_not_truncated_while_deliveries_exist(
-    postgres_sessions: sessionmaker[Session],
+    pg_sessions: sessionmaker[Session],
 ) -> None:
-    alpha, _ = _two_networks(postgres_sessions)
-    _insert(postgres_sessions, [_row(alpha.network_id, alpha.message_id, alpha.subscriber_ids[0])])
+    alpha, _ = _two_networks(pg_sessions)
+    _insert(pg_sessions, [_row(alpha.network_id, alpha.message_id, alpha.subscriber_ids[0])])
     for table in ("message", "subscriber"):
         with (
             pytest.raises(IntegrityError, match="truncate delivery on its own first"),
-            unit_of_work(postgres_sessions) as uow,
+            unit_of_work(pg_sessions) as uow,
         ):
             uow.session.execute(text(f"TRUNCATE {table} CASCADE"))
-    assert _deliveries(postgres_sessions) == 1
+    assert _deliveries(pg_sessions) == 1
 
 
 def _insert_repeatable_read(sessions: sessionmaker[Session], rows: list[dict[str, object]]) -> None:
@@ -256,31 +259,26 @@ def _insert_repeatable_read(sessions: sessionmaker[Session], rows: list[dict[str
 
 
 def test_outside_read_committed_an_insert_locks_each_subscriber_instead(
-    postgres_sessions: sessionmaker[Session],
+    pg_sessions: sessionmaker[Session],
 ) -> None:
     """A snapshot older than the seal lock could miss the deletion; each subscriber row is locked, and
     PostgreSQL refuses the insert once the deletion it waited for commits."""
-    alpha, _ = _two_networks(postgres_sessions)
+    alpha, _ = _two_networks(pg_sessions)
     person = alpha.subscriber_ids[0]
     named = [_row(alpha.network_id, alpha.message_id, person)]
-    with ThreadPoolExecutor(1) as pool:
-        with unit_of_work(postgres_sessions) as erasure:
-            erasure.session.execute(delete(Subscriber).where(Subscriber.id == person))
-            batch = pool.submit(_insert_repeatable_read, postgres_sessions, named)
-            time.sleep(0.5)
-            assert not batch.done()
-        with pytest.raises(OperationalError, match="could not serialize"):
-            batch.result(timeout=10)
-    assert _deliveries(postgres_sessions) == 0
+    batch = _while_open(pg_sessions, _deleting(person), lambda: _insert_repeatable_read(pg_sessions, named))
+    with pytest.raises(OperationalError, match="could not serialize"):
+        batch.result(timeout=10)
+    assert _deliveries(pg_sessions) == 0
 
 
-def test_people_are_not_deleted_outside_read_committed(postgres_sessions: sessionmaker[Session]) -> None:
+def test_people_are_not_deleted_outside_read_committed(pg_sessions: sessionmaker[Session]) -> None:
     """Such a snapshot could miss a delivery committed since it was taken, so the seal refuses."""
-    alpha, _ = _two_networks(postgres_sessions)
+    alpha, _ = _two_networks(pg_sessions)
     person = alpha.subscriber_ids[0]
     with pytest.raises(NotSupportedError, match="READ COMMITTED"):
-        _delete_repeatable_read(postgres_sessions, person)
-    with unit_of_work(postgres_sessions) as uow:
+        _delete_repeatable_read(pg_sessions, person)
+    with unit_of_work(pg_sessions) as uow:
         assert uow.session.get(Subscriber, person) is not None
 
 
@@ -291,21 +289,19 @@ def _delete_repeatable_read(sessions: sessionmaker[Session], subscriber_id: int)
 
 
 def test_a_deletion_checked_immediately_still_waits_for_an_open_batch(
-    postgres_sessions: sessionmaker[Session],
+    pg_sessions: sessionmaker[Session],
 ) -> None:
     """SET CONSTRAINTS can move the deletion's check to the end of its DELETE; the check still waits for
     the open batch and then sees its row, instead of passing before the batch commits."""
-    alpha, _ = _two_networks(postgres_sessions)
+    alpha, _ = _two_networks(pg_sessions)
     person = alpha.subscriber_ids[0]
-    with ThreadPoolExecutor(1) as pool:
-        with unit_of_work(postgres_sessions) as fanout:
-            fanout.session.execute(insert(Delivery), [_row(alpha.network_id, alpha.message_id, person)])
-            deletion = pool.submit(_delete_checked_immediately, postgres_sessions, person)
-            time.sleep(0.5)
-            assert not deletion.done()  # waiting for the batch
-        with pytest.raises(IntegrityError, match="still named by a delivery"):
-            deletion.result(timeout=10)
-    with unit_of_work(postgres_sessions) as uow:
+    named = [_row(alpha.network_id, alpha.message_id, person)]
+    deletion = _while_open(
+        pg_sessions, _inserting(named), lambda: _delete_checked_immediately(pg_sessions, person)
+    )
+    with pytest.raises(IntegrityError, match="still named by a delivery"):
+        deletion.result(timeout=10)
+    with unit_of_work(pg_sessions) as uow:
         assert uow.session.get(Subscriber, person) is not None
 
 
