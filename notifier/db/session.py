@@ -55,6 +55,19 @@ class UnitOfWork:
     def after_commit(self, action: Callable[[], None]) -> None:
         self._after_commit.append(action)
 
+    @contextmanager
+    def attempt(self) -> Iterator[None]:
+        """A step that happens whole or leaves nothing behind: when it raises, its savepoint rolls back
+        (the objects it changed are reloaded) and the after-commit work it registered is dropped, while
+        the rest of the unit of work goes on, to show the form again with the refusal, say."""
+        mark = len(self._after_commit)
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._after_commit[mark:]
+            raise
+
     def run_after_commit(self) -> None:
         actions, self._after_commit = self._after_commit, []
         for action in actions:

@@ -127,3 +127,13 @@ def failed_before_notify(session: Session, message_id: int, statuses: tuple[Deli
         )
         or 0
     )
+
+
+def skip_queued(session: Session, message_id: int, *, reason: str, at: datetime) -> int:
+    """Every still-queued delivery of the message ends skipped, with the reason; how many."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.message_id == message_id, Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.SKIPPED, failure_reason=reason, updated_at=at, completed_at=at)
+    )
+    return affected(result)

@@ -16,6 +16,7 @@ from notifier.web.access_log import AccessLog
 from notifier.web.errors import add_error_handlers
 from notifier.web.openapi import declare_errors
 from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
+from notifier.web.problems import install_problem_handlers
 from notifier.web.routes import admin_web, health, hooks, metrics, receipts
 from notifier.web.routes import event_sources as event_source_routes
 from notifier.web.routes.admin_api import admin_branding, admin_memberships
@@ -56,6 +57,7 @@ def create_app(
     for router in event_source_routes.ROUTERS:
         app.include_router(router)
     add_error_handlers(app)
+    install_problem_handlers(app)
     declare_errors(app)
     site_pages.install(app)
     admin_web.install(app)

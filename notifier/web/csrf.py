@@ -12,12 +12,14 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from notifier.config import Settings
+from notifier.web.cookies import CSRF_COOKIE
+from notifier.web.problems import form_not_checked
 
-COOKIE_NAME = "notifier_csrf"
+COOKIE_NAME = CSRF_COOKIE
 FIELD_NAME = "csrf_token"
 MAX_AGE_SECONDS = 12 * 3600  # a form left open all day still submits
 
@@ -62,3 +64,15 @@ def is_valid(request: Request, settings: Settings, form_value: str) -> bool:
     except BadSignature:
         return False
     return isinstance(signed, str) and hmac.compare_digest(signed.encode(), cookie.encode())
+
+
+async def _checked_form(request: Request) -> None:
+    """Refuses a POST whose form does not carry this browser's CSRF token (nothing is changed)."""
+    settings: Settings = request.app.state.settings
+    value = (await request.form()).get(FIELD_NAME)
+    if not is_valid(request, settings, value if isinstance(value, str) else ""):
+        raise form_not_checked(request.url.path)
+
+
+# For a route's `dependencies=[...]`: it runs before the route's own parameters are read.
+CheckedForm = Depends(_checked_form)

@@ -19,9 +19,9 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import (
@@ -36,13 +36,27 @@ from jinja2 import (
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from notifier.config import PROJECT_ROOT, Settings
-from notifier.db.models import Network
 from notifier.domain.branding import Branding, branding_from
+from notifier.services.admin.networks import network_named
+from notifier.web.problems import Problem, register_surface
 
 GOVUK_FRONTEND_DIST = PROJECT_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 BRAND_STYLESHEET = "/brand/frontend.min.css"
 _FONT_FACE = re.compile(r"@font-face\{[^}]*\}")
 _TRANSPORT = re.compile(r"font-family:\s*\"?GDS Transport\"?,\s*")
+
+
+class FramedNetwork(Protocol):
+    """What a page's frame reads of the network it belongs to."""
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def settings(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,7 @@ def page_environment() -> Environment:
     return Environment(loader=loader, autoescape=select_autoescape(["html"]), undefined=ChainableUndefined)
 
 
-def frame_context(network: Network | None) -> dict[str, Any]:
+def frame_context(network: FramedNetwork | None) -> dict[str, Any]:
     """What every page template needs to wear the network's brand (or the deployment's GOV.UK one)."""
     frame = _FRAME.get()
     return {
@@ -99,7 +113,7 @@ def frame_context(network: Network | None) -> dict[str, Any]:
 
 
 def render_page(
-    name: str, *, status_code: int = 200, network: Network | None = None, **context: Any
+    name: str, *, status_code: int = 200, network: FramedNetwork | None = None, **context: Any
 ) -> HTMLResponse:
     """A page in the network's own frame: its name (or the deployment's), colour, logo and links."""
     html = page_environment().get_template(name).render(**frame_context(network), **context)
@@ -125,3 +139,26 @@ def mount_assets(app: FastAPI, dist: Path = GOVUK_FRONTEND_DIST) -> None:
 
     app.mount("/govuk", StaticFiles(directory=dist), name="govuk")
     app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+
+
+def _network_in_path(request: Request) -> FramedNetwork | None:
+    """`/contact/alpha/oops` is alpha's page that does not exist: it keeps alpha's header."""
+    parts = [part for part in request.url.path.split("/") if part]
+    if len(parts) < 2 or len(parts[1]) > 63:
+        return None
+    network: FramedNetwork | None = network_named(request.app.state.sessions, parts[1])
+    return network
+
+
+def render_problem(request: Request, problem: Problem) -> Response:
+    """A problem on a public page, in the frame of the network it concerns (or the one in its path)."""
+    network = problem.network if problem.network is not None else _network_in_path(request)
+    context = {"explanation": problem.explanation, **problem.context}
+    template = context.pop("template", "link_problem.html")
+    return render_page(
+        template, status_code=problem.status_code, title=problem.title, network=network, **context
+    )
+
+
+def install_public_problems(app: FastAPI) -> None:
+    register_surface(app, "/", render_problem)

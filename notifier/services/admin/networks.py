@@ -1,13 +1,14 @@
-"""Creating networks (tenants) and their topics."""
+"""Creating networks (tenants) and their topics, and finding them by the slug in an address."""
 
 from __future__ import annotations
 
 import re
 import secrets
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.models import Network, Topic
+from notifier.db.session import unit_of_work
 from notifier.repositories import networks as network_repo
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -77,3 +78,24 @@ def create_topic(
     session.add(topic)
     session.flush()
     return topic
+
+
+def list_networks(session: Session) -> list[Network]:
+    return network_repo.list_networks(session)
+
+
+def network_named(sessions: sessionmaker[Session], slug: str) -> Network | None:
+    """The network at `/{page}/{slug}`, read in a short transaction of its own, detached: for the
+    frame of a page answered after its request's unit of work has ended (a 404, say)."""
+    if not SLUG.match(slug):
+        return None
+    with unit_of_work(sessions) as uow:
+        network = network_repo.get_network_by_slug(uow.session, slug)
+        if network is not None:
+            uow.session.expunge(network)
+        return network
+
+
+def network_or_none(session: Session, slug: str | None) -> Network | None:
+    """The network a page's `?network=` names, if any: the page wears its frame."""
+    return None if not slug else network_repo.get_network_by_slug(session, slug)

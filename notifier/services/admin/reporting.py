@@ -1,15 +1,18 @@
-"""A message's progress, in the terms an admin uses: queued, sent, delivered, failed."""
+"""A message's progress, in the terms an admin uses (queued, sent, delivered, failed), and stopping a
+message that is still going out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from notifier.db.models import Message, Topic
 from notifier.domain.statuses import DeliveryStatus, MessageStatus
 from notifier.repositories import messages as message_repo
+from notifier.services.common import audit
+from notifier.services.common.scope import NetworkScope
 
 RECEIPT_WAIT = timedelta(seconds=30)
 FAILED = (
@@ -65,3 +68,43 @@ def message_progress(session: Session, message_id: int) -> MessageProgress | Non
         finished=finished,
         failures=tuple(message_repo.failure_reasons(session, message_id, FAILED)) if counts["failed"] else (),
     )
+
+
+# The admin API's view of messages, and stopping one ----------------------------------------------
+
+
+def message_list(scope: NetworkScope, limit: int) -> list[tuple[Message, MessageProgress]]:
+    query = scope.rows(Message).order_by(Message.id.desc()).limit(limit)
+    return [(m, _progress(scope, m)) for m in scope.session.scalars(query)]
+
+
+def _progress(scope: NetworkScope, message: Message) -> MessageProgress:
+    progress = message_progress(scope.session, message.id)
+    assert progress is not None  # the message was just read
+    return progress
+
+
+def message_with_progress(scope: NetworkScope, message_id: int) -> tuple[Message, MessageProgress]:
+    message = scope.get(Message, message_id, what="message")
+    return message, _progress(scope, message)
+
+
+class NotCancellable(ValueError):
+    """The message has finished (or was cancelled already): what Notify has taken cannot be recalled."""
+
+
+def cancel_message(
+    scope: NetworkScope, message_id: int, *, actor: str, now: datetime
+) -> tuple[Message, MessageProgress]:
+    """Stop a message: what is still queued is skipped; the audit names who stopped it."""
+    message = scope.get(Message, message_id, what="message")
+    live = {MessageStatus.PENDING, MessageStatus.FANNING_OUT, MessageStatus.SENDING}
+    session = scope.session
+    if not message_repo.set_message_status(
+        session, message.id, MessageStatus.CANCELLED, now, only_from=live, note="cancelled by an admin"
+    ):
+        raise NotCancellable(f"is {message.status.value} and cannot be cancelled")
+    message_repo.skip_queued(session, message.id, reason="message cancelled", at=now)
+    audit.record(session, scope.network_id, actor, "message.cancel", "message", message.id)
+    session.refresh(message)
+    return message, _progress(scope, message)

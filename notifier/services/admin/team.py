@@ -16,12 +16,13 @@ from notifier.repositories import subscribers as subscriber_repo
 from notifier.services.admin.acting import retire_acting_token
 from notifier.services.admin.web_sessions import AdminError, active_admin
 from notifier.services.common import audit
+from notifier.services.common.scope import NotFound
 
 
 def _other_admin(session: Session, actor: AdminMember, admin_id: int) -> AdminMember:
     target = active_admin(session, actor.network_id, admin_id)
     if target is None:
-        raise LookupError(admin_id)
+        raise NotFound("admin")
     if target.id == actor.id:
         raise AdminError("admin: you cannot change or remove yourself; ask another admin")
     return target

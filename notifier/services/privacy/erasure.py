@@ -38,6 +38,7 @@ from notifier.domain.statuses import Lane
 from notifier.repositories.retention import SUBSCRIBER_SIDE
 from notifier.repositories.rows import affected, one_of
 from notifier.services.common import audit as audit_trail
+from notifier.services.common.scope import NetworkScope
 
 Eraser = Callable[[Session, int, Sequence[int]], int]
 
@@ -236,3 +237,16 @@ def complete_if_notify_clear(session: Session, request: DataRequest, now: dateti
     request.outcome = "erased here and at Notify"
     _audit(session, request)
     return True
+
+
+class CannotRemoveSelf(ValueError):
+    """An admin cannot erase themselves from the admin web: another admin removes them from the team."""
+
+
+def remove_person(scope: NetworkScope, subscriber_id: int, *, me: Subscriber, actor: str) -> None:
+    """Raises NotFound (not this network's) or CannotRemoveSelf."""
+    person = scope.get(Subscriber, subscriber_id, what="person")
+    if person.id == me.id:
+        raise CannotRemoveSelf(subscriber_id)
+    erase_subscribers(scope.session, scope.network_id, [subscriber_id])
+    audit_trail.record(scope.session, scope.network_id, actor, "person_removed", "subscriber", subscriber_id)

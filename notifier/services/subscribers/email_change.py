@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from notifier.config import Settings
-from notifier.db.models import DataRequest, Subscriber
+from notifier.db.models import DataRequest, Network, Subscriber
 from notifier.db.session import UnitOfWork
 from notifier.domain.emails import keyed_email_hash
 from notifier.rendering.emails import EmailKind
@@ -171,3 +171,25 @@ def _audit(session: Session, request: DataRequest, action: str) -> None:
         kind=request.kind.value,
         status=request.status.value,
     )
+
+
+@dataclass(frozen=True)
+class ChangeLink:
+    """A change-of-address link as its pages use it: what it names, and the network it belongs to."""
+
+    ctx: EmailChangeContext
+    ref: ChangeRef
+    network: Network | None
+
+    def state(self, session: Session) -> ChangeState:
+        return state(session, self.ctx, self.ref) if self.network is not None else ChangeState.GONE
+
+    def confirm(self, session: Session, now: datetime) -> ChangeState:
+        return confirm(session, self.ctx, self.ref, now) if self.network is not None else ChangeState.GONE
+
+
+def change_link(session: Session, settings: Settings, token: str) -> ChangeLink:
+    """Raises InvalidToken (or ExpiredToken) for a link that is not one of ours or too old."""
+    ctx = EmailChangeContext.from_settings(settings)
+    ref = ctx.read(token)
+    return ChangeLink(ctx, ref, session.get(Network, ref.network_id))

@@ -17,7 +17,7 @@ from notifier.repositories import subscribers as subscriber_repo
 from notifier.services.common.links import LinkBuilder, SubscriberRef
 from notifier.services.common.ports import TaskQueue
 from notifier.services.delivery.direct_sends import queue_one_email
-from notifier.services.subscribers.addresses import checked_work_email
+from notifier.services.subscribers.addresses import AddressRejected, checked_work_email
 
 
 def send_new_link(
@@ -27,6 +27,8 @@ def send_new_link(
 
     Raises AddressRejected (a clear message for the `email` field) when the address is not one this
     network could hold at all."""
+    if not address.strip():
+        raise AddressRejected("Enter your email address")
     email = checked_work_email(network, address)
     subscriber = subscriber_repo.get_subscriber_by_email(uow.session, network.id, email)
     if subscriber is None or subscriber.status is not SubscriberStatus.ACTIVE:

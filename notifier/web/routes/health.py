@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
+from notifier.services.common.health import check_database
 from notifier.web.deps import UowDep
 
 router = APIRouter(tags=["health"])
@@ -12,5 +12,5 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 def healthz(uow: UowDep) -> dict[str, str]:
-    uow.session.execute(text("SELECT 1"))
+    check_database(uow.session)
     return {"status": "ok", "database": "ok"}

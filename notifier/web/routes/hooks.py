@@ -13,10 +13,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from notifier.db.base import utcnow
-from notifier.db.models import Network
-from notifier.repositories import networks as network_repo
 from notifier.services.admin.network_settings import hook_secrets
+from notifier.services.common.scope import network_by_slug
 from notifier.services.sources import frontmatter, webhooks
 from notifier.services.sources.content_hook import (
     HookStatus,
@@ -25,7 +23,7 @@ from notifier.services.sources.content_hook import (
     read_page,
     receive_page,
 )
-from notifier.web.deps import QueueDep, UowDep
+from notifier.web.deps import NowDep, QueueDep, UowDep
 
 router = APIRouter(tags=["hooks"])
 
@@ -136,10 +134,10 @@ async def _read_limited(request: Request) -> bytes:
     return bytes(body)
 
 
-def _verify_signature(network: Network, request: Request, body: bytes) -> None:
+def _verify_signature(secrets: list[str], request: Request, body: bytes) -> None:
     """Signed with the current secret, or the previous one during its grace after a rotation."""
     rejected: webhooks.WebhookRejected | None = None
-    for secret in hook_secrets(network, utcnow()):
+    for secret in secrets:
         try:
             webhooks.verify(
                 secret,
@@ -165,11 +163,10 @@ def content_hook(
     body: Annotated[bytes, Depends(_read_limited)],
     uow: UowDep,
     queue: QueueDep,
+    now: NowDep,
 ) -> JSONResponse:
-    network = network_repo.get_network_by_slug(uow.session, network_slug)
-    if network is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no network called {network_slug!r}")
-    _verify_signature(network, request, body)
+    network = network_by_slug(uow.session, network_slug).network
+    _verify_signature(list(hook_secrets(network, now)), request, body)
     hook = _parse(body)
     if urlsplit(hook.url).netloc != urlsplit(network.site_url).netloc:
         raise _unprocessable("url", f"must be on the network's site {network.site_url}")

@@ -1,20 +1,32 @@
 """Every admin page route, found from the app itself (so a new page cannot slip through): a POST
-without a session is refused, a GET without one goes to the sign-in page, and another network's
-admin gets 404 on every one of them."""
+without a session is refused, a GET without one goes to the sign-in page, another network's admin
+gets 404 on every one of them, another network's ids in this network's pages are 404 and change
+nothing, and an id no row can have (0, -1, 2^63, 10^30) is 404."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from notifier.db.base import Base, utcnow
+from notifier.db.models import AdminMember, AdminSession, ApiToken, Message
 from notifier.db.session import unit_of_work
+from notifier.domain.rights import DataRequestKind
 from notifier.domain.sources import AdminRole
+from notifier.repositories import networks as network_repo
+from notifier.services.admin.admin_tokens import issue_token
+from notifier.services.privacy import rights
+from notifier.services.sources import announcements
+from notifier.services.sources.meetings import Audience, MeetingDetails, SourceDeps, create_meeting
+from notifier.services.subscribers import memberships
 from notifier.web.routes.admin_web import ROUTERS
 from tests.integration.admin_web.support import AdminWeb, csrf_from, invite, make_admin_web, sign_in
-from tests.support.seeding import network_with_topics
+from tests.support.seeding import network_with_topics, subscriber
 
 PUBLIC_PREFIX = "/admin/{slug}/sign-in"  # the sign-in pages are for people without a session
 
@@ -61,3 +73,115 @@ def test_every_admin_route_needs_a_session_of_its_own_network(web: AdminWeb) -> 
         assert bob.get(path, follow_redirects=False).status_code == 404, path
     for path in posts:
         assert bob.post(path, data={"csrf_token": token}, follow_redirects=False).status_code == 404, path
+
+
+# Another network's rows, and ids no row can have --------------------------------------------------
+
+OUT_OF_RANGE = (0, -1, 2**63, 10**30)
+# A valid value for each path segment that is not an id, so an id is the only thing that can be wrong.
+WORDS = {"step": "remove", "action": "approve", "change": "cancel", "fmt": "csv"}
+STEP_BY_PAGE = {"announcements": "approve", "requests": "verify", "team": "remove"}
+
+
+def _beta_rows(web: AdminWeb) -> dict[str, int]:
+    """One row of every kind an admin route names by id, all in network beta."""
+    now = utcnow()
+    with unit_of_work(web.sessions) as uow:
+        beta = network_repo.get_network_by_slug(uow.session, "beta")
+        assert beta is not None
+        news = network_repo.get_topic_by_slug(uow.session, beta.id, "news")
+        assert news is not None
+        person = subscriber(uow.session, beta, "pat.beta@justice.gov.uk", [news])
+        issued = issue_token(
+            uow.session, beta, role=AdminRole.ADMIN, label="beta ci", holder_email="ci@justice.gov.uk"
+        )
+        token = uow.session.get_one(ApiToken, issued.token_id)
+        draft = announcements.create_draft(uow, beta, token, topic_slug="news", subject="Hello", body="Hi.")
+        deps = SourceDeps.from_settings(web.settings, web.queue)
+        start = (now + timedelta(days=30)).replace(microsecond=0, tzinfo=None)
+        meeting = create_meeting(
+            uow, deps, beta, MeetingDetails("Forum", start, start + timedelta(hours=1), "Room 1", "", ""),
+            Audience(["news"], []), actor="cli",
+        )  # fmt: skip
+        request = rights.request_from_preferences(
+            uow,
+            web.queue,
+            rights.RightsContext.from_settings(web.settings),
+            person,
+            DataRequestKind.ACCESS,
+            {},
+            now,
+        )
+        membership = memberships.request_membership(uow.session, beta, person, now=now)
+        message_id = uow.session.scalars(select(Message.id).where(Message.network_id == beta.id)).first()
+        admin = uow.session.scalars(select(AdminMember).where(AdminMember.network_id == beta.id)).one()
+        admin_session = uow.session.scalars(
+            select(AdminSession).where(AdminSession.network_id == beta.id)
+        ).one()
+        assert message_id is not None
+        return {
+            "subscriber_id": person.id, "token_id": token.id, "announcement_id": draft.id,
+            "meeting_id": meeting.id, "request_id": request.id, "membership_id": membership.id,
+            "message_id": message_id, "admin_id": admin.id, "session_id": admin_session.id,
+        }  # fmt: skip
+
+
+def _fingerprint(web: AdminWeb, slug: str) -> str:
+    """Every row of the network, in every table that names one, as text."""
+    with unit_of_work(web.sessions) as uow:
+        network = network_repo.get_network_by_slug(uow.session, slug)
+        assert network is not None
+        lines = [repr(sorted(vars(network).items(), key=str)[1:])]
+        for table in Base.metadata.sorted_tables:
+            if "network_id" not in table.c:
+                continue
+            rows = uow.session.execute(
+                select(table).where(table.c.network_id == network.id).order_by(*table.primary_key.columns)
+            )
+            lines.extend(f"{table.name} {tuple(row)}" for row in rows)
+        return "\n".join(lines)
+
+
+def _id_routes() -> list[tuple[str, str, list[str]]]:
+    """(method, path template, id parameters) for every admin route that names a row by id."""
+    found = []
+    for router in ROUTERS:
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or route.path.startswith(PUBLIC_PREFIX):
+                continue
+            ids = [name for name in re.findall(r"\{(\w+)\}", route.path) if name.endswith("_id")]
+            if ids:
+                found.extend((method, route.path, ids) for method in sorted(route.methods or ()))
+    return found
+
+
+def _path(template: str, ids: dict[str, object]) -> str:
+    page = template.split("/")[3]
+    words = {**WORDS, "step": STEP_BY_PAGE.get(page, WORDS["step"]), "slug": "alpha"}
+    return re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m.group(1), words.get(m.group(1), "1"))), template)
+
+
+def test_another_networks_ids_are_not_found_on_every_route_and_change_nothing(web: AdminWeb) -> None:
+    sign_in(web, "beta", "bob.beta@justice.gov.uk")  # beta's admin has a session to name
+    beta_ids = _beta_rows(web)
+    ada = sign_in(web, "alpha", "ada.admin@cabinetoffice.gov.uk")
+    before = _fingerprint(web, "beta")
+    token = csrf_from(ada, "/admin/alpha")
+    routes = _id_routes()
+    assert {name for _m, _p, ids in routes for name in ids} <= set(beta_ids), routes
+    for method, template, _ids in routes:
+        path = _path(template, beta_ids)
+        answer = ada.request(method, path, data={"csrf_token": token} if method == "POST" else None)
+        assert answer.status_code == 404, (method, path, answer.status_code)
+    assert _fingerprint(web, "beta") == before
+
+
+@pytest.mark.parametrize("number", OUT_OF_RANGE)
+def test_ids_no_row_can_have_are_not_found_on_every_route(web: AdminWeb, number: int) -> None:
+    ada = sign_in(web, "alpha", "ada.admin@cabinetoffice.gov.uk")
+    token = csrf_from(ada, "/admin/alpha")
+    for method, template, ids in _id_routes():
+        path = _path(template, dict.fromkeys(ids, number))
+        answer = ada.request(method, path, data={"csrf_token": token} if method == "POST" else None)
+        assert answer.status_code == 404, (method, path, answer.status_code)
+        assert "Page not found" in answer.text, path

@@ -21,7 +21,8 @@ from notifier.services.subscribers.memberships import approve, request_membershi
 from tests.integration.admin_web.support import AdminWeb, invite, make_admin_web, sign_in
 from tests.support.seeding import network_with_topics, subscriber
 
-ADMIN = "alice.admin@cabinetoffice.gov.uk"
+ADMIN = "alice.admin@cabinetoffice.gov.uk"  # an editor: reads the list, cannot take it away
+EXPORTER = "ann.admin@cabinetoffice.gov.uk"  # an admin: exporting personal data is theirs to do
 MEMBERS = PAGE_SIZE + 5
 
 
@@ -43,6 +44,7 @@ def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
         outsider.name = "Reader Only"
     admin_web = make_admin_web(database_url, sessions)
     invite(admin_web, "alpha", ADMIN, AdminRole.EDITOR, name="Alice Admin")
+    invite(admin_web, "alpha", EXPORTER, AdminRole.ADMIN, name="Ann Admin")
     invite(admin_web, "beta", "bob.beta@justice.gov.uk", AdminRole.ADMIN, name="Bob Beta")
     return admin_web
 
@@ -72,8 +74,11 @@ def test_members_are_paged_and_searched_by_name_or_exact_address(web: AdminWeb) 
     assert "0 people" in wildcard.text
 
 
-def test_the_export_is_audited_and_safe_in_a_spreadsheet(web: AdminWeb) -> None:
-    client = sign_in(web, "alpha", ADMIN)
+def test_only_an_admin_exports_and_the_export_is_audited_and_safe_in_a_spreadsheet(web: AdminWeb) -> None:
+    editor = sign_in(web, "alpha", ADMIN).get("/admin/alpha/members.csv")
+    assert editor.status_code == 403 and "This needs the admin role" in editor.text
+    assert not _audited(web, "people_exported")
+    client = sign_in(web, "alpha", EXPORTER)
     exported = client.get("/admin/alpha/members.csv")
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     assert "attachment" in exported.headers["content-disposition"]

@@ -9,17 +9,16 @@ from typing import Any
 from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from notifier.db.models import Announcement
-from notifier.domain.ids import storable_id
 from notifier.domain.london_times import LocalTimeError, resolve_london
 from notifier.services.sources import announcements as service
+from notifier.services.sources.announcement_pages import announcements_of, get_announcement
 from notifier.services.sources.announcements import AnnouncementError
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import render_page
+from notifier.web.params import RowId
 from notifier.web.routes.admin_api.admin_api import PREFIX, SourceDepsDep, iso
-from notifier.web.routes.admin_api.admin_auth import AdminDep, not_found, problem
+from notifier.web.routes.admin_api.admin_auth import AdminDep, problem
 
 router = APIRouter(prefix=PREFIX, tags=["admin: announcements"])
 
@@ -36,7 +35,7 @@ class SubmitIn(BaseModel):
     send_at: datetime | None = Field(default=None, description="When to send (London time if no offset)")
 
 
-def _out(announcement: Announcement) -> dict[str, Any]:
+def _out(announcement: Any) -> dict[str, Any]:
     return {
         "id": announcement.id,
         "status": announcement.status.value,
@@ -49,27 +48,13 @@ def _out(announcement: Announcement) -> dict[str, Any]:
     }
 
 
-def _get(uow: UowDep, admin: AdminDep, announcement_id: int) -> Announcement:
-    if not storable_id(announcement_id):
-        raise not_found("announcement")
-    announcement = uow.session.get(Announcement, announcement_id)
-    if announcement is None or announcement.network_id != admin.network.id:
-        raise not_found("announcement")
-    return announcement
-
-
 def _refused(exc: AnnouncementError) -> Exception:
     return problem(exc.field, exc.message, conflict=exc.conflict, forbidden=exc.forbidden)
 
 
 @router.get("/announcements")
-def list_announcements(admin: AdminDep, uow: UowDep) -> list[dict[str, Any]]:
-    rows = uow.session.scalars(
-        select(Announcement)
-        .where(Announcement.network_id == admin.network.id)
-        .order_by(Announcement.id.desc())
-    )
-    return [_out(a) for a in rows]
+def list_announcements(admin: AdminDep) -> list[dict[str, Any]]:
+    return [_out(a) for a in announcements_of(admin.scope)]
 
 
 @router.post("/announcements", status_code=status.HTTP_201_CREATED)
@@ -84,15 +69,15 @@ def create_announcement(body: AnnouncementIn, admin: AdminDep, uow: UowDep) -> d
 
 
 @router.get("/announcements/{announcement_id}")
-def get_announcement(announcement_id: int, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
-    return _out(_get(uow, admin, announcement_id))
+def show_announcement(announcement_id: RowId, admin: AdminDep) -> dict[str, Any]:
+    return _out(get_announcement(admin.scope, announcement_id))
 
 
 @router.get("/announcements/{announcement_id}/preview", response_class=HTMLResponse)
 def preview_announcement(
-    announcement_id: int, admin: AdminDep, uow: UowDep, settings: SettingsDep
+    announcement_id: RowId, admin: AdminDep, uow: UowDep, settings: SettingsDep
 ) -> HTMLResponse:
-    announcement = _get(uow, admin, announcement_id)
+    announcement = get_announcement(admin.scope, announcement_id)
     email = service.preview(uow.session, admin.network, announcement, settings.public_base_url)
     return render_page(
         "announcement_preview.html", title=f"Preview: {email.subject}", email=email, network=admin.network
@@ -100,8 +85,8 @@ def preview_announcement(
 
 
 @router.post("/announcements/{announcement_id}/test-send", status_code=status.HTTP_202_ACCEPTED)
-def test_send(announcement_id: int, admin: AdminDep, uow: UowDep, deps: SourceDepsDep) -> dict[str, Any]:
-    announcement = _get(uow, admin, announcement_id)
+def test_send(announcement_id: RowId, admin: AdminDep, uow: UowDep, deps: SourceDepsDep) -> dict[str, Any]:
+    announcement = get_announcement(admin.scope, announcement_id)
     try:
         message = service.send_test_email(uow, deps, admin.network, announcement, admin.token)
     except AnnouncementError as exc:
@@ -110,8 +95,8 @@ def test_send(announcement_id: int, admin: AdminDep, uow: UowDep, deps: SourceDe
 
 
 @router.post("/announcements/{announcement_id}/submit")
-def submit(announcement_id: int, body: SubmitIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
-    announcement = _get(uow, admin, announcement_id)
+def submit(announcement_id: RowId, body: SubmitIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    announcement = get_announcement(admin.scope, announcement_id)
     try:
         send_at = resolve_london(body.send_at, "send_at").at if body.send_at else None
     except LocalTimeError as exc:
@@ -124,8 +109,8 @@ def submit(announcement_id: int, body: SubmitIn, admin: AdminDep, uow: UowDep) -
 
 
 @router.post("/announcements/{announcement_id}/approve")
-def approve(announcement_id: int, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
-    announcement = _get(uow, admin, announcement_id)
+def approve(announcement_id: RowId, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    announcement = get_announcement(admin.scope, announcement_id)
     try:
         service.approve(uow, announcement, admin.token)
     except AnnouncementError as exc:
@@ -134,8 +119,8 @@ def approve(announcement_id: int, admin: AdminDep, uow: UowDep) -> dict[str, Any
 
 
 @router.post("/announcements/{announcement_id}/cancel")
-def cancel(announcement_id: int, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
-    announcement = _get(uow, admin, announcement_id)
+def cancel(announcement_id: RowId, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    announcement = get_announcement(admin.scope, announcement_id)
     try:
         service.cancel(uow, announcement, admin.token)
     except AnnouncementError as exc:

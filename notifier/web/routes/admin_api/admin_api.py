@@ -3,28 +3,27 @@ trail. Meetings and announcements have their own modules; all share /admin/api/n
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select, update
 
-from notifier.db.base import utcnow
-from notifier.db.models import Delivery, Event, Message
-from notifier.domain.ids import storable_id
-from notifier.domain.sources import AdminRole
-from notifier.domain.statuses import DeliveryStatus, MessageStatus
-from notifier.repositories import messages as message_repo
-from notifier.services.admin.reporting import message_progress
+from notifier.services.admin.reporting import (
+    MessageProgress,
+    NotCancellable,
+    cancel_message,
+    message_list,
+    message_with_progress,
+)
 from notifier.services.common import audit
-from notifier.services.sources import frontmatter
-from notifier.services.sources.content_hook import PageFields, browser_url, read_page, receive_page
+from notifier.services.sources.admin_events import add_page_by_hand, event_list
+from notifier.services.sources.content_hook import browser_url
+from notifier.services.sources.frontmatter import FieldProblem
 from notifier.services.sources.meetings import SourceDeps
-from notifier.web.deps import QueueDep, SettingsDep, UowDep
-from notifier.web.routes.admin_api.admin_auth import AdminDep, not_found, problem
+from notifier.web.deps import NowDep, QueueDep, SettingsDep, UowDep
+from notifier.web.params import RowId
+from notifier.web.routes.admin_api.admin_auth import AdminDep, AdminTokenDep, ApproverTokenDep, problem
 
 PREFIX = "/admin/api/networks/{network_slug}"
 router = APIRouter(prefix=PREFIX, tags=["admin"])
@@ -54,7 +53,7 @@ class EventIn(BaseModel):
         return browser_url(value)
 
 
-def _event_out(event: Event) -> dict[str, Any]:
+def _event_out(event: Any) -> dict[str, Any]:
     return {
         "id": event.id,
         "kind": event.kind.value,
@@ -65,40 +64,19 @@ def _event_out(event: Event) -> dict[str, Any]:
 
 
 @router.get("/events")
-def list_events(admin: AdminDep, uow: UowDep, limit: Limit = 100) -> list[dict[str, Any]]:
-    events = uow.session.scalars(
-        select(Event).where(Event.network_id == admin.network.id).order_by(Event.id.desc()).limit(limit)
-    )
-    return [_event_out(e) for e in events]
-
-
-def _host(url: str) -> str | None:
-    try:
-        return urlsplit(url).netloc
-    except ValueError:  # e.g. "https://[": not a link at all
-        return None
+def list_events(admin: AdminDep, limit: Limit = 100) -> list[dict[str, Any]]:
+    return [_event_out(e) for e in event_list(admin.scope, limit)]
 
 
 @router.post("/events", status_code=status.HTTP_201_CREATED)
 def create_event(body: EventIn, admin: AdminDep, uow: UowDep, queue: QueueDep) -> dict[str, Any]:
-    if _host(body.url) != urlsplit(admin.network.site_url).netloc:
-        raise problem("url", f"must be on the network's site {admin.network.site_url}")
     try:
-        page = read_page(
-            url=body.url,
-            collection=body.collection,
-            layout="",
-            revision=None,
-            fields=PageFields.merge(
-                body.front_matter, {}, json.dumps(body.front_matter, sort_keys=True, default=str)
-            ),
-            body=body.body,
-            field_map=admin.network.settings.get("fields"),
-        )
-    except frontmatter.FieldProblem as exc:
+        outcome = add_page_by_hand(
+            uow, queue, admin.scope, url=body.url, collection=body.collection,
+            front_matter=body.front_matter, body=body.body, actor=admin.actor,
+        )  # fmt: skip
+    except FieldProblem as exc:
         raise problem(exc.field, exc.message) from exc
-    outcome = receive_page(uow, queue, admin.network, page)
-    audit.record(uow.session, admin.network.id, admin.actor, "event.create", "event", outcome.event_id)
     return {
         "status": outcome.status.value,
         "event_id": outcome.event_id,
@@ -107,9 +85,7 @@ def create_event(body: EventIn, admin: AdminDep, uow: UowDep, queue: QueueDep) -
     }
 
 
-def _message_out(uow: UowDep, message: Message) -> dict[str, Any]:
-    progress = message_progress(uow.session, message.id)
-    assert progress is not None
+def _message_out(message: Any, progress: MessageProgress) -> dict[str, Any]:
     return {
         "id": message.id,
         "email_kind": message.email_kind,
@@ -124,56 +100,26 @@ def _message_out(uow: UowDep, message: Message) -> dict[str, Any]:
 
 
 @router.get("/messages")
-def list_messages(admin: AdminDep, uow: UowDep, limit: Limit = 100) -> list[dict[str, Any]]:
-    messages = uow.session.scalars(
-        select(Message).where(Message.network_id == admin.network.id).order_by(Message.id.desc()).limit(limit)
-    )
-    return [_message_out(uow, m) for m in messages]
-
-
-def _message(uow: UowDep, admin: AdminDep, message_id: int) -> Message:
-    if not storable_id(message_id):
-        raise not_found("message")
-    message = message_repo.get_message(uow.session, message_id)
-    if message is None or message.network_id != admin.network.id:
-        raise not_found("message")
-    return message
+def list_messages(admin: AdminDep, limit: Limit = 100) -> list[dict[str, Any]]:
+    return [_message_out(m, progress) for m, progress in message_list(admin.scope, limit)]
 
 
 @router.get("/messages/{message_id}")
-def get_message(message_id: int, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
-    return _message_out(uow, _message(uow, admin, message_id))
+def get_message(message_id: RowId, admin: AdminDep) -> dict[str, Any]:
+    return _message_out(*message_with_progress(admin.scope, message_id))
 
 
 @router.post("/messages/{message_id}/cancel")
-def cancel_message(message_id: int, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+def cancel(message_id: RowId, admin: ApproverTokenDep, now: NowDep) -> dict[str, Any]:
     """Stop a message: what is still queued is skipped; what Notify has taken cannot be recalled."""
-    admin.require(AdminRole.APPROVER)
-    message = _message(uow, admin, message_id)
-    now = utcnow()
-    live = {MessageStatus.PENDING, MessageStatus.FANNING_OUT, MessageStatus.SENDING}
-    if not message_repo.set_message_status(
-        uow.session, message.id, MessageStatus.CANCELLED, now, only_from=live, note="cancelled by an admin"
-    ):
-        raise problem("message", f"is {message.status.value} and cannot be cancelled", conflict=True)
-    uow.session.execute(
-        update(Delivery)
-        .where(Delivery.message_id == message.id, Delivery.status == DeliveryStatus.QUEUED)
-        .values(
-            status=DeliveryStatus.SKIPPED,
-            failure_reason="message cancelled",
-            updated_at=now,
-            completed_at=now,
-        )
-    )
-    audit.record(uow.session, admin.network.id, admin.actor, "message.cancel", "message", message.id)
-    uow.session.refresh(message)
-    return _message_out(uow, message)
+    try:
+        return _message_out(*cancel_message(admin.scope, message_id, actor=admin.actor, now=now))
+    except NotCancellable as exc:
+        raise problem("message", str(exc), conflict=True) from exc
 
 
 @router.get("/audit")
-def audit_trail(admin: AdminDep, uow: UowDep, limit: Limit = 100) -> list[dict[str, Any]]:
-    admin.require(AdminRole.ADMIN)
+def audit_trail(admin: AdminTokenDep, uow: UowDep, limit: Limit = 100) -> list[dict[str, Any]]:
     return [
         {
             "id": r.id,

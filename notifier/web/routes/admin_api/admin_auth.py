@@ -9,57 +9,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from notifier.db.models import ApiToken, Network
 from notifier.domain.sources import AdminRole
-from notifier.repositories import networks as network_repo
-from notifier.services.admin.admin_tokens import authenticate
-from notifier.services.common import audit
+from notifier.services.admin.token_access import TokenAccess, TokenRefused, token_access
 from notifier.web.deps import UowDep
 
 bearer = HTTPBearer(auto_error=False, description="An admin API token from `notifier token create`")
 
 
 @dataclass(frozen=True)
-class Admin:
-    network: Network
-    token: ApiToken
-
-    @property
-    def actor(self) -> str:
-        return audit.token_actor(self.token.id)
-
+class Admin(TokenAccess):
     def require(self, role: AdminRole) -> None:
-        if not self.token.role.allows(role):
+        if not self.allows(role):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {role.value} role or above")
+
+
+def _unauthorised(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, {"WWW-Authenticate": "Bearer"})
 
 
 def _admin(
     network_slug: str,
-    request: Request,
     uow: UowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Admin:
     if credentials is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "send Authorization: Bearer <token>", {"WWW-Authenticate": "Bearer"}
-        )
-    token = authenticate(uow.session, credentials.credentials)
-    if token is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "the token is not valid or was revoked",
-            {"WWW-Authenticate": "Bearer"},
-        )
-    network = network_repo.get_network_by_slug(uow.session, network_slug)
-    if network is None or network.id != token.network_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no network called {network_slug!r}")
-    return Admin(network, token)
+        raise _unauthorised("send Authorization: Bearer <token>")
+    try:
+        access = token_access(uow.session, network_slug, credentials.credentials)
+    except TokenRefused as exc:
+        raise _unauthorised("the token is not valid or was revoked") from exc
+    return Admin(access.scope, access.token)
 
 
 AdminDep = Annotated[Admin, Depends(_admin)]
+
+
+def _role(role: AdminRole) -> Any:
+    def _with_role(admin: AdminDep) -> Admin:
+        admin.require(role)
+        return admin
+
+    return Depends(_with_role)
+
+
+ApproverTokenDep = Annotated[Admin, _role(AdminRole.APPROVER)]
+AdminTokenDep = Annotated[Admin, _role(AdminRole.ADMIN)]
 
 
 def not_found(what: str) -> HTTPException:

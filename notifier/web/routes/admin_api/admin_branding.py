@@ -12,12 +12,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from notifier.domain.branding import BrandingRejected, branding_from
-from notifier.domain.sources import AdminRole
 from notifier.services.admin.branding import set_branding
 from notifier.services.common import audit
 from notifier.web.deps import UowDep
 from notifier.web.routes.admin_api.admin_api import PREFIX
-from notifier.web.routes.admin_api.admin_auth import AdminDep, problem
+from notifier.web.routes.admin_api.admin_auth import AdminDep, AdminTokenDep, problem
 
 router = APIRouter(prefix=PREFIX, tags=["admin: branding"])
 
@@ -41,9 +40,8 @@ def get_branding(admin: AdminDep) -> dict[str, Any]:
 
 
 @router.put("/branding")
-def put_branding(body: BrandingIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+def put_branding(body: BrandingIn, admin: AdminTokenDep, uow: UowDep) -> dict[str, Any]:
     """Set the colour and/or logo; fields left out keep their value."""
-    admin.require(AdminRole.ADMIN)
     try:
         set_branding(admin.network, colour=body.colour, logo_url=body.logo_url, clear_logo=body.remove_logo)
     except BrandingRejected as exc:

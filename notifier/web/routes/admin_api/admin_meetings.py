@@ -10,16 +10,16 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from notifier.db.models import Meeting
-from notifier.domain.ids import storable_id
-from notifier.repositories import meetings as meeting_repo
+from notifier.services.common.scope import NetworkScope
 from notifier.services.sources import meetings as meeting_service
 from notifier.services.sources.calendar import MeetingLinks
+from notifier.services.sources.meeting_admin import get_meeting, invitees_of, meeting_list
 from notifier.services.sources.meeting_rules import check
 from notifier.services.sources.meetings import Audience, MeetingDetails, MeetingError
 from notifier.web.deps import UowDep
+from notifier.web.params import RowId
 from notifier.web.routes.admin_api.admin_api import PREFIX, SourceDepsDep, iso
-from notifier.web.routes.admin_api.admin_auth import AdminDep, not_found, problem
+from notifier.web.routes.admin_api.admin_auth import AdminDep, problem
 
 router = APIRouter(prefix=PREFIX, tags=["admin: meetings"])
 
@@ -80,7 +80,7 @@ class MinutesIn(BaseModel):
     )
 
 
-def _out(uow: UowDep, meeting: Meeting, links: MeetingLinks, **extra: Any) -> dict[str, Any]:
+def _out(scope: NetworkScope, meeting: Any, links: MeetingLinks, **extra: Any) -> dict[str, Any]:
     """Every field of the meeting, so a client can read, change and send back what it needs."""
     return {
         "id": meeting.id,
@@ -94,7 +94,7 @@ def _out(uow: UowDep, meeting: Meeting, links: MeetingLinks, **extra: Any) -> di
         "online_url": meeting.online_url,
         "agenda": meeting.agenda,
         "topic_ids": list(meeting.topic_ids),
-        "invitee_count": len(meeting_repo.invitee_ids(uow.session, meeting.id)),
+        "invitee_count": len(invitees_of(scope, meeting)),
         "reminder_minutes": meeting.reminder_minutes,
         "reminder_sent_at": iso(meeting.reminder_sent_at),
         "minutes_event_id": meeting.minutes_event_id,
@@ -106,23 +106,13 @@ def _out(uow: UowDep, meeting: Meeting, links: MeetingLinks, **extra: Any) -> di
     }
 
 
-def _meeting(uow: UowDep, admin: AdminDep, meeting_id: int) -> Meeting:
-    if not storable_id(meeting_id):
-        raise not_found("meeting")
-    meeting = meeting_repo.get_meeting(uow.session, admin.network.id, meeting_id)
-    if meeting is None:
-        raise not_found("meeting")
-    return meeting
-
-
 def _refused(exc: MeetingError) -> Exception:
     return problem(exc.field, exc.message, conflict=exc.conflict)
 
 
 @router.get("/meetings")
-def list_meetings(admin: AdminDep, uow: UowDep, deps: SourceDepsDep) -> list[dict[str, Any]]:
-    links = deps.meeting_links
-    return [_out(uow, m, links) for m in meeting_repo.list_meetings(uow.session, admin.network.id)]
+def list_meetings(admin: AdminDep, deps: SourceDepsDep) -> list[dict[str, Any]]:
+    return [_out(admin.scope, m, deps.meeting_links) for m in meeting_list(admin.scope, limit=100)]
 
 
 @router.post("/meetings", status_code=status.HTTP_201_CREATED)
@@ -140,46 +130,46 @@ def create_meeting(body: MeetingIn, admin: AdminDep, uow: UowDep, deps: SourceDe
         )
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return _out(uow, meeting, deps.meeting_links, time_notes=notes)
+    return _out(admin.scope, meeting, deps.meeting_links, time_notes=notes)
 
 
 @router.get("/meetings/{meeting_id}")
-def get_meeting(meeting_id: int, admin: AdminDep, uow: UowDep, deps: SourceDepsDep) -> dict[str, Any]:
-    return _out(uow, _meeting(uow, admin, meeting_id), deps.meeting_links)
+def show_meeting(meeting_id: RowId, admin: AdminDep, deps: SourceDepsDep) -> dict[str, Any]:
+    return _out(admin.scope, get_meeting(admin.scope, meeting_id), deps.meeting_links)
 
 
 @router.patch("/meetings/{meeting_id}")
 def update_meeting(
-    meeting_id: int, body: MeetingPatch, admin: AdminDep, uow: UowDep, deps: SourceDepsDep
+    meeting_id: RowId, body: MeetingPatch, admin: AdminDep, uow: UowDep, deps: SourceDepsDep
 ) -> dict[str, Any]:
     """Change the fields sent, and only those; everyone invited is told exactly what changed."""
-    meeting = _meeting(uow, admin, meeting_id)
+    meeting = get_meeting(admin.scope, meeting_id)
     try:
         update = meeting_service.update_meeting(
             uow, deps, meeting, body.changes(), note=body.note, actor=admin.actor
         )
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return _out(uow, meeting, deps.meeting_links, changes=update.changes, time_notes=update.notes)
+    return _out(admin.scope, meeting, deps.meeting_links, changes=update.changes, time_notes=update.notes)
 
 
 @router.post("/meetings/{meeting_id}/cancel")
 def cancel_meeting(
-    meeting_id: int, body: CancelIn, admin: AdminDep, uow: UowDep, deps: SourceDepsDep
+    meeting_id: RowId, body: CancelIn, admin: AdminDep, uow: UowDep, deps: SourceDepsDep
 ) -> dict[str, Any]:
-    meeting = _meeting(uow, admin, meeting_id)
+    meeting = get_meeting(admin.scope, meeting_id)
     try:
         meeting_service.cancel_meeting(uow, deps, meeting, note=body.note, actor=admin.actor)
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return _out(uow, meeting, deps.meeting_links)
+    return _out(admin.scope, meeting, deps.meeting_links)
 
 
 @router.post("/meetings/{meeting_id}/minutes", status_code=status.HTTP_201_CREATED)
 def publish_minutes(
-    meeting_id: int, body: MinutesIn, admin: AdminDep, uow: UowDep, deps: SourceDepsDep
+    meeting_id: RowId, body: MinutesIn, admin: AdminDep, uow: UowDep, deps: SourceDepsDep
 ) -> dict[str, Any]:
-    meeting = _meeting(uow, admin, meeting_id)
+    meeting = get_meeting(admin.scope, meeting_id)
     try:
         event = meeting_service.publish_minutes(
             uow,
@@ -193,4 +183,4 @@ def publish_minutes(
         )
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return _out(uow, meeting, deps.meeting_links, minutes_event_id=event.id)
+    return _out(admin.scope, meeting, deps.meeting_links, minutes_event_id=event.id)

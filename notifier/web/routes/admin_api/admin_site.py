@@ -7,11 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from notifier.domain.sources import AdminRole
 from notifier.services.common import audit
 from notifier.services.sources import site_settings
 from notifier.web.deps import UowDep
-from notifier.web.routes.admin_api.admin_auth import AdminDep, problem
+from notifier.web.routes.admin_api.admin_auth import AdminDep, AdminTokenDep, problem
 
 router = APIRouter(prefix="/admin/api/networks/{network_slug}/site", tags=["admin"])
 
@@ -43,8 +42,7 @@ def show_site_settings(admin: AdminDep) -> dict[str, Any]:
 
 
 @router.put("/fields")
-def set_site_fields(body: FieldsIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
-    admin.require(AdminRole.ADMIN)
+def set_site_fields(body: FieldsIn, admin: AdminTokenDep, uow: UowDep) -> dict[str, Any]:
     try:
         site_settings.set_fields(uow.session, admin.network, body.fields)
     except site_settings.SiteSettingsError as exc:
@@ -54,8 +52,7 @@ def set_site_fields(body: FieldsIn, admin: AdminDep, uow: UowDep) -> dict[str, A
 
 
 @router.put("/routing")
-def set_site_routing(body: RoutingIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
-    admin.require(AdminRole.ADMIN)
+def set_site_routing(body: RoutingIn, admin: AdminTokenDep, uow: UowDep) -> dict[str, Any]:
     try:
         site_settings.set_routing(uow.session, admin.network, body.model_dump())
     except site_settings.SiteSettingsError as exc:

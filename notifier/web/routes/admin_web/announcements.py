@@ -11,23 +11,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from notifier.config import Settings
-from notifier.db.models import Announcement, ApiToken
 from notifier.domain.london_times import LONDON, LocalTimeError, resolve_london
-from notifier.domain.sources import AdminRole, AnnouncementStatus
+from notifier.domain.sources import AdminRole
 from notifier.gateway.base import GatewayUnavailable
 from notifier.gateway.preview import NotifyPreviewer
 from notifier.rendering.emails import RenderedEmail
-from notifier.repositories import networks as network_repo
 from notifier.services.admin.acting import acting_token
 from notifier.services.admin.reporting import message_progress
+from notifier.services.common.scope import NotFound
 from notifier.services.sources import announcements as service
-from notifier.services.sources.announcements import CANCELLABLE, SUBMITTED, AnnouncementError
+from notifier.services.sources.announcement_pages import (
+    Draft,
+    announcement_list,
+    announcement_view,
+    draft_errors,
+    get_announcement,
+    preview_draft,
+)
+from notifier.services.sources.announcements import AnnouncementError
 from notifier.services.sources.meetings import SourceDeps
 from notifier.web.deps import QueueDep, SettingsDep, UowDep
-from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
+from notifier.web.params import RowId
+from notifier.web.routes.admin_web.session import EditorDep, SignedIn, SignedInDep
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -54,45 +61,22 @@ def notify_html(settings: Settings, signed_in: SignedIn, email: RenderedEmail) -
         return None
 
 
-def _token(signed_in: SignedIn, uow: UowDep) -> ApiToken:
-    return acting_token(uow.session, signed_in.admin, signed_in.person)
-
-
-def _get(signed_in: SignedIn, uow: UowDep, announcement_id: int) -> Announcement:
-    announcement = uow.session.get(Announcement, announcement_id)
-    if announcement is None or announcement.network_id != signed_in.network.id:
-        raise not_found()
-    return announcement
-
-
 @router.get("/admin/{slug}/announcements", response_class=HTMLResponse)
-def list_announcements(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
-    rows = list(
-        uow.session.scalars(
-            select(Announcement)
-            .where(Announcement.network_id == signed_in.network.id)
-            .order_by(Announcement.id.desc())
-            .limit(200)
-        )
-    )
-    waiting = [a for a in rows if a.status is AnnouncementStatus.AWAITING_APPROVAL]
-    topics = {t.id: t.name for t in network_repo.list_topics(uow.session, signed_in.network.id)}
+def list_announcements(signed_in: SignedInDep) -> HTMLResponse:
+    found = announcement_list(signed_in.scope)
     return signed_in.page(
         "announcements.html",
         title="Announcements",
         active="announcements",
-        rows=waiting + [a for a in rows if a not in waiting],
-        topics=topics,
+        rows=found.rows,
+        topics=found.topics,
     )
 
 
 def _form(
     signed_in: SignedIn,
-    uow: UowDep,
+    draft: Draft | None = None,
     *,
-    topic: str = "",
-    subject: str = "",
-    body: str = "",
     errors: dict[str, str] | None = None,
     preview: RenderedEmail | None = None,
     preview_html: str | None = None,
@@ -103,10 +87,10 @@ def _form(
         active="announcements",
         status_code=400 if errors else 200,
         error_title=bool(errors),
-        topics=network_repo.list_topics(uow.session, signed_in.network.id),
-        topic=topic,
-        subject=subject,
-        body=body,
+        topics=signed_in.scope.topics(),
+        topic=draft.topic if draft else "",
+        subject=draft.subject if draft else "",
+        body=draft.body if draft else "",
         errors=errors or {},
         preview=preview,
         preview_html=preview_html,
@@ -114,25 +98,13 @@ def _form(
 
 
 @router.get("/admin/{slug}/announcements/new", response_class=HTMLResponse)
-def new_announcement(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
-    signed_in.require(AdminRole.EDITOR)
-    return _form(signed_in, uow)
-
-
-def _check(signed_in: SignedIn, uow: UowDep, topic: str, subject: str, body: str) -> dict[str, str]:
-    errors = {}
-    if network_repo.get_topic_by_slug(uow.session, signed_in.network.id, topic) is None:
-        errors["topic"] = "Select the topic whose subscribers get the announcement"
-    if not " ".join(subject.split()) or len(subject) > 300:
-        errors["subject"] = "Enter a subject of 1 to 300 characters"
-    if not body.strip() or len(body) > 50_000:
-        errors["body"] = "Enter the announcement, up to 50,000 characters"
-    return errors
+def new_announcement(signed_in: EditorDep) -> HTMLResponse:
+    return _form(signed_in)
 
 
 @router.post("/admin/{slug}/announcements/new", response_class=HTMLResponse)
 def save_announcement(
-    signed_in: SignedInDep,
+    signed_in: EditorDep,
     uow: UowDep,
     settings: SettingsDep,
     topic: FormText = "",
@@ -141,27 +113,19 @@ def save_announcement(
     action: FormText = "save",
     fragment: FormText = "",
 ) -> Response:
-    signed_in.require(AdminRole.EDITOR)
-    errors = _check(signed_in, uow, topic, subject, body)
+    draft = Draft(topic, subject, body)
+    errors = draft_errors(signed_in.scope, draft)
     if errors:
-        return _form(signed_in, uow, topic=topic, subject=subject, body=body, errors=errors)
+        return _form(signed_in, draft, errors=errors)
     if action == "preview":
-        found = network_repo.get_topic_by_slug(uow.session, signed_in.network.id, topic)
-        draft = Announcement(
-            network_id=signed_in.network.id,
-            topic_id=found.id if found else 0,
-            subject=" ".join(subject.split()),
-            body=body.strip(),
-        )
-        email = service.preview(uow.session, signed_in.network, draft, settings.public_base_url)
+        email = preview_draft(signed_in.scope, draft, settings.public_base_url)
         html = notify_html(settings, signed_in, email)
         if fragment == "yes":  # the live preview asks for the preview alone
             return signed_in.page("_email_preview.html", title="Preview", email=email, preview_html=html)
-        return _form(
-            signed_in, uow, topic=topic, subject=subject, body=body, preview=email, preview_html=html
-        )
+        return _form(signed_in, draft, preview=email, preview_html=html)
+    token = acting_token(uow.session, signed_in.admin, signed_in.person)
     announcement = service.create_draft(
-        uow, signed_in.network, _token(signed_in, uow), topic_slug=topic, subject=subject, body=body
+        uow, signed_in.network, token, topic_slug=topic, subject=subject, body=body
     )
     return RedirectResponse(
         f"{signed_in.base}/announcements/{announcement.id}", status_code=status.HTTP_303_SEE_OTHER
@@ -172,20 +136,20 @@ def _page(
     signed_in: SignedIn,
     uow: UowDep,
     settings: SettingsDep,
-    announcement: Announcement,
+    announcement_id: int,
     *,
     error: AnnouncementError | str | None = None,
     notice: str = "",
 ) -> HTMLResponse:
-    email = service.preview(uow.session, signed_in.network, announcement, settings.public_base_url)
-    author = uow.session.get(ApiToken, announcement.author_token_id) if announcement.author_token_id else None
-    mine = author is not None and author.holder_email == signed_in.person.email
+    announcement = get_announcement(signed_in.scope, announcement_id)
+    view = announcement_view(
+        signed_in.scope, announcement, signed_in.admin, signed_in.person, settings.public_base_url
+    )
     code = 200
     if isinstance(error, AnnouncementError):
         code = CODES["conflict"] if error.conflict else CODES["forbidden"] if error.forbidden else 400
     elif error:
         code = 400
-    progress = message_progress(uow.session, announcement.message_id) if announcement.message_id else None
     return signed_in.page(
         "announcement.html",
         title=announcement.subject,
@@ -195,20 +159,20 @@ def _page(
         error=error.message if isinstance(error, AnnouncementError) else error,
         notice=notice,
         announcement=announcement,
-        email=email,
-        preview_html=notify_html(settings, signed_in, email),
-        mine=mine,
-        can_approve=signed_in.admin.role.allows(AdminRole.APPROVER) and not mine,
-        cancellable=announcement.status in CANCELLABLE,
-        reschedulable=announcement.status in SUBMITTED,
+        email=view.email,
+        preview_html=notify_html(settings, signed_in, view.email),
+        mine=view.mine,
+        can_approve=view.can_approve,
+        cancellable=view.cancellable,
+        reschedulable=view.reschedulable,
         send_at_text=_london_text(announcement.send_at),
-        progress=progress,
+        progress=message_progress(uow.session, announcement.message_id) if announcement.message_id else None,
     )
 
 
 @router.get("/admin/{slug}/announcements/{announcement_id}", response_class=HTMLResponse)
 def show_announcement(
-    announcement_id: int, signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, done: str = ""
+    announcement_id: RowId, signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, done: str = ""
 ) -> HTMLResponse:
     notices = {
         "test": "We are sending a test to your address.",
@@ -218,8 +182,7 @@ def show_announcement(
         "rescheduled": "The send time was changed.",
         "reapproval": "The send time was changed, so it needs approval again.",
     }
-    announcement = _get(signed_in, uow, announcement_id)
-    return _page(signed_in, uow, settings, announcement, notice=notices.get(done, ""))
+    return _page(signed_in, uow, settings, announcement_id, notice=notices.get(done, ""))
 
 
 def _london_text(moment: datetime | None) -> str:
@@ -243,7 +206,7 @@ def _parse_send_at(text: str) -> datetime | str | None:
 
 @router.post("/admin/{slug}/announcements/{announcement_id}/{step}", response_class=HTMLResponse)
 def act_on_announcement(
-    announcement_id: int,
+    announcement_id: RowId,
     step: str,
     signed_in: SignedInDep,
     uow: UowDep,
@@ -251,8 +214,8 @@ def act_on_announcement(
     queue: QueueDep,
     send_at: FormText = "",
 ) -> Response:
-    announcement = _get(signed_in, uow, announcement_id)
-    token = _token(signed_in, uow)
+    announcement = get_announcement(signed_in.scope, announcement_id)
+    token = acting_token(uow.session, signed_in.admin, signed_in.person)
     try:
         if step == "test-send":
             signed_in.require(AdminRole.EDITOR)
@@ -264,14 +227,14 @@ def act_on_announcement(
             signed_in.require(AdminRole.EDITOR)
             when = _parse_send_at(send_at)
             if isinstance(when, str):
-                return _page(signed_in, uow, settings, announcement, error=when)
+                return _page(signed_in, uow, settings, announcement_id, error=when)
             service.submit(uow, signed_in.network, announcement, token, send_at=when)
             done = "submitted"
         elif step == "reschedule":
             signed_in.require(AdminRole.EDITOR)
             when = _parse_send_at(send_at)
             if isinstance(when, str):
-                return _page(signed_in, uow, settings, announcement, error=when)
+                return _page(signed_in, uow, settings, announcement_id, error=when)
             was = announcement.status
             service.reschedule(uow, signed_in.network, announcement, token, send_at=when)
             done = "reapproval" if announcement.status is not was else "rescheduled"
@@ -283,9 +246,9 @@ def act_on_announcement(
             service.cancel(uow, announcement, token)
             done = "cancelled"
         else:
-            raise not_found()
+            raise NotFound("step")
     except AnnouncementError as exc:
-        return _page(signed_in, uow, settings, _get(signed_in, uow, announcement_id), error=exc)
+        return _page(signed_in, uow, settings, announcement_id, error=exc)
     return RedirectResponse(
         f"{signed_in.base}/announcements/{announcement.id}?done={done}", status_code=status.HTTP_303_SEE_OTHER
     )

@@ -9,12 +9,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from notifier.domain.london_times import LONDON
 from notifier.domain.retention import RetentionKind
-from notifier.domain.sources import AdminRole
 from notifier.services.admin import audit_log
 from notifier.services.admin.audit_log import AuditFilter
 from notifier.services.common import audit
 from notifier.web.deps import UowDep
-from notifier.web.routes.admin_web.session import SignedIn, SignedInDep
+from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 
@@ -50,7 +49,7 @@ def _csv(signed_in: SignedIn, text: str, name: str) -> Response:
 
 @router.get("/admin/{slug}/audit", response_class=HTMLResponse)
 def audit_page(
-    signed_in: SignedInDep,
+    signed_in: AdminRoleDep,
     uow: UowDep,
     action: str = "",
     actor: str = "",
@@ -58,7 +57,6 @@ def audit_page(
     until: str = "",
     page: int = 1,
 ) -> HTMLResponse:
-    signed_in.require(AdminRole.ADMIN)
     wanted, errors = _filter(action, actor, since, until)
     rows, page, pages = audit_log.audit_page(uow.session, signed_in.network.id, wanted, page)
     return signed_in.page(
@@ -77,9 +75,8 @@ def audit_page(
 
 @router.get("/admin/{slug}/audit.csv")
 def audit_export(
-    signed_in: SignedInDep, uow: UowDep, action: str = "", actor: str = "", since: str = "", until: str = ""
+    signed_in: AdminRoleDep, uow: UowDep, action: str = "", actor: str = "", since: str = "", until: str = ""
 ) -> Response:
-    signed_in.require(AdminRole.ADMIN)
     wanted, _errors = _filter(action, actor, since, until)
     text = audit_log.audit_csv(uow.session, signed_in.network.id, wanted)
     audit.record(
@@ -89,8 +86,7 @@ def audit_export(
 
 
 @router.get("/admin/{slug}/retention", response_class=HTMLResponse)
-def retention_page(signed_in: SignedInDep, uow: UowDep, rule: str = "") -> HTMLResponse:
-    signed_in.require(AdminRole.ADMIN)
+def retention_page(signed_in: AdminRoleDep, uow: UowDep, rule: str = "") -> HTMLResponse:
     rule = rule if rule in {k.value for k in RetentionKind} else ""
     return signed_in.page(
         "retention.html",
@@ -103,8 +99,7 @@ def retention_page(signed_in: SignedInDep, uow: UowDep, rule: str = "") -> HTMLR
 
 
 @router.get("/admin/{slug}/retention.csv")
-def retention_export(signed_in: SignedInDep, uow: UowDep, rule: str = "") -> Response:
-    signed_in.require(AdminRole.ADMIN)
+def retention_export(signed_in: AdminRoleDep, uow: UowDep, rule: str = "") -> Response:
     rule = rule if rule in {k.value for k in RetentionKind} else ""
     text = audit_log.evidence_csv(uow.session, signed_in.network.id, rule)
     audit.record(

@@ -7,11 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from notifier.db.base import utcnow
 from notifier.domain.statuses import Frequency
 from notifier.services.admin import dashboard
 from notifier.services.admin.funnels import message_funnel, recent_messages
-from notifier.web.deps import UowDep
+from notifier.web.deps import NowDep, UowDep
+from notifier.web.params import RowId
 from notifier.web.routes.admin_web.charts import sends_per_minute_svg, trend_svg
 from notifier.web.routes.admin_web.session import SignedInDep, not_found
 
@@ -19,16 +19,16 @@ router = APIRouter(tags=["admin pages"], include_in_schema=False)
 
 
 @router.get("/admin/{slug}", response_class=HTMLResponse)
-def home(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
+def home(signed_in: SignedInDep, uow: UowDep, now: NowDep) -> HTMLResponse:
     network_id = signed_in.network.id
-    trend = dashboard.subscriber_trend(uow.session, network_id, utcnow())
+    trend = dashboard.subscriber_trend(uow.session, network_id, now)
     return signed_in.page(
         "dashboard.html",
         title="Dashboard",
         active="",
         audiences=dashboard.audiences(uow.session, network_id),
         frequencies=list(Frequency),
-        waiting=dashboard.waiting(uow.session, network_id, utcnow()),
+        waiting=dashboard.waiting(uow.session, network_id, now),
         messages=recent_messages(uow.session, network_id),
         trend=trend,
         trend_chart=trend_svg(trend, label="Active subscriptions at the end of each of the last 12 weeks"),
@@ -36,7 +36,7 @@ def home(signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
 
 
 @router.get("/admin/{slug}/messages/{message_id}", response_class=HTMLResponse)
-def message_page(message_id: int, signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
+def message_page(message_id: RowId, signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
     funnel = message_funnel(uow.session, signed_in.network.id, message_id)
     if funnel is None:
         raise not_found()

@@ -9,17 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from notifier.db.models import Meeting, Subscriber
-from notifier.domain.sources import AdminRole
-from notifier.repositories import meetings as meeting_repo
-from notifier.repositories import networks as network_repo
+from notifier.services.sources.meeting_admin import MeetingForm, audience_form, get_meeting
 from notifier.services.sources.meeting_audience import AudienceChange, change_audience, plan_audience_change
 from notifier.services.sources.meetings import Audience, MeetingError, SourceDeps
 from notifier.web.deps import QueueDep, SettingsDep, UowDep
-from notifier.web.routes.admin_web.meetings import MeetingForm, invitee_lines, meeting_or_404
-from notifier.web.routes.admin_web.session import SignedIn, SignedInDep
+from notifier.web.params import RowId
+from notifier.web.routes.admin_web.session import EditorDep, SignedIn, refused
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -27,22 +23,9 @@ FormList = Annotated[list[str] | None, Form()]
 PATH = "/admin/{slug}/meetings/{meeting_id}/audience"
 
 
-def _current(uow: UowDep, meeting: Meeting) -> MeetingForm:
-    """The form as the meeting stands: its topics' slugs and its invitees' addresses."""
-    topics = network_repo.list_topics(uow.session, meeting.network_id)
-    invited = meeting_repo.invitee_ids(uow.session, meeting.id)
-    emails = uow.session.scalars(
-        select(Subscriber.email).where(Subscriber.id.in_(invited)).order_by(Subscriber.email)
-    )
-    return MeetingForm(
-        topics=[t.slug for t in topics if t.id in meeting.topic_ids], invitees="\n".join(emails)
-    )
-
-
 def _form_page(
     signed_in: SignedIn,
-    uow: UowDep,
-    meeting: Meeting,
+    meeting: Any,
     form: MeetingForm,
     note: str,
     *,
@@ -58,21 +41,13 @@ def _form_page(
         form=form,
         note=note,
         action=f"{signed_in.base}/meetings/{meeting.id}/audience",
-        topics=network_repo.list_topics(uow.session, signed_in.network.id),
+        topics=signed_in.scope.topics(),
         errors=errors or {},
     )
 
 
-def _problem(signed_in: SignedIn, meeting: Meeting, exc: MeetingError) -> HTMLResponse:
-    return signed_in.page(
-        "problem.html", title="Who is invited cannot change", explanation=exc.message,
-        status_code=status.HTTP_409_CONFLICT,
-        next_url=f"{signed_in.base}/meetings/{meeting.id}", next_text="Back to the meeting",
-    )  # fmt: skip
-
-
-def _summary(uow: UowDep, signed_in: SignedIn, change: AudienceChange) -> list[str]:
-    names = {t.id: t.name for t in network_repo.list_topics(uow.session, signed_in.network.id)}
+def _summary(signed_in: SignedIn, change: AudienceChange) -> list[str]:
+    names = {t.id: t.name for t in signed_in.scope.topics()}
     topics = (("Topics added", change.topics_added), ("Topics taken off", change.topics_removed))
     people = (("Invitees added", change.invitees_added), ("Invitees taken off", change.invitees_removed))
     lines = [f"{words}: {', '.join(names.get(i, '?') for i in ids)}" for words, ids in topics if ids]
@@ -80,16 +55,15 @@ def _summary(uow: UowDep, signed_in: SignedIn, change: AudienceChange) -> list[s
 
 
 @router.get(PATH, response_class=HTMLResponse)
-def audience_form(meeting_id: int, signed_in: SignedInDep, uow: UowDep) -> HTMLResponse:
-    signed_in.require(AdminRole.EDITOR)
-    meeting = meeting_or_404(signed_in, uow, meeting_id)
-    return _form_page(signed_in, uow, meeting, _current(uow, meeting), "")
+def show_audience_form(meeting_id: RowId, signed_in: EditorDep) -> HTMLResponse:
+    meeting = get_meeting(signed_in.scope, meeting_id)
+    return _form_page(signed_in, meeting, audience_form(signed_in.scope, meeting), "")
 
 
 @router.post(PATH, response_class=HTMLResponse)
 def change_who_is_invited(
-    meeting_id: int,
-    signed_in: SignedInDep,
+    meeting_id: RowId,
+    signed_in: EditorDep,
     uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
@@ -98,19 +72,18 @@ def change_who_is_invited(
     note: FormText = "",
     step: FormText = "check",
 ) -> Response:
-    signed_in.require(AdminRole.EDITOR)
-    meeting = meeting_or_404(signed_in, uow, meeting_id)
+    meeting = get_meeting(signed_in.scope, meeting_id)
     form = MeetingForm(topics=topics or [], invitees=invitees)
     if step == "edit":
-        return _form_page(signed_in, uow, meeting, form, note)
-    audience = Audience(form.topics, invitee_lines(invitees))
+        return _form_page(signed_in, meeting, form, note)
+    audience = Audience(form.topics, form.invitee_lines())
     try:
         if step != "send":
             change = plan_audience_change(uow.session, signed_in.network, meeting, audience)
             hidden: dict[str, Any] = {"topics": form.topics, "invitees": invitees, "note": note}
             return signed_in.page(
                 "meeting_audience_check.html", title="Check before sending", active="meetings",
-                meeting=meeting, change=change, summary=_summary(uow, signed_in, change),
+                meeting=meeting, change=change, summary=_summary(signed_in, change),
                 action=f"{signed_in.base}/meetings/{meeting.id}/audience", hidden=hidden,
                 button="Change who is invited and send",
             )  # fmt: skip
@@ -118,9 +91,12 @@ def change_who_is_invited(
                         note=note, actor=signed_in.actor)  # fmt: skip
     except MeetingError as exc:
         if exc.conflict:
-            return _problem(signed_in, meeting, exc)
+            raise refused(
+                "Who is invited cannot change", exc.message,
+                next_url=f"{signed_in.base}/meetings/{meeting.id}", next_text="Back to the meeting",
+            ) from exc  # fmt: skip
         field = exc.field if exc.field in ("topics", "invitees") else "topics"
-        return _form_page(signed_in, uow, meeting, form, note, errors={field: _sentence(exc.message)})
+        return _form_page(signed_in, meeting, form, note, errors={field: _sentence(exc.message)})
     return RedirectResponse(
         f"{signed_in.base}/meetings/{meeting.id}?done=audience", status_code=status.HTTP_303_SEE_OTHER
     )

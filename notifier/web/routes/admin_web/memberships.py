@@ -8,62 +8,43 @@ from typing import Annotated
 from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.db.base import utcnow
-from notifier.db.models import Subscriber
-from notifier.domain.sources import AdminRole
-from notifier.domain.statuses import MembershipStatus
-from notifier.repositories import signups as signup_repo
-from notifier.services.common import audit
-from notifier.services.subscribers import memberships
+from notifier.services.common.scope import NotFound
+from notifier.services.subscribers.membership_decisions import Decision, decide, requests_to_join
 from notifier.services.subscribers.memberships import MembershipError
-from notifier.web.deps import UowDep
-from notifier.web.routes.admin_web.session import SignedInDep, not_found
+from notifier.web.deps import NowDep
+from notifier.web.params import RowId
+from notifier.web.routes.admin_web.session import ApproverDep, refused
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
 
 
 @router.get("/admin/{slug}/memberships", response_class=HTMLResponse)
-def membership_requests(signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
-    signed_in.require(AdminRole.APPROVER)
-    waiting = signup_repo.memberships(uow.session, signed_in.network.id, MembershipStatus.REQUESTED)
-    people = {m.subscriber_id: uow.session.get_one(Subscriber, m.subscriber_id) for m in waiting}
+def membership_requests(signed_in: ApproverDep, done: str = "") -> HTMLResponse:
     return signed_in.page(
         "memberships.html",
         title="Requests to join",
         active="members",
-        waiting=[(m, people[m.subscriber_id]) for m in waiting],
+        waiting=requests_to_join(signed_in.scope),
         notice={"approve": "Approved.", "decline": "Declined."}.get(done, ""),
     )
 
 
 @router.post("/admin/{slug}/memberships/{membership_id}/{action}", response_class=HTMLResponse)
-def decide(
-    membership_id: int, action: str, signed_in: SignedInDep, uow: UowDep, note: FormText = ""
+def decide_request(
+    membership_id: RowId, action: str, signed_in: ApproverDep, now: NowDep, note: FormText = ""
 ) -> Response:
-    signed_in.require(AdminRole.APPROVER)
-    network, now = signed_in.network, utcnow()
+    if action not in (Decision.APPROVE, Decision.DECLINE):
+        raise NotFound("decision")
     try:
-        if action == "approve":
-            memberships.approve(uow.session, network, membership_id, now=now)
-        elif action == "decline":
-            memberships.decline(uow.session, network, membership_id, now=now, note=" ".join(note.split()))
-        else:
-            raise not_found()
+        decide(signed_in.scope, membership_id, Decision(action), note=note, actor=signed_in.actor, now=now)
     except MembershipError as exc:
-        if signup_repo.get_membership(uow.session, network.id, membership_id) is None:
-            raise not_found() from exc
-        return signed_in.page(
-            "problem.html",
-            title="This request has already been decided",
-            status_code=status.HTTP_409_CONFLICT,
-            explanation="Nothing was changed.",
+        raise refused(
+            "This request has already been decided",
+            "Nothing was changed.",
             next_url=f"{signed_in.base}/memberships",
             next_text="Back to requests to join",
-        )
-    audit.record(
-        uow.session, network.id, signed_in.actor, f"membership.{action}", "membership", membership_id
-    )
+        ) from exc
     return RedirectResponse(
         f"{signed_in.base}/memberships?done={action}", status_code=status.HTTP_303_SEE_OTHER
     )

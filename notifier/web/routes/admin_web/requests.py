@@ -4,115 +4,67 @@ person's export bundle (JSON or CSV, audited); marking a request done, or erasin
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from notifier.db.base import utcnow
-from notifier.db.models import AuditRecord, DataRequest, Subscriber
-from notifier.domain.rights import DataRequestKind, DataRequestStatus
-from notifier.domain.sources import AdminRole
-from notifier.repositories import subscribers as subscriber_repo
-from notifier.services.common import audit
-from notifier.services.privacy import rights
-from notifier.services.privacy.erasure import carry_out_erasure
-from notifier.services.privacy.rights_export import bundle_as_csv, export_bundle
-from notifier.web.deps import SettingsDep, UowDep
-from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
+from notifier.services.common.scope import NotFound
+from notifier.services.privacy.rights_admin import (
+    Step,
+    StepRefused,
+    export_request,
+    request_list,
+    request_view,
+    take_step,
+)
+from notifier.web.deps import NowDep, SettingsDep
+from notifier.web.params import RowId
+from notifier.web.routes.admin_web.session import AdminRoleDep, refused
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
-
-
-def _request(signed_in: SignedIn, uow: UowDep, request_id: int) -> DataRequest:
-    signed_in.require(AdminRole.ADMIN)
-    found = rights.open_request(uow.session, signed_in.network.id, request_id)
-    if found is None:
-        raise not_found()
-    return found
+NOTICES = {"verified": "Verified and acted on.", "done": "Marked as done.", "erased": "Erased."}
 
 
 @router.get("/admin/{slug}/requests", response_class=HTMLResponse)
-def list_requests(signed_in: SignedInDep, uow: UowDep, closed: bool = False) -> HTMLResponse:
-    signed_in.require(AdminRole.ADMIN)
-    now = utcnow()
-    found = rights.requests_for_admin(uow.session, signed_in.network.id, open_only=not closed)
+def list_requests(signed_in: AdminRoleDep, now: NowDep, closed: bool = False) -> HTMLResponse:
     return signed_in.page(
         "requests.html",
         title="Data-subject requests",
         active="requests",
-        rows=[(r, rights.deadline_summary(r, now)) for r in found],
+        rows=request_list(signed_in.scope, closed=closed, now=now),
         closed=closed,
     )
 
 
 @router.get("/admin/{slug}/requests/{request_id}", response_class=HTMLResponse)
-def show_request(request_id: int, signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
-    request = _request(signed_in, uow, request_id)
-    person = (
-        subscriber_repo.get_subscriber(uow.session, request.network_id, request.subscriber_id)
-        if request.subscriber_id
-        else None
-    )
-    history = list(
-        uow.session.scalars(
-            select(AuditRecord)
-            .where(
-                AuditRecord.network_id == signed_in.network.id,
-                AuditRecord.object_type == "data_request",
-                AuditRecord.object_id == request.id,
-            )
-            .order_by(AuditRecord.id)
-        )
-    )
+def show_request(request_id: RowId, signed_in: AdminRoleDep, now: NowDep, done: str = "") -> HTMLResponse:
+    view = request_view(signed_in.scope, request_id, now)
     return signed_in.page(
         "request.html",
-        title=f"Request {request.id}: {request.kind.label}",
+        title=f"Request {view.request.id}: {view.request.kind.label}",
         active="requests",
-        request=request,
-        person=person,
-        summary=rights.deadline_summary(request, utcnow()),
-        history=history,
-        notice={"verified": "Verified and acted on.", "done": "Marked as done.", "erased": "Erased."}.get(
-            done, ""
-        ),
-        can_mark_done=request.status is DataRequestStatus.OPEN
-        and request.kind is not DataRequestKind.ERASURE,
-        can_erase=request.status is DataRequestStatus.OPEN and request.kind is DataRequestKind.ERASURE,
+        request=view.request,
+        person=view.person,
+        summary=view.summary,
+        history=view.history,
+        notice=NOTICES.get(done, ""),
+        can_mark_done=view.can_mark_done,
+        can_erase=view.can_erase,
     )
 
 
 @router.get("/admin/{slug}/requests/{request_id}/export.{fmt}")
-def export_request(
-    request_id: int, fmt: str, signed_in: SignedInDep, uow: UowDep, settings: SettingsDep
+def export(
+    request_id: RowId, fmt: str, signed_in: AdminRoleDep, settings: SettingsDep, now: NowDep
 ) -> Response:
-    request = _request(signed_in, uow, request_id)
-    if fmt not in ("json", "csv") or request.subscriber_id is None:
-        raise not_found()
-    person = uow.session.get(Subscriber, request.subscriber_id)
-    if person is None or person.network_id != signed_in.network.id:
-        raise not_found()
-    bundle = export_bundle(
-        uow.session, person, notify_retention_days=settings.notify_retention_days, now=utcnow()
-    )
-    audit.record(
-        uow.session,
-        signed_in.network.id,
-        signed_in.actor,
-        "data_request.exported",
-        "data_request",
-        request.id,
-        format=fmt,
-    )
-    text = json.dumps(bundle, indent=2) if fmt == "json" else bundle_as_csv(bundle)
+    found = export_request(signed_in.scope, settings, request_id, fmt, actor=signed_in.actor, now=now)
     return Response(
-        text,
-        media_type="application/json" if fmt == "json" else "text/csv; charset=utf-8",
+        found.text,
+        media_type=found.media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="request-{request.id}.{fmt}"',
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
             "Cache-Control": "no-store",
         },
     )
@@ -120,53 +72,26 @@ def export_request(
 
 @router.post("/admin/{slug}/requests/{request_id}/{step}", response_class=HTMLResponse)
 def act_on_request(
-    request_id: int,
+    request_id: RowId,
     step: str,
-    signed_in: SignedInDep,
-    uow: UowDep,
+    signed_in: AdminRoleDep,
     settings: SettingsDep,
+    now: NowDep,
     outcome: FormText = "",
 ) -> Response:
-    request = _request(signed_in, uow, request_id)
-    now = utcnow()
-    context = rights.RightsContext.from_settings(settings)
-    if step == "verify" and request.status is DataRequestStatus.AWAITING_VERIFICATION:
-        audit.record(
-            uow.session,
-            signed_in.network.id,
-            signed_in.actor,
-            "data_request.verified_by_admin",
-            "data_request",
-            request.id,
+    if step not in set(Step):
+        raise NotFound("step")
+    try:
+        done = take_step(
+            signed_in.scope, settings, request_id, Step(step), outcome=outcome, actor=signed_in.actor, now=now
         )
-        rights.verify(uow.session, context, request, now)
-        done = "verified"
-    elif step == "done" and rights.mark_done(uow.session, request, outcome, actor=signed_in.actor, now=now):
-        done = "done"
-    elif (
-        step == "erase"
-        and request.status is DataRequestStatus.OPEN
-        and request.kind is DataRequestKind.ERASURE
-    ):
-        audit.record(
-            uow.session,
-            signed_in.network.id,
-            signed_in.actor,
-            "data_request.erase_now",
-            "data_request",
-            request.id,
-        )
-        carry_out_erasure(uow.session, request, notify_retention_days=settings.notify_retention_days, now=now)
-        done = "erased"
-    else:
-        return signed_in.page(
-            "problem.html",
-            title="This request cannot change that way",
-            status_code=status.HTTP_409_CONFLICT,
-            explanation=f"It is {request.status.value.replace('_', ' ')}. Nothing was changed.",
-            next_url=f"{signed_in.base}/requests/{request.id}",
+    except StepRefused as exc:
+        raise refused(
+            "This request cannot change that way",
+            f"It is {exc.request.status.value.replace('_', ' ')}. Nothing was changed.",
+            next_url=f"{signed_in.base}/requests/{request_id}",
             next_text="Back to the request",
-        )
+        ) from exc
     return RedirectResponse(
-        f"{signed_in.base}/requests/{request.id}?done={done}", status_code=status.HTTP_303_SEE_OTHER
+        f"{signed_in.base}/requests/{request_id}?done={done}", status_code=status.HTTP_303_SEE_OTHER
     )

@@ -1,7 +1,8 @@
-"""Who is signed in to the web admin: the session cookie, the per-session CSRF token, roles, and the
-answers for everyone else (a GET goes to the sign-in page, a POST is refused, another network's
-session gets the same 404 as a network that does not exist); the admin pages' unit of work; and their
-Jinja2 environment (templates/admin first, then the GOV.UK Frontend macros)."""
+"""Who is signed in to the web admin, as dependencies that raise: the signed-in admin (a GET without a
+session goes to the sign-in page, a POST is refused, another network's session gets the same 404 as a
+network that does not exist), a verified per-session CSRF token on every POST, and the role a route
+needs. Also the admin pages' Jinja2 environment (templates/admin first, then the GOV.UK Frontend
+macros) and the admin frame's problem page."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import (
     ChainableUndefined,
     ChoiceLoader,
@@ -21,22 +22,15 @@ from jinja2 import (
     select_autoescape,
 )
 
-from notifier.config import PROJECT_ROOT, Settings
-from notifier.db.base import utcnow
-from notifier.db.models import AdminMember, AdminSession, Network, Subscriber
+from notifier.config import PROJECT_ROOT
 from notifier.domain.sources import AdminRole
 from notifier.rendering.london_time import london_stamp
-from notifier.repositories import networks as network_repo
-from notifier.services.admin.web_sessions import (
-    SessionPolicy,
-    active_admin,
-    find_session,
-    is_live,
-    touch,
-)
-from notifier.services.common.audit import admin_actor
-from notifier.web.deps import SettingsDep, UowDep
+from notifier.services.admin.admin_access import AdminAccess, NotSignedIn, admin_access
+from notifier.services.admin.web_sessions import SessionPolicy
+from notifier.web.cookies import ADMIN_SESSION_COOKIE, ADMIN_SESSION_PATH
+from notifier.web.deps import NowDep, SettingsDep, UowDep
 from notifier.web.pages import frame_context
+from notifier.web.problems import ADMIN_PAGES_PREFIX, Problem, register_surface
 
 
 @functools.cache
@@ -67,8 +61,8 @@ def render_admin(name: str, *, status_code: int = 200, **context: Any) -> HTMLRe
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 
-COOKIE_NAME = "notifier_admin"
-COOKIE_PATH = "/admin"
+COOKIE_NAME = ADMIN_SESSION_COOKIE
+COOKIE_PATH = ADMIN_SESSION_PATH
 
 NAVIGATION = (
     ("", "Dashboard"),
@@ -83,44 +77,32 @@ NAVIGATION = (
 )
 
 
-class AdminPageError(Exception):
-    """Stops an admin request with a page (or a redirect to the sign-in page)."""
-
-    def __init__(self, status_code: int, title: str, explanation: str, location: str | None = None) -> None:
-        super().__init__(title)
-        self.status_code, self.title, self.explanation, self.location = (
-            status_code,
-            title,
-            explanation,
-            location,
-        )
-
-
-def not_found() -> AdminPageError:
-    return AdminPageError(
+def not_found() -> Problem:
+    return Problem(
         status.HTTP_404_NOT_FOUND, "Page not found", "If you typed the web address, check it is correct."
     )
 
 
-@dataclass(frozen=True)
-class SignedIn:
-    network: Network
-    admin: AdminMember
-    person: Subscriber
-    session: AdminSession
-    csrf_token: str
+def refused(
+    title: str, explanation: str, *, status_code: int = status.HTTP_409_CONFLICT, **links: str
+) -> Problem:
+    """A change the service will not make, said on the admin problem page (`next_url`, `next_text`)."""
+    return Problem(status_code, title, explanation, context=dict(links))
 
-    @property
-    def actor(self) -> str:
-        return admin_actor(self.admin.id)
+
+@dataclass(frozen=True)
+class SignedIn(AdminAccess):
+    """The signed-in admin of the network in the path, and their form token for this session."""
+
+    csrf_token: str = ""
 
     @property
     def base(self) -> str:
         return f"/admin/{self.network.slug}"
 
     def require(self, role: AdminRole) -> None:
-        if not self.admin.role.allows(role):
-            raise AdminPageError(
+        if not self.allows(role):
+            raise Problem(
                 status.HTTP_403_FORBIDDEN,
                 "You cannot do this",
                 f"This needs the {role.value} role. Ask an admin of {self.network.name} if you need it.",
@@ -141,7 +123,7 @@ class SignedIn:
         )
 
 
-def policy_of(settings: Settings) -> SessionPolicy:
+def policy_of(settings: SettingsDep) -> SessionPolicy:
     return SessionPolicy.from_settings(settings)
 
 
@@ -158,38 +140,45 @@ def _signed_in(
     request: Request,
     uow: UowDep,
     settings: SettingsDep,
+    now: NowDep,
     posted_csrf: Annotated[str, Depends(_posted_csrf)],
 ) -> SignedIn:
-    network = network_repo.get_network_by_slug(uow.session, slug)
-    if network is None:
-        raise not_found()
-    policy, now = policy_of(settings), utcnow()
-    row = find_session(uow.session, request.cookies.get(COOKIE_NAME, ""))
-    admin = active_admin(uow.session, row.network_id, row.admin_id) if row is not None else None
-    if row is None or admin is None or not is_live(row, policy, now):
+    policy = policy_of(settings)
+    try:
+        access = admin_access(uow.session, slug, request.cookies.get(COOKIE_NAME, ""), policy, now)
+    except NotSignedIn as exc:
         if request.method in ("GET", "HEAD"):
-            raise AdminPageError(
-                status.HTTP_303_SEE_OTHER, "Sign in", "", location=f"/admin/{network.slug}/sign-in"
-            )
-        raise AdminPageError(
+            raise Problem(status.HTTP_303_SEE_OTHER, "Sign in", location=f"/admin/{slug}/sign-in") from exc
+        raise Problem(
             status.HTTP_403_FORBIDDEN,
             "You are not signed in",
             "Your session has ended, so nothing was changed. Sign in again and try once more.",
-        )
-    if row.network_id != network.id:
-        raise not_found()
-    if request.method == "POST" and not policy.csrf_valid(row, posted_csrf):
-        raise AdminPageError(
+        ) from exc
+    if request.method == "POST" and not policy.csrf_valid(access.session_row, posted_csrf):
+        raise Problem(
             status.HTTP_403_FORBIDDEN,
             "Your form could not be checked",
             "Nothing was changed. Go back, reload the page and submit the form again.",
         )
-    touch(row, now)
-    person = uow.session.get_one(Subscriber, admin.subscriber_id)
-    return SignedIn(network, admin, person, row, policy.csrf_token(row))
+    return SignedIn(
+        access.scope, access.admin, access.person, access.session_row, policy.csrf_token(access.session_row)
+    )
 
 
 SignedInDep = Annotated[SignedIn, Depends(_signed_in)]
+
+
+def _role(role: AdminRole) -> Any:
+    def _with_role(signed_in: SignedInDep) -> SignedIn:
+        signed_in.require(role)
+        return signed_in
+
+    return Depends(_with_role)
+
+
+EditorDep = Annotated[SignedIn, _role(AdminRole.EDITOR)]
+ApproverDep = Annotated[SignedIn, _role(AdminRole.APPROVER)]
+AdminRoleDep = Annotated[SignedIn, _role(AdminRole.ADMIN)]
 
 
 def set_session_cookie(response: Response, secret: str, policy: SessionPolicy) -> None:
@@ -208,15 +197,15 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, httponly=True, secure=True, samesite="lax")
 
 
-def _handle(request: Request, exc: Exception) -> Response:
-    if not isinstance(exc, AdminPageError):  # only registered for AdminPageError
-        raise exc
-    if exc.location is not None:
-        return RedirectResponse(exc.location, status_code=exc.status_code)
+def _render_problem(request: Request, problem: Problem) -> Response:
     return render_admin(
-        "problem.html", status_code=exc.status_code, title=exc.title, explanation=exc.explanation
+        "problem.html",
+        status_code=problem.status_code,
+        title=problem.title,
+        explanation=problem.explanation,
+        **problem.context,
     )
 
 
 def install_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AdminPageError, _handle)
+    register_surface(app, ADMIN_PAGES_PREFIX, _render_problem)

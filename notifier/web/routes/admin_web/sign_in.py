@@ -11,22 +11,22 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.db.base import utcnow
-from notifier.db.models import Network
-from notifier.repositories import networks as network_repo
+from notifier.services.admin.admin_access import TooManySignIns, ask_for_sign_in
 from notifier.services.admin.web_sessions import (
     SignInFailure,
     check_sign_in_link,
     complete_sign_in,
     end_session,
     find_session,
-    request_sign_in,
     revoke_session,
     sessions_of,
 )
-from notifier.services.common import audit, form_limits
+from notifier.services.common import audit
+from notifier.services.common.scope import NetworkScope
 from notifier.web import csrf
-from notifier.web.deps import QueueDep, SettingsDep, UowDep
+from notifier.web.csrf import CheckedForm
+from notifier.web.deps import NetworkDep, NowDep, QueueDep, SettingsDep, UowDep
+from notifier.web.params import RowId
 from notifier.web.routes.admin_web.session import (
     COOKIE_NAME,
     SignedInDep,
@@ -48,17 +48,10 @@ FAILURE_TEXT = {
 }
 
 
-def _network(uow: UowDep, slug: str) -> Network:
-    network = network_repo.get_network_by_slug(uow.session, slug)
-    if network is None:
-        raise not_found()
-    return network
-
-
 def _sign_in_form(
-    request: Request, settings: SettingsDep, network: Network, *, email: str = "", error: str = ""
+    request: Request, settings: SettingsDep, scope: NetworkScope, *, email: str = "", error: str = ""
 ) -> Response:
-    token = csrf.issue(request, settings)
+    token, network = csrf.issue(request, settings), scope.network
     page = render_admin(
         "sign_in.html",
         status_code=400 if error else 200,
@@ -73,78 +66,65 @@ def _sign_in_form(
 
 
 @router.get("/admin/{slug}/sign-in", response_class=HTMLResponse)
-def sign_in_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
-    return _sign_in_form(request, settings, _network(uow, slug))
+def sign_in_form(request: Request, scope: NetworkDep, settings: SettingsDep) -> Response:
+    return _sign_in_form(request, settings, scope)
 
 
-@router.post("/admin/{slug}/sign-in", response_class=HTMLResponse)
+@router.post("/admin/{slug}/sign-in", response_class=HTMLResponse, dependencies=[CheckedForm])
 def ask_for_link(
-    slug: str,
     request: Request,
+    scope: NetworkDep,
     uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
+    now: NowDep,
     email: FormText = "",
-    csrf_token: FormText = "",
 ) -> Response:
-    network = _network(uow, slug)
-    if not csrf.is_valid(request, settings, csrf_token):
-        return _sign_in_form(
-            request, settings, network, email=email, error="Your form has timed out. Submit it again"
-        )
     if not email.strip():
-        return _sign_in_form(request, settings, network, error="Enter your work email address")
-    allowed = form_limits.allow_attempt(
-        uow.session,
-        hash_key=settings.secret_key.get_secret_value(),
-        client=request.client.host if request.client else "unknown",
-        limit=settings.subscribe_rate_limit,
-        window_seconds=settings.subscribe_rate_window_seconds,
-        now=utcnow(),
-    )
-    if not allowed:
-        audit.record(
-            uow.session, network.id, "anonymous", "sign_in_refused", "admin_member", None, reason="rate"
-        )
+        return _sign_in_form(request, settings, scope, error="Enter your work email address")
+    client = request.client.host if request.client else "unknown"
+    try:
+        ask_for_sign_in(uow, queue, scope, email, client=client, settings=settings, now=now)
+    except TooManySignIns:
         return render_admin(
             "problem.html",
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
             title="There have been too many attempts",
             explanation="Wait a few minutes, then ask for a sign-in link again.",
         )
-    request_sign_in(uow, queue, network, email, policy_of(settings), now=utcnow())
     return RedirectResponse(
-        f"/admin/{network.slug}/sign-in/check-email", status_code=status.HTTP_303_SEE_OTHER
+        f"/admin/{scope.network.slug}/sign-in/check-email", status_code=status.HTTP_303_SEE_OTHER
     )
 
 
 @router.get("/admin/{slug}/sign-in/check-email", response_class=HTMLResponse)
-def check_email(slug: str, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
-    network = _network(uow, slug)
+def check_email(scope: NetworkDep, settings: SettingsDep) -> HTMLResponse:
     return render_admin(
         "check_email.html",
         title="Check your email",
-        network=network,
+        network=scope.network,
         minutes=settings.admin_sign_in_link_minutes,
     )
 
 
-def _link_problem(network: Network, failure: SignInFailure) -> HTMLResponse:
+def _link_problem(scope: NetworkScope, failure: SignInFailure) -> HTMLResponse:
     title, explanation = FAILURE_TEXT[failure]
     return render_admin(
         "problem.html",
         status_code=status.HTTP_400_BAD_REQUEST,
         title=title,
         explanation=explanation,
-        next_url=f"/admin/{network.slug}/sign-in",
+        next_url=f"/admin/{scope.network.slug}/sign-in",
         next_text="Ask for a new sign-in link",
     )
 
 
 @router.get("/admin/{slug}/sign-in/{token}", response_class=HTMLResponse)
-def sign_in_page(slug: str, token: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
-    network = _network(uow, slug)
-    link = check_sign_in_link(uow.session, network, token, policy_of(settings), now=utcnow())
+def sign_in_page(
+    token: str, request: Request, scope: NetworkDep, uow: UowDep, settings: SettingsDep, now: NowDep
+) -> Response:
+    network = scope.network
+    link = check_sign_in_link(uow.session, network, token, policy_of(settings), now=now)
     if isinstance(link, SignInFailure):
         audit.record(
             uow.session,
@@ -155,7 +135,7 @@ def sign_in_page(slug: str, token: str, request: Request, uow: UowDep, settings:
             None,
             reason=link.value,
         )
-        return _link_problem(network, link)
+        return _link_problem(scope, link)
     form_token = csrf.issue(request, settings)
     page = render_admin(
         "sign_in_confirm.html",
@@ -167,19 +147,14 @@ def sign_in_page(slug: str, token: str, request: Request, uow: UowDep, settings:
     return csrf.attach(page, form_token, settings)
 
 
-@router.post("/admin/{slug}/sign-in/{token}", response_class=HTMLResponse)
+@router.post("/admin/{slug}/sign-in/{token}", response_class=HTMLResponse, dependencies=[CheckedForm])
 def use_link(
-    slug: str, token: str, request: Request, uow: UowDep, settings: SettingsDep, csrf_token: FormText = ""
+    token: str, request: Request, scope: NetworkDep, uow: UowDep, settings: SettingsDep, now: NowDep
 ) -> Response:
-    network = _network(uow, slug)
-    if not csrf.is_valid(request, settings, csrf_token):
-        return RedirectResponse(
-            f"/admin/{network.slug}/sign-in/{token}", status_code=status.HTTP_303_SEE_OTHER
-        )
-    policy, now = policy_of(settings), utcnow()
+    network, policy = scope.network, policy_of(settings)
     opened = complete_sign_in(uow.session, network, token, policy, now=now)
     if isinstance(opened, SignInFailure):
-        return _link_problem(network, opened)
+        return _link_problem(scope, opened)
     previous = find_session(uow.session, request.cookies.get(COOKIE_NAME, ""))
     if previous is not None:  # one browser, one session: the one it had ends now
         end_session(uow.session, previous, reason="replaced", actor="anonymous", now=now)
@@ -189,26 +164,26 @@ def use_link(
 
 
 @router.post("/admin/{slug}/sign-out", response_class=HTMLResponse)
-def sign_out(slug: str, signed_in: SignedInDep, uow: UowDep) -> Response:
-    end_session(uow.session, signed_in.session, reason="signed_out", actor=signed_in.actor, now=utcnow())
+def sign_out(slug: str, signed_in: SignedInDep, uow: UowDep, now: NowDep) -> Response:
+    end_session(uow.session, signed_in.session_row, reason="signed_out", actor=signed_in.actor, now=now)
     response = RedirectResponse(f"/admin/{slug}/sign-in?signed_out=1", status_code=status.HTTP_303_SEE_OTHER)
     clear_session_cookie(response)
     return response
 
 
 @router.get("/admin/{slug}/sessions", response_class=HTMLResponse)
-def my_sessions(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
-    rows = sessions_of(uow.session, signed_in.admin, policy_of(settings), utcnow())
+def my_sessions(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, now: NowDep) -> HTMLResponse:
+    rows = sessions_of(uow.session, signed_in.admin, policy_of(settings), now)
     return signed_in.page(
-        "sessions.html", title="Your sessions", sessions=rows, current_id=signed_in.session.id
+        "sessions.html", title="Your sessions", sessions=rows, current_id=signed_in.session_row.id
     )
 
 
 @router.post("/admin/{slug}/sessions/{session_id}/revoke", response_class=HTMLResponse)
-def revoke(session_id: int, signed_in: SignedInDep, uow: UowDep) -> Response:
-    if not revoke_session(uow.session, signed_in.admin, session_id, now=utcnow()):
+def revoke(session_id: RowId, signed_in: SignedInDep, uow: UowDep, now: NowDep) -> Response:
+    if not revoke_session(uow.session, signed_in.admin, session_id, now=now):
         raise not_found()
-    if session_id == signed_in.session.id:
+    if session_id == signed_in.session_row.id:
         response = RedirectResponse(
             f"{signed_in.base}/sign-in?signed_out=1", status_code=status.HTTP_303_SEE_OTHER
         )

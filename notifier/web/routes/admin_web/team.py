@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.db.base import utcnow
 from notifier.domain.sources import AdminRole
 from notifier.services.admin import team
 from notifier.services.admin.web_sessions import AdminError, invite_admin, list_admins
-from notifier.web.deps import SettingsDep, UowDep
-from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
+from notifier.web.deps import NowDep, SettingsDep, UowDep
+from notifier.web.params import RowId
+from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -41,8 +41,7 @@ def _page(
 
 
 @router.get("/admin/{slug}/team", response_class=HTMLResponse)
-def team_page(signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
-    signed_in.require(AdminRole.ADMIN)
+def team_page(signed_in: AdminRoleDep, uow: UowDep, done: str = "") -> HTMLResponse:
     notices = {
         "invited": "Invited: they can now ask for a sign-in link.",
         "changed": "Role changed.",
@@ -53,38 +52,39 @@ def team_page(signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLRespon
 
 @router.post("/admin/{slug}/team", response_class=HTMLResponse)
 def invite(
-    signed_in: SignedInDep,
+    signed_in: AdminRoleDep,
     uow: UowDep,
     settings: SettingsDep,
+    now: NowDep,
     email: FormText = "",
     name: FormText = "",
     role: FormText = "",
 ) -> Response:
-    signed_in.require(AdminRole.ADMIN)
     form = {"email": email, "name": name, "role": role}
     if role not in {r.value for r in AdminRole}:
         return _page(signed_in, uow, errors={"role": "Select a role"}, form=form)
     try:
-        invite_admin(
-            uow.session,
-            signed_in.network,
-            email=email,
-            name=name,
-            role=AdminRole(role),
-            invited_by=signed_in.actor,
-            hash_key=settings.secret_key.get_secret_value(),
-            now=utcnow(),
-        )
+        with uow.attempt():
+            invite_admin(
+                uow.session,
+                signed_in.network,
+                email=email,
+                name=name,
+                role=AdminRole(role),
+                invited_by=signed_in.actor,
+                hash_key=settings.secret_key.get_secret_value(),
+                now=now,
+            )
     except AdminError as exc:
         field, _, message = str(exc).partition(": ")
-        uow.session.rollback()
         return _page(signed_in, uow, errors={field: message}, form=form)
     return RedirectResponse(f"{signed_in.base}/team?done=invited", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/admin/{slug}/team/{admin_id}/{step}", response_class=HTMLResponse)
-def change(admin_id: int, step: str, signed_in: SignedInDep, uow: UowDep, role: FormText = "") -> Response:
-    signed_in.require(AdminRole.ADMIN)
+def change(
+    admin_id: RowId, step: str, signed_in: AdminRoleDep, uow: UowDep, now: NowDep, role: FormText = ""
+) -> Response:
     try:
         if step == "role" and role in {r.value for r in AdminRole}:
             team.change_role(
@@ -92,14 +92,10 @@ def change(admin_id: int, step: str, signed_in: SignedInDep, uow: UowDep, role: 
             )
             done = "changed"
         elif step == "remove":
-            team.remove_admin(
-                uow.session, signed_in.admin, admin_id, actor_name=signed_in.actor, now=utcnow()
-            )
+            team.remove_admin(uow.session, signed_in.admin, admin_id, actor_name=signed_in.actor, now=now)
             done = "removed"
         else:
             raise not_found()
-    except LookupError as exc:
-        raise not_found() from exc
     except AdminError as exc:
         return _page(signed_in, uow, errors={"admin": str(exc).partition(": ")[2]})
     return RedirectResponse(f"{signed_in.base}/team?done={done}", status_code=status.HTTP_303_SEE_OTHER)

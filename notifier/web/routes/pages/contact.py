@@ -7,28 +7,27 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.db.base import utcnow
-from notifier.db.models import Network
+from notifier.services.common.scope import NetworkScope
 from notifier.services.privacy.contact import EnquiryRefused, submit_enquiry
 from notifier.web import csrf
-from notifier.web.deps import SettingsDep, UowDep
-from notifier.web.form_limit import refused_over_limit
-from notifier.web.lookups import network_or_404
+from notifier.web.csrf import CheckedForm
+from notifier.web.deps import NetworkDep, NowDep, SettingsDep, UowDep
+from notifier.web.form_limit import form_limit
+from notifier.web.forms import error_list
 from notifier.web.pages import render_page
 
 router = APIRouter(tags=["contact"])
 FormText = Annotated[str, Form()]
-CSRF_ERROR = "Your form has timed out or could not be checked. Check your message and send it again"
 
 
 def _form(
     request: Request,
     settings: SettingsDep,
-    network: Network,
+    scope: NetworkScope,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    token = csrf.issue(request, settings)
+    token, network = csrf.issue(request, settings), scope.network
     page = render_page(
         "contact.html",
         status_code=400 if errors else 200,
@@ -38,7 +37,7 @@ def _form(
         network=network,
         values=values or {},
         errors=errors or {},
-        error_list=[{"text": t, "href": f"#{f}"} for f, t in (errors or {}).items()],
+        error_list=error_list(errors or {}),
         action=f"/contact/{network.slug}",
         csrf_token=token.form_value,
         privacy_notice_url=network.privacy_notice_url,
@@ -47,43 +46,31 @@ def _form(
 
 
 @router.get("/contact/{slug}", response_class=HTMLResponse)
-def contact_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
-    network = network_or_404(uow, slug)
-    if isinstance(network, HTMLResponse):
-        return network
-    return _form(request, settings, network)
+def contact_form(request: Request, scope: NetworkDep, settings: SettingsDep) -> Response:
+    return _form(request, settings, scope)
 
 
-@router.post("/contact/{slug}", response_class=HTMLResponse)
+@router.post(
+    "/contact/{slug}", response_class=HTMLResponse, dependencies=[CheckedForm, form_limit("send a message")]
+)
 def send_enquiry(
-    slug: str,
     request: Request,
+    scope: NetworkDep,
     uow: UowDep,
     settings: SettingsDep,
+    now: NowDep,
     name: FormText = "",
     email: FormText = "",
     message: FormText = "",
-    csrf_token: FormText = "",
 ) -> Response:
-    network = network_or_404(uow, slug)
-    if isinstance(network, HTMLResponse):
-        return network
-    values = {"name": name, "email": email, "message": message}
-    if not csrf.is_valid(request, settings, csrf_token):
-        return _form(request, settings, network, values, {"name": CSRF_ERROR})
-    refused = refused_over_limit(request, uow, settings, network, what="send a message")
-    if refused is not None:
-        return refused
     try:
-        submit_enquiry(uow.session, network, name=name, email=email, message=message, now=utcnow())
+        submit_enquiry(uow.session, scope.network, name=name, email=email, message=message, now=now)
     except EnquiryRefused as exc:
-        return _form(request, settings, network, values, exc.errors)
-    return RedirectResponse(f"/contact/{slug}/sent", status_code=status.HTTP_303_SEE_OTHER)
+        values = {"name": name, "email": email, "message": message}
+        return _form(request, settings, scope, values, exc.errors)
+    return RedirectResponse(f"/contact/{scope.network.slug}/sent", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/contact/{slug}/sent", response_class=HTMLResponse)
-def sent(slug: str, uow: UowDep) -> Response:
-    network = network_or_404(uow, slug)
-    if isinstance(network, HTMLResponse):
-        return network
-    return render_page("contact_sent.html", title="Message sent", network=network)
+def sent(scope: NetworkDep) -> Response:
+    return render_page("contact_sent.html", title="Message sent", network=scope.network)

@@ -8,23 +8,21 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.db.base import utcnow
-from notifier.db.models import Network
-from notifier.services.common import form_limits
+from notifier.services.common.scope import NetworkScope
 from notifier.services.subscribers.addresses import AddressRejected
 from notifier.services.subscribers.new_links import send_new_link
 from notifier.web import csrf
-from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
-from notifier.web.lookups import network_or_404
+from notifier.web.csrf import CheckedForm
+from notifier.web.deps import LinksDep, NetworkDep, NowDep, QueueDep, SettingsDep, UowDep
+from notifier.web.form_limit import form_limit
 from notifier.web.pages import render_page
 
 router = APIRouter(tags=["unsubscribe"])
 FormText = Annotated[str, Form()]
-CSRF_ERROR = "Your form has timed out or could not be checked. Enter your email address again"
 
 
 def _form(
-    request: Request, settings: SettingsDep, network: Network, email: str = "", error: str | None = None
+    request: Request, settings: SettingsDep, scope: NetworkScope, email: str = "", error: str | None = None
 ) -> Response:
     token = csrf.issue(request, settings)
     page = render_page(
@@ -33,69 +31,44 @@ def _form(
         title="Get a new link to stop or change your emails",
         page_title="Get a new link",
         error_title=bool(error),
-        network=network,
+        network=scope.network,
         email=email,
         error=error,
-        action=f"/unsubscribe/new-link/{network.slug}",
+        action=f"/unsubscribe/new-link/{scope.network.slug}",
         csrf_token=token.form_value,
     )
     return csrf.attach(page, token, settings)
 
 
 @router.get("/unsubscribe/new-link/{slug}", response_class=HTMLResponse)
-def new_link_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
-    network = network_or_404(uow, slug)
-    if isinstance(network, HTMLResponse):
-        return network
-    return _form(request, settings, network)
+def new_link_form(request: Request, scope: NetworkDep, settings: SettingsDep) -> Response:
+    return _form(request, settings, scope)
 
 
-@router.post("/unsubscribe/new-link/{slug}", response_class=HTMLResponse)
+@router.post(
+    "/unsubscribe/new-link/{slug}",
+    response_class=HTMLResponse,
+    dependencies=[CheckedForm, form_limit("get a new link")],
+)
 def send_link(
-    slug: str,
     request: Request,
+    scope: NetworkDep,
     uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
     links: LinksDep,
+    now: NowDep,
     email: FormText = "",
-    csrf_token: FormText = "",
 ) -> Response:
-    network = network_or_404(uow, slug)
-    if isinstance(network, HTMLResponse):
-        return network
-    if not csrf.is_valid(request, settings, csrf_token):
-        return _form(request, settings, network, email, CSRF_ERROR)
-    if not email.strip():
-        return _form(request, settings, network, email, "Enter your email address")
-    allowed = form_limits.allow_attempt(
-        uow.session,
-        hash_key=settings.secret_key.get_secret_value(),
-        client=request.client.host if request.client else "unknown",
-        limit=settings.subscribe_rate_limit,
-        window_seconds=settings.subscribe_rate_window_seconds,
-        now=utcnow(),
-    )
-    if not allowed:
-        refused = render_page(
-            "too_many.html",
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            title="There have been too many attempts",
-            network=network,
-            minutes=max(1, settings.subscribe_rate_window_seconds // 60),
-        )
-        refused.headers["Retry-After"] = str(settings.subscribe_rate_window_seconds)
-        return refused
     try:
-        send_new_link(uow, queue, network, email, links, utcnow())
+        send_new_link(uow, queue, scope.network, email, links, now)
     except AddressRejected as exc:
-        return _form(request, settings, network, email, str(exc))
-    return RedirectResponse(f"/unsubscribe/new-link/{slug}/sent", status_code=status.HTTP_303_SEE_OTHER)
+        return _form(request, settings, scope, email, str(exc))
+    return RedirectResponse(
+        f"/unsubscribe/new-link/{scope.network.slug}/sent", status_code=status.HTTP_303_SEE_OTHER
+    )
 
 
 @router.get("/unsubscribe/new-link/{slug}/sent", response_class=HTMLResponse)
-def link_sent(slug: str, uow: UowDep, settings: SettingsDep) -> Response:
-    network = network_or_404(uow, slug)
-    if isinstance(network, HTMLResponse):
-        return network
-    return render_page("new_link_sent.html", title="Check your email", network=network)
+def link_sent(scope: NetworkDep) -> Response:
+    return render_page("new_link_sent.html", title="Check your email", network=scope.network)

@@ -7,84 +7,42 @@ acts on a request; the POST does. An access request's bundle is downloaded with 
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.db.base import utcnow
-from notifier.db.models import DataRequest, Network, Subscriber
 from notifier.domain.rights import DataRequestKind, DataRequestStatus
-from notifier.domain.statuses import SubscriberStatus
-from notifier.repositories import subscribers as subscriber_repo
-from notifier.services.common.links import SubscriberRef
-from notifier.services.common.tokens import InvalidToken
+from notifier.services.common.scope import NotFound
+from notifier.services.common.tokens import ExpiredToken, InvalidToken, TokenPurpose
 from notifier.services.privacy import rights
-from notifier.services.privacy.rights_export import bundle_as_csv, export_bundle
-from notifier.services.subscribers.addresses import AddressRejected, checked_work_email
+from notifier.services.privacy.rights_pages import (
+    CorrectionRefused,
+    RequestLink,
+    access_download,
+    choices_for,
+    request_correction,
+    request_from_link,
+    start_request,
+    verify_request,
+)
+from notifier.services.subscribers.linked_people import LinkedPerson
 from notifier.web import csrf
-from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
-from notifier.web.lookups import Person, link_problem, person_from_preferences_link
+from notifier.web.csrf import CheckedForm
+from notifier.web.deps import LinksDep, NowDep, QueueDep, SettingsDep, UowDep
+from notifier.web.forms import error_list
 from notifier.web.pages import render_page
+from notifier.web.problems import Problem
+from notifier.web.signed_links import LinkWording, person_link
 
 router = APIRouter(tags=["rights"])
 FormText = Annotated[str, Form()]
-CSRF_ERROR = "Your form has timed out or could not be checked. Submit it again"
-
-
-def _problem(exc: InvalidToken | None, *, status_code: int = 400) -> HTMLResponse:
-    return link_problem(
-        exc,
-        expired_explanation="Start your request again from the link at the bottom of any email we sent you.",
-        invalid_explanation=(
-            "It may have been copied incompletely, or the request has already been dealt with."
-        ),
-        status_code=status_code,
-    )
-
-
-def _person(uow: UowDep, links: LinksDep, token: str) -> tuple[Network, Subscriber] | HTMLResponse:
-    found = person_from_preferences_link(uow, links, token)
-    return (found.network, found.subscriber) if isinstance(found, Person) else _problem(found)
-
-
-def _choices(subscriber: Subscriber) -> list[DataRequestKind]:
-    restricted = subscriber.status is SubscriberStatus.RESTRICTED
-    middle = DataRequestKind.LIFT_RESTRICTION if restricted else DataRequestKind.RESTRICTION
-    return [
-        DataRequestKind.ACCESS,
-        DataRequestKind.RECTIFICATION,
-        middle,
-        DataRequestKind.OBJECTION,
-        DataRequestKind.ERASURE,
-    ]
-
-
-def _start_page(
-    request: Request,
-    settings: SettingsDep,
-    network: Network,
-    subscriber: Subscriber,
-    token: str,
-    error: str = "",
-) -> Response:
-    form_token = csrf.issue(request, settings)
-    page = render_page(
-        "rights_start.html",
-        status_code=400 if error else 200,
-        title="Your data",
-        error_title=bool(error),
-        error=error,
-        network=network,
-        choices=[{"value": k.value, "text": k.label, "hint": HINTS[k]} for k in _choices(subscriber)],
-        action=f"/preferences/{token}/rights",
-        back_url=f"/preferences/{token}",
-        csrf_token=form_token.form_value,
-        privacy_notice_url=network.privacy_notice_url,
-    )
-    return csrf.attach(page, form_token, settings)
-
+WORDING = LinkWording(
+    expired="Start your request again from the link at the bottom of any email we sent you.",
+    invalid="It may have been copied incompletely, or the request has already been dealt with.",
+    show_network=False,
+)
+PersonDep = Annotated[LinkedPerson, person_link(TokenPurpose.MANAGE, WORDING)]
 
 HINTS = {
     DataRequestKind.ACCESS: "A file with everything we hold about you, including your consent history.",
@@ -96,45 +54,57 @@ HINTS = {
 }
 
 
+def _start_page(
+    request: Request, settings: SettingsDep, person: LinkedPerson, token: str, error: str = ""
+) -> Response:
+    form_token, network = csrf.issue(request, settings), person.network
+    page = render_page(
+        "rights_start.html",
+        status_code=400 if error else 200,
+        title="Your data",
+        error_title=bool(error),
+        error=error,
+        network=network,
+        choices=[
+            {"value": k.value, "text": k.label, "hint": HINTS[k]} for k in choices_for(person.subscriber)
+        ],
+        action=f"/preferences/{token}/rights",
+        back_url=f"/preferences/{token}",
+        csrf_token=form_token.form_value,
+        privacy_notice_url=network.privacy_notice_url,
+    )
+    return csrf.attach(page, form_token, settings)
+
+
 @router.get("/preferences/{token}/rights", response_class=HTMLResponse)
-def start(token: str, request: Request, uow: UowDep, links: LinksDep, settings: SettingsDep) -> Response:
-    person = _person(uow, links, token)
-    if isinstance(person, HTMLResponse):
-        return person
-    return _start_page(request, settings, *person, token)
+def start(token: str, request: Request, person: PersonDep, settings: SettingsDep) -> Response:
+    return _start_page(request, settings, person, token)
 
 
-@router.post("/preferences/{token}/rights", response_class=HTMLResponse)
+@router.post("/preferences/{token}/rights", response_class=HTMLResponse, dependencies=[CheckedForm])
 def choose(
     token: str,
     request: Request,
+    person: PersonDep,
     uow: UowDep,
-    links: LinksDep,
     settings: SettingsDep,
     queue: QueueDep,
+    now: NowDep,
     kind: FormText = "",
-    csrf_token: FormText = "",
 ) -> Response:
-    person = _person(uow, links, token)
-    if isinstance(person, HTMLResponse):
-        return person
-    network, subscriber = person
-    if not csrf.is_valid(request, settings, csrf_token):
-        return _start_page(request, settings, network, subscriber, token, CSRF_ERROR)
-    chosen = next((k for k in _choices(subscriber) if k.value == kind), None)
+    chosen = next((k for k in choices_for(person.subscriber) if k.value == kind), None)
     if chosen is None:
-        return _start_page(request, settings, network, subscriber, token, "Select what you want us to do")
+        return _start_page(request, settings, person, token, "Select what you want us to do")
     if chosen is DataRequestKind.RECTIFICATION:
         return RedirectResponse(f"/preferences/{token}/rights/rectify", status_code=status.HTTP_303_SEE_OTHER)
-    context = rights.RightsContext.from_settings(settings)
-    rights.request_from_preferences(uow, queue, context, subscriber, chosen, {}, utcnow())
+    start_request(uow, queue, settings, person, chosen, now)
     return RedirectResponse(f"/preferences/{token}/rights/sent", status_code=status.HTTP_303_SEE_OTHER)
 
 
 def _rectify_page(
     request: Request,
     settings: SettingsDep,
-    network: Network,
+    person: LinkedPerson,
     token: str,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
@@ -146,9 +116,9 @@ def _rectify_page(
         title="Correct your details",
         error_title=bool(errors),
         errors=errors or {},
-        error_list=[{"text": t, "href": f"#{f}"} for f, t in (errors or {}).items()],
+        error_list=error_list(errors or {}),
         values=values,
-        network=network,
+        network=person.network,
         action=f"/preferences/{token}/rights/rectify",
         back_url=f"/preferences/{token}/rights",
         csrf_token=form_token.form_value,
@@ -157,116 +127,86 @@ def _rectify_page(
 
 
 @router.get("/preferences/{token}/rights/rectify", response_class=HTMLResponse)
-def rectify_form(
-    token: str, request: Request, uow: UowDep, links: LinksDep, settings: SettingsDep
-) -> Response:
-    person = _person(uow, links, token)
-    if isinstance(person, HTMLResponse):
-        return person
-    network, subscriber = person
-    values = {"name": subscriber.name, "department": subscriber.department, "email": ""}
-    return _rectify_page(request, settings, network, token, values)
+def rectify_form(token: str, request: Request, person: PersonDep, settings: SettingsDep) -> Response:
+    values = {"name": person.subscriber.name, "department": person.subscriber.department, "email": ""}
+    return _rectify_page(request, settings, person, token, values)
 
 
-@router.post("/preferences/{token}/rights/rectify", response_class=HTMLResponse)
+@router.post("/preferences/{token}/rights/rectify", response_class=HTMLResponse, dependencies=[CheckedForm])
 def rectify(
     token: str,
     request: Request,
+    person: PersonDep,
     uow: UowDep,
-    links: LinksDep,
     settings: SettingsDep,
     queue: QueueDep,
+    now: NowDep,
     name: FormText = "",
     department: FormText = "",
     email: FormText = "",
-    csrf_token: FormText = "",
 ) -> Response:
-    person = _person(uow, links, token)
-    if isinstance(person, HTMLResponse):
-        return person
-    network, subscriber = person
     values = {"name": name, "department": department, "email": email}
-    if not csrf.is_valid(request, settings, csrf_token):
-        return _rectify_page(request, settings, network, token, values, {"name": CSRF_ERROR})
     try:
-        new_email = checked_work_email(network, email) if email.strip() else ""
-    except AddressRejected as exc:
-        return _rectify_page(request, settings, network, token, values, {"email": str(exc)})
-    try:
-        details = rights.checked_details(
-            DataRequestKind.RECTIFICATION,
-            # The address held now is no change: it is dropped rather than confirmed again.
-            {**values, "email": "" if new_email == subscriber.email else new_email},
-        )
-    except rights.RequestRefused as exc:
-        field, _, text = str(exc).partition(": ")
-        return _rectify_page(request, settings, network, token, values, {field: text[:1].upper() + text[1:]})
-    context = rights.RightsContext.from_settings(settings)
-    rights.request_from_preferences(
-        uow, queue, context, subscriber, DataRequestKind.RECTIFICATION, details, utcnow()
-    )
+        request_correction(uow, queue, settings, person, values, now)
+    except CorrectionRefused as refused:
+        return _rectify_page(request, settings, person, token, values, refused.errors)
     return RedirectResponse(f"/preferences/{token}/rights/sent", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/preferences/{token}/rights/sent", response_class=HTMLResponse)
-def sent(token: str, uow: UowDep, links: LinksDep, settings: SettingsDep) -> Response:
-    person = _person(uow, links, token)
-    if isinstance(person, HTMLResponse):
-        return person
+def sent(token: str, person: PersonDep, settings: SettingsDep) -> Response:
     return render_page(
         "rights_sent.html",
         title="Check your email",
-        network=person[0],
+        network=person.network,
         days=settings.data_request_link_days,
         back_url=f"/preferences/{token}",
     )
 
 
-def _request(uow: UowDep, settings: SettingsDep, token: str) -> DataRequest | HTMLResponse:
-    context = rights.RightsContext.from_settings(settings)
+def _problem(exc: InvalidToken | None, *, status_code: int = status.HTTP_400_BAD_REQUEST) -> Problem:
+    expired = isinstance(exc, ExpiredToken)
+    return Problem(
+        status_code,
+        "This link has expired" if expired else "This link is not valid",
+        WORDING.expired if expired else WORDING.invalid,
+    )
+
+
+def _request(token: str, uow: UowDep, settings: SettingsDep) -> RequestLink:
     try:
-        network_id, request_id = context.read_token(token)
+        return request_from_link(uow.session, settings, token)
     except InvalidToken as exc:
-        return _problem(exc)
-    found = rights.open_request(uow.session, network_id, request_id)
-    return found if found is not None else _problem(None, status_code=404)
+        raise _problem(exc) from exc
+    except NotFound as gone:
+        raise _problem(None, status_code=status.HTTP_404_NOT_FOUND) from gone
+
+
+RequestDep = Annotated[RequestLink, Depends(_request)]
 
 
 @router.get("/rights/verify/{token}", response_class=HTMLResponse)
-def confirm_page(token: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
-    found = _request(uow, settings, token)
-    if isinstance(found, HTMLResponse):
-        return found
-    if found.status is not DataRequestStatus.AWAITING_VERIFICATION:
+def confirm_page(token: str, request: Request, link: RequestDep, settings: SettingsDep) -> Response:
+    if not link.awaiting_verification:
         return RedirectResponse(f"/rights/verify/{token}/done", status_code=status.HTTP_303_SEE_OTHER)
     form_token = csrf.issue(request, settings)
     page = render_page(
         "rights_verify.html",
         title="Confirm your request",
-        network=uow.session.get_one(Network, found.network_id),
-        request_label=found.kind.label,
-        details=found.details,
+        network=link.network,
+        request_label=link.request.kind.label,
+        details=link.request.details,
         action=f"/rights/verify/{token}",
         csrf_token=form_token.form_value,
     )
     return csrf.attach(page, form_token, settings)
 
 
-@router.post("/rights/verify/{token}", response_class=HTMLResponse)
+@router.post("/rights/verify/{token}", response_class=HTMLResponse, dependencies=[CheckedForm])
 def verify(
-    token: str,
-    request: Request,
-    uow: UowDep,
-    settings: SettingsDep,
-    queue: QueueDep,
-    csrf_token: FormText = "",
+    token: str, link: RequestDep, uow: UowDep, settings: SettingsDep, queue: QueueDep, now: NowDep
 ) -> Response:
-    found = _request(uow, settings, token)
-    if isinstance(found, HTMLResponse):
-        return found
-    if not csrf.is_valid(request, settings, csrf_token):
-        return RedirectResponse(f"/rights/verify/{token}", status_code=status.HTTP_303_SEE_OTHER)
-    rights.verify_from_link(uow, queue, rights.RightsContext.from_settings(settings), found, utcnow())
+    verify_request(uow, queue, settings, link, now)
     return RedirectResponse(f"/rights/verify/{token}/done", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -278,61 +218,45 @@ DONE_TITLES = {
     DataRequestKind.OBJECTION: "We have stopped all emails to you",
     DataRequestKind.ERASURE: "Your data has been deleted",
 }
+DEALING = "We are dealing with your request"
 
 
-def _done_title(found: DataRequest) -> str:
+def _done_title(link: RequestLink) -> str:
     """What happened, in the person's words; the stored `outcome` is the steering group's record."""
+    found = link.request
     if found.outcome == rights.NOTHING_HELD:
         return "We no longer hold any data about you"
     acted = found.status is DataRequestStatus.COMPLETED or (
         found.kind is DataRequestKind.ERASURE and found.status is DataRequestStatus.AWAITING_NOTIFY
     )
-    return DONE_TITLES[found.kind] if acted else "We are dealing with your request"
+    return DONE_TITLES[found.kind] if acted else DEALING
 
 
 @router.get("/rights/verify/{token}/done", response_class=HTMLResponse)
-def done(token: str, uow: UowDep, settings: SettingsDep, links: LinksDep) -> Response:
-    found = _request(uow, settings, token)
-    if isinstance(found, HTMLResponse):
-        return found
-    downloads = found.kind is DataRequestKind.ACCESS and found.subscriber_id is not None
-    title = _done_title(found)
+def done(token: str, link: RequestDep, settings: SettingsDep, links: LinksDep) -> Response:
+    found, title = link.request, _done_title(link)
     return render_page(
         "rights_done.html",
         title=title,
-        network=uow.session.get_one(Network, found.network_id),
+        network=link.network,
         request=found,
         kind=found.kind.value,
         nothing_held=found.outcome == rights.NOTHING_HELD,
-        acted=title != "We are dealing with your request",
+        acted=title != DEALING,
         deadline=f"{found.deadline_at:%-d %B %Y}",
         new_email=bool(found.outcome and "new email address" in found.outcome),
-        manage_url=links.manage_url(SubscriberRef(found.network_id, found.subscriber_id))
-        if found.subscriber_id is not None
-        else None,
+        manage_url=links.manage_url(link.person) if link.person is not None else None,
         notify_days=settings.notify_retention_days,
-        json_url=f"/rights/export/{token}.json" if downloads else None,
-        csv_url=f"/rights/export/{token}.csv" if downloads else None,
+        json_url=f"/rights/export/{token}.json" if link.downloadable else None,
+        csv_url=f"/rights/export/{token}.csv" if link.downloadable else None,
     )
 
 
 @router.get("/rights/export/{token}.{fmt}")
-def export(token: str, fmt: str, uow: UowDep, settings: SettingsDep) -> Response:
-    found = _request(uow, settings, token)
-    if isinstance(found, HTMLResponse):
-        return found
-    verified = found.kind is DataRequestKind.ACCESS and found.status is DataRequestStatus.COMPLETED
-    subscriber = (
-        subscriber_repo.get_subscriber(uow.session, found.network_id, found.subscriber_id)
-        if found.subscriber_id is not None
-        else None
-    )
-    if not verified or subscriber is None or fmt not in ("json", "csv"):
-        return _problem(None, status_code=404)
-    bundle = export_bundle(
-        uow.session, subscriber, notify_retention_days=settings.notify_retention_days, now=utcnow()
-    )
+def export(fmt: str, link: RequestDep, uow: UowDep, settings: SettingsDep, now: NowDep) -> Response:
+    try:
+        download = access_download(uow.session, settings, link, fmt, now)
+    except NotFound as gone:
+        raise _problem(None, status_code=status.HTTP_404_NOT_FOUND) from gone
     headers = {"Content-Disposition": f'attachment; filename="your-data.{fmt}"', "Cache-Control": "no-store"}
-    if fmt == "json":
-        return Response(json.dumps(bundle, indent=2), media_type="application/json", headers=headers)
-    return Response(bundle_as_csv(bundle), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(download.text, media_type=download.media_type, headers=headers)

@@ -11,62 +11,39 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.db.base import utcnow
-from notifier.db.models import Network
-from notifier.repositories import networks as network_repo
-from notifier.repositories import signups as signup_repo
-from notifier.services.common.links import SubscriberRef
-from notifier.services.common.tokens import ExpiredToken, InvalidToken
-from notifier.services.subscribers.addresses import readable_domains
-from notifier.services.subscribers.signup_form import (
-    SignupForm,
-    check_signup,
-    consent_statement,
-    eligibility_statement,
-    public_topics,
-)
-from notifier.services.subscribers.signups import (
-    Confirmation,
-    ConfirmLinks,
-    SignupContext,
-    confirm_signup,
-    request_signup,
+from notifier.services.common.scope import NetworkScope
+from notifier.services.subscribers.signup_form import SignupForm
+from notifier.services.subscribers.signup_pages import (
+    ConfirmLinkRefused,
+    LinkState,
+    SignupRefused,
+    confirm_from_link,
+    confirmation_of,
+    sign_up,
+    signup_page,
 )
 from notifier.web import csrf
-from notifier.web.deps import LinksDep, QueueDep, SettingsDep, UowDep
-from notifier.web.form_limit import refused_over_limit
-from notifier.web.lookups import hinted_network, network_or_404
+from notifier.web.csrf import CheckedForm
+from notifier.web.deps import LinksDep, NetworkDep, NowDep, QueueDep, SettingsDep, UowDep
+from notifier.web.form_limit import form_limit
+from notifier.web.forms import FREQUENCIES, error_list
 from notifier.web.pages import render_page
+from notifier.web.problems import Problem
 
 router = APIRouter(tags=["subscribe"])
-
-FREQUENCIES = [
-    ("immediate", "As soon as something is published"),
-    ("daily", "Once a day, in a summary"),
-    ("weekly", "Once a week, in a summary"),
-]
-CSRF_ERROR = "Your form has timed out or could not be checked. Check your answers and submit it again"
-
-
-def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
-    """The error summary's links: each goes to its field (the first box of a group)."""
-    return [
-        {"text": text, "href": f"#{'name' if field == 'csrf' else field}"} for field, text in errors.items()
-    ]
+FormText = Annotated[str, Form()]
 
 
 def _form_page(
     request: Request,
-    uow: UowDep,
     settings: SettingsDep,
-    network: Network,
+    scope: NetworkScope,
     *,
     joining: bool,
     form: SignupForm | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    token = csrf.issue(request, settings)
-    topics = public_topics(network_repo.list_topics(uow.session, network.id))
+    token, view, network = csrf.issue(request, settings), signup_page(scope), scope.network
     title = f"Request to join {network.name}" if joining else f"Subscribe to emails from {network.name}"
     page = render_page(
         "subscribe.html",
@@ -75,50 +52,42 @@ def _form_page(
         page_title="Request to join" if joining else "Subscribe to emails",
         error_title=bool(errors),
         network=network,
-        allowed_domains=readable_domains(network.allowed_email_domains)
-        if network.allowed_email_domains
-        else "",
+        allowed_domains=view.allowed_domains,
         joining=joining,
         form=form or SignupForm(membership=joining),
         errors=errors or {},
         error_list=error_list(errors or {}),
-        topics=topics,
+        topics=view.topics,
         frequencies=FREQUENCIES,
-        consent_statement=consent_statement(network),
-        eligibility_statement=eligibility_statement(network),
+        consent_statement=view.consent_statement,
+        eligibility_statement=view.eligibility_statement,
         csrf_token=token.form_value,
         action=f"/{'join' if joining else 'subscribe'}/{network.slug}",
     )
     return csrf.attach(page, token, settings)
 
 
+def _joining(request: Request) -> bool:
+    return request.url.path.startswith("/join/")
+
+
 @router.get("/subscribe/{slug}", response_class=HTMLResponse)
-def subscribe_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
-    network = network_or_404(uow, slug)
-    if isinstance(network, HTMLResponse):
-        return network
-    return _form_page(request, uow, settings, network, joining=False)
-
-
 @router.get("/join/{slug}", response_class=HTMLResponse)
-def join_form(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> Response:
-    network = network_or_404(uow, slug)
-    if isinstance(network, HTMLResponse):
-        return network
-    return _form_page(request, uow, settings, network, joining=True)
+def signup_form(request: Request, scope: NetworkDep, settings: SettingsDep) -> Response:
+    return _form_page(request, settings, scope, joining=_joining(request))
 
 
-FormText = Annotated[str, Form()]
-
-
-@router.post("/subscribe/{slug}", response_class=HTMLResponse)
-@router.post("/join/{slug}", response_class=HTMLResponse)
+@router.post(
+    "/subscribe/{slug}", response_class=HTMLResponse, dependencies=[CheckedForm, form_limit("subscribe")]
+)
+@router.post("/join/{slug}", response_class=HTMLResponse, dependencies=[CheckedForm, form_limit("subscribe")])
 def submit_signup(
-    slug: str,
     request: Request,
+    scope: NetworkDep,
     uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
+    now: NowDep,
     name: FormText = "",
     email: FormText = "",
     department: FormText = "",
@@ -126,12 +95,8 @@ def submit_signup(
     frequency: FormText = "",
     consent: FormText = "",
     eligible: FormText = "",
-    csrf_token: FormText = "",
 ) -> Response:
-    network = network_or_404(uow, slug)
-    if isinstance(network, HTMLResponse):
-        return network
-    joining = request.url.path.startswith("/join/")
+    joining = _joining(request)
     form = SignupForm(
         name=name,
         email=email,
@@ -142,64 +107,39 @@ def submit_signup(
         membership=joining,
         eligible=eligible == "yes",
     )
-    if not csrf.is_valid(request, settings, csrf_token):
-        return _form_page(
-            request, uow, settings, network, joining=joining, form=form, errors={"csrf": CSRF_ERROR}
-        )
-    refused = refused_over_limit(request, uow, settings, network, what="subscribe")
-    if refused is not None:
-        return refused
-    checked, errors = check_signup(network, network_repo.list_topics(uow.session, network.id), form)
-    if checked is None:
-        return _form_page(request, uow, settings, network, joining=joining, form=form, errors=errors)
-    context = SignupContext(
-        links=ConfirmLinks.build(
-            settings.secret_key.get_secret_value(), settings.public_base_url, settings.confirm_link_days
-        ),
-        hash_key=settings.secret_key.get_secret_value(),
-        expiry_days=settings.confirm_link_days,
-        now=utcnow(),
-    )
-    request_signup(uow, queue, network, checked, context, wants_membership=joining)
+    try:
+        sign_up(uow, queue, scope, form, settings, now)
+    except SignupRefused as refused:
+        return _form_page(request, settings, scope, joining=joining, form=form, errors=refused.errors)
     kind = "join" if joining else "subscribe"
-    return RedirectResponse(f"/{kind}/{network.slug}/check-email", status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(
+        f"/{kind}/{scope.network.slug}/check-email", status_code=status.HTTP_303_SEE_OTHER
+    )
 
 
 @router.get("/subscribe/{slug}/check-email", response_class=HTMLResponse)
 @router.get("/join/{slug}/check-email", response_class=HTMLResponse)
-def check_email(slug: str, request: Request, uow: UowDep, settings: SettingsDep) -> HTMLResponse:
-    network = network_or_404(uow, slug)
-    if isinstance(network, HTMLResponse):
-        return network
-    joining = request.url.path.startswith("/join/")
+def check_email(request: Request, scope: NetworkDep, settings: SettingsDep) -> HTMLResponse:
+    joining = _joining(request)
     return render_page(
         "check_email.html",
         title="Check your email",
-        network=network,
+        network=scope.network,
         joining=joining,
         days=settings.confirm_link_days,
-        form_url=f"/{'join' if joining else 'subscribe'}/{network.slug}",
+        form_url=f"/{'join' if joining else 'subscribe'}/{scope.network.slug}",
     )
 
 
-def _confirm_links(settings: SettingsDep) -> ConfirmLinks:
-    secret = settings.secret_key.get_secret_value()
-    return ConfirmLinks.build(secret, settings.public_base_url, settings.confirm_link_days)
-
-
-def _confirm_problem(
-    exc: InvalidToken | None, *, expired: bool, days: int, network: Network | None = None
-) -> HTMLResponse:
-    expired = expired or isinstance(exc, ExpiredToken)
-    return render_page(
-        "link_problem.html",
-        status_code=400,
-        network=network,
-        title="This confirmation link has expired" if expired else "This confirmation link is not valid",
-        explanation=f"Confirmation links work for {days} days. We delete requests nobody confirms in time."
-        if expired
+def _confirm_problem(refused: ConfirmLinkRefused, days: int) -> Problem:
+    return Problem(
+        status.HTTP_400_BAD_REQUEST,
+        "This confirmation link has expired" if refused.expired else "This confirmation link is not valid",
+        f"Confirmation links work for {days} days. We delete requests nobody confirms in time."
+        if refused.expired
         else "It may have been copied incompletely. Check the link in the email we sent you.",
-        next_step="You can fill in the form on the network's website again.",
+        network=refused.network,
+        context={"next_step": "You can fill in the form on the network's website again."},
     )
 
 
@@ -211,67 +151,43 @@ def _confirmed_title(membership: bool, *, done: bool) -> str:
 
 @router.get("/confirm/{token}", response_class=HTMLResponse)
 def confirm_page(
-    token: str, request: Request, uow: UowDep, settings: SettingsDep, links: LinksDep, done: bool = False
-) -> Response:
-    """Shows a button: a link scanner fetching the URL confirms nothing."""
-    try:
-        ref = _confirm_links(settings).read(token)
-    except InvalidToken as exc:
-        return _confirm_problem(
-            exc, expired=False, days=settings.confirm_link_days, network=hinted_network(uow, links, token)
-        )
-    network = uow.session.get(Network, ref.network_id)
-    if network is None:
-        return _confirm_problem(None, expired=False, days=settings.confirm_link_days)
-    signup = signup_repo.get_signup(uow.session, network.id, ref.signup_id)
-    if signup is None or signup.subscriber_id != ref.subscriber_id:
-        return _confirm_problem(
-            None, expired=signup is None, days=settings.confirm_link_days, network=network
-        )
-    if signup.confirmed_at is None and signup.expires_at < utcnow():
-        return _confirm_problem(None, expired=True, days=settings.confirm_link_days, network=network)
-    if signup.confirmed_at is not None:
-        return render_page(
-            "confirmed.html",
-            title=_confirmed_title(signup.wants_membership, done=done),
-            network=network,
-            membership=signup.wants_membership,
-            manage_url=links.manage_url(SubscriberRef(ref.network_id, ref.subscriber_id)),
-        )
-    token_for_form = csrf.issue(request, settings)
-    page = render_page(
-        "confirm.html",
-        title="Confirm your request to join" if signup.wants_membership else "Confirm your subscription",
-        network=network,
-        action=f"/confirm/{token}",
-        csrf_token=token_for_form.form_value,
-        membership=signup.wants_membership,
-    )
-    return csrf.attach(page, token_for_form, settings)
-
-
-@router.post("/confirm/{token}", response_class=HTMLResponse)
-def confirm_now(
     token: str,
     request: Request,
     uow: UowDep,
     settings: SettingsDep,
     links: LinksDep,
-    csrf_token: FormText = "",
+    now: NowDep,
+    done: bool = False,
 ) -> Response:
+    """Shows a button: a link scanner fetching the URL confirms nothing."""
     try:
-        ref = _confirm_links(settings).read(token)
-    except InvalidToken as exc:
-        return _confirm_problem(
-            exc, expired=False, days=settings.confirm_link_days, network=hinted_network(uow, links, token)
+        view = confirmation_of(uow.session, settings, links, token, now)
+    except ConfirmLinkRefused as refused:
+        raise _confirm_problem(refused, settings.confirm_link_days) from refused
+    if view.state is LinkState.CONFIRMED:
+        return render_page(
+            "confirmed.html",
+            title=_confirmed_title(view.membership, done=done),
+            network=view.network,
+            membership=view.membership,
+            manage_url=view.manage_url,
         )
-    network = uow.session.get(Network, ref.network_id)
-    if network is None:
-        return _confirm_problem(None, expired=False, days=settings.confirm_link_days)
-    if not csrf.is_valid(request, settings, csrf_token):
-        return RedirectResponse(f"/confirm/{token}", status_code=status.HTTP_303_SEE_OTHER)
-    result = confirm_signup(uow.session, network, ref, now=utcnow())
-    if result.outcome in (Confirmation.EXPIRED, Confirmation.NOT_FOUND):
-        expired = result.outcome is Confirmation.EXPIRED
-        return _confirm_problem(None, expired=expired, days=settings.confirm_link_days, network=network)
+    token_for_form = csrf.issue(request, settings)
+    page = render_page(
+        "confirm.html",
+        title="Confirm your request to join" if view.membership else "Confirm your subscription",
+        network=view.network,
+        action=f"/confirm/{token}",
+        csrf_token=token_for_form.form_value,
+        membership=view.membership,
+    )
+    return csrf.attach(page, token_for_form, settings)
+
+
+@router.post("/confirm/{token}", response_class=HTMLResponse, dependencies=[CheckedForm])
+def confirm_now(token: str, uow: UowDep, settings: SettingsDep, links: LinksDep, now: NowDep) -> Response:
+    try:
+        confirm_from_link(uow.session, settings, links, token, now)
+    except ConfirmLinkRefused as refused:
+        raise _confirm_problem(refused, settings.confirm_link_days) from refused
     return RedirectResponse(f"/confirm/{token}?done=true", status_code=status.HTTP_303_SEE_OTHER)

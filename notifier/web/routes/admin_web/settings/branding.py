@@ -9,11 +9,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from notifier.domain.branding import MINIMUM_CONTRAST, BrandingRejected, branding_from, contrast_with_white
-from notifier.domain.sources import AdminRole
 from notifier.services.admin.branding import set_branding
 from notifier.services.common import audit
 from notifier.web.deps import UowDep
-from notifier.web.routes.admin_web.session import SignedIn, SignedInDep
+from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn
 from notifier.web.routes.admin_web.settings.common import FormText, render_settings, saved
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
@@ -41,22 +40,20 @@ def _page(
 
 
 @router.get("/admin/{slug}/settings/branding", response_class=HTMLResponse)
-def branding_page(signed_in: SignedInDep, done: str = "") -> HTMLResponse:
-    signed_in.require(AdminRole.ADMIN)
+def branding_page(signed_in: AdminRoleDep, done: str = "") -> HTMLResponse:
     return _page(signed_in, notice="Branding saved." if done == "saved" else "")
 
 
 @router.post("/admin/{slug}/settings/branding", response_class=HTMLResponse)
 def save_branding(
-    signed_in: SignedInDep, uow: UowDep, colour: FormText = "", logo_url: FormText = ""
+    signed_in: AdminRoleDep, uow: UowDep, colour: FormText = "", logo_url: FormText = ""
 ) -> Response:
-    signed_in.require(AdminRole.ADMIN)
     network = signed_in.network
     logo = logo_url.strip()
     try:
-        branding = set_branding(network, colour=colour, logo_url=logo or None, clear_logo=not logo)
+        with uow.attempt():
+            branding = set_branding(network, colour=colour, logo_url=logo or None, clear_logo=not logo)
     except BrandingRejected as exc:
-        uow.session.rollback()
         field = "logo_url" if exc.field == "logo_url" else "colour"
         return _page(signed_in, errors={field: str(exc)}, form={"colour": colour, "logo_url": logo_url})
     audit.record(

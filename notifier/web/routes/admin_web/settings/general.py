@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, Response
 from notifier.db.base import utcnow
 from notifier.domain.retention import Period, RetentionKind, RuleTooLong
 from notifier.domain.sources import AdminRole
-from notifier.repositories import networks as network_repo
 from notifier.services.admin import admin_tokens, network_settings
 from notifier.services.admin.admin_tokens import TokenError
 from notifier.services.admin.network_settings import SettingsError
@@ -20,7 +19,8 @@ from notifier.services.admin.networks import NetworkError, create_topic
 from notifier.services.common import audit
 from notifier.services.privacy.retention import rules_for, set_rule
 from notifier.web.deps import SettingsDep, UowDep
-from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
+from notifier.web.params import RowId
+from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn, not_found
 from notifier.web.routes.admin_web.settings.common import FormText, render_settings, saved
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
@@ -53,7 +53,7 @@ def _page(
         notice=notice,
         form=form,
         shown_once=shown_once,
-        topics=network_repo.list_topics(uow.session, network.id),
+        topics=signed_in.scope.topics(),
         rules=rules_for(uow.session, network.id, settings),
         tokens=[
             t for t in admin_tokens.list_tokens(uow.session, network) if not t.label.startswith("web admin ")
@@ -63,8 +63,9 @@ def _page(
 
 
 @router.get("/admin/{slug}/settings", response_class=HTMLResponse)
-def settings_page(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, done: str = "") -> HTMLResponse:
-    signed_in.require(AdminRole.ADMIN)
+def settings_page(
+    signed_in: AdminRoleDep, uow: UowDep, settings: SettingsDep, done: str = ""
+) -> HTMLResponse:
     return _page(signed_in, uow, settings, notice=DONE.get(done, ""))
 
 
@@ -75,15 +76,14 @@ def _field_error(exc: Exception) -> dict[str, str]:
 
 @router.post("/admin/{slug}/settings/notice", response_class=HTMLResponse)
 def save_notice(
-    signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, url: FormText = "", version: FormText = ""
+    signed_in: AdminRoleDep, uow: UowDep, settings: SettingsDep, url: FormText = "", version: FormText = ""
 ) -> Response:
-    signed_in.require(AdminRole.ADMIN)
     try:
-        network_settings.update_privacy_notice(
-            uow.session, signed_in.network, url=url, version=version, actor=signed_in.actor
-        )
+        with uow.attempt():
+            network_settings.update_privacy_notice(
+                uow.session, signed_in.network, url=url, version=version, actor=signed_in.actor
+            )
     except SettingsError as exc:
-        uow.session.rollback()
         return _page(
             signed_in, uow, settings, errors=_field_error(exc), form={"url": url, "version": version}
         )
@@ -92,20 +92,19 @@ def save_notice(
 
 @router.post("/admin/{slug}/settings/domains", response_class=HTMLResponse)
 def save_domains(
-    signed_in: SignedInDep, uow: UowDep, settings: SettingsDep, domains: FormText = ""
+    signed_in: AdminRoleDep, uow: UowDep, settings: SettingsDep, domains: FormText = ""
 ) -> Response:
-    signed_in.require(AdminRole.ADMIN)
     try:
-        network_settings.update_domains(uow.session, signed_in.network, domains, actor=signed_in.actor)
+        with uow.attempt():
+            network_settings.update_domains(uow.session, signed_in.network, domains, actor=signed_in.actor)
     except SettingsError as exc:
-        uow.session.rollback()
         return _page(signed_in, uow, settings, errors=_field_error(exc), form={"domains": domains})
     return saved(signed_in, "", "domains")
 
 
 @router.post("/admin/{slug}/settings/topics", response_class=HTMLResponse)
 def add_topic(
-    signed_in: SignedInDep,
+    signed_in: AdminRoleDep,
     uow: UowDep,
     settings: SettingsDep,
     topic_slug: FormText = "",
@@ -113,7 +112,6 @@ def add_topic(
     description: FormText = "",
     members_only: FormText = "",
 ) -> Response:
-    signed_in.require(AdminRole.ADMIN)
     form = {"topic_slug": topic_slug, "topic_name": topic_name, "description": description}
     if not topic_name.strip() or len(topic_name) > 200:
         return _page(signed_in, uow, settings, errors={"topic_name": "Enter the topic's name"}, form=form)
@@ -135,14 +133,13 @@ def add_topic(
 
 @router.post("/admin/{slug}/settings/retention", response_class=HTMLResponse)
 def shorten_rule(
-    signed_in: SignedInDep,
+    signed_in: AdminRoleDep,
     uow: UowDep,
     settings: SettingsDep,
     rule: FormText = "",
     months: FormText = "",
     days: FormText = "",
 ) -> Response:
-    signed_in.require(AdminRole.ADMIN)
     network = signed_in.network
     if rule not in {k.value for k in RetentionKind}:
         raise not_found()
@@ -170,14 +167,13 @@ def shorten_rule(
 
 @router.post("/admin/{slug}/settings/tokens", response_class=HTMLResponse)
 def create_token(
-    signed_in: SignedInDep,
+    signed_in: AdminRoleDep,
     uow: UowDep,
     settings: SettingsDep,
     label: FormText = "",
     email: FormText = "",
     role: FormText = "",
 ) -> Response:
-    signed_in.require(AdminRole.ADMIN)
     form = {"label": label, "email": email, "role": role}
     if role not in {r.value for r in AdminRole}:
         return _page(signed_in, uow, settings, errors={"token_role": "Select the token's role"}, form=form)
@@ -200,8 +196,7 @@ def create_token(
 
 
 @router.post("/admin/{slug}/settings/tokens/{token_id}/revoke", response_class=HTMLResponse)
-def revoke_token(token_id: int, signed_in: SignedInDep, uow: UowDep) -> Response:
-    signed_in.require(AdminRole.ADMIN)
+def revoke_token(token_id: RowId, signed_in: AdminRoleDep, uow: UowDep) -> Response:
     if not admin_tokens.revoke(uow.session, signed_in.network, token_id):
         raise not_found()
     audit.record(uow.session, signed_in.network.id, signed_in.actor, "token_revoked", "api_token", token_id)
@@ -209,8 +204,7 @@ def revoke_token(token_id: int, signed_in: SignedInDep, uow: UowDep) -> Response
 
 
 @router.post("/admin/{slug}/settings/hook-secret", response_class=HTMLResponse)
-def rotate_hook_secret(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep) -> Response:
-    signed_in.require(AdminRole.ADMIN)
+def rotate_hook_secret(signed_in: AdminRoleDep, uow: UowDep, settings: SettingsDep) -> Response:
     secret = network_settings.rotate_hook_secret(
         uow.session, signed_in.network, actor=signed_in.actor, now=utcnow()
     )

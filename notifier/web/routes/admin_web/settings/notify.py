@@ -19,7 +19,7 @@ from notifier.services.admin import notify_services
 from notifier.services.admin.notify_services import NotifyServiceEntry, NotifyServiceRefused
 from notifier.services.common.secrets_at_rest import SecretBox, SecretUnreadable
 from notifier.web.deps import SettingsDep, UowDep
-from notifier.web.routes.admin_web.session import SignedIn, SignedInDep
+from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn, SignedInDep
 from notifier.web.routes.admin_web.settings.common import FormText, render_settings, saved
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
@@ -70,14 +70,13 @@ def _page(
 
 
 @router.get("/admin/{slug}/settings/notify", response_class=HTMLResponse)
-def notify_page(signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
-    signed_in.require(AdminRole.ADMIN)
+def notify_page(signed_in: AdminRoleDep, uow: UowDep, done: str = "") -> HTMLResponse:
     return _page(signed_in, uow, notice=DONE.get(done, ""))
 
 
 @router.post("/admin/{slug}/settings/notify", response_class=HTMLResponse)
 def set_service(
-    signed_in: SignedInDep,
+    signed_in: AdminRoleDep,
     uow: UowDep,
     settings: SettingsDep,
     sending_key: FormText = "",
@@ -88,7 +87,6 @@ def set_service(
     reply_to_id: FormText = "",
     callback_token: FormText = "",
 ) -> Response:
-    signed_in.require(AdminRole.ADMIN)
     form = {"sending_key": sending_key, "template_id": template_id, "reply_to_id": reply_to_id}  # no secret
     if sending_key not in {kind.value for kind in NotifyKeyType}:
         return _page(signed_in, uow, errors={"sending_key": "Select which key sends"}, form=form)
@@ -105,16 +103,16 @@ def set_service(
         callback_token=callback_token or None,
     )
     try:
-        notify_services.set_notify_service(
-            uow.session,
-            SecretBox.from_settings(settings),
-            signed_in.network,
-            entry,
-            actor=signed_in.actor,
-            now=utcnow(),
-        )
+        with uow.attempt():
+            notify_services.set_notify_service(
+                uow.session,
+                SecretBox.from_settings(settings),
+                signed_in.network,
+                entry,
+                actor=signed_in.actor,
+                now=utcnow(),
+            )
     except NotifyServiceRefused as refused:  # its message never repeats a secret
-        uow.session.rollback()
         message = str(refused).partition(": ")[2]
         field = refused.field if refused.field in LABELS else "api_keys"
         return _page(signed_in, uow, errors={field: f"{LABELS[field]}: {message}"}, form=form)
@@ -154,8 +152,7 @@ def check_service(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep) ->
 
 
 @router.get("/admin/{slug}/settings/notify/clear", response_class=HTMLResponse)
-def confirm_clear(signed_in: SignedInDep, uow: UowDep) -> Response:
-    signed_in.require(AdminRole.ADMIN)
+def confirm_clear(signed_in: AdminRoleDep, uow: UowDep) -> Response:
     summary = notify_services.describe(uow.session, signed_in.network)
     if summary is None:
         return RedirectResponse(f"{signed_in.base}/settings/notify", status_code=status.HTTP_303_SEE_OTHER)
@@ -169,7 +166,6 @@ def confirm_clear(signed_in: SignedInDep, uow: UowDep) -> Response:
 
 
 @router.post("/admin/{slug}/settings/notify/clear", response_class=HTMLResponse)
-def clear_service(signed_in: SignedInDep, uow: UowDep) -> Response:
-    signed_in.require(AdminRole.ADMIN)
+def clear_service(signed_in: AdminRoleDep, uow: UowDep) -> Response:
     had = notify_services.clear_notify_service(uow.session, signed_in.network, actor=signed_in.actor)
     return saved(signed_in, "notify", "cleared" if had else "none")

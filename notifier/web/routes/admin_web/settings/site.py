@@ -10,8 +10,6 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from notifier.domain.sources import AdminRole
-from notifier.repositories import networks as network_repo
 from notifier.services.common import audit
 from notifier.services.sources import site_settings
 from notifier.services.sources.site_settings import (
@@ -21,7 +19,7 @@ from notifier.services.sources.site_settings import (
     routing_key,
 )
 from notifier.web.deps import UowDep
-from notifier.web.routes.admin_web.session import SignedIn, SignedInDep, not_found
+from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn, not_found
 from notifier.web.routes.admin_web.settings.common import (
     FormList,
     FormText,
@@ -74,7 +72,7 @@ def _page(
         errors=errors,
         notice=notice,
         form=form,
-        topics=network_repo.list_topics(uow.session, signed_in.network.id),
+        topics=signed_in.scope.topics(),
         rules=rules,
         default_topics=routing.get("default", []),
         kinds=KIND_NAMES,
@@ -83,8 +81,7 @@ def _page(
 
 
 @router.get("/admin/{slug}/settings/site", response_class=HTMLResponse)
-def site_page(signed_in: SignedInDep, uow: UowDep, done: str = "") -> HTMLResponse:
-    signed_in.require(AdminRole.ADMIN)
+def site_page(signed_in: AdminRoleDep, uow: UowDep, done: str = "") -> HTMLResponse:
     return _page(signed_in, uow, notice=DONE.get(done, ""))
 
 
@@ -105,9 +102,9 @@ def _store_routing(
     """Replace the rules through the service; the page with the refusal, or None once stored."""
     network = signed_in.network
     try:
-        site_settings.set_routing(uow.session, network, routing)
+        with uow.attempt():
+            site_settings.set_routing(uow.session, network, routing)
     except SiteSettingsError as exc:
-        uow.session.rollback()
         return _page(signed_in, uow, errors=_routing_errors(exc), form=form)
     audit.record(uow.session, network.id, signed_in.actor, "site.routing", "network", network.id, **detail)
     return None
@@ -127,13 +124,12 @@ def _same_rule(kind: str, one: str, other: str) -> bool:
 
 @router.post("/admin/{slug}/settings/site/rules", response_class=HTMLResponse)
 def save_rule(
-    signed_in: SignedInDep,
+    signed_in: AdminRoleDep,
     uow: UowDep,
     kind: FormText = "",
     name: FormText = "",
     topics: FormList = None,
 ) -> Response:
-    signed_in.require(AdminRole.ADMIN)
     chosen = topics or []
     form = {"kind": kind, "name": name, "topics": chosen}
     if kind not in ROUTING_KINDS:
@@ -149,8 +145,7 @@ def save_rule(
 
 
 @router.post("/admin/{slug}/settings/site/rules/remove", response_class=HTMLResponse)
-def remove_rule(signed_in: SignedInDep, uow: UowDep, kind: FormText = "", name: FormText = "") -> Response:
-    signed_in.require(AdminRole.ADMIN)
+def remove_rule(signed_in: AdminRoleDep, uow: UowDep, kind: FormText = "", name: FormText = "") -> Response:
     routing = _current_routing(signed_in)
     if kind not in ROUTING_KINDS or name not in routing[kind]:
         raise not_found()
@@ -160,8 +155,7 @@ def remove_rule(signed_in: SignedInDep, uow: UowDep, kind: FormText = "", name: 
 
 
 @router.post("/admin/{slug}/settings/site/default", response_class=HTMLResponse)
-def save_default(signed_in: SignedInDep, uow: UowDep, default_topics: FormList = None) -> Response:
-    signed_in.require(AdminRole.ADMIN)
+def save_default(signed_in: AdminRoleDep, uow: UowDep, default_topics: FormList = None) -> Response:
     routing = _current_routing(signed_in)
     routing["default"] = default_topics or []
     form = {"default_topics": default_topics or []}
@@ -170,17 +164,16 @@ def save_default(signed_in: SignedInDep, uow: UowDep, default_topics: FormList =
 
 
 @router.post("/admin/{slug}/settings/site/fields", response_class=HTMLResponse)
-def save_fields(signed_in: SignedInDep, uow: UowDep, posted: PostedForm) -> Response:
-    signed_in.require(AdminRole.ADMIN)
+def save_fields(signed_in: AdminRoleDep, uow: UowDep, posted: PostedForm) -> Response:
     network = signed_in.network
     typed = {name: str(posted.get(field_id(name)) or "") for name in DEFAULT_SPELLINGS}
     mapping = {
         name: [key for key in text.split(",") if key.strip()] for name, text in typed.items() if text.strip()
     }  # a field left blank uses the common spellings alone
     try:
-        site_settings.set_fields(uow.session, network, mapping)
+        with uow.attempt():
+            site_settings.set_fields(uow.session, network, mapping)
     except SiteSettingsError as exc:
-        uow.session.rollback()
         bad = exc.field.removeprefix("fields.")
         form = {field_id(name): text for name, text in typed.items()}
         return _page(signed_in, uow, errors={field_id(bad): f"{bad}: {exc.message}"}, form=form)

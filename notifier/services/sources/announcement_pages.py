@@ -1,0 +1,98 @@
+"""Announcements as the admin web shows them: the list (waiting for approval first), a draft checked
+field by field and previewed, and one announcement with its email, whose it is and its progress.
+The rules of what may happen to an announcement are `announcements.py`'s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from notifier.db.models import AdminMember, Announcement, ApiToken, Subscriber, Topic
+from notifier.domain.sources import AdminRole, AnnouncementStatus
+from notifier.rendering.emails import RenderedEmail
+from notifier.services.common.scope import NetworkScope
+from notifier.services.sources import announcements as service
+from notifier.services.sources.announcements import CANCELLABLE, SUBMITTED
+
+
+def get_announcement(scope: NetworkScope, announcement_id: int) -> Announcement:
+    return scope.get(Announcement, announcement_id, what="announcement")
+
+
+def announcements_of(scope: NetworkScope) -> list[Announcement]:
+    """Every announcement of the network, newest first."""
+    return list(scope.session.scalars(scope.rows(Announcement).order_by(Announcement.id.desc())))
+
+
+@dataclass(frozen=True)
+class AnnouncementList:
+    rows: list[Announcement]
+    topics: dict[int, str]
+
+
+def announcement_list(scope: NetworkScope, limit: int = 200) -> AnnouncementList:
+    query = scope.rows(Announcement).order_by(Announcement.id.desc()).limit(limit)
+    rows = list(scope.session.scalars(query))
+    waiting = [a for a in rows if a.status is AnnouncementStatus.AWAITING_APPROVAL]
+    return AnnouncementList(
+        waiting + [a for a in rows if a not in waiting], {t.id: t.name for t in scope.topics()}
+    )
+
+
+@dataclass(frozen=True)
+class Draft:
+    topic: str = ""
+    subject: str = ""
+    body: str = ""
+
+
+def draft_errors(scope: NetworkScope, draft: Draft) -> dict[str, str]:
+    errors = {}
+    if scope.topic_by_slug(draft.topic) is None:
+        errors["topic"] = "Select the topic whose subscribers get the announcement"
+    if not " ".join(draft.subject.split()) or len(draft.subject) > 300:
+        errors["subject"] = "Enter a subject of 1 to 300 characters"
+    if not draft.body.strip() or len(draft.body) > 50_000:
+        errors["body"] = "Enter the announcement, up to 50,000 characters"
+    return errors
+
+
+def preview_draft(scope: NetworkScope, draft: Draft, public_base_url: str) -> RenderedEmail:
+    """The email a draft would be, stored nowhere."""
+    found: Topic | None = scope.topic_by_slug(draft.topic)
+    unsaved = Announcement(
+        network_id=scope.network_id,
+        topic_id=found.id if found else 0,
+        subject=" ".join(draft.subject.split()),
+        body=draft.body.strip(),
+    )
+    return service.preview(scope.session, scope.network, unsaved, public_base_url)
+
+
+@dataclass(frozen=True)
+class AnnouncementView:
+    announcement: Announcement
+    email: RenderedEmail
+    mine: bool
+    can_approve: bool
+
+    @property
+    def cancellable(self) -> bool:
+        return self.announcement.status in CANCELLABLE
+
+    @property
+    def reschedulable(self) -> bool:
+        return self.announcement.status in SUBMITTED
+
+
+def announcement_view(
+    scope: NetworkScope,
+    announcement: Announcement,
+    admin: AdminMember,
+    person: Subscriber,
+    public_base_url: str,
+) -> AnnouncementView:
+    session = scope.session
+    email = service.preview(session, scope.network, announcement, public_base_url)
+    author = session.get(ApiToken, announcement.author_token_id) if announcement.author_token_id else None
+    mine = author is not None and author.holder_email == person.email
+    return AnnouncementView(announcement, email, mine, admin.role.allows(AdminRole.APPROVER) and not mine)
