@@ -33,6 +33,22 @@ class AdminRole(StrEnum):
         return self.rank >= needed.rank
 
 
+# What each role may see and do, as the Team page and docs/operations.md show it: the routes require
+# these roles (web/routes/admin_web and admin_api), and each role may do all the roles below it may.
+ROLE_ABILITIES: tuple[tuple[str, AdminRole], ...] = (
+    ("See the dashboard, the members list, a person's record, meetings and announcements", AdminRole.EDITOR),
+    ("Write announcements, send a test to yourself and submit them for sign-off", AdminRole.EDITOR),
+    ("Arrange, change and cancel meetings, and send their minutes", AdminRole.EDITOR),
+    ("Approve someone else's announcement, and stop a message that is going out", AdminRole.APPROVER),
+    ("Decide requests to join the network", AdminRole.APPROVER),
+    ("Add, import and remove people, and see the suppression list", AdminRole.ADMIN),
+    ("Export personal data: the members list and a person's data for a request", AdminRole.ADMIN),
+    ("Handle data-subject requests", AdminRole.ADMIN),
+    ("Manage the team, the settings, admin API tokens and the publish hook's secret", AdminRole.ADMIN),
+    ("Read and export the audit log and the retention evidence", AdminRole.ADMIN),
+)
+
+
 # Time-sensitive email: it goes out at once to everyone who consented to its topic, whatever their
 # digest frequency (as GOV.UK's alert service overrides frequency for urgent messages).
 URGENT_EMAIL_KINDS = frozenset(

@@ -132,7 +132,7 @@ OBJECT_ROUTES = [
 ]
 
 
-@pytest.mark.parametrize("number", [2**63, 2**64 + 7, 0, -(2**63) - 1])
+@pytest.mark.parametrize("number", [2**63, 2**64 + 7, 10**30, 0, -1, -(2**63) - 1])
 def test_ids_and_references_out_of_range_are_404(api: tuple[schemathesis.Schema, str], number: int) -> None:
     schema, token = api
     client = TestClient(schema.app)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.domain.sources import AdminRole
+from notifier.domain.sources import ROLE_ABILITIES, AdminRole
 from notifier.services.admin import team
 from notifier.services.admin.web_sessions import AdminError, invite_admin, list_admins
 from notifier.web.deps import NowDep, SettingsDep, UowDep
@@ -34,6 +34,7 @@ def _page(
         error_title=bool(errors),
         admins=list_admins(uow.session, signed_in.network.id),
         roles=list(AdminRole),
+        abilities=ROLE_ABILITIES,
         errors=errors or {},
         form=form or {"role": AdminRole.EDITOR.value},
         notice=notice,
