@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from notify_sandbox.config import SandboxConfig
-from notify_sandbox.errors import AppLevelError, DropConnection, NotifyError
-from notify_sandbox.http import (
+from notify_sandbox.api.routes import register_v2
+from notify_sandbox.behaviour.sandbox import SandboxState
+from notify_sandbox.config.settings import SandboxConfig
+from notify_sandbox.control.routes import register_control
+from notify_sandbox.transport.errors import AppLevelError, DropConnection, NotifyError
+from notify_sandbox.transport.http import (
     Receive,
     Request,
     Response,
@@ -17,9 +20,6 @@ from notify_sandbox.http import (
     reset_connection,
     send_response,
 )
-from notify_sandbox.routes_control import register_control
-from notify_sandbox.routes_v2 import register_v2
-from notify_sandbox.state import SandboxState
 
 
 class SandboxApp:

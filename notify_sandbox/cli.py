@@ -15,15 +15,16 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from notify_sandbox.config import Outcome, SandboxConfig
-from notify_sandbox.loading import (
+from notify_sandbox.app import build_app
+from notify_sandbox.config.loading import (
     generate_identities,
     identities_from_state_file,
     load_config,
     read_config_file,
     service_names,
 )
-from notify_sandbox.server import base_url_for, bind_socket, serve
+from notify_sandbox.config.settings import Outcome, SandboxConfig
+from notify_sandbox.transport.server import base_url_for, bind_socket, serve
 
 
 def _reply_to_entries(values: list[str]) -> list[dict[str, Any]]:
@@ -169,7 +170,7 @@ def sandbox_command(
         )
     )
     sys.stdout.flush()
-    serve(sandbox_config, sock, log_level=log_level)
+    serve(build_app(sandbox_config), sock, log_level=log_level)
 
 
 def printed_env(config: SandboxConfig, base_url: str) -> dict[str, str]:

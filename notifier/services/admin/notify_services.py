@@ -113,43 +113,15 @@ def set_notify_service(
     now: datetime,
 ) -> NotifyServiceSummary:
     """Store the network's own Notify service; nothing is stored when any field is refused."""
-    template_id = _uuid_or_refuse("template_id", entry.template_id)
-    if template_id is None:
-        raise NotifyServiceRefused(
-            "template_id", "the id of the service's generic email template is required"
-        )
+    template_id = _required_template_id(entry)
     reply_to_id = _uuid_or_refuse("reply_to_id", entry.reply_to_id)
-    token = (entry.callback_token or "").strip()
-    if token and len(token) < MIN_CALLBACK_TOKEN_LENGTH:
-        raise NotifyServiceRefused(
-            "callback_token", f"must be at least {MIN_CALLBACK_TOKEN_LENGTH} characters"
-        )
-    service_id = _service_of(entry) if entry.api_keys else None
-    row = session.get(NetworkNotifyService, network.id)
-    if service_id is None:
-        if row is None:
-            raise NotifyServiceRefused("api_keys", "enter at least the key that sends")
-        service_id = row.service_id
-    same_service = row is not None and row.service_id == service_id
-    stored = {kind for kind, column in _KEY_COLUMNS.items() if same_service and getattr(row, column)}
-    if entry.sending_key not in stored | set(entry.api_keys):
-        raise NotifyServiceRefused(
-            f"api_key_{entry.sending_key.value}", "the key that sends must be entered for this service"
-        )
+    token = _callback_token(entry)
+    service_id, stored = _service_and_stored_row(session, network, entry)
+    same_service = stored if stored is not None and stored.service_id == service_id else None
+    _check_sending_key(entry, same_service)
     # Everything is checked: only now is anything written.
-    if row is None or not same_service:
-        # A different service: none of the old service's keys or bearer carry over.
-        if row is not None:
-            session.delete(row)
-            session.flush()
-        row = NetworkNotifyService(network_id=network.id, service_id=service_id)
-        session.add(row)
-    for kind, key in entry.api_keys.items():
-        setattr(row, _KEY_COLUMNS[kind], box.seal(key.strip()))
-    row.sending_key = entry.sending_key
-    if token:
-        row.callback_token_sha256 = token_digest(token)
-    row.updated_at, row.checked_at = now, None
+    row = same_service if same_service is not None else _replace_row(session, network, stored, service_id)
+    _store_entry(row, box, entry, token, now)
     network.notify_template_id, network.notify_reply_to_id = template_id, reply_to_id
     audit.record(
         session,
@@ -162,6 +134,74 @@ def set_notify_service(
     )
     session.flush()
     return _summary(row, network)
+
+
+def _required_template_id(entry: NotifyServiceEntry) -> str:
+    template_id = _uuid_or_refuse("template_id", entry.template_id)
+    if template_id is None:
+        raise NotifyServiceRefused(
+            "template_id", "the id of the service's generic email template is required"
+        )
+    return template_id
+
+
+def _callback_token(entry: NotifyServiceEntry) -> str:
+    """The bearer token entered (empty when none: the stored one stays), as long as Notify asks."""
+    token = (entry.callback_token or "").strip()
+    if token and len(token) < MIN_CALLBACK_TOKEN_LENGTH:
+        raise NotifyServiceRefused(
+            "callback_token", f"must be at least {MIN_CALLBACK_TOKEN_LENGTH} characters"
+        )
+    return token
+
+
+def _service_and_stored_row(
+    session: Session, network: Network, entry: NotifyServiceEntry
+) -> tuple[str, NetworkNotifyService | None]:
+    """The service the entered keys belong to (with none entered, the stored one), and the stored row."""
+    entered = _service_of(entry) if entry.api_keys else None
+    stored = session.get(NetworkNotifyService, network.id)
+    if entered is not None:
+        return entered, stored
+    if stored is None:
+        raise NotifyServiceRefused("api_keys", "enter at least the key that sends")
+    return stored.service_id, stored
+
+
+def _check_sending_key(entry: NotifyServiceEntry, same_service: NetworkNotifyService | None) -> None:
+    """The key that sends is entered now, or already stored for this same service."""
+    kept = {
+        kind
+        for kind, column in _KEY_COLUMNS.items()
+        if same_service is not None and getattr(same_service, column)
+    }
+    if entry.sending_key not in kept | set(entry.api_keys):
+        raise NotifyServiceRefused(
+            f"api_key_{entry.sending_key.value}", "the key that sends must be entered for this service"
+        )
+
+
+def _replace_row(
+    session: Session, network: Network, stored: NetworkNotifyService | None, service_id: str
+) -> NetworkNotifyService:
+    """A new row for a different service: none of the old service's keys or bearer carry over."""
+    if stored is not None:
+        session.delete(stored)
+        session.flush()
+    row = NetworkNotifyService(network_id=network.id, service_id=service_id)
+    session.add(row)
+    return row
+
+
+def _store_entry(
+    row: NetworkNotifyService, box: SecretBox, entry: NotifyServiceEntry, token: str, now: datetime
+) -> None:
+    for kind, key in entry.api_keys.items():
+        setattr(row, _KEY_COLUMNS[kind], box.seal(key.strip()))
+    row.sending_key = entry.sending_key
+    if token:
+        row.callback_token_sha256 = token_digest(token)
+    row.updated_at, row.checked_at = now, None
 
 
 def describe(session: Session, network: Network) -> NotifyServiceSummary | None:

@@ -79,32 +79,57 @@ def check_signup(
 ) -> tuple[CheckedSignup | None, dict[str, str]]:
     """The cleaned sign-up, or the errors by field name (in the order the form shows them)."""
     errors: dict[str, str] = {}
-    name, department = " ".join(form.name.split()), " ".join(form.department.split())
+    name = _name(form, errors)
+    address = _work_email(network, form, errors)
+    department = _department(form, errors)
+    chosen = _chosen_topics(topics, form, errors)
+    frequency = _frequency(form, chosen, errors)
+    _check_confirmations(form, errors)
+    if errors or frequency is None:
+        return None, errors
+    return CheckedSignup(name, address, department, chosen, frequency), {}
+
+
+def _name(form: SignupForm, errors: dict[str, str]) -> str:
+    name = " ".join(form.name.split())
     if not name:
         errors["name"] = "Enter your full name"
     elif len(name) > MAX_NAME:
         errors["name"] = f"Full name must be {MAX_NAME} characters or fewer"
-    address = ""
+    return name
+
+
+def _work_email(network: Network, form: SignupForm, errors: dict[str, str]) -> str:
     if not form.email.strip():
         errors["email"] = "Enter your work email address"
-    else:
-        try:
-            address = checked_work_email(network, form.email)
-        except AddressRejected as exc:
-            errors["email"] = str(exc)
+        return ""
+    try:
+        return checked_work_email(network, form.email)
+    except AddressRejected as exc:
+        errors["email"] = str(exc)
+        return ""
+
+
+def _department(form: SignupForm, errors: dict[str, str]) -> str:
+    department = " ".join(form.department.split())
     if len(department) > MAX_DEPARTMENT:
         errors["department"] = f"Department must be {MAX_DEPARTMENT} characters or fewer"
+    return department
+
+
+def _chosen_topics(topics: list[Topic], form: SignupForm, errors: dict[str, str]) -> list[Topic]:
+    """The public topics ticked, in the form's order; a request to join may tick none."""
     by_slug = {t.slug: t for t in public_topics(topics)}
     chosen = [by_slug[slug] for slug in dict.fromkeys(form.topics) if slug in by_slug]
     if len(chosen) != len(set(form.topics)):
         errors["topics"] = "Select topics from the list"
     elif not chosen and not form.membership:
         errors["topics"] = "Select at least one topic"
-    frequency = _frequency(form, chosen, errors)
+    return chosen
+
+
+def _check_confirmations(form: SignupForm, errors: dict[str, str]) -> None:
     if form.membership and not form.eligible:
         errors["eligible"] = "Confirm that you can join the network"
     if not form.consent:
         errors["consent"] = "Confirm that you agree to the privacy notice"
-    if errors or frequency is None:
-        return None, errors
-    return CheckedSignup(name, address, department, chosen, frequency), {}

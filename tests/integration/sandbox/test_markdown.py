@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from notify_sandbox.markdown import render_html, render_plain_text
-from notify_sandbox.message import html_body, plain_text_body
-from notify_sandbox.templating import (
+from notify_sandbox.rendering.markdown import render_html, render_plain_text
+from notify_sandbox.rendering.message import html_body, plain_text_body
+from notify_sandbox.rendering.templating import (
     Values,
     fill,
     nice_typography,

@@ -14,7 +14,7 @@ import requests
 from notifications_python_client.authentication import create_jwt_token
 
 from notify_sandbox import KeyType, Outcome, SandboxConfig, build_app
-from notify_sandbox.store import StoredNotification
+from notify_sandbox.state.store import StoredNotification
 from tests.integration.sandbox.conftest import BODY
 from tests.integration.sandbox.receiver import run_receiver
 from tests.support.sandbox import RunningSandbox, start_sandbox

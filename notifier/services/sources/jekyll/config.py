@@ -152,25 +152,11 @@ def _strings(value: object) -> tuple[str, ...]:
 
 def read_config(root: Path) -> SiteConfig:
     """The site's `_config.yml` (Jekyll's defaults where it is silent); SiteConfigError if unusable."""
-    path = root / "_config.yml"
-    if not path.is_file():
-        raise SiteConfigError(f"{root} has no _config.yml: give the site's root directory (--root)")
-    try:
-        loaded = rubyyaml.load(path.read_text(encoding="utf-8-sig")) or {}
-    except (OSError, UnicodeDecodeError, ValueError, YAMLError) as exc:
-        raise SiteConfigError(f"_config.yml cannot be read: {exc}") from exc
-    if not isinstance(loaded, dict):
-        raise SiteConfigError("_config.yml must be a mapping of settings")
+    loaded = _load_settings(root)
     permalink = loaded.get("permalink") or "date"
     collections = _collections(loaded.get("collections", {}), str(permalink))
-    defaults = [
-        d for d in loaded.get("defaults") or [] if isinstance(d, dict) and isinstance(d.get("values"), dict)
-    ]
-    zone_name = loaded.get("timezone")
-    try:
-        zone: tzinfo = ZoneInfo(str(zone_name)) if zone_name else LONDON
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise SiteConfigError(f"_config.yml: timezone {zone_name!r} is not a time zone") from exc
+    defaults = _usable_defaults(loaded.get("defaults"))
+    zone = _site_zone(loaded.get("timezone"))
     markdown = loaded.get("markdown_ext") or MARKDOWN_EXT
     return SiteConfig(
         root=root,
@@ -187,6 +173,33 @@ def read_config(root: Path) -> SiteConfig:
         exclude=tuple(dict.fromkeys((*_strings(loaded.get("exclude")), *DEFAULT_EXCLUDES))),
         include=_strings(loaded.get("include")) or (".htaccess",),
     )
+
+
+def _load_settings(root: Path) -> dict[str, Any]:
+    """`_config.yml` read as Ruby's YAML reads it: a mapping (empty for an empty file)."""
+    path = root / "_config.yml"
+    if not path.is_file():
+        raise SiteConfigError(f"{root} has no _config.yml: give the site's root directory (--root)")
+    try:
+        loaded = rubyyaml.load(path.read_text(encoding="utf-8-sig")) or {}
+    except (OSError, UnicodeDecodeError, ValueError, YAMLError) as exc:
+        raise SiteConfigError(f"_config.yml cannot be read: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise SiteConfigError("_config.yml must be a mapping of settings")
+    return loaded
+
+
+def _usable_defaults(raw: Any) -> list[dict[str, Any]]:
+    """The `defaults` entries Jekyll can apply: mappings with a `values` mapping."""
+    return [d for d in raw or [] if isinstance(d, dict) and isinstance(d.get("values"), dict)]
+
+
+def _site_zone(zone_name: object) -> tzinfo:
+    """The site's `timezone`, London when absent."""
+    try:
+        return ZoneInfo(str(zone_name)) if zone_name else LONDON
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SiteConfigError(f"_config.yml: timezone {zone_name!r} is not a time zone") from exc
 
 
 def _collections(raw: object, permalink: str) -> dict[str, dict[str, Any]]:

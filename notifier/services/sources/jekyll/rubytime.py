@@ -94,27 +94,54 @@ def zone_offset(zone: str) -> int | None:
 
 def _s3e(found: _Hash, y: str | None, m: str | None, d: str | None) -> None:
     """Ruby's s3e: which of three numbers is the year, month and day."""
+    y, m, d = _year_month_day(y, m, d)
+    if y is not None:
+        _store_year(found, y)
+    if (mon := _first_number(m)) is not None:
+        found["mon"] = mon
+    if (mday := _first_number(d)) is not None:
+        found["mday"] = mday
+
+
+def _year_month_day(y: str | None, m: str | None, d: str | None) -> tuple[str | None, str | None, str | None]:
+    """s3e's swaps, in its order: the texts given as year, month and day, as they turn out to be."""
     if y is not None and m is not None and d is None:
         y, m, d = d, y, m
-    if y is None and d is not None and (len(d) > 2 or d.startswith("'")):
+    if y is None and _looks_like_year(d):
         y, d = d, None
-    if y is not None:
-        digits = re.match(r"[^-+\d]*([-+]?\d+)(.*)", y)
-        if digits and digits.group(2):
-            y, d = d, digits.group(1) + digits.group(2)
-    if m is not None and (m.startswith("'") or len(m) > 2):
+    if y is not None and (day := _day_written_as_year(y)) is not None:
+        y, d = d, day
+    if _looks_like_year(m):
         y, m, d = m, d, y
-    if d is not None and (d.startswith("'") or len(d) > 2):
+    if _looks_like_year(d):
         y, d = d, y
-    if y is not None:
-        match = re.match(r"[^-+'\d]*('?)([-+]?)(\d+)", y)
-        if match:
-            found["year"] = int(match.group(2) + match.group(3))
-            found["_comp"] = not (match.group(1) or match.group(2) or len(match.group(3)) > 2)
-    if m is not None and (match := re.search(r"\d+", m)):
-        found["mon"] = int(match.group())
-    if d is not None and (match := re.search(r"\d+", d)):
-        found["mday"] = int(match.group())
+    return y, m, d
+
+
+def _looks_like_year(text: str | None) -> bool:
+    """Longer than two characters, or with a `'` (Ruby's mark for a year) in front."""
+    return text is not None and (text.startswith("'") or len(text) > 2)
+
+
+def _day_written_as_year(y: str) -> str | None:
+    """A year with something after its digits (`5th`) is a day: its text from the digits on."""
+    digits = re.match(r"[^-+\d]*([-+]?\d+)(.*)", y)
+    if digits and digits.group(2):
+        return digits.group(1) + digits.group(2)
+    return None
+
+
+def _store_year(found: _Hash, y: str) -> None:
+    """The year, and whether it is a two-digit one to complete (`_comp`): no `'`, no sign."""
+    match = re.match(r"[^-+'\d]*('?)([-+]?)(\d+)", y)
+    if match:
+        found["year"] = int(match.group(2) + match.group(3))
+        found["_comp"] = not (match.group(1) or match.group(2) or len(match.group(3)) > 2)
+
+
+def _first_number(text: str | None) -> int | None:
+    match = re.search(r"\d+", text) if text is not None else None
+    return int(match.group()) if match else None
 
 
 def _month(name: str) -> str:

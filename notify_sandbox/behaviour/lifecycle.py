@@ -13,10 +13,10 @@ import heapq
 import itertools
 from enum import StrEnum
 
-from notify_sandbox.callbacks import CallbackSender
-from notify_sandbox.clock import SandboxClock
-from notify_sandbox.config import Outcome, SandboxConfig
-from notify_sandbox.store import NotificationStatus, NotificationStore, StoredNotification
+from notify_sandbox.behaviour.callbacks import CallbackSender
+from notify_sandbox.config.settings import Outcome, SandboxConfig
+from notify_sandbox.state.clock import SandboxClock
+from notify_sandbox.state.store import NotificationStatus, NotificationStore, StoredNotification
 
 TIMEOUT_AFTER_SECONDS = 72 * 3600
 # Events this close together run in one timer call: timers may fire a little early, and batching

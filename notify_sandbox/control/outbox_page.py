@@ -5,10 +5,10 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode
 
-from notify_sandbox.config import SandboxConfig, ServiceConfig
-from notify_sandbox.message import headers, rendered_parts
-from notify_sandbox.store import StoredNotification
-from notify_sandbox.timestamps import iso
+from notify_sandbox.config.settings import SandboxConfig, ServiceConfig
+from notify_sandbox.rendering.message import headers, rendered_parts
+from notify_sandbox.rendering.timestamps import iso
+from notify_sandbox.state.store import StoredNotification
 
 STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 0; color: #0b0c0c; background: #f3f2f1; }

@@ -6,7 +6,14 @@ import json
 import uuid
 from typing import Any
 
-from notify_sandbox.addresses import (
+from notify_sandbox.behaviour.faults import FaultInjector
+from notify_sandbox.behaviour.lifecycle import Lifecycle
+from notify_sandbox.behaviour.limits import SendLimits
+from notify_sandbox.behaviour.schema import validate_email_request
+from notify_sandbox.config.settings import KeyType, Outcome, ServiceConfig, TemplateSpec
+from notify_sandbox.rendering.sanitise import sanitise_personalisation
+from notify_sandbox.rendering.templating import Values, fill, placeholder_names, render_subject
+from notify_sandbox.state.addresses import (
     PERMANENT_FAILURE_ADDRESS,
     SMOKE_TEST_ADDRESSES,
     TEMPORARY_FAILURE_ADDRESS,
@@ -14,16 +21,9 @@ from notify_sandbox.addresses import (
     comparable,
     strip_address,
 )
-from notify_sandbox.clock import SandboxClock
-from notify_sandbox.config import KeyType, Outcome, ServiceConfig, TemplateSpec
-from notify_sandbox.errors import bad_request, validation_errors
-from notify_sandbox.faults import FaultInjector
-from notify_sandbox.lifecycle import Lifecycle
-from notify_sandbox.limits import SendLimits
-from notify_sandbox.sanitise import sanitise_personalisation
-from notify_sandbox.schema import validate_email_request
-from notify_sandbox.store import NotificationStore, StoredNotification
-from notify_sandbox.templating import Values, fill, placeholder_names, render_subject
+from notify_sandbox.state.clock import SandboxClock
+from notify_sandbox.state.store import NotificationStore, StoredNotification
+from notify_sandbox.transport.errors import bad_request, validation_errors
 
 MAX_EMAIL_BYTES = 2_000_000
 TRIAL_MODE_HELP = "https://www.notifications.service.gov.uk/trial-mode"

@@ -15,8 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from notify_sandbox.addresses import comparable
-from notify_sandbox.config import KeyType, Outcome, TemplateSpec
+from notify_sandbox.config.settings import KeyType, Outcome, TemplateSpec
+from notify_sandbox.state.addresses import comparable
 
 
 class NotificationStatus(StrEnum):

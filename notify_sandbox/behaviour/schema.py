@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from notify_sandbox.addresses import InvalidEmailAddress, validate_email_address
+from notify_sandbox.state.addresses import InvalidEmailAddress, validate_email_address
 
 MAX_REFERENCE_LENGTH = 1000
 ISO8601_HELP = "https://en.wikipedia.org/wiki/ISO_8601"

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from notify_sandbox.config import Identity, SandboxConfig, ServiceConfig
+from notify_sandbox.config.settings import Identity, SandboxConfig, ServiceConfig
 
 DEFAULT_SERVICE = "default"
 SERVICE_FIELDS = frozenset(ServiceConfig.model_fields) | {"extra_api_keys"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from notify_sandbox.config import TemplateSpec, TemplateVersionSpec
-from notify_sandbox.store import StoredNotification
-from notify_sandbox.templating import placeholder_names
-from notify_sandbox.timestamps import iso, iso_or_none
+from notify_sandbox.config.settings import TemplateSpec, TemplateVersionSpec
+from notify_sandbox.rendering.templating import placeholder_names
+from notify_sandbox.rendering.timestamps import iso, iso_or_none
+from notify_sandbox.state.store import StoredNotification
 
 _ADDRESS_LINES = {f"line_{n}": None for n in range(1, 7)}
 

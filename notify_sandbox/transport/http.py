@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from notify_sandbox.errors import METHOD_NOT_ALLOWED_MESSAGE, NOT_FOUND_MESSAGE, AppLevelError
+from notify_sandbox.transport.errors import METHOD_NOT_ALLOWED_MESSAGE, NOT_FOUND_MESSAGE, AppLevelError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

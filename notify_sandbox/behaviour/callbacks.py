@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from notify_sandbox.clock import SandboxClock
-from notify_sandbox.config import ServiceConfig, is_loopback_host
-from notify_sandbox.store import CallbackAttempt, StoredNotification
-from notify_sandbox.timestamps import iso_or_none
+from notify_sandbox.config.settings import ServiceConfig, is_loopback_host
+from notify_sandbox.rendering.timestamps import iso_or_none
+from notify_sandbox.state.clock import SandboxClock
+from notify_sandbox.state.store import CallbackAttempt, StoredNotification
 
 MAX_CONCURRENT_CALLBACKS = 64
 

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from notify_sandbox.app import build_app
-from notify_sandbox.config import SandboxConfig
-from notify_sandbox.http import TRANSPORT_SCOPE_KEY
+from notify_sandbox.transport.http import TRANSPORT_SCOPE_KEY, Receive, Scope, Send
+
+AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class FaultAwareHttpProtocol(HttpToolsProtocol):
@@ -36,10 +37,10 @@ def base_url_for(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def serve(config: SandboxConfig, sock: socket.socket, *, log_level: str = "warning") -> None:
-    """Serve until interrupted. The socket must already be bound."""
+def serve(app: AsgiApp, sock: socket.socket, *, log_level: str = "warning") -> None:
+    """Serve `app` until interrupted. The socket must already be bound."""
     server_config = uvicorn.Config(
-        build_app(config),
+        app,
         http=FaultAwareHttpProtocol,
         loop="uvloop",
         lifespan="on",

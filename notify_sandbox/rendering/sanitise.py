@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from notify_sandbox.templating import loose_key
+from notify_sandbox.rendering.templating import loose_key
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _DOTTED = re.compile(r"\b[\w-]+(?:\.[\w-]+)+\b")

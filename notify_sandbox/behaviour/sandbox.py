@@ -6,16 +6,15 @@ has its own limits and sender (templates, reply-to addresses, trial mode), and i
 
 from __future__ import annotations
 
-from notify_sandbox.auth import Authenticator
-from notify_sandbox.clock import SandboxClock
-from notify_sandbox.config import SandboxConfig, ServiceConfig
-from notify_sandbox.errors import AppLevelError
-from notify_sandbox.faults import FaultInjector
-from notify_sandbox.lifecycle import Lifecycle
-from notify_sandbox.limits import SendLimits
-from notify_sandbox.sending import EmailSender
-from notify_sandbox.store import NotificationStore
-from notify_sandbox.unsubscribe import OneClickUnsubscriber
+from notify_sandbox.behaviour.faults import FaultInjector
+from notify_sandbox.behaviour.lifecycle import Lifecycle
+from notify_sandbox.behaviour.limits import SendLimits
+from notify_sandbox.behaviour.sending import EmailSender
+from notify_sandbox.behaviour.unsubscribe import OneClickUnsubscriber
+from notify_sandbox.config.settings import SandboxConfig, ServiceConfig
+from notify_sandbox.state.clock import SandboxClock
+from notify_sandbox.state.store import NotificationStore
+from notify_sandbox.transport.errors import AppLevelError
 
 
 class ServiceState:
@@ -33,7 +32,6 @@ class SandboxState:
         self.clock = SandboxClock()
         self.store = NotificationStore(config.service_id)
         self.faults = FaultInjector(config.faults)
-        self.authenticator = Authenticator(config.services)
         self.lifecycle = Lifecycle(config, self.clock, self.store)
         self.services: dict[str, ServiceState] = {}
         for service in config.services:

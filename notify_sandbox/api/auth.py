@@ -24,8 +24,8 @@ from notifications_python_client.errors import (
     TokenIssuerError,
 )
 
-from notify_sandbox.config import ApiKeySpec, ServiceConfig
-from notify_sandbox.errors import auth_error
+from notify_sandbox.config.settings import ApiKeySpec, ServiceConfig
+from notify_sandbox.transport.errors import auth_error
 
 CLOCK_BOUND_SECONDS = 30
 CACHE_SWEEP_SIZE = 20_000

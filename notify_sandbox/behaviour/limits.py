@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from notify_sandbox.clock import SandboxClock
-from notify_sandbox.config import KeyType, ServiceConfig
-from notify_sandbox.errors import NotifyError
+from notify_sandbox.config.settings import KeyType, ServiceConfig
+from notify_sandbox.state.clock import SandboxClock
+from notify_sandbox.transport.errors import NotifyError
 
 MAX_BUCKET_CAPACITY = 1000
 

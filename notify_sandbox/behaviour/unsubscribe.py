@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from notify_sandbox.config import is_loopback_host
+from notify_sandbox.config.settings import is_loopback_host
 
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 TIMEOUT_SECONDS = 5.0

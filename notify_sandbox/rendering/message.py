@@ -8,11 +8,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from notify_sandbox.config import ServiceConfig
-from notify_sandbox.markdown import render_html, render_plain_text
-from notify_sandbox.store import StoredNotification
-from notify_sandbox.templating import Values, fill, nice_typography, unlink_govuk
-from notify_sandbox.timestamps import iso, iso_or_none
+from notify_sandbox.config.settings import ServiceConfig
+from notify_sandbox.rendering.markdown import render_html, render_plain_text
+from notify_sandbox.rendering.templating import Values, fill, nice_typography, unlink_govuk
+from notify_sandbox.rendering.timestamps import iso, iso_or_none
+from notify_sandbox.state.store import StoredNotification
 
 
 def _prepared(content: str, values: Values, *, escape: bool) -> str:

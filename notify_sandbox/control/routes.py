@@ -24,15 +24,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from notify_sandbox.config import ServiceConfig
-from notify_sandbox.errors import AppLevelError
-from notify_sandbox.faults import FaultSettings
-from notify_sandbox.http import Request, Response, Router
-from notify_sandbox.message import outbox_entry
-from notify_sandbox.outbox_page import outbox_page
-from notify_sandbox.state import SandboxState
-from notify_sandbox.store import NotificationStatus, StoredNotification
-from notify_sandbox.timestamps import iso
+from notify_sandbox.behaviour.sandbox import SandboxState
+from notify_sandbox.config.faults import FaultSettings
+from notify_sandbox.config.settings import ServiceConfig
+from notify_sandbox.control.outbox_page import outbox_page
+from notify_sandbox.rendering.message import outbox_entry
+from notify_sandbox.rendering.timestamps import iso
+from notify_sandbox.state.store import NotificationStatus, StoredNotification
+from notify_sandbox.transport.errors import AppLevelError
+from notify_sandbox.transport.http import Request, Response, Router
 
 DEFAULT_OUTBOX_LIMIT = 100
 MAX_OUTBOX_LIMIT = 1000

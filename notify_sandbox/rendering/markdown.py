@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from notify_sandbox.markdown_output import HtmlOutput, Output, TextOutput
+from notify_sandbox.rendering.markdown_output import HtmlOutput, Output, TextOutput
 
 _BULLET = r"(?:[•*-]|\d+\.)"
 _HRULE = re.compile(r" {0,3}[-*_](?: *[-*_]){2,} *(?:\n+|$)")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from notify_sandbox.faults import FaultSettings
+from notify_sandbox.config.faults import FaultSettings
 
 GENERIC_TEMPLATE_NAME = "Generic"
 NOTIFY_EMAIL_DOMAIN = "notifications.service.gov.uk"

@@ -9,9 +9,24 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from notify_sandbox.auth import Caller
-from notify_sandbox.config import TemplateSpec
-from notify_sandbox.errors import (
+from notify_sandbox.api.auth import Authenticator, Caller
+from notify_sandbox.api.views import notification_json, template_json
+from notify_sandbox.behaviour.faults import RequestFault
+from notify_sandbox.behaviour.limits import rate_limit_error
+from notify_sandbox.behaviour.sandbox import SandboxState, ServiceState
+from notify_sandbox.behaviour.schema import (
+    PREVIEW_FIELDS,
+    validate_list_query,
+    validate_object,
+    validate_templates_query,
+)
+from notify_sandbox.behaviour.sending import parse_json_body
+from notify_sandbox.config.faults import TimeoutMode
+from notify_sandbox.config.settings import TemplateSpec
+from notify_sandbox.rendering.message import html_body
+from notify_sandbox.rendering.templating import Values, fill, placeholder_names, render_subject
+from notify_sandbox.state.store import FAILED_ALIAS
+from notify_sandbox.transport.errors import (
     DropConnection,
     NotifyError,
     bad_request,
@@ -19,21 +34,7 @@ from notify_sandbox.errors import (
     no_result,
     validation_errors,
 )
-from notify_sandbox.faults import RequestFault, TimeoutMode
-from notify_sandbox.http import Request, Response, Router
-from notify_sandbox.limits import rate_limit_error
-from notify_sandbox.message import html_body
-from notify_sandbox.schema import (
-    PREVIEW_FIELDS,
-    validate_list_query,
-    validate_object,
-    validate_templates_query,
-)
-from notify_sandbox.sending import parse_json_body
-from notify_sandbox.state import SandboxState, ServiceState
-from notify_sandbox.store import FAILED_ALIAS
-from notify_sandbox.templating import Values, fill, placeholder_names, render_subject
-from notify_sandbox.views import notification_json, template_json
+from notify_sandbox.transport.http import Request, Response, Router
 
 API_PAGE_SIZE = 250
 AuthedHandler = Callable[[Request, Caller], Awaitable[Response]]
@@ -71,18 +72,20 @@ def _email_address(raw: bytes) -> object:
 class _V2:
     def __init__(self, state: SandboxState) -> None:
         self._state = state
+        self._authenticator = Authenticator(state.config.services)
 
     def guarded(
         self, handler: AuthedHandler, *, is_send: bool = False
     ) -> Callable[[Request], Awaitable[Response]]:
         """Latency, auth, limits and request faults around a handler, in Notify's order."""
         state = self._state
+        authenticator = self._authenticator
 
         async def run(request: Request) -> Response:
             faults = state.faults
             if faults.applies_to(is_send) and (delay := faults.latency_seconds()):
                 await asyncio.sleep(delay)
-            caller = state.authenticator.authenticate(request.header("authorization"))
+            caller = authenticator.authenticate(request.header("authorization"))
             if is_send:
                 service = state.services[caller.service_id]
                 if faults.throttled_now():
