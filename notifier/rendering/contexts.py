@@ -7,7 +7,7 @@ origins when the email is rendered. Datetimes must be timezone-aware (they are s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 
@@ -24,7 +24,7 @@ def _require_aware(**values: datetime | None) -> None:
 
 
 def _require_order(start: datetime, end: datetime | None) -> None:
-    if end is not None and end < start:
+    if end is not None and end.astimezone(UTC) < start.astimezone(UTC):  # instants, not wall times
         raise ValueError("end must not be before start")
 
 

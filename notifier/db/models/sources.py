@@ -48,6 +48,9 @@ class Meeting(Base):
     status: Mapped[MeetingStatus] = mapped_column(enum_type(MeetingStatus))
     reminder_minutes: Mapped[int] = mapped_column(Integer)
     reminder_sent_at: Mapped[datetime | None]
+    # When the email giving the current start went (the invitation, or the update that moved it): a
+    # reminder due less than an hour after it is not sent. None on meetings made before it was kept.
+    time_announced_at: Mapped[datetime | None]
     minutes_event_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -41,6 +41,9 @@ from notifier.services.sources.meeting_rules import (
 
 __all__ = ["Audience", "MeetingDetails", "MeetingError", "MeetingUpdate", "SourceDeps"]
 LONGEST_REMINDER = timedelta(days=14)
+# A reminder that would fall within this time of the email giving the meeting's time is not sent:
+# the reader has only just been told.
+REMINDER_QUIET_AFTER_NOTICE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class SourceDeps:
     meeting_links: MeetingLinks
     chunk_size: int
     reminder_minutes: int
+    longest_meeting: timedelta
 
     @classmethod
     def from_settings(cls, settings: Settings, queue: TaskQueue) -> SourceDeps:
@@ -59,6 +63,7 @@ class SourceDeps:
             MeetingLinks.from_settings(settings),
             settings.send_chunk_size,
             settings.meeting_reminder_minutes,
+            timedelta(hours=settings.meeting_max_hours),
         )
 
 
@@ -107,7 +112,7 @@ def create_meeting(
     actor: str,
     reminder_minutes: int | None = None,
 ) -> Meeting:
-    checked = check(details).details
+    checked = check(details, longest=deps.longest_meeting).details
     refuse_past_start(checked.start, utcnow())
     topic_ids, invitees = audience_ids(uow.session, network, audience)
     if reminder_minutes is not None and not 5 <= reminder_minutes <= LONGEST_REMINDER.total_seconds() // 60:
@@ -126,6 +131,7 @@ def create_meeting(
         topic_ids=topic_ids,
         status=MeetingStatus.SCHEDULED,
         reminder_minutes=reminder_minutes or deps.reminder_minutes,
+        time_announced_at=now,
         created_at=now,
         updated_at=now,
     )
@@ -154,7 +160,7 @@ def update_meeting(
     """Change only the fields in `changes`; the update email lists exactly what changed."""
     now = utcnow()
     refuse_closed(meeting, now)
-    result = check(patched(meeting, changes))
+    result = check(patched(meeting, changes), longest=deps.longest_meeting)
     checked, old = result.details, current_details(meeting)
     lines = describe_changes(old, checked)
     if not lines:
@@ -162,6 +168,7 @@ def update_meeting(
     if checked.start != old.start:
         refuse_past_start(checked.start, now)
         meeting.reminder_sent_at = None  # remind again before the new start
+        meeting.time_announced_at = now
     meeting.title, meeting.start_at, meeting.end_at = checked.title, checked.start, checked.end
     meeting.location, meeting.online_url, meeting.agenda = (
         checked.location,
@@ -262,11 +269,20 @@ def _not_held(meeting: Meeting, now: datetime) -> str | None:
     return None
 
 
+def reminder_due_at(meeting: Meeting) -> datetime | None:
+    """When the meeting's reminder goes, or None when it would fall less than an hour after the email
+    that gave the meeting's current time (the invitation, or the update that moved it)."""
+    due = meeting.start_at - timedelta(minutes=meeting.reminder_minutes)
+    announced = meeting.time_announced_at or meeting.created_at
+    return None if due < announced + REMINDER_QUIET_AFTER_NOTICE else due
+
+
 def send_due_reminders(uow: UnitOfWork, deps: SourceDeps, now: datetime) -> list[int]:
     """Send each reminder whose time has come, in the caller's unit of work; returns the meetings."""
     reminded = []
     for meeting in meeting_repo.reminder_candidates(uow.session, now, now + LONGEST_REMINDER):
-        if meeting.start_at - timedelta(minutes=meeting.reminder_minutes) > now:
+        due = reminder_due_at(meeting)
+        if due is None or due > now:
             continue
         if meeting_repo.mark_reminded(uow.session, meeting.id, now):
             _send(uow, deps, meeting, "meeting_reminder", note=None)
