@@ -162,12 +162,34 @@ class DigestItem:
         _require_text(title=self.title)
 
 
+class MeetingState(StrEnum):
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class DigestMeeting:
+    """A meeting as it stands now, in a digest's meeting section (its emails went out at once)."""
+
+    title: str
+    start: datetime
+    end: datetime
+    place: str | None = None
+    state: MeetingState | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(title=self.title)
+        _require_aware(start=self.start, end=self.end)
+        _require_order(self.start, self.end)
+
+
 @dataclass(frozen=True)
 class DigestEmail:
     network_name: str
     period: DigestPeriod
     items: tuple[DigestItem, ...]
     footer: Footer
+    meetings: tuple[DigestMeeting, ...] = ()
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name)

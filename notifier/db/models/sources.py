@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.db.base import Base, BigId, IdPk, utcnow
@@ -131,6 +131,35 @@ class DigestRun(Base):
     period_start: Mapped[datetime]
     period_end: Mapped[datetime]
     message_id: Mapped[int | None] = mapped_column(BigId)
+    # False on runs made before digests recorded their entries (migration 0016): items up to their
+    # end were listed the old way, so the entries never reach back past them.
+    lists_items: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestEntry(Base):
+    """One item (a page, minutes) or meeting event in one reader's digest: each reader gets each item
+    in exactly one email, so a (subscriber, event) pair is in at most one digest, and an item the
+    reader was sent at once (a delivery of its event) is never listed."""
+
+    __tablename__ = "digest_entry"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "event_id"),
+        same_network_fk("subscriber_id", "subscriber"),
+        same_network_fk("event_id", "event"),
+        same_network_fk("message_id", "message"),
+        # Composing reads one reader's entries of one digest.
+        Index("ix_digest_entry_message_subscriber", "message_id", "subscriber_id"),
+        # Deleting a subscriber cascades here, once per person: the check needs an index on the key.
+        Index("ix_digest_entry_network_id_subscriber_id", "network_id", "subscriber_id"),
+        Index("ix_digest_entry_network_id_event_id", "network_id", "event_id"),
+    )
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    subscriber_id: Mapped[int] = mapped_column(BigId)
+    event_id: Mapped[int] = mapped_column(BigId)
+    message_id: Mapped[int] = mapped_column(BigId)  # the digest it is listed in
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

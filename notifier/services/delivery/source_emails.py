@@ -12,15 +12,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from notifier.db.models import Message, Network, Subscriber
+from notifier.db.models import Meeting, Message, Network, Subscriber
+from notifier.domain.sources import MeetingStatus
 from notifier.rendering.contexts import (
     DigestEmail,
     DigestItem,
+    DigestMeeting,
     DigestPeriod,
     EmailContext,
     EventDetails,
     Footer,
     MeetingEmail,
+    MeetingState,
     MinutesEmail,
 )
 from notifier.rendering.emails import EmailKind
@@ -83,13 +86,51 @@ def _digest(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailC
     items = tuple(
         DigestItem(title=i["title"], url=i["url"], excerpt=i.get("excerpt") or None) for i in data["items"]
     )
+    meetings = tuple(
+        DigestMeeting(
+            title=m["title"],
+            start=_required_when(m["start"]),
+            end=_required_when(m["end"]),
+            place=m.get("place") or None,
+            state=MeetingState(m["state"]) if m.get("state") else None,
+        )
+        for m in data.get("meetings", ())
+    )
     return DigestEmail(
-        network_name=network.name, period=DigestPeriod(data["period"]), items=items, footer=footer
+        network_name=network.name,
+        period=DigestPeriod(data["period"]),
+        items=items,
+        footer=footer,
+        meetings=meetings,
     )
 
 
+def _meeting_now(session: Session, meeting: Meeting) -> dict[str, Any]:
+    """A meeting as it stands now: "cancelled", or "moved" when its time is not the invitation's."""
+    state = None
+    if meeting.status is MeetingStatus.CANCELLED:
+        state = MeetingState.CANCELLED.value
+    elif digest_repo.first_times(session, meeting) not in (
+        None,
+        (meeting.start_at.isoformat(), meeting.end_at.isoformat()),
+    ):
+        state = MeetingState.MOVED.value
+    place = ", ".join(p for p in (meeting.location, "online" if meeting.online_url else "") if p)
+    return {
+        "title": meeting.title,
+        "start": meeting.start_at.isoformat(),
+        "end": meeting.end_at.isoformat(),
+        "place": place or None,
+        "state": state,
+    }
+
+
 def _digest_items(session: Session, message: Message, subscriber: Subscriber) -> dict[str, Any]:
-    return {"items": digest_repo.items_for(session, message, subscriber.id)}
+    meetings = digest_repo.meetings_for(session, message, subscriber.id)
+    return {
+        "items": digest_repo.items_for(session, message, subscriber.id),
+        "meetings": [_meeting_now(session, meeting) for meeting in meetings],
+    }
 
 
 SOURCE_CONTEXT_BUILDERS: dict[EmailKind, SourceBuilder] = {
