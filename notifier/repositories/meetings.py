@@ -170,3 +170,19 @@ def mark_reminded(session: Session, meeting_id: int, now: datetime) -> bool:
         .values(reminder_sent_at=now)
     )
     return affected(session.execute(statement)) == 1
+
+
+def raise_sequence_of_upcoming(session: Session, network_id: int, now: datetime) -> int:
+    """A new SEQUENCE (and DTSTAMP) for the network's meetings still to come that stand: their
+    calendar files changed (a new organiser), so calendars must replace what they hold."""
+    statement = (
+        update(Meeting)
+        .where(
+            Meeting.network_id == network_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.end_at > now,
+        )
+        .values(sequence=Meeting.sequence + 1, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return affected(session.execute(statement))

@@ -38,6 +38,7 @@ from notifier.services.sources.meeting_rules import (
     refuse_past_start,
     url_origin,
 )
+from notifier.services.sources.organiser import MISSING, organiser_address
 
 __all__ = ["Audience", "MeetingDetails", "MeetingError", "MeetingUpdate", "SourceDeps"]
 LONGEST_REMINDER = timedelta(days=14)
@@ -114,6 +115,8 @@ def create_meeting(
 ) -> Meeting:
     checked = check(details, longest=deps.longest_meeting).details
     refuse_past_start(checked.start, utcnow())
+    if organiser_address(network) is None:
+        raise MeetingError("organiser", MISSING)
     topic_ids, invitees = audience_ids(uow.session, network, audience)
     if reminder_minutes is not None and not 5 <= reminder_minutes <= LONGEST_REMINDER.total_seconds() // 60:
         raise MeetingError("reminder_minutes", "must be between 5 minutes and 14 days")

@@ -186,7 +186,6 @@ def test_the_meeting_section_shows_each_meeting_once_as_it_stands_now(
     deps = SourceDeps.from_settings(web_settings(database_url), queue)
     with time_machine.travel(_at(0, time(9)), tick=False), unit_of_work(sessions) as uow:
         network, (news,) = network_with_topics(uow.session, "alpha", ("news",))
-        network.settings = {"meeting_organizer_email": "chair@dept.gov.uk"}
         subscriber(uow.session, network, "daily@dept.gov.uk", [news], Frequency.DAILY)
         start = _at(6, time(18)).replace(tzinfo=None)
         details = MeetingDetails("Steering group", start, start + timedelta(hours=1), "Room 1")

@@ -88,10 +88,11 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[str, dict[str, str], dict[st
         network, (news, events, minutes) = network_with_topics(s, "alpha", ("news", "events", "minutes"))
         network.requires_sign_off = True
         network.settings = {
+            **network.settings,
             "routing": {
                 "collections": {"events": ["events"], "minutes": ["minutes"]},
                 "tags": {"news": ["news"]},
-            }
+            },
         }
         subscriber(s, network, ANN, [news, events, minutes])
         subscriber(s, network, BEN, [events])

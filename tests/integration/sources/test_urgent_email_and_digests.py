@@ -34,7 +34,10 @@ NOW_, DAILY, WEEKLY = "now@dept.gov.uk", "daily@dept.gov.uk", "weekly@dept.gov.u
 def _world(sessions: sessionmaker[Session]) -> int:
     with unit_of_work(sessions) as uow:
         network, (news, events) = network_with_topics(uow.session, "alpha", ("news", "events"))
-        network.settings = {"routing": {"default": ["news"]}}  # site pages go to news only
+        network.settings = {
+            **network.settings,
+            "routing": {"default": ["news"]},
+        }  # site pages go to news only
         subscriber(uow.session, network, NOW_, [news, events])
         subscriber(uow.session, network, DAILY, [news, events], Frequency.DAILY)
         subscriber(uow.session, network, WEEKLY, [events], Frequency.WEEKLY)

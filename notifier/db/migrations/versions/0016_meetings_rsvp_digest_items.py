@@ -1,12 +1,16 @@
 """meetings people can answer and digests that never lose or repeat: when a meeting's time was last
 announced (reminders keep an hour clear of it); each reader's digest entries (an item in exactly one
-email), runs made before them marked so entries never reach back past them
+email), runs made before them marked so entries never reach back past them; the meeting organiser
+pinned for networks that already sent invitations (the address their calendar files carry), as there
+is no longer a made-up default
 
 Revision ID: 0016
 Revises: 0014
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from alembic import op
@@ -31,7 +35,32 @@ def _same_network(column: str, table: str) -> sa.ForeignKeyConstraint:
     )
 
 
+def _pin_organisers() -> None:
+    """Networks with meetings keep the organiser their files already name (the steering group's
+    address, else the old no-reply default), so no calendar changes under them."""
+    network = sa.table(
+        "network", sa.column("id", BIG_ID), sa.column("site_url", sa.String), sa.column("settings", sa.JSON)
+    )
+    meeting = sa.table("meeting", sa.column("network_id", BIG_ID))
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(network.c.id, network.c.site_url, network.c.settings).where(
+            sa.exists().where(meeting.c.network_id == network.c.id)
+        )
+    ).all()
+    for network_id, site_url, stored in rows:
+        settings = dict(stored or {})
+        if "@" in str(settings.get("meeting_organizer_email") or ""):
+            continue
+        contact = str(settings.get("steering_group_email") or "")
+        settings["meeting_organizer_email"] = (
+            contact if "@" in contact else f"noreply@{urlsplit(site_url).hostname}"
+        )
+        bind.execute(network.update().where(network.c.id == network_id).values(settings=settings))
+
+
 def upgrade() -> None:
+    _pin_organisers()
     with op.batch_alter_table("meeting") as batch:
         batch.add_column(sa.Column("time_announced_at", WHEN, nullable=True))
     with op.batch_alter_table("digest_run") as batch:
