@@ -107,10 +107,32 @@ class MeetingEmail:
     calendar_url: str | None = None
     meeting_url: str | None = None
     note: str | None = None
+    answer_url: str | None = None  # the reader's own answer page; "?choice=yes" etc. preselects
+    answer_by: datetime | None = None
+    access_question: str | None = None  # optional, health data: the email says who sees it and for how long
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name, title=self.title)
-        _require_aware(start=self.start, end=self.end)
+        _require_aware(start=self.start, end=self.end, answer_by=self.answer_by)
+        _require_order(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class MeetingPlaceEmail:
+    """Transactional, to the first on a meeting's waiting list: a place is free, theirs until
+    `offer_expires_at` if they confirm on their answer page."""
+
+    network_name: str
+    title: str
+    start: datetime
+    end: datetime
+    answer_url: str
+    offer_expires_at: datetime
+    location: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name, title=self.title)
+        _require_aware(start=self.start, end=self.end, offer_expires_at=self.offer_expires_at)
         _require_order(self.start, self.end)
 
 
@@ -292,6 +314,7 @@ EmailContext = (
     ContentEmail
     | MeetingEmail
     | MinutesEmail
+    | MeetingPlaceEmail
     | AnnouncementEmail
     | DigestEmail
     | ConfirmSubscriptionEmail

@@ -13,6 +13,7 @@ from notifier.db.models.core import (
     Suppression,
     Topic,
 )
+from notifier.db.models.meeting_answers import MeetingAnswer
 from notifier.db.models.notify_services import NetworkNotifyService
 from notifier.db.models.retention import ContactEnquiry, DataRequest, RetentionEvidence, RetentionRule
 from notifier.db.models.sources import (
@@ -47,6 +48,7 @@ __all__ = [
     "FanoutSlice",
     "FormAttempt",
     "Meeting",
+    "MeetingAnswer",
     "MeetingInvitee",
     "Membership",
     "Message",

@@ -7,7 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.db.base import Base, BigId, IdPk, utcnow
@@ -32,7 +42,11 @@ class ContentPage(Base):
 
 class Meeting(Base):
     __tablename__ = "meeting"
-    __table_args__ = (UniqueConstraint("network_id", "id"), Index("ix_meeting_due", "status", "start_at"))
+    __table_args__ = (
+        UniqueConstraint("network_id", "id"),
+        Index("ix_meeting_due", "status", "start_at"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+    )
 
     id: Mapped[IdPk]
     network_id: Mapped[int] = network_id_column()
@@ -51,6 +65,12 @@ class Meeting(Base):
     # When the email giving the current start went (the invitation, or the update that moved it): a
     # reminder due less than an hour after it is not sent. None on meetings made before it was kept.
     time_announced_at: Mapped[datetime | None]
+    # Answers (RSVP, services/sources/answers.py): taken until this time (the start when None), a Yes
+    # holds one of `capacity` places (no limit when None), and an optional question ("" for none)
+    # whose answers are health data.
+    answers_until: Mapped[datetime | None]
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    access_question: Mapped[str] = mapped_column(String(300), default="")
     minutes_event_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

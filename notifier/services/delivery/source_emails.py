@@ -23,6 +23,7 @@ from notifier.rendering.contexts import (
     EventDetails,
     Footer,
     MeetingEmail,
+    MeetingPlaceEmail,
     MeetingState,
     MinutesEmail,
 )
@@ -67,6 +68,21 @@ def _meeting(data: Mapping[str, Any], network: Network, footer: Footer) -> Email
         calendar_url=data.get("calendar_url") or None,
         meeting_url=data.get("meeting_url") or None,
         note=data.get("note") or None,
+        answer_url=data.get("answer_url") or None,
+        answer_by=_when(data.get("answer_by")),
+        access_question=data.get("access_question") or None,
+    )
+
+
+def _meeting_place(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    return MeetingPlaceEmail(
+        network_name=network.name,
+        title=data["title"],
+        start=_required_when(data["start"]),
+        end=_required_when(data["end"]),
+        answer_url=data["answer_url"],
+        offer_expires_at=_required_when(data["offer_expires_at"]),
+        location=data.get("location") or None,
     )
 
 
@@ -140,6 +156,7 @@ SOURCE_CONTEXT_BUILDERS: dict[EmailKind, SourceBuilder] = {
     EmailKind.MEETING_REMINDER: _meeting,
     EmailKind.MEETING_WITHDRAWN: _meeting,
     EmailKind.MINUTES: _minutes,
+    EmailKind.MEETING_PLACE: _meeting_place,
     EmailKind.DIGEST: _digest,
 }
 

@@ -76,10 +76,18 @@ class MeetingLinks:
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidToken("this meeting link is not valid") from exc
 
-    def read_attendee(self, token: str) -> AttendeeRef:
-        payload = self.signer.verify(
-            TokenPurpose.MEETING_ATTENDEE, token, max_age_seconds=self.max_age_seconds
+    def answers_url(self, meeting: Meeting) -> str | None:
+        """Where each reader's answer link starts (their signed token follows), while answers are
+        taken: emails sent after that carry no answer links."""
+        return (
+            f"{self.public_base_url}/meetings/answer" if meeting.status is MeetingStatus.SCHEDULED else None
         )
+
+    def read_answer(self, token: str) -> AttendeeRef:
+        return self.read_attendee(token, TokenPurpose.MEETING_ANSWER)
+
+    def read_attendee(self, token: str, purpose: TokenPurpose = TokenPurpose.MEETING_ATTENDEE) -> AttendeeRef:
+        payload = self.signer.verify(purpose, token, max_age_seconds=self.max_age_seconds)
         try:
             return AttendeeRef(int(payload["n"]), int(payload["m"]), int(payload["s"]))
         except (KeyError, TypeError, ValueError) as exc:
@@ -99,6 +107,7 @@ def meeting_calendar(
     attendee_email: str | None = None,
     *,
     invited: bool = True,
+    partstat: str = "NEEDS-ACTION",
 ) -> bytes:
     """The meeting as an iCalendar file: REQUEST or CANCEL naming `attendee_email`, else PUBLISH.
 
@@ -126,7 +135,7 @@ def meeting_calendar(
     if attendee_email is not None:
         attendee = vCalAddress(f"mailto:{attendee_email}")
         attendee.params.update(
-            {"cutype": "INDIVIDUAL", "role": "REQ-PARTICIPANT", "partstat": "NEEDS-ACTION", "rsvp": "FALSE"}
+            {"cutype": "INDIVIDUAL", "role": "REQ-PARTICIPANT", "partstat": partstat, "rsvp": "FALSE"}
         )
         event.add("attendee", attendee)
     if meeting.location:

@@ -116,6 +116,29 @@ def check(details: MeetingDetails, *, longest: timedelta = DEFAULT_LONGEST_MEETI
     return Checked(MeetingDetails(title, start, end, location, online_url, details.agenda), notes)
 
 
+@dataclass(frozen=True)
+class AnswerRules:
+    """How a meeting takes answers: places (None: no limit), a deadline (None: its start; a London
+    time without an offset) and an optional question whose answers are health data."""
+
+    capacity: int | None = None
+    answers_until: datetime | None = None
+    access_question: str = ""
+
+
+def check_answer_rules(rules: AnswerRules, start: datetime) -> AnswerRules:
+    """The rules with the deadline as a UTC instant and the question's spaces tidied."""
+    if rules.capacity is not None and not 1 <= rules.capacity <= 100_000:
+        raise MeetingError("capacity", "must be a whole number from 1 to 100,000, or none for no limit")
+    until = _when(rules.answers_until, "answers_until")[0] if rules.answers_until else None
+    if until is not None and until > start:
+        raise MeetingError("answers_until", "must be no later than the meeting's start")
+    question = " ".join(rules.access_question.split())
+    if len(question) > 300:
+        raise MeetingError("access_question", "must be at most 300 characters")
+    return AnswerRules(rules.capacity, until, question)
+
+
 def refuse_closed(meeting: Meeting, now: datetime) -> None:
     """A cancelled meeting, or one already held, cannot change (its details nor its audience)."""
     if meeting.status is MeetingStatus.CANCELLED:

@@ -20,6 +20,7 @@ from notifier.db.models import Event, Meeting, MeetingInvitee, Message, Network,
 from notifier.db.session import UnitOfWork
 from notifier.domain.sources import MeetingStatus
 from notifier.domain.statuses import EventKind, Lane, MessageStatus
+from notifier.repositories import answers as answer_repo
 from notifier.repositories import meetings as meeting_repo
 from notifier.repositories import networks as network_repo
 from notifier.services.common import audit
@@ -28,9 +29,11 @@ from notifier.services.delivery.direct_sends import enqueue_sends
 from notifier.services.sources.calendar import MeetingLinks
 from notifier.services.sources.meeting_rules import (
     EDITABLE,
+    AnswerRules,
     MeetingDetails,
     MeetingError,
     check,
+    check_answer_rules,
     current_details,
     describe_changes,
     patched,
@@ -56,6 +59,7 @@ class SourceDeps:
     chunk_size: int
     reminder_minutes: int
     longest_meeting: timedelta
+    offer_time: timedelta  # how long a freed place is offered to the first who waits
 
     @classmethod
     def from_settings(cls, settings: Settings, queue: TaskQueue) -> SourceDeps:
@@ -65,6 +69,7 @@ class SourceDeps:
             settings.send_chunk_size,
             settings.meeting_reminder_minutes,
             timedelta(hours=settings.meeting_max_hours),
+            timedelta(hours=settings.meeting_place_offer_hours),
         )
 
 
@@ -112,8 +117,10 @@ def create_meeting(
     *,
     actor: str,
     reminder_minutes: int | None = None,
+    answers: AnswerRules | None = None,
 ) -> Meeting:
     checked = check(details, longest=deps.longest_meeting).details
+    rules = check_answer_rules(answers or AnswerRules(), checked.start)
     refuse_past_start(checked.start, utcnow())
     if organiser_address(network) is None:
         raise MeetingError("organiser", MISSING)
@@ -135,6 +142,9 @@ def create_meeting(
         status=MeetingStatus.SCHEDULED,
         reminder_minutes=reminder_minutes or deps.reminder_minutes,
         time_announced_at=now,
+        capacity=rules.capacity,
+        answers_until=rules.answers_until,
+        access_question=rules.access_question,
         created_at=now,
         updated_at=now,
     )
@@ -249,6 +259,8 @@ def publish_minutes(
     }
     event = add_event(uow, meeting, EventKind.MINUTES, f"meeting:{meeting.id}:minutes", context)
     meeting.minutes_event_id = event.id
+    # Answers to the meeting's question are health data, kept only until the minutes are out.
+    forgotten = answer_repo.forget_access_needs(uow.session, meeting.id)
     _messages(uow, deps, meeting, event, "minutes", context)
     audit.record(
         uow.session,
@@ -259,6 +271,7 @@ def publish_minutes(
         meeting.id,
         held_override=bool(not_held),
         not_held=not_held,
+        access_needs_deleted=forgotten,
     )
     return event
 
@@ -293,8 +306,17 @@ def send_due_reminders(uow: UnitOfWork, deps: SourceDeps, now: datetime) -> list
     return reminded
 
 
-def meeting_context(meeting: Meeting, links: MeetingLinks, note: str | None) -> dict[str, Any]:
+ANSWERED_IN = frozenset({"meeting", "meeting_update", "meeting_reminder"})  # emails with answer links
+
+
+def meeting_context(
+    meeting: Meeting, links: MeetingLinks, note: str | None, *, answers: bool = False
+) -> dict[str, Any]:
+    answers = answers and meeting.start_at > utcnow()
     return {
+        "answer_url": links.answers_url(meeting) if answers else None,
+        "answer_by": (meeting.answers_until or meeting.start_at).isoformat() if answers else None,
+        "access_question": meeting.access_question or None if answers else None,
         "meeting_id": meeting.id,  # the composer signs each reader's own calendar link with it
         "title": meeting.title,
         "start": meeting.start_at.isoformat(),
@@ -309,7 +331,7 @@ def meeting_context(meeting: Meeting, links: MeetingLinks, note: str | None) -> 
 
 
 def _send(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, kind: str, *, note: str | None) -> None:
-    context = meeting_context(meeting, deps.meeting_links, note)
+    context = meeting_context(meeting, deps.meeting_links, note, answers=kind in ANSWERED_IN)
     key = f"meeting:{meeting.id}:{kind}:{meeting.sequence}"
     event = add_event(uow, meeting, EventKind.MEETING, key, context)
     _messages(uow, deps, meeting, event, kind, context)

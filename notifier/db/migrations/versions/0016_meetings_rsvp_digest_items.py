@@ -59,10 +59,76 @@ def _pin_organisers() -> None:
         bind.execute(network.update().where(network.c.id == network_id).values(settings=settings))
 
 
+def _answers() -> None:
+    op.create_table(
+        "meeting_answer",
+        sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
+        sa.Column("network_id", BIG_ID, nullable=False),
+        sa.Column("meeting_id", BIG_ID, nullable=False),
+        sa.Column("subscriber_id", BIG_ID, nullable=False),
+        sa.Column(
+            "answer",
+            sa.Enum("yes", "no", "maybe", name="answer", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column(
+            "place",
+            sa.Enum("confirmed", "waiting", "offered", "lapsed", name="place", native_enum=False, length=32),
+            nullable=True,
+        ),
+        sa.Column("waiting_since", WHEN, nullable=True),
+        sa.Column("offer_expires_at", WHEN, nullable=True),
+        sa.Column("access_needs", sa.Text(), nullable=True),
+        sa.Column("answered_at", WHEN, nullable=False),
+        sa.Column("updated_at", WHEN, nullable=False),
+        sa.CheckConstraint(
+            "answer = 'yes' OR place IS NULL", name=op.f("ck_meeting_answer_place_only_for_yes")
+        ),
+        sa.CheckConstraint(
+            "place <> 'offered' OR offer_expires_at IS NOT NULL",
+            name=op.f("ck_meeting_answer_offer_has_limit"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["network_id"],
+            ["network.id"],
+            name=op.f("fk_meeting_answer_network_id_network"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["network_id", "meeting_id"],
+            ["meeting.network_id", "meeting.id"],
+            name=op.f("fk_meeting_answer_network_id_meeting"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["network_id", "subscriber_id"],
+            ["subscriber.network_id", "subscriber.id"],
+            name=op.f("fk_meeting_answer_network_id_subscriber"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting_answer")),
+        sa.UniqueConstraint(
+            "meeting_id", "subscriber_id", name=op.f("uq_meeting_answer_meeting_id_subscriber_id")
+        ),
+    )
+    op.create_index(op.f("ix_meeting_answer_network_id"), "meeting_answer", ["network_id"])
+    op.create_index(
+        "ix_meeting_answer_meeting_place", "meeting_answer", ["meeting_id", "place", "waiting_since"]
+    )
+    op.create_index(
+        "ix_meeting_answer_network_id_subscriber_id", "meeting_answer", ["network_id", "subscriber_id"]
+    )
+
+
 def upgrade() -> None:
     _pin_organisers()
     with op.batch_alter_table("meeting") as batch:
         batch.add_column(sa.Column("time_announced_at", WHEN, nullable=True))
+        batch.add_column(sa.Column("answers_until", WHEN, nullable=True))
+        batch.add_column(sa.Column("capacity", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("access_question", sa.String(300), nullable=False, server_default=""))
+        batch.create_check_constraint("ck_meeting_capacity_positive", "capacity > 0")
+    _answers()
     with op.batch_alter_table("digest_run") as batch:
         # Existing runs listed their period the old way: false; the model writes true from now on.
         batch.add_column(sa.Column("lists_items", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -95,8 +161,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("meeting_answer")
     op.drop_table("digest_entry")
     with op.batch_alter_table("digest_run") as batch:
         batch.drop_column("lists_items")
     with op.batch_alter_table("meeting") as batch:
-        batch.drop_column("time_announced_at")
+        batch.drop_constraint("ck_meeting_capacity_positive", type_="check")
+        for column in ("access_question", "capacity", "answers_until", "time_announced_at"):
+            batch.drop_column(column)

@@ -11,6 +11,7 @@ from notifier.domain.sources import MeetingStatus
 from notifier.rendering.london_time import london_period
 from notifier.repositories import meetings as meeting_repo
 from notifier.services.common.tokens import InvalidToken
+from notifier.services.sources import answers
 from notifier.services.sources.calendar import MeetingLinks, calendar_method, meeting_calendar
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import render_page
@@ -78,7 +79,7 @@ def meeting_calendar_file(
     if found is None:
         return _gone()
     meeting, network, links = found
-    address, invited = None, True
+    address, invited, answered = None, True, "NEEDS-ACTION"
     if attendee is not None:
         try:
             ref = links.read_attendee(attendee)
@@ -90,9 +91,10 @@ def meeting_calendar_file(
         if person.network_id != meeting.network_id:
             return _gone()
         address, invited = person.email, meeting_repo.is_invited(uow.session, meeting, person.id)
+        answered = answers.partstat(uow.session, meeting.id, person.id)  # once they answer
     method = calendar_method(meeting, address, invited=invited)
     return Response(
-        meeting_calendar(meeting, network, links, address, invited=invited),
+        meeting_calendar(meeting, network, links, address, invited=invited, partstat=answered),
         media_type=f"text/calendar; charset=utf-8; method={method}",
         headers={"Content-Disposition": 'attachment; filename="meeting.ics"', "Cache-Control": "no-store"},
     )
