@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     # Event sources (services/sources/: meetings.py, digests.py, announcements.py).
     meeting_reminder_minutes: int = Field(default=1440, ge=5, description="Default reminder lead time")
     meeting_link_days: int = Field(default=400, ge=1, description="How long meeting links in emails work")
+    meeting_place_offer_hours: int = Field(
+        default=48, ge=1, le=24 * 14, description="How long a freed place is offered to the next who waits"
+    )
+    meeting_max_hours: int = Field(default=24, ge=1, le=24 * 14, description="The longest a meeting may last")
     event_sources_interval_seconds: float = Field(
         default=60.0, gt=0, description="How often beat sends due reminders, announcements and digests"
     )

@@ -61,5 +61,7 @@ URGENT_EMAIL_KINDS = frozenset(
         "announcement",
     }
 )
-# What a daily or weekly digest lists from its period, on the reader's topics of that frequency.
-DIGEST_EMAIL_KINDS = ("content", "announcement", "meeting", "minutes")
+# What a daily or weekly digest lists as items: what the reader was not sent at once. Urgent email
+# (above) is never an item; a digest's meeting section shows each meeting these kinds concerned, once.
+DIGEST_EMAIL_KINDS = ("content", "minutes")
+DIGEST_MEETING_KINDS = ("meeting", "meeting_update", "meeting_cancelled")

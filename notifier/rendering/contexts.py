@@ -7,7 +7,7 @@ origins when the email is rendered. Datetimes must be timezone-aware (they are s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 
@@ -24,7 +24,7 @@ def _require_aware(**values: datetime | None) -> None:
 
 
 def _require_order(start: datetime, end: datetime | None) -> None:
-    if end is not None and end < start:
+    if end is not None and end.astimezone(UTC) < start.astimezone(UTC):  # instants, not wall times
         raise ValueError("end must not be before start")
 
 
@@ -107,10 +107,32 @@ class MeetingEmail:
     calendar_url: str | None = None
     meeting_url: str | None = None
     note: str | None = None
+    answer_url: str | None = None  # the reader's own answer page; "?choice=yes" etc. preselects
+    answer_by: datetime | None = None
+    access_question: str | None = None  # optional, health data: the email says who sees it and for how long
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name, title=self.title)
-        _require_aware(start=self.start, end=self.end)
+        _require_aware(start=self.start, end=self.end, answer_by=self.answer_by)
+        _require_order(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class MeetingPlaceEmail:
+    """Transactional, to the first on a meeting's waiting list: a place is free, theirs until
+    `offer_expires_at` if they confirm on their answer page."""
+
+    network_name: str
+    title: str
+    start: datetime
+    end: datetime
+    answer_url: str
+    offer_expires_at: datetime
+    location: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name, title=self.title)
+        _require_aware(start=self.start, end=self.end, offer_expires_at=self.offer_expires_at)
         _require_order(self.start, self.end)
 
 
@@ -162,12 +184,34 @@ class DigestItem:
         _require_text(title=self.title)
 
 
+class MeetingState(StrEnum):
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class DigestMeeting:
+    """A meeting as it stands now, in a digest's meeting section (its emails went out at once)."""
+
+    title: str
+    start: datetime
+    end: datetime
+    place: str | None = None
+    state: MeetingState | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(title=self.title)
+        _require_aware(start=self.start, end=self.end)
+        _require_order(self.start, self.end)
+
+
 @dataclass(frozen=True)
 class DigestEmail:
     network_name: str
     period: DigestPeriod
     items: tuple[DigestItem, ...]
     footer: Footer
+    meetings: tuple[DigestMeeting, ...] = ()
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name)
@@ -270,6 +314,7 @@ EmailContext = (
     ContentEmail
     | MeetingEmail
     | MinutesEmail
+    | MeetingPlaceEmail
     | AnnouncementEmail
     | DigestEmail
     | ConfirmSubscriptionEmail

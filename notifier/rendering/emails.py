@@ -29,6 +29,7 @@ from notifier.rendering.contexts import (
     EventDetails,
     Footer,
     MeetingEmail,
+    MeetingPlaceEmail,
     MinutesEmail,
     NewLinksEmail,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "EventDetails",
     "Footer",
     "MeetingEmail",
+    "MeetingPlaceEmail",
     "MinutesEmail",
     "NewLinksEmail",
     "RenderedEmail",
@@ -79,6 +81,7 @@ class EmailKind(StrEnum):
     MEETING_CANCELLED = "meeting_cancelled"
     MEETING_REMINDER = "meeting_reminder"
     MEETING_WITHDRAWN = "meeting_withdrawn"  # to people a meeting's audience no longer reaches
+    MEETING_PLACE = "meeting_place"  # a freed place offered to the first on the waiting list
     DIGEST = "digest"
     # Transactional emails: no unsubscribe footer.
     CONFIRM_SUBSCRIPTION = "confirm_subscription"
@@ -115,6 +118,7 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         EmailKind.MINUTES: EmailSpec("email/minutes", MinutesEmail),
         EmailKind.ANNOUNCEMENT: EmailSpec("email/announcement", AnnouncementEmail),
         EmailKind.DIGEST: EmailSpec("email/digest", DigestEmail),
+        EmailKind.MEETING_PLACE: EmailSpec("email/meeting_place", MeetingPlaceEmail, transactional=True),
         EmailKind.CONFIRM_SUBSCRIPTION: EmailSpec(
             "email/confirm_subscription", ConfirmSubscriptionEmail, transactional=True
         ),

@@ -35,6 +35,7 @@ from notifier.domain.statuses import (
     SubscriberStatus,
     sources_for,
 )
+from notifier.repositories.answers import answered_no
 from notifier.repositories.rows import affected, literals
 
 
@@ -57,6 +58,8 @@ def eligible_subscriptions(message: Message) -> list[ColumnElement[bool]]:
     ]
     if message.email_kind not in URGENT_EMAIL_KINDS:
         clauses.append(Subscription.frequency == Frequency.IMMEDIATE)
+    if message.email_kind == "meeting_reminder":  # not to those who said they will not come
+        clauses.append(~answered_no(int(message.context["meeting_id"]), Subscription.subscriber_id))
     return clauses
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from notifier.db.models import Meeting, MeetingInvitee, Message, Subscriber, Subscription
 from notifier.domain.sources import MeetingStatus
+from notifier.repositories.answers import answered_no
 from notifier.repositories.deliveries import insert_queued, reachable_subscriber
 from notifier.repositories.rows import affected
 
@@ -120,8 +121,10 @@ def insert_invitee_deliveries(
     unless: AudienceIds | None = None,
 ) -> int:
     """One delivery per active, unsuppressed invitee (`only` these, none `unless` reaches); skips
-    anyone the event already reaches."""
+    anyone the event already reaches, and for a reminder anyone who said No."""
     conditions = [MeetingInvitee.meeting_id == meeting_id, MeetingInvitee.network_id == message.network_id]
+    if message.email_kind == "meeting_reminder":
+        conditions.append(~answered_no(meeting_id, MeetingInvitee.subscriber_id))
     if only is not None:
         conditions.append(MeetingInvitee.subscriber_id.in_(only))
     if unless is not None:
@@ -170,3 +173,19 @@ def mark_reminded(session: Session, meeting_id: int, now: datetime) -> bool:
         .values(reminder_sent_at=now)
     )
     return affected(session.execute(statement)) == 1
+
+
+def raise_sequence_of_upcoming(session: Session, network_id: int, now: datetime) -> int:
+    """A new SEQUENCE (and DTSTAMP) for the network's meetings still to come that stand: their
+    calendar files changed (a new organiser), so calendars must replace what they hold."""
+    statement = (
+        update(Meeting)
+        .where(
+            Meeting.network_id == network_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.end_at > now,
+        )
+        .values(sequence=Meeting.sequence + 1, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return affected(session.execute(statement))

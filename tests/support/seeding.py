@@ -10,14 +10,16 @@ from notifier.db.base import utcnow
 from notifier.db.models import Network, Subscriber, Topic
 from notifier.domain.statuses import ConsentSource, Frequency
 from notifier.services.admin.networks import create_network, create_topic
+from notifier.services.sources.organiser import ORGANISER_SETTING
 from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
 
 HASH_KEY = "test-secret-key"
 
 
 def network_with_topics(
-    session: Session, slug: str, topics: Sequence[str] = ("news",)
+    session: Session, slug: str, topics: Sequence[str] = ("news",), *, organiser: bool = True
 ) -> tuple[Network, list[Topic]]:
+    """A network with these topics and, unless told otherwise, a meeting organiser's address."""
     network = create_network(
         session,
         slug=slug,
@@ -27,6 +29,8 @@ def network_with_topics(
         privacy_notice_version="v1",
         allowed_email_domains=["*.gov.uk", "simulator.notify"],
     )
+    if organiser:
+        network.settings = {**network.settings, ORGANISER_SETTING: f"meetings@{slug}.example.gov.uk"}
     return network, [create_topic(session, network, slug=t, name=t.title()) for t in topics]
 
 

@@ -12,7 +12,7 @@ from celery import shared_task
 from notifier.db.base import utcnow
 from notifier.db.session import unit_of_work
 from notifier.services.admin import alerts
-from notifier.services.sources import announcements, digests, meetings
+from notifier.services.sources import announcements, answers, digests, meetings
 from notifier.services.sources.meetings import SourceDeps
 from workers.policy import PERIODIC_LIMITS, LoggedTask
 from workers.runtime import runtime
@@ -30,14 +30,17 @@ def event_sources(self: Any) -> None:
     with unit_of_work(rt.sessions) as uow:
         reminded = meetings.send_due_reminders(uow, deps, now)
     with unit_of_work(rt.sessions) as uow:
+        lapsed = answers.expire_offers(uow, deps, now)
+    with unit_of_work(rt.sessions) as uow:
         started = announcements.send_due(uow, deps, now)
     ran = digests.run_due_digests(rt.sessions, rt.queue, now, chunk_size=rt.settings.send_chunk_size)
     with unit_of_work(rt.sessions) as uow:
         alerted = alerts.alert_waiting(uow, rt.queue, rt.settings.public_base_url, now)
-    if reminded or started or ran or alerted:
+    if reminded or lapsed or started or ran or alerted:
         log.info(
             "sources.run",
             meetings_reminded=reminded,
+            offers_lapsed=lapsed,
             announcements_started=started,
             admins_alerted=alerted,
             digests=[(d.network_id, d.frequency.value, d.message_id, d.recipients) for d in ran],

@@ -13,6 +13,7 @@ from notifier.db.models.core import (
     Suppression,
     Topic,
 )
+from notifier.db.models.meeting_answers import MeetingAnswer
 from notifier.db.models.notify_services import NetworkNotifyService
 from notifier.db.models.retention import ContactEnquiry, DataRequest, RetentionEvidence, RetentionRule
 from notifier.db.models.sources import (
@@ -20,6 +21,7 @@ from notifier.db.models.sources import (
     ApiToken,
     AuditRecord,
     ContentPage,
+    DigestEntry,
     DigestRun,
     Meeting,
     MeetingInvitee,
@@ -40,11 +42,13 @@ __all__ = [
     "ContentPage",
     "DataRequest",
     "Delivery",
+    "DigestEntry",
     "DigestRun",
     "Event",
     "FanoutSlice",
     "FormAttempt",
     "Meeting",
+    "MeetingAnswer",
     "MeetingInvitee",
     "Membership",
     "Message",

@@ -7,7 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.db.base import Base, BigId, IdPk, utcnow
@@ -32,7 +42,11 @@ class ContentPage(Base):
 
 class Meeting(Base):
     __tablename__ = "meeting"
-    __table_args__ = (UniqueConstraint("network_id", "id"), Index("ix_meeting_due", "status", "start_at"))
+    __table_args__ = (
+        UniqueConstraint("network_id", "id"),
+        Index("ix_meeting_due", "status", "start_at"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+    )
 
     id: Mapped[IdPk]
     network_id: Mapped[int] = network_id_column()
@@ -48,6 +62,15 @@ class Meeting(Base):
     status: Mapped[MeetingStatus] = mapped_column(enum_type(MeetingStatus))
     reminder_minutes: Mapped[int] = mapped_column(Integer)
     reminder_sent_at: Mapped[datetime | None]
+    # When the email giving the current start went (the invitation, or the update that moved it): a
+    # reminder due less than an hour after it is not sent. None on meetings made before it was kept.
+    time_announced_at: Mapped[datetime | None]
+    # Answers (RSVP, services/sources/answers.py): taken until this time (the start when None), a Yes
+    # holds one of `capacity` places (no limit when None), and an optional question ("" for none)
+    # whose answers are health data.
+    answers_until: Mapped[datetime | None]
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    access_question: Mapped[str] = mapped_column(String(300), default="")
     minutes_event_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -128,6 +151,35 @@ class DigestRun(Base):
     period_start: Mapped[datetime]
     period_end: Mapped[datetime]
     message_id: Mapped[int | None] = mapped_column(BigId)
+    # False on runs made before digests recorded their entries (migration 0016): items up to their
+    # end were listed the old way, so the entries never reach back past them.
+    lists_items: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestEntry(Base):
+    """One item (a page, minutes) or meeting event in one reader's digest: each reader gets each item
+    in exactly one email, so a (subscriber, event) pair is in at most one digest, and an item the
+    reader was sent at once (a delivery of its event) is never listed."""
+
+    __tablename__ = "digest_entry"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "event_id"),
+        same_network_fk("subscriber_id", "subscriber"),
+        same_network_fk("event_id", "event"),
+        same_network_fk("message_id", "message"),
+        # Composing reads one reader's entries of one digest.
+        Index("ix_digest_entry_message_subscriber", "message_id", "subscriber_id"),
+        # Deleting a subscriber cascades here, once per person: the check needs an index on the key.
+        Index("ix_digest_entry_network_id_subscriber_id", "network_id", "subscriber_id"),
+        Index("ix_digest_entry_network_id_event_id", "network_id", "event_id"),
+    )
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    subscriber_id: Mapped[int] = mapped_column(BigId)
+    event_id: Mapped[int] = mapped_column(BigId)
+    message_id: Mapped[int] = mapped_column(BigId)  # the digest it is listed in
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -67,6 +67,11 @@ class LinkBuilder:
             TokenPurpose.MEETING_ATTENDEE, {"n": network_id, "m": meeting_id, "s": subscriber_id}
         )
 
+    def answer_token(self, network_id: int, meeting_id: int, subscriber_id: int) -> str:
+        return self.signer.sign(
+            TokenPurpose.MEETING_ANSWER, {"n": network_id, "m": meeting_id, "s": subscriber_id}
+        )
+
     @staticmethod
     def attendee_calendar_url_with(calendar_url: str, token: str) -> str:
         return f"{calendar_url}?attendee={token}"

@@ -16,6 +16,7 @@ class TokenPurpose(StrEnum):
     CONFIRM = "confirm-subscription"
     MEETING = "meeting"  # a meeting's page, calendar file and joining link (services/sources/calendar.py)
     MEETING_ATTENDEE = "meeting-attendee"  # one recipient's calendar file: names them as ATTENDEE
+    MEETING_ANSWER = "meeting-answer"  # one recipient's answer page (services/sources/answers.py)
     DATA_REQUEST = "data-request"  # verifying a data-subject request (services/privacy/rights.py)
     EMAIL_CHANGE = "email-change"  # a new address confirming itself (services/subscribers/email_change.py)
     ADMIN_SIGN_IN = "admin-sign-in"  # an admin's one-time sign-in link (services/admin/web_sessions.py)

@@ -191,11 +191,12 @@ class TemplateComposer:
         per_reader = kind in PER_SUBSCRIBER_CONTEXT
         if per_reader:  # e.g. a digest lists what this reader's topics had
             data = {**data, **PER_SUBSCRIBER_CONTEXT[kind](session, message, subscriber)}
-        meeting_id = None
-        if data.get("calendar_url") and data.get("meeting_id"):  # this reader's own invitation file
-            meeting_id = int(data["meeting_id"])
+        meeting_id = int(data["meeting_id"]) if data.get("meeting_id") else None
+        if data.get("calendar_url") and meeting_id:  # this reader's own invitation file
             calendar_url = self.links.attendee_calendar_url_with(data["calendar_url"], ATTENDEE_STAND_IN)
             data = {**data, "calendar_url": calendar_url}
+        if data.get("answer_url") and meeting_id:  # this reader's own answer links
+            data = {**data, "answer_url": f"{data['answer_url']}/{ANSWER_STAND_IN}"}
         context = CONTEXT_BUILDERS[kind](data, network, footer)
         spec = EMAIL_KINDS[kind]
         render = render_email if per_reader or spec.transactional else render_shared_email
@@ -222,7 +223,9 @@ class TemplateComposer:
 # and no outside text can hold one; the tokens that replace them (URL-safe base64 and dots) are kept
 # as they are by URL quoting too, so a filled email is the one rendering with the real tokens gives.
 _STAND_IN = secrets.token_hex(16)
-MANAGE_STAND_IN, UNSUBSCRIBE_STAND_IN, ATTENDEE_STAND_IN = (f"{_STAND_IN}{n}" for n in "mua")
+MANAGE_STAND_IN, UNSUBSCRIBE_STAND_IN, ATTENDEE_STAND_IN, ANSWER_STAND_IN = (
+    f"{_STAND_IN}{n}" for n in "muar"
+)
 
 
 class ReaderTokens:
@@ -247,6 +250,12 @@ class ReaderTokens:
             raise ValueError("an attendee link without a meeting")
         return self.links.attendee_token(self.ref.network_id, self.meeting_id, self.ref.subscriber_id)
 
+    @functools.cached_property
+    def answer(self) -> str:
+        if self.meeting_id is None:
+            raise ValueError("an answer link without a meeting")
+        return self.links.answer_token(self.ref.network_id, self.meeting_id, self.ref.subscriber_id)
+
     def fill(self, text: str) -> str:
         if UNSUBSCRIBE_STAND_IN in text:
             text = text.replace(UNSUBSCRIBE_STAND_IN, self.unsubscribe)
@@ -254,4 +263,6 @@ class ReaderTokens:
             text = text.replace(MANAGE_STAND_IN, self.manage)
         if ATTENDEE_STAND_IN in text:
             text = text.replace(ATTENDEE_STAND_IN, self.attendee)
+        if ANSWER_STAND_IN in text:
+            text = text.replace(ANSWER_STAND_IN, self.answer)
         return text

@@ -12,15 +12,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from notifier.db.models import Message, Network, Subscriber
+from notifier.db.models import Meeting, Message, Network, Subscriber
+from notifier.domain.sources import MeetingStatus
 from notifier.rendering.contexts import (
     DigestEmail,
     DigestItem,
+    DigestMeeting,
     DigestPeriod,
     EmailContext,
     EventDetails,
     Footer,
     MeetingEmail,
+    MeetingPlaceEmail,
+    MeetingState,
     MinutesEmail,
 )
 from notifier.rendering.emails import EmailKind
@@ -64,6 +68,21 @@ def _meeting(data: Mapping[str, Any], network: Network, footer: Footer) -> Email
         calendar_url=data.get("calendar_url") or None,
         meeting_url=data.get("meeting_url") or None,
         note=data.get("note") or None,
+        answer_url=data.get("answer_url") or None,
+        answer_by=_when(data.get("answer_by")),
+        access_question=data.get("access_question") or None,
+    )
+
+
+def _meeting_place(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    return MeetingPlaceEmail(
+        network_name=network.name,
+        title=data["title"],
+        start=_required_when(data["start"]),
+        end=_required_when(data["end"]),
+        answer_url=data["answer_url"],
+        offer_expires_at=_required_when(data["offer_expires_at"]),
+        location=data.get("location") or None,
     )
 
 
@@ -83,13 +102,51 @@ def _digest(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailC
     items = tuple(
         DigestItem(title=i["title"], url=i["url"], excerpt=i.get("excerpt") or None) for i in data["items"]
     )
+    meetings = tuple(
+        DigestMeeting(
+            title=m["title"],
+            start=_required_when(m["start"]),
+            end=_required_when(m["end"]),
+            place=m.get("place") or None,
+            state=MeetingState(m["state"]) if m.get("state") else None,
+        )
+        for m in data.get("meetings", ())
+    )
     return DigestEmail(
-        network_name=network.name, period=DigestPeriod(data["period"]), items=items, footer=footer
+        network_name=network.name,
+        period=DigestPeriod(data["period"]),
+        items=items,
+        footer=footer,
+        meetings=meetings,
     )
 
 
+def _meeting_now(session: Session, meeting: Meeting) -> dict[str, Any]:
+    """A meeting as it stands now: "cancelled", or "moved" when its time is not the invitation's."""
+    state = None
+    if meeting.status is MeetingStatus.CANCELLED:
+        state = MeetingState.CANCELLED.value
+    elif digest_repo.first_times(session, meeting) not in (
+        None,
+        (meeting.start_at.isoformat(), meeting.end_at.isoformat()),
+    ):
+        state = MeetingState.MOVED.value
+    place = ", ".join(p for p in (meeting.location, "online" if meeting.online_url else "") if p)
+    return {
+        "title": meeting.title,
+        "start": meeting.start_at.isoformat(),
+        "end": meeting.end_at.isoformat(),
+        "place": place or None,
+        "state": state,
+    }
+
+
 def _digest_items(session: Session, message: Message, subscriber: Subscriber) -> dict[str, Any]:
-    return {"items": digest_repo.items_for(session, message, subscriber.id)}
+    meetings = digest_repo.meetings_for(session, message, subscriber.id)
+    return {
+        "items": digest_repo.items_for(session, message, subscriber.id),
+        "meetings": [_meeting_now(session, meeting) for meeting in meetings],
+    }
 
 
 SOURCE_CONTEXT_BUILDERS: dict[EmailKind, SourceBuilder] = {
@@ -99,6 +156,7 @@ SOURCE_CONTEXT_BUILDERS: dict[EmailKind, SourceBuilder] = {
     EmailKind.MEETING_REMINDER: _meeting,
     EmailKind.MEETING_WITHDRAWN: _meeting,
     EmailKind.MINUTES: _minutes,
+    EmailKind.MEETING_PLACE: _meeting_place,
     EmailKind.DIGEST: _digest,
 }
 

@@ -7,15 +7,15 @@ ever and its SEQUENCE rises with each update and the cancellation, so calendars 
 
 Each email links to the reader's own file (a second signed token naming them): an iTIP REQUEST, or
 CANCEL once cancelled or once the meeting's audience no longer reaches the reader, with ORGANIZER
-(the network's address) and the reader as ATTENDEE, as RFC 5546 requires, so mail clients show it as
-an invitation. The link without a reader (the meeting page's) gives a PUBLISH, which needs no
-attendee. The joining link is in the file only while the meeting stands for the reader.
+(the network's organiser address, services/sources/organiser.py; a new one raises SEQUENCE) and the
+reader as ATTENDEE, as RFC 5546 requires, so mail clients show it as an invitation. The link
+without a reader (the meeting page's) gives a PUBLISH, which needs no attendee. The joining link is
+in the file only while the meeting stands for the reader.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as CalendarEvent
@@ -24,6 +24,7 @@ from notifier.config import Settings
 from notifier.db.models import Meeting, Network
 from notifier.domain.sources import MeetingStatus
 from notifier.services.common.tokens import InvalidToken, TokenPurpose, TokenSigner
+from notifier.services.sources.organiser import require_organiser
 
 DAY_SECONDS = 86_400
 PRODUCT_ID = "-//notifier//staff network meetings//EN"
@@ -75,24 +76,22 @@ class MeetingLinks:
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidToken("this meeting link is not valid") from exc
 
-    def read_attendee(self, token: str) -> AttendeeRef:
-        payload = self.signer.verify(
-            TokenPurpose.MEETING_ATTENDEE, token, max_age_seconds=self.max_age_seconds
+    def answers_url(self, meeting: Meeting) -> str | None:
+        """Where each reader's answer link starts (their signed token follows), while answers are
+        taken: emails sent after that carry no answer links."""
+        return (
+            f"{self.public_base_url}/meetings/answer" if meeting.status is MeetingStatus.SCHEDULED else None
         )
+
+    def read_answer(self, token: str) -> AttendeeRef:
+        return self.read_attendee(token, TokenPurpose.MEETING_ANSWER)
+
+    def read_attendee(self, token: str, purpose: TokenPurpose = TokenPurpose.MEETING_ATTENDEE) -> AttendeeRef:
+        payload = self.signer.verify(purpose, token, max_age_seconds=self.max_age_seconds)
         try:
             return AttendeeRef(int(payload["n"]), int(payload["m"]), int(payload["s"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidToken("this meeting link is not valid") from exc
-
-
-def organizer_address(network: Network) -> str:
-    """The network's address: its meeting organiser or steering group address when set, else a
-    no-reply address on its site's domain (the file asks for no replies: RSVP=FALSE)."""
-    for key in ("meeting_organizer_email", "steering_group_email"):
-        value = network.settings.get(key)
-        if isinstance(value, str) and "@" in value:
-            return value.strip()
-    return f"noreply@{urlsplit(network.site_url).hostname}"
 
 
 def calendar_method(meeting: Meeting, attendee_email: str | None, *, invited: bool = True) -> str:
@@ -108,6 +107,7 @@ def meeting_calendar(
     attendee_email: str | None = None,
     *,
     invited: bool = True,
+    partstat: str = "NEEDS-ACTION",
 ) -> bytes:
     """The meeting as an iCalendar file: REQUEST or CANCEL naming `attendee_email`, else PUBLISH.
 
@@ -129,13 +129,13 @@ def meeting_calendar(
     if not uninvited:
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("url", links.page_url(meeting))
-    organizer = vCalAddress(f"mailto:{organizer_address(network)}")
+    organizer = vCalAddress(f"mailto:{require_organiser(network)}")
     organizer.params["cn"] = vText(network.name)
     event.add("organizer", organizer)
     if attendee_email is not None:
         attendee = vCalAddress(f"mailto:{attendee_email}")
         attendee.params.update(
-            {"cutype": "INDIVIDUAL", "role": "REQ-PARTICIPANT", "partstat": "NEEDS-ACTION", "rsvp": "FALSE"}
+            {"cutype": "INDIVIDUAL", "role": "REQ-PARTICIPANT", "partstat": partstat, "rsvp": "FALSE"}
         )
         event.add("attendee", attendee)
     if meeting.location:

@@ -1,6 +1,9 @@
-"""Daily and weekly digests: one email per subscriber per period, listing that period's content on
-their topics. Periods end at 08:00 Europe/London (weekly ones on Monday); each period runs once per
-network (a unique row), and a period with nothing for someone sends them nothing.
+"""Daily and weekly digests: one email per reader per period, listing what they are owed on their
+topics of that frequency (repositories/digests.py): each item in exactly one of their emails, decided
+when the digest runs, so moving between immediate, daily and weekly neither loses nor repeats one.
+Periods end at 08:00 Europe/London (weekly ones on Monday); each period runs once per network (a
+unique row), and a period with nothing for someone sends them nothing. The daily run also takes what
+a reader who moved to immediate email was still owed from before the move.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def latest_period(frequency: Frequency, now: datetime) -> Period:
     days = 1
     if frequency is Frequency.WEEKLY:
         end_day -= timedelta(days=end_day.weekday())  # back to Monday
-        if datetime.combine(end_day, BOUNDARY, LONDON) > local:
+        if datetime.combine(end_day, BOUNDARY, LONDON).astimezone(UTC) > now:  # instants, not walls
             end_day -= timedelta(days=7)
         days = 7
     # Local wall-clock arithmetic, so a period across a clock change still runs 08:00 to 08:00.
@@ -112,6 +115,10 @@ def _run(
     )
     session.add(message)
     session.flush()
+    frequencies = (
+        (Frequency.DAILY, Frequency.IMMEDIATE) if period.frequency is Frequency.DAILY else (period.frequency,)
+    )
+    digest_repo.record_entries(session, message, frequencies, period.end, utcnow())
     recipients = digest_repo.insert_recipients(session, message, utcnow())
     if recipients == 0:
         session.delete(message)  # never an empty digest: the run is remembered, no message

@@ -13,6 +13,7 @@ from notifier.db.models import Event, Meeting, Network, Subscriber
 from notifier.domain.sources import MeetingStatus
 from notifier.repositories import meetings as meeting_repo
 from notifier.services.common.tokens import InvalidToken
+from notifier.services.sources import answers
 from notifier.services.sources.calendar import MeetingLinks, calendar_method, meeting_calendar
 
 
@@ -62,7 +63,7 @@ class CalendarFile:
 def calendar_file(session: Session, page: MeetingPage, attendee: str | None) -> CalendarFile:
     """The reader's own invitation (REQUEST/CANCEL naming them) with `attendee`, else a PUBLISH. A
     reader the meeting no longer reaches (its audience changed, or they unsubscribed) gets a CANCEL."""
-    meeting, address, invited = page.meeting, None, True
+    meeting, address, invited, answered = page.meeting, None, True, "NEEDS-ACTION"
     if attendee is not None:
         try:
             ref = page.links.read_attendee(attendee)
@@ -74,5 +75,7 @@ def calendar_file(session: Session, page: MeetingPage, attendee: str | None) -> 
         if person.network_id != meeting.network_id:
             raise MeetingLinkRefused(attendee)
         address, invited = person.email, meeting_repo.is_invited(session, meeting, person.id)
+        answered = answers.partstat(session, meeting.id, person.id)  # once they answer
     method = calendar_method(meeting, address, invited=invited)
-    return CalendarFile(method, meeting_calendar(meeting, page.network, page.links, address, invited=invited))
+    text = meeting_calendar(meeting, page.network, page.links, address, invited=invited, partstat=answered)
+    return CalendarFile(method, text)

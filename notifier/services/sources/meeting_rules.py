@@ -2,13 +2,14 @@
 
 Times without an offset are Europe/London wall times (`domain.london_times`): a time the clocks skip
 is refused, a repeated one is read as its first occurrence with a note saying so. Times are compared
-as instants (UTC), so "2:30am to 2:30am" across a clock change can never pass as a period.
+as instants (UTC), so "2:30am to 2:30am" across a clock change can never pass as a period, and a
+meeting's length is its real duration (01:30 BST to 01:15 GMT on the October night is 45 minutes).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from notifier.domain.sources import MeetingStatus
 from notifier.rendering.london_time import london_period
 
 EDITABLE = ("title", "start", "end", "location", "online_url", "agenda")
+DEFAULT_LONGEST_MEETING = timedelta(hours=24)
 
 
 class MeetingError(ValueError):
@@ -82,7 +84,12 @@ def url_origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
-def check(details: MeetingDetails) -> Checked:
+def _hours(length: timedelta) -> str:
+    hours = length.total_seconds() / 3600
+    return f"{hours:g} hour{'' if hours == 1 else 's'}"
+
+
+def check(details: MeetingDetails, *, longest: timedelta = DEFAULT_LONGEST_MEETING) -> Checked:
     title = " ".join(details.title.split())
     if not title or len(title) > 300:
         raise MeetingError("title", "give a title of 1 to 300 characters")
@@ -92,6 +99,8 @@ def check(details: MeetingDetails) -> Checked:
         raise MeetingError(
             "end", "must be after the start (times are Europe/London unless an offset is given)"
         )
+    if end - start > longest:
+        raise MeetingError("end", f"a meeting can last at most {_hours(longest)}: end it sooner")
     location, online_url = details.location.strip(), details.online_url.strip()
     if not location and not online_url:
         raise MeetingError("location", "give a location, an online link, or both")
@@ -105,6 +114,29 @@ def check(details: MeetingDetails) -> Checked:
         raise MeetingError("agenda", "must be at most 20,000 characters")
     notes = [n for n in (start_note, end_note) if n]
     return Checked(MeetingDetails(title, start, end, location, online_url, details.agenda), notes)
+
+
+@dataclass(frozen=True)
+class AnswerRules:
+    """How a meeting takes answers: places (None: no limit), a deadline (None: its start; a London
+    time without an offset) and an optional question whose answers are health data."""
+
+    capacity: int | None = None
+    answers_until: datetime | None = None
+    access_question: str = ""
+
+
+def check_answer_rules(rules: AnswerRules, start: datetime) -> AnswerRules:
+    """The rules with the deadline as a UTC instant and the question's spaces tidied."""
+    if rules.capacity is not None and not 1 <= rules.capacity <= 100_000:
+        raise MeetingError("capacity", "must be a whole number from 1 to 100,000, or none for no limit")
+    until = _when(rules.answers_until, "answers_until")[0] if rules.answers_until else None
+    if until is not None and until > start:
+        raise MeetingError("answers_until", "must be no later than the meeting's start")
+    question = " ".join(rules.access_question.split())
+    if len(question) > 300:
+        raise MeetingError("access_question", "must be at most 300 characters")
+    return AnswerRules(rules.capacity, until, question)
 
 
 def refuse_closed(meeting: Meeting, now: datetime) -> None:

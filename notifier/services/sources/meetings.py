@@ -20,6 +20,7 @@ from notifier.db.models import Event, Meeting, MeetingInvitee, Message, Network,
 from notifier.db.session import UnitOfWork
 from notifier.domain.sources import MeetingStatus
 from notifier.domain.statuses import EventKind, Lane, MessageStatus
+from notifier.repositories import answers as answer_repo
 from notifier.repositories import meetings as meeting_repo
 from notifier.repositories import networks as network_repo
 from notifier.services.common import audit
@@ -28,9 +29,11 @@ from notifier.services.delivery.direct_sends import enqueue_sends
 from notifier.services.sources.calendar import MeetingLinks
 from notifier.services.sources.meeting_rules import (
     EDITABLE,
+    AnswerRules,
     MeetingDetails,
     MeetingError,
     check,
+    check_answer_rules,
     current_details,
     describe_changes,
     patched,
@@ -38,9 +41,13 @@ from notifier.services.sources.meeting_rules import (
     refuse_past_start,
     url_origin,
 )
+from notifier.services.sources.organiser import MISSING, organiser_address
 
 __all__ = ["Audience", "MeetingDetails", "MeetingError", "MeetingUpdate", "SourceDeps"]
 LONGEST_REMINDER = timedelta(days=14)
+# A reminder that would fall within this time of the email giving the meeting's time is not sent:
+# the reader has only just been told.
+REMINDER_QUIET_AFTER_NOTICE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class SourceDeps:
     meeting_links: MeetingLinks
     chunk_size: int
     reminder_minutes: int
+    longest_meeting: timedelta
+    offer_time: timedelta  # how long a freed place is offered to the first who waits
 
     @classmethod
     def from_settings(cls, settings: Settings, queue: TaskQueue) -> SourceDeps:
@@ -59,6 +68,8 @@ class SourceDeps:
             MeetingLinks.from_settings(settings),
             settings.send_chunk_size,
             settings.meeting_reminder_minutes,
+            timedelta(hours=settings.meeting_max_hours),
+            timedelta(hours=settings.meeting_place_offer_hours),
         )
 
 
@@ -106,9 +117,13 @@ def create_meeting(
     *,
     actor: str,
     reminder_minutes: int | None = None,
+    answers: AnswerRules | None = None,
 ) -> Meeting:
-    checked = check(details).details
+    checked = check(details, longest=deps.longest_meeting).details
+    rules = check_answer_rules(answers or AnswerRules(), checked.start)
     refuse_past_start(checked.start, utcnow())
+    if organiser_address(network) is None:
+        raise MeetingError("organiser", MISSING)
     topic_ids, invitees = audience_ids(uow.session, network, audience)
     if reminder_minutes is not None and not 5 <= reminder_minutes <= LONGEST_REMINDER.total_seconds() // 60:
         raise MeetingError("reminder_minutes", "must be between 5 minutes and 14 days")
@@ -126,6 +141,10 @@ def create_meeting(
         topic_ids=topic_ids,
         status=MeetingStatus.SCHEDULED,
         reminder_minutes=reminder_minutes or deps.reminder_minutes,
+        time_announced_at=now,
+        capacity=rules.capacity,
+        answers_until=rules.answers_until,
+        access_question=rules.access_question,
         created_at=now,
         updated_at=now,
     )
@@ -154,7 +173,7 @@ def update_meeting(
     """Change only the fields in `changes`; the update email lists exactly what changed."""
     now = utcnow()
     refuse_closed(meeting, now)
-    result = check(patched(meeting, changes))
+    result = check(patched(meeting, changes), longest=deps.longest_meeting)
     checked, old = result.details, current_details(meeting)
     lines = describe_changes(old, checked)
     if not lines:
@@ -162,6 +181,7 @@ def update_meeting(
     if checked.start != old.start:
         refuse_past_start(checked.start, now)
         meeting.reminder_sent_at = None  # remind again before the new start
+        meeting.time_announced_at = now
     meeting.title, meeting.start_at, meeting.end_at = checked.title, checked.start, checked.end
     meeting.location, meeting.online_url, meeting.agenda = (
         checked.location,
@@ -239,6 +259,8 @@ def publish_minutes(
     }
     event = add_event(uow, meeting, EventKind.MINUTES, f"meeting:{meeting.id}:minutes", context)
     meeting.minutes_event_id = event.id
+    # Answers to the meeting's question are health data, kept only until the minutes are out.
+    forgotten = answer_repo.forget_access_needs(uow.session, meeting.id)
     _messages(uow, deps, meeting, event, "minutes", context)
     audit.record(
         uow.session,
@@ -249,6 +271,7 @@ def publish_minutes(
         meeting.id,
         held_override=bool(not_held),
         not_held=not_held,
+        access_needs_deleted=forgotten,
     )
     return event
 
@@ -262,11 +285,20 @@ def _not_held(meeting: Meeting, now: datetime) -> str | None:
     return None
 
 
+def reminder_due_at(meeting: Meeting) -> datetime | None:
+    """When the meeting's reminder goes, or None when it would fall less than an hour after the email
+    that gave the meeting's current time (the invitation, or the update that moved it)."""
+    due = meeting.start_at - timedelta(minutes=meeting.reminder_minutes)
+    announced = meeting.time_announced_at or meeting.created_at
+    return None if due < announced + REMINDER_QUIET_AFTER_NOTICE else due
+
+
 def send_due_reminders(uow: UnitOfWork, deps: SourceDeps, now: datetime) -> list[int]:
     """Send each reminder whose time has come, in the caller's unit of work; returns the meetings."""
     reminded = []
     for meeting in meeting_repo.reminder_candidates(uow.session, now, now + LONGEST_REMINDER):
-        if meeting.start_at - timedelta(minutes=meeting.reminder_minutes) > now:
+        due = reminder_due_at(meeting)
+        if due is None or due > now:
             continue
         if meeting_repo.mark_reminded(uow.session, meeting.id, now):
             _send(uow, deps, meeting, "meeting_reminder", note=None)
@@ -274,8 +306,17 @@ def send_due_reminders(uow: UnitOfWork, deps: SourceDeps, now: datetime) -> list
     return reminded
 
 
-def meeting_context(meeting: Meeting, links: MeetingLinks, note: str | None) -> dict[str, Any]:
+ANSWERED_IN = frozenset({"meeting", "meeting_update", "meeting_reminder"})  # emails with answer links
+
+
+def meeting_context(
+    meeting: Meeting, links: MeetingLinks, note: str | None, *, answers: bool = False
+) -> dict[str, Any]:
+    answers = answers and meeting.start_at > utcnow()
     return {
+        "answer_url": links.answers_url(meeting) if answers else None,
+        "answer_by": (meeting.answers_until or meeting.start_at).isoformat() if answers else None,
+        "access_question": meeting.access_question or None if answers else None,
         "meeting_id": meeting.id,  # the composer signs each reader's own calendar link with it
         "title": meeting.title,
         "start": meeting.start_at.isoformat(),
@@ -290,7 +331,7 @@ def meeting_context(meeting: Meeting, links: MeetingLinks, note: str | None) -> 
 
 
 def _send(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, kind: str, *, note: str | None) -> None:
-    context = meeting_context(meeting, deps.meeting_links, note)
+    context = meeting_context(meeting, deps.meeting_links, note, answers=kind in ANSWERED_IN)
     key = f"meeting:{meeting.id}:{kind}:{meeting.sequence}"
     event = add_event(uow, meeting, EventKind.MEETING, key, context)
     _messages(uow, deps, meeting, event, kind, context)

@@ -142,3 +142,22 @@ def test_the_hook_secret_rotates_with_a_grace_period(web: AdminWeb) -> None:
     with time_machine.travel(utcnow() + timedelta(hours=25), tick=False):
         assert publish(old, 3) == 401
         assert publish(new, 4) == 202
+
+
+def test_the_meeting_organiser_is_set_on_the_settings_page(web: AdminWeb) -> None:
+    alice = sign_in(web, "alpha", ADMIN)
+    page = alice.get(PAGE)
+    assert 'id="organiser"' in page.text and "meetings@alpha.example.gov.uk" in page.text
+    bad = _post(alice, f"{PAGE}/organiser", address="chair at alpha")
+    assert bad.status_code == 400 and "Enter the organiser&#39;s email address" in bad.text
+    assert _network(web).settings["meeting_organizer_email"] == "meetings@alpha.example.gov.uk"
+    good = _post(alice, f"{PAGE}/organiser", address="Chair@Alpha.example.gov.uk")
+    assert good.status_code == 303
+    assert "Meeting organiser saved" in alice.get(good.headers["location"]).text
+    assert _network(web).settings["meeting_organizer_email"] == "chair@alpha.example.gov.uk"
+    editor = sign_in(web, "alpha", "eddie.editor@justice.gov.uk")
+    token = csrf_from(editor, "/admin/alpha")
+    refused = editor.post(
+        f"{PAGE}/organiser", data={"csrf_token": token, "address": "x@alpha.example.gov.uk"}
+    )
+    assert refused.status_code == 403

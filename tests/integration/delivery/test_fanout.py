@@ -60,7 +60,7 @@ def test_fan_out_reaches_exactly_the_consenting_subscribers(sessions: sessionmak
             )
         )
         subscriber(s, other, "yes0@dept.gov.uk", [other_news])  # same address, another network
-        network.settings = {"routing": {"default": ["news", "events"]}}
+        network.settings = {**network.settings, "routing": {"default": ["news", "events"]}}
         item = ContentItem(url="https://alpha.example.gov.uk/post/", title="Post", revision="1")
         published = publish_content(uow, queue, network, item)
     assert len(published.message_ids) == 2  # one message per routed topic

@@ -8,15 +8,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 import vobject
 from icalendar import Calendar
 from sqlalchemy import select
 
-from notifier.db.models import Meeting, Message, Network, Subscriber
+from notifier.db.base import utcnow
+from notifier.db.models import AuditRecord, Meeting, Message, Network, Subscriber
 from notifier.db.session import unit_of_work
 from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.sources.meeting_audience import change_audience
 from notifier.services.sources.meetings import Audience, SourceDeps
+from notifier.services.sources.organiser import ORGANISER_SETTING, OrganiserError, set_organiser
 from tests.support.admin_api import API, PUBLIC, Admins
 
 MEETING = {
@@ -85,7 +88,7 @@ def test_each_reader_gets_an_invitation_naming_them_then_its_cancellation(admins
         method, event, other = _checked(*_fetch(admins, url))
         assert method == "REQUEST"
         assert str(event["ATTENDEE"]) == f"mailto:{email}" and other.attendee.params["RSVP"] == ["FALSE"]
-        assert str(event["ORGANIZER"]) == "mailto:noreply@alpha.example.gov.uk"
+        assert str(event["ORGANIZER"]) == "mailto:meetings@alpha.example.gov.uk"  # the network's setting
         assert event["ORGANIZER"].params["CN"] == "Alpha Network"
         assert "/join" in str(event["DESCRIPTION"]) and str(event["STATUS"]) == "CONFIRMED"
     cancelled = admins.web.client.post(
@@ -101,20 +104,66 @@ def test_each_reader_gets_an_invitation_naming_them_then_its_cancellation(admins
     assert public == "PUBLISH"
 
 
-def test_the_organizer_is_the_networks_address_and_reader_links_cannot_be_moved(admins: Admins) -> None:
+def _alpha(uow: Any) -> Network:
+    return uow.session.scalars(select(Network).where(Network.slug == "alpha")).one()
+
+
+def test_the_organizer_is_the_networks_setting_and_reader_links_cannot_be_moved(admins: Admins) -> None:
     with unit_of_work(admins.web.sessions) as uow:
-        alpha = uow.session.scalars(select(Network).where(Network.slug == "alpha")).one()
+        alpha = _alpha(uow)  # the contact address is not the organiser: changing it changes no file
         alpha.settings = {**alpha.settings, "steering_group_email": "steering@alpha.example.gov.uk"}
     first = admins.web.client.post(f"{API}/meetings", json=MEETING, headers=admins.editor).json()
     url = _reader_calendar_url(admins, "invitee@dept.gov.uk", "meeting")
     _, event, _ = _checked(*_fetch(admins, url))
-    assert str(event["ORGANIZER"]) == "mailto:steering@alpha.example.gov.uk"
+    assert str(event["ORGANIZER"]) == "mailto:meetings@alpha.example.gov.uk"
     second = admins.web.client.post(f"{API}/meetings", json=MEETING, headers=admins.editor).json()
     attendee = url.split("?attendee=")[1]
     moved = f"{second['calendar_url']}?attendee={attendee}"  # this reader's token on another meeting
     assert admins.web.client.get(moved.removeprefix(PUBLIC)).status_code == 404
     forged = f"{first['calendar_url']}?attendee={attendee[:-2]}xx"
     assert admins.web.client.get(forged.removeprefix(PUBLIC)).status_code == 404
+
+
+def test_no_invitation_before_the_organiser_is_set(admins: Admins) -> None:
+    with unit_of_work(admins.web.sessions) as uow:
+        alpha = _alpha(uow)
+        alpha.settings = {k: v for k, v in alpha.settings.items() if k != ORGANISER_SETTING}
+    refused = admins.web.client.post(f"{API}/meetings", json=MEETING, headers=admins.editor)
+    assert refused.status_code == 422
+    (problem,) = refused.json()["detail"]
+    assert problem["field"] == "organiser" and "Settings (Meeting invitations)" in problem["message"]
+    with unit_of_work(admins.web.sessions) as uow:
+        assert uow.session.scalars(select(Meeting)).first() is None
+        assert uow.session.scalars(select(Message)).first() is None
+
+
+def test_a_new_organiser_raises_the_sequence_of_meetings_to_come(admins: Admins) -> None:
+    called_off = admins.web.client.post(f"{API}/meetings", json=MEETING, headers=admins.editor).json()
+    admins.web.client.post(f"{API}/meetings/{called_off['id']}/cancel", json={}, headers=admins.editor)
+    standing = admins.web.client.post(f"{API}/meetings", json=MEETING, headers=admins.editor).json()
+    url = _reader_calendar_url(admins, "invitee@dept.gov.uk", "meeting")  # the standing meeting's
+    before = _checked(*_fetch(admins, url))[1]
+    with unit_of_work(admins.web.sessions) as uow:
+        with pytest.raises(OrganiserError, match="organiser: Enter the organiser's email address"):
+            set_organiser(uow.session, _alpha(uow), "not an address", actor="cli", now=utcnow())
+        raised = set_organiser(
+            uow.session, _alpha(uow), " Chair@Alpha.example.gov.uk ", actor="cli", now=utcnow()
+        )
+        assert raised == 1  # the cancelled meeting's files stay as they are
+        assert (
+            set_organiser(uow.session, _alpha(uow), "chair@alpha.example.gov.uk", actor="cli", now=utcnow())
+            == 0
+        )
+    after = _checked(*_fetch(admins, url))[1]
+    assert str(after["ORGANIZER"]) == "mailto:chair@alpha.example.gov.uk"
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1 and after["UID"] == before["UID"]
+    with unit_of_work(admins.web.sessions) as uow:
+        assert uow.session.get_one(Meeting, standing["id"]).sequence == 1
+        assert uow.session.get_one(Meeting, called_off["id"]).sequence == 1  # its cancel only
+        audited = uow.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "meeting_organiser_changed")
+        ).all()
+        assert [a.detail for a in audited] == [{"meetings": 1}]
 
 
 def test_a_reader_taken_off_the_audience_gets_a_cancel_for_themselves_and_a_new_one_a_request(

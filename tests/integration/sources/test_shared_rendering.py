@@ -54,6 +54,9 @@ def _whole(
     if data.get("calendar_url") and data.get("meeting_id"):
         token = links.attendee_token(network.id, int(data["meeting_id"]), person.id)
         data = {**data, "calendar_url": links.attendee_calendar_url_with(data["calendar_url"], token)}
+    if data.get("answer_url") and data.get("meeting_id"):  # the reader's own answer page
+        answer = links.answer_token(network.id, int(data["meeting_id"]), person.id)
+        data = {**data, "answer_url": f"{data['answer_url']}/{answer}"}
     context = CONTEXT_BUILDERS[kind](data, network, footer)
     return render_email(kind, context, allowed_origins=(network.site_url, composer.public_base_url))
 

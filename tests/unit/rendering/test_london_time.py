@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from notifier.rendering.london_time import (
+    LONDON,
     london_clock,
     london_date,
     london_datetime,
@@ -26,8 +27,12 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
         (utc(2026, 7, 7, 13, 30), "Tuesday 7 July 2026 at 2:30pm"),  # BST: UTC+1
         (utc(2026, 3, 29, 0, 59), "Sunday 29 March 2026 at 12:59am"),  # last minute of GMT
         (utc(2026, 3, 29, 1, 0), "Sunday 29 March 2026 at 2am"),  # clocks go forward
-        (utc(2026, 10, 25, 0, 30), "Sunday 25 October 2026 at 1:30am"),  # first 1:30am (BST)
-        (utc(2026, 10, 25, 1, 30), "Sunday 25 October 2026 at 1:30am"),  # second 1:30am (GMT)
+        (utc(2026, 10, 25, 0, 30), "Sunday 25 October 2026 at 1:30am BST"),  # first 1:30am
+        (utc(2026, 10, 25, 1, 30), "Sunday 25 October 2026 at 1:30am GMT"),  # second 1:30am
+        (utc(2026, 10, 24, 23, 59), "Sunday 25 October 2026 at 12:59am"),  # before the repeated hour
+        (utc(2026, 10, 25, 0, 0), "Sunday 25 October 2026 at 1am BST"),  # its first minute
+        (utc(2026, 10, 25, 1, 59), "Sunday 25 October 2026 at 1:59am GMT"),  # its last minute
+        (utc(2026, 10, 25, 2, 0), "Sunday 25 October 2026 at 2am"),  # after it
         (utc(2026, 6, 30, 23, 30), "Wednesday 1 July 2026 at 12:30am"),  # UTC date is the day before
         (utc(2026, 1, 5, 12, 0), "Monday 5 January 2026 at midday"),
         (utc(2026, 6, 4, 23, 0), "Friday 5 June 2026 at midnight"),
@@ -74,3 +79,28 @@ def test_admin_tables_show_the_uk_wall_clock_in_summer_and_winter() -> None:
     assert london_stamp(utc(2026, 7, 7, 13, 5)) == "07 Jul 2026 14:05"
     assert london_stamp(utc(2026, 12, 7, 13, 5)) == "07 Dec 2026 13:05"
     assert london_stamp(utc(2026, 12, 31, 23, 59), seconds=True) == "31 Dec 2026 23:59:00"
+
+
+def test_a_period_across_the_october_change_is_compared_as_instants() -> None:
+    # 01:30 BST to 01:15 GMT: later in fact, earlier on the wall.
+    october = london_period(utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 15))
+    assert october == "Sunday 25 October 2026, 1:30am BST to 1:15am GMT"
+    with pytest.raises(ValueError, match="end before it starts"):
+        london_period(utc(2026, 10, 25, 1, 15), utc(2026, 10, 25, 0, 30))
+    # The same periods given as London times with their fold.
+    start = utc(2026, 10, 25, 0, 30).astimezone(LONDON)
+    end = utc(2026, 10, 25, 1, 15).astimezone(LONDON)
+    assert (start.fold, end.fold) == (0, 1)
+    assert london_period(start, end) == october
+
+
+def test_a_period_across_the_march_gap() -> None:
+    assert london_period(utc(2026, 3, 29, 0, 30), utc(2026, 3, 29, 1, 30)) == (
+        "Sunday 29 March 2026, 12:30am to 2:30am"
+    )
+
+
+def test_stamps_in_the_repeated_hour_name_their_zone() -> None:
+    assert london_stamp(utc(2026, 10, 25, 0, 30)) == "25 Oct 2026 01:30 BST"
+    assert london_stamp(utc(2026, 10, 25, 1, 30)) == "25 Oct 2026 01:30 GMT"
+    assert london_stamp(utc(2026, 10, 25, 2, 0)) == "25 Oct 2026 02:00"

@@ -14,7 +14,7 @@ from notifier.services.common.scope import NetworkScope
 from notifier.services.sources import meetings as meeting_service
 from notifier.services.sources.calendar import MeetingLinks
 from notifier.services.sources.meeting_admin import get_meeting, invitees_of, meeting_list
-from notifier.services.sources.meeting_rules import check
+from notifier.services.sources.meeting_rules import AnswerRules, check
 from notifier.services.sources.meetings import Audience, MeetingDetails, MeetingError
 from notifier.web.deps import UowDep
 from notifier.web.params import RowId
@@ -42,6 +42,9 @@ class MeetingIn(MeetingFields):
     topics: list[str] = Field(default_factory=list, max_length=50, description="Topic slugs")
     invitees: list[str] = Field(default_factory=list, max_length=5000, description="Subscribers' addresses")
     reminder_minutes: int | None = Field(default=None, ge=5, le=20160)
+    capacity: int | None = Field(default=None, ge=1, le=100_000, description="Places; none for no limit")
+    answers_until: datetime | None = Field(default=None, description="Answers close; the start when none")
+    access_question: str = Field(default="", max_length=300, description="Optional; answers are health data")
 
 
 class MeetingPatch(BaseModel):
@@ -97,6 +100,9 @@ def _out(scope: NetworkScope, meeting: Any, links: MeetingLinks, **extra: Any) -
         "invitee_count": len(invitees_of(scope, meeting)),
         "reminder_minutes": meeting.reminder_minutes,
         "reminder_sent_at": iso(meeting.reminder_sent_at),
+        "capacity": meeting.capacity,
+        "answers_until": iso(meeting.answers_until),
+        "access_question": meeting.access_question,
         "minutes_event_id": meeting.minutes_event_id,
         "created_at": iso(meeting.created_at),
         "updated_at": iso(meeting.updated_at),
@@ -127,6 +133,7 @@ def create_meeting(body: MeetingIn, admin: AdminDep, uow: UowDep, deps: SourceDe
             Audience(body.topics, body.invitees),
             actor=admin.actor,
             reminder_minutes=body.reminder_minutes,
+            answers=AnswerRules(body.capacity, body.answers_until, body.access_question),
         )
     except MeetingError as exc:
         raise _refused(exc) from exc

@@ -9,6 +9,7 @@ from notifier.web.routes.admin_web import (
     audit_log,
     dashboard,
     importing,
+    meeting_answers,
     meeting_audience,
     meetings,
     memberships,
@@ -31,6 +32,7 @@ ROUTERS = (
     team.router,
     audit_log.router,
     importing.router,
+    meeting_answers.router,
     meeting_audience.router,  # before meetings: its POST .../{change} takes any last segment
     meetings.router,
     memberships.router,

@@ -1,6 +1,6 @@
-"""A network's own settings page (admin role): the privacy notice, work-email domains, topics,
-retention rules (which can only be shortened here), admin API tokens and the publish hook's secret.
-A new token or secret is shown once, on the answer to the POST that made it."""
+"""A network's own settings page (admin role): the privacy notice, work-email domains, the meeting
+organiser's address, topics, retention rules (which can only be shortened here), admin API tokens
+and the publish hook's secret. A new token or secret is shown once, on the answer to the POST that made it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from notifier.services.admin.network_settings import SettingsError
 from notifier.services.admin.networks import NetworkError, create_topic
 from notifier.services.common import audit
 from notifier.services.privacy.retention import rules_for, set_rule
+from notifier.services.sources import organiser
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.params import RowId
 from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn, not_found
@@ -27,6 +28,7 @@ router = APIRouter(tags=["admin pages"], include_in_schema=False)
 DONE = {
     "notice": "Privacy notice saved.",
     "domains": "Work email domains saved.",
+    "organiser": "Meeting organiser saved. Calendars holding meetings still to come will be updated.",
     "topic": "Topic added.",
     "retention": "Retention rule shortened.",
     "revoked": "Token revoked.",
@@ -100,6 +102,20 @@ def save_domains(
     except SettingsError as exc:
         return _page(signed_in, uow, settings, errors=_field_error(exc), form={"domains": domains})
     return saved(signed_in, "", "domains")
+
+
+@router.post("/admin/{slug}/settings/organiser", response_class=HTMLResponse)
+def save_organiser(
+    signed_in: AdminRoleDep, uow: UowDep, settings: SettingsDep, address: FormText = ""
+) -> Response:
+    try:
+        with uow.attempt():
+            organiser.set_organiser(
+                uow.session, signed_in.network, address, actor=signed_in.actor, now=utcnow()
+            )
+    except organiser.OrganiserError as exc:
+        return _page(signed_in, uow, settings, errors={exc.field: exc.message}, form={"organiser": address})
+    return saved(signed_in, "", "organiser")
 
 
 @router.post("/admin/{slug}/settings/topics", response_class=HTMLResponse)

@@ -1,0 +1,110 @@
+"""What the steering group sees of a meeting's answers: counts, the list (with access needs, which
+only admins see), the same as CSV, and the rules an organiser sets (capacity, deadline, question)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from notifier.db.base import utcnow
+from notifier.db.models import Meeting, Network
+from notifier.db.session import UnitOfWork
+from notifier.domain.answers import Answer, Place
+from notifier.repositories import answers as answer_repo
+from notifier.repositories import meetings as meeting_repo
+from notifier.repositories.meetings import AudienceIds
+from notifier.services.common import audit
+from notifier.services.sources.meeting_rules import AnswerRules, check_answer_rules
+
+CSV_COLUMNS = (
+    "name",
+    "email",
+    "department",
+    "answer",
+    "place",
+    "waiting_position",
+    "access_needs",
+    "answered_at",
+)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    name: str
+    email: str
+    department: str
+    answer: Answer
+    place: Place | None
+    waiting_position: int | None
+    access_needs: str | None
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class AnswersReport:
+    meeting: Meeting
+    counts: dict[str, int]  # coming (with a place), offered, waiting, maybe, no, not_answered
+    rows: list[AnswerRow]
+
+
+def answers_report(uow: UnitOfWork, network: Network, meeting_id: int) -> AnswersReport | None:
+    """The meeting's answers, or None when the network has no such meeting."""
+    session = uow.session
+    meeting = meeting_repo.get_meeting(session, network.id, meeting_id)
+    if meeting is None:
+        return None
+    rows = []
+    waiting = 0
+    for answer, person in answer_repo.answers_with_people(session, network.id, meeting.id):
+        waiting += answer.place is Place.WAITING
+        rows.append(
+            AnswerRow(
+                person.name, person.email, person.department, answer.answer, answer.place,
+                waiting if answer.place is Place.WAITING else None, answer.access_needs, answer.answered_at,
+            )
+        )  # fmt: skip
+    reached = meeting_repo.count_reached(
+        session, network.id, meeting_repo.audience_of(session, meeting), AudienceIds((), ())
+    )
+    counts = {
+        "coming": sum(r.place is Place.CONFIRMED for r in rows),
+        "offered": sum(r.place is Place.OFFERED for r in rows),
+        "waiting": waiting,
+        "maybe": sum(r.answer is Answer.MAYBE for r in rows),
+        "no": sum(r.answer is Answer.NO for r in rows),
+        "not_answered": max(reached - len(rows), 0),
+    }
+    return AnswersReport(meeting, counts, rows)
+
+
+def answers_csv(report: AnswersReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in report.rows:
+        writer.writerow(
+            [
+                _cell(row.name), row.email, _cell(row.department), row.answer.value,
+                row.place.value if row.place else "", row.waiting_position or "",
+                _cell(row.access_needs or ""), row.answered_at.isoformat(),
+            ]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet never runs a cell as a formula (CSV injection)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def set_answer_rules(uow: UnitOfWork, meeting: Meeting, rules: AnswerRules, *, actor: str) -> None:
+    """Change how the meeting takes answers (meeting_rules.AnswerRules)."""
+    checked = check_answer_rules(rules, meeting.start_at)
+    meeting.capacity, meeting.answers_until = checked.capacity, checked.answers_until
+    meeting.access_question, meeting.updated_at = checked.access_question, utcnow()
+    audit.record(
+        uow.session, meeting.network_id, actor, "meeting.answer_rules", "meeting", meeting.id,
+        capacity=checked.capacity, question=bool(checked.access_question),
+    )  # fmt: skip
