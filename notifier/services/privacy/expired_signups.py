@@ -17,8 +17,6 @@ def purge_expired_signups(session: Session, now: datetime) -> tuple[int, int]:
     by_network: dict[int, list[int]] = defaultdict(list)
     for network_id, subscriber_id in signup_repo.never_confirmed_without_signup(session):
         by_network[network_id].append(subscriber_id)
-    # In network order, as every job deleting subscribers of several networks in one transaction takes
-    # their seal locks (migration 0014), so two such jobs wait for each other instead of deadlocking.
     for network_id, subscriber_ids in sorted(by_network.items()):
         # The same erasure as a removal request: every area's rows about them go (or lose the link).
         erase_subscribers(session, network_id, subscriber_ids)
