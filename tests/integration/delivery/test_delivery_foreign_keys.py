@@ -221,12 +221,14 @@ def test_a_person_deleted_while_a_batch_naming_them_is_open_fails_the_batch_at_i
     alpha, _ = _two_networks(pg_sessions)
     person = alpha.subscriber_ids[0]
     rows = [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids]
+    deletion = delete(Subscriber).where(Subscriber.id == person)
+    fanout = pg_sessions()
+    fanout.execute(insert(Delivery), rows)
+    with ThreadPoolExecutor(1) as pool:  # not held back by the open batch
+        pool.submit(_in_isolation, pg_sessions, isolation, deletion).result(timeout=10)
     with pytest.raises(IntegrityError, match="fk_delivery_network_id_subscriber"):
-        with unit_of_work(pg_sessions) as fanout:
-            fanout.session.execute(insert(Delivery), rows)
-            deletion = delete(Subscriber).where(Subscriber.id == person)
-            with ThreadPoolExecutor(1) as pool:
-                pool.submit(_in_isolation, pg_sessions, isolation, deletion).result(timeout=10)
+        fanout.commit()
+    fanout.close()
     assert _deliveries(pg_sessions) == 0
     with unit_of_work(pg_sessions) as uow:
         assert uow.session.get(Subscriber, person) is None

@@ -35,6 +35,8 @@ branch_labels = None
 depends_on = None
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+STATUSES = ("queued", "sending", "accepted", "delivered", "temporary_failure", "permanent_failure",
+            "technical_failure", "skipped")  # fmt: skip
 
 ORPHANS = [
     """DELETE FROM delivery d WHERE NOT EXISTS
@@ -49,7 +51,8 @@ def _seal() -> ModuleType:
     upgrade (keys out by name, triggers in) is this downgrade's last step."""
     path = next(Path(__file__).parent.glob("0014_*.py"))
     spec = importlib.util.spec_from_file_location("notifier_migration_0014", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -71,13 +74,8 @@ def upgrade() -> None:
         sa.Column("network_id", BIG_ID, nullable=False),
         sa.Column("message_id", BIG_ID, nullable=False),
         sa.Column(
-            "status",
-            sa.Enum(
-                "queued", "sending", "accepted", "delivered", "temporary_failure", "permanent_failure",
-                "technical_failure", "skipped", name="deliverystatus", native_enum=False, length=32,
-            ),
-            nullable=False,
-        ),  # fmt: skip
+            "status", sa.Enum(*STATUSES, name="deliverystatus", native_enum=False, length=32), nullable=False
+        ),
         sa.Column("failure_reason", sa.String(length=300), nullable=True),
         sa.Column("reached_notify", sa.Boolean(), nullable=False),
         sa.Column("accepted_minute", notifier.db.base.UTCDateTime(timezone=True), nullable=True),
