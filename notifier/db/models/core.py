@@ -278,7 +278,7 @@ class Delivery(Base):
 
 
 class DeliveryTally(Base):
-    """Deliveries folded away once older than `delivery_fold_months` (services/delivery/folding.py): how
+    """Deliveries folded away once older than `delivery_fold_months` (services/privacy/folding.py): how
     many of a message's rows had this status, reason, Notify acceptance and minute. Reports add these to
     the rows still stored, so a message reads the same before and after folding."""
 
