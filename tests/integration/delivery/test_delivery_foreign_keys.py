@@ -25,6 +25,8 @@ from notifier.services.sources.publishing import announce
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics, subscriber
 
+Rows = list[dict[str, object]] | None
+
 
 @dataclass(frozen=True)
 class Side:
@@ -42,6 +44,14 @@ def _two_networks(sessions: sessionmaker[Session]) -> tuple[Side, Side]:
             message = announce(uow, RecordingQueue(), network, news, subject="Forum", body="All welcome.")
             sides.append(Side(network.id, message.id, people))
     return sides[0], sides[1]
+
+
+def _two_networks_with_deliveries(sessions: sessionmaker[Session]) -> tuple[Side, Side]:
+    """Two networks, each with its message delivered to its three people."""
+    sides = _two_networks(sessions)
+    for side in sides:
+        _insert(sessions, [_row(side.network_id, side.message_id, s) for s in side.subscriber_ids])
+    return sides
 
 
 def _row(network_id: int, message_id: int, subscriber_id: int | None) -> dict[str, object]:
@@ -118,9 +128,7 @@ def test_a_delivery_cannot_be_moved_to_another_network_but_its_link_can_be_clear
 
 
 def test_deleting_a_message_deletes_its_deliveries_only(sessions: sessionmaker[Session]) -> None:
-    alpha, beta = _two_networks(sessions)
-    _insert(sessions, [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids])
-    _insert(sessions, [_row(beta.network_id, beta.message_id, s) for s in beta.subscriber_ids])
+    alpha, beta = _two_networks_with_deliveries(sessions)
     with unit_of_work(sessions) as uow:
         uow.session.execute(delete(Message).where(Message.id == alpha.message_id))
     with unit_of_work(sessions) as uow:
@@ -159,9 +167,7 @@ def test_a_named_message_or_subscriber_keeps_its_network_and_id(
 
 
 def test_deleting_a_network_takes_its_deliveries_with_it(sessions: sessionmaker[Session]) -> None:
-    alpha, beta = _two_networks(sessions)
-    _insert(sessions, [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids])
-    _insert(sessions, [_row(beta.network_id, beta.message_id, s) for s in beta.subscriber_ids])
+    alpha, beta = _two_networks_with_deliveries(sessions)
     with unit_of_work(sessions) as uow:
         uow.session.execute(delete(Network).where(Network.id == alpha.network_id))
     with unit_of_work(sessions) as uow:
@@ -327,12 +333,12 @@ def _delete_message(sessions: sessionmaker[Session], message_id: int) -> None:
         uow.session.execute(delete(Message).where(Message.id == message_id))
 
 
-def _in_repeatable_read(sessions: sessionmaker[Session], statement: Executable, rows: object = None) -> None:
+def _in_repeatable_read(sessions: sessionmaker[Session], statement: Executable, rows: Rows = None) -> None:
     _in_isolation(sessions, "REPEATABLE READ", statement, rows)
 
 
 def _in_isolation(
-    sessions: sessionmaker[Session], isolation: str, statement: Executable, rows: object = None
+    sessions: sessionmaker[Session], isolation: str, statement: Executable, rows: Rows = None
 ) -> None:
     """One statement in a transaction of that isolation whose snapshot is taken before it runs."""
     with unit_of_work(sessions) as uow:
