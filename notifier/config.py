@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     data_request_link_days: int = Field(default=7, ge=1, le=28)  # the emailed verification link's life
     retention_batch_size: int = Field(default=5000, ge=1)  # rows per bounded retention batch
     retention_interval_seconds: float = Field(default=86_400.0, gt=0)  # beat runs retention daily
+    # Deliveries created this many months ago are folded into per-message tallies and deleted, at the
+    # retention job's interval (services/privacy/folding.py): reports stay, the table stops growing.
+    delivery_fold_months: int = Field(default=13, ge=1, le=120)
 
     # Event sources (services/sources/: meetings.py, digests.py, announcements.py).
     meeting_reminder_minutes: int = Field(default=1440, ge=5, description="Default reminder lead time")

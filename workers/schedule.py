@@ -17,6 +17,13 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": settings.retention_interval_seconds,
             "options": {"queue": QueueName.MAINTENANCE.value},
         },
+        # workers/tasks/retention.py: fold old deliveries into per-message tallies, at retention's cadence;
+        # the task re-queues itself per batch.
+        "fold-deliveries": {
+            "task": TaskName.FOLD_DELIVERIES,
+            "schedule": settings.retention_interval_seconds,
+            "options": {"queue": QueueName.MAINTENANCE.value},
+        },
         # workers/tasks/retention.py: forward contact-form enquiries, at the sweeper's cadence.
         "forward-enquiries": {
             "task": TaskName.FORWARD_ENQUIRIES,

@@ -11,5 +11,6 @@ class TaskName(StrEnum):
     SWEEP = "notifier.sweep"
     PURGE_SIGNUPS = "notifier.purge_signups"
     RETENTION_RUN = "notifier.retention_run"
+    FOLD_DELIVERIES = "notifier.fold_deliveries"
     FORWARD_ENQUIRIES = "notifier.forward_enquiries"
     EVENT_SOURCES = "notifier.event_sources"

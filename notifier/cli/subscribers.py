@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from notifier.cli.common import console, errors, fail, network_or_fail, topic_or_fail, transaction
+from notifier.cli.common import (
+    console,
+    errors,
+    fail,
+    network_or_fail,
+    sessions_for,
+    topic_or_fail,
+    transaction,
+)
 from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.domain.statuses import Frequency, MembershipStatus
@@ -83,8 +91,7 @@ class _NoQueue:
 
 def purge_pending() -> None:
     """Delete expired sign-ups and the never-confirmed people they created (beat does this hourly)."""
-    with transaction(Settings()) as uow:
-        signups, people = purge_expired_signups(uow.session, utcnow())
+    signups, people = purge_expired_signups(sessions_for(Settings()), utcnow())
     console.print(f"deleted {signups} expired sign-up(s) and {people} unconfirmed subscriber(s)")
 
 

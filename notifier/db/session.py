@@ -1,7 +1,8 @@
 """Engines, sessions and the unit of work: the one place that commits.
 
 Work that must only happen once the data is visible to other processes (enqueueing a task that
-will read the rows) is registered with `after_commit` and runs after a successful commit.
+will read the rows) is registered with `after_commit` and runs after a successful commit. Work that
+deletes people asks for `scrub_after_commit`: on SQLite the unit of work then checkpoints the WAL.
 """
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import structlog
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
+
+log = structlog.get_logger(__name__)
+
+_SCRUB = "notifier.scrub_after_commit"
 
 
 def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
@@ -33,6 +39,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # A deleted row's bytes are overwritten, not left in free space, in the table and its indexes alike.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -40,6 +48,30 @@ def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front: two workers claiming the same rows queue up instead of
     # failing with "database is locked" when a reader tries to upgrade to a writer.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def scrub_after_commit(session: Session) -> None:
+    """Leave no copy of what this unit of work deletes in SQLite's files once it commits. secure_delete
+    zeroes the rows in the pages, but the WAL still holds the pages as they were before; a TRUNCATE
+    checkpoint after the commit writes the WAL into the database file and empties it."""
+    session.info[_SCRUB] = True
+
+
+def checkpoint_wal(engine: Engine) -> None:
+    """PRAGMA wal_checkpoint(TRUNCATE) outside any transaction (SQLite only). It waits, up to the busy
+    timeout, for readers of older snapshots; if one outlasts that, the WAL keeps its frames until the
+    next checkpoint, and the log says so."""
+    if engine.dialect.name != "sqlite":
+        return
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        busy, frames, moved = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    if busy:
+        log.warning("sqlite.checkpoint_incomplete", frames=frames, checkpointed=moved)
 
 
 def session_factory(settings: Settings) -> sessionmaker[Session]:
@@ -86,5 +118,8 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[UnitOfWork]:
         session.rollback()
         raise
     finally:
+        bind = session.get_bind() if session.info.pop(_SCRUB, False) else None
         session.close()
+    if bind is not None:
+        checkpoint_wal(bind if isinstance(bind, Engine) else bind.engine)
     uow.run_after_commit()

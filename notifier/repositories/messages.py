@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from notifier.db.models import Delivery, Event, Message
 from notifier.domain.statuses import DeliveryStatus, MessageStatus
+from notifier.repositories import delivery_tallies as tallies
 from notifier.repositories.rows import affected
 
 
@@ -38,12 +39,40 @@ def lock_message(session: Session, message_id: int) -> Message:
 
 
 def delivery_counts(session: Session, message_id: int) -> Counter[DeliveryStatus]:
+    """Deliveries per status: the rows stored and those folded into tallies."""
     rows = session.execute(
         select(Delivery.status, func.count())
         .where(Delivery.message_id == message_id)
         .group_by(Delivery.status)
     )
-    return Counter({status: count for status, count in rows})
+    return Counter({status: count for status, count in rows}) + tallies.counts(session, message_id)
+
+
+def reason_counts(
+    session: Session, message_id: int, statuses: tuple[DeliveryStatus, ...]
+) -> Counter[tallies.Reason]:
+    """Deliveries in `statuses` per (status, failure reason), stored and folded."""
+    rows = session.execute(
+        select(Delivery.status, Delivery.failure_reason, func.count())
+        .where(Delivery.message_id == message_id, Delivery.status.in_(statuses))
+        .group_by(Delivery.status, Delivery.failure_reason)
+    )
+    stored = Counter({(status, reason): count for status, reason, count in rows})
+    return stored + tallies.reasons(session, message_id, statuses)
+
+
+def accepted_per_minute(session: Session, message_id: int) -> list[tuple[datetime, int]]:
+    """Deliveries Notify accepted in each minute (UTC), stored and folded."""
+    stored = Counter(
+        tallies.minute_of(accepted)
+        for accepted in session.scalars(
+            select(Delivery.accepted_at).where(
+                Delivery.message_id == message_id, Delivery.accepted_at.is_not(None)
+            )
+        )
+    )
+    minutes = stored + tallies.accepted_minutes(session, message_id)
+    return sorted((minute, count) for minute, count in minutes.items() if minute is not None)
 
 
 def has_unsent(session: Session, message_id: int) -> bool:
@@ -106,27 +135,21 @@ def failure_reasons(
 ) -> list[tuple[str, int]]:
     """(reason, count) of the message's deliveries in `statuses`, most frequent first; a row without a
     recorded reason (e.g. a failure Notify reported by receipt) counts under its status."""
-    reason = func.coalesce(Delivery.failure_reason, cast(Delivery.status, String))
-    rows = session.execute(
-        select(reason, func.count())
-        .where(Delivery.message_id == message_id, Delivery.status.in_(statuses))
-        .group_by(reason)
-        .order_by(func.count().desc(), reason)
-    )
-    return [(str(text), count) for text, count in rows]
+    counted: Counter[str] = Counter()
+    for (status, reason), count in reason_counts(session, message_id, statuses).items():
+        counted[reason or status.value] += count
+    return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
 
 
 def failed_before_notify(session: Session, message_id: int, statuses: tuple[DeliveryStatus, ...]) -> int:
     """Deliveries in `statuses` that Notify never accepted (no Notify id): composing failed, Notify
     refused the request, or the sender gave up."""
-    return (
-        session.scalar(
-            select(func.count()).where(
-                Delivery.message_id == message_id, Delivery.status.in_(statuses), Delivery.notify_id.is_(None)
-            )
+    stored = session.scalar(
+        select(func.count()).where(
+            Delivery.message_id == message_id, Delivery.status.in_(statuses), Delivery.notify_id.is_(None)
         )
-        or 0
     )
+    return (stored or 0) + tallies.never_reached_notify(session, message_id, statuses)
 
 
 def skip_queued(session: Session, message_id: int, *, reason: str, at: datetime) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -202,33 +201,12 @@ class LinkCursor:
 
 
 def unlink_deliveries(
-    session: Session, cutoffs: Mapping[int, datetime], *, after: LinkCursor | None, limit: int
-) -> tuple[dict[int, int], LinkCursor | None]:
-    """Clear the personal link of settled deliveries last changed at or before their network's cutoff.
-
-    Walks ix_delivery_link_due network by network from `after`, so no batch reads what an earlier one
-    cleared (and a cleared row leaves the index). Returns the rows cleared per network and the cursor
-    for the next batch (None when nothing due is left).
-    """
-    cleared: dict[int, int] = {}
-    for network_id in sorted(cutoffs):
-        if after is not None and network_id < after.network_id:
-            continue
-        start = after if after is not None and after.network_id == network_id else None
-        count, full = _unlink_in_network(session, network_id, cutoffs[network_id], start, limit)
-        if count:
-            cleared[network_id] = count
-        if full is not None:
-            return cleared, full
-        limit -= count  # fewer than `limit` were due here: the rest of the batch goes to the next network
-    return cleared, None
-
-
-def _unlink_in_network(
     session: Session, network_id: int, cutoff: datetime, start: LinkCursor | None, limit: int
 ) -> tuple[int, LinkCursor | None]:
-    """Clear up to `limit` due links of one network after `start`, set-based: (rows cleared, the last
-    row of the batch when it was full)."""
+    """Clear the personal link of one network's settled deliveries last changed at or before the cutoff:
+    up to `limit` of them after `start`, walking ix_delivery_link_due, set-based, so no batch reads what
+    an earlier one cleared (a cleared row leaves the index). Returns the rows cleared and, when the
+    batch was full, its last row: the cursor the next batch goes on from."""
     delivery = _DELIVERY.c
     due = [delivery.network_id == network_id, *LINK_DUE, delivery.updated_at <= cutoff]
     if start is not None:

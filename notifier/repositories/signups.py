@@ -46,22 +46,25 @@ def claim_confirmation(session: Session, signup_id: int, now: datetime) -> bool:
     return affected(result) == 1
 
 
-def delete_expired_signups(session: Session, now: datetime) -> int:
-    return affected(session.execute(delete(Signup).where(Signup.expires_at < now)))
+def delete_expired_signups(session: Session, network_id: int, now: datetime) -> int:
+    expired = delete(Signup).where(Signup.network_id == network_id, Signup.expires_at < now)
+    return affected(session.execute(expired))
 
 
-def never_confirmed_without_signup(session: Session) -> list[tuple[int, int]]:
-    """(network id, subscriber id) of people who never confirmed and have no sign-up left: they hold
-    no consent, so they go."""
+def never_confirmed_without_signup(session: Session, network_id: int) -> list[int]:
+    """People of the network who never confirmed and have no sign-up left: they hold no consent, so
+    they go."""
     has_signup = select(Signup.id).where(Signup.subscriber_id == Subscriber.id).exists()
-    rows = session.execute(
-        select(Subscriber.network_id, Subscriber.id).where(
-            Subscriber.status == SubscriberStatus.PENDING,
-            Subscriber.confirmed_at.is_(None),
-            ~has_signup,
+    return list(
+        session.scalars(
+            select(Subscriber.id).where(
+                Subscriber.network_id == network_id,
+                Subscriber.status == SubscriberStatus.PENDING,
+                Subscriber.confirmed_at.is_(None),
+                ~has_signup,
+            )
         )
     )
-    return [(network_id, subscriber_id) for network_id, subscriber_id in rows]
 
 
 def lift_suppression(session: Session, network_id: int, email_hash: str) -> bool:

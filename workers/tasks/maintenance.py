@@ -8,7 +8,6 @@ import structlog
 from celery import shared_task
 
 from notifier.db.base import utcnow
-from notifier.db.session import unit_of_work
 from notifier.services.delivery.sweeper import sweep
 from notifier.services.privacy.expired_signups import purge_expired_signups
 from workers.policy import PERIODIC_LIMITS, LoggedTask
@@ -36,7 +35,6 @@ def sweep_task(self: Any) -> None:
 def purge_signups_task(self: Any) -> None:
     """Unconfirmed sign-ups hold no consent: delete them (and never-confirmed people) once expired."""
     rt = runtime(self.app)
-    with unit_of_work(rt.sessions) as uow:
-        signups, people = purge_expired_signups(uow.session, utcnow())
+    signups, people = purge_expired_signups(rt.sessions, utcnow())
     if signups or people:
         log.info("signups.purged", signups=signups, subscribers=people)

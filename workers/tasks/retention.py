@@ -1,5 +1,6 @@
-"""The daily retention run (one bounded batch per task, re-queued until nothing more is due) and the
-forwarding of contact-form enquiries to steering groups."""
+"""The daily retention run (one bounded batch per task, re-queued until nothing more is due), the
+folding of old deliveries into tallies (the same way), and the forwarding of contact-form enquiries to
+steering groups."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import structlog
 from celery import shared_task
 
 from notifier.db.base import utcnow
+from notifier.db.session import unit_of_work
 from notifier.services.privacy.contact import forward_pending
+from notifier.services.privacy.folding import fold_old_deliveries
 from notifier.services.privacy.retention import RunState, run_batch, start_run
 from workers.embedded_broker import publishing
 from workers.policy import BATCH_LIMITS, PERIODIC_LIMITS, LoggedTask
@@ -34,6 +37,17 @@ def retention_run(
     if following is not None:
         with publishing(self.app):
             self.apply_async(args=following.task_args(), queue=QueueName.MAINTENANCE.value)
+
+
+@shared_task(name=TaskName.FOLD_DELIVERIES, bind=True, base=LoggedTask, **BATCH_LIMITS)
+def fold_deliveries(self: Any) -> None:
+    rt = runtime(self.app)
+    with unit_of_work(rt.sessions) as uow:
+        folded = fold_old_deliveries(uow.session, rt.settings, utcnow())
+    log.info("deliveries.folded", rows=folded)
+    if folded == rt.settings.retention_batch_size:  # a full batch: more may be due
+        with publishing(self.app):
+            self.apply_async(queue=QueueName.MAINTENANCE.value)
 
 
 @shared_task(name=TaskName.FORWARD_ENQUIRIES, bind=True, base=LoggedTask, **PERIODIC_LIMITS)

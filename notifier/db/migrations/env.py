@@ -7,7 +7,6 @@ from sqlalchemy import Connection
 
 from notifier.db import models  # noqa: F401  (registers every table on the metadata)
 from notifier.db.base import Base
-from notifier.db.migrate import built_on
 from notifier.db.session import make_engine
 
 config = context.config
@@ -19,7 +18,6 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
-        include_object=built_on(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Enum,
     ForeignKey,
     ForeignKeyConstraint,
@@ -47,9 +48,15 @@ def enum_type(enum: type[StrEnum]) -> Enum:
     )
 
 
-def same_network_fk(column: str, table: str, *, ondelete: str | None = "CASCADE") -> ForeignKeyConstraint:
+def same_network_fk(
+    column: str, table: str, *, ondelete: str | None = "CASCADE", deferred: bool = False
+) -> ForeignKeyConstraint:
     return ForeignKeyConstraint(
-        ["network_id", column], [f"{table}.network_id", f"{table}.id"], ondelete=ondelete
+        ["network_id", column],
+        [f"{table}.network_id", f"{table}.id"],
+        ondelete=ondelete,
+        deferrable=True if deferred else None,
+        initially="DEFERRED" if deferred else None,
     )
 
 
@@ -238,11 +245,11 @@ class Delivery(Base):
         partial_index(
             "uq_delivery_event_id_subscriber_id", "event_id", "subscriber_id", where=LINKED, unique=True
         ),
-        # On PostgreSQL the same two rules are statement triggers (migration 0014: `delivery_seal`), so
-        # a fan-out batch checks its parents once, not once per row; SQLite checks rows cheaply.
-        same_network_fk("message_id", "message").ddl_if(dialect="sqlite"),
-        # No cascade: erasure clears subscriber_id first, so the counts survive the person.
-        same_network_fk("subscriber_id", "subscriber", ondelete=None).ddl_if(dialect="sqlite"),
+        same_network_fk("message_id", "message"),
+        # No cascade: erasure clears subscriber_id first, so the counts survive the person. Checked at
+        # commit, so deleting a network (its subscribers, and its deliveries through its messages) does
+        # not depend on which of its cascades PostgreSQL runs first.
+        same_network_fk("subscriber_id", "subscriber", ondelete=None, deferred=True),
         Index("ix_delivery_message_status", "message_id", "status"),
         Index("ix_delivery_status_updated", "status", "updated_at"),
     )
@@ -268,6 +275,28 @@ class Delivery(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+
+
+class DeliveryTally(Base):
+    """Deliveries folded away once older than `delivery_fold_months` (services/privacy/folding.py): how
+    many of a message's rows had this status, reason, Notify acceptance and minute. Reports add these to
+    the rows still stored, so a message reads the same before and after folding."""
+
+    __tablename__ = "delivery_tally"
+    __table_args__ = (
+        same_network_fk("message_id", "message"),
+        CheckConstraint("deliveries > 0", name="counted"),
+    )
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = mapped_column(BigId)
+    message_id: Mapped[int] = mapped_column(BigId, index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(enum_type(DeliveryStatus))
+    failure_reason: Mapped[str | None] = mapped_column(String(300))
+    reached_notify: Mapped[bool] = mapped_column(Boolean)  # Notify gave it an id
+    accepted_minute: Mapped[datetime | None]  # accepted_at to the minute, for sends per minute
+    deliveries: Mapped[int] = mapped_column(Integer)
+    folded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Suppression(Base):

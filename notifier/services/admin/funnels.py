@@ -7,11 +7,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifier.db.models import Delivery, Message, Topic
+from notifier.db.models import Message, Topic
 from notifier.domain.statuses import DeliveryStatus, Lane, MessageStatus
+from notifier.repositories import messages as message_repo
 
 FAILED = (
     DeliveryStatus.PERMANENT_FAILURE,
@@ -43,42 +44,19 @@ class Funnel:
 
 
 def _reasons(session: Session, message_id: int, statuses: tuple[DeliveryStatus, ...]) -> dict[str, int]:
-    rows = session.execute(
-        select(Delivery.status, Delivery.failure_reason, func.count())
-        .where(Delivery.message_id == message_id, Delivery.status.in_(statuses))
-        .group_by(Delivery.status, Delivery.failure_reason)
-    )
     counted: Counter[str] = Counter()
-    for status, reason, count in rows:
+    for (status, reason), count in message_repo.reason_counts(session, message_id, statuses).items():
         label = status.value.replace("_", " ")
         counted[f"{label}: {reason}" if reason else label] += count
-    return dict(counted.most_common())
-
-
-def _per_minute(session: Session, message_id: int) -> list[tuple[datetime, int]]:
-    minutes: Counter[datetime] = Counter(
-        accepted.replace(second=0, microsecond=0)
-        for accepted in session.scalars(
-            select(Delivery.accepted_at).where(
-                Delivery.message_id == message_id, Delivery.accepted_at.is_not(None)
-            )
-        )
-        if accepted is not None
-    )
-    return sorted(minutes.items())
+    return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))
 
 
 def message_funnel(session: Session, network_id: int, message_id: int) -> Funnel | None:
+    """The message's funnel, from its stored deliveries and those folded into tallies."""
     message = session.get(Message, message_id)
     if message is None or message.network_id != network_id:
         return None
-    counts: dict[DeliveryStatus, int] = dict.fromkeys(DeliveryStatus, 0)
-    for status, count in session.execute(
-        select(Delivery.status, func.count())
-        .where(Delivery.message_id == message_id)
-        .group_by(Delivery.status)
-    ):
-        counts[status] = count
+    counts = message_repo.delivery_counts(session, message_id)
     topic = session.get(Topic, message.topic_id) if message.topic_id else None
     return Funnel(
         message=message,
@@ -91,7 +69,7 @@ def message_funnel(session: Session, network_id: int, message_id: int) -> Funnel
         delivered=counts[DeliveryStatus.DELIVERED],
         failed=_reasons(session, message_id, FAILED),
         skipped=_reasons(session, message_id, (DeliveryStatus.SKIPPED,)),
-        per_minute=_per_minute(session, message_id),
+        per_minute=message_repo.accepted_per_minute(session, message_id),
     )
 
 

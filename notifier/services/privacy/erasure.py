@@ -32,6 +32,7 @@ from notifier.db.models import (
     Subscriber,
     Subscription,
 )
+from notifier.db.session import scrub_after_commit
 from notifier.domain.retention import notify_forgets_at
 from notifier.domain.rights import DataRequestStatus
 from notifier.domain.statuses import Lane
@@ -151,6 +152,7 @@ def erase_subscribers(session: Session, network_id: int, subscriber_ids: Sequenc
     ids = list(subscriber_ids)
     if not ids:
         return {}
+    scrub_after_commit(session)
     counts = {eraser.table: eraser.erase(session, network_id, ids) for eraser in ERASERS}
     removed = session.execute(
         delete(Subscriber).where(Subscriber.network_id == network_id, one_of(session, Subscriber.id, ids))
@@ -170,6 +172,7 @@ def minimise_to_admin(session: Session, network_id: int, subscriber_ids: Sequenc
     ids = list(subscriber_ids)
     if not ids:
         return {}
+    scrub_after_commit(session)
     tables = {model.__tablename__ for model in SUBSCRIBER_SIDE}
     counts = {e.table: e.erase(session, network_id, ids) for e in ERASERS if e.table in tables}
     session.execute(

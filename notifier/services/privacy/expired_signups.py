@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from notifier.db.models import Network
+from notifier.db.session import unit_of_work
 from notifier.repositories import signups as signup_repo
 from notifier.services.privacy.erasure import erase_subscribers
 
 
-def purge_expired_signups(session: Session, now: datetime) -> tuple[int, int]:
-    """Delete expired sign-ups and the people who never confirmed one: (sign-ups, subscribers)."""
-    signups = signup_repo.delete_expired_signups(session, now)
-    by_network: dict[int, list[int]] = defaultdict(list)
-    for network_id, subscriber_id in signup_repo.never_confirmed_without_signup(session):
-        by_network[network_id].append(subscriber_id)
-    # In network order, as every job deleting subscribers of several networks in one transaction takes
-    # their seal locks (migration 0014), so two such jobs wait for each other instead of deadlocking.
-    for network_id, subscriber_ids in sorted(by_network.items()):
-        # The same erasure as a removal request: every area's rows about them go (or lose the link).
-        erase_subscribers(session, network_id, subscriber_ids)
-    return signups, sum(len(ids) for ids in by_network.values())
+def purge_expired_signups(sessions: sessionmaker[Session], now: datetime) -> tuple[int, int]:
+    """Delete expired sign-ups and the people who never confirmed one: (sign-ups, subscribers).
+
+    One unit of work per network (opened here, as retention's are), so deleting one network's people
+    never holds another network's rows."""
+    with unit_of_work(sessions) as uow:
+        network_ids = list(uow.session.scalars(select(Network.id).order_by(Network.id)))
+    signups = people = 0
+    for network_id in network_ids:
+        with unit_of_work(sessions) as uow:
+            signups += signup_repo.delete_expired_signups(uow.session, network_id, now)
+            never_confirmed = signup_repo.never_confirmed_without_signup(uow.session, network_id)
+            # The same erasure as a removal request: every area's rows about them go (or lose the link).
+            erase_subscribers(uow.session, network_id, never_confirmed)
+            people += len(never_confirmed)
+    return signups, people

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import Network, RetentionEvidence, RetentionRule
-from notifier.db.session import unit_of_work
+from notifier.db.session import scrub_after_commit, unit_of_work
 from notifier.domain.retention import Period, RetentionKind, check_within_notice
 from notifier.repositories import retention as repo
 from notifier.services.privacy.erasure import (
@@ -111,39 +111,67 @@ class _NetworkBatch:
         if limit is not None and value >= limit:
             self.more = True
 
+    def acted(self) -> bool:
+        return any(v for c in self.counts.values() for n, v in c.items() if n not in STATE_COUNTS)
+
     def state(self, kind: RetentionKind, name: str, value: int) -> None:
         """A count of how things stand (one of STATE_COUNTS), not of rows acted on."""
         self.counts.setdefault(kind, Counter())[name] = value
 
 
+@dataclass
+class _LinkWalk:
+    """The delivery-link rule's walk through one batch: networks in id order from the run's cursor,
+    sharing one budget of rows; it stops at the first network whose share filled the batch."""
+
+    after: repo.LinkCursor | None
+    budget: int
+    stopped_at: repo.LinkCursor | None = None
+
+    def step(self, session: Session, network_id: int, cutoff: datetime) -> int:
+        after = self.after
+        if self.stopped_at is not None or (after is not None and network_id < after.network_id):
+            return 0
+        start = after if after is not None and after.network_id == network_id else None
+        cleared, self.stopped_at = repo.unlink_deliveries(session, network_id, cutoff, start, self.budget)
+        self.budget -= cleared
+        return cleared
+
+
 def run_batch(sessions: sessionmaker[Session], settings: Settings, state: RunState) -> RunState | None:
     """Apply every rule once, bounded; the next state when more is due, else None.
 
-    Opens its own unit of work per batch (not one from its task), so a long run commits as it goes
-    and a crash loses at most one batch, which the next run repeats."""
-    limit, now = settings.retention_batch_size, state.started_at
-    with unit_of_work(sessions) as uow:
-        session = uow.session
-        more = False
-        delivery_cutoffs: dict[int, datetime] = {}
-        batches: dict[int, _NetworkBatch] = {}
-        rules_by_network: dict[int, dict[RetentionKind, Period]] = {}
-        for network_id in session.scalars(select(Network.id).order_by(Network.id)):
-            rules = rules_for(session, network_id, settings)
-            rules_by_network[network_id] = rules
-            batch = _apply_network_rules(session, settings, network_id, rules, now, limit)
-            batches[network_id] = batch
-            more = more or batch.more
-            delivery_cutoffs[network_id] = rules[RetentionKind.DELIVERY_LINK].before(now)
-        unlinked, cursor = repo.unlink_deliveries(
-            session, delivery_cutoffs, after=state.delivery_cursor, limit=limit
-        )
-        for network_id, batch in batches.items():
-            batch.add(RetentionKind.DELIVERY_LINK, "deliveries_unlinked", unlinked.get(network_id, 0))
-            _record_evidence(session, state, network_id, rules_by_network[network_id], batch)
-    if cursor is not None:
-        return RunState(state.run_id, state.started_at, cursor)
+    Each network's share of the batch is its own unit of work (not one from its task), so deleting one
+    network's people never holds another network's rows or locks (docs/operations.md), a long run commits
+    as it goes, and a crash loses at most one network's share, which the next batch repeats."""
+    walk = _LinkWalk(state.delivery_cursor, settings.retention_batch_size)
+    more = False
+    for network_id in _network_ids(sessions):
+        with unit_of_work(sessions) as uow:
+            more = _network_batch(uow.session, settings, state, network_id, walk) or more
+    if walk.stopped_at is not None:
+        return RunState(state.run_id, state.started_at, walk.stopped_at)
     return RunState(state.run_id, state.started_at, state.delivery_cursor) if more else None
+
+
+def _network_ids(sessions: sessionmaker[Session]) -> list[int]:
+    with unit_of_work(sessions) as uow:
+        return list(uow.session.scalars(select(Network.id).order_by(Network.id)))
+
+
+def _network_batch(
+    session: Session, settings: Settings, state: RunState, network_id: int, walk: _LinkWalk
+) -> bool:
+    """One network's rules, its share of the link walk and its evidence; whether more is due."""
+    now = state.started_at
+    rules = rules_for(session, network_id, settings)
+    batch = _apply_network_rules(session, settings, network_id, rules, now, settings.retention_batch_size)
+    unlinked = walk.step(session, network_id, rules[RetentionKind.DELIVERY_LINK].before(now))
+    batch.add(RetentionKind.DELIVERY_LINK, "deliveries_unlinked", unlinked)
+    _record_evidence(session, state, network_id, rules, batch)
+    if batch.acted():
+        scrub_after_commit(session)  # enquiries, sign-ups and requests' details as well as people
+    return batch.more
 
 
 def run_to_completion(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> RunState:

@@ -34,6 +34,7 @@ TABLES_BY_REVISION = {
     "0012": {"fanout_slice"},
     "0013": set(),
     "0014": set(),
+    "0015": {"delivery_tally"},
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
 COLUMNS_BY_REVISION = {"0006": {("subscriber", "pending_email")}, "0010": {("api_token", "acting_admin_id")}}
@@ -60,8 +61,7 @@ def _columns(url: str, table: str) -> set[str]:
 def test_migrated_schema_equals_the_models(sessions: sessionmaker[Session]) -> None:
     engine = sessions.kw["bind"]
     with engine.connect() as conn:
-        opts = {"compare_type": True, "include_object": migrate.built_on(conn.dialect.name)}
-        context = MigrationContext.configure(conn, opts=opts)
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], differences
 

@@ -62,9 +62,7 @@ def test_the_link_rule_its_report_and_erasure_read_their_indexes(
         network_id = network_with_topics(uow.session, "alpha")[0].id
     now = utcnow()
     after = repo.LinkCursor(network_id, now, 0)  # the keyset form every batch but the first sends
-    unlink = _in_one_unit(
-        sessions, lambda s: repo.unlink_deliveries(s, {network_id: now}, after=after, limit=10)
-    )
+    unlink = _in_one_unit(sessions, lambda s: repo.unlink_deliveries(s, network_id, now, after, limit=10))
     settings = Settings(database_url=database_url, secret_key=HASH_KEY)
     report = _in_one_unit(sessions, lambda s: retention_report(s, settings, network_id, now))
     erase = _in_one_unit(sessions, lambda s: erase_subscribers(s, network_id, [1, 2, 3]))

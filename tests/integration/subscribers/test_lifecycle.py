@@ -100,8 +100,7 @@ def test_an_expired_sign_up_is_refused_then_deleted_with_the_person(
     stale = _signup(sessions, "old@justice.gov.uk", days_ago=8)
     fresh = _signup(sessions, "new@justice.gov.uk")
     assert _confirm(sessions, stale) is Confirmation.EXPIRED
-    with unit_of_work(sessions) as uow:
-        assert purge_expired_signups(uow.session, utcnow()) == (1, 1)
+    assert purge_expired_signups(sessions, utcnow()) == (1, 1)
     with unit_of_work(sessions) as uow:
         assert [s.email for s in uow.session.scalars(select(Subscriber))] == ["new@justice.gov.uk"]
         assert uow.session.scalars(select(ConsentText)).one().version == "v1"  # the words, kept per version

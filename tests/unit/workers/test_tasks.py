@@ -52,6 +52,7 @@ def test_the_beat_schedule_names_only_registered_tasks(app: Any) -> None:
         TaskName.SWEEP,
         TaskName.PURGE_SIGNUPS,
         TaskName.RETENTION_RUN,
+        TaskName.FOLD_DELIVERIES,
         TaskName.FORWARD_ENQUIRIES,
         TaskName.EVENT_SOURCES,
     }

@@ -1,7 +1,7 @@
-"""The database itself keeps every delivery inside its network, on both databases.
-
-SQLite does it with row-level foreign keys; PostgreSQL with the statement triggers of migration 0014,
-which check a whole fan-out batch at once. Both must refuse the same rows and allow the same changes.
+"""The database itself keeps every delivery inside its network, on both databases: the composite
+foreign keys (network_id, message_id) and (network_id, subscriber_id), the same on SQLite and PostgreSQL
+(migration 0015 put PostgreSQL's back in place of 0014's statement triggers and seal lock). Both refuse
+the same rows and allow the same changes; on PostgreSQL the keys also hold when transactions race.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import Executable, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, NotSupportedError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from notifier.db import migrate
 from notifier.db.base import utcnow
 from notifier.db.models import Delivery, Message, Network, Subscriber, Topic
 from notifier.db.session import unit_of_work
@@ -23,6 +24,8 @@ from notifier.domain.statuses import DeliveryStatus
 from notifier.services.sources.publishing import announce
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics, subscriber
+
+Rows = list[dict[str, object]] | None
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,14 @@ def _two_networks(sessions: sessionmaker[Session]) -> tuple[Side, Side]:
             message = announce(uow, RecordingQueue(), network, news, subject="Forum", body="All welcome.")
             sides.append(Side(network.id, message.id, people))
     return sides[0], sides[1]
+
+
+def _two_networks_with_deliveries(sessions: sessionmaker[Session]) -> tuple[Side, Side]:
+    """Two networks, each with its message delivered to its three people."""
+    sides = _two_networks(sessions)
+    for side in sides:
+        _insert(sessions, [_row(side.network_id, side.message_id, s) for s in side.subscriber_ids])
+    return sides
 
 
 def _row(network_id: int, message_id: int, subscriber_id: int | None) -> dict[str, object]:
@@ -117,9 +128,7 @@ def test_a_delivery_cannot_be_moved_to_another_network_but_its_link_can_be_clear
 
 
 def test_deleting_a_message_deletes_its_deliveries_only(sessions: sessionmaker[Session]) -> None:
-    alpha, beta = _two_networks(sessions)
-    _insert(sessions, [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids])
-    _insert(sessions, [_row(beta.network_id, beta.message_id, s) for s in beta.subscriber_ids])
+    alpha, beta = _two_networks_with_deliveries(sessions)
     with unit_of_work(sessions) as uow:
         uow.session.execute(delete(Message).where(Message.id == alpha.message_id))
     with unit_of_work(sessions) as uow:
@@ -158,9 +167,7 @@ def test_a_named_message_or_subscriber_keeps_its_network_and_id(
 
 
 def test_deleting_a_network_takes_its_deliveries_with_it(sessions: sessionmaker[Session]) -> None:
-    alpha, beta = _two_networks(sessions)
-    _insert(sessions, [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids])
-    _insert(sessions, [_row(beta.network_id, beta.message_id, s) for s in beta.subscriber_ids])
+    alpha, beta = _two_networks_with_deliveries(sessions)
     with unit_of_work(sessions) as uow:
         uow.session.execute(delete(Network).where(Network.id == alpha.network_id))
     with unit_of_work(sessions) as uow:
@@ -180,23 +187,57 @@ def _while_open(
     return waiting
 
 
-def test_an_uncommitted_insert_holds_its_subscribers_against_deletion(
+def test_a_migrated_postgresql_delivery_has_its_two_foreign_keys_and_no_seal(
     pg_sessions: sessionmaker[Session],
 ) -> None:
-    """As a foreign key would: erasure cannot delete a person while a fan-out batch naming them is open.
-    (PostgreSQL only: on SQLite the second writer cannot even begin while the first is open.)"""
+    with unit_of_work(pg_sessions) as uow:
+        keys = uow.session.execute(text(FOREIGN_KEYS_OF_DELIVERY)).all()
+        seal = uow.session.scalar(text(SEAL_LEFT))
+    assert sorted(keys) == [
+        ("fk_delivery_network_id_message", "message", "c", False, "{network_id,message_id}",
+         "{network_id,id}"),
+        ("fk_delivery_network_id_subscriber", "subscriber", "a", True, "{network_id,subscriber_id}",
+         "{network_id,id}"),
+    ]  # fmt: skip
+    assert seal == 0
+
+
+FOREIGN_KEYS_OF_DELIVERY = """
+SELECT c.conname, c.confrelid::regclass::text, c.confdeltype::text, c.condeferred,
+       (SELECT array_agg(a.attname ORDER BY k.i)::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
+            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n),
+       (SELECT array_agg(a.attname ORDER BY k.i)::text FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
+            JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n)
+FROM pg_constraint c WHERE c.conrelid = 'delivery'::regclass AND c.contype = 'f'
+"""
+# Triggers, functions and advisory-lock users of migration 0014: none may survive 0015.
+SEAL_LEFT = """
+SELECT (SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'delivery_seal%')
+     + (SELECT count(*) FROM pg_proc WHERE proname LIKE 'delivery_seal%')
+"""
+
+
+@pytest.mark.parametrize("isolation", ["READ COMMITTED", "REPEATABLE READ"])
+def test_a_person_deleted_while_a_batch_naming_them_is_open_fails_the_batch_at_its_commit(
+    pg_sessions: sessionmaker[Session], isolation: str
+) -> None:
+    """The subscriber key is checked at commit: erasure does not wait for an open fan-out batch, and the
+    batch, committing second, is refused whole (its task runs it again, without the person). (PostgreSQL
+    only: on SQLite the second writer cannot even begin while the first is open.)"""
     alpha, _ = _two_networks(pg_sessions)
     person = alpha.subscriber_ids[0]
-    with unit_of_work(pg_sessions) as fanout:
-        fanout.session.execute(insert(Delivery), [_row(alpha.network_id, alpha.message_id, person)])
-        with unit_of_work(pg_sessions) as erasure:
-            erasure.session.execute(text("SET LOCAL lock_timeout = '200ms'"))
-            with pytest.raises(OperationalError, match="lock"):
-                erasure.session.execute(delete(Subscriber).where(Subscriber.id == person))
-            erasure.session.rollback()
-    assert _deliveries(pg_sessions) == 1
-    with pytest.raises(IntegrityError), unit_of_work(pg_sessions) as erasure:
-        erasure.session.execute(delete(Subscriber).where(Subscriber.id == person))
+    rows = [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids]
+    deletion = delete(Subscriber).where(Subscriber.id == person)
+    fanout = pg_sessions()
+    fanout.execute(insert(Delivery), rows)
+    with ThreadPoolExecutor(1) as pool:  # not held back by the open batch
+        pool.submit(_in_isolation, pg_sessions, isolation, deletion).result(timeout=10)
+    with pytest.raises(IntegrityError, match="fk_delivery_network_id_subscriber"):
+        fanout.commit()
+    fanout.close()
+    assert _deliveries(pg_sessions) == 0
+    with unit_of_work(pg_sessions) as uow:
+        assert uow.session.get(Subscriber, person) is None
 
 
 def test_an_insert_naming_a_subscriber_whose_deletion_commits_meanwhile_fails(
@@ -208,7 +249,7 @@ def test_an_insert_naming_a_subscriber_whose_deletion_commits_meanwhile_fails(
     person = alpha.subscriber_ids[0]
     named = [_row(alpha.network_id, alpha.message_id, person)]
     batch = _while_open(pg_sessions, _deleting(person), lambda: _insert(pg_sessions, named))
-    with pytest.raises(IntegrityError, match="subscriber who is not in its network"):
+    with pytest.raises(IntegrityError, match="fk_delivery_network_id_subscriber"):
         batch.result(timeout=10)
     assert _deliveries(pg_sessions) == 0
 
@@ -225,6 +266,60 @@ def test_a_message_deleted_while_a_batch_is_open_takes_the_batch_rows_with_it(
     assert _deliveries(pg_sessions) == 0
 
 
+def test_a_repeatable_read_deletion_of_a_message_with_a_batch_open_fails_instead_of_orphaning(
+    pg_sessions: sessionmaker[Session],
+) -> None:
+    """Issue 23's reproduction of the seal's hole: the deletion's snapshot predates the batch, so it
+    cannot cascade to rows it cannot see; the key's cross-check refuses it, and message and rows stay."""
+    alpha, _ = _two_networks(pg_sessions)
+    rows = [_row(alpha.network_id, alpha.message_id, s) for s in alpha.subscriber_ids]
+    removal = _while_open(
+        pg_sessions,
+        _inserting(rows),
+        lambda: _in_repeatable_read(pg_sessions, delete(Message).where(Message.id == alpha.message_id)),
+    )
+    with pytest.raises(OperationalError, match="could not serialize"):
+        removal.result(timeout=10)
+    with unit_of_work(pg_sessions) as uow:
+        assert uow.session.get(Message, alpha.message_id) is not None
+    assert _deliveries(pg_sessions) == 3
+
+
+def test_outside_read_committed_an_insert_naming_a_subscriber_deleted_meanwhile_fails(
+    pg_sessions: sessionmaker[Session],
+) -> None:
+    alpha, _ = _two_networks(pg_sessions)
+    person = alpha.subscriber_ids[0]
+    named = [_row(alpha.network_id, alpha.message_id, person)]
+    batch = _while_open(
+        pg_sessions, _deleting(person), lambda: _in_repeatable_read(pg_sessions, insert(Delivery), named)
+    )
+    with pytest.raises(OperationalError, match="could not serialize"):
+        batch.result(timeout=10)
+    assert _deliveries(pg_sessions) == 0
+
+
+def test_people_with_no_deliveries_are_deleted_in_any_isolation(pg_sessions: sessionmaker[Session]) -> None:
+    """The seal refused deletions outside READ COMMITTED; a foreign key needs no such rule."""
+    alpha, _ = _two_networks(pg_sessions)
+    person = alpha.subscriber_ids[0]
+    _in_repeatable_read(pg_sessions, delete(Subscriber).where(Subscriber.id == person))
+    with unit_of_work(pg_sessions) as uow:
+        assert uow.session.get(Subscriber, person) is None
+
+
+def test_a_parent_table_is_truncated_only_with_its_deliveries(pg_sessions: sessionmaker[Session]) -> None:
+    alpha, _ = _two_networks(pg_sessions)
+    _insert(pg_sessions, [_row(alpha.network_id, alpha.message_id, alpha.subscriber_ids[0])])
+    for table in ("message", "subscriber"):
+        with (
+            pytest.raises(NotSupportedError, match="referenced in a foreign key"),
+            unit_of_work(pg_sessions) as uow,
+        ):
+            uow.session.execute(text(f"TRUNCATE {table}"))
+    assert _deliveries(pg_sessions) == 1
+
+
 def _deleting(subscriber_id: int) -> Callable[[Session], object]:
     return lambda session: session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
 
@@ -238,74 +333,42 @@ def _delete_message(sessions: sessionmaker[Session], message_id: int) -> None:
         uow.session.execute(delete(Message).where(Message.id == message_id))
 
 
-def test_a_parent_table_is_not_truncated_while_deliveries_exist(
-    pg_sessions: sessionmaker[Session],
+def _in_repeatable_read(sessions: sessionmaker[Session], statement: Executable, rows: Rows = None) -> None:
+    _in_isolation(sessions, "REPEATABLE READ", statement, rows)
+
+
+def _in_isolation(
+    sessions: sessionmaker[Session], isolation: str, statement: Executable, rows: Rows = None
 ) -> None:
-    alpha, _ = _two_networks(pg_sessions)
-    _insert(pg_sessions, [_row(alpha.network_id, alpha.message_id, alpha.subscriber_ids[0])])
-    for table in ("message", "subscriber"):
-        with (
-            pytest.raises(IntegrityError, match="truncate delivery on its own first"),
-            unit_of_work(pg_sessions) as uow,
-        ):
-            uow.session.execute(text(f"TRUNCATE {table} CASCADE"))
-    assert _deliveries(pg_sessions) == 1
-
-
-def _insert_repeatable_read(sessions: sessionmaker[Session], rows: list[dict[str, object]]) -> None:
+    """One statement in a transaction of that isolation whose snapshot is taken before it runs."""
     with unit_of_work(sessions) as uow:
-        uow.session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-        uow.session.execute(insert(Delivery), rows)
+        uow.session.execute(text(f"SET TRANSACTION ISOLATION LEVEL {isolation}"))
+        uow.session.execute(select(func.count()).select_from(Delivery))  # the snapshot
+        uow.session.execute(statement, rows)
 
 
-def test_outside_read_committed_an_insert_locks_each_subscriber_instead(
+def test_upgrading_from_the_seal_repairs_its_orphans_as_the_keys_would_then_adds_them(
     pg_sessions: sessionmaker[Session],
 ) -> None:
-    """A snapshot older than the seal lock could miss the deletion; each subscriber row is locked, and
-    PostgreSQL refuses the insert once the deletion it waited for commits."""
+    """Rows the seal let through (made here with its triggers turned off): a delivery of a deleted
+    message goes, as ON DELETE CASCADE would have had it; a link to a deleted subscriber is cleared."""
     alpha, _ = _two_networks(pg_sessions)
-    person = alpha.subscriber_ids[0]
-    named = [_row(alpha.network_id, alpha.message_id, person)]
-    batch = _while_open(pg_sessions, _deleting(person), lambda: _insert_repeatable_read(pg_sessions, named))
-    with pytest.raises(OperationalError, match="could not serialize"):
-        batch.result(timeout=10)
-    assert _deliveries(pg_sessions) == 0
-
-
-def test_people_are_not_deleted_outside_read_committed(pg_sessions: sessionmaker[Session]) -> None:
-    """Such a snapshot could miss a delivery committed since it was taken, so the seal refuses."""
-    alpha, _ = _two_networks(pg_sessions)
-    person = alpha.subscriber_ids[0]
-    with pytest.raises(NotSupportedError, match="READ COMMITTED"):
-        _delete_repeatable_read(pg_sessions, person)
+    gone_message = _another_message(pg_sessions, alpha.network_id)
+    gone_person, *kept = alpha.subscriber_ids
+    _insert(pg_sessions, [_row(alpha.network_id, m, s) for m in (alpha.message_id, gone_message)
+                          for s in alpha.subscriber_ids])  # fmt: skip
+    engine = pg_sessions.kw["bind"]
+    url = engine.url.render_as_string(hide_password=False)
+    migrate.downgrade(url, "0014")
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE message DISABLE TRIGGER delivery_seal_message_deleted"))
+        conn.execute(text("ALTER TABLE subscriber DISABLE TRIGGER delivery_seal_subscriber_deleted"))
+        conn.execute(delete(Message).where(Message.id == gone_message))
+        conn.execute(delete(Subscriber).where(Subscriber.id == gone_person))
+    engine.dispose()
+    migrate.upgrade(url)
     with unit_of_work(pg_sessions) as uow:
-        assert uow.session.get(Subscriber, person) is not None
-
-
-def _delete_repeatable_read(sessions: sessionmaker[Session], subscriber_id: int) -> None:
-    with unit_of_work(sessions) as uow:
-        uow.session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-        uow.session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
-
-
-def test_a_deletion_checked_immediately_still_waits_for_an_open_batch(
-    pg_sessions: sessionmaker[Session],
-) -> None:
-    """SET CONSTRAINTS can move the deletion's check to the end of its DELETE; the check still waits for
-    the open batch and then sees its row, instead of passing before the batch commits."""
-    alpha, _ = _two_networks(pg_sessions)
-    person = alpha.subscriber_ids[0]
-    named = [_row(alpha.network_id, alpha.message_id, person)]
-    deletion = _while_open(
-        pg_sessions, _inserting(named), lambda: _delete_checked_immediately(pg_sessions, person)
-    )
-    with pytest.raises(IntegrityError, match="still named by a delivery"):
-        deletion.result(timeout=10)
-    with unit_of_work(pg_sessions) as uow:
-        assert uow.session.get(Subscriber, person) is not None
-
-
-def _delete_checked_immediately(sessions: sessionmaker[Session], subscriber_id: int) -> None:
-    with unit_of_work(sessions) as uow:
-        uow.session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-        uow.session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
+        left = uow.session.execute(select(Delivery.message_id, Delivery.subscriber_id)).all()
+        keys = uow.session.execute(text(FOREIGN_KEYS_OF_DELIVERY)).all()
+    assert sorted(left, key=str) == sorted([(alpha.message_id, s) for s in [None, *kept]], key=str)
+    assert len(keys) == 2
