@@ -152,7 +152,11 @@ def _wait_for(url: str, supervisor: Supervisor, timeout: float = 60.0) -> None:
 
 
 def _publish_sample_post(base_url: str, network_slug: str, secret: str) -> list[int]:
-    """What the network's site build would do: POST a signed description of a new post."""
+    """What the network's site build would do: POST a signed description of a post.
+
+    Every run publishes the same page with a new revision and `notify_update: true`, so the first run
+    in a clone sends it as new and each later run as an "Updated:" email: every run has email to show.
+    """
     now = datetime.now(UTC)
     post = {
         "url": f"{DEMO_NETWORK.site_url}/news/welcome-to-the-network/",
@@ -164,6 +168,7 @@ def _publish_sample_post(base_url: str, network_slug: str, secret: str) -> list[
         "author": "The steering group",
         "date": now.isoformat(),
         "tags": ["news"],
+        "notify_update": True,
     }
     body = json.dumps(post).encode()
     response = httpx.post(
@@ -174,8 +179,10 @@ def _publish_sample_post(base_url: str, network_slug: str, secret: str) -> list[
     )
     if response.status_code != 202:
         fail(f"the publish hook answered {response.status_code}: {response.text}")
-    message_ids: list[int] = response.json()["message_ids"]
-    console.print(f"published a sample post through the signed hook: message(s) {message_ids}")
+    answer = response.json()
+    message_ids: list[int] = answer["message_ids"]
+    kind = "again, as an update (it was published on an earlier run)" if answer.get("update") else "as new"
+    console.print(f"published the sample post through the signed hook {kind}: message(s) {message_ids}")
     return message_ids
 
 

@@ -10,9 +10,13 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
-from notifier.config import Settings
+from notifier.cli.common import refuse_to_start
+from notifier.config import Environment, Settings
 from notifier.db import migrate
+from notifier.db.session import session_factory, unit_of_work
+from notifier.services.admin.readiness import notify_problem
 
 console = Console(stderr=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -36,6 +40,7 @@ def web(
 ) -> None:
     """Serve the web app: hooks, Notify callbacks, subscriber pages, admin API."""
     settings = Settings()
+    _refuse_unless_ready(settings)
     uvicorn.run(
         "notifier.web.app:app_from_environment",
         factory=True,
@@ -63,6 +68,7 @@ def worker(
 ) -> None:
     """Run a Celery worker: threads share one process so Notify's latency does not cap throughput."""
     settings = Settings()
+    _refuse_unless_ready(settings)
     if metrics_port is not None:
         os.environ["NOTIFIER_WORKER_METRICS_PORT"] = str(metrics_port)  # read by the exec'd worker
     args = [
@@ -84,6 +90,26 @@ def beat() -> None:
     settings = Settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     _exec_celery(["beat", "--loglevel=INFO", f"--schedule={settings.var_dir / 'celerybeat-schedule'}"])
+
+
+def _refuse_unless_ready(settings: Settings) -> None:
+    """Production: stop, in one line on stderr, when no Notify service could send (the settings'
+    own checks ran when they were read)."""
+    if settings.environment is not Environment.PRODUCTION:
+        return
+    sessions = session_factory(settings)
+    try:
+        with unit_of_work(sessions) as uow:
+            problem = notify_problem(uow.session, settings)
+    except SQLAlchemyError as error:
+        problem = (
+            f"NOTIFIER_DATABASE_URL: cannot read the database ({type(error).__name__}): "
+            "is it up and migrated?"
+        )
+    finally:
+        sessions.kw["bind"].dispose()
+    if problem:
+        refuse_to_start(problem)
 
 
 def _exec_celery(args: list[str]) -> None:

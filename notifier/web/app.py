@@ -28,10 +28,14 @@ from notifier.web.routes.pages import rights as rights_routes
 def create_app(
     settings: Settings, queue: TaskQueue, sessions: sessionmaker[Session] | None = None
 ) -> FastAPI:
+    docs = settings.serves_api_docs  # off in production unless NOTIFIER_API_DOCS=true
     app = FastAPI(
         title="notifier",
         summary="Mailing lists and bulk notifications for staff networks, sent through GOV.UK Notify",
         version="0.1.0",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
     app.state.queue = queue

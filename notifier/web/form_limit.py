@@ -18,7 +18,7 @@ def refused_over_limit(
     """Count this submission; None when it is within the client's allowance, else the 429 page."""
     allowed = form_limits.allow_attempt(
         uow.session,
-        hash_key=settings.secret_key.get_secret_value(),
+        hash_key=settings.hash_key,
         client=request.client.host if request.client else "unknown",
         limit=settings.subscribe_rate_limit,
         window_seconds=settings.subscribe_rate_window_seconds,

@@ -110,10 +110,9 @@ def _import(
             bad_rows=len(parsed.problems), good_rows=len(parsed.rows),
         )  # fmt: skip
         return _page(signed_in, uow, problems=parsed.problems, status_code=status.HTTP_400_BAD_REQUEST)
-    secret = settings.secret_key.get_secret_value()
     context = SignupContext(
-        links=ConfirmLinks.build(secret, settings.public_base_url, settings.confirm_link_days),
-        hash_key=secret,
+        links=ConfirmLinks.from_settings(settings),
+        hash_key=settings.hash_key,
         expiry_days=settings.confirm_link_days,
         now=utcnow(),
     )

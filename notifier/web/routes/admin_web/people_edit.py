@@ -87,7 +87,7 @@ def add_person(
     person = add_confirmed_subscriber(
         uow.session, network, email=email, name=name, department=department, topics=chosen,
         frequency=Frequency(frequency), source=ConsentSource.ADMIN,
-        hash_key=settings.secret_key.get_secret_value(), now=utcnow(),
+        hash_key=settings.hash_key, now=utcnow(),
     )  # fmt: skip
     audit.record(
         uow.session, network.id, signed_in.actor, "person_added", "subscriber", person.id, topics=len(chosen)

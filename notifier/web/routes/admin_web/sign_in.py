@@ -96,7 +96,7 @@ def ask_for_link(
         return _sign_in_form(request, settings, network, error="Enter your work email address")
     allowed = form_limits.allow_attempt(
         uow.session,
-        hash_key=settings.secret_key.get_secret_value(),
+        hash_key=settings.hash_key,
         client=request.client.host if request.client else "unknown",
         limit=settings.subscribe_rate_limit,
         window_seconds=settings.subscribe_rate_window_seconds,

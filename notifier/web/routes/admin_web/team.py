@@ -72,7 +72,7 @@ def invite(
             name=name,
             role=AdminRole(role),
             invited_by=signed_in.actor,
-            hash_key=settings.secret_key.get_secret_value(),
+            hash_key=settings.hash_key,
             now=utcnow(),
         )
     except AdminError as exc:

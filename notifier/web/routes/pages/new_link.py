@@ -70,7 +70,7 @@ def send_link(
         return _form(request, settings, network, email, "Enter your email address")
     allowed = form_limits.allow_attempt(
         uow.session,
-        hash_key=settings.secret_key.get_secret_value(),
+        hash_key=settings.hash_key,
         client=request.client.host if request.client else "unknown",
         limit=settings.subscribe_rate_limit,
         window_seconds=settings.subscribe_rate_window_seconds,

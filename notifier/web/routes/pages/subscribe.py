@@ -153,10 +153,8 @@ def submit_signup(
     if checked is None:
         return _form_page(request, uow, settings, network, joining=joining, form=form, errors=errors)
     context = SignupContext(
-        links=ConfirmLinks.build(
-            settings.secret_key.get_secret_value(), settings.public_base_url, settings.confirm_link_days
-        ),
-        hash_key=settings.secret_key.get_secret_value(),
+        links=ConfirmLinks.from_settings(settings),
+        hash_key=settings.hash_key,
         expiry_days=settings.confirm_link_days,
         now=utcnow(),
     )
@@ -183,8 +181,7 @@ def check_email(slug: str, request: Request, uow: UowDep, settings: SettingsDep)
 
 
 def _confirm_links(settings: SettingsDep) -> ConfirmLinks:
-    secret = settings.secret_key.get_secret_value()
-    return ConfirmLinks.build(secret, settings.public_base_url, settings.confirm_link_days)
+    return ConfirmLinks.from_settings(settings)
 
 
 def _confirm_problem(
