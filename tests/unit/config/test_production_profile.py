@@ -94,5 +94,7 @@ def test_notifier_web_with_a_loopback_url_exits_with_one_line_naming_the_setting
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("notifier: refusing to start: NOTIFIER_PUBLIC_BASE_URL: is 'https://127.0.0.1:8000'")
+    assert lines[0].startswith(
+        "notifier: refusing to start: NOTIFIER_PUBLIC_BASE_URL: is 'https://127.0.0.1:8000'"
+    )
     assert "Traceback" not in result.stderr
