@@ -10,18 +10,37 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
-
-if TYPE_CHECKING:
-    from notifier.config import Settings
+from pydantic import SecretStr
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "dev-secret", "secret", "password"})
 PLACEHOLDER_PREFIXES = ("change-me", "changeme", "replace-me", "replace-with")
 MIN_SECRET_LENGTH = 32
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+class Settings(Protocol):
+    """What the checks read of notifier.config.Settings (which calls them, so they cannot import it)."""
+
+    secret_key: SecretStr
+    signing_keys: SecretStr
+    suppression_hash_key: SecretStr
+    encryption_keys: SecretStr
+    notify_callback_token: SecretStr
+    public_base_url: str
+    one_click_base_url: str
+
+    @property
+    def is_sqlite(self) -> bool: ...
+
+    @property
+    def signing_secrets(self) -> tuple[str, ...]: ...
+
+    @property
+    def hash_key(self) -> str: ...
 
 
 def is_placeholder(value: str) -> bool:

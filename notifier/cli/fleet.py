@@ -12,9 +12,11 @@ import uvicorn
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from notifier import heartbeat
 from notifier.cli.common import refuse_to_start
 from notifier.config import Environment, Settings
 from notifier.db import migrate
+from notifier.db.base import utcnow
 from notifier.db.session import session_factory, unit_of_work
 from notifier.services.admin.readiness import notify_problem
 
@@ -85,11 +87,32 @@ def worker(
     _exec_celery(args)
 
 
-def beat() -> None:
-    """Run the scheduler (exactly one per fleet): the sweeper and daily jobs."""
+def beat(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only say whether this host's beat is ticking (a healthcheck)")
+    ] = False,
+) -> None:
+    """Run the scheduler: the sweeper and daily jobs. Run two for safety: the one holding the lock sends
+    jobs, the other stands by and takes over if the first dies."""
     settings = Settings()
+    if check:
+        _check_heartbeat(settings)
+        return
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     _exec_celery(["beat", "--loglevel=INFO", f"--schedule={settings.var_dir / 'celerybeat-schedule'}"])
+
+
+def _check_heartbeat(settings: Settings) -> None:
+    path = heartbeat.heartbeat_path(settings.var_dir)
+    beat = heartbeat.read(path)
+    if beat is None:
+        console.print(f"beat: no heartbeat at {path}: not started, or not this host's var dir")
+        raise typer.Exit(1)
+    age = (utcnow() - beat.at).total_seconds()
+    if age > settings.beat_heartbeat_max_age_seconds:
+        console.print(f"beat: last ticked {age:.0f} s ago (pid {beat.pid}): stopped or stuck")
+        raise typer.Exit(1)
+    console.print(f"beat: ticked {age:.0f} s ago (pid {beat.pid}), {beat.role}")
 
 
 def _refuse_unless_ready(settings: Settings) -> None:

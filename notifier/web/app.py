@@ -10,6 +10,7 @@ from notifier.config import Settings
 from notifier.db.session import session_factory
 from notifier.logs import configure_logging
 from notifier.queueing import load_task_queue
+from notifier.resources import govuk_frontend_dir
 from notifier.services.common.links import LinkBuilder
 from notifier.services.common.ports import TaskQueue
 from notifier.web.access_log import AccessLog
@@ -63,7 +64,7 @@ def create_app(
     declare_errors(app)
     site_pages.install(app)
     admin_web.install(app)
-    mount_assets(app)
+    mount_assets(app, govuk_frontend_dir(settings.govuk_frontend_dir))
     app.add_middleware(PageFrameMiddleware, frame=PageFrame.from_settings(settings))
     app.add_middleware(AccessLog, client_addresses=settings.log_client_addresses)
     if settings.trusted_proxies.strip():  # outermost, so the access log and the form limits see the client

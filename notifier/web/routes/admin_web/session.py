@@ -21,12 +21,13 @@ from jinja2 import (
     select_autoescape,
 )
 
-from notifier.config import PROJECT_ROOT, Settings
+from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import AdminMember, AdminSession, Network, Subscriber
 from notifier.domain.sources import AdminRole
 from notifier.rendering.london_time import london_stamp
 from notifier.repositories import networks as network_repo
+from notifier.resources import TEMPLATES_DIR
 from notifier.services.admin.web_sessions import (
     SessionPolicy,
     active_admin,
@@ -43,11 +44,11 @@ from notifier.web.pages import frame_context
 def admin_environment() -> Environment:
     loader = ChoiceLoader(
         [
-            FileSystemLoader(PROJECT_ROOT / "templates" / "admin"),
+            FileSystemLoader(TEMPLATES_DIR / "admin"),
             PrefixLoader(
                 {
                     "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates"),
-                    "pages": FileSystemLoader(PROJECT_ROOT / "templates" / "pages"),  # the shared footer
+                    "pages": FileSystemLoader(TEMPLATES_DIR / "pages"),  # the shared footer
                 }
             ),
         ]
