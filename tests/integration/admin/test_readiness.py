@@ -3,7 +3,6 @@ network's own (read from the database at start-up)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -18,6 +17,7 @@ from notifier.services.admin import notify_services
 from notifier.services.admin.readiness import notify_problem
 from notifier.services.common.secrets_at_rest import SecretBox
 from tests.support.databases import PostgresDatabases
+from tests.support.production import production_env
 from tests.support.seeding import network_with_topics
 
 TEMPLATE = str(uuid.uuid4())
@@ -47,22 +47,11 @@ def test_no_notify_service_anywhere_is_a_problem_until_a_network_brings_one(
 def test_production_web_without_any_notify_service_refuses_in_one_line(postgres: PostgresDatabases) -> None:
     url = postgres.create()
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFIER_")}
-        env.update(
-            NOTIFIER_ENVIRONMENT="production",
-            NOTIFIER_DATABASE_URL=url,
-            NOTIFIER_PUBLIC_BASE_URL="https://emails.network.example.gov.uk",
-            NOTIFIER_ONE_CLICK_BASE_URL="https://emails.network.example.gov.uk",
-            NOTIFIER_SIGNING_KEYS="signing-key-0123456789-0123456789-0123456789",
-            NOTIFIER_SUPPRESSION_HASH_KEY="hash-key-0123456789-0123456789-0123456789-01",
-            NOTIFIER_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-            NOTIFIER_NOTIFY_CALLBACK_TOKEN="callback-token-0123456789-0123456789-012345",
-        )
         result = subprocess.run(
             [sys.executable, "-m", "notifier", "web"],
             capture_output=True,
             text=True,
-            env=env,
+            env=production_env(url),
             timeout=60,
             check=False,
         )

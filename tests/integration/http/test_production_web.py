@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
-from notifier.config import Environment, Settings
+from notifier.config import Settings
 from notifier.db.session import session_factory
 from notifier.web.app import create_app
 from tests.support.databases import PostgresDatabases
 from tests.support.fakes import RecordingQueue
+from tests.support.production import safe_settings
 
 METRICS_TOKEN = "metrics-token-0123456789-0123456789-abcdef"
 
@@ -26,17 +26,7 @@ def production_url(postgres: PostgresDatabases) -> Iterator[str]:
 
 
 def _client(url: str, **overrides: object) -> TestClient:
-    settings = Settings(
-        environment=Environment.PRODUCTION,
-        database_url=url,
-        public_base_url="https://emails.network.example.gov.uk",
-        one_click_base_url="https://emails.network.example.gov.uk",
-        signing_keys="signing-key-0123456789-0123456789-0123456789",
-        suppression_hash_key="hash-key-0123456789-0123456789-0123456789-01",
-        encryption_keys=Fernet.generate_key().decode(),
-        notify_callback_token="callback-token-0123456789-0123456789-012345",
-        **overrides,  # type: ignore[arg-type]
-    )
+    settings = Settings(**safe_settings(url), **overrides)
     sessions = session_factory(settings)
     return TestClient(create_app(settings, RecordingQueue(), sessions))
 

@@ -3,33 +3,19 @@ one line on stderr (no traceback) before it serves anything."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from notifier.config import Environment, Settings, describe_invalid
+from tests.support.production import ENCRYPTION, HASH, SIGNING, production_env, safe_settings
 
-SIGNING = "signing-key-0123456789-0123456789-0123456789"
 OLD_SIGNING = "old-signing-key-0123456789-0123456789-012345"
-HASH = "hash-key-0123456789-0123456789-0123456789-01"
-CALLBACK = "callback-token-0123456789-0123456789-012345"
-ENCRYPTION = Fernet.generate_key().decode()
-
-SAFE: dict[str, Any] = {
-    "environment": Environment.PRODUCTION,
-    "public_base_url": "https://emails.network.example.gov.uk",
-    "one_click_base_url": "https://emails.network.example.gov.uk",
-    "database_url": "postgresql+psycopg://notifier:pw@db.internal:5432/notifier",
-    "signing_keys": f"{SIGNING},{OLD_SIGNING}",
-    "suppression_hash_key": HASH,
-    "encryption_keys": ENCRYPTION,
-    "notify_callback_token": CALLBACK,
-}
+DATABASE = "postgresql+psycopg://notifier:pw@db.internal:5432/notifier"
+SAFE: dict[str, Any] = {**safe_settings(DATABASE), "signing_keys": f"{SIGNING},{OLD_SIGNING}"}
 
 
 def test_safe_production_settings_are_accepted() -> None:
@@ -79,9 +65,7 @@ def test_a_deployment_keeps_its_one_secret_key() -> None:
 
 
 def test_notifier_web_with_a_loopback_url_exits_with_one_line_naming_the_setting() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFIER_")}
-    env.update({f"NOTIFIER_{k.upper()}": str(v) for k, v in SAFE.items()})
-    env["NOTIFIER_PUBLIC_BASE_URL"] = "https://127.0.0.1:8000"
+    env = production_env(DATABASE, public_base_url="https://127.0.0.1:8000")
     result = subprocess.run(
         [sys.executable, "-m", "notifier", "web"],
         capture_output=True,
