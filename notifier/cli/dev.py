@@ -64,6 +64,9 @@ def dev(
     migrate.upgrade(base.database_url)
     cert, key = ensure_dev_certificate(var / "tls")
     supervisor = Supervisor(var / "logs")
+    # Logs are appended to: the sandbox's keys are those it prints after what earlier runs left there.
+    sandbox_log = supervisor.log_dir / "sandbox.log"
+    earlier_runs = sandbox_log.stat().st_size if sandbox_log.exists() else 0
     try:
         sandbox = supervisor.start(
             "sandbox",
@@ -81,7 +84,7 @@ def dev(
             ],
             env,
         )
-        env.update(_read_sandbox_env(sandbox.log_path, supervisor))
+        env.update(_read_sandbox_env(sandbox.log_path, supervisor, skip_bytes=earlier_runs))
         os.environ.update({k: v for k, v in env.items() if k.startswith("NOTIFIER_")})
         settings = Settings()  # this process now sees what its children see
         supervisor.start("web", [*NOTIFIER, "web", "--port", str(port)], env)
@@ -121,20 +124,31 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _read_sandbox_env(log_path: Path, supervisor: Supervisor, timeout: float = 30.0) -> dict[str, str]:
-    """The sandbox prints its keys, template id and base URL first; read them from its log."""
+def _read_sandbox_env(
+    log_path: Path, supervisor: Supervisor, *, skip_bytes: int, timeout: float = 30.0
+) -> dict[str, str]:
+    """The sandbox prints its keys, template id and base URL first; read them from this run's part of
+    its log (a new sandbox has new keys: an earlier run's would be refused)."""
     wanted = {"NOTIFIER_NOTIFY_API_KEY_LIVE", "NOTIFIER_NOTIFY_TEMPLATE_ID", "NOTIFIER_NOTIFY_BASE_URL"}
     deadline = time.monotonic() + timeout
     found: dict[str, str] = {}
     while time.monotonic() < deadline:
         if supervisor.dead():
             fail(f"the sandbox did not start; see {log_path}")
-        text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+        text = _read_from(log_path, skip_bytes)
         found = {m[1]: m[2] for line in text.splitlines() if (m := SANDBOX_ENV.match(line.strip()))}
         if wanted <= found.keys():
             return found
         time.sleep(0.1)
     return fail(f"the sandbox did not print its keys within {timeout:.0f} s; see {log_path}")
+
+
+def _read_from(path: Path, offset: int) -> str:
+    if not path.exists():
+        return ""
+    with path.open("rb") as log:
+        log.seek(offset)
+        return log.read().decode("utf-8", errors="replace")
 
 
 def _wait_for(url: str, supervisor: Supervisor, timeout: float = 60.0) -> None:
