@@ -9,15 +9,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from notifier import settings_checks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 
-# Values that ship in examples and docs; a real deployment must replace them.
-PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "dev-secret", "secret", "password"})
-DEV_SECRET = "dev-secret"  # noqa: S105  (the dev default; refused in production)
+DEV_SECRET = "dev-secret"  # noqa: S105  (the dev default; refused outside dev)
 
 
 class Environment(StrEnum):
@@ -57,11 +57,19 @@ class Settings(BaseSettings):
     notify_timeout_seconds: float = 10.0
     notify_callback_token: SecretStr = SecretStr(DEV_SECRET)
 
-    # Signing of links in emails and of sessions/CSRF.
+    # Keys (docs/operations.md, "Keys"). Signing keys sign links in emails, forms' CSRF tokens and admin
+    # sign-in links: comma-separated, newest first; the newest signs, every one verifies, so a key is
+    # rotated by putting a new one first and dropping the old one once its links may go. Empty: the one
+    # NOTIFIER_SECRET_KEY (what deployments set before keys could rotate).
     secret_key: SecretStr = SecretStr(DEV_SECRET)
+    signing_keys: SecretStr = SecretStr("")
+    # Keys the hashes of addresses (suppressions outlive a person's erased data and must still match
+    # their address), so it is never rotated. Empty: NOTIFIER_SECRET_KEY, as before keys could rotate.
+    suppression_hash_key: SecretStr = SecretStr("")
     # Fernet keys (comma-separated, newest first) that encrypt secrets kept at rest, such as a network's
-    # own Notify API keys. Empty: one key derived from secret_key. Rotate by putting a new key first,
-    # running `notifier network notify rotate-encryption`, then dropping the old key.
+    # own Notify API keys. Empty (refused in production): one key derived from NOTIFIER_SECRET_KEY.
+    # Rotate by putting a new key first, running `notifier network notify rotate-encryption`, then
+    # dropping the old key.
     encryption_keys: SecretStr = SecretStr("")
     public_base_url: str = "http://127.0.0.1:8000"
     # The one-click unsubscribe URL Notify puts in List-Unsubscribe; Notify accepts https only.
@@ -150,6 +158,24 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # /docs, /redoc and /openapi.json; unset: served everywhere but production.
+    api_docs: bool | None = None
+    # GET /metrics needs `Authorization: Bearer <this>` when set; in production, unset means no /metrics
+    # on the web app (workers serve theirs on NOTIFIER_WORKER_METRICS_PORT, inside the private network).
+    metrics_token: SecretStr = SecretStr("")
+    # GOV.UK Frontend's built files (its dist/govuk folder); unset: the copy shipped inside the package,
+    # else node_modules/ of a checkout (notifier/resources.py).
+    govuk_frontend_dir: Path | None = None
+
+    # Connections each process may open to PostgreSQL: pool size plus overflow (docs/operations.md,
+    # "Connection budget"). SQLite ignores both.
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
+
+    # Beat (workers/beat.py): only the beat holding the lock sends jobs; every beat writes a heartbeat
+    # file that `notifier beat --check` reads.
+    beat_lock_retry_seconds: float = Field(default=5.0, gt=0, le=300)
+    beat_heartbeat_max_age_seconds: float = Field(default=60.0, gt=0)
 
     @property
     def notify_api_key(self) -> str:
@@ -164,19 +190,35 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def signing_secrets(self) -> tuple[str, ...]:
+        """The signing keys, newest first: NOTIFIER_SIGNING_KEYS, else NOTIFIER_SECRET_KEY alone."""
+        listed = tuple(k.strip() for k in self.signing_keys.get_secret_value().split(",") if k.strip())
+        return listed or (self.secret_key.get_secret_value(),)
+
+    @property
+    def hash_key(self) -> str:
+        """The key of address hashes (suppressions, lookups): never rotated."""
+        return self.suppression_hash_key.get_secret_value() or self.secret_key.get_secret_value()
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment is not Environment.PRODUCTION
+
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Self:
+    def _refuse_unsafe_settings(self) -> Self:
         if self.environment is not Environment.DEV:
-            weak = [
-                name
-                for name in ("secret_key", "notify_callback_token")
-                if getattr(self, name).get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
-            ]
-            if weak:
-                raise ValueError(
-                    f"placeholder secrets are refused outside dev ({self.environment.value}); set "
-                    + ", ".join(f"NOTIFIER_{n.upper()}" for n in weak)
-                )
-            if len(self.secret_key.get_secret_value()) < 32:
-                raise ValueError("NOTIFIER_SECRET_KEY must be at least 32 characters outside dev")
+            found = settings_checks.problems(self, production=self.environment is Environment.PRODUCTION)
+            if found:
+                raise ValueError("; ".join(found))
         return self
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """A Settings error as one line naming each setting, for a process that refuses to start."""
+    parts = []
+    for problem in error.errors(include_url=False):
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        location = problem["loc"]
+        parts.append(f"NOTIFIER_{str(location[0]).upper()}: {message}" if location else message)
+    return "; ".join(parts)

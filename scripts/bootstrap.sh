@@ -20,11 +20,14 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 extras=""
-[ "${1:-}" = "dev" ] && extras="[dev]"
-echo "== installing notifier${extras:+ with its test tools} and its Python packages into .venv (pip; a few minutes the first time)"
+lock=requirements.lock
+[ "${1:-}" = "dev" ] && extras="[dev]" && lock=requirements-dev.lock
+echo "== installing notifier${extras:+ with its test tools} and its Python packages into .venv, at the versions in $lock (pip; a few minutes the first time)"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-# setuptools' advice about editable installs is for package authors, not for someone installing this.
-PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
+# The lock pins every package (scripts/lock.sh regenerates it). setuptools' advice about editable
+# installs is for package authors, not for someone installing this.
+PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install -q --disable-pip-version-check \
+  -c "$lock" -e ".$extras"
 
 # GOV.UK Frontend's CSS, JavaScript, fonts and images for the pages (pinned in package.json / package-lock.json).
 if ! command -v npm >/dev/null 2>&1; then

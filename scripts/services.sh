@@ -36,6 +36,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium
 fi
 
+if ! command -v caddy >/dev/null 2>&1; then
+  echo "installing caddy (the deployment's Caddyfile is checked by Caddy itself)" >&2
+  apt_install caddy
+fi
+
 if ! command -v jekyll >/dev/null 2>&1; then
   echo "installing jekyll (Debian's build is the oracle for the publishing tests)"
   apt_install jekyll

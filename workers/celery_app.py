@@ -29,6 +29,7 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         beat_schedule=beat_schedule(settings),
         beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
+        beat_scheduler="workers.beat:SingleBeatScheduler",  # one beat sends jobs, the others stand by
         enable_utc=True,
         timezone="UTC",
     )

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 
 from notifier.cli import admin, fleet, status
 from notifier.cli import rights as rights_cli
 from notifier.cli import sources as source_cli
 from notifier.cli import subscribers as subscriber_cli
 from notifier.cli.admins import admin_app
+from notifier.cli.common import refuse_to_start
 from notifier.cli.dev import dev as dev_command
 from notifier.cli.hook import hook_app
+from notifier.cli.keys import keys_app
 from notifier.cli.notify_service import notify_app
+from notifier.config import describe_invalid
 from notify_sandbox.cli import sandbox_command
 
 app = typer.Typer(
@@ -40,9 +44,15 @@ app.add_typer(rights_cli.rights_app, name="rights")
 app.add_typer(rights_cli.contact_app, name="contact")
 app.add_typer(hook_app, name="hook")
 app.add_typer(source_cli.token_app, name="token")
+app.add_typer(keys_app, name="keys")
 app.add_typer(source_cli.meeting_app, name="meeting")
 app.add_typer(source_cli.digest_app, name="digest")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        refuse_to_start(describe_invalid(error))

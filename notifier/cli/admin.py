@@ -133,7 +133,7 @@ def subscriber_add(
                 topics=topics,
                 frequency=frequency,
                 source=ConsentSource.ADMIN,
-                hash_key=settings.secret_key.get_secret_value(),
+                hash_key=settings.hash_key,
                 now=utcnow(),
             )
         except AddressRejected as exc:

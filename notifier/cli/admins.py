@@ -39,7 +39,7 @@ def invite(
                 name=name,
                 role=role,
                 invited_by=CLI_ACTOR,
-                hash_key=settings.secret_key.get_secret_value(),
+                hash_key=settings.hash_key,
                 now=utcnow(),
             )
         except AdminError as exc:

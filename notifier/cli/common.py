@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
@@ -22,6 +23,12 @@ errors = Console(stderr=True)
 def fail(message: str) -> NoReturn:
     errors.print(f"[red]error:[/red] {message}")
     raise typer.Exit(1)
+
+
+def refuse_to_start(problem: str) -> NoReturn:
+    """Unsafe settings stop a process with one plain line on stderr naming the setting, no traceback."""
+    print(f"notifier: refusing to start: {problem}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 _sessions_by_database: dict[str, sessionmaker[Session]] = {}

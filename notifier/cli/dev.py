@@ -64,6 +64,9 @@ def dev(
     migrate.upgrade(base.database_url)
     cert, key = ensure_dev_certificate(var / "tls")
     supervisor = Supervisor(var / "logs")
+    # Logs are appended to: the sandbox's keys are those it prints after what earlier runs left there.
+    sandbox_log = supervisor.log_dir / "sandbox.log"
+    earlier_runs = sandbox_log.stat().st_size if sandbox_log.exists() else 0
     try:
         sandbox = supervisor.start(
             "sandbox",
@@ -81,7 +84,7 @@ def dev(
             ],
             env,
         )
-        env.update(_read_sandbox_env(sandbox.log_path, supervisor))
+        env.update(_read_sandbox_env(sandbox.log_path, supervisor, skip_bytes=earlier_runs))
         os.environ.update({k: v for k, v in env.items() if k.startswith("NOTIFIER_")})
         settings = Settings()  # this process now sees what its children see
         supervisor.start("web", [*NOTIFIER, "web", "--port", str(port)], env)
@@ -121,20 +124,31 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _read_sandbox_env(log_path: Path, supervisor: Supervisor, timeout: float = 30.0) -> dict[str, str]:
-    """The sandbox prints its keys, template id and base URL first; read them from its log."""
+def _read_sandbox_env(
+    log_path: Path, supervisor: Supervisor, *, skip_bytes: int, timeout: float = 30.0
+) -> dict[str, str]:
+    """The sandbox prints its keys, template id and base URL first; read them from this run's part of
+    its log (a new sandbox has new keys: an earlier run's would be refused)."""
     wanted = {"NOTIFIER_NOTIFY_API_KEY_LIVE", "NOTIFIER_NOTIFY_TEMPLATE_ID", "NOTIFIER_NOTIFY_BASE_URL"}
     deadline = time.monotonic() + timeout
     found: dict[str, str] = {}
     while time.monotonic() < deadline:
         if supervisor.dead():
             fail(f"the sandbox did not start; see {log_path}")
-        text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+        text = _read_from(log_path, skip_bytes)
         found = {m[1]: m[2] for line in text.splitlines() if (m := SANDBOX_ENV.match(line.strip()))}
         if wanted <= found.keys():
             return found
         time.sleep(0.1)
     return fail(f"the sandbox did not print its keys within {timeout:.0f} s; see {log_path}")
+
+
+def _read_from(path: Path, offset: int) -> str:
+    if not path.exists():
+        return ""
+    with path.open("rb") as log:
+        log.seek(offset)
+        return log.read().decode("utf-8", errors="replace")
 
 
 def _wait_for(url: str, supervisor: Supervisor, timeout: float = 60.0) -> None:
@@ -152,7 +166,11 @@ def _wait_for(url: str, supervisor: Supervisor, timeout: float = 60.0) -> None:
 
 
 def _publish_sample_post(base_url: str, network_slug: str, secret: str) -> list[int]:
-    """What the network's site build would do: POST a signed description of a new post."""
+    """What the network's site build would do: POST a signed description of a post.
+
+    Every run publishes the same page with a new revision and `notify_update: true`, so the first run
+    in a clone sends it as new and each later run as an "Updated:" email: every run has email to show.
+    """
     now = datetime.now(UTC)
     post = {
         "url": f"{DEMO_NETWORK.site_url}/news/welcome-to-the-network/",
@@ -164,6 +182,7 @@ def _publish_sample_post(base_url: str, network_slug: str, secret: str) -> list[
         "author": "The steering group",
         "date": now.isoformat(),
         "tags": ["news"],
+        "notify_update": True,
     }
     body = json.dumps(post).encode()
     response = httpx.post(
@@ -174,8 +193,10 @@ def _publish_sample_post(base_url: str, network_slug: str, secret: str) -> list[
     )
     if response.status_code != 202:
         fail(f"the publish hook answered {response.status_code}: {response.text}")
-    message_ids: list[int] = response.json()["message_ids"]
-    console.print(f"published a sample post through the signed hook: message(s) {message_ids}")
+    answer = response.json()
+    message_ids: list[int] = answer["message_ids"]
+    kind = "again, as an update (it was published on an earlier run)" if answer.get("update") else "as new"
+    console.print(f"published the sample post through the signed hook {kind}: message(s) {message_ids}")
     return message_ids
 
 

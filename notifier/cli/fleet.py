@@ -10,9 +10,15 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
-from notifier.config import Settings
+from notifier import heartbeat
+from notifier.cli.common import refuse_to_start
+from notifier.config import Environment, Settings
 from notifier.db import migrate
+from notifier.db.base import utcnow
+from notifier.db.session import session_factory, unit_of_work
+from notifier.services.admin.readiness import notify_problem
 
 console = Console(stderr=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -36,6 +42,7 @@ def web(
 ) -> None:
     """Serve the web app: hooks, Notify callbacks, subscriber pages, admin API."""
     settings = Settings()
+    _refuse_unless_ready(settings)
     uvicorn.run(
         "notifier.web.app:app_from_environment",
         factory=True,
@@ -63,6 +70,7 @@ def worker(
 ) -> None:
     """Run a Celery worker: threads share one process so Notify's latency does not cap throughput."""
     settings = Settings()
+    _refuse_unless_ready(settings)
     if metrics_port is not None:
         os.environ["NOTIFIER_WORKER_METRICS_PORT"] = str(metrics_port)  # read by the exec'd worker
     args = [
@@ -79,11 +87,52 @@ def worker(
     _exec_celery(args)
 
 
-def beat() -> None:
-    """Run the scheduler (exactly one per fleet): the sweeper and daily jobs."""
+def beat(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only say whether this host's beat is ticking (a healthcheck)")
+    ] = False,
+) -> None:
+    """Run the scheduler: the sweeper and daily jobs. Run two for safety: the one holding the lock sends
+    jobs, the other stands by and takes over if the first dies."""
     settings = Settings()
+    if check:
+        _check_heartbeat(settings)
+        return
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     _exec_celery(["beat", "--loglevel=INFO", f"--schedule={settings.var_dir / 'celerybeat-schedule'}"])
+
+
+def _check_heartbeat(settings: Settings) -> None:
+    path = heartbeat.heartbeat_path(settings.var_dir)
+    beat = heartbeat.read(path)
+    if beat is None:
+        console.print(f"beat: no heartbeat at {path}: not started, or not this host's var dir")
+        raise typer.Exit(1)
+    age = (utcnow() - beat.at).total_seconds()
+    if age > settings.beat_heartbeat_max_age_seconds:
+        console.print(f"beat: last ticked {age:.0f} s ago (pid {beat.pid}): stopped or stuck")
+        raise typer.Exit(1)
+    console.print(f"beat: ticked {age:.0f} s ago (pid {beat.pid}), {beat.role}")
+
+
+def _refuse_unless_ready(settings: Settings) -> None:
+    """Production: stop, in one line on stderr, when no Notify service could send (the settings'
+    own checks ran when they were read)."""
+    if settings.environment is not Environment.PRODUCTION:
+        return
+    sessions = session_factory(settings)
+    try:
+        with unit_of_work(sessions) as uow:
+            problem = notify_problem(uow.session, settings)
+    except SQLAlchemyError as error:
+        problem = (
+            f"NOTIFIER_DATABASE_URL: cannot read the database ({type(error).__name__}): "
+            "is it up and migrated?"
+        )
+    finally:
+        sessions.kw["bind"].dispose()
+    if problem:
+        refuse_to_start(problem)
 
 
 def _exec_celery(args: list[str]) -> None:

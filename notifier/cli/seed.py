@@ -45,7 +45,8 @@ def seed_demo_network(settings: Settings) -> tuple[str, str]:
             privacy_notice_url=f"{DEMO_NETWORK.site_url}/privacy/",
             privacy_notice_version="2026-01",
             allowed_email_domains=["*.gov.uk"],
-            requires_sign_off=True,
+            # The README's walk-through announces without a second person; real networks default to sign-off.
+            requires_sign_off=False,
         )
         network.settings = {"routing": {"default": ["news"], "collections": {"events": ["events"]}}}
         topics = {
@@ -62,7 +63,7 @@ def seed_demo_network(settings: Settings) -> tuple[str, str]:
                 topics=[topics[t] for t in wanted],
                 frequency=Frequency.IMMEDIATE,
                 source=ConsentSource.ADMIN,
-                hash_key=settings.secret_key.get_secret_value(),
+                hash_key=settings.hash_key,
                 now=utcnow(),
             )
         return network.slug, network.webhook_secret

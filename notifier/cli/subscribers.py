@@ -33,10 +33,9 @@ membership_app = typer.Typer(
 
 
 def _context(settings: Settings) -> SignupContext:
-    secret = settings.secret_key.get_secret_value()
     return SignupContext(
-        links=ConfirmLinks.build(secret, settings.public_base_url, settings.confirm_link_days),
-        hash_key=secret,
+        links=ConfirmLinks.from_settings(settings),
+        hash_key=settings.hash_key,
         expiry_days=settings.confirm_link_days,
         now=utcnow(),
     )

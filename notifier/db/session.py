@@ -22,14 +22,17 @@ log = structlog.get_logger(__name__)
 _SCRUB = "notifier.scrub_after_commit"
 
 
-def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(database_url: str, *, pool_size: int = 10, max_overflow: int | None = None) -> Engine:
+    """An engine; on PostgreSQL at most `pool_size` + `max_overflow` (default: `pool_size` again)
+    connections at once (docs/operations.md, "Connection budget")."""
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy issue BEGIN itself, so BEGIN IMMEDIATE can be used where writers race.
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    overflow = pool_size if max_overflow is None else max_overflow
+    return create_engine(database_url, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,7 +78,11 @@ def checkpoint_wal(engine: Engine) -> None:
 
 
 def session_factory(settings: Settings) -> sessionmaker[Session]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

@@ -20,7 +20,6 @@ from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
-from notifier.config import PROJECT_ROOT
 from notifier.rendering.london_time import london_clock, london_date, london_datetime, london_period
 from notifier.rendering.markdown import (
     ZERO_WIDTH_SPACE,
@@ -30,8 +29,8 @@ from notifier.rendering.markdown import (
     link,
     plain_text_line,
 )
+from notifier.resources import TEMPLATES_DIR
 
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
 ALLOWED_ORIGINS_KEY = "allowed_origins"
 PLAIN_TEXT_SUFFIX = ".txt"
 

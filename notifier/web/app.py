@@ -10,6 +10,7 @@ from notifier.config import Settings
 from notifier.db.session import session_factory
 from notifier.logs import configure_logging
 from notifier.queueing import load_task_queue
+from notifier.resources import govuk_frontend_dir
 from notifier.services.common.links import LinkBuilder
 from notifier.services.common.ports import TaskQueue
 from notifier.web.access_log import AccessLog
@@ -29,10 +30,14 @@ from notifier.web.routes.pages import rights as rights_routes
 def create_app(
     settings: Settings, queue: TaskQueue, sessions: sessionmaker[Session] | None = None
 ) -> FastAPI:
+    docs = settings.serves_api_docs  # off in production unless NOTIFIER_API_DOCS=true
     app = FastAPI(
         title="notifier",
         summary="Mailing lists and bulk notifications for staff networks, sent through GOV.UK Notify",
         version="0.1.0",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
     app.state.queue = queue
@@ -61,7 +66,7 @@ def create_app(
     declare_errors(app)
     site_pages.install(app)
     admin_web.install(app)
-    mount_assets(app)
+    mount_assets(app, govuk_frontend_dir(settings.govuk_frontend_dir))
     app.add_middleware(PageFrameMiddleware, frame=PageFrame.from_settings(settings))
     app.add_middleware(AccessLog, client_addresses=settings.log_client_addresses)
     if settings.trusted_proxies.strip():  # outermost, so the access log and the form limits see the client

@@ -1,7 +1,7 @@
 """CSRF protection for the people-facing forms, without server-side sessions (double submit).
 
 The browser holds a random value in an HttpOnly, SameSite=Lax cookie; each form carries that value
-signed with the secret key. A POST is accepted only when the signed field matches the cookie, which a
+signed with the newest signing key. A POST is accepted only when the signed field matches the cookie, which a
 page on another site can neither read nor set. The RFC 8058 one-click endpoint does not use this: a
 mail client posts it with no cookies, and its signed URL is the authority.
 """
@@ -32,7 +32,8 @@ class CsrfToken:
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt="notifier.csrf")
+    # Newest signing key last, as itsdangerous signs with the last and verifies with every one.
+    return URLSafeTimedSerializer(list(reversed(settings.signing_secrets)), salt="notifier.csrf")
 
 
 def issue(request: Request, settings: Settings) -> CsrfToken:

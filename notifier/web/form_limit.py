@@ -19,7 +19,7 @@ def form_limit(what: str) -> Any:
     def _count(request: Request, uow: UowDep, settings: SettingsDep, scope: NetworkDep, now: NowDep) -> None:
         allowed = form_limits.allow_attempt(
             uow.session,
-            hash_key=settings.secret_key.get_secret_value(),
+            hash_key=settings.hash_key,
             client=request.client.host if request.client else "unknown",
             limit=settings.subscribe_rate_limit,
             window_seconds=settings.subscribe_rate_window_seconds,

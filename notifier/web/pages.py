@@ -35,12 +35,12 @@ from jinja2 import (
 )
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from notifier.config import PROJECT_ROOT, Settings
+from notifier.config import Settings
 from notifier.domain.branding import Branding, branding_from
+from notifier.resources import FRONTEND_STYLESHEET, TEMPLATES_DIR
 from notifier.services.admin.networks import network_named
 from notifier.web.problems import Problem, register_surface
 
-GOVUK_FRONTEND_DIST = PROJECT_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 BRAND_STYLESHEET = "/brand/frontend.min.css"
 _FONT_FACE = re.compile(r"@font-face\{[^}]*\}")
 _TRANSPORT = re.compile(r"font-family:\s*\"?GDS Transport\"?,\s*")
@@ -93,7 +93,7 @@ class PageFrameMiddleware:
 def page_environment() -> Environment:
     loader = ChoiceLoader(
         [
-            FileSystemLoader(PROJECT_ROOT / "templates" / "pages"),
+            FileSystemLoader(TEMPLATES_DIR / "pages"),
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
         ]
     )
@@ -125,12 +125,10 @@ def without_transport_font(css: str) -> str:
     return _TRANSPORT.sub("font-family:", _FONT_FACE.sub("", css))
 
 
-def mount_assets(app: FastAPI, dist: Path = GOVUK_FRONTEND_DIST) -> None:
-    """GOV.UK Frontend as installed by npm: CSS/JS under /govuk, fonts and images under /assets, and
-    the same CSS without GDS Transport for networks' own brand."""
-    stylesheet = dist / "govuk-frontend.min.css"
-    if not stylesheet.is_file():
-        raise RuntimeError(f"GOV.UK Frontend is not installed at {dist}: run scripts/bootstrap.sh")
+def mount_assets(app: FastAPI, dist: Path) -> None:
+    """GOV.UK Frontend's built files (`resources.govuk_frontend_dir`): CSS/JS under /govuk, fonts and
+    images under /assets, and the same CSS without GDS Transport for networks' own brand."""
+    stylesheet = dist / FRONTEND_STYLESHEET
     branded = without_transport_font(stylesheet.read_text(encoding="utf-8")).encode()
 
     @app.get(BRAND_STYLESHEET, include_in_schema=False)

@@ -86,7 +86,7 @@ def ask_for_sign_in(
     TooManySignIns when the client is over the forms' limit."""
     allowed = form_limits.allow_attempt(
         uow.session,
-        hash_key=settings.secret_key.get_secret_value(),
+        hash_key=settings.hash_key,
         client=client,
         limit=settings.subscribe_rate_limit,
         window_seconds=settings.subscribe_rate_window_seconds,

@@ -63,7 +63,7 @@ def add_person(
     added = add_confirmed_subscriber(
         scope.session, scope.network, email=person.email, name=person.name, department=person.department,
         topics=chosen, frequency=Frequency(person.frequency), source=ConsentSource.ADMIN,
-        hash_key=settings.secret_key.get_secret_value(), now=now,
+        hash_key=settings.hash_key, now=now,
     )  # fmt: skip
     audit.record(
         scope.session, scope.network_id, actor, "person_added", "subscriber", added.id, topics=len(chosen)

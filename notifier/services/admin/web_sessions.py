@@ -59,7 +59,7 @@ class SessionPolicy:
     link_minutes: int
     idle: timedelta
     absolute: timedelta
-    secret_key: str
+    signing_keys: tuple[str, ...]  # newest first: the newest signs, every one verifies
     public_base_url: str
 
     @classmethod
@@ -68,21 +68,25 @@ class SessionPolicy:
             link_minutes=settings.admin_sign_in_link_minutes,
             idle=timedelta(minutes=settings.admin_session_idle_minutes),
             absolute=timedelta(hours=settings.admin_session_hours),
-            secret_key=settings.secret_key.get_secret_value(),
+            signing_keys=settings.signing_secrets,
             public_base_url=settings.public_base_url.rstrip("/"),
         )
 
     @property
     def signer(self) -> TokenSigner:
-        return TokenSigner(self.secret_key)
+        return TokenSigner(self.signing_keys)
 
-    def csrf_token(self, admin_session: AdminSession) -> str:
+    def csrf_token(self, admin_session: AdminSession, key: str | None = None) -> str:
         """The form token of one session: an HMAC of the session's secret hash, never stored."""
         message = f"admin-csrf:{admin_session.secret_hash}".encode()
-        return hmac.new(self.secret_key.encode(), message, hashlib.sha256).hexdigest()
+        return hmac.new((key or self.signing_keys[0]).encode(), message, hashlib.sha256).hexdigest()
 
     def csrf_valid(self, admin_session: AdminSession, value: str) -> bool:
-        return bool(value) and hmac.compare_digest(self.csrf_token(admin_session).encode(), value.encode())
+        """A form made before a key rotation still posts while its key is listed."""
+        return bool(value) and any(
+            hmac.compare_digest(self.csrf_token(admin_session, key).encode(), value.encode())
+            for key in self.signing_keys
+        )
 
 
 # Admins ---------------------------------------------------------------------------------------

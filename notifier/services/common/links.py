@@ -27,7 +27,7 @@ class LinkBuilder:
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkBuilder:
         return cls(
-            TokenSigner(settings.secret_key.get_secret_value()),
+            TokenSigner(settings.signing_secrets),
             settings.public_base_url.rstrip("/"),
             settings.one_click_base_url.rstrip("/"),
             settings.unsubscribe_link_days * DAY_SECONDS,

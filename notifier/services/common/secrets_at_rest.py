@@ -22,8 +22,13 @@ class BadEncryptionKeys(ValueError):
     """NOTIFIER_ENCRYPTION_KEYS is not a comma-separated list of Fernet keys."""
 
 
-def _derived_key(secret_key: str) -> bytes:
-    # A distinct key from the signing secret: hashing with a purpose label keeps the two uses apart.
+def new_encryption_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def derived_key(secret_key: str) -> bytes:
+    """The key used while NOTIFIER_ENCRYPTION_KEYS is unset (dev, and deployments made before it).
+    A distinct key from the signing secret: hashing with a purpose label keeps the two uses apart."""
     digest = hashlib.sha256(b"notifier encryption at rest\x00" + secret_key.encode()).digest()
     return base64.urlsafe_b64encode(digest)
 
@@ -44,7 +49,7 @@ class SecretBox:
         configured = [k.strip() for k in settings.encryption_keys.get_secret_value().split(",") if k.strip()]
         if configured:
             return cls([key.encode() for key in configured])
-        return cls([_derived_key(settings.secret_key.get_secret_value())])
+        return cls([derived_key(settings.secret_key.get_secret_value())])
 
     def seal(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()

@@ -1,4 +1,8 @@
-"""Signed, purpose-salted, expiring tokens for links in emails. They carry ids, never personal data."""
+"""Signed, purpose-salted, expiring tokens for links in emails. They carry ids, never personal data.
+
+A signer holds the signing keys, newest first: the newest signs, every one verifies, so a link signed
+before a rotation keeps working until its key is removed (docs/operations.md, "Keys").
+"""
 
 from __future__ import annotations
 
@@ -32,10 +36,15 @@ class ExpiredToken(InvalidToken):
 
 @dataclass(frozen=True)
 class TokenSigner:
-    secret_key: str
+    secret_key: str | tuple[str, ...]  # one key, or the signing keys newest first
+
+    @property
+    def oldest_first(self) -> tuple[str, ...]:
+        """As itsdangerous takes a list of keys: it signs with the last."""
+        return (self.secret_key,) if isinstance(self.secret_key, str) else tuple(reversed(self.secret_key))
 
     def _serializer(self, purpose: TokenPurpose) -> URLSafeTimedSerializer:
-        return _serializer(self.secret_key, purpose)
+        return _serializer(self.oldest_first, purpose)
 
     def sign(self, purpose: TokenPurpose, payload: dict[str, Any]) -> str:
         return self._serializer(purpose).dumps(payload)
@@ -55,7 +64,7 @@ class TokenSigner:
     def unverified_network_id(self, token: str) -> int | None:
         """The network id a damaged or expired link seems to carry, read without trusting it: only to
         show that network's header and contact link on the "link problem" page, never to act."""
-        _valid, payload = URLSafeTimedSerializer(self.secret_key).loads_unsafe(
+        _valid, payload = URLSafeTimedSerializer(list(self.oldest_first)).loads_unsafe(
             token
         )  # (False, None) if unreadable
         network_id = payload.get("n") if isinstance(payload, dict) else None
@@ -63,7 +72,7 @@ class TokenSigner:
 
 
 @functools.lru_cache(maxsize=64)
-def _serializer(secret_key: str, purpose: TokenPurpose) -> URLSafeTimedSerializer:
-    """One serializer per key and purpose, made once: it holds no state between calls, and every
-    email of a send signs two tokens with it."""
-    return URLSafeTimedSerializer(secret_key, salt=f"notifier.{purpose.value}")
+def _serializer(keys_oldest_first: tuple[str, ...], purpose: TokenPurpose) -> URLSafeTimedSerializer:
+    """One serializer per set of keys and purpose, made once: it holds no state between calls, and
+    every email of a send signs two tokens with it."""
+    return URLSafeTimedSerializer(list(keys_oldest_first), salt=f"notifier.{purpose.value}")

@@ -57,7 +57,7 @@ class RightsContext:
     @classmethod
     def from_settings(cls, settings: Settings) -> RightsContext:
         return cls(
-            TokenSigner(settings.secret_key.get_secret_value()),
+            TokenSigner(settings.signing_secrets),
             settings.public_base_url.rstrip("/"),
             settings.data_request_link_days,
             settings.notify_retention_days,

@@ -52,7 +52,7 @@ class MeetingLinks:
     @classmethod
     def from_settings(cls, settings: Settings) -> MeetingLinks:
         return cls(
-            TokenSigner(settings.secret_key.get_secret_value()),
+            TokenSigner(settings.signing_secrets),
             settings.public_base_url.rstrip("/"),
             settings.meeting_link_days * DAY_SECONDS,
         )

@@ -51,9 +51,11 @@ class EmailChangeContext:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmailChangeContext:
-        secret = settings.secret_key.get_secret_value()
         return cls(
-            TokenSigner(secret), secret, settings.public_base_url.rstrip("/"), settings.confirm_link_days
+            TokenSigner(settings.signing_secrets),
+            settings.hash_key,
+            settings.public_base_url.rstrip("/"),
+            settings.confirm_link_days,
         )
 
     def address_hash(self, address: str) -> str:

@@ -88,9 +88,11 @@ def import_upload(
             bad_rows=len(parsed.problems), good_rows=len(parsed.rows),
         )  # fmt: skip
         raise ImportRefused(problems=parsed.problems)
-    secret = settings.secret_key.get_secret_value()
     context = SignupContext(
-        links=confirm_links(settings), hash_key=secret, expiry_days=settings.confirm_link_days, now=now
+        links=confirm_links(settings),
+        hash_key=settings.hash_key,
+        expiry_days=settings.confirm_link_days,
+        now=now,
     )
     report = import_rows(
         uow, queue, network, topic, parsed, context,

@@ -66,8 +66,7 @@ class SignupRefused(ValueError):
 
 
 def confirm_links(settings: Settings) -> ConfirmLinks:
-    secret = settings.secret_key.get_secret_value()
-    return ConfirmLinks.build(secret, settings.public_base_url, settings.confirm_link_days)
+    return ConfirmLinks.from_settings(settings)
 
 
 def sign_up(
@@ -86,7 +85,7 @@ def sign_up(
         raise SignupRefused(errors)
     context = SignupContext(
         links=confirm_links(settings),
-        hash_key=settings.secret_key.get_secret_value(),
+        hash_key=settings.hash_key,
         expiry_days=settings.confirm_link_days,
         now=now,
     )

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from notifier.config import Settings
 from notifier.db.models import ConsentText, Network, Signup, Subscriber, Topic
 from notifier.db.session import UnitOfWork
 from notifier.domain.emails import keyed_email_hash
@@ -53,8 +54,12 @@ class ConfirmLinks:
     max_age_seconds: int
 
     @classmethod
-    def build(cls, secret_key: str, public_base_url: str, days: int) -> ConfirmLinks:
+    def build(cls, secret_key: str | tuple[str, ...], public_base_url: str, days: int) -> ConfirmLinks:
         return cls(TokenSigner(secret_key), public_base_url.rstrip("/"), days * DAY_SECONDS)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ConfirmLinks:
+        return cls.build(settings.signing_secrets, settings.public_base_url, settings.confirm_link_days)
 
     def url(self, ref: ConfirmRef) -> str:
         token = self.signer.sign(

@@ -22,9 +22,9 @@ from jinja2 import (
     select_autoescape,
 )
 
-from notifier.config import PROJECT_ROOT
 from notifier.domain.sources import AdminRole
 from notifier.rendering.london_time import london_stamp
+from notifier.resources import TEMPLATES_DIR
 from notifier.services.admin.admin_access import AdminAccess, NotSignedIn, admin_access
 from notifier.services.admin.web_sessions import SessionPolicy
 from notifier.web.cookies import ADMIN_SESSION_COOKIE, ADMIN_SESSION_PATH
@@ -37,11 +37,11 @@ from notifier.web.problems import ADMIN_PAGES_PREFIX, Problem, register_surface
 def admin_environment() -> Environment:
     loader = ChoiceLoader(
         [
-            FileSystemLoader(PROJECT_ROOT / "templates" / "admin"),
+            FileSystemLoader(TEMPLATES_DIR / "admin"),
             PrefixLoader(
                 {
                     "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates"),
-                    "pages": FileSystemLoader(PROJECT_ROOT / "templates" / "pages"),  # the shared footer
+                    "pages": FileSystemLoader(TEMPLATES_DIR / "pages"),  # the shared footer
                 }
             ),
         ]

@@ -73,7 +73,7 @@ def invite(
                 name=name,
                 role=AdminRole(role),
                 invited_by=signed_in.actor,
-                hash_key=settings.secret_key.get_secret_value(),
+                hash_key=settings.hash_key,
                 now=now,
             )
     except AdminError as exc:
