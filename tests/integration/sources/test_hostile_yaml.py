@@ -1,9 +1,9 @@
 """Hostile YAML through the publish hook and through the site reader of `notifier hook post`, in a
 process whose address space is capped (`resource.setrlimit`): the classic bombs (aliases nested ten
 deep, merge keys, one text repeated, deep nesting, a huge scalar, many keys, recursive aliases) and
-documents Hypothesis makes are each answered within a second, a bomb with a 4xx (or a refusal)
-naming its limit, nothing stored, and the process never above 200 MiB. Then the report's bomb against
-a real `notifier web` process: a 4xx in under a second, the process under 300 MiB."""
+documents Hypothesis makes are each refused within a second (a bomb with a 4xx, or a refusal,
+naming its limit, nothing stored) or read, and the process never goes above 200 MiB. Then the
+report's bomb against a real `notifier web` process: a 4xx in under a second, under 300 MiB."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import sessionmaker
 
@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[3]
 READER_LIMIT_MIB = 200
 WEB_LIMIT_MIB = 300
 SECONDS = 1.0
+STORING_SECONDS = 5.0
 VIAS = ("hook", "page", "config")
 
 
@@ -82,8 +83,8 @@ def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileReader]:
     running.close()
 
 
-def assert_answered_in_bounds(answer: dict[str, Any], what: str) -> None:
-    assert answer["seconds"] < SECONDS, f"{what}: {answer['seconds']:.2f} s"
+def assert_answered_in_bounds(answer: dict[str, Any], what: str, *, seconds: float = SECONDS) -> None:
+    assert answer["seconds"] < seconds, f"{what}: {answer['seconds']:.2f} s"
     assert answer["peak_mib"] < READER_LIMIT_MIB, f"{what}: the reader reached {answer['peak_mib']:.0f} MiB"
 
 
@@ -177,11 +178,16 @@ def yaml_documents(draw: st.DrawFn) -> str:
 def test_any_yaml_is_answered_within_a_second_and_the_memory_limit(reader: HostileReader, text: str) -> None:
     for via in VIAS:
         answer = reader.ask(via, text)
-        assert_answered_in_bounds(answer, f"via {via}: {text[:200]!r}")
+        # A page the hook accepts is stored and queued, which on a busy machine can take longer.
+        stores = answer.get("status", 400) < 400
+        assert_answered_in_bounds(
+            answer, f"via {via}: {text[:200]!r}", seconds=STORING_SECONDS if stores else SECONDS
+        )
         if via == "hook":
             assert answer["status"] < 500, answer
             if answer["status"] >= 400:
                 assert answer["stored"] == 0, answer
+            event(f"hook answered {answer['status']}")  # --hypothesis-show-statistics shows the mix
 
 
 def test_the_web_process_refuses_the_alias_bomb_at_once_and_stays_small(tmp_path: Path) -> None:
