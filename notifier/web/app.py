@@ -17,6 +17,7 @@ from notifier.web.errors import add_error_handlers
 from notifier.web.openapi import declare_errors
 from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
 from notifier.web.request_guard import RequestGuard
+from notifier.web.security_headers import PolicyMiddleware, wants_hsts
 from notifier.web.routes import admin_web, health, hooks, metrics, receipts
 from notifier.web.routes import event_sources as event_source_routes
 from notifier.web.routes.admin_api import admin_branding, admin_memberships
@@ -63,6 +64,7 @@ def create_app(
     mount_assets(app)
     app.add_middleware(RequestGuard)  # before any route reads the body: its size, and text as UTF-8
     app.add_middleware(PageFrameMiddleware, frame=PageFrame.from_settings(settings))
+    app.add_middleware(PolicyMiddleware, hsts=wants_hsts(settings))  # every answer, refusals too
     app.add_middleware(AccessLog, client_addresses=settings.log_client_addresses)
     if settings.trusted_proxies.strip():  # outermost, so the access log and the form limits see the client
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

@@ -38,10 +38,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from notifier.config import PROJECT_ROOT, Settings
 from notifier.db.models import Network
 from notifier.domain.branding import Branding, branding_from
+from notifier.web.security_headers import csp_nonce
 
 GOVUK_FRONTEND_DIST = PROJECT_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 BRAND_STYLESHEET = "/brand/frontend.min.css"
 _FONT_FACE = re.compile(r"@font-face\{[^}]*\}")
+_STYLE_ATTRIBUTE = re.compile(r"(<[a-zA-Z][^<>]*?\s)style=")
 _TRANSPORT = re.compile(r"font-family:\s*\"?GDS Transport\"?,\s*")
 
 
@@ -95,7 +97,15 @@ def frame_context(network: Network | None) -> dict[str, Any]:
         "brand": branding_from(network.settings) if network is not None else Branding(),
         "govuk_brand": frame.govuk_brand,
         "stylesheet": "/govuk/govuk-frontend.min.css" if frame.govuk_brand else BRAND_STYLESHEET,
+        "cspNonce": csp_nonce(),  # govuk-frontend-jinja's name; our inline blocks use it too
+        "styles_as_data": styles_as_data,
     }
+
+
+def styles_as_data(html: str) -> str:
+    """Notify's email HTML with each `style` attribute renamed `data-style`: the page's policy refuses
+    style attributes, so the admin pages' script applies them through the CSSOM instead."""
+    return _STYLE_ATTRIBUTE.sub(r"\1data-style=", html)
 
 
 def render_page(
