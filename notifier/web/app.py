@@ -17,7 +17,6 @@ from notifier.web.errors import add_error_handlers
 from notifier.web.openapi import declare_errors
 from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
 from notifier.web.request_guard import RequestGuard
-from notifier.web.security_headers import PolicyMiddleware, wants_hsts
 from notifier.web.routes import admin_web, health, hooks, metrics, receipts
 from notifier.web.routes import event_sources as event_source_routes
 from notifier.web.routes.admin_api import admin_branding, admin_memberships
@@ -25,6 +24,7 @@ from notifier.web.routes.pages import contact as contact_routes
 from notifier.web.routes.pages import email_change as email_change_routes
 from notifier.web.routes.pages import new_link, preferences, site_pages, subscribe, unsubscribe
 from notifier.web.routes.pages import rights as rights_routes
+from notifier.web.security_headers import PolicyMiddleware, wants_hsts
 
 
 def create_app(

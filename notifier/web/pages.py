@@ -94,7 +94,7 @@ def frame_context(network: Network | None) -> dict[str, Any]:
     return {
         "network": network,
         "site_name": network.name if network is not None else frame.service_name,
-        "brand": branding_from(network.settings) if network is not None else Branding(),
+        "brand": branding_from(network.settings, network.site_url) if network is not None else Branding(),
         "govuk_brand": frame.govuk_brand,
         "stylesheet": "/govuk/govuk-frontend.min.css" if frame.govuk_brand else BRAND_STYLESHEET,
         "cspNonce": csp_nonce(),  # govuk-frontend-jinja's name; our inline blocks use it too
