@@ -50,20 +50,9 @@ class YamlLimits:
 
 
 # A page's front matter holds a few dozen values; a site's `_config.yml` a few hundred.
-FRONT_MATTER = YamlLimits(
-    max_characters=64_000,
-    max_depth=32,
-    max_values=2_000,
-    max_expanded_values=5_000,
-    max_expanded_characters=256_000,
-)
-SITE_CONFIG = YamlLimits(
-    max_characters=128_000,
-    max_depth=32,
-    max_values=5_000,
-    max_expanded_values=20_000,
-    max_expanded_characters=500_000,
-)
+#                          characters, depth, values, values expanded, characters expanded
+FRONT_MATTER = YamlLimits(64_000, 32, 2_000, 5_000, 256_000)
+SITE_CONFIG = YamlLimits(128_000, 32, 5_000, 20_000, 500_000)
 
 
 @dataclass
