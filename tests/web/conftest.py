@@ -122,7 +122,11 @@ def csp_violations(page: Page) -> list[str]:
 
 def watch_csp(page: Page) -> None:
     found = csp_violations(page)
-    page.expose_function("reportCspViolation", found.append)
+
+    def report(violation: str) -> None:
+        found.append(violation)
+
+    page.expose_function("reportCspViolation", report)
     page.add_init_script(REPORT_VIOLATIONS)
     page.on(
         "console",
