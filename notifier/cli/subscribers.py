@@ -24,7 +24,7 @@ from notifier.queueing import load_task_queue
 from notifier.repositories import signups as signup_repo
 from notifier.services.privacy.expired_signups import purge_expired_signups
 from notifier.services.subscribers import memberships
-from notifier.services.subscribers.importing import import_rows, parse_csv
+from notifier.services.subscribers.importing import ImportFileError, import_rows, parse_csv, read_csv_file
 from notifier.services.subscribers.signups import ConfirmLinks, SignupContext
 
 membership_app = typer.Typer(
@@ -56,7 +56,10 @@ def import_subscribers(
     with transaction(settings) as uow:
         owner = network_or_fail(uow, network)
         chosen = topic_or_fail(uow, owner, topic)
-        parsed = parse_csv(owner, file.read_text(encoding="utf-8-sig"))
+        try:
+            parsed = parse_csv(owner, read_csv_file(file))
+        except ImportFileError as exc:
+            fail(f"nothing imported: {exc}")
         if parsed.problems:
             for line, reason in parsed.problems:
                 errors.print(f"line {line}: {reason}")

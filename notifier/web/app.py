@@ -18,6 +18,7 @@ from notifier.web.errors import add_error_handlers
 from notifier.web.openapi import declare_errors
 from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
 from notifier.web.problems import install_problem_handlers
+from notifier.web.request_guard import RequestGuard
 from notifier.web.routes import admin_web, health, hooks, metrics, receipts
 from notifier.web.routes import event_sources as event_source_routes
 from notifier.web.routes.admin_api import admin_branding, admin_memberships
@@ -25,6 +26,7 @@ from notifier.web.routes.pages import contact as contact_routes
 from notifier.web.routes.pages import email_change as email_change_routes
 from notifier.web.routes.pages import new_link, preferences, site_pages, subscribe, unsubscribe
 from notifier.web.routes.pages import rights as rights_routes
+from notifier.web.security_headers import PolicyMiddleware, wants_hsts
 
 
 def create_app(
@@ -67,7 +69,9 @@ def create_app(
     site_pages.install(app)
     admin_web.install(app)
     mount_assets(app, govuk_frontend_dir(settings.govuk_frontend_dir))
+    app.add_middleware(RequestGuard)  # before any route reads the body: its size, and text as UTF-8
     app.add_middleware(PageFrameMiddleware, frame=PageFrame.from_settings(settings))
+    app.add_middleware(PolicyMiddleware, hsts=wants_hsts(settings))  # every answer, refusals too
     app.add_middleware(AccessLog, client_addresses=settings.log_client_addresses)
     if settings.trusted_proxies.strip():  # outermost, so the access log and the form limits see the client
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

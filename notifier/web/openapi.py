@@ -3,7 +3,9 @@
 FastAPI declares only the success status and its own 422. The error answers are added here, by the
 kind of route, so the routers stay as they are: JSON errors (`{"detail": ...}`, a message or a list of
 field problems) on the admin API, the hooks and the Notify callback; GOV.UK pages for the people-facing
-routes; and 503 on every route (a database failure, `web/errors.py`). `tests/integration/contract/`
+routes; 400 on every route and 413 on every route with a body (`web/request_guard.py` refuses text that
+is not UTF-8 and bodies over their limit before any route runs); and 503 on every route (a database
+failure, `web/errors.py`). `tests/integration/contract/`
 runs Schemathesis against it.
 """
 
@@ -56,7 +58,8 @@ VALIDATION_ERROR = {  # FastAPI's own, present whenever any route takes paramete
     },
 }
 DESCRIPTIONS = {
-    400: "Bad request: the form has errors, the link is not valid, or the body could not be read",
+    400: "Bad request: the form has errors, the link is not valid, the body could not be read, or text "
+    "in the query, form or JSON is not UTF-8 (or holds a NUL)",
     401: "No valid credentials (bearer token, signature or callback token)",
     403: "The token's role does not allow this",
     404: "No such network, object or person (also for ids out of range and other networks' objects)",
@@ -107,9 +110,11 @@ def declare_errors(app: FastAPI) -> None:
         components.setdefault("ValidationError", VALIDATION_ERROR)
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
-                statuses, page = _statuses(path, method, "requestBody" in operation)
+                has_body = "requestBody" in operation
+                statuses, page = _statuses(path, method, has_body)
+                guarded = {400, 413} if has_body else {400}
                 responses = operation.setdefault("responses", {})
-                for code in sorted(statuses | {503}):
+                for code in sorted(statuses | guarded | {503}):
                     responses[str(code)] = _error(code, page)
         app.openapi_schema = schema
         return schema

@@ -40,9 +40,11 @@ from notifier.domain.branding import Branding, branding_from
 from notifier.resources import FRONTEND_STYLESHEET, TEMPLATES_DIR
 from notifier.services.admin.networks import network_named
 from notifier.web.problems import Problem, register_surface
+from notifier.web.security_headers import csp_nonce
 
 BRAND_STYLESHEET = "/brand/frontend.min.css"
 _FONT_FACE = re.compile(r"@font-face\{[^}]*\}")
+_STYLE_ATTRIBUTE = re.compile(r"(<[a-zA-Z][^<>]*?\s)style=")
 _TRANSPORT = re.compile(r"font-family:\s*\"?GDS Transport\"?,\s*")
 
 
@@ -54,6 +56,9 @@ class FramedNetwork(Protocol):
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def site_url(self) -> str: ...
 
     @property
     def settings(self) -> dict[str, Any]: ...
@@ -106,10 +111,18 @@ def frame_context(network: FramedNetwork | None) -> dict[str, Any]:
     return {
         "network": network,
         "site_name": network.name if network is not None else frame.service_name,
-        "brand": branding_from(network.settings) if network is not None else Branding(),
+        "brand": branding_from(network.settings, network.site_url) if network is not None else Branding(),
         "govuk_brand": frame.govuk_brand,
         "stylesheet": "/govuk/govuk-frontend.min.css" if frame.govuk_brand else BRAND_STYLESHEET,
+        "cspNonce": csp_nonce(),  # govuk-frontend-jinja's name; our inline blocks use it too
+        "styles_as_data": styles_as_data,
     }
+
+
+def styles_as_data(html: str) -> str:
+    """Notify's email HTML with each `style` attribute renamed `data-style`: the page's policy refuses
+    style attributes, so the admin pages' script applies them through the CSSOM instead."""
+    return _STYLE_ATTRIBUTE.sub(r"\1data-style=", html)
 
 
 def render_page(

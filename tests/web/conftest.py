@@ -107,13 +107,43 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+# Every violation of the pages' Content-Security-Policy, as the page's own event reports it.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => window.reportCspViolation(
+  `${e.effectiveDirective} refused ${e.blockedURI || "inline"} at ${e.documentURI}`))
+"""
+_VIOLATIONS: dict[int, list[str]] = {}
+
+
+def csp_violations(page: Page) -> list[str]:
+    """What the page's Content-Security-Policy refused so far (its events and Chromium's console)."""
+    return _VIOLATIONS.setdefault(id(page), [])
+
+
+def watch_csp(page: Page) -> None:
+    found = csp_violations(page)
+
+    def report(violation: str) -> None:
+        found.append(violation)
+
+    page.expose_function("reportCspViolation", report)
+    page.add_init_script(REPORT_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: found.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+
+
 @pytest.fixture(params=list(VIEWPORTS))
 def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
-    """The journey on a phone and on a desktop."""
+    """The journey on a phone and on a desktop, with every CSP violation recorded."""
     context = browser.new_context(java_script_enabled=True, **VIEWPORTS[request.param])  # type: ignore[arg-type]
     opened = context.new_page()
+    watch_csp(opened)
     yield opened
+    violations = _VIOLATIONS.pop(id(opened), [])
     context.close()
+    assert not violations, violations
 
 
 def viewport(page: Page) -> str:
@@ -122,8 +152,9 @@ def viewport(page: Page) -> str:
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core (npm, injected into the page) against WCAG 2.2 A and AA."""
-    page.add_script_tag(path=str(AXE))
+    """axe-core (npm, evaluated in the page as the test's own script: the page's policy refuses a
+    script tag it did not write) against WCAG 2.2 A and AA."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         WCAG_22_AA,
@@ -167,6 +198,7 @@ def check_page(page: Page, name: str, *, axe: bool = True) -> None:
     in test-artifacts/screenshots/<viewport>/ for review. axe needs the page's JavaScript, so a run with
     JavaScript off passes axe=False: the same pages are checked by the runs with it on."""
     assert_network_brand(page)
+    assert not csp_violations(page), f"{name}: the page's policy refused {csp_violations(page)}"
     violations = axe_violations(page) if axe else []
     directory = SCREENSHOTS / viewport(page)
     directory.mkdir(parents=True, exist_ok=True)

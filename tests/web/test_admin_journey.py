@@ -40,7 +40,7 @@ from tests.support.fakes import RecordingQueue
 from tests.support.fleet import fleet_env, free_port, running_fleet
 from tests.support.sandbox import start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
-from tests.web.conftest import Site, screenshot
+from tests.web.conftest import Site, csp_violations, screenshot, watch_csp
 
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
@@ -132,8 +132,10 @@ def admin_site(postgres: PostgresDatabases, tmp_path_factory: pytest.TempPathFac
 
 
 def check_accessibility(page: Page, checked: list[str]) -> None:
-    """axe-core, injected from npm's copy, finds no WCAG 2.2 A/AA violation on this page."""
-    page.add_script_tag(path=str(AXE))
+    """axe-core (npm's copy, evaluated as the test's own script) finds no WCAG 2.2 A/AA violation on
+    this page, and the page's Content-Security-Policy has refused nothing so far."""
+    assert not csp_violations(page), f"{page.url}: the page's policy refused {csp_violations(page)}"
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     violations: list[dict[str, Any]] = page.evaluate(
         "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
         WCAG_22_AA,
@@ -185,6 +187,7 @@ def sign_out(page: Page) -> None:
 def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
+    watch_csp(page)
     admin = admin_site
 
     # An editor drafts, previews and submits an announcement; the stolen link fails a second time.
@@ -196,6 +199,7 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     page.get_by_label("Announcement").fill("Hello all,\n\nThe AGM is on 3 March. Please come.")
     live = page.frame_locator("#preview-html")  # drawn as the editor types, by Notify's renderer
     expect(live.locator("body")).to_contain_text("Hello all,")
+    expect(live.locator("p").first).to_have_css("font-size", "19px")  # Notify's styles, through the CSSOM
     page.get_by_role("button", name="Preview").click()  # and without JavaScript, the button
     expect(page.locator("#preview-body")).to_contain_text("The AGM is on 3 March")
     expect(page.frame_locator("#preview-html").locator("body")).to_contain_text("The AGM is on 3 March")
@@ -379,6 +383,7 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
         "/admin/alpha/team",
     ):
         assert anonymous.post(path, data={"csrf_token": "x"}).status_code == 403, path
+    assert not csp_violations(page), csp_violations(page)
     context.close()
     logs = (child.log_path.read_text(errors="replace") for child in admin.site.fleet.supervisor.children)
     assert all(own_key[-36:] not in log for log in logs)  # the key's secret part

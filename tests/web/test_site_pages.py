@@ -4,6 +4,9 @@ link; each checked with axe and the branding rule."""
 
 from __future__ import annotations
 
+import re
+import time
+
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -13,7 +16,7 @@ from notifier.db.models import Network, Topic
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.statuses import ConsentSource, Frequency
 from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
-from tests.web.conftest import Site, check_page, viewport
+from tests.web.conftest import Site, check_page, csp_violations, viewport
 
 MANAGE_LINK = r"http://127\.0\.0\.1:\d+/preferences/[A-Za-z0-9_.\-]+"
 
@@ -111,3 +114,26 @@ def test_a_damaged_unsubscribe_link_still_lets_the_person_stop_email(site: Site,
     page.get_by_role("button", name="Unsubscribe from all emails").click()
     expect(page.locator(".govuk-panel__title")).to_have_text("You have unsubscribed")
     check_page(page, "46-unsubscribed-after-new-link")
+
+
+def test_the_policy_refuses_a_script_or_style_the_app_did_not_write(site: Site, page: Page) -> None:
+    """The pages' own scripts run (GOV.UK Frontend's js-enabled class, initAll) and anything put in
+    the page afterwards is refused, and reported: the violation watch every journey relies on works."""
+    page.goto(f"{site.url}/subscribe/alpha")
+    expect(page.locator("body")).to_have_class(re.compile(r"\bjs-enabled\b.*\bgovuk-frontend-supported\b"))
+    assert csp_violations(page) == []
+    page.evaluate(
+        """() => {
+            const script = document.createElement("script")
+            script.textContent = "window.injected = true"
+            document.body.append(script)
+            document.body.insertAdjacentHTML("beforeend", '<p style="color: red">injected</p>')
+        }"""
+    )
+    assert page.evaluate("window.injected === undefined")
+    deadline = time.monotonic() + 5
+    while len(csp_violations(page)) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    refused = list(csp_violations(page))
+    csp_violations(page).clear()  # expected here; the fixture fails a test on any other
+    assert any("script-src" in v for v in refused) and any("style-src" in v for v in refused), refused

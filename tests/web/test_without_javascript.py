@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.conftest import VIEWPORTS, Site, check_page
+from tests.web.conftest import VIEWPORTS, Site, check_page, csp_violations, watch_csp
 from tests.web.test_subscriber_journey import CONFIRM_LINK
 
 EMAIL = "nojs.reader@justice.gov.uk"
@@ -19,8 +19,11 @@ EMAIL = "nojs.reader@justice.gov.uk"
 def page_without_js(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(java_script_enabled=False, **VIEWPORTS["phone"])  # type: ignore[arg-type]
     opened = context.new_page()
+    watch_csp(opened)  # Chromium's console still reports what the policy refuses
     yield opened
+    violations = list(csp_violations(opened))
     context.close()
+    assert not violations, violations
 
 
 def test_subscribe_confirm_and_unsubscribe_without_javascript(site: Site, page_without_js: Page) -> None:

@@ -95,7 +95,8 @@ class MeetingInvitee(Base):
 class ApiToken(Base):
     """An admin API token: only its SHA-256 is stored; the holder's address is for test sends (erasing
     the holder clears it). A web admin's acting token (services/admin/acting.py) names the admin it acts
-    for, so what is done through it is audited as that admin (`admin:<id>`), not as a token."""
+    for, so what is done through it is audited as that admin (`admin:<id>`), not as a token. Removing
+    an admin revokes every token they made, act through or hold (services/admin/team.py)."""
 
     __tablename__ = "api_token"
     __table_args__ = (UniqueConstraint("network_id", "id"),)
@@ -109,6 +110,9 @@ class ApiToken(Base):
     # No foreign key: admin_member.acting_token_id already points here, and the id stays in audit
     # records after an erased admin's row has gone.
     acting_admin_id: Mapped[int | None] = mapped_column(BigId)
+    # The web admin who made it (None: the CLI). Removing that admin revokes it. No foreign key, for
+    # the same reason as acting_admin_id.
+    created_by_admin_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 

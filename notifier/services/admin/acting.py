@@ -1,9 +1,9 @@
 """The admin API token a web admin acts through, for services written for tokens (announcements'
 sign-off compares the author's and approver's token holders). It is made on first use with the
 admin's current role and address; its secret is random and never shown, so only the web session
-can use it. A role change or removal is carried over to it the next time it is used. The token names
-the admin (`acting_admin_id`), so what is done through it is audited as `admin:<id>`, never as the
-token."""
+can use it. A role change is carried over to it the next time it is used; removing the admin revokes
+it (team.py). The token names the admin (`acting_admin_id`), so what is done through it is audited as
+`admin:<id>`, never as the token."""
 
 from __future__ import annotations
 
@@ -33,10 +33,3 @@ def acting_token(session: Session, admin: AdminMember, person: Subscriber) -> Ap
         admin.acting_token_id = token.id
     token.role, token.holder_email, token.acting_admin_id = admin.role, person.email, admin.id
     return token
-
-
-def retire_acting_token(session: Session, admin: AdminMember) -> None:
-    """An admin removed from the team leaves no token that could still act."""
-    token = session.get(ApiToken, admin.acting_token_id) if admin.acting_token_id else None
-    if token is not None and token.revoked_at is None:
-        token.revoked_at = utcnow()

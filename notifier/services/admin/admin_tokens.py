@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifier.db.base import utcnow
-from notifier.db.models import ApiToken, Network
+from notifier.db.models import AdminMember, ApiToken, Network
 from notifier.domain.sources import AdminRole
 
 TOKEN_PREFIX = "ntf_"  # noqa: S105 - a prefix that marks our tokens, not a secret
@@ -32,8 +32,15 @@ def hash_token(secret: str) -> str:
 
 
 def issue_token(
-    session: Session, network: Network, *, role: AdminRole, label: str, holder_email: str
+    session: Session,
+    network: Network,
+    *,
+    role: AdminRole,
+    label: str,
+    holder_email: str,
+    created_by: AdminMember | None = None,
 ) -> IssuedToken:
+    """A new token; `created_by` is the web admin making it (None: the CLI), whose removal revokes it."""
     label = label.strip()
     if not label or len(label) > 100:
         raise TokenError("label: give a short label (1 to 100 characters) saying whose token it is")
@@ -43,7 +50,12 @@ def issue_token(
         raise TokenError("email: the holder's work email address is not valid") from exc
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        network_id=network.id, token_hash=hash_token(secret), role=role, label=label, holder_email=email
+        network_id=network.id,
+        token_hash=hash_token(secret),
+        role=role,
+        label=label,
+        holder_email=email,
+        created_by_admin_id=created_by.id if created_by is not None else None,
     )
     session.add(token)
     session.flush()

@@ -1,4 +1,5 @@
-"""Setting a network's header colour and logo (`notifier network brand`)."""
+"""Setting a network's header colour and logo: the one check for `notifier network brand`, the admin
+API's branding and the web admin's settings (a logo must be on the network's own site)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def set_branding(
 ) -> Branding:
     """Check both values first, then store them, so a bad one changes nothing."""
     checked_colour = None if colour is None else check_colour(colour)
-    checked_logo = None if logo_url is None else check_logo_url(logo_url)
+    checked_logo = None if logo_url is None else check_logo_url(logo_url, network.site_url)
     updated = dict(network.settings)
     if checked_colour is not None:
         updated[COLOUR_SETTING] = checked_colour

@@ -1,19 +1,20 @@
-"""The Team page: changing an admin's role and removing an admin. Removing someone ends their
-sessions and retires their acting token at once, and starts the retention clock of a person who has
-nothing else left; nobody can remove themselves or change their own role, so a network always keeps
-the admin who is doing it."""
+"""The Team page: changing an admin's role and removing an admin. Removing someone ends every session
+of theirs and revokes every admin API token they made, act through or hold, at once, so nothing they
+had still works; it starts the retention clock of a person who has nothing else left. Lowering a role
+revokes those of their tokens whose role is above the new one. Nobody can remove themselves or change
+their own role, so a network always keeps the admin who is doing it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from notifier.db.models import AdminMember, AdminSession, Subscriber
+from notifier.db.base import utcnow
+from notifier.db.models import AdminMember, Subscriber
 from notifier.domain.sources import AdminRole
+from notifier.repositories import admin_access
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.services.admin.acting import retire_acting_token
 from notifier.services.admin.web_sessions import AdminError, active_admin
 from notifier.services.common import audit
 from notifier.services.common.scope import NotFound
@@ -29,14 +30,26 @@ def _other_admin(session: Session, actor: AdminMember, admin_id: int) -> AdminMe
 
 
 def change_role(
-    session: Session, actor: AdminMember, admin_id: int, role: AdminRole, *, actor_name: str
+    session: Session,
+    actor: AdminMember,
+    admin_id: int,
+    role: AdminRole,
+    *,
+    actor_name: str,
+    now: datetime | None = None,
 ) -> AdminMember:
     target = _other_admin(session, actor, admin_id)
     if target.role is not role:
         before, target.role = target.role, role
+        revoked = 0
+        if role.rank < before.rank:
+            person = session.get_one(Subscriber, target.subscriber_id)
+            revoked = admin_access.revoke_tokens(
+                session, target.network_id, [target.id], [person.email], now=now or utcnow(), above=role
+            )
         audit.record(
             session, actor.network_id, actor_name, "admin_role_changed", "admin_member", target.id,
-            before=before.value, after=role.value,
+            before=before.value, after=role.value, tokens_revoked=revoked,
         )  # fmt: skip
     return target
 
@@ -46,14 +59,14 @@ def remove_admin(
 ) -> None:
     target = _other_admin(session, actor, admin_id)
     target.removed_at = now
-    session.execute(
-        update(AdminSession)
-        .where(AdminSession.admin_id == target.id, AdminSession.ended_at.is_(None))
-        .values(ended_at=now, ended_reason="admin_removed")
+    person = session.get_one(Subscriber, target.subscriber_id)
+    sessions = admin_access.end_sessions(
+        session, target.network_id, [target.id], now=now, reason="admin_removed"
     )
-    retire_acting_token(session, target)
+    tokens = admin_access.revoke_tokens(session, target.network_id, [target.id], [person.email], now=now)
     # Someone who was only an admin (no subscription left) now holds nothing: the retention clock starts.
-    subscriber_repo.mark_left_if_nothing_active(
-        session, session.get_one(Subscriber, target.subscriber_id), now
-    )
-    audit.record(session, actor.network_id, actor_name, "admin_removed", "admin_member", target.id)
+    subscriber_repo.mark_left_if_nothing_active(session, person, now)
+    audit.record(
+        session, actor.network_id, actor_name, "admin_removed", "admin_member", target.id,
+        sessions_ended=sessions, tokens_revoked=tokens,
+    )  # fmt: skip

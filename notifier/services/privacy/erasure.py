@@ -36,6 +36,7 @@ from notifier.db.session import scrub_after_commit
 from notifier.domain.retention import notify_forgets_at
 from notifier.domain.rights import DataRequestStatus
 from notifier.domain.statuses import Lane
+from notifier.repositories import admin_access
 from notifier.repositories.retention import SUBSCRIBER_SIDE
 from notifier.repositories.rows import affected, one_of
 from notifier.services.common import audit as audit_trail
@@ -94,25 +95,31 @@ def _data_requests(session: Session, network_id: int, ids: Sequence[int]) -> int
 
 
 def _token_holders(session: Session, network_id: int, ids: Sequence[int]) -> int:
-    """API tokens keep no address of an erased person: their web admin acting token is revoked, and
-    every token of the network held in their name (the CLI's, for automation) loses the address, so its
-    test sends stop; whoever manages a network's tokens decides whether that one is revoked."""
-    acting = select(AdminMember.acting_token_id).where(
-        AdminMember.network_id == network_id,
-        AdminMember.subscriber_id.in_(ids),
-        AdminMember.acting_token_id.is_not(None),
+    """API tokens keep no address of an erased person. An admin's role goes with them, so, as when an
+    admin is removed, every token they made, act through or hold is revoked. Any other token held in
+    their name (the CLI's, for automation) loses the address, so its test sends stop; whoever manages
+    the network's tokens decides whether that one is revoked."""
+    admins = session.execute(
+        select(AdminMember.id, AdminMember.removed_at, Subscriber.email)
+        .join(Subscriber, Subscriber.id == AdminMember.subscriber_id)
+        .where(AdminMember.network_id == network_id, AdminMember.subscriber_id.in_(ids))
+    ).all()
+    admin_access.revoke_tokens(
+        session,
+        network_id,
+        [admin_id for admin_id, _, _ in admins],
+        [email for _, removed_at, email in admins if removed_at is None],
+        now=utcnow(),
     )
     addresses = select(Subscriber.email).where(Subscriber.network_id == network_id, Subscriber.id.in_(ids))
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.network_id == network_id, ApiToken.id.in_(acting), ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
     statement = (
         update(ApiToken)
         .where(
             ApiToken.network_id == network_id,
-            or_(ApiToken.id.in_(acting), ApiToken.holder_email.in_(addresses)),
+            or_(
+                ApiToken.acting_admin_id.in_([admin_id for admin_id, _, _ in admins]),
+                ApiToken.holder_email.in_(addresses),
+            ),
             ApiToken.holder_email != "",
         )
         .values(holder_email="")

@@ -15,12 +15,12 @@ from email_validator import EmailNotValidError, validate_email
 from ruamel.yaml.error import YAMLError
 
 from notifier.services.sources.jekyll import rubytime, rubyyaml
+from notifier.services.sources.jekyll.yaml_limits import YamlLimitExceeded
 
 LONDON = ZoneInfo("Europe/London")
 FENCE = re.compile(
     r"\A\ufeff?---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*$\r?\n?", re.DOTALL | re.MULTILINE
 )
-MAX_YAML_CHARS = 64_000
 
 
 class FieldProblem(ValueError):
@@ -39,10 +39,11 @@ def split_source(text: str) -> tuple[str | None, str]:
 
 
 def load_front_matter(text: str) -> dict[str, Any]:
-    if len(text) > MAX_YAML_CHARS:
-        raise FieldProblem("front_matter", f"is over {MAX_YAML_CHARS} characters")
+    """The front matter within `yaml_limits.FRONT_MATTER`; a FieldProblem naming the limit if over it."""
     try:
         loaded = rubyyaml.load(text)
+    except YamlLimitExceeded as exc:
+        raise FieldProblem("front_matter", str(exc)) from exc
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

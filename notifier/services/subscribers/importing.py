@@ -1,6 +1,8 @@
 """Importing subscribers from a CSV file (`email,name,department`): all rows or none.
 
-Every bad row is reported with its line number and reason before anything is stored. Repeated
+Every bad row is reported with its line number and reason before anything is stored. A file is read
+within limits (`MAX_IMPORT_BYTES`, `MAX_IMPORT_ROWS`, and the csv module's limit on one field); a
+file over one is refused whole, saying which. Repeated
 addresses are merged. Suppressed addresses are never brought back by assumption: they are skipped,
 unless the import sends confirmation emails, in which case confirming is their fresh consent.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from notifier.db.models import Network, Topic
 from notifier.db.session import UnitOfWork
@@ -23,6 +26,24 @@ from notifier.services.subscribers.signups import SignupContext, request_signup
 from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
 
 REQUIRED_COLUMNS = ("email", "name")
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 50_000
+
+
+class ImportFileError(ValueError):
+    """The file cannot be imported at all (too large, not UTF-8); the message says why."""
+
+
+def read_csv_file(path: Path) -> str:
+    """The CSV file's text, reading no more than `MAX_IMPORT_BYTES` of it."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_IMPORT_BYTES + 1)
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ImportFileError(f"the file is over {MAX_IMPORT_BYTES} bytes (the limit): split it")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("the file must be a CSV file saved as UTF-8") from exc
 
 
 @dataclass(frozen=True)
@@ -58,9 +79,23 @@ def parse_csv(network: Network, text: str) -> ParsedFile:
         parsed.problems.append((1, f"the header needs the column(s) {', '.join(missing)}"))
         return parsed
     reader.fieldnames = columns
+    try:
+        _check_rows(network, reader, parsed)
+    except csv.Error as exc:  # e.g. a field over the csv module's limit, or a NUL
+        parsed.problems.append((reader.reader.line_num, f"the file cannot be read as CSV ({exc})"))
+    if not parsed.rows and not parsed.problems:
+        parsed.problems.append((1, "the file has no rows to import"))
+    return parsed
+
+
+def _check_rows(network: Network, reader: csv.DictReader[str], parsed: ParsedFile) -> None:
     seen: set[str] = set()
-    for record in reader:
+    for count, record in enumerate(reader, start=1):
         line = reader.line_num
+        if count > MAX_IMPORT_ROWS:
+            too_many = f"the file has more than {MAX_IMPORT_ROWS} rows (the limit): split it"
+            parsed.problems.append((line, too_many))
+            return
         row, problem = _check_row(network, line, record)
         if problem:
             parsed.problems.append((line, problem))
@@ -69,9 +104,6 @@ def parse_csv(network: Network, text: str) -> ParsedFile:
         elif row is not None:
             seen.add(row.email)
             parsed.rows.append(row)
-    if not parsed.rows and not parsed.problems:
-        parsed.problems.append((1, "the file has no rows to import"))
-    return parsed
 
 
 def _check_row(network: Network, line: int, record: dict[str, str | None]) -> tuple[ImportRow | None, str]:

@@ -56,6 +56,8 @@ def test_a_brand_is_saved_worn_and_its_logo_taken_off(web: AdminWeb) -> None:
         ("purple", LOGO, "colour", "Enter the colour as # and six hex digits"),
         ("", LOGO, "colour", "Enter the colour as # and six hex digits"),
         ("#5b2c86", "http://alpha.example.gov.uk/logo.png", "logo_url", "as an https URL"),
+        ("#5b2c86", "https://169.254.169.254/meta-data/", "logo_url", "169.254.169.254 is an IP address"),
+        ("#5b2c86", "https://images.example.com/logo.png", "logo_url", "must be on the network's own site"),
     ],
 )  # fmt: skip
 def test_a_bad_value_names_its_field_and_stores_nothing(

@@ -42,21 +42,27 @@ def test_an_admin_sets_the_colour_and_logo_and_the_pages_wear_them(
     assert put(tokens[AdminRole.EDITOR], {"colour": "#5b2c86"})[0] == 403
     assert put(elsewhere.secret, {"colour": "#5b2c86"})[0] == 404
     status, body = put(
-        tokens[AdminRole.ADMIN], {"colour": "#ffdd00", "logo_url": "https://alpha.example/l.png"}
+        tokens[AdminRole.ADMIN], {"colour": "#ffdd00", "logo_url": "https://alpha.example.gov.uk/l.png"}
     )
     assert status == 422 and body["detail"][0]["field"] == "colour"
     status, body = put(
-        tokens[AdminRole.ADMIN], {"colour": "#5b2c86", "logo_url": "http://alpha.example/l.png"}
+        tokens[AdminRole.ADMIN], {"colour": "#5b2c86", "logo_url": "http://alpha.example.gov.uk/l.png"}
     )
     assert status == 422 and body["detail"][0]["field"] == "logo_url"
+    status, body = put(
+        tokens[AdminRole.ADMIN],
+        {"colour": "#5b2c86", "logo_url": "https://169.254.169.254/latest/meta-data/"},
+    )
+    assert status == 422 and body["detail"][0]["field"] == "logo_url"
+    assert "169.254.169.254 is an IP address" in body["detail"][0]["message"]
     assert "background-color: #0b0c0c" in client.get("/subscribe/alpha").text  # nothing half-stored
 
     status, body = put(
-        tokens[AdminRole.ADMIN], {"colour": "#5B2C86", "logo_url": "https://alpha.example/l.png"}
+        tokens[AdminRole.ADMIN], {"colour": "#5B2C86", "logo_url": "https://alpha.example.gov.uk/l.png"}
     )
-    assert (status, body) == (200, {"colour": "#5b2c86", "logo_url": "https://alpha.example/l.png"})
+    assert (status, body) == (200, {"colour": "#5b2c86", "logo_url": "https://alpha.example.gov.uk/l.png"})
     page = client.get("/subscribe/alpha").text
-    assert "background-color: #5b2c86" in page and 'src="https://alpha.example/l.png"' in page
+    assert "background-color: #5b2c86" in page and 'src="https://alpha.example.gov.uk/l.png"' in page
     assert "background-color: #5b2c86" not in client.get("/subscribe/beta").text
     assert put(tokens[AdminRole.ADMIN], {"remove_logo": True})[1] == {"colour": "#5b2c86", "logo_url": None}
     with unit_of_work(sessions) as uow:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ruamel.yaml.error import YAMLError
 
 from notifier.services.sources.jekyll import rubyyaml, urls
+from notifier.services.sources.jekyll.yaml_limits import SITE_CONFIG, YamlLimitExceeded, read_within
 
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_EXCLUDES = (
@@ -181,7 +182,9 @@ def _load_settings(root: Path) -> dict[str, Any]:
     if not path.is_file():
         raise SiteConfigError(f"{root} has no _config.yml: give the site's root directory (--root)")
     try:
-        loaded = rubyyaml.load(path.read_text(encoding="utf-8-sig")) or {}
+        loaded = rubyyaml.load(read_within(path, SITE_CONFIG), SITE_CONFIG) or {}
+    except YamlLimitExceeded as exc:
+        raise SiteConfigError(f"_config.yml {exc}") from exc
     except (OSError, UnicodeDecodeError, ValueError, YAMLError) as exc:
         raise SiteConfigError(f"_config.yml cannot be read: {exc}") from exc
     if not isinstance(loaded, dict):

@@ -20,12 +20,16 @@ from ruamel.yaml.error import YAMLError
 
 from notifier.services.sources.jekyll import rubytime, rubyyaml, urls
 from notifier.services.sources.jekyll.config import SiteConfig, deep_merge
+from notifier.services.sources.jekyll.yaml_limits import YamlLimitExceeded
 
 FRONT_MATTER = re.compile(r"\A(---\s*\n.*?\n?)^((---|\.\.\.)\s*$\n?)", re.MULTILINE | re.DOTALL)
 HAS_HEADER = re.compile(r"\A---\s*\r?\n")
 DATE_NAME = re.compile(r"^(?:.*/)?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
 DATELESS_NAME = re.compile(r"^(?:.+/)*(.*)(\.[^.]+)$")
 _SPECIAL = (".", "_", "#", "~")
+# Far above any page the publish hook takes (its body is at most 256 KiB), so only a file that could
+# never be posted is left unread.
+MAX_DOCUMENT_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -109,7 +113,12 @@ def _pluralized(data: dict[str, Any], singular: str, plural: str) -> list[Any]:
 
 
 class _ReadError(ValueError):
-    """What makes Jekyll log "could not read file" and keep the document without its front matter."""
+    """What makes Jekyll log "could not read file" and keep the document without its front matter;
+    `jekyll_fails` False: Jekyll would read it, but it is over one of this reader's limits."""
+
+    def __init__(self, message: str, *, jekyll_fails: bool = True) -> None:
+        super().__init__(message)
+        self.jekyll_fails = jekyll_fails
 
 
 class _Reader:
@@ -146,7 +155,8 @@ class _Reader:
         return parsed.astimezone(self.config.timezone)
 
     def read(self, path: Path, label: str) -> Document | None:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
         if not HAS_HEADER.match(raw.decode("utf-8", "replace")):
             return None  # a static file, not a document
         text = raw.decode("utf-8-sig", "replace")
@@ -159,6 +169,9 @@ class _Reader:
         titled_by_defaults = bool(doc.data.get("title"))
         match = FRONT_MATTER.match(text)
         try:
+            if len(raw) > MAX_DOCUMENT_BYTES:
+                over = f"the file is over {MAX_DOCUMENT_BYTES} bytes (the limit)"
+                raise _ReadError(over, jekyll_fails=False)
             if match is not None:
                 doc.front_matter = match.group(1).split("\n", 1)[1] if "\n" in match.group(1) else ""
                 doc.body = text[match.end() :]
@@ -169,7 +182,8 @@ class _Reader:
             doc.title_from_defaults = titled_by_defaults
             self._post_data(doc)
         except _ReadError as exc:  # Jekyll logs it and keeps the page, without what was not read
-            doc.problems.append(("front_matter", f"Jekyll cannot read it: {exc}"))
+            said = f"Jekyll cannot read it: {exc}" if exc.jekyll_fails else str(exc)
+            doc.problems.append(("front_matter", said))
             doc.title_from_file_name = not doc.data.get("title")
         self._url(doc)
         return doc
@@ -178,6 +192,8 @@ class _Reader:
     def _load(text: str) -> Any:
         try:
             return rubyyaml.load(text)
+        except YamlLimitExceeded as exc:
+            raise _ReadError(f"the YAML {exc}", jekyll_fails=False) from exc
         except (YAMLError, ValueError) as exc:
             detail = getattr(exc, "problem", None) or type(exc).__name__
             raise _ReadError(f"the YAML is not valid ({detail})") from exc

@@ -9,6 +9,8 @@
   `YamlTime` with a clock time but no zone is UTC, as Psych builds it; quoted text is local time.
 - A plain `:word` is a Ruby symbol, which Jekyll's `safe_load` refuses: that front matter is
   unreadable, as it is for Jekyll.
+- Text from outside is read within limits (`yaml_limits`: size, depth, values, aliases expanded),
+  and an alias stays a reference to one value: nothing here copies what it names.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.resolver import BaseResolver
+
+from notifier.services.sources.jekyll.yaml_limits import (
+    FRONT_MATTER,
+    BoundedComposer,
+    Budget,
+    YamlLimits,
+    precheck,
+)
 
 _PSYCH_TIME = re.compile(
     r"^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$"
@@ -124,22 +134,39 @@ def accept_tabs(text: str) -> str:
     return "\n".join(lines)
 
 
-def _put_tabs_back(value: Any) -> Any:
+def _put_tabs_back(value: Any, done: dict[int, Any]) -> Any:
+    """`_TAB` back to a tab in every text; a value reached twice (through an alias) is rebuilt once
+    and shared again, so the result is no bigger than what was read."""
     if type(value) is str:
         return value.replace(_TAB, "\t")
+    if not isinstance(value, (dict, list)):
+        return value
+    if id(value) in done:
+        return done[id(value)]
     if isinstance(value, dict):
-        return {_put_tabs_back(k): _put_tabs_back(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_put_tabs_back(v) for v in value]
-    return value
+        rebuilt: Any = {}
+        done[id(value)] = rebuilt
+        for k, v in value.items():
+            rebuilt[_put_tabs_back(k, done)] = _put_tabs_back(v, done)
+        return rebuilt
+    rebuilt = []
+    done[id(value)] = rebuilt
+    rebuilt.extend(_put_tabs_back(v, done) for v in value)
+    return rebuilt
 
 
-def load(text: str) -> Any:
-    """The YAML text as Psych loads it; raises ruamel's YAMLError (or ValueError) when Psych would fail."""
+def load(text: str, limits: YamlLimits = FRONT_MATTER) -> Any:
+    """The YAML text as Psych loads it; raises ruamel's YAMLError (or ValueError) when Psych would
+    fail, and `YamlLimitExceeded` (a ValueError naming the limit) when it is over `limits`."""
+    precheck(text, limits)
     yaml = YAML(typ="safe", pure=True)
     yaml.Resolver = PsychResolver
     yaml.Constructor = PsychConstructor
+    yaml.Composer = BoundedComposer
+    yaml.yaml_budget = Budget(limits)  # type: ignore[attr-defined]  # read by BoundedComposer
     yaml.allow_duplicate_keys = True
+    readable = accept_tabs(text)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _put_tabs_back(yaml.load(accept_tabs(text)))
+        loaded = yaml.load(readable)
+    return _put_tabs_back(loaded, {}) if _TAB in readable else loaded

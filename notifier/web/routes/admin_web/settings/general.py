@@ -195,8 +195,9 @@ def create_token(
         return _page(signed_in, uow, settings, errors={"token_role": "Select the token's role"}, form=form)
     try:
         issued = admin_tokens.issue_token(
-            uow.session, signed_in.network, role=AdminRole(role), label=label, holder_email=email
-        )
+            uow.session, signed_in.network, role=AdminRole(role), label=label, holder_email=email,
+            created_by=signed_in.admin,
+        )  # fmt: skip
     except TokenError as exc:
         field, _, message = str(exc).partition(": ")
         return _page(signed_in, uow, settings, errors={f"token_{field}": message}, form=form)
