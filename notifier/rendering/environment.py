@@ -22,6 +22,7 @@ from jinja2.runtime import Context
 
 from notifier.config import PROJECT_ROOT
 from notifier.rendering.london_time import london_clock, london_date, london_datetime, london_period
+from notifier.rendering.site_time import site_date, site_datetime, site_period
 from notifier.rendering.markdown import (
     ZERO_WIDTH_SPACE,
     TrustedMarkdown,
@@ -93,5 +94,8 @@ def build_environment() -> Environment:
         london_datetime=london_datetime,
         london_clock=london_clock,
         london_period=london_period,
+        site_date=site_date,
+        site_datetime=site_datetime,
+        site_period=site_period,
     )
     return environment

@@ -10,11 +10,14 @@ of a line, where a zero-width space in front of them stops the block rule from m
 
 `<` and `>` are not backslash-escaped: Notify HTML-escapes them before markdown runs, so `\\>` would
 show its backslash (a `>` starting a line gets the zero-width space instead). That same step decodes
-character references such as `&#91;`, which is why an `&` that could start one is followed by a
-zero-width space. Subjects are not markdown at all: use `plain_text_line` for them.
+character references such as `&#91;`, so an `&` that could start one is written `&amp;`: Notify keeps
+`&amp;` as it is in the HTML part and its plain-text part decodes it, so both show the `&` typed.
 
-Bare URLs and domains are defanged the way Notify defangs "GOV.UK": a zero-width space after the
-`:` of `://` and after a dot inside a word, so neither mistune nor a mail client turns them into a link.
+Web addresses (`http://` and `https://`, as Notify's own auto-link rule finds them) stay links: they
+are written as they are, with only the characters that could end a link or form a placeholder
+percent-encoded, and the punctuation that ends a sentence after them left unescaped, since Notify
+would otherwise take the escaping backslash into the address. No invisible character is added to an
+address or after an `&`, so what a reader copies is what was typed.
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ _GUARDED_LINE_STARTS = ("^", "•", "=", ">")
 _LINE_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\u2424]")
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 _CHARACTER_REFERENCE_START = re.compile(r"&(?=[#A-Za-z0-9])")
-_SCHEME_SEPARATOR = re.compile(r":(?=//)")
-_DOT_INSIDE_A_NAME = re.compile(r"(?<=[\w-])\.(?=[^\W\d_])")
+# Notify's bare-URL rule (mistune's `url`), and what it leaves after an address: sentence punctuation.
+_WEB_ADDRESS = re.compile(r"(https?://[^\s<>]+[^<>.,:\"')\]\s])([.,:\"')\]]*)")
+# In an address: what could end the link or make a placeholder or markdown, percent-encoded.
+_ADDRESS_ESCAPES = {ch: f"%{ord(ch):02X}" for ch in "()[]\\`{}|^\"'"}
 _BLANK_LINE_RUNS = re.compile(r"\n{3,}")
 _ASCII_SPACE_OR_CONTROL = re.compile("[\x00-\x20\x7f]")
 
@@ -69,11 +74,24 @@ def _normalise_line_breaks(value: str) -> str:
     return _LINE_BREAKS.sub("\n", value)
 
 
+def _escape_text(text: str) -> str:
+    text = _CHARACTER_REFERENCE_START.sub("&amp;", text)
+    return "".join("\\" + ch if ch in BACKSLASH_ESCAPED else ch for ch in text)
+
+
+def _escape_address(match: re.Match[str]) -> str:
+    """A web address as a link Notify makes itself, and the punctuation after it left bare (an
+    escaping backslash there would join the address)."""
+    address = "".join(_ADDRESS_ESCAPES.get(ch, ch) for ch in match.group(1))
+    return _CHARACTER_REFERENCE_START.sub("&amp;", address) + match.group(2)
+
+
 def _escape_line(line: str) -> str:
-    line = _CHARACTER_REFERENCE_START.sub("&" + ZERO_WIDTH_SPACE, line)
-    line = _SCHEME_SEPARATOR.sub(":" + ZERO_WIDTH_SPACE, line)
-    line = _DOT_INSIDE_A_NAME.sub("." + ZERO_WIDTH_SPACE, line)
-    escaped = "".join("\\" + ch if ch in BACKSLASH_ESCAPED else ch for ch in line)
+    pieces, start = [], 0
+    for match in _WEB_ADDRESS.finditer(line):
+        pieces += [_escape_text(line[start : match.start()]), _escape_address(match)]
+        start = match.end()
+    escaped = "".join([*pieces, _escape_text(line[start:])])
     if escaped.startswith(_GUARDED_LINE_STARTS):
         escaped = ZERO_WIDTH_SPACE + escaped
     if escaped.endswith("#"):

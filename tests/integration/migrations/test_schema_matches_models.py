@@ -34,9 +34,16 @@ TABLES_BY_REVISION = {
     "0012": {"fanout_slice"},
     "0013": set(),
     "0014": set(),
+    "0017": set(),
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
-COLUMNS_BY_REVISION = {"0006": {("subscriber", "pending_email")}, "0010": {("api_token", "acting_admin_id")}}
+COLUMNS_BY_REVISION = {
+    "0006": {("subscriber", "pending_email")},
+    "0010": {("api_token", "acting_admin_id")},
+    "0017": {("network", "site_connected_at"), ("network", "site_timezone"), ("announcement", "content_page_id")}
+    | {("content_page", c) for c in ("path", "collection", "title", "page_date", "outcome", "note", "email")}
+    | {("content_page", "seen_run"), ("content_page", "gone_at")},
+}
 
 
 def _tables(url: str) -> set[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import glob
+import os
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,7 +15,6 @@ from ruamel.yaml.error import YAMLError
 
 from notifier.services.sources.jekyll import rubyyaml, urls
 
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_EXCLUDES = (
     ".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock", "node_modules",
     "vendor/bundle/", "vendor/cache/", "vendor/gems/", "vendor/ruby/",
@@ -37,7 +37,7 @@ class SiteConfig:
     defaults: list[dict[str, Any]] = field(default_factory=list)
     future: bool = False
     unpublished: bool = False
-    timezone: tzinfo = LONDON
+    timezone: tzinfo = UTC  # the site's `timezone`, else the zone of the machine reading it
     collections_dir: str = ""
     markdown_ext: tuple[str, ...] = tuple(f".{e}" for e in MARKDOWN_EXT.split(","))
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
@@ -168,7 +168,7 @@ def read_config(root: Path) -> SiteConfig:
     ]
     zone_name = loaded.get("timezone")
     try:
-        zone: tzinfo = ZoneInfo(str(zone_name)) if zone_name else LONDON
+        zone: tzinfo = ZoneInfo(str(zone_name)) if zone_name else local_zone()
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise SiteConfigError(f"_config.yml: timezone {zone_name!r} is not a time zone") from exc
     markdown = loaded.get("markdown_ext") or MARKDOWN_EXT
@@ -187,6 +187,22 @@ def read_config(root: Path) -> SiteConfig:
         exclude=tuple(dict.fromkeys((*_strings(loaded.get("exclude")), *DEFAULT_EXCLUDES))),
         include=_strings(loaded.get("include")) or (".htaccess",),
     )
+
+
+def local_zone() -> ZoneInfo:
+    """The zone Jekyll (Ruby's `Time.local`) reads a site's dates in when `_config.yml` names none:
+    the TZ environment variable, else the machine's /etc/localtime; UTC when neither names one."""
+    names = [os.environ.get("TZ", "").removeprefix(":")]
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink() and "zoneinfo/" in str(localtime.resolve()):
+        names.append(str(localtime.resolve()).split("zoneinfo/", 1)[1])
+    for name in (n for n in names if n):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            if name == names[0]:
+                return ZoneInfo("UTC")  # glibc reads an unknown TZ as UTC, and so does Ruby
+    return ZoneInfo("UTC")
 
 
 def _collections(raw: object, permalink: str) -> dict[str, dict[str, Any]]:
