@@ -123,11 +123,13 @@ def post(
         bool, typer.Option("--dry-run", help="Show what would happen to each page; send nothing")
     ] = False,
 ) -> None:
-    """Sign and send each page to the publish hook; exits 1 if any is refused.
+    """Send the site's whole page list to the site hook, signed; exits 1 if any page is refused.
 
-    Per page it prints the URL, collection, date, the topics it goes to and what happens: send,
-    update, duplicate, ignore (and why: unpublished, in the future, not written by Jekyll) or
-    refuse (and why). `--dry-run` asks the service what would happen (with --secret) and sends nothing.
+    notifier answers what is new (send, or record without email and why), changed, updated,
+    unchanged or gone, and prints each page that is sent, recorded or refused, then the counts.
+    The site must have been connected first (`notifier hook connect`). `--since REV` sends only the
+    pages changed since REV, and the whole list when git does not know REV. `--dry-run` asks the
+    service what would happen (with --secret) and sends nothing.
     """
     if not dry_run and not secret:
         fail("--secret (or NOTIFIER_HOOK_SECRET) is needed to sign the requests")
@@ -142,6 +144,40 @@ def post(
     )
     refused = hook_site.post_site(site_root, paths, site, since, options)
     if refused:
+        raise typer.Exit(1)
+
+
+@hook_app.command("connect")
+def connect(
+    network: Annotated[str, typer.Option(help="The network's slug")],
+    root: Annotated[Path, typer.Option(help="The site's root, holding _config.yml")] = Path(),
+    site: Annotated[
+        str | None, typer.Option(help="The site's public base URL (default: url + baseurl in _config.yml)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per page, per line")] = False,
+    endpoint: Annotated[
+        str, typer.Option(envvar="NOTIFIER_HOOK_ENDPOINT", help="notifier's base URL")
+    ] = "http://127.0.0.1:8000",
+    secret: Annotated[
+        str, typer.Option(envvar="NOTIFIER_HOOK_SECRET", help="The network's hook secret")
+    ] = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what connecting would find; record nothing")
+    ] = False,
+) -> None:
+    """Connect the network's site: record every page it has now as known, and send nothing.
+
+    Prints the pages by collection, the newest ones, and how many would have been emailed had the
+    site been posted without connecting. From then on `notifier hook post` emails only pages that
+    are new to notifier and dated after the connection (not events that have ended, nor pages
+    marked `notify: false`). Connecting again records the pages added since, without email.
+    """
+    if not secret:
+        fail("--secret (or NOTIFIER_HOOK_SECRET) is needed to sign the requests")
+    options = hook_site.PostOptions(
+        network=network, endpoint=endpoint, secret=secret, dry_run=dry_run, as_json=as_json, connect=True
+    )
+    if hook_site.post_site(root, None, site, None, options):
         raise typer.Exit(1)
 
 

@@ -17,7 +17,10 @@ Web addresses (`http://` and `https://`, as Notify's own auto-link rule finds th
 are written as they are, with only the characters that could end a link or form a placeholder
 percent-encoded, and the punctuation that ends a sentence after them left unescaped, since Notify
 would otherwise take the escaping backslash into the address. No invisible character is added to an
-address or after an `&`, so what a reader copies is what was typed.
+address or after an `&`, so what a reader copies is what was typed. That is for text a person wrote
+as paragraphs (announcements, summaries, agendas: `escape_notify_block`); in a one-line value (a
+title, a name, a place: `escape_notify_inline`) an address stays text, with a zero-width space after
+its `:` so that Notify does not link it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ _GUARDED_LINE_STARTS = ("^", "•", "=", ">")
 _LINE_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\u2424]")
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 _CHARACTER_REFERENCE_START = re.compile(r"&(?=[#A-Za-z0-9])")
+_SCHEME_SEPARATOR = re.compile(r":(?=//)")
 # Notify's bare-URL rule (mistune's `url`), and what it leaves after an address: sentence punctuation.
 _WEB_ADDRESS = re.compile(r"(https?://[^\s<>]+[^<>.,:\"')\]\s])([.,:\"')\]]*)")
 # In an address: what could end the link or make a placeholder or markdown, percent-encoded.
@@ -86,7 +90,9 @@ def _escape_address(match: re.Match[str]) -> str:
     return _CHARACTER_REFERENCE_START.sub("&amp;", address) + match.group(2)
 
 
-def _escape_line(line: str) -> str:
+def _escape_line(line: str, *, links: bool = True) -> str:
+    if not links:  # a title or name: an address in it is shown, not linked
+        line = _SCHEME_SEPARATOR.sub(":" + ZERO_WIDTH_SPACE, line)
     pieces, start = [], 0
     for match in _WEB_ADDRESS.finditer(line):
         pieces += [_escape_text(line[start : match.start()]), _escape_address(match)]
@@ -100,7 +106,7 @@ def _escape_line(line: str) -> str:
     return escaped
 
 
-def escape_notify_markdown(value: str) -> TrustedMarkdown:
+def escape_notify_markdown(value: str, *, links: bool = True) -> TrustedMarkdown:
     """Neutralise Notify markdown in an outside value, keeping its line breaks.
 
     Each line is trimmed (four leading spaces would make a code block), control characters are
@@ -109,14 +115,14 @@ def escape_notify_markdown(value: str) -> TrustedMarkdown:
     if isinstance(value, TrustedMarkdown):
         return value
     lines = _normalise_line_breaks(str(value)).split("\n")
-    return TrustedMarkdown("\n".join(_escape_line(line.strip()) for line in lines))
+    return TrustedMarkdown("\n".join(_escape_line(line.strip(), links=links) for line in lines))
 
 
 def escape_notify_inline(value: str) -> TrustedMarkdown:
     """One line of inert markdown for titles, names, locations: newlines become spaces, trimmed."""
     if isinstance(value, TrustedMarkdown):
         return value
-    return escape_notify_markdown(" ".join(_normalise_line_breaks(str(value)).split()))
+    return escape_notify_markdown(" ".join(_normalise_line_breaks(str(value)).split()), links=False)
 
 
 def escape_notify_block(value: str) -> TrustedMarkdown:

@@ -16,7 +16,7 @@ from notifier.web.access_log import AccessLog
 from notifier.web.errors import add_error_handlers
 from notifier.web.openapi import declare_errors
 from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
-from notifier.web.routes import admin_web, health, hooks, metrics, receipts
+from notifier.web.routes import admin_web, health, hooks, metrics, receipts, site_hook
 from notifier.web.routes import event_sources as event_source_routes
 from notifier.web.routes.admin_api import admin_branding, admin_memberships
 from notifier.web.routes.pages import contact as contact_routes
@@ -41,6 +41,7 @@ def create_app(
         health,
         receipts,
         hooks,
+        site_hook,
         unsubscribe,
         preferences,
         metrics,

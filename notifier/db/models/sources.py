@@ -21,7 +21,7 @@ class ContentPage(Base):
 
     A page is new only when no row has its URL. `revision` is the hash of its content as last seen;
     `email` what its email needs (title, summary, date, event...), so an admin can send it on purpose;
-    `seen_run` the last whole-site list it was in, and `gone_at` set when a whole list no longer has it.
+    `seen_at` when a list last had it, and `gone_at` set when a whole list no longer has it.
     """
 
     __tablename__ = "content_page"
@@ -40,7 +40,7 @@ class ContentPage(Base):
     outcome: Mapped[PageOutcome] = mapped_column(enum_type(PageOutcome), default=PageOutcome.SENT)
     note: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    seen_run: Mapped[str | None] = mapped_column(String(40))
+    seen_at: Mapped[datetime | None]
     gone_at: Mapped[datetime | None]
 
 

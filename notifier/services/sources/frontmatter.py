@@ -102,9 +102,7 @@ def list_value(data: dict[str, Any], key: str, field: str, *, max_items: int = 5
     return result
 
 
-def datetime_value(
-    data: dict[str, Any], key: str, field: str, *, local: tzinfo = LONDON
-) -> datetime | None:
+def datetime_value(data: dict[str, Any], key: str, field: str, *, local: tzinfo = LONDON) -> datetime | None:
     """A date or time as Jekyll sites write them; a time with no zone is in the site's zone (`local`)."""
     value = data.get(key)
     if value is None or value == "":

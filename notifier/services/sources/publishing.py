@@ -35,8 +35,9 @@ class ContentItem:
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     layout: str = ""
-    event: dict[str, str | bool | None] | None = None  # the front matter's event: block, datetimes as ISO text
+    event: dict[str, str | bool | None] | None = None  # the event: block, datetimes as ISO text
     updated: bool = False  # a changed page whose front matter asked for an update email
+    timezone: str = ""  # the site's zone: the email prints the page's dates in it
     warnings: list[dict[str, str]] = field(default_factory=list)  # fields left out: {field, message}
 
     @property

@@ -136,7 +136,7 @@ async def _read_limited(request: Request) -> bytes:
     return bytes(body)
 
 
-def _verify_signature(network: Network, request: Request, body: bytes) -> None:
+def verify_signature(network: Network, request: Request, body: bytes) -> None:
     """Signed with the current secret, or the previous one during its grace after a rotation."""
     rejected: webhooks.WebhookRejected | None = None
     for secret in hook_secrets(network, utcnow()):
@@ -169,7 +169,7 @@ def content_hook(
     network = network_repo.get_network_by_slug(uow.session, network_slug)
     if network is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no network called {network_slug!r}")
-    _verify_signature(network, request, body)
+    verify_signature(network, request, body)
     hook = _parse(body)
     if urlsplit(hook.url).netloc != urlsplit(network.site_url).netloc:
         raise _unprocessable("url", f"must be on the network's site {network.site_url}")

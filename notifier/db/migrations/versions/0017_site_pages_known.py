@@ -34,7 +34,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("outcome", sa.String(length=32), nullable=False, server_default="sent"))
         batch_op.add_column(sa.Column("note", sa.String(length=200), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("email", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("seen_run", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("seen_at", UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("gone_at", UTCDateTime(timezone=True), nullable=True))
         batch_op.create_unique_constraint("uq_content_page_network_id_id", ["network_id", "id"])
     with op.batch_alter_table("content_page") as batch_op:
@@ -57,7 +57,7 @@ def downgrade() -> None:
         batch_op.drop_column("content_page_id")
     with op.batch_alter_table("content_page") as batch_op:
         batch_op.drop_constraint("uq_content_page_network_id_id", type_="unique")
-        for column in ("gone_at", "seen_run", "email", "note", "outcome", "page_date", "title"):
+        for column in ("gone_at", "seen_at", "email", "note", "outcome", "page_date", "title"):
             batch_op.drop_column(column)
         batch_op.drop_column("collection")
         batch_op.drop_column("path")
