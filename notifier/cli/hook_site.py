@@ -72,7 +72,7 @@ def post_site(
     if not site_url:
         fail("--site: _config.yml has no url; give the site's public base URL")
     now = datetime.now(UTC)
-    wanted, complete = _wanted(config, paths, since)
+    wanted, complete = wanted_pages(config, paths, since)
     docs, strays = select(read_documents(config, now=now), wanted)
     pages = [plan(config, doc, site_url=site_url, now=now) for doc in docs]
     pages += [_not_a_document(config.root, p) for p in sorted(strays) if p.is_file()]
@@ -98,7 +98,7 @@ def _zone_name(config: SiteConfig) -> str | None:
     return str(getattr(config.timezone, "key", "")) or None
 
 
-def _wanted(config: SiteConfig, paths: list[Path] | None, since: str | None) -> tuple[set[Path] | None, bool]:
+def wanted_pages(config: SiteConfig, paths: list[Path] | None, since: str | None) -> tuple[set[Path] | None, bool]:
     """The files to post (None: every page) and whether that is the whole site."""
     wanted = {p.resolve() for p in paths} if paths else None
     if not since:
