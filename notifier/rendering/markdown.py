@@ -14,13 +14,14 @@ character references such as `&#91;`, so an `&` that could start one is written 
 `&amp;` as it is in the HTML part and its plain-text part decodes it, so both show the `&` typed.
 
 Web addresses (`http://` and `https://`, as Notify's own auto-link rule finds them) stay links: they
-are written as they are, with only the characters that could end a link or form a placeholder
-percent-encoded, and the punctuation that ends a sentence after them left unescaped, since Notify
+are written as they are (Notify's rule takes the whole address before any other markdown, so
+nothing in it needs escaping; only the second of two parentheses is written `&lpar;` or `&rpar;`,
+so that no placeholder can form), and the punctuation that ends a sentence after them is left unescaped, since Notify
 would otherwise take the escaping backslash into the address. No invisible character is added to an
 address or after an `&`, so what a reader copies is what was typed. That is for text a person wrote
-as paragraphs (announcements, summaries, agendas: `escape_notify_block`); in a one-line value (a
-title, a name, a place: `escape_notify_inline`) an address stays text, with a zero-width space after
-its `:` so that Notify does not link it.
+as paragraphs (announcements, summaries, agendas: `escape_notify_block`). A one-line value (a title,
+a name, a place: `escape_notify_inline`) is defanged as Notify defangs "GOV.UK": a zero-width space
+after the `:` of `://` and after a dot inside a name, so neither Notify nor a mail client links it.
 """
 
 from __future__ import annotations
@@ -45,10 +46,9 @@ _LINE_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\u2424]
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 _CHARACTER_REFERENCE_START = re.compile(r"&(?=[#A-Za-z0-9])")
 _SCHEME_SEPARATOR = re.compile(r":(?=//)")
+_DOT_INSIDE_A_NAME = re.compile(r"(?<=[\w-])\.(?=[^\W\d_])")
 # Notify's bare-URL rule (mistune's `url`), and what it leaves after an address: sentence punctuation.
 _WEB_ADDRESS = re.compile(r"(https?://[^\s<>]+[^<>.,:\"')\]\s])([.,:\"')\]]*)")
-# In an address: what could end the link or make a placeholder or markdown, percent-encoded.
-_ADDRESS_ESCAPES = {ch: f"%{ord(ch):02X}" for ch in "()[]\\`{}|^\"'"}
 _BLANK_LINE_RUNS = re.compile(r"\n{3,}")
 _ASCII_SPACE_OR_CONTROL = re.compile("[\x00-\x20\x7f]")
 
@@ -86,13 +86,20 @@ def _escape_text(text: str) -> str:
 def _escape_address(match: re.Match[str]) -> str:
     """A web address as a link Notify makes itself, and the punctuation after it left bare (an
     escaping backslash there would join the address)."""
-    address = "".join(_ADDRESS_ESCAPES.get(ch, ch) for ch in match.group(1))
-    return _CHARACTER_REFERENCE_START.sub("&amp;", address) + match.group(2)
+    address = _CHARACTER_REFERENCE_START.sub("&amp;", match.group(1))
+    return _no_placeholder(address) + _no_placeholder(match.group(2))
+
+
+def _no_placeholder(text: str) -> str:
+    """The second of two parentheses as `&lpar;` or `&rpar;`, which Notify keeps as they are (as it
+    does for its own placeholders) in its HTML part and decodes in its plain-text part."""
+    return text.replace("((", "(&lpar;").replace("))", ")&rpar;")
 
 
 def _escape_line(line: str, *, links: bool = True) -> str:
-    if not links:  # a title or name: an address in it is shown, not linked
+    if not links:  # a title, name or place: an address in it is shown, never linked
         line = _SCHEME_SEPARATOR.sub(":" + ZERO_WIDTH_SPACE, line)
+        line = _DOT_INSIDE_A_NAME.sub("." + ZERO_WIDTH_SPACE, line)
     pieces, start = [], 0
     for match in _WEB_ADDRESS.finditer(line):
         pieces += [_escape_text(line[start : match.start()]), _escape_address(match)]
