@@ -92,17 +92,16 @@ def body_summary(body: str, limit: int = SUMMARY_LIMIT) -> str:
 def _blocks(body: str) -> list[str]:
     """Blank-line separated blocks of the body, a list that follows a line of text split from it."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
-    for pattern in _DROP_WITH_CONTENT:
+    for pattern in (*_DROP_WITH_CONTENT, *_DROP[:2], _KRAMDOWN_BLOCK_ATTRIBUTES):  # comments, Liquid
         body = pattern.sub("", body)
-    body = _KRAMDOWN_BLOCK_ATTRIBUTES.sub("", body)
     blocks: list[str] = []
     for block in re.split(r"\n[ \t]*\n", body):
-        lines = block.strip("\n").split("\n")
+        lines = [line for line in block.split("\n") if line.strip()]
         first_item = next((i for i, line in enumerate(lines) if _LIST_ITEM.match(line)), None)
         if first_item:  # text, then a list: a lead-in and its list
             blocks += ["\n".join(lines[:first_item]), "\n".join(lines[first_item:])]
-        elif block.strip():
-            blocks.append(block.strip("\n"))
+        elif lines:
+            blocks.append("\n".join(lines))
     return blocks
 
 
