@@ -104,6 +104,25 @@ def publish_content(uow: UnitOfWork, queue: TaskQueue, network: Network, item: C
     return Published(event.id, [m.id for m in messages], duplicate=False)
 
 
+def publish_page_again(
+    uow: UnitOfWork, queue: TaskQueue, topic: Topic, email: dict[str, object], *, source_key: str
+) -> Message:
+    """A known page's email (as stored when the site listed it), sent on purpose to one topic."""
+    title = str(email.get("title") or "")
+    if not title:
+        raise PublishingError("page: the page has no title to send")
+    event = Event(
+        network_id=topic.network_id,
+        kind=EventKind.CONTENT,
+        source_key=source_key,
+        title=title,
+        payload=dict(email),
+    )
+    uow.session.add(event)
+    uow.session.flush()
+    return _message_for(uow, queue, event, topic, email_kind="content", context=event.payload)
+
+
 def announce(
     uow: UnitOfWork,
     queue: TaskQueue,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from notifier.db.base import utcnow
 from notifier.services.sources.content_hook import browser_url
 from notifier.services.sources.site import inventory
-from notifier.services.sources.site.inventory import ListedPage, ListMode, PageList
+from notifier.services.sources.site.inventory import ListAnswer, ListedPage, ListMode, PageList
 from notifier.web.deps import QueueDep, UowDep
 from notifier.web.routes.hooks import ShortText, verify_signature
 
@@ -95,9 +95,9 @@ class PageListIn(BaseModel):
                 raise ValueError("must be a time zone such as Europe/London or UTC") from exc
         return value or None
 
-    def page_list(self) -> PageList:
+    def page_list(self, *, mode: ListMode | None = None) -> PageList:
         return PageList(
-            mode=self.mode,
+            mode=mode or self.mode,
             pages=[p.listed() for p in self.pages],
             run_started=self.run_started,
             final=self.final,
@@ -153,15 +153,17 @@ def site_list_hook(
         answer = inventory.receive_list(uow, queue, network, listing, now=utcnow())
     except inventory.NotConnected as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    return JSONResponse(
-        {
-            "run_started": answer.run_started.isoformat(),
-            "mode": answer.mode.value,
-            "pages": [vars(p) | {"action": p.action.value} for p in answer.pages],
-            "gone": answer.gone,
-            "dry_run": listing.dry_run,
-        }
-    )
+    return JSONResponse(list_answer(answer, dry_run=listing.dry_run))
+
+
+def list_answer(answer: ListAnswer, *, dry_run: bool) -> dict[str, Any]:
+    return {
+        "run_started": answer.run_started.isoformat(),
+        "mode": answer.mode.value,
+        "pages": [vars(p) | {"action": p.action.value} for p in answer.pages],
+        "gone": answer.gone,
+        "dry_run": dry_run,
+    }
 
 
 def _parse(body: bytes) -> PageList:
