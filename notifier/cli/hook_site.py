@@ -98,7 +98,9 @@ def _zone_name(config: SiteConfig) -> str | None:
     return str(getattr(config.timezone, "key", "")) or None
 
 
-def wanted_pages(config: SiteConfig, paths: list[Path] | None, since: str | None) -> tuple[set[Path] | None, bool]:
+def wanted_pages(
+    config: SiteConfig, paths: list[Path] | None, since: str | None
+) -> tuple[set[Path] | None, bool]:
     """The files to post (None: every page) and whether that is the whole site."""
     wanted = {p.resolve() for p in paths} if paths else None
     if not since:

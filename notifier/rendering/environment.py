@@ -22,7 +22,6 @@ from jinja2.runtime import Context
 
 from notifier.config import PROJECT_ROOT
 from notifier.rendering.london_time import london_clock, london_date, london_datetime, london_period
-from notifier.rendering.site_time import site_date, site_datetime, site_period
 from notifier.rendering.markdown import (
     ZERO_WIDTH_SPACE,
     TrustedMarkdown,
@@ -31,6 +30,7 @@ from notifier.rendering.markdown import (
     link,
     plain_text_line,
 )
+from notifier.rendering.site_time import site_date, site_datetime, site_period
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 ALLOWED_ORIGINS_KEY = "allowed_origins"

@@ -14,14 +14,15 @@ character references such as `&#91;`, so an `&` that could start one is written 
 `&amp;` as it is in the HTML part and its plain-text part decodes it, so both show the `&` typed.
 
 Web addresses (`http://` and `https://`, as Notify's own auto-link rule finds them) stay links: they
-are written as they are (Notify's rule takes the whole address before any other markdown, so
-nothing in it needs escaping; only the second of two parentheses is written `&lpar;` or `&rpar;`,
-so that no placeholder can form), and the punctuation that ends a sentence after them is left unescaped, since Notify
-would otherwise take the escaping backslash into the address. No invisible character is added to an
-address or after an `&`, so what a reader copies is what was typed. That is for text a person wrote
-as paragraphs (announcements, summaries, agendas: `escape_notify_block`). A one-line value (a title,
-a name, a place: `escape_notify_inline`) is defanged as Notify defangs "GOV.UK": a zero-width space
-after the `:` of `://` and after a dot inside a name, so neither Notify nor a mail client links it.
+are written as they are (Notify's rule takes the whole address before any other markdown, so nothing
+in it needs escaping; only the second of two parentheses is written `&lpar;` or `&rpar;`, so that no
+placeholder can form), and the punctuation that ends a sentence after them is left unescaped, since
+Notify would otherwise take the escaping backslash into the address. No invisible character is added
+to an address or after an `&`, so what a reader copies is what was typed.
+That is for text a person wrote as paragraphs (announcements, summaries, agendas:
+`escape_notify_block`). A one-line value (a title, a name, a place: `escape_notify_inline`) is
+defanged as Notify defangs "GOV.UK": a zero-width space after the `:` of `://` and after a dot
+inside a name, so neither Notify nor a mail client links it.
 """
 
 from __future__ import annotations

@@ -46,9 +46,7 @@ def site_datetime(moment: datetime, zone: str | None) -> str:
     return f"{site_date(moment, zone)} at {site_clock(moment, zone)}"
 
 
-def site_period(
-    start: datetime, end: datetime | None, zone: str | None, *, all_day: bool = False
-) -> str:
+def site_period(start: datetime, end: datetime | None, zone: str | None, *, all_day: bool = False) -> str:
     """An event's time: a day ("Sunday 10 July 2022"), days ("... to ..."), a time, or a time range."""
     if all_day:
         first, last = site_date(start, zone), site_date(end, zone) if end else ""

@@ -21,7 +21,13 @@ from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.services.admin import admin_tokens
 from notifier.services.sources.announcements import send_due
 from notifier.services.sources.meetings import SourceDeps
-from tests.integration.admin_web.settings_support import ADMIN, EDITOR, network_settings, post_form, two_networks
+from tests.integration.admin_web.settings_support import (
+    ADMIN,
+    EDITOR,
+    network_settings,
+    post_form,
+    two_networks,
+)
 from tests.integration.admin_web.support import AdminWeb, invite, sign_in
 from tests.support.site_generator import generate_site
 
@@ -78,7 +84,7 @@ def test_connect_at_the_next_post_then_send_a_known_page_through_sign_off(
         assert page_html.status_code == 403  # site settings are for admins; sending is from their page
         alice = sign_in(web, "alpha", ADMIN)
         known = alice.get(PAGE).text
-        first_id = int(known.split('/settings/site/pages/', 1)[1].split("/send", 1)[0])
+        first_id = int(known.split("/settings/site/pages/", 1)[1].split("/send", 1)[0])
         sent = post_form(alice, PAGE, f"{PAGE}/pages/{first_id}/send", topic="news")
         assert sent.status_code == 303 and "/admin/alpha/announcements/" in sent.headers["location"]
         with unit_of_work(web.sessions) as uow:
@@ -102,9 +108,7 @@ def test_connect_at_the_next_post_then_send_a_known_page_through_sign_off(
         assert other.status_code == 404
 
 
-def test_the_admin_api_connects_with_the_list_and_shows_the_connection(
-    web: AdminWeb, tmp_path: Path
-) -> None:
+def test_the_admin_api_connects_with_the_list_and_shows_the_connection(web: AdminWeb, tmp_path: Path) -> None:
     with unit_of_work(web.sessions) as uow:
         network = uow.session.scalars(select(Network).where(Network.slug == "alpha")).one()
         issued = admin_tokens.issue_token(

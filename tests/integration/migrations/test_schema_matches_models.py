@@ -40,7 +40,11 @@ TABLES_BY_REVISION = {
 COLUMNS_BY_REVISION = {
     "0006": {("subscriber", "pending_email")},
     "0010": {("api_token", "acting_admin_id")},
-    "0017": {("network", "site_connected_at"), ("network", "site_timezone"), ("announcement", "content_page_id")}
+    "0017": {
+        ("network", "site_connected_at"),
+        ("network", "site_timezone"),
+        ("announcement", "content_page_id"),
+    }
     | {("content_page", c) for c in ("path", "collection", "title", "page_date", "outcome", "note", "email")}
     | {("content_page", "seen_at"), ("content_page", "gone_at")},
 }

@@ -45,7 +45,10 @@ def test_a_typed_character_reference_is_shown_not_decoded() -> None:
     email = render_email(
         EmailKind.ANNOUNCEMENT,
         AnnouncementEmail(
-            network_name="LGBT+ Network", subject="x", body="&#91;x&#93;&#40;y&#41; and &amp;", footer=footer()
+            network_name="LGBT+ Network",
+            subject="x",
+            body="&#91;x&#93;&#40;y&#41; and &amp;",
+            footer=footer(),
         ),
         allowed_origins=ORIGINS,
     )

@@ -25,8 +25,10 @@ import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from notifier.cli.hook_site import wanted_pages
 from notifier.db.models import Event
 from notifier.db.session import unit_of_work
+from notifier.services.sources.jekyll.config import read_config
 from tests.support.fleet import free_port
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.site_generator import generate_site, new_post
@@ -44,7 +46,7 @@ def workflow_script() -> str:
     indent = len(lines[run + 1]) - len(lines[run + 1].lstrip())
     script = []
     for line in lines[run + 1 :]:
-        if line.strip() and len(line) - len(line.lstrip()) < indent or line.startswith("```"):
+        if (line.strip() and len(line) - len(line.lstrip()) < indent) or line.startswith("```"):
             break
         script.append(line[indent:])
     return "\n".join(script).strip() + "\n"
@@ -91,7 +93,7 @@ class Repository:
     def git(self, *args: str, cwd: Path | None = None) -> str:
         git = shutil.which("git")
         assert git is not None, "git is not installed"
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             [git, *args], cwd=cwd or self.work, env=self.env, capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stderr
@@ -109,20 +111,42 @@ class Repository:
         """What actions/checkout gives a run: the pushed commit, one commit deep."""
         self.runs += 1
         target = self.base / f"run-{self.runs}"
-        self.git("clone", "-q", "--depth", "1", "--branch", "main", f"file://{self.remote}", str(target), cwd=self.base)
+        self.git(
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "main",
+            f"file://{self.remote}",
+            str(target),
+            cwd=self.base,
+        )
         return target
 
     def ci_run(self, script: str) -> str:
         checkout = self.checkout()
-        done = subprocess.run(  # noqa: S603
-            ["bash", "-e", "-c", script], cwd=checkout, env=self.env, capture_output=True, text=True, timeout=180
+        done = subprocess.run(
+            ["bash", "-e", "-c", script],
+            check=False,
+            cwd=checkout,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
     def notifier(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603
-            ["notifier", "hook", *args], cwd=cwd, env=self.env, capture_output=True, text=True, timeout=180
+        return subprocess.run(
+            ["notifier", "hook", *args],
+            check=False,
+            cwd=cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
 
 
@@ -196,14 +220,13 @@ def test_the_documented_workflow_survives_a_skipped_push_a_force_push_and_a_reru
 
 
 @pytest.mark.parametrize("since", ["0000000000000000000000000000000000000000", "HEAD~5"])
-def test_since_falls_back_to_the_whole_list_when_git_does_not_know_the_revision(since: str, tmp_path: Path) -> None:
-    from notifier.cli.hook_site import wanted_pages
-    from notifier.services.sources.jekyll.config import read_config
-
+def test_since_falls_back_to_the_whole_list_when_git_does_not_know_the_revision(
+    since: str, tmp_path: Path
+) -> None:
     root = tmp_path / "site"
     generate_site(root, seed=1, now=datetime.now(UTC), posts=2, events=0)
     git = shutil.which("git")
     assert git is not None
-    subprocess.run([git, "init", "-q", str(root)], check=True)  # noqa: S603
+    subprocess.run([git, "init", "-q", str(root)], check=True)
     wanted, complete = wanted_pages(read_config(root), None, since)
     assert wanted is None and complete

@@ -62,7 +62,9 @@ def _skeleton(body: str) -> list[str]:
     in a paragraph of text (an announcement, a summary, an agenda) is a link Notify makes of the
     address as shown, so it is no part of the shape; `_addresses` checks those."""
     structures, links = parse(body)
-    return [structure.kind for structure in structures if structure.kind != "url"] + [link.url for link in links]
+    return [structure.kind for structure in structures if structure.kind != "url"] + [
+        link.url for link in links
+    ]
 
 
 def _addresses(body: str) -> list[str]:

@@ -58,7 +58,9 @@ def site_copy(tmp_path: Path, **config: str) -> Path:
 
 
 @pytest.mark.parametrize("tz", ["UTC", "Europe/London"])
-def test_the_messy_site_reads_as_jekyll_reads_it(tmp_path: Path, tz: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_messy_site_reads_as_jekyll_reads_it(
+    tmp_path: Path, tz: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TZ", tz)
     root = site_copy(tmp_path)
     ours, theirs = notifier_reading(root), jekyll_reading(root, tz)
