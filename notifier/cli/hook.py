@@ -31,6 +31,16 @@ hook_app.command("routing")(hook_settings.routing)
 POST_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
 
+Network = Annotated[str, typer.Option(help="The network's slug")]
+SiteUrl = Annotated[
+    str | None, typer.Option(help="The site's public base URL (default: url + baseurl in _config.yml)")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per page, per line")]
+Endpoint = Annotated[str, typer.Option(envvar="NOTIFIER_HOOK_ENDPOINT", help="notifier's base URL")]
+Secret = Annotated[str, typer.Option(envvar="NOTIFIER_HOOK_SECRET", help="The network's hook secret")]
+LOCAL = "http://127.0.0.1:8000"
+
+
 class Permalink(StrEnum):
     DATE = "date"  # Jekyll's default: /:categories/:year/:month/:day/:title.html
     PRETTY = "pretty"  # /:categories/:year/:month/:day/:title/
@@ -94,7 +104,7 @@ def _preview(request: dict[str, Any]) -> str:
 
 @hook_app.command("post")
 def post(
-    network: Annotated[str, typer.Option(help="The network's slug")],
+    network: Network,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(help="Source files to post (default: every page of the site, or --since)"),
@@ -103,19 +113,13 @@ def post(
         Path | None,
         typer.Option(help="The site's root, holding _config.yml (default: found above the files)"),
     ] = None,
-    site: Annotated[
-        str | None, typer.Option(help="The site's public base URL (default: url + baseurl in _config.yml)")
-    ] = None,
+    site: SiteUrl = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only the pages changed since this git revision")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per page, per line")] = False,
-    endpoint: Annotated[
-        str, typer.Option(envvar="NOTIFIER_HOOK_ENDPOINT", help="notifier's base URL")
-    ] = "http://127.0.0.1:8000",
-    secret: Annotated[
-        str, typer.Option(envvar="NOTIFIER_HOOK_SECRET", help="The network's hook secret")
-    ] = "",
+    as_json: AsJson = False,
+    endpoint: Endpoint = LOCAL,
+    secret: Secret = "",
     permalink: Annotated[
         Permalink, typer.Option(help="Without a _config.yml only: the site's permalink style")
     ] = Permalink.DATE,
@@ -149,18 +153,12 @@ def post(
 
 @hook_app.command("connect")
 def connect(
-    network: Annotated[str, typer.Option(help="The network's slug")],
+    network: Network,
     root: Annotated[Path, typer.Option(help="The site's root, holding _config.yml")] = Path(),
-    site: Annotated[
-        str | None, typer.Option(help="The site's public base URL (default: url + baseurl in _config.yml)")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per page, per line")] = False,
-    endpoint: Annotated[
-        str, typer.Option(envvar="NOTIFIER_HOOK_ENDPOINT", help="notifier's base URL")
-    ] = "http://127.0.0.1:8000",
-    secret: Annotated[
-        str, typer.Option(envvar="NOTIFIER_HOOK_SECRET", help="The network's hook secret")
-    ] = "",
+    site: SiteUrl = None,
+    as_json: AsJson = False,
+    endpoint: Endpoint = LOCAL,
+    secret: Secret = "",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what connecting would find; record nothing")
     ] = False,

@@ -34,6 +34,14 @@ LONDON = ZoneInfo("Europe/London")
 ShortText = Annotated[str, Field(max_length=300)]
 
 
+def page_url(value: str) -> str:
+    """A page's absolute https URL, percent-encoded as a browser sends it."""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError("must be an absolute https URL")
+    return browser_url(value)
+
+
 class EventBlock(BaseModel):
     """The `event:` block of an event page's front matter."""
 
@@ -88,10 +96,7 @@ class ContentHook(BaseModel):
     @field_validator("url")
     @classmethod
     def _https(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme != "https" or not parts.netloc:
-            raise ValueError("must be an absolute https URL")
-        return browser_url(value)
+        return page_url(value)
 
     def page_fields(self) -> PageFields:
         """Front matter merged under the fields this request set itself; raises FieldProblem."""

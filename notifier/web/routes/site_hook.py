@@ -16,11 +16,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from notifier.db.base import utcnow
-from notifier.services.sources.content_hook import browser_url
 from notifier.services.sources.site import inventory
 from notifier.services.sources.site.inventory import ListAnswer, ListedPage, ListMode, PageList
 from notifier.web.deps import QueueDep, UowDep
-from notifier.web.routes.hooks import ShortText, verify_signature
+from notifier.web.routes.hooks import ShortText, page_url, verify_signature
 
 router = APIRouter(tags=["hooks"])
 
@@ -49,10 +48,7 @@ class ListedPageIn(BaseModel):
     @field_validator("url")
     @classmethod
     def _https(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme != "https" or not parts.netloc:
-            raise ValueError("must be an absolute https URL")
-        return browser_url(value)
+        return page_url(value)
 
     def listed(self) -> ListedPage:
         explicit = {

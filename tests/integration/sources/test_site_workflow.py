@@ -125,28 +125,16 @@ class Repository:
         return target
 
     def ci_run(self, script: str) -> str:
-        checkout = self.checkout()
-        done = subprocess.run(
-            ["bash", "-e", "-c", script],
-            check=False,
-            cwd=checkout,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        done = self.run(["bash", "-e", "-c", script], cwd=self.checkout())
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
     def notifier(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return self.run(["notifier", "hook", *args], cwd=cwd)
+
+    def run(self, command: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["notifier", "hook", *args],
-            check=False,
-            cwd=cwd,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=180,
+            command, check=False, cwd=cwd, env=self.env, capture_output=True, text=True, timeout=180
         )
 
 
