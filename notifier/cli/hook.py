@@ -39,6 +39,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per page, 
 Endpoint = Annotated[str, typer.Option(envvar="NOTIFIER_HOOK_ENDPOINT", help="notifier's base URL")]
 Secret = Annotated[str, typer.Option(envvar="NOTIFIER_HOOK_SECRET", help="The network's hook secret")]
 LOCAL = "http://127.0.0.1:8000"
+BODY_SENT = 64_000  # characters of a page's body the single-file hook is sent (its limit: 200,000)
 
 
 class Permalink(StrEnum):
@@ -84,7 +85,9 @@ def build_request(path: Path, site: str, style: Permalink) -> dict[str, Any]:
         "layout": layout if isinstance(layout, str) else "",
         "revision": hashlib.sha256(raw.encode()).hexdigest()[:20],
         "front_matter": matter_text,
-        "body": body,
+        # Only the opening of a long body: the summary is made from its first paragraphs, and a
+        # request stays under the hook's limit however big the page is.
+        "body": body[:BODY_SENT],
     }
 
 
