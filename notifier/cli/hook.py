@@ -31,6 +31,17 @@ hook_app.command("routing")(hook_settings.routing)
 POST_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
 
+Network = Annotated[str, typer.Option(help="The network's slug")]
+SiteUrl = Annotated[
+    str | None, typer.Option(help="The site's public base URL (default: url + baseurl in _config.yml)")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per page, per line")]
+Endpoint = Annotated[str, typer.Option(envvar="NOTIFIER_HOOK_ENDPOINT", help="notifier's base URL")]
+Secret = Annotated[str, typer.Option(envvar="NOTIFIER_HOOK_SECRET", help="The network's hook secret")]
+LOCAL = "http://127.0.0.1:8000"
+BODY_SENT = 64_000  # characters of a page's body the single-file hook is sent (its limit: 200,000)
+
+
 class Permalink(StrEnum):
     DATE = "date"  # Jekyll's default: /:categories/:year/:month/:day/:title.html
     PRETTY = "pretty"  # /:categories/:year/:month/:day/:title/
@@ -74,7 +85,9 @@ def build_request(path: Path, site: str, style: Permalink) -> dict[str, Any]:
         "layout": layout if isinstance(layout, str) else "",
         "revision": hashlib.sha256(raw.encode()).hexdigest()[:20],
         "front_matter": matter_text,
-        "body": body,
+        # Only the opening of a long body: the summary is made from its first paragraphs, and a
+        # request stays under the hook's limit however big the page is.
+        "body": body[:BODY_SENT],
     }
 
 
@@ -94,7 +107,7 @@ def _preview(request: dict[str, Any]) -> str:
 
 @hook_app.command("post")
 def post(
-    network: Annotated[str, typer.Option(help="The network's slug")],
+    network: Network,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(help="Source files to post (default: every page of the site, or --since)"),
@@ -103,19 +116,13 @@ def post(
         Path | None,
         typer.Option(help="The site's root, holding _config.yml (default: found above the files)"),
     ] = None,
-    site: Annotated[
-        str | None, typer.Option(help="The site's public base URL (default: url + baseurl in _config.yml)")
-    ] = None,
+    site: SiteUrl = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only the pages changed since this git revision")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per page, per line")] = False,
-    endpoint: Annotated[
-        str, typer.Option(envvar="NOTIFIER_HOOK_ENDPOINT", help="notifier's base URL")
-    ] = "http://127.0.0.1:8000",
-    secret: Annotated[
-        str, typer.Option(envvar="NOTIFIER_HOOK_SECRET", help="The network's hook secret")
-    ] = "",
+    as_json: AsJson = False,
+    endpoint: Endpoint = LOCAL,
+    secret: Secret = "",
     permalink: Annotated[
         Permalink, typer.Option(help="Without a _config.yml only: the site's permalink style")
     ] = Permalink.DATE,
@@ -123,11 +130,13 @@ def post(
         bool, typer.Option("--dry-run", help="Show what would happen to each page; send nothing")
     ] = False,
 ) -> None:
-    """Sign and send each page to the publish hook; exits 1 if any is refused.
+    """Send the site's whole page list to the site hook, signed; exits 1 if any page is refused.
 
-    Per page it prints the URL, collection, date, the topics it goes to and what happens: send,
-    update, duplicate, ignore (and why: unpublished, in the future, not written by Jekyll) or
-    refuse (and why). `--dry-run` asks the service what would happen (with --secret) and sends nothing.
+    notifier answers what is new (send, or record without email and why), changed, updated,
+    unchanged or gone, and prints each page that is sent, recorded or refused, then the counts.
+    The site must have been connected first (`notifier hook connect`). `--since REV` sends only the
+    pages changed since REV, and the whole list when git does not know REV. `--dry-run` asks the
+    service what would happen (with --secret) and sends nothing.
     """
     if not dry_run and not secret:
         fail("--secret (or NOTIFIER_HOOK_SECRET) is needed to sign the requests")
@@ -142,6 +151,34 @@ def post(
     )
     refused = hook_site.post_site(site_root, paths, site, since, options)
     if refused:
+        raise typer.Exit(1)
+
+
+@hook_app.command("connect")
+def connect(
+    network: Network,
+    root: Annotated[Path, typer.Option(help="The site's root, holding _config.yml")] = Path(),
+    site: SiteUrl = None,
+    as_json: AsJson = False,
+    endpoint: Endpoint = LOCAL,
+    secret: Secret = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what connecting would find; record nothing")
+    ] = False,
+) -> None:
+    """Connect the network's site: record every page it has now as known, and send nothing.
+
+    Prints the pages by collection, the newest ones, and how many would have been emailed had the
+    site been posted without connecting. From then on `notifier hook post` emails only pages that
+    are new to notifier and dated after the connection (not events that have ended, nor pages
+    marked `notify: false`). Connecting again records the pages added since, without email.
+    """
+    if not secret:
+        fail("--secret (or NOTIFIER_HOOK_SECRET) is needed to sign the requests")
+    options = hook_site.PostOptions(
+        network=network, endpoint=endpoint, secret=secret, dry_run=dry_run, as_json=as_json, connect=True
+    )
+    if hook_site.post_site(root, None, site, None, options):
         raise typer.Exit(1)
 
 

@@ -18,6 +18,15 @@ class AnnouncementStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class PageOutcome(StrEnum):
+    """What notifier did with a page of a network's site the first time it knew it."""
+
+    CONNECTED = "connected"  # there when the site was connected: recorded, nothing sent
+    SENT = "sent"  # new, and emailed to its topics' subscribers
+    RECORDED = "recorded"  # new, but recorded without email (dated before the connection, an event
+    # that has ended, `notify: false`, unpublished): `note` says why
+
+
 class AdminRole(StrEnum):
     """What an admin API token may do; each role may do everything the roles below it may."""
 

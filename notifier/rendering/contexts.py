@@ -62,6 +62,7 @@ class EventDetails:
     location: str | None = None
     registration_deadline: datetime | None = None
     contact_email: str | None = None
+    all_day: bool = False  # the page gave dates without times: the event is a day (or days)
 
     def __post_init__(self) -> None:
         _require_aware(start=self.start, end=self.end, registration_deadline=self.registration_deadline)
@@ -81,6 +82,7 @@ class ContentEmail:
     published: date | datetime | None = None
     tags: tuple[str, ...] = ()
     event: EventDetails | None = None
+    zone: str | None = None  # the site's time zone: its dates are printed in it (London if unknown)
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name, title=self.title)

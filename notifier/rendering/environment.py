@@ -29,6 +29,7 @@ from notifier.rendering.markdown import (
     link,
     plain_text_line,
 )
+from notifier.rendering.site_time import site_date, site_datetime, site_period
 from notifier.resources import TEMPLATES_DIR
 
 ALLOWED_ORIGINS_KEY = "allowed_origins"
@@ -92,5 +93,8 @@ def build_environment() -> Environment:
         london_datetime=london_datetime,
         london_clock=london_clock,
         london_period=london_period,
+        site_date=site_date,
+        site_datetime=site_datetime,
+        site_period=site_period,
     )
     return environment

@@ -10,11 +10,19 @@ of a line, where a zero-width space in front of them stops the block rule from m
 
 `<` and `>` are not backslash-escaped: Notify HTML-escapes them before markdown runs, so `\\>` would
 show its backslash (a `>` starting a line gets the zero-width space instead). That same step decodes
-character references such as `&#91;`, which is why an `&` that could start one is followed by a
-zero-width space. Subjects are not markdown at all: use `plain_text_line` for them.
+character references such as `&#91;`, so an `&` that could start one is written `&amp;`: Notify keeps
+`&amp;` as it is in the HTML part and its plain-text part decodes it, so both show the `&` typed.
 
-Bare URLs and domains are defanged the way Notify defangs "GOV.UK": a zero-width space after the
-`:` of `://` and after a dot inside a word, so neither mistune nor a mail client turns them into a link.
+Web addresses (`http://` and `https://`, as Notify's own auto-link rule finds them) stay links: they
+are written as they are (Notify's rule takes the whole address before any other markdown, so nothing
+in it needs escaping; only the second of two parentheses is written `&lpar;` or `&rpar;`, so that no
+placeholder can form), and the punctuation that ends a sentence after them is left unescaped, since
+Notify would otherwise take the escaping backslash into the address. No invisible character is added
+to an address or after an `&`, so what a reader copies is what was typed.
+That is for text a person wrote as paragraphs (announcements, summaries, agendas:
+`escape_notify_block`). A one-line value (a title, a name, a place: `escape_notify_inline`) is
+defanged as Notify defangs "GOV.UK": a zero-width space after the `:` of `://` and after a dot
+inside a name, so neither Notify nor a mail client links it.
 """
 
 from __future__ import annotations
@@ -40,6 +48,8 @@ _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 _CHARACTER_REFERENCE_START = re.compile(r"&(?=[#A-Za-z0-9])")
 _SCHEME_SEPARATOR = re.compile(r":(?=//)")
 _DOT_INSIDE_A_NAME = re.compile(r"(?<=[\w-])\.(?=[^\W\d_])")
+# Notify's bare-URL rule (mistune's `url`), and what it leaves after an address: sentence punctuation.
+_WEB_ADDRESS = re.compile(r"(https?://[^\s<>]+[^<>.,:\"')\]\s])([.,:\"')\]]*)")
 _BLANK_LINE_RUNS = re.compile(r"\n{3,}")
 _ASCII_SPACE_OR_CONTROL = re.compile("[\x00-\x20\x7f]")
 
@@ -69,11 +79,33 @@ def _normalise_line_breaks(value: str) -> str:
     return _LINE_BREAKS.sub("\n", value)
 
 
-def _escape_line(line: str) -> str:
-    line = _CHARACTER_REFERENCE_START.sub("&" + ZERO_WIDTH_SPACE, line)
-    line = _SCHEME_SEPARATOR.sub(":" + ZERO_WIDTH_SPACE, line)
-    line = _DOT_INSIDE_A_NAME.sub("." + ZERO_WIDTH_SPACE, line)
-    escaped = "".join("\\" + ch if ch in BACKSLASH_ESCAPED else ch for ch in line)
+def _escape_text(text: str) -> str:
+    text = _CHARACTER_REFERENCE_START.sub("&amp;", text)
+    return "".join("\\" + ch if ch in BACKSLASH_ESCAPED else ch for ch in text)
+
+
+def _escape_address(match: re.Match[str]) -> str:
+    """A web address as a link Notify makes itself, and the punctuation after it left bare (an
+    escaping backslash there would join the address)."""
+    address = _CHARACTER_REFERENCE_START.sub("&amp;", match.group(1))
+    return _no_placeholder(address) + _no_placeholder(match.group(2))
+
+
+def _no_placeholder(text: str) -> str:
+    """The second of two parentheses as `&lpar;` or `&rpar;`, which Notify keeps as they are (as it
+    does for its own placeholders) in its HTML part and decodes in its plain-text part."""
+    return text.replace("((", "(&lpar;").replace("))", ")&rpar;")
+
+
+def _escape_line(line: str, *, links: bool = True) -> str:
+    if not links:  # a title, name or place: an address in it is shown, never linked
+        line = _SCHEME_SEPARATOR.sub(":" + ZERO_WIDTH_SPACE, line)
+        line = _DOT_INSIDE_A_NAME.sub("." + ZERO_WIDTH_SPACE, line)
+    pieces, start = [], 0
+    for match in _WEB_ADDRESS.finditer(line):
+        pieces += [_escape_text(line[start : match.start()]), _escape_address(match)]
+        start = match.end()
+    escaped = "".join([*pieces, _escape_text(line[start:])])
     if escaped.startswith(_GUARDED_LINE_STARTS):
         escaped = ZERO_WIDTH_SPACE + escaped
     if escaped.endswith("#"):
@@ -82,7 +114,7 @@ def _escape_line(line: str) -> str:
     return escaped
 
 
-def escape_notify_markdown(value: str) -> TrustedMarkdown:
+def escape_notify_markdown(value: str, *, links: bool = True) -> TrustedMarkdown:
     """Neutralise Notify markdown in an outside value, keeping its line breaks.
 
     Each line is trimmed (four leading spaces would make a code block), control characters are
@@ -91,14 +123,14 @@ def escape_notify_markdown(value: str) -> TrustedMarkdown:
     if isinstance(value, TrustedMarkdown):
         return value
     lines = _normalise_line_breaks(str(value)).split("\n")
-    return TrustedMarkdown("\n".join(_escape_line(line.strip()) for line in lines))
+    return TrustedMarkdown("\n".join(_escape_line(line.strip(), links=links) for line in lines))
 
 
 def escape_notify_inline(value: str) -> TrustedMarkdown:
     """One line of inert markdown for titles, names, locations: newlines become spaces, trimmed."""
     if isinstance(value, TrustedMarkdown):
         return value
-    return escape_notify_markdown(" ".join(_normalise_line_breaks(str(value)).split()))
+    return escape_notify_markdown(" ".join(_normalise_line_breaks(str(value)).split()), links=False)
 
 
 def escape_notify_block(value: str) -> TrustedMarkdown:

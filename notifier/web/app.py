@@ -19,7 +19,7 @@ from notifier.web.openapi import declare_errors
 from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
 from notifier.web.problems import install_problem_handlers
 from notifier.web.request_guard import RequestGuard
-from notifier.web.routes import admin_web, health, hooks, metrics, receipts
+from notifier.web.routes import admin_web, health, hooks, metrics, receipts, site_hook
 from notifier.web.routes import event_sources as event_source_routes
 from notifier.web.routes.admin_api import admin_branding, admin_memberships
 from notifier.web.routes.pages import contact as contact_routes
@@ -49,6 +49,7 @@ def create_app(
         health,
         receipts,
         hooks,
+        site_hook,
         unsubscribe,
         preferences,
         metrics,

@@ -86,6 +86,11 @@ class Network(Base):
     requires_sign_off: Mapped[bool] = mapped_column(Boolean, default=True)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When its site was connected (every page then recorded, none sent); pages dated before it never
+    # send. The site's time zone (its _config.yml's, else the zone of the machine that ran the hook):
+    # emails print the site's dates in it.
+    site_connected_at: Mapped[datetime | None]
+    site_timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class Topic(Base):

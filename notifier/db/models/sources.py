@@ -22,15 +22,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.db.base import Base, BigId, IdPk, utcnow
 from notifier.db.models.core import enum_type, network_id_column, same_network_fk
-from notifier.domain.sources import AdminRole, AnnouncementStatus, MeetingStatus
+from notifier.domain.sources import AdminRole, AnnouncementStatus, MeetingStatus, PageOutcome
 from notifier.domain.statuses import Frequency
 
 
 class ContentPage(Base):
-    """A page of the network's site the hook has seen: tells a changed page from a new one."""
+    """A page of the network's site notifier knows: the site's state lives here, not in git history.
+
+    A page is new only when no row has its URL. `revision` is the hash of its content as last seen;
+    `email` what its email needs (title, summary, date, event...), so an admin can send it on purpose;
+    `seen_at` when a list last had it, and `gone_at` set when a whole list no longer has it.
+    """
 
     __tablename__ = "content_page"
-    __table_args__ = (UniqueConstraint("network_id", "url"),)
+    __table_args__ = (UniqueConstraint("network_id", "url"), UniqueConstraint("network_id", "id"))
 
     id: Mapped[IdPk]
     network_id: Mapped[int] = network_id_column()
@@ -38,6 +43,15 @@ class ContentPage(Base):
     revision: Mapped[str] = mapped_column(String(100))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    path: Mapped[str] = mapped_column(String(500), default="")
+    collection: Mapped[str] = mapped_column(String(100), default="")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    page_date: Mapped[datetime | None]
+    outcome: Mapped[PageOutcome] = mapped_column(enum_type(PageOutcome), default=PageOutcome.SENT)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    seen_at: Mapped[datetime | None]
+    gone_at: Mapped[datetime | None]
 
 
 class Meeting(Base):
@@ -122,6 +136,7 @@ class Announcement(Base):
     __table_args__ = (
         UniqueConstraint("network_id", "id"),
         same_network_fk("topic_id", "topic"),
+        same_network_fk("content_page_id", "content_page"),
         Index("ix_announcement_due", "status", "send_at"),
     )
 
@@ -141,6 +156,8 @@ class Announcement(Base):
     message_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A known page of the site sent again on purpose: its content email, through the same sign-off.
+    content_page_id: Mapped[int | None] = mapped_column(BigId)
 
 
 class DigestRun(Base):

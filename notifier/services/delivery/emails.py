@@ -63,6 +63,7 @@ def _content(data: Mapping[str, Any], network: Network, footer: Footer) -> Email
         published=published,
         tags=tuple(data.get("tags") or ()),
         event=event_details(data.get("event")),
+        zone=data.get("timezone") or network.site_timezone,
     )
 
 

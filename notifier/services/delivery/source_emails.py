@@ -52,6 +52,7 @@ def event_details(data: Mapping[str, Any] | None) -> EventDetails | None:
         location=data.get("location") or None,
         registration_deadline=_when(data.get("registration_deadline")),
         contact_email=data.get("contact_email") or None,
+        all_day=bool(data.get("all_day")),
     )
 
 

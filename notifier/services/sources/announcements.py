@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from notifier.db.base import utcnow
-from notifier.db.models import Announcement, ApiToken, Message, Network
+from notifier.db.models import Announcement, ApiToken, ContentPage, Message, Network
 from notifier.db.session import UnitOfWork
 from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.rendering.contexts import AnnouncementEmail, Footer
@@ -26,8 +26,9 @@ from notifier.repositories import subscribers as subscriber_repo
 from notifier.repositories.rows import affected
 from notifier.services.common import audit
 from notifier.services.delivery.direct_sends import queue_one_email
+from notifier.services.delivery.emails import CONTEXT_BUILDERS
 from notifier.services.sources.meetings import SourceDeps
-from notifier.services.sources.publishing import PublishingError, announce
+from notifier.services.sources.publishing import PublishingError, announce, publish_page_again
 
 CANCELLABLE = frozenset(
     {AnnouncementStatus.DRAFT, AnnouncementStatus.AWAITING_APPROVAL, AnnouncementStatus.SCHEDULED}
@@ -83,10 +84,18 @@ def preview(
         unsubscribe_url=sample,
         privacy_notice_url=network.privacy_notice_url,
     )
+    origins = (network.site_url, public_base_url)
+    page = session.get(ContentPage, announcement.content_page_id) if announcement.content_page_id else None
+    if page is not None and page.email:  # a known page sent on purpose: its own email
+        return render_email(
+            EmailKind.CONTENT,
+            CONTEXT_BUILDERS[EmailKind.CONTENT](page.email, network, footer),
+            allowed_origins=origins,
+        )
     context = AnnouncementEmail(
         network_name=network.name, subject=announcement.subject, body=announcement.body, footer=footer
     )
-    return render_email(EmailKind.ANNOUNCEMENT, context, allowed_origins=(network.site_url, public_base_url))
+    return render_email(EmailKind.ANNOUNCEMENT, context, allowed_origins=origins)
 
 
 def send_test_email(
@@ -283,15 +292,22 @@ def _start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement) -> int
     topic = network_repo.get_topic(uow.session, network.id, announcement.topic_id)
     if topic is None:
         raise PublishingError("topic: the announcement's topic no longer exists")
-    message = announce(
-        uow,
-        deps.queue,
-        network,
-        topic,
-        subject=announcement.subject,
-        body=announcement.body,
-        source_key=f"announcement:{announcement.id}",
+    page = (
+        uow.session.get(ContentPage, announcement.content_page_id) if announcement.content_page_id else None
     )
+    if page is not None and page.email:  # a known page of the site, sent on purpose
+        key = f"content:{page.url}#{page.revision}#announcement:{announcement.id}"
+        message = publish_page_again(uow, deps.queue, topic, page.email, source_key=key)
+    else:
+        message = announce(
+            uow,
+            deps.queue,
+            network,
+            topic,
+            subject=announcement.subject,
+            body=announcement.body,
+            source_key=f"announcement:{announcement.id}",
+        )
     audit.record(
         uow.session,
         network.id,

@@ -11,10 +11,9 @@ sends again only when its revision changed and its front matter says `notify_upd
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -30,11 +29,10 @@ from notifier.repositories import networks as network_repo
 from notifier.services.common.ports import TaskQueue
 from notifier.services.sources import frontmatter as fm
 from notifier.services.sources import site_settings
-from notifier.services.sources.plaintext import first_paragraph, markup_to_text, one_line
+from notifier.services.sources.plaintext import body_summary, markup_to_text, one_line
 from notifier.services.sources.publishing import ContentItem, publish_content, route_topics
 
 EXCERPT_LIMIT = 2000
-DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 T = TypeVar("T")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
@@ -73,6 +71,7 @@ class Page:
     published: bool
     preview: bool
     update_requested: bool
+    notify: bool = True  # `notify: false`: the site asks that the page is never emailed
 
     @property
     def warnings(self) -> list[dict[str, str]]:
@@ -117,9 +116,12 @@ def read_page(
     body: str | None,
     now: datetime | None = None,
     field_map: Mapping[str, Any] | None = None,
+    zone: tzinfo = fm.LONDON,
+    summary: str | None = None,
 ) -> Page:
     """The page as a content item; raises FieldProblem only when no email can be made (no title).
-    `field_map` is the network's naming of its front-matter keys (`site_settings`)."""
+    `field_map` is the network's naming of its front-matter keys (`site_settings`); dates without a
+    zone are in the site's `zone`; `summary` is the body's summary, made where the body was read."""
     names = site_settings.spellings(field_map)
     fields = _renamed(fields, names)
     values = fields.values
@@ -133,13 +135,13 @@ def read_page(
         title=title,
         revision=revision or _revision_of(fields.source, body),
         collection=collection or "posts",
-        excerpt=lenient(lambda: _excerpt(fields, body), ""),
+        excerpt=lenient(lambda: _excerpt(fields, body, summary), ""),
         author=lenient(lambda: _author(fields), ""),
-        date=lenient(lambda: fm.datetime_value(values, "date", f("date")), None),
+        date=lenient(lambda: fm.datetime_value(values, "date", f("date"), local=zone), None),
         tags=lenient(lambda: _jekyll_list(values, "tag", "tags", f), []),
         categories=lenient(lambda: _jekyll_list(values, "category", "categories", f), []),
         layout=layout,
-        event=lenient(lambda: _event(fields, lenient, now or datetime.now(UTC), names), None),
+        event=lenient(lambda: _event(fields, lenient, (now or datetime.now(UTC), zone), names), None),
         warnings=lenient.warnings,
     )
     return Page(
@@ -149,6 +151,7 @@ def read_page(
         update_requested=lenient(
             lambda: fm.bool_value(values, "notify_update", f("notify_update"), default=False), False
         ),
+        notify=lenient(lambda: fm.bool_value(values, "notify", f("notify"), default=True), True),
     )
 
 
@@ -254,18 +257,18 @@ def _revision_of(source: str, body: str | None) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def _excerpt(fields: PageFields, body: str | None) -> str:
+def _excerpt(fields: PageFields, body: str | None, summary: str | None) -> str:
     values = fields.values
     for key in ("excerpt", "description", "summary"):
         written = fm.text_value(values, key, fields.field(key), max_length=EXCERPT_LIMIT * 2)
         if written:
             return markup_to_text(written)[:EXCERPT_LIMIT]
     if not body:
-        return ""
+        return (summary or "")[:EXCERPT_LIMIT]
     separator = fm.text_value(values, "excerpt_separator", fields.field("excerpt_separator"), max_length=50)
     if separator and separator in body:
         return markup_to_text(body.split(separator, 1)[0])[:EXCERPT_LIMIT]
-    return first_paragraph(body)
+    return body_summary(body)
 
 
 def _author(fields: PageFields) -> str:
@@ -293,9 +296,14 @@ def _renamed(fields: PageFields, names: Mapping[str, tuple[str, ...]]) -> PageFi
 
 
 def _event(
-    fields: PageFields, lenient: _Lenient, now: datetime, names: Mapping[str, tuple[str, ...]]
-) -> dict[str, str | None] | None:
-    """The `event:` block; without a readable start it is left out (the page still goes out)."""
+    fields: PageFields,
+    lenient: _Lenient,
+    when: tuple[datetime, tzinfo],
+    names: Mapping[str, tuple[str, ...]],
+) -> dict[str, str | bool | None] | None:
+    """The `event:` block; without a readable start it is left out (the page still goes out). Dates
+    without a time make an all-day event, read in the site's zone (`when`: now and the zone)."""
+    now, zone = when
     block = fields.values.get("event")
     if block is None:
         return None
@@ -303,21 +311,23 @@ def _event(
     if not isinstance(block, dict):
         raise fm.FieldProblem(prefix, "must be a mapping with start, end, location...")
     block, _ = site_settings.canonical(block, names, "event")
-    start = fm.datetime_value(block, "start", f"{prefix}.start")
+    start = fm.datetime_value(block, "start", f"{prefix}.start", local=zone)
     if start is None:
         raise fm.FieldProblem(f"{prefix}.start", "is required in an event block")
-    end = lenient(lambda: fm.datetime_value(block, "end", f"{prefix}.end"), None)
+    end = lenient(lambda: fm.datetime_value(block, "end", f"{prefix}.end", local=zone), None)
     if end is not None and end < start:
         lenient.warn(f"{prefix}.end", "is before the start; left out of the email")
         end = None
-    deadline = lenient(lambda: _deadline(block, f"{prefix}.registration_deadline"), None)
+    deadline = lenient(lambda: _deadline(block, f"{prefix}.registration_deadline", zone), None)
     if deadline is not None and deadline < now:
         lenient.warn(f"{prefix}.registration_deadline", "has passed; left out of the email")
         deadline = None
     location = lenient(lambda: fm.text_value(block, "location", f"{prefix}.location", max_length=300), "")
+    all_day = fm.is_date_only(block.get("start")) and (end is None or fm.is_date_only(block.get("end")))
     return {
         "start": start.isoformat(),
         "end": _iso(end),
+        "all_day": all_day,
         "location": one_line(location) or None,
         "registration_deadline": _iso(deadline),
         "contact_email": lenient(
@@ -326,9 +336,20 @@ def _event(
     }
 
 
-def _deadline(block: dict[str, Any], field_name: str) -> datetime | None:
-    deadline = fm.datetime_value(block, "registration_deadline", field_name)
-    if deadline is not None and DATE_ONLY.match(str(block["registration_deadline"]).strip()):
+def ended(event: Mapping[str, Any] | None, now: datetime) -> bool:
+    """Whether an event block (as `_event` makes it) is over: its end (or start), a day's end for
+    an all-day event, is before `now`."""
+    if not event or not event.get("start"):
+        return False
+    last = datetime.fromisoformat(str(event.get("end") or event["start"]))
+    if event.get("all_day"):
+        last += timedelta(days=1)
+    return last <= now
+
+
+def _deadline(block: dict[str, Any], field_name: str, zone: tzinfo) -> datetime | None:
+    deadline = fm.datetime_value(block, "registration_deadline", field_name, local=zone)
+    if deadline is not None and fm.is_date_only(block["registration_deadline"]):
         deadline = deadline.replace(hour=23, minute=59)  # "register by 18 March" means by the end of it
     return deadline
 

@@ -21,6 +21,8 @@ LONDON = ZoneInfo("Europe/London")
 FENCE = re.compile(
     r"\A\ufeff?---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*$\r?\n?", re.DOTALL | re.MULTILINE
 )
+MAX_YAML_CHARS = 64_000
+DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
 class FieldProblem(ValueError):
@@ -102,12 +104,19 @@ def list_value(data: dict[str, Any], key: str, field: str, *, max_items: int = 5
     return result
 
 
-def datetime_value(data: dict[str, Any], key: str, field: str) -> datetime | None:
-    """A date or time as Jekyll sites write them; a time with no zone is London time."""
+def datetime_value(data: dict[str, Any], key: str, field: str, *, local: tzinfo = LONDON) -> datetime | None:
+    """A date or time as Jekyll sites write them; a time with no zone is in the site's zone (`local`)."""
     value = data.get(key)
     if value is None or value == "":
         return None
-    return to_datetime(value, field)
+    return to_datetime(value, field, local=local)
+
+
+def is_date_only(value: object) -> bool:
+    """A date with no time (`2022-07-10`, unquoted or quoted): the whole day, not its midnight."""
+    if isinstance(value, datetime):
+        return False
+    return isinstance(value, date) or bool(isinstance(value, str) and DATE_ONLY.match(value.strip()))
 
 
 def to_datetime(

@@ -35,8 +35,9 @@ class ContentItem:
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     layout: str = ""
-    event: dict[str, str | None] | None = None  # the front matter's event: block, datetimes as ISO text
+    event: dict[str, str | bool | None] | None = None  # the event: block, datetimes as ISO text
     updated: bool = False  # a changed page whose front matter asked for an update email
+    timezone: str = ""  # the site's zone: the email prints the page's dates in it
     warnings: list[dict[str, str]] = field(default_factory=list)  # fields left out: {field, message}
 
     @property
@@ -101,6 +102,25 @@ def publish_content(uow: UnitOfWork, queue: TaskQueue, network: Network, item: C
         _message_for(uow, queue, event, topic, email_kind="content", context=payload) for topic in topics
     ]
     return Published(event.id, [m.id for m in messages], duplicate=False)
+
+
+def publish_page_again(
+    uow: UnitOfWork, queue: TaskQueue, topic: Topic, email: dict[str, object], *, source_key: str
+) -> Message:
+    """A known page's email (as stored when the site listed it), sent on purpose to one topic."""
+    title = str(email.get("title") or "")
+    if not title:
+        raise PublishingError("page: the page has no title to send")
+    event = Event(
+        network_id=topic.network_id,
+        kind=EventKind.CONTENT,
+        source_key=source_key,
+        title=title,
+        payload=dict(email),
+    )
+    uow.session.add(event)
+    uow.session.flush()
+    return _message_for(uow, queue, event, topic, email_kind="content", context=event.payload)
 
 
 def announce(

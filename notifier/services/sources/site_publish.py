@@ -1,9 +1,11 @@
-"""What `notifier hook post` does with a Jekyll site: read it as Jekyll does, pick the pages (all,
-the ones named, or the ones changed since a git revision), and make each one's hook request.
+"""What `notifier hook post` and `connect` do with a Jekyll site: read it as Jekyll does, pick the
+pages (all, the ones named, or the ones changed since a git revision), and make each one's entry
+of the page list: where it is, its content hash, and what its email needs, never its body (the body
+is summarised here, so a page of any size makes an entry of at most a few kilobytes).
 
 Pages Jekyll does not write (`published: false`, dated in the future, a collection without
 `output: true`) are ignored here with the reason, and pages that cannot make an email (no title, no
-URL) are refused here, so only live pages reach the hook.
+URL, front matter over the limit) are refused here, so only live pages reach the hook.
 """
 
 from __future__ import annotations
@@ -19,12 +21,24 @@ from typing import Any
 
 from notifier.services.sources.jekyll.config import SiteConfig
 from notifier.services.sources.jekyll.documents import Document, written
+from notifier.services.sources.plaintext import body_summary, markup_to_text
+
+SUMMARY_LIMIT = 2_000
+
+
+MAX_FRONT_MATTER = 32_000  # characters of YAML per page (the hook's limit)
 
 
 class Action(StrEnum):
+    """What happened to a page: the hook's answer (services/sources/site/inventory.py PageAction), or
+    `ignore` for a page Jekyll does not write and `refuse` for one no email can be made of."""
+
+    KNOWN = "known"
     SEND = "send"
+    RECORD = "record"
     UPDATE = "update"
-    DUPLICATE = "duplicate"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
     IGNORE = "ignore"
     REFUSE = "refuse"
 
@@ -42,6 +56,7 @@ class PagePlan:
     topics: list[str] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     request: dict[str, Any] | None = None
+    title: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +64,7 @@ class PagePlan:
             "url": self.url,
             "collection": self.collection,
             "date": self.date.isoformat() if self.date else None,
+            "title": self.title,
             "topics": self.topics,
             "action": self.action.value,
             "reason": self.reason,
@@ -116,21 +132,28 @@ def plan(config: SiteConfig, doc: Document, *, site_url: str, now: datetime) -> 
     if doc.title_from_file_name:
         page.action, page.reason = Action.REFUSE, "front_matter.title: the page has no title"
         return page
-    page.request = hook_request(doc, url)
+    if len(doc.front_matter) > MAX_FRONT_MATTER:
+        page.action = Action.REFUSE
+        page.reason = f"front_matter: is over {MAX_FRONT_MATTER} characters"
+        return page
+    page.title = str(doc.data.get("title") or "")
+    page.request = list_entry(config, doc, url)
     return page
 
 
-def hook_request(doc: Document, url: str) -> dict[str, Any]:
-    """The publish hook's JSON: the file's own front matter, with what Jekyll adds to it (defaults,
-    the date from the file name, merged categories and tags) given as explicit fields."""
+def list_entry(config: SiteConfig, doc: Document, url: str) -> dict[str, Any]:
+    """The page's entry in the list: the file's own front matter, with what Jekyll adds to it
+    (defaults, the date from the file name, merged categories and tags) as explicit fields, and the
+    body's summary instead of the body."""
     layout = doc.data.get("layout")
     request: dict[str, Any] = {
+        "path": doc.path.relative_to(config.root).as_posix(),
         "url": url,
         "collection": doc.collection,
         "layout": layout if isinstance(layout, str) else "",
         "revision": hashlib.sha256(doc.path.read_bytes()).hexdigest()[:20],
         "front_matter": doc.front_matter,
-        "body": doc.body,
+        "summary": page_summary(doc),
         "categories": [c[:300] for c in doc.categories][:50],
         "tags": [t[:300] for t in doc.tags][:50],
     }
@@ -139,3 +162,12 @@ def hook_request(doc: Document, url: str) -> dict[str, Any]:
     if doc.title_from_defaults:
         request["title"] = str(doc.data["title"])[:300]
     return request
+
+
+def page_summary(doc: Document) -> str:
+    """The body's summary: up to the page's `excerpt_separator` when it has one, else the first
+    paragraph that says something (plaintext.body_summary)."""
+    separator = doc.data.get("excerpt_separator")
+    if isinstance(separator, str) and separator and separator in doc.body:
+        return markup_to_text(doc.body.split(separator, 1)[0])[:SUMMARY_LIMIT]
+    return body_summary(doc.body)[:SUMMARY_LIMIT]

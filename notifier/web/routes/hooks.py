@@ -32,6 +32,14 @@ LONDON = ZoneInfo("Europe/London")
 ShortText = Annotated[str, Field(max_length=300)]
 
 
+def page_url(value: str) -> str:
+    """A page's absolute https URL, percent-encoded as a browser sends it."""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError("must be an absolute https URL")
+    return browser_url(value)
+
+
 class EventBlock(BaseModel):
     """The `event:` block of an event page's front matter."""
 
@@ -86,10 +94,7 @@ class ContentHook(BaseModel):
     @field_validator("url")
     @classmethod
     def _https(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme != "https" or not parts.netloc:
-            raise ValueError("must be an absolute https URL")
-        return browser_url(value)
+        return page_url(value)
 
     def page_fields(self) -> PageFields:
         """Front matter merged under the fields this request set itself; raises FieldProblem."""
@@ -134,7 +139,7 @@ async def _read_limited(request: Request) -> bytes:
     return bytes(body)
 
 
-def _verify_signature(secrets: list[str], request: Request, body: bytes) -> None:
+def verify_signature(secrets: list[str], request: Request, body: bytes) -> None:
     """Signed with the current secret, or the previous one during its grace after a rotation."""
     rejected: webhooks.WebhookRejected | None = None
     for secret in secrets:
@@ -166,7 +171,7 @@ def content_hook(
     now: NowDep,
 ) -> JSONResponse:
     network = network_by_slug(uow.session, network_slug).network
-    _verify_signature(list(hook_secrets(network, now)), request, body)
+    verify_signature(list(hook_secrets(network, now)), request, body)
     hook = _parse(body)
     if urlsplit(hook.url).netloc != urlsplit(network.site_url).netloc:
         raise _unprocessable("url", f"must be on the network's site {network.site_url}")

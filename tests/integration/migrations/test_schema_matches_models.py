@@ -35,9 +35,25 @@ TABLES_BY_REVISION = {
     "0013": set(),
     "0014": set(),
     "0015": {"delivery_tally"},
+    "0016": {"meeting_answer", "digest_entry"},
+    "0017": set(),
+    "0018": set(),
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
-COLUMNS_BY_REVISION = {"0006": {("subscriber", "pending_email")}, "0010": {("api_token", "acting_admin_id")}}
+COLUMNS_BY_REVISION = {
+    "0006": {("subscriber", "pending_email")},
+    "0010": {("api_token", "acting_admin_id")},
+    "0016": {("meeting", c) for c in ("time_announced_at", "answers_until", "capacity", "access_question")}
+    | {("digest_run", "lists_items")},
+    "0017": {("api_token", "created_by_admin_id")},
+    "0018": {
+        ("network", "site_connected_at"),
+        ("network", "site_timezone"),
+        ("announcement", "content_page_id"),
+    }
+    | {("content_page", c) for c in ("path", "collection", "title", "page_date", "outcome", "note", "email")}
+    | {("content_page", "seen_at"), ("content_page", "gone_at")},
+}
 
 
 def _tables(url: str) -> set[str]:

@@ -1,6 +1,6 @@
-"""`notifier hook post` on a whole Jekyll site against the real web app and database: the dry run
-says what would happen and stores nothing, the first post sends each live page once, the second
-answers duplicate for all, and `--since` posts only what git says changed."""
+"""`notifier hook connect` and `post` on the messy Jekyll site against the real web app and database:
+the dry run says what would happen and stores nothing, connecting records each live page and sends
+nothing, posting again changes nothing, and `--since` posts only what git says changed."""
 
 from __future__ import annotations
 
@@ -59,10 +59,12 @@ def run(
     *,
     dry_run: bool = False,
     since: str | None = None,
+    connect: bool = False,
 ) -> tuple[int, list[dict[str, Any]]]:
     options = hook_site.PostOptions(
-        network="messy", endpoint="http://testserver", secret=secret, dry_run=dry_run, as_json=True
-    )
+        network="messy", endpoint="http://testserver", secret=secret, dry_run=dry_run, as_json=True,
+        connect=connect,
+    )  # fmt: skip
     capsys.readouterr()
     refused = hook_site.post_site(root, None, None, since, options, client=web.client)
     # The in-process web app's access log shares stdout here; the CLI's JSON lines are the ones it printed.
@@ -76,18 +78,20 @@ def site(tmp_path: Path) -> Path:
     return root
 
 
-def test_a_whole_site_posted_twice_sends_each_live_page_once(
+def test_a_whole_site_connected_then_posted_sends_nothing(
     app: tuple[WebApp, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     web, secret = app
     root = site(tmp_path)
-    refused, dry = run(web, secret, root, capsys, dry_run=True)
+    refused, dry = run(web, secret, root, capsys, dry_run=True, connect=True)
     assert refused == 2 and counts(web.sessions) == (0, 0, 0)
     by_path = {page["path"]: page for page in dry}
     spring = by_path["_posts/2025-03-05-spring forum.md"]
-    assert spring["action"] == "send" and spring["topics"] == ["blog"]
+    # Connecting sends nothing; the topics are where it would have gone had the site not been connected.
+    assert spring["action"] == "known" and spring["topics"] == ["blog"]
     assert spring["url"] == "https://messy.example.gov.uk/network/blog/staff/news/2025/03/05/spring-forum/"
-    assert by_path["_events/agm 2025.md"]["topics"] == ["events"]
+    agm = by_path["_events/agm 2025.md"]  # an event long over: it would not have been sent anyway
+    assert agm["topics"] == [] and agm["reason"] == "the event has ended"
     assert [w["field"] for w in by_path["_events/agm 2025.md"]["warnings"]] == ["front_matter.event.end"]
     assert by_path["_posts/2025-04-02-duplicate-keys.md"]["reason"] == "published: false"
     assert "future" in by_path["_posts/2099-01-01-future.md"]["reason"]
@@ -96,21 +100,19 @@ def test_a_whole_site_posted_twice_sends_each_live_page_once(
     assert symbol["action"] == "refuse" and "Ruby symbol" in symbol["reason"]
     numbers = by_path["_news/2025-04-04-numeric-categories.md"]
     assert numbers["action"] == "refuse" and "categories" in numbers["reason"]
-    live = [p for p in dry if p["action"] == "send"]
+    live = [p for p in dry if p["action"] == "known"]
     config, now = read_config(root), datetime.now(UTC)
     assert len(live) + 2 == sum(written(config, d, now=now)[0] for d in read_documents(config, now=now)) == 22
 
-    refused, first = run(web, secret, root, capsys)
+    refused, first = run(web, secret, root, capsys, connect=True)
     assert refused == 2  # the two pages Jekyll itself cannot read: nothing of theirs is stored
-    assert sorted(p["path"] for p in first if p["action"] == "send") == sorted(p["path"] for p in live)
-    events, messages, pages = counts(web.sessions)
-    assert events == pages == 20 and messages == sum(len(p["topics"]) for p in live)
-    assert len(web.queue.fanouts) == messages
+    assert sorted(p["path"] for p in first if p["action"] == "known") == sorted(p["path"] for p in live)
+    assert counts(web.sessions) == (0, 0, 20) and web.queue.fanouts == []
 
     refused, second = run(web, secret, root, capsys)
     assert refused == 2
-    assert {p["action"] for p in second if p["path"] in {q["path"] for q in live}} == {"duplicate"}
-    assert counts(web.sessions) == (events, messages, pages)
+    assert {p["action"] for p in second if p["path"] in {q["path"] for q in live}} == {"unchanged"}
+    assert counts(web.sessions) == (0, 0, 20)
 
 
 def test_since_posts_only_the_pages_git_says_changed(
@@ -129,6 +131,7 @@ def test_since_posts_only_the_pages_git_says_changed(
     head = subprocess.run(
         [git, "-C", str(root), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
     )
+    run(web, secret, root, capsys, connect=True)
     new = root / "_news" / "2025-06-01-summer – fair.md"
     new.write_text("---\ntitle: Summer fair\n---\nSee you there.\n", encoding="utf-8")
     (root / "_events" / "listing.html").write_text(
@@ -137,9 +140,9 @@ def test_since_posts_only_the_pages_git_says_changed(
     subprocess.run([git, "-C", str(root), "add", "-A"], check=True, capture_output=True)
     refused, posted = run(web, secret, root, capsys, since=head.stdout.strip())
     assert refused == 0
-    assert sorted((p["path"], p["action"]) for p in posted) == [
-        ("_events/listing.html", "send"),
-        ("_news/2025-06-01-summer – fair.md", "send"),
+    assert sorted((p["path"], p["action"], p["reason"]) for p in posted) == [
+        ("_events/listing.html", "changed", ""),
+        ("_news/2025-06-01-summer – fair.md", "record", "dated before the site was connected"),
     ]
     # Jekyll's default scope `_news/2025` is a prefix match, so it covers `_news/2025-06-01-...` too.
     urls = {p["path"]: p["url"] for p in posted}
@@ -147,4 +150,4 @@ def test_since_posts_only_the_pages_git_says_changed(
         urls["_news/2025-06-01-summer – fair.md"]
         == "https://messy.example.gov.uk/network/news/2025/summer-fair.html"
     )
-    assert counts(web.sessions)[0] == 2
+    assert counts(web.sessions) == (0, 0, 21)

@@ -101,6 +101,7 @@ def test_routing_and_field_names_are_validated_and_used(
         assert event.payload["event"] == {
             "start": "2030-06-20T18:00:00+01:00",
             "end": None,
+            "all_day": False,
             "location": "The Hub, Leeds",
             "registration_deadline": "2030-06-18T23:59:00+01:00",
             "contact_email": "pride@alpha.example.gov.uk",

@@ -77,8 +77,11 @@ def unescape(text: str) -> str:
 
 
 def visible(text: str) -> str:
-    """The characters a reader sees: escapes resolved, zero-width spaces gone."""
-    return unescape(text).replace(ZERO_WIDTH_SPACE, "")
+    """The characters a reader sees: escapes resolved, zero-width spaces gone, and `&amp;` and
+    `&lpar;`/`&rpar;` (which Notify keeps in its HTML part and decodes once in its plain-text part) an `&`
+    and a parenthesis."""
+    shown = unescape(text).replace(ZERO_WIDTH_SPACE, "")
+    return shown.replace("&lpar;", "(").replace("&rpar;", ")").replace("&amp;", "&")
 
 
 def _inline_structures(line: str, number: int) -> tuple[list[Structure], list[Link]]:
@@ -120,7 +123,7 @@ def parse(markdown: str) -> tuple[list[Structure], list[Link]]:
         found, line_links = _inline_structures(line, number)
         structures += found
         links += line_links
-    if _CHARACTER_REFERENCE.search(markdown):
+    if _CHARACTER_REFERENCE.search(_kept_references_removed(markdown)):
         structures.append(Structure("character reference", 0, markdown[:40]))
     return structures, links
 
@@ -139,4 +142,16 @@ def heading_text(line: str) -> str:
 
 
 def decodes_character_references(markdown: str) -> bool:
-    return html.unescape(markdown) != markdown
+    """Whether Notify would turn a character reference into another character (`&amp;`, written
+    for an `&`, decodes to the `&` itself, once)."""
+    rest = _kept_references_removed(markdown)
+    return html.unescape(rest) != rest
+
+
+def _kept_references_removed(markdown: str) -> str:
+    return markdown.replace("&amp;", "").replace("&lpar;", "").replace("&rpar;", "")
+
+
+def linkable_in_text(text: str) -> list[str]:
+    """What a mail client would auto-link in plain text as typed."""
+    return _CLIENT_LINKABLE.findall(text)

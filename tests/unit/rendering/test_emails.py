@@ -28,7 +28,7 @@ from notifier.rendering.emails import (
     render_email,
 )
 from notifier.rendering.environment import TEMPLATES_DIR, build_environment
-from tests.unit.rendering.notify_markdown_model import client_linkable, parse, visible
+from tests.unit.rendering.notify_markdown_model import client_linkable, linkable_in_text, parse, visible
 from tests.unit.rendering.samples import CONTACT, GMT_START, ORIGINS, SITE, footer, sample_context
 
 ALL_KINDS = list(EmailKind)
@@ -58,9 +58,18 @@ HOSTILE_PAYLOADS = [
 
 
 def _skeleton(body: str) -> list[str]:
-    """The body's shape: its block openers in order, and where each link goes."""
+    """The body's shape: its block openers in order, and where each link goes. A web address typed
+    in a paragraph of text (an announcement, a summary, an agenda) is a link Notify makes of the
+    address as shown, so it is no part of the shape; `_addresses` checks those."""
     structures, links = parse(body)
-    return [structure.kind for structure in structures] + [link.url for link in links]
+    return [structure.kind for structure in structures if structure.kind != "url"] + [
+        link.url for link in links
+    ]
+
+
+def _addresses(body: str) -> list[str]:
+    structures, _ = parse(body)
+    return [structure.detail for structure in structures if structure.kind == "url"]
 
 
 def _collapsed(text: str) -> str:
@@ -117,8 +126,12 @@ def test_hostile_values_come_out_inert(kind: EmailKind, payload: str) -> None:
     hostile = render_email(kind, sample_context(kind, lambda _: payload), allowed_origins=ORIGINS)
 
     assert _skeleton(hostile.body) == _skeleton(benign.body)
-    # The event's contact address is the one thing a mail client may link (as mailto:).
-    assert client_linkable(hostile.body.replace(ESCAPED_CONTACT, "contact")) == []
+    # Addresses typed in paragraphs of text are shown as typed, and link to just what they show.
+    assert all(address.startswith("https://evil.example") for address in _addresses(hostile.body))
+    assert _addresses(benign.body) == []
+    # Besides them, the event's contact address is the one thing a mail client may link (as mailto:).
+    linkable = client_linkable(hostile.body.replace(ESCAPED_CONTACT, "contact"))
+    assert set(linkable) <= set(linkable_in_text(payload))
     shown = _collapsed(visible(hostile.body))
     assert _collapsed(payload) in shown or _collapsed(payload.replace("[", "(").replace("]", ")")) in shown
     assert "\n" not in hostile.subject

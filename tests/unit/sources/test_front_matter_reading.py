@@ -12,7 +12,7 @@ from notifier.domain.statuses import Frequency
 from notifier.services.sources import frontmatter as fm
 from notifier.services.sources.content_hook import PageFields, read_page
 from notifier.services.sources.digests import latest_period
-from notifier.services.sources.plaintext import first_paragraph, markup_to_text
+from notifier.services.sources.plaintext import body_summary, markup_to_text
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_bodies_lose_comments_liquid_kramdown_and_html() -> None:
     for leaked in ("TODO", "{%", "{{", "{:", "secret", "<strong>", "https://", "**", "##", "&amp;"):
         assert leaked not in text
     assert "Join us at the Hub for & tea." in text
-    assert first_paragraph(body) == "Join us at the Hub for & tea."
+    assert body_summary(body) == "Join us at the Hub for & tea."
 
 
 def test_page_urls_follow_jekyll_defaults(tmp_path: Path) -> None:

@@ -43,8 +43,8 @@ def notifier_reading(root: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-def jekyll_reading(root: Path) -> dict[str, dict[str, Any]]:
-    return {d["path"]: {k: d[k] for k in FIELDS} for d in jekyll_documents(root)}
+def jekyll_reading(root: Path, tz: str = "Europe/London") -> dict[str, dict[str, Any]]:
+    return {d["path"]: {k: d[k] for k in FIELDS} for d in jekyll_documents(root, tz=tz)}
 
 
 def site_copy(tmp_path: Path, **config: str) -> Path:
@@ -57,9 +57,13 @@ def site_copy(tmp_path: Path, **config: str) -> Path:
     return root
 
 
-def test_the_messy_site_reads_as_jekyll_reads_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tz", ["UTC", "Europe/London"])
+def test_the_messy_site_reads_as_jekyll_reads_it(
+    tmp_path: Path, tz: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", tz)
     root = site_copy(tmp_path)
-    ours, theirs = notifier_reading(root), jekyll_reading(root)
+    ours, theirs = notifier_reading(root), jekyll_reading(root, tz)
     assert ours == theirs
     assert len(ours) >= 20
     # What the sites in the issue got wrong, spelled out:
@@ -68,6 +72,22 @@ def test_the_messy_site_reads_as_jekyll_reads_it(tmp_path: Path) -> None:
     assert ours["_posts/2022-07-07-odd-date.md"]["date"] == "2022-07-06T23:00:00Z"
     assert ours["_events/agm 2025.md"]["url"] == "/events/agm%202025/"
     assert "_events/_hidden.md" not in ours and "_posts/not-a-post.md" not in ours
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/London", "America/Los_Angeles"])
+def test_without_a_timezone_the_site_is_read_in_the_zone_of_the_machine_reading_it(
+    tmp_path: Path, tz: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jekyll reads dates in the local zone (TZ, else the system's) when _config.yml names none."""
+    monkeypatch.setenv("TZ", tz)
+    root = site_copy(tmp_path)
+    config = (root / "_config.yml").read_text(encoding="utf-8")
+    (root / "_config.yml").write_text(config.replace("timezone: Europe/London\n", ""), encoding="utf-8")
+    ours = notifier_reading(root)
+    assert ours == jekyll_reading(root, tz)
+    written = ours["_posts/2025-03-05-spring forum.md"]["date"]
+    midnight = {"UTC": "2025-03-05T00:00:00Z", "Europe/London": "2025-03-05T00:00:00Z"}
+    assert written == midnight.get(tz, "2025-03-05T08:00:00Z")
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import glob
+import os
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,7 +16,6 @@ from ruamel.yaml.error import YAMLError
 from notifier.services.sources.jekyll import rubyyaml, urls
 from notifier.services.sources.jekyll.yaml_limits import SITE_CONFIG, YamlLimitExceeded, read_within
 
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_EXCLUDES = (
     ".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock", "node_modules",
     "vendor/bundle/", "vendor/cache/", "vendor/gems/", "vendor/ruby/",
@@ -38,7 +38,7 @@ class SiteConfig:
     defaults: list[dict[str, Any]] = field(default_factory=list)
     future: bool = False
     unpublished: bool = False
-    timezone: tzinfo = LONDON
+    timezone: tzinfo = UTC  # the site's `timezone`, else the zone of the machine reading it
     collections_dir: str = ""
     markdown_ext: tuple[str, ...] = tuple(f".{e}" for e in MARKDOWN_EXT.split(","))
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
@@ -198,11 +198,27 @@ def _usable_defaults(raw: Any) -> list[dict[str, Any]]:
 
 
 def _site_zone(zone_name: object) -> tzinfo:
-    """The site's `timezone`, London when absent."""
+    """The site's `timezone`; when absent, the zone of the machine reading it, as Jekyll does."""
     try:
-        return ZoneInfo(str(zone_name)) if zone_name else LONDON
+        return ZoneInfo(str(zone_name)) if zone_name else local_zone()
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise SiteConfigError(f"_config.yml: timezone {zone_name!r} is not a time zone") from exc
+
+
+def local_zone() -> ZoneInfo:
+    """The zone Jekyll (Ruby's `Time.local`) reads a site's dates in when `_config.yml` names none:
+    the TZ environment variable, else the machine's /etc/localtime; UTC when neither names one."""
+    names = [os.environ.get("TZ", "").removeprefix(":")]
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink() and "zoneinfo/" in str(localtime.resolve()):
+        names.append(str(localtime.resolve()).split("zoneinfo/", 1)[1])
+    for name in (n for n in names if n):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            if name == names[0]:
+                return ZoneInfo("UTC")  # glibc reads an unknown TZ as UTC, and so does Ruby
+    return ZoneInfo("UTC")
 
 
 def _collections(raw: object, permalink: str) -> dict[str, dict[str, Any]]:

@@ -8,10 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from notifier.services.admin.acting import acting_token
 from notifier.services.common import audit
 from notifier.services.sources import site_settings
+from notifier.services.sources.announcements import AnnouncementError
+from notifier.services.sources.site import known_pages
 from notifier.services.sources.site_settings import (
     DEFAULT_SPELLINGS,
     ROUTING_KINDS,
@@ -19,7 +22,8 @@ from notifier.services.sources.site_settings import (
     routing_key,
 )
 from notifier.web.deps import UowDep
-from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn, not_found
+from notifier.web.params import RowId
+from notifier.web.routes.admin_web.session import AdminRoleDep, EditorDep, SignedIn, not_found
 from notifier.web.routes.admin_web.settings.common import (
     FormList,
     FormText,
@@ -30,7 +34,9 @@ from notifier.web.routes.admin_web.settings.common import (
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 KIND_NAMES = {"collections": "collection", "categories": "category", "tags": "tag"}
+OUTCOMES = {"connected": "No, known at connection", "sent": "Yes", "recorded": "No"}
 DONE = {
+    "connect": "The site will be connected when its workflow next posts its whole page list.",
     "rule": "Rule saved.",
     "removed": "Rule removed.",
     "default": "Default topics saved.",
@@ -77,6 +83,8 @@ def _page(
         default_topics=routing.get("default", []),
         kinds=KIND_NAMES,
         fields=fields,
+        connection=known_pages.connection(uow.session, signed_in.network),
+        outcomes=OUTCOMES,
     )
 
 
@@ -179,3 +187,22 @@ def save_fields(signed_in: AdminRoleDep, uow: UowDep, posted: PostedForm) -> Res
         return _page(signed_in, uow, errors={field_id(bad): f"{bad}: {exc.message}"}, form=form)
     audit.record(uow.session, network.id, signed_in.actor, "site.fields", "network", network.id)
     return saved(signed_in, "site", "fields")
+
+
+@router.post("/admin/{slug}/settings/site/connect", response_class=HTMLResponse)
+def connect_site(signed_in: AdminRoleDep, uow: UowDep) -> Response:
+    known_pages.connect_at_next_post(uow.session, signed_in.network, signed_in.actor)
+    return saved(signed_in, "site", "connect")
+
+
+@router.post("/admin/{slug}/settings/site/pages/{page_id}/send", response_class=HTMLResponse)
+def send_page(signed_in: EditorDep, uow: UowDep, page_id: RowId, topic: FormText = "") -> Response:
+    """One known page's email to a topic, as an announcement that goes through sign-off."""
+    token = acting_token(uow.session, signed_in.admin, signed_in.person)
+    try:
+        announcement = known_pages.send_on_purpose(uow, signed_in.network, page_id, token, topic_slug=topic)
+    except AnnouncementError as exc:
+        if exc.field == "page":
+            raise not_found() from exc
+        return _page(signed_in, uow, errors={f"send-topic-{page_id}": exc.message})
+    return RedirectResponse(f"{signed_in.base}/announcements/{announcement.id}", status_code=303)
