@@ -49,12 +49,13 @@ def main(argv: list[str]) -> None:
         raise SystemExit(__doc__)
     now = datetime.now(UTC)
     seconds = round((target(argv[0], now) - now).total_seconds())
-    print(f"== pytest with the clock moved by {seconds} s: it starts at {now + timedelta(seconds=seconds):%c %Z}")
+    starts = now + timedelta(seconds=seconds)
+    print(f"== pytest with the clock moved by {seconds} s: it starts at {starts:%c %Z}")
     sys.stdout.flush()
     env = shifted_env(seconds, dict(os.environ))
     # sitecustomize imported time_machine, which is also a pytest plugin, before pytest could rewrite it.
     quiet = ["-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"]
-    os.execve(sys.executable, [sys.executable, "-m", "pytest", *quiet, *argv[2:]], env)
+    os.execve(sys.executable, [sys.executable, "-m", "pytest", *quiet, *argv[2:]], env)  # noqa: S606
 
 
 if __name__ == "__main__":

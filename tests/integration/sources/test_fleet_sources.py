@@ -43,6 +43,8 @@ from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
 from workers.dispatch import build_task_queue
 
+pytestmark = pytest.mark.dates
+
 SITE = "https://alpha.example.gov.uk"
 JEKYLL = Path(__file__).parent / "jekyll_site"
 LONDON = ZoneInfo("Europe/London")

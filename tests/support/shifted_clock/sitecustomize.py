@@ -19,3 +19,4 @@ if _shift:
     import time_machine
 
     time_machine.travel(time.time() + _shift, tick=True).start()
+    time.time()  # time-machine's clock starts ticking when it is first read: now, not at first use
