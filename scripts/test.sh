@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: installs everything the tests need, starts PostgreSQL and Redis when they are not
-# running, then runs the checks (ruff, mypy, import contracts) and the whole test suite.
+# running, then runs the checks (ruff, mypy, import contracts) and the whole test suite, then the
+# date-sensitive tests again with the clock moved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,3 +16,12 @@ echo "== ruff"; ruff check . && ruff format --check --quiet .
 echo "== mypy"; mypy notifier workers notify_sandbox
 echo "== import contracts"; lint-imports --no-cache
 echo "== pytest"; pytest "$@"
+# No test may depend on the day it runs: the date-sensitive unit and integration tests (marker `dates`)
+# run again with every process's clock moved (pytest, the fleets, the sandbox, Ruby's Jekyll; not
+# Chromium, so not the browser tests), a year ahead and then across London's next autumn clock change.
+# Any failure fails the command.
+shifted=("$@"); [ $# -eq 0 ] && shifted=(tests/unit tests/integration)
+for when in +365d clocks-back; do
+  echo "== the date-sensitive tests with the clock moved: $when"
+  python -m tests.support.shifted_run "$when" -- -m dates -q -p no:cacheprovider "${shifted[@]}"
+done

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.session import make_engine
@@ -18,7 +20,7 @@ from tests.support.shifted_run import SHIFT_ENV
 # outcome could depend on the day: it must carry `pytestmark = pytest.mark.dates`, so that the
 # shifted runs of scripts/test.sh (a year ahead, over a clock change) run it too.
 READS_DATES = re.compile(
-    r"\btime_machine\b|\bjekyll_(sites?|documents|reading)\b|tests\.support\.(jekyll|clock)\b"
+    r"\btime_machine\b|\bclock_in_2029\b|\bjekyll_(sites?|documents|reading)\b|tests\.support\.(jekyll|clock)\b"
 )
 
 
@@ -50,6 +52,14 @@ def _reads_dates(path: Path) -> bool:
     if path not in _sources:
         _sources[path] = bool(READS_DATES.search(path.read_text(encoding="utf-8")))
     return _sources[path]
+
+
+@pytest.fixture
+def clock_in_2029() -> Iterator[None]:
+    """For modules whose meetings and announcements are dated in 2030: the clock starts on 1 June 2029
+    (and ticks), so those dates are always still to come, whatever the day the tests run."""
+    with time_machine.travel(datetime(2029, 6, 1, 9, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

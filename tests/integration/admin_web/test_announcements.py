@@ -23,6 +23,9 @@ from tests.integration.admin_web.support import AdminWeb, csrf_from, invite, mak
 from tests.support.sandbox import start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
 
+# Its meetings and announcements are dated in 2030: the clock is kept before them.
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("clock_in_2029")]
+
 EDITOR = "eddie.editor@justice.gov.uk"
 APPROVER = "alice.approver@cabinetoffice.gov.uk"
 READERS = 3

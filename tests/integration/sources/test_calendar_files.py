@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 import vobject
 from icalendar import Calendar
 from sqlalchemy import select
@@ -18,6 +19,9 @@ from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.sources.meeting_audience import change_audience
 from notifier.services.sources.meetings import Audience, SourceDeps
 from tests.support.admin_api import API, PUBLIC, Admins
+
+# Its meetings and announcements are dated in 2030: the clock is kept before them.
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("clock_in_2029")]
 
 MEETING = {
     "title": "Leaders of Networks",
