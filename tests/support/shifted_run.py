@@ -2,7 +2,8 @@
 
 WHEN is `+365d` (or `+12h`, `-30m`, `+90s`: a shift from now), an instant such as
 `2027-10-31T00:55:00Z` (the run starts there), or `clocks-back` / `clocks-forward`: two minutes
-before London's next clock change in October / March, so the run crosses the change. The shift
+before London's first clock change in October / March that is at least a year away, so the run is
+both a year (or more) ahead and across a change. The shift
 is taken once, here, and travels in TEST_CLOCK_SHIFT_SECONDS: `shifted_clock/sitecustomize.py` (first
 on PYTHONPATH) moves each Python process by it and `shifted_clock/shift_time.rb` (in RUBYOPT) each Ruby
 one, so pytest, the fleet, the sandbox and the Jekyll oracle all agree on the moved time.
@@ -30,7 +31,7 @@ def target(when: str, now: datetime) -> datetime:
     if relative:
         return now + timedelta(seconds=int(relative.group(1)) * UNITS[relative.group(2)])
     if when in CHANGES:  # London's clocks change at 01:00 UTC
-        day = next_clock_change(CHANGES[when], after=now.date())
+        day = next_clock_change(CHANGES[when], after=now.date() + timedelta(days=365))
         return datetime(day.year, day.month, day.day, 0, 58, tzinfo=UTC)
     at = datetime.fromisoformat(when)
     if at.tzinfo is None:
