@@ -221,12 +221,13 @@ def _own_calendar(entry: dict[str, Any]) -> dict[str, Any]:
 
 def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: World) -> None:
     api = f"{world.fleet.web_url}/admin/api/networks/alpha"
-    # With their offsets: on the night the clocks go back, a wall time alone could be the hour before.
-    start = (datetime.now(LONDON) + timedelta(minutes=40)).replace(second=0, microsecond=0)
+    # Sums in UTC, sent as London times with their offsets: on the night the clocks go back, London
+    # wall-clock sums (Python's aware arithmetic) and wall times without offsets can land an hour early.
+    start = (datetime.now(UTC) + timedelta(minutes=40)).replace(second=0, microsecond=0)
     meeting = {
         "title": "Leaders of Networks",
-        "start": start.isoformat(),
-        "end": (start + timedelta(hours=1)).isoformat(),
+        "start": start.astimezone(LONDON).isoformat(),
+        "end": (start + timedelta(hours=1)).astimezone(LONDON).isoformat(),
         "location": "Room 4, 10 South Colonnade",
         "online_url": "https://teams.example.com/l/meetup-join/abc",
         "agenda": "1. Welcome\n2. The 2027 budget",
@@ -234,12 +235,12 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
         "invitees": [IAN],
         "reminder_minutes": 60,  # due at once: beat sends it within a second or two
     }
-    past = datetime.now(LONDON) - timedelta(days=1)
+    past = datetime.now(UTC) - timedelta(days=1)
     spring = next_clock_change(MARCH, after=datetime.now(LONDON).date())  # 01:30 is skipped that night
     refused = [
         ("start", f"{spring}T01:30:00", f"{spring}T02:30:00", "does not exist in London"),
         ("end", meeting["start"], meeting["start"], "must be after the start"),
-        ("start", past.isoformat(), (past + timedelta(hours=1)).isoformat(), "is in the past"),
+        ("start", past.astimezone(LONDON).isoformat(), meeting["end"], "is in the past"),
     ]
     for field, begins, ends, why in refused:
         body = {**meeting, "start": begins, "end": ends}
