@@ -14,9 +14,11 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -305,8 +307,9 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     ):
         visit(page, admin, path, shot)
     page.get_by_label("Title").fill("Steering group")
-    page.get_by_label("Starts (London time)").fill("2030-03-05 18:00")
-    page.get_by_label("Ends (London time)").fill("2030-03-05 19:00")
+    day = (datetime.now(ZoneInfo("Europe/London")) + timedelta(days=60)).date()  # always to come
+    page.get_by_label("Starts (London time)").fill(f"{day} 18:00")
+    page.get_by_label("Ends (London time)").fill(f"{day} 19:00")
     page.get_by_label("Location (optional if there is an online link)").fill("102 Petty France")
     page.get_by_label("News", exact=True).check()
     page.get_by_role("button", name="Check what will be sent").click()

@@ -8,12 +8,15 @@ import time
 from datetime import timedelta
 
 import httpx
+import pytest
 import time_machine
 from playwright.sync_api import Page, expect
 
 from notifier.services.sources import webhooks
 from notifier.services.subscribers.signups import ConfirmLinks, ConfirmRef
 from tests.web.conftest import Site, check_page, viewport
+
+pytestmark = pytest.mark.dates
 
 CONFIRM_LINK = r"http://127\.0\.0\.1:\d+/confirm/[A-Za-z0-9_.\-]+"
 UNSUBSCRIBE_LINK = r"http://127\.0\.0\.1:\d+/unsubscribe/[A-Za-z0-9_.\-]+"

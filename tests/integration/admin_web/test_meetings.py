@@ -16,6 +16,9 @@ from notifier.repositories import networks as network_repo
 from tests.integration.admin_web.support import AdminWeb, csrf_from, invite, make_admin_web, sign_in
 from tests.support.seeding import network_with_topics, subscriber
 
+# Its meetings and announcements are dated in 2030: the clock is kept before them.
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("clock_in_2029")]
+
 EDITOR = "eddie.editor@justice.gov.uk"
 FIELDS = {
     "title": "Steering group",

@@ -22,6 +22,8 @@ from notifier.services.sources import webhooks
 from tests.integration.admin_web.support import AdminWeb, csrf_from, invite, make_admin_web, sign_in
 from tests.support.seeding import network_with_topics
 
+pytestmark = pytest.mark.dates
+
 ADMIN = "alice.admin@cabinetoffice.gov.uk"
 PAGE = "/admin/alpha/settings"
 

@@ -29,6 +29,8 @@ from tests.integration.admin_web.support import (
 from tests.support.seeding import network_with_topics
 from tests.support.webapp import WEB_SECRET_KEY
 
+pytestmark = pytest.mark.dates
+
 ALICE = "alice.admin@cabinetoffice.gov.uk"
 BOB = "bob.beta@justice.gov.uk"
 

@@ -18,6 +18,8 @@ from notifier.services.common.links import LinkBuilder, SubscriberRef
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import CALLBACK_TOKEN, WebApp, web_app
 
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture
 def setup(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, SubscriberRef]:

@@ -12,7 +12,7 @@ import time_machine
 from notifier.ratelimit import Lane, RedisTokenBucket
 from tests.integration.ratelimit.hammer import hammer, run_hammers
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.dates]
 
 # One token a minute: during a test of a few seconds the bucket holds exactly its burst, so any race that
 # let two callers take the same token would show up as more than `burst` grants.

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -22,6 +23,8 @@ from tests.support.databases import sqlite_database
 from tests.support.fleet import fleet_env, free_port, running_fleet
 from tests.support.sandbox import start_sandbox
 from tests.support.seeding import network_with_topics
+
+pytestmark = pytest.mark.dates
 
 LEAVERS = 3
 

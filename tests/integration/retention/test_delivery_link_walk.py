@@ -9,6 +9,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,8 @@ from notifier.domain.statuses import DeliveryStatus, Lane
 from notifier.services.privacy.retention import RunState, run_batch, set_rule, start_run
 from tests.integration.retention import people
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
+
+pytestmark = pytest.mark.dates
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

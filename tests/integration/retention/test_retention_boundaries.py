@@ -41,6 +41,8 @@ from notifier.services.privacy.retention import run_to_completion, set_rule
 from notifier.services.privacy.retention_report import ReportLine, retention_report
 from tests.support.seeding import HASH_KEY, network_with_topics
 
+pytestmark = pytest.mark.dates
+
 SECOND = timedelta(seconds=1)
 
 

@@ -41,6 +41,8 @@ from tests.integration.retention import people
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import HASH_KEY, network_with_topics
 
+pytestmark = pytest.mark.dates
+
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 SIX_MONTHS = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)

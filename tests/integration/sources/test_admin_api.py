@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from icalendar import Calendar
 from sqlalchemy import select
@@ -18,6 +19,8 @@ from notifier.services.sources.calendar import MeetingLinks
 from notifier.services.sources.meetings import SourceDeps
 from tests.support.admin_api import API, PUBLIC, Admins, bearer
 from tests.support.webapp import WebApp
+
+pytestmark = pytest.mark.dates
 
 MEETING = {
     "title": "Leaders of Networks",

@@ -21,6 +21,9 @@ from tests.support.admin_api import API, Admins
 from tests.support.fakes import CLI_QUEUE
 from tests.support.webapp import WEB_SECRET_KEY
 
+# Its meetings and announcements are dated in 2030: the clock is kept before them.
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("clock_in_2029")]
+
 
 def _send_due(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) -> list[int]:
     """What beat's event-sources task does: due announcements in a unit of work of their own."""

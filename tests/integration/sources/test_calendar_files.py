@@ -22,6 +22,9 @@ from notifier.services.sources.meetings import Audience, SourceDeps
 from notifier.services.sources.organiser import ORGANISER_SETTING, OrganiserError, set_organiser
 from tests.support.admin_api import API, PUBLIC, Admins
 
+# Its meetings and announcements are dated in 2030: the clock is kept before them.
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("clock_in_2029")]
+
 MEETING = {
     "title": "Leaders of Networks",
     "start": "2030-03-05T18:00:00",

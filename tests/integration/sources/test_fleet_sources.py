@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
+import string
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,12 +35,15 @@ from notifier.domain.statuses import Frequency
 from notifier.services.admin import admin_tokens
 from notifier.services.sources.digests import latest_period, run_digest
 from notifier.services.sources.publishing import ContentItem, announce, publish_content
+from tests.support.clock import MARCH, next_clock_change
 from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env
 from tests.support.fakes import RecordingQueue
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
 from workers.dispatch import build_task_queue
+
+pytestmark = pytest.mark.dates
 
 SITE = "https://alpha.example.gov.uk"
 JEKYLL = Path(__file__).parent / "jekyll_site"
@@ -145,8 +150,30 @@ def readable(entry: dict[str, Any]) -> str:
     return text.replace("\u2019", "'")  # the outbox shows typographic apostrophes, as Notify does
 
 
-def test_jekyll_pages_through_notifier_hook_post_become_readable_email(world: World) -> None:
-    files = sorted(str(p) for p in JEKYLL.rglob("*.md"))
+def _site_for_today(into: Path) -> tuple[Path, date, date]:
+    """The fixture site with its event on a Thursday three to four weeks from today (London) and
+    registration closing a week before: its `*.in` templates are filled in now, so it never goes stale."""
+    today = datetime.now(LONDON).date()
+    event_day = today + timedelta(days=21 + (3 - today.weekday()) % 7)
+    deadline_day = event_day - timedelta(days=7)
+    site = into / "jekyll_site"
+    shutil.copytree(JEKYLL, site)
+    for template in site.rglob("*.in"):
+        text = string.Template(template.read_text(encoding="utf-8"))
+        days = {"event_day": event_day.isoformat(), "deadline_day": deadline_day.isoformat()}
+        template.with_suffix("").write_text(text.substitute(days), encoding="utf-8")
+        template.unlink()
+    return site, event_day, deadline_day
+
+
+def _long_date(day: date) -> str:
+    """A day as the emails print it: "Thursday 10 December 2026"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def test_jekyll_pages_through_notifier_hook_post_become_readable_email(world: World, tmp_path: Path) -> None:
+    site, event_day, deadline_day = _site_for_today(tmp_path)
+    files = sorted(str(p) for p in site.rglob("*.md"))
     command = [sys.executable, "-m", "notifier", "hook", "post", *files, "--site", SITE, "--network", "alpha"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFIER_")}
     env |= {"NOTIFIER_HOOK_ENDPOINT": world.fleet.web_url, "NOTIFIER_HOOK_SECRET": world.secret}
@@ -165,10 +192,9 @@ def test_jekyll_pages_through_notifier_hook_post_become_readable_email(world: Wo
     assert "Over 120 members joined November's forum to talk about flexible working" in text, text
     assert "Photos to follow" not in text and "By Priya Shah" in text
     text = readable(social[BEN])
-    assert "Thursday 10 December 2026, 5:30pm to 8pm" in text and "2 Marsham Street" in text
-    assert (
-        "Register by: Thursday 3 December 2026 at 11:59pm" in text and "socials@alpha.example.gov.uk" in text
-    )
+    assert f"{_long_date(event_day)}, 5:30pm to 8pm" in text and "2 Marsham Street" in text
+    assert f"Register by: {_long_date(deadline_day)} at 11:59pm" in text
+    assert "socials@alpha.example.gov.uk" in text
     assert "Decisions: the budget for 2027, and a new co-chair." in readable(minutes[IAN])
     again = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=60)
     assert again.stdout.count("duplicate") == 3
@@ -196,11 +222,13 @@ def _own_calendar(entry: dict[str, Any]) -> dict[str, Any]:
 
 def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: World) -> None:
     api = f"{world.fleet.web_url}/admin/api/networks/alpha"
-    start = (datetime.now(LONDON) + timedelta(minutes=40)).replace(second=0, microsecond=0, tzinfo=None)
+    # Sums in UTC, sent as London times with their offsets: on the night the clocks go back, London
+    # wall-clock sums (Python's aware arithmetic) and wall times without offsets can land an hour early.
+    start = (datetime.now(UTC) + timedelta(minutes=40)).replace(second=0, microsecond=0)
     meeting = {
         "title": "Leaders of Networks",
-        "start": start.isoformat(),
-        "end": (start + timedelta(hours=1)).isoformat(),
+        "start": start.astimezone(LONDON).isoformat(),
+        "end": (start + timedelta(hours=1)).astimezone(LONDON).isoformat(),
         "location": "Room 4, 10 South Colonnade",
         "online_url": "https://teams.example.com/l/meetup-join/abc",
         "agenda": "1. Welcome\n2. The 2027 budget",
@@ -208,15 +236,18 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
         "invitees": [IAN],
         "reminder_minutes": 60,  # due at once: beat sends it within a second or two
     }
-    past = (datetime.now(LONDON) - timedelta(days=1)).replace(tzinfo=None)
+    past = datetime.now(UTC) - timedelta(days=1)
+    spring = next_clock_change(MARCH, after=datetime.now(LONDON).date())  # 01:30 is skipped that night
     refused = [
-        ("start", {**meeting, "start": "2027-03-28T01:30:00", "end": "2027-03-28T02:30:00"}),  # skipped hour
-        ("end", {**meeting, "end": meeting["start"]}),
-        ("start", {**meeting, "start": past.isoformat(), "end": (past + timedelta(hours=1)).isoformat()}),
+        ("start", f"{spring}T01:30:00", f"{spring}T02:30:00", "does not exist in London"),
+        ("end", meeting["start"], meeting["start"], "must be after the start"),
+        ("start", past.astimezone(LONDON).isoformat(), meeting["end"], "is in the past"),
     ]
-    for field, body in refused:
+    for field, begins, ends, why in refused:
+        body = {**meeting, "start": begins, "end": ends}
         answer = httpx.post(f"{api}/meetings", json=body, headers=world.editor, timeout=10)
         assert answer.status_code == 422 and answer.json()["detail"][0]["field"] == field, answer.text
+        assert why in answer.text
     created = httpx.post(f"{api}/meetings", json=meeting, headers=world.editor, timeout=10)
     assert created.status_code == 201, created.text
     invitation = world.wait_for("Invitation: Leaders of Networks", {ANN, BEN, IAN, DORA})

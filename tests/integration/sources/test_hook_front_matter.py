@@ -24,6 +24,8 @@ from notifier.services.sources import webhooks
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import WebApp, web_app
 
+pytestmark = pytest.mark.dates
+
 SITE = "https://alpha.example.gov.uk"
 
 
@@ -109,6 +111,29 @@ def test_an_event_page_with_an_event_block_becomes_a_readable_email(app: tuple[W
     assert "events@alpha.example.gov.uk" in body
     for leaked in ("<!--", "facilities", "{%", "{{", "{:", "**"):
         assert leaked not in body
+
+
+@pytest.mark.parametrize(
+    ("posted_at", "kept"),
+    [
+        (datetime(2025, 3, 18, 23, 58, 59, tzinfo=UTC), True),  # a second before the deadline
+        (datetime(2025, 3, 18, 23, 59, 0, tzinfo=UTC), True),  # at it: 11:59pm London (GMT)
+        (datetime(2025, 3, 18, 23, 59, 1, tzinfo=UTC), False),  # a second after: left out, with a warning
+    ],
+)
+def test_a_registration_deadline_is_kept_until_it_passes(
+    app: tuple[WebApp, str], posted_at: datetime, kept: bool
+) -> None:
+    web, secret = app
+    page = {"url": f"{SITE}/events/spring-forum/", "collection": "events", "front_matter": EVENT_PAGE}
+    with time_machine.travel(posted_at, tick=False):
+        response = post(web, secret, {**page, "body": EVENT_BODY})
+    assert response.status_code == 202, response.text
+    warned = [w["field"] for w in response.json().get("warnings", [])]
+    assert warned == ([] if kept else ["front_matter.event.registration_deadline"])
+    (body,) = rendered_bodies(web)
+    assert ("Register by: Tuesday 18 March 2025 at 11:59pm" in body) is kept
+    assert "Thursday 20 March 2025, 6pm to 8pm" in body
 
 
 def test_unpublished_preview_duplicate_and_changed_pages(app: tuple[WebApp, str]) -> None:

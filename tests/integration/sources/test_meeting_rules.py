@@ -20,6 +20,8 @@ from notifier.db.session import unit_of_work
 from tests.support.admin_api import API, PUBLIC, Admins
 from tests.support.webapp import WEB_SECRET_KEY
 
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("clock_in_2029")]
+
 BASE = {
     "title": "Leaders of Networks",
     "location": "Room 4, 10 South Colonnade",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,8 @@ from notifier.services.delivery.emails import CONTEXT_BUILDERS, TemplateComposer
 from notifier.services.sources.publishing import announce
 from tests.support.admin_api import API, Admins
 from tests.support.seeding import subscriber
+
+pytestmark = pytest.mark.dates
 
 MEETING = {
     "title": "Leaders of Networks [and friends]",

@@ -23,6 +23,8 @@ from notifier.services.sources.jekyll.documents import read_documents, written
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import WebApp, web_app
 
+pytestmark = pytest.mark.dates
+
 MESSY = Path(__file__).parents[2] / "fixtures" / "jekyll_sites" / "messy"
 
 

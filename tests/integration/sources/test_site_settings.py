@@ -24,6 +24,8 @@ from notifier.services.sources import webhooks
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import WEB_SECRET_KEY, WebApp, web_app
 
+pytestmark = pytest.mark.dates
+
 API = "/admin/api/networks/alpha/site"
 SITE = "https://alpha.example.gov.uk"
 PAGE = """\

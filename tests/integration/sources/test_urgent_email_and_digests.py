@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +26,8 @@ from tests.support.admin_api import web_settings
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import web_app
+
+pytestmark = pytest.mark.dates
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = datetime(2030, 3, 4, 10, 0, tzinfo=LONDON)

@@ -4,6 +4,7 @@ unsubscribe link, in the body or as the one-click header)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from notifier.db.models import Delivery, Message, Network, Subscriber
@@ -14,6 +15,9 @@ from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.sources.publishing import announce
 from tests.support.admin_api import API, Admins
 from tests.support.seeding import subscriber
+
+# Its meetings and announcements are dated in 2030: the clock is kept before them.
+pytestmark = [pytest.mark.dates, pytest.mark.usefixtures("clock_in_2029")]
 
 MEETING = {
     "title": "Leaders of Networks",

@@ -21,6 +21,8 @@ from notifier.services.sources.jekyll.config import read_config
 from notifier.services.sources.jekyll.documents import read_documents
 from tests.support.jekyll import jekyll_documents
 
+pytestmark = pytest.mark.dates
+
 MESSY = Path(__file__).parents[2] / "fixtures" / "jekyll_sites" / "messy"
 FIELDS = ("collection", "url", "date", "published", "categories", "tags")
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.sources.test_jekyll_site import jekyll_reading, notifier_reading
+
+pytestmark = pytest.mark.dates
 
 WORDS = st.sampled_from(
     [

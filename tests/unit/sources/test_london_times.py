@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from notifier.domain.london_times import LONDON, LocalTimeError, resolve_london
-from notifier.services.sources.meeting_rules import MeetingDetails, MeetingError, check, describe_changes
+from notifier.services.sources.meeting_rules import (
+    MeetingDetails,
+    MeetingError,
+    check,
+    describe_changes,
+    refuse_past_start,
+)
 
 # Naive on purpose: wall times as people type them.
 SPRING = datetime(2026, 3, 29)  # noqa: DTZ001  (clocks go forward 01:00 GMT -> 02:00 BST)
@@ -94,3 +100,18 @@ def test_an_update_lists_exactly_the_fields_that_changed() -> None:
         "Location: now Room 2.",
         "Agenda: removed.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("seconds_after_now", "refused"),
+    [(-1, True), (0, True), (1, False)],  # a second before now, now itself, a second after
+)
+def test_a_meeting_must_start_after_now(seconds_after_now: int, refused: bool) -> None:
+    now = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # during the repeated hour, as it happens
+    start = now + timedelta(seconds=seconds_after_now)
+    if refused:
+        with pytest.raises(MeetingError) as error:
+            refuse_past_start(start, now)
+        assert error.value.field == "start" and "is in the past" in error.value.message
+    else:
+        refuse_past_start(start, now)

@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml.error import YAMLError
 
 from notifier.services.sources.jekyll import rubytime, rubyyaml
 from tests.support.jekyll import psych_load, ruby_time_parse
+
+pytestmark = pytest.mark.dates
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

@@ -17,6 +17,8 @@ from notifier.services.subscribers.signup_form import SignupForm, check_signup, 
 from notifier.services.subscribers.signups import ConfirmLinks, ConfirmRef
 from notifier.web import csrf
 
+pytestmark = pytest.mark.dates
+
 
 def _network(**settings: object) -> Network:
     return Network(
