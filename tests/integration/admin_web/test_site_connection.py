@@ -31,6 +31,8 @@ from tests.integration.admin_web.settings_support import (
 from tests.integration.admin_web.support import AdminWeb, invite, sign_in
 from tests.support.site_generator import generate_site
 
+pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
+
 PAGE = "/admin/alpha/settings/site"
 APPROVER = "alice.approver@cabinetoffice.gov.uk"
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,8 @@ from notifier.services.admin.funnels import message_funnel
 from notifier.services.admin.reporting import MessageProgress, message_progress
 from notifier.services.privacy.folding import fold_cutoff, fold_old_deliveries
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
+
+pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
 
 NOW = datetime(2026, 6, 10, 9, 30, tzinfo=UTC)
 SECOND = timedelta(seconds=1)

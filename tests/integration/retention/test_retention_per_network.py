@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +31,8 @@ from notifier.services.subscribers.subscriptions import unsubscribe
 from tests.integration.retention import people
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import HASH_KEY, network_with_topics
+
+pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
 
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 RUN_AT = datetime(2026, 7, 16, 12, 0, tzinfo=UTC)  # a day after six months: both leavers are due

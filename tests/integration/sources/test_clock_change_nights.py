@@ -21,6 +21,8 @@ from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.sources.meetings import SourceDeps, send_due_reminders
 from tests.support.admin_api import API, PUBLIC, Admins
 
+pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
+
 # 2031's nights: clocks go forward at 01:00 GMT on 30 March and back at 02:00 BST on 26 October.
 MARCH_NIGHT = datetime(2031, 3, 30, 1, 0, tzinfo=UTC)  # the instant of the change
 OCTOBER_NIGHT = datetime(2031, 10, 26, 1, 0, tzinfo=UTC)

@@ -16,6 +16,7 @@ from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +34,8 @@ from notifier.services.subscribers.subscriptions import subscribe_to_topic
 from tests.support.admin_api import web_settings
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics, subscriber
+
+pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = datetime(2031, 6, 2, tzinfo=LONDON)  # a Monday; the run is on a frozen clock throughout

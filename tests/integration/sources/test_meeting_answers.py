@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from icalendar import Calendar
 from sqlalchemy import func, select
@@ -28,6 +29,8 @@ from notifier.services.sources.meetings import SourceDeps, send_due_reminders
 from tests.integration.admin_web.support import AdminWeb, invite, make_admin_web, sign_in
 from tests.support.admin_api import API, PUBLIC, bearer
 from tests.support.seeding import network_with_topics, subscriber
+
+pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
 
 NOW = datetime(2031, 5, 5, 9, 0, tzinfo=UTC)  # a frozen clock: every time below is relative to it
 PEOPLE = ("ann", "ben", "cat", "dan")

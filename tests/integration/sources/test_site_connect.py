@@ -26,6 +26,8 @@ from tests.support.seeding import network_with_topics, subscriber
 from tests.support.site_generator import generate_site, new_post
 from tests.support.webapp import WebApp, web_app
 
+pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
+
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # the clock is frozen: no date here will pass
 
 
