@@ -21,6 +21,7 @@ from notifier.rendering.emails import (
     EventDetails,
     Footer,
     MeetingEmail,
+    MeetingPlaceEmail,
     MinutesEmail,
     NewLinksEmail,
 )
@@ -170,6 +171,18 @@ def _admin_waiting(text: Text) -> AdminWaitingEmail:
     )
 
 
+def _meeting_place(text: Text) -> MeetingPlaceEmail:
+    return MeetingPlaceEmail(
+        network_name=text("LGBT+ Network"),
+        title=text("Network forum"),
+        start=BST_START,
+        end=BST_END,
+        answer_url=f"{SERVICE}/meetings/answer/tok321",
+        offer_expires_at=datetime(2026, 7, 3, 17, 0, tzinfo=UTC),
+        location=text("Room 1.2, 10 Whitehall"),
+    )
+
+
 def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
     builders: dict[EmailKind, Callable[[Text], EmailContext]] = {
         EmailKind.CONTENT: _content,
@@ -187,5 +200,6 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.NEW_LINKS: _new_links,
         EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
         EmailKind.ADMIN_WAITING: _admin_waiting,
+        EmailKind.MEETING_PLACE: _meeting_place,
     }
     return builders[kind](text)
