@@ -8,11 +8,12 @@ the same seed and the same request order sees the same faults.
 from __future__ import annotations
 
 import random
-import time
 from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from notify_sandbox.clock import SandboxClock
 
 Share = Field(default=0.0, ge=0.0, le=1.0)
 
@@ -70,15 +71,16 @@ class RequestFault(StrEnum):
 class FaultInjector:
     """Decides, request by request, which fault (if any) applies. Lives on the event loop only."""
 
-    def __init__(self, settings: FaultSettings) -> None:
+    def __init__(self, settings: FaultSettings, clock: SandboxClock) -> None:
         self.settings = settings
+        self._clock = clock  # throttle windows follow the sandbox clock, so tests move through them
         self._rng = random.Random(settings.seed)
-        self._throttle_epoch = time.monotonic()
+        self._throttle_epoch = clock.monotonic()
 
     def replace(self, settings: FaultSettings) -> None:
         self.settings = settings
         self._rng = random.Random(settings.seed)
-        self._throttle_epoch = time.monotonic()
+        self._throttle_epoch = self._clock.monotonic()
 
     def update(self, changes: dict[str, Any]) -> FaultSettings:
         """Apply a partial change (unknown or bad fields raise pydantic's ValidationError)."""
@@ -99,7 +101,9 @@ class FaultInjector:
         s = self.settings
         if not s.throttle_seconds or not s.throttle_every_seconds:
             return False
-        return (time.monotonic() - self._throttle_epoch) % s.throttle_every_seconds < s.throttle_seconds
+        return (
+            self._clock.monotonic() - self._throttle_epoch
+        ) % s.throttle_every_seconds < s.throttle_seconds
 
     def request_fault(self) -> RequestFault:
         """One draw decides between a 500, a reset or nothing, so the shares do not overlap."""
