@@ -12,6 +12,32 @@ from notifier.domain.statuses import Lane
 from notifier.gateway.base import EmailRequest, NotificationRecord, OutcomeKind, SendOutcome
 
 
+class UnexpectedTask(AssertionError):
+    """Something enqueued a task where the test expected none."""
+
+
+class RefusingQueue:
+    """The task queue a test gets unless it asks for a RecordingQueue: enqueueing fails the test at once,
+    so no task goes unnoticed (or into some real broker)."""
+
+    def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
+        raise UnexpectedTask(f"a fan-out of message {message_id} was enqueued; use a RecordingQueue")
+
+    def enqueue_send(
+        self,
+        message_id: int,
+        first_delivery_id: int,
+        last_delivery_id: int,
+        lane: Lane,
+        *,
+        countdown: float = 0,
+    ) -> None:
+        raise UnexpectedTask(
+            f"a send of message {message_id} ({first_delivery_id}-{last_delivery_id}, {lane.value}) was"
+            " enqueued; use a RecordingQueue"
+        )
+
+
 @dataclass
 class RecordingQueue:
     fanouts: list[int] = field(default_factory=list)
@@ -70,8 +96,16 @@ class UnlimitedLimiter:
 
 
 CLI_QUEUE = RecordingQueue()
+RECORDED_QUEUE_FACTORY = "tests.support.fakes:recorded_queue"
+REFUSED_QUEUE_FACTORY = "tests.support.fakes:refused_queue"
 
 
 def recorded_queue(settings: object) -> RecordingQueue:
-    """A task-queue factory for commands run in-process (`NOTIFIER_TASK_QUEUE_FACTORY`)."""
+    """A task-queue factory for commands run in-process that may enqueue (`NOTIFIER_TASK_QUEUE_FACTORY`)."""
     return CLI_QUEUE
+
+
+def refused_queue(settings: object) -> RefusingQueue:
+    """The task-queue factory of every test's settings (tests/support/settings.py) unless it asks for
+    `recorded_queue`: product code that loads its queue from the settings gets one that refuses."""
+    return RefusingQueue()

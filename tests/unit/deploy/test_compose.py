@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -28,7 +27,6 @@ def _notifier(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[st
         text=True,
         timeout=timeout,
         check=False,
-        cwd=Path(PROJECT_ROOT),
     )
 
 
