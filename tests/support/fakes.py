@@ -16,34 +16,13 @@ class UnexpectedTask(AssertionError):
     """Something enqueued a task where the test expected none."""
 
 
-class RefusingQueue:
-    """The task queue a test gets unless it asks for a RecordingQueue: enqueueing fails the test at once,
-    so no task goes unnoticed (or into some real broker)."""
-
-    def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
-        raise UnexpectedTask(f"a fan-out of message {message_id} was enqueued; use a RecordingQueue")
-
-    def enqueue_send(
-        self,
-        message_id: int,
-        first_delivery_id: int,
-        last_delivery_id: int,
-        lane: Lane,
-        *,
-        countdown: float = 0,
-    ) -> None:
-        raise UnexpectedTask(
-            f"a send of message {message_id} ({first_delivery_id}-{last_delivery_id}, {lane.value}) was"
-            " enqueued; use a RecordingQueue"
-        )
-
-
 @dataclass
 class RecordingQueue:
     fanouts: list[int] = field(default_factory=list)
     sends: list[tuple[int, int, int, Lane]] = field(default_factory=list)
 
     def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
+        self._take(f"a fan-out of message {message_id}")
         self.fanouts.append(message_id)
 
     def enqueue_send(
@@ -55,7 +34,19 @@ class RecordingQueue:
         *,
         countdown: float = 0,
     ) -> None:
+        self._take(f"a send of message {message_id} ({first_delivery_id}-{last_delivery_id}, {lane.value})")
         self.sends.append((message_id, first_delivery_id, last_delivery_id, lane))
+
+    def _take(self, task: str) -> None:
+        """A recording queue takes every task."""
+
+
+class RefusingQueue(RecordingQueue):
+    """The task queue a test gets unless it asks for a RecordingQueue: enqueueing fails the test at once,
+    so no task goes unnoticed (or into some real broker)."""
+
+    def _take(self, task: str) -> None:
+        raise UnexpectedTask(f"{task} was enqueued; use a RecordingQueue")
 
 
 @dataclass

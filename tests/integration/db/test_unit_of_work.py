@@ -6,18 +6,15 @@ deferred checks (the delivery seal's) refuse a commit. Each test runs on both fi
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
 
-from notifier.db.base import utcnow
-from notifier.db.models import Delivery, Network, Subscriber
+from notifier.db.models import Network, Subscriber
 from notifier.db.session import unit_of_work
-from notifier.domain.statuses import DeliveryStatus
-from notifier.services.sources.publishing import announce
-from tests.support.fakes import RecordingQueue
-from tests.support.seeding import network_with_topics, subscriber
+from tests.integration.delivery.test_tenancy_seal import _insert, _row, _two_networks
+from tests.support.seeding import network_with_topics
 
 
 @pytest.fixture(params=["rolled back", "isolated"])
@@ -31,9 +28,18 @@ def _failing_unit(sessions: sessionmaker[Session], ran: list[str], *statements: 
     """A unit of work with an after-commit action, that adds a network and then runs `statements`."""
     with unit_of_work(sessions) as uow:
         uow.after_commit(lambda: ran.append("after commit"))
-        network_with_topics(uow.session, "beta")
+        network_with_topics(uow.session, "omega")
         for statement in statements:
             uow.session.execute(statement)
+
+
+def _named_by_a_delivery(sessions: sessionmaker[Session]) -> int:
+    """Two networks (tests/integration/delivery/test_tenancy_seal.py); the id of a person in the first
+    that a delivery names."""
+    first, _ = _two_networks(sessions)
+    named = first.subscriber_ids[0]
+    _insert(sessions, [_row(first.network_id, first.message_id, named)])
+    return named
 
 
 def _networks(sessions: sessionmaker[Session]) -> int:
@@ -57,11 +63,11 @@ def test_an_error_throws_the_work_away_and_skips_after_commit(any_sessions: sess
     with unit_of_work(any_sessions) as uow:
         network_with_topics(uow.session, "alpha")
     ran: list[str] = []
-    taken = update(Network).where(Network.slug == "beta").values(slug="alpha")
+    taken = update(Network).where(Network.slug == "omega").values(slug="alpha")
     with pytest.raises(IntegrityError):
         _failing_unit(any_sessions, ran, taken)
     assert ran == []
-    assert _networks(any_sessions) == 1  # beta went with the failed unit of work
+    assert _networks(any_sessions) == 1  # omega went with the failed unit of work
     with unit_of_work(any_sessions) as uow:  # and the next one starts clean
         network_with_topics(uow.session, "gamma")
     assert _networks(any_sessions) == 2
@@ -86,27 +92,16 @@ def test_a_deferred_check_refuses_the_commit_and_throws_the_work_away(
     any_sessions: sessionmaker[Session],
 ) -> None:
     """A subscriber a delivery still names cannot be deleted: on PostgreSQL the seal checks it at COMMIT."""
-    with unit_of_work(any_sessions) as uow:
-        network, (news,) = network_with_topics(uow.session, "alpha")
-        person = subscriber(uow.session, network, "a@dept.gov.uk", [news]).id
-        message = announce(uow, RecordingQueue(), network, news, subject="Forum", body="All welcome.")
-        now = utcnow()
-        uow.session.execute(
-            insert(Delivery),
-            [{"network_id": network.id, "message_id": message.id, "subscriber_id": person,
-              "status": DeliveryStatus.QUEUED, "attempts": 0, "created_at": now, "updated_at": now}],
-        )  # fmt: skip
+    person = _named_by_a_delivery(any_sessions)
     ran: list[str] = []
     with pytest.raises(IntegrityError):
         _failing_unit(any_sessions, ran, delete(Subscriber).where(Subscriber.id == person))
     assert ran == []
-    assert _networks(any_sessions) == 1  # the whole unit went, beta with it
-    with unit_of_work(any_sessions) as uow:
+    assert _networks(any_sessions) == 2  # the whole unit went, its network with it
+    with unit_of_work(any_sessions) as uow:  # and the next one starts clean and commits
         assert uow.session.get(Subscriber, person) is not None
-        uow.session.execute(update(Delivery).values(subscriber_id=None))
-        uow.session.execute(delete(Subscriber).where(Subscriber.id == person))
-    with unit_of_work(any_sessions) as uow:
-        assert uow.session.get(Subscriber, person) is None
+        network_with_topics(uow.session, "after")
+    assert _networks(any_sessions) == 3
 
 
 @pytest.mark.parametrize("turn", ["first", "second"])
