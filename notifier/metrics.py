@@ -43,6 +43,12 @@ QUEUE_DEPTH = Gauge(
     "Deliveries waiting to be sent (status queued) per lane, read from the database",
     ["lane"],
 )
+TASK_RUNS = Counter(
+    "notifier_task_runs",
+    "Tasks this worker ran to the end, by task name and outcome (ok, failed): a periodic task's count"
+    " shows beat's schedule is being kept",
+    ["task", "outcome"],
+)
 IN_FLIGHT = Gauge(
     "notifier_deliveries_sending",
     "Deliveries claimed and not yet settled (status sending), read from the database",
@@ -88,6 +94,10 @@ def record_accepted(lane: Lane, seconds_since_event: float, *, count: int = 1) -
     for _ in range(count):
         histogram.observe(max(0.0, seconds_since_event))
     ACCEPTED_WINDOW.add(count)
+
+
+def record_task_run(task: str, outcome: str) -> None:
+    TASK_RUNS.labels(task=task, outcome=outcome).inc()
 
 
 def record_throttle_wait(lane: Lane, seconds: float) -> None:

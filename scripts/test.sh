@@ -8,14 +8,19 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh dev
 echo "== starting PostgreSQL 15 and Redis for the tests (installed with apt if missing, with Chromium);"
 echo "   they keep running afterwards: stop them with 'pg_ctlcluster 15 main stop' and 'redis-cli shutdown'"
-eval "$(scripts/services.sh | grep '^NOTIFIER_TEST_')"
+# A URL already set is kept (on a shared machine each developer's own Redis database number).
+while IFS= read -r line; do
+  name=${line%%=*}
+  if [ -z "${!name:-}" ]; then export "$line"; fi
+done < <(scripts/services.sh | grep '^NOTIFIER_TEST_')
 export NOTIFIER_TEST_POSTGRES_URL NOTIFIER_TEST_REDIS_URL
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"; ruff check . && ruff format --check --quiet .
 echo "== mypy"; mypy notifier workers notify_sandbox
 echo "== import contracts"; lint-imports --no-cache
-echo "== pytest"; pytest "$@"
+echo "== pytest (with branch coverage; the total and pyproject.toml's fail_under are at the end)"
+pytest --cov --cov-report=term:skip-covered "$@"
 # No test may depend on the day it runs: the date-sensitive unit and integration tests (marker `dates`)
 # run again with every process's clock moved (pytest, the fleets, the sandbox, Ruby's Jekyll; not
 # Chromium, so not the browser tests) to London's first autumn clock change at least a year away, two

@@ -1,4 +1,5 @@
-"""What every task declares: its retry policy, its time limits, and a failure logged with its ids.
+"""What every task declares: its retry policy, its time limits, and a failure logged with its ids; each
+run that ends is counted (`notifier_task_runs`).
 
 No task retries itself through Celery: the database is the source of truth, and the sweeper re-queues
 whatever a failed or killed task left unfinished (design.md). So `max_retries` is 0 everywhere and a
@@ -12,6 +13,8 @@ from typing import Any
 import structlog
 from celery import Task
 
+from notifier.metrics import record_task_run
+
 log = structlog.get_logger(__name__)
 
 
@@ -20,7 +23,11 @@ class LoggedTask(Task):  # type: ignore[misc]  # Celery ships no type hints
 
     max_retries = 0
 
+    def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
+        record_task_run(self.name, "ok")
+
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        record_task_run(self.name, "failed")
         log.error(
             "task.failed",
             task=self.name,

@@ -74,6 +74,10 @@ class CallbackSender:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def in_flight(self) -> int:
+        """Callbacks started and not yet ended (their attempt recorded)."""
+        return len(self._tasks)
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()

@@ -7,11 +7,11 @@ order sees the same faults.
 from __future__ import annotations
 
 import random
-import time
 from enum import StrEnum
 from typing import Any
 
 from notify_sandbox.config.faults import FaultScope, FaultSettings
+from notify_sandbox.state.clock import SandboxClock
 
 
 class RequestFault(StrEnum):
@@ -23,15 +23,16 @@ class RequestFault(StrEnum):
 class FaultInjector:
     """Decides, request by request, which fault (if any) applies. Lives on the event loop only."""
 
-    def __init__(self, settings: FaultSettings) -> None:
+    def __init__(self, settings: FaultSettings, clock: SandboxClock) -> None:
         self.settings = settings
+        self._clock = clock  # throttle windows follow the sandbox clock, so tests move through them
         self._rng = random.Random(settings.seed)
-        self._throttle_epoch = time.monotonic()
+        self._throttle_epoch = clock.monotonic()
 
     def replace(self, settings: FaultSettings) -> None:
         self.settings = settings
         self._rng = random.Random(settings.seed)
-        self._throttle_epoch = time.monotonic()
+        self._throttle_epoch = self._clock.monotonic()
 
     def update(self, changes: dict[str, Any]) -> FaultSettings:
         """Apply a partial change (unknown or bad fields raise pydantic's ValidationError)."""
@@ -52,7 +53,9 @@ class FaultInjector:
         s = self.settings
         if not s.throttle_seconds or not s.throttle_every_seconds:
             return False
-        return (time.monotonic() - self._throttle_epoch) % s.throttle_every_seconds < s.throttle_seconds
+        return (
+            self._clock.monotonic() - self._throttle_epoch
+        ) % s.throttle_every_seconds < s.throttle_seconds
 
     def request_fault(self) -> RequestFault:
         """One draw decides between a 500, a reset or nothing, so the shares do not overlap."""

@@ -31,7 +31,7 @@ class SandboxState:
         self.config = config
         self.clock = SandboxClock()
         self.store = NotificationStore(config.service_id)
-        self.faults = FaultInjector(config.faults)
+        self.faults = FaultInjector(config.faults, self.clock)
         self.lifecycle = Lifecycle(config, self.clock, self.store)
         self.services: dict[str, ServiceState] = {}
         for service in config.services:

@@ -201,6 +201,7 @@ class _Control:
                 "ok": True,
                 "stored": len(self._state.store),
                 "pending_events": self._state.lifecycle.pending_events(),
+                "callbacks_in_flight": self._state.lifecycle.callbacks_in_flight(),
             }
         )
 

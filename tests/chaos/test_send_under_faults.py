@@ -68,8 +68,8 @@ def test_notify_errors_timeouts_after_accepting_and_429_bursts_still_send_each_e
         message_id = run.announce_all(audience)
         run.wait_until_done(message_id, timeout=DONE_WITHIN_SECONDS)
         assert_exactly_once(run.sandbox, audience)
-        throttled = sum(run.worker_metric(w, f'{SENT_METRIC}outcome="throttled"') for w in ("w0", "w1"))
-        ambiguous = sum(run.worker_metric(w, f'{SENT_METRIC}outcome="ambiguous"') for w in ("w0", "w1"))
+        throttled = sum(run.fleet.worker_metric(w, f'{SENT_METRIC}outcome="throttled"') for w in ("w0", "w1"))
+        ambiguous = sum(run.fleet.worker_metric(w, f'{SENT_METRIC}outcome="ambiguous"') for w in ("w0", "w1"))
         with unit_of_work(run.sessions) as uow:
             retried = uow.session.scalar(select(func.count()).where(Delivery.attempts > 1))
     assert throttled > 0, "no 429 burst reached the workers"

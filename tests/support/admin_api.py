@@ -16,6 +16,7 @@ from notifier.services.admin import admin_tokens
 from notifier.web.app import create_app
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics, subscriber
+from tests.support.settings import make_settings
 from tests.support.webapp import WEB_SECRET_KEY, WebApp
 
 API = "/admin/api/networks/alpha"
@@ -31,12 +32,12 @@ class Admins:
     other_network: dict[str, str]
 
 
-def web_settings(database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
+def web_settings(**overrides: object) -> Settings:
+    return make_settings(
         secret_key=WEB_SECRET_KEY,
         public_base_url=PUBLIC,
         one_click_base_url="https://notifier.example.gov.uk",
+        **overrides,
     )
 
 
@@ -44,7 +45,8 @@ def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def build_admins(database_url: str, sessions: sessionmaker[Session]) -> Admins:
+def build_admins(sessions: sessionmaker[Session], **overrides: object) -> Admins:
+    """On `sessions`; `overrides` of the settings, such as the database URL the CLI run beside it uses."""
     with unit_of_work(sessions) as uow:
         s = uow.session
         network, (news, events) = network_with_topics(s, "alpha", ("news", "events"))
@@ -62,7 +64,7 @@ def build_admins(database_url: str, sessions: sessionmaker[Session]) -> Admins:
             issue(network, AdminRole.APPROVER, "chair@dept.gov.uk"),
             issue(other, AdminRole.ADMIN, "chair@dept.gov.uk"),
         )
-    settings = web_settings(database_url)
+    settings = web_settings(**overrides)
     queue = RecordingQueue()
     web = WebApp(TestClient(create_app(settings, queue, sessions)), queue, settings, sessions)
     return Admins(web, *tokens)

@@ -12,12 +12,17 @@ from notifier.domain.statuses import Lane
 from notifier.gateway.base import EmailRequest, NotificationRecord, OutcomeKind, SendOutcome
 
 
+class UnexpectedTask(AssertionError):
+    """Something enqueued a task where the test expected none."""
+
+
 @dataclass
 class RecordingQueue:
     fanouts: list[int] = field(default_factory=list)
     sends: list[tuple[int, int, int, Lane]] = field(default_factory=list)
 
     def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
+        self._take(f"a fan-out of message {message_id}")
         self.fanouts.append(message_id)
 
     def enqueue_send(
@@ -29,7 +34,19 @@ class RecordingQueue:
         *,
         countdown: float = 0,
     ) -> None:
+        self._take(f"a send of message {message_id} ({first_delivery_id}-{last_delivery_id}, {lane.value})")
         self.sends.append((message_id, first_delivery_id, last_delivery_id, lane))
+
+    def _take(self, task: str) -> None:
+        """A recording queue takes every task."""
+
+
+class RefusingQueue(RecordingQueue):
+    """The task queue a test gets unless it asks for a RecordingQueue: enqueueing fails the test at once,
+    so no task goes unnoticed (or into some real broker)."""
+
+    def _take(self, task: str) -> None:
+        raise UnexpectedTask(f"{task} was enqueued; use a RecordingQueue")
 
 
 @dataclass
@@ -70,8 +87,16 @@ class UnlimitedLimiter:
 
 
 CLI_QUEUE = RecordingQueue()
+RECORDED_QUEUE_FACTORY = "tests.support.fakes:recorded_queue"
+REFUSED_QUEUE_FACTORY = "tests.support.fakes:refused_queue"
 
 
 def recorded_queue(settings: object) -> RecordingQueue:
-    """A task-queue factory for commands run in-process (`NOTIFIER_TASK_QUEUE_FACTORY`)."""
+    """A task-queue factory for commands run in-process that may enqueue (`NOTIFIER_TASK_QUEUE_FACTORY`)."""
     return CLI_QUEUE
+
+
+def refused_queue(settings: object) -> RefusingQueue:
+    """The task-queue factory of every test's settings (tests/support/settings.py) unless it asks for
+    `recorded_queue`: product code that loads its queue from the settings gets one that refuses."""
+    return RefusingQueue()

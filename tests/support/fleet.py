@@ -4,6 +4,7 @@ sharing one database, broker and limiter, talking to a real sandbox."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sys
@@ -14,8 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.cli.processes import Child, Supervisor
+from notifier.db.models import Message
+from notifier.db.session import unit_of_work
+from notifier.domain.statuses import MessageStatus
 
 NOTIFIER = [sys.executable, "-m", "notifier"]
 
@@ -33,19 +39,43 @@ class Fleet:
     supervisor: Supervisor
     web_port: int
     workers: dict[str, Child] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)  # each worker's Prometheus port
 
     @property
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
     def start_worker(self, name: str, concurrency: int = 4, *extra_args: str) -> Child:
+        port = free_port()
+        options = ["--hostname", f"{name}@%h", "--concurrency", str(concurrency), "--metrics-port", str(port)]
         child = self.supervisor.start(
-            f"worker-{name}",
-            [*NOTIFIER, "worker", "--hostname", f"{name}@%h", "--concurrency", str(concurrency), *extra_args],
-            self.env,
+            f"worker-{name}", [*NOTIFIER, "worker", *options, *extra_args], self.env
         )
         self.workers[name] = child
+        self.metrics_ports[name] = port
         return child
+
+    def worker_metric(self, name: str, sample: str) -> float:
+        """The sum of a worker's samples whose line starts with `sample` (name and label prefix)."""
+        text = httpx.get(f"http://127.0.0.1:{self.metrics_ports[name]}/metrics", timeout=5).text
+        pattern = re.compile(r"^" + re.escape(sample) + r"[^\n]* ([0-9.e+-]+)$", re.MULTILINE)
+        return sum(float(value) for value in pattern.findall(text))
+
+    def task_runs(self, task: str) -> float:
+        """Runs of `task` the running workers report having ended (`notifier_task_runs`)."""
+        sample = f'notifier_task_runs_total{{outcome="ok",task="{task}"}}'
+        return sum(self.worker_metric(name, sample) for name in self.workers)
+
+    def wait_for_task_runs(self, task: str, more: int, timeout: float = 60) -> None:
+        """Until `more` runs of `task` have ended from now on: with beat's schedule, proof that the
+        periodic work has looked at whatever the test just set up."""
+        target = self.task_runs(task) + more
+        deadline = time.monotonic() + timeout
+        while self.task_runs(task) < target:
+            assert time.monotonic() < deadline, (
+                f"{task} ran fewer than {more} times in {timeout} s\n{self.logs()}"
+            )
+            time.sleep(0.2)
 
     def kill_worker(self, name: str) -> None:
         """SIGKILL: no chance to finish, ack or clean up, as when a host dies."""
@@ -60,6 +90,23 @@ class Fleet:
         )
 
 
+FINISHED = (MessageStatus.DONE, MessageStatus.CANCELLED)
+
+
+def wait_until_finished(sessions: sessionmaker[Session], fleet: Fleet, timeout: float = 60) -> None:
+    """Until every message is done or cancelled: the fleet has nothing more to send (nor to log)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with unit_of_work(sessions) as uow:
+            unfinished = uow.session.execute(
+                select(Message.id, Message.status).where(Message.status.not_in(FINISHED))
+            ).all()
+        if not unfinished:
+            return
+        assert time.monotonic() < deadline, f"unfinished after {timeout} s: {unfinished}\n{fleet.logs()}"
+        time.sleep(0.2)
+
+
 def fleet_env(
     *,
     database_url: str,
@@ -71,6 +118,9 @@ def fleet_env(
     callback_token: str,
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
+    """Every NOTIFIER_* value the fleet's processes read, and none from the caller. They start in the
+    test run's working directory, an empty scratch directory (tests/support/settings.py), so no `.env`
+    is read either."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFIER_")}
     env.update(sandbox_env)
     env.update(

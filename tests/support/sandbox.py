@@ -148,6 +148,17 @@ class RunningSandbox:
         """Move the sandbox clock forward: statuses, callback retries and the day follow it."""
         self._json("POST", "/_sandbox/clock", json={"advance_seconds": seconds})
 
+    def settled(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The sandbox's health once no callback is in flight: moving the clock runs what is due before
+        it answers, so after `advance` whatever became due has been sent by then (or nothing was)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            health: dict[str, Any] = self._json("GET", "/_sandbox/health")
+            if health["callbacks_in_flight"] == 0:
+                return health
+            assert time.monotonic() < deadline, f"callbacks still in flight after {timeout} s: {health}"
+            time.sleep(0.02)
+
     def set_faults(self, **faults: Any) -> dict[str, Any]:
         settings: dict[str, Any] = self._json("POST", "/_sandbox/faults", json=faults)
         return settings

@@ -8,7 +8,6 @@ the sandbox, and `notifier web`, `beat` and worker processes. The sandbox's ledg
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import time
@@ -17,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import redis
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
@@ -33,6 +31,7 @@ from tests.support.databases import PostgresDatabases
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
 from tests.support.own_services import TWO_SERVICES, own_service_for, service_config
 from tests.support.sandbox import RunningSandbox, start_sandbox
+from tests.support.settings import make_settings
 from workers.dispatch import build_task_queue
 
 # Fast enough that the limiter is never what a chaos test waits for.
@@ -97,13 +96,10 @@ class SendRun:
     redis: RedisServer
     sessions: sessionmaker[Session]
     settings: Settings
-    metrics_ports: dict[str, int]
     encryption_key: str | None = None  # set when the sandbox hosts a second service for a network's own
 
     def start_worker(self, name: str, concurrency: int = 8) -> None:
-        port = free_port()
-        self.metrics_ports[name] = port
-        self.fleet.start_worker(name, concurrency, "--metrics-port", str(port))
+        self.fleet.start_worker(name, concurrency)
 
     def announce_all(self, audiences: Audiences) -> list[int]:
         return [self.announce_to(part) for part in audiences.parts]
@@ -140,12 +136,6 @@ class SendRun:
                 return
             time.sleep(0.5)
         raise AssertionError(f"messages {message_ids} not done in {timeout} s\n{self.fleet.logs()}")
-
-    def worker_metric(self, name: str, sample: str) -> float:
-        """The sum of a worker's samples whose line starts with `sample` (name and label prefix)."""
-        text = httpx.get(f"http://127.0.0.1:{self.metrics_ports[name]}/metrics", timeout=5).text
-        pattern = re.compile(r"^" + re.escape(sample) + r"[^\n]* ([0-9.e+-]+)$", re.MULTILINE)
-        return sum(float(value) for value in pattern.findall(text))
 
 
 @dataclass(frozen=True)
@@ -212,10 +202,10 @@ def send_run(
                     **(fleet_settings or {}),
                 },
             )
-            settings = Settings(_env_file=None, database_url=database_url, broker_url=server.url)
+            settings = make_settings(database_url=database_url, broker_url=server.url)
             with running_fleet(env, tmp_path / "logs", web_port, workers=0) as fleet:
                 sessions = sessionmaker(bind=engine, expire_on_commit=False)
-                run = SendRun(fleet, sandbox, server, sessions, settings, {}, encryption_key)
+                run = SendRun(fleet, sandbox, server, sessions, settings, encryption_key)
                 for n in range(workers):
                     run.start_worker(f"w{n}")
                 yield run

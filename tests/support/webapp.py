@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier.config import Settings
 from notifier.web.app import create_app
 from tests.support.fakes import RecordingQueue
+from tests.support.settings import make_settings
 
 WEB_SECRET_KEY = "web-test-secret-key-0123456789-abcdef"
 CALLBACK_TOKEN = "callback-token-for-tests"
@@ -23,14 +24,14 @@ class WebApp:
     sessions: sessionmaker[Session]
 
 
-def web_app(database_url: str, sessions: sessionmaker[Session], **overrides: object) -> WebApp:
-    settings = Settings(
-        database_url=database_url,
+def web_app(sessions: sessionmaker[Session], **overrides: object) -> WebApp:
+    """The app on `sessions`: it opens no database of its own."""
+    settings = make_settings(
         secret_key=WEB_SECRET_KEY,
         notify_callback_token=CALLBACK_TOKEN,
         public_base_url="http://testserver",
         one_click_base_url="https://testserver",
-        **overrides,  # type: ignore[arg-type]
+        **overrides,
     )
     queue = RecordingQueue()
     app = create_app(settings, queue, sessions)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from notifier.db.session import make_engine, unit_of_work
 from notifier.services.admin.branding import set_branding
 from notifier.services.admin.networks import create_topic
-from tests.support.databases import sqlite_database
+from tests.support.databases import SqliteTemplate
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.seeding import network_with_topics
@@ -69,9 +69,9 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     var_dir = tmp_path_factory.mktemp("web")
-    database_url = sqlite_database(var_dir)
+    database_url = sqlite_template.create(var_dir)
     engine = make_engine(database_url)
     with unit_of_work(sessionmaker(bind=engine, expire_on_commit=False)) as uow:
         network, _ = network_with_topics(uow.session, "alpha", ["news", "events"])

@@ -22,12 +22,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import redis
 from playwright.sync_api import Browser, FilePayload, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from notifier.config import PROJECT_ROOT, Settings
+from notifier.config import PROJECT_ROOT
 from notifier.db.base import utcnow
 from notifier.db.models import DataRequest, Subscriber
 from notifier.db.session import make_engine, unit_of_work
@@ -37,11 +36,12 @@ from notifier.repositories import networks as network_repo
 from notifier.services.admin.web_sessions import invite_admin
 from notifier.services.privacy import rights
 from notifier.services.privacy.rights import RightsContext
-from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env
+from tests.support.databases import PostgresDatabases, flushed_redis_url
 from tests.support.fakes import RecordingQueue
 from tests.support.fleet import fleet_env, free_port, running_fleet
 from tests.support.sandbox import start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
+from tests.support.settings import make_settings
 from tests.web.conftest import Site, csp_violations, screenshot, watch_csp
 
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -95,7 +95,7 @@ def _seed(database_url: str) -> tuple[int, int]:
             )
         person = uow.session.scalars(select(Subscriber).where(Subscriber.email == READERS[0])).one()
         person.name = "Reader One"
-        context = RightsContext.from_settings(Settings(database_url=database_url, secret_key=key))
+        context = RightsContext.from_settings(make_settings(secret_key=key))
         request = rights.request_from_preferences(
             uow, RecordingQueue(), context, person, DataRequestKind.ACCESS, {}, utcnow()
         )
@@ -109,8 +109,7 @@ def admin_site(postgres: PostgresDatabases, tmp_path_factory: pytest.TempPathFac
     """Fleet mode: PostgreSQL, Redis as broker and limiter (its own database number), the sandbox."""
     var_dir = tmp_path_factory.mktemp("admin-web")
     database_url = postgres.create()
-    redis_url = f"{required_env(REDIS_ENV).rstrip('/')}/11"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = flushed_redis_url()
     request_id, person_id = _seed(database_url)
     web_port, token = free_port(), secrets.token_urlsafe(16)
     callback = ["--callback-url", f"http://127.0.0.1:{web_port}/notify/receipts", "--callback-token", token]

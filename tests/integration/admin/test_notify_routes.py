@@ -9,13 +9,14 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import NotifyKeyType, Settings
+from notifier.config import NotifyKeyType
 from notifier.db.base import utcnow
 from notifier.db.models import Network
 from notifier.db.session import unit_of_work
 from notifier.services.admin import notify_services
 from notifier.services.common.secrets_at_rest import SecretBox
 from tests.support.seeding import network_with_topics
+from tests.support.settings import make_settings
 from workers.notify_routes import NetworkNotifyRouter
 
 DEPLOYMENT_SERVICE = str(uuid.uuid4())
@@ -35,11 +36,10 @@ class _Clock:
 
 
 def test_networks_route_to_their_own_service_or_the_deployments(
-    database_url: str, sessions: sessionmaker[Session], tmp_path: Path
+    sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     encryption_key = Fernet.generate_key().decode()
-    settings = Settings(
-        database_url=database_url,
+    settings = make_settings(
         var_dir=tmp_path,
         notify_base_url="http://127.0.0.1:9",
         notify_api_key_live=_key(DEPLOYMENT_SERVICE),

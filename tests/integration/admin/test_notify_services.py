@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from notifier.cli import app as cli_app
-from notifier.config import NotifyKeyType, Settings
+from notifier.config import NotifyKeyType
 from notifier.db.base import utcnow
 from notifier.db.models import AuditRecord, NetworkNotifyService
 from notifier.db.session import unit_of_work
@@ -24,6 +24,7 @@ from notifier.services.common.secrets_at_rest import SecretBox, SecretUnreadable
 from tests.support.fixtures import notify_sandbox  # noqa: F401 - a fixture
 from tests.support.sandbox import RunningSandbox
 from tests.support.seeding import network_with_topics
+from tests.support.settings import make_settings
 
 SERVICE = "26785a09-ab16-4eb0-8407-a37497a57506"
 OTHER_SERVICE = "0f0f0f0f-ab16-4eb0-8407-a37497a57506"
@@ -180,7 +181,7 @@ def test_rotation_re_encrypts_with_the_newest_key_and_the_old_key_can_then_go(
 
 
 def test_check_connection_with_the_real_client_against_the_sandbox(notify_sandbox: RunningSandbox) -> None:  # noqa: F811
-    settings = Settings(notify_base_url=notify_sandbox.base_url, notify_timeout_seconds=5)
+    settings = make_settings(notify_base_url=notify_sandbox.base_url, notify_timeout_seconds=5)
     good = build_gateway(settings, api_key=notify_sandbox.key("test"), template_id=notify_sandbox.template_id)
     assert good.check_connection() is None
     wrong_template = build_gateway(

@@ -28,11 +28,11 @@ def fake_key(name: str, service: str = "26785a09-ab16-4eb0-8407-a37497a57506") -
     return f"{name}-{service}-{uuid.uuid4()}"
 
 
-def two_networks(database_url: str, sessions: sessionmaker[Session], **overrides: object) -> AdminWeb:
+def two_networks(sessions: sessionmaker[Session], **overrides: object) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news", "events", "pride"])
         network_with_topics(uow.session, "beta", ["news"])
-    web = make_admin_web(database_url, sessions, **overrides)
+    web = make_admin_web(sessions, **overrides)
     invite(web, "alpha", ADMIN, AdminRole.ADMIN, name="Alice Admin")
     invite(web, "alpha", EDITOR, AdminRole.EDITOR, name="Eddie Editor")
     invite(web, "beta", OTHER_ADMIN, AdminRole.ADMIN, name="Bob Beta")

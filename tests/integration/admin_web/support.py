@@ -20,6 +20,7 @@ from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.delivery.sending import Sender
 from notifier.web.app import create_app
 from tests.support.fakes import RecordingQueue, ScriptedGateway, UnlimitedLimiter
+from tests.support.settings import make_settings
 from tests.support.webapp import WEB_SECRET_KEY
 
 PUBLIC = "http://127.0.0.1:8000"
@@ -53,13 +54,12 @@ class AdminWeb:
         return found.group(1)
 
 
-def make_admin_web(database_url: str, sessions: sessionmaker[Session], **overrides: object) -> AdminWeb:
-    settings = Settings(
-        database_url=database_url,
+def make_admin_web(sessions: sessionmaker[Session], **overrides: object) -> AdminWeb:
+    settings = make_settings(
         secret_key=WEB_SECRET_KEY,
         public_base_url=PUBLIC,
         one_click_base_url="https://testserver",
-        **overrides,  # type: ignore[arg-type]
+        **overrides,
     )
     return AdminWeb(settings, sessions, RecordingQueue(), ScriptedGateway())
 

@@ -35,10 +35,8 @@ def _alert_waiting(sessions: sessionmaker[Session], queue: TaskQueue, base_url: 
         return alert_waiting(uow, queue, base_url, now)
 
 
-def test_alerts_daily_per_kind_and_sooner_when_urgent(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
-    web = make_admin_web(database_url, sessions)
+def test_alerts_daily_per_kind_and_sooner_when_urgent(sessions: sessionmaker[Session]) -> None:
+    web = make_admin_web(sessions)
     with unit_of_work(sessions) as uow:
         alpha, (news,) = network_with_topics(uow.session, "alpha", ["news"])
         network_with_topics(uow.session, "beta", ["news"])

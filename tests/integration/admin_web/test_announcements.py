@@ -37,13 +37,13 @@ def _send_due(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) 
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         alpha, (news, _events) = network_with_topics(uow.session, "alpha", ["news", "events"])
         network_with_topics(uow.session, "beta", ["news"])
         for number in range(READERS):
             subscriber(uow.session, alpha, f"reader.{number}@hmrc.gov.uk", [news])
-    admin_web = make_admin_web(database_url, sessions)
+    admin_web = make_admin_web(sessions)
     invite(admin_web, "alpha", EDITOR, AdminRole.EDITOR, name="Eddie Editor")
     invite(admin_web, "alpha", APPROVER, AdminRole.APPROVER, name="Alice Approver")
     invite(admin_web, "beta", "bob.beta@justice.gov.uk", AdminRole.ADMIN, name="Bob Beta")
@@ -193,13 +193,12 @@ def test_a_message_page_has_the_funnel_by_reason_and_a_chart_with_its_table(web:
     assert bob.get(f"/admin/beta/messages/{message_id}").status_code == 404
 
 
-def test_the_preview_is_notifys_own_rendering(database_url: str, sessions: sessionmaker[Session]) -> None:
+def test_the_preview_is_notifys_own_rendering(sessions: sessionmaker[Session]) -> None:
     """Against the sandbox through the official client's template preview: the HTML Notify sends."""
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news"])
     with start_sandbox() as sandbox:
         web = make_admin_web(
-            database_url,
             sessions,
             notify_base_url=sandbox.base_url,
             notify_api_key_test=sandbox.key("test"),

@@ -20,14 +20,12 @@ PAGES = (
 )
 
 
-def test_admin_pages_wear_the_network_brand_and_no_govuk_marks(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_admin_pages_wear_the_network_brand_and_no_govuk_marks(sessions: sessionmaker[Session]) -> None:
     with unit_of_work(sessions) as uow:
         network, _ = network_with_topics(uow.session, "alpha")
         network.settings = {**network.settings, "brand_colour": "#5b2c86"}
         colour = branding_from(uow.session.get_one(Network, network.id).settings).colour
-    web = make_admin_web(database_url, sessions)
+    web = make_admin_web(sessions)
     invite(web, "alpha", ALICE, AdminRole.ADMIN, name="Alice Admin")
     signed_out = web.browser().get("/admin/alpha/sign-in")
     admin = sign_in(web, "alpha", ALICE)
@@ -46,10 +44,10 @@ def test_admin_pages_wear_the_network_brand_and_no_govuk_marks(
 
 
 def test_the_deployment_setting_restores_the_govuk_brand_on_admin_pages(
-    database_url: str, sessions: sessionmaker[Session]
+    sessions: sessionmaker[Session],
 ) -> None:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha")
-    web = make_admin_web(database_url, sessions, govuk_brand=True)
+    web = make_admin_web(sessions, govuk_brand=True)
     html = web.browser().get("/admin/alpha/sign-in").text
     assert "govuk-header__logotype" in html and "govuk-generic-header" not in html

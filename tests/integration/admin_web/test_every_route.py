@@ -32,11 +32,11 @@ PUBLIC_PREFIX = "/admin/{slug}/sign-in"  # the sign-in pages are for people with
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news"])
         network_with_topics(uow.session, "beta", ["news"])
-    admin_web = make_admin_web(database_url, sessions)
+    admin_web = make_admin_web(sessions)
     invite(admin_web, "alpha", "ada.admin@cabinetoffice.gov.uk", AdminRole.ADMIN)
     invite(admin_web, "beta", "bob.beta@justice.gov.uk", AdminRole.ADMIN)
     return admin_web

@@ -24,10 +24,10 @@ BAD = GOOD + "not-an-address,Kim,MoJ\nkim@gmail.com,Kim,MoJ\nlee@dwp.gov.uk,,DWP
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news"])
-    admin_web = make_admin_web(database_url, sessions)
+    admin_web = make_admin_web(sessions)
     invite(admin_web, "alpha", ADMIN, AdminRole.ADMIN, name="Alice Admin")
     invite(admin_web, "alpha", "eddie.editor@justice.gov.uk", AdminRole.EDITOR, name="Eddie Editor")
     return admin_web

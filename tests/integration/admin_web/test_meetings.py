@@ -31,14 +31,14 @@ FIELDS = {
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         alpha, (news, events) = network_with_topics(uow.session, "alpha", ["news", "events"])
         network_with_topics(uow.session, "beta", ["news"])
         subscriber(uow.session, alpha, "reader.one@hmrc.gov.uk", [news])
         subscriber(uow.session, alpha, "reader.two@dwp.gov.uk", [news])
         subscriber(uow.session, alpha, "reader.three@dwp.gov.uk", [events])
-    admin_web = make_admin_web(database_url, sessions)
+    admin_web = make_admin_web(sessions)
     invite(admin_web, "alpha", EDITOR, AdminRole.EDITOR, name="Eddie Editor")
     invite(admin_web, "beta", "bob.beta@justice.gov.uk", AdminRole.ADMIN, name="Bob Beta")
     return admin_web

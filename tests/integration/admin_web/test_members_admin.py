@@ -22,7 +22,7 @@ EDITOR = "eddie.editor@justice.gov.uk"
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         alpha, (news,) = network_with_topics(uow.session, "alpha", ["news"])
         network_with_topics(uow.session, "beta", ["news"])
@@ -37,7 +37,7 @@ def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
                 detail="data request 9",
             )
         )
-    admin_web = make_admin_web(database_url, sessions)
+    admin_web = make_admin_web(sessions)
     invite(admin_web, "alpha", ADMIN, AdminRole.ADMIN, name="Alice Admin")
     invite(admin_web, "alpha", EDITOR, AdminRole.EDITOR, name="Eddie Editor")
     invite(admin_web, "beta", "bob.beta@justice.gov.uk", AdminRole.ADMIN, name="Bob Beta")

@@ -27,7 +27,7 @@ MEMBERS = PAGE_SIZE + 5
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         alpha, (news,) = network_with_topics(uow.session, "alpha", ["news"])
         network_with_topics(uow.session, "beta", ["news"])
@@ -42,7 +42,7 @@ def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
             )
         outsider = subscriber(uow.session, alpha, "reader.only@hmrc.gov.uk", [news])
         outsider.name = "Reader Only"
-    admin_web = make_admin_web(database_url, sessions)
+    admin_web = make_admin_web(sessions)
     invite(admin_web, "alpha", ADMIN, AdminRole.EDITOR, name="Alice Admin")
     invite(admin_web, "alpha", EXPORTER, AdminRole.ADMIN, name="Ann Admin")
     invite(admin_web, "beta", "bob.beta@justice.gov.uk", AdminRole.ADMIN, name="Bob Beta")

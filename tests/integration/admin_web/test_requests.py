@@ -27,8 +27,8 @@ PERSON = "pat.person@hmrc.gov.uk"
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
-    admin_web = make_admin_web(database_url, sessions)
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
+    admin_web = make_admin_web(sessions)
     with unit_of_work(sessions) as uow:
         alpha, (news,) = network_with_topics(uow.session, "alpha", ["news"])
         network_with_topics(uow.session, "beta", ["news"])

@@ -23,8 +23,8 @@ LOGO = "https://alpha.example.gov.uk/logo.png"
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
-    return two_networks(database_url, sessions)
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
+    return two_networks(sessions)
 
 
 def test_a_brand_is_saved_worn_and_its_logo_taken_off(web: AdminWeb) -> None:

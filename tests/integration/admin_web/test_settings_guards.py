@@ -39,8 +39,8 @@ FORMS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
-    return two_networks(database_url, sessions)
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
+    return two_networks(sessions)
 
 
 def _state(web: AdminWeb) -> tuple[object, ...]:

@@ -33,13 +33,10 @@ TOKEN = "the-networks-own-bearer-token"
 
 @pytest.fixture
 def web(
-    database_url: str,
     sessions: sessionmaker[Session],
     notify_sandbox: RunningSandbox,  # noqa: F811
 ) -> AdminWeb:
-    return two_networks(
-        database_url, sessions, notify_base_url=notify_sandbox.base_url, notify_timeout_seconds=5
-    )
+    return two_networks(sessions, notify_base_url=notify_sandbox.base_url, notify_timeout_seconds=5)
 
 
 def _stored(web: AdminWeb) -> list[str]:

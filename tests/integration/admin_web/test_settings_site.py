@@ -22,8 +22,8 @@ PAGE = "/admin/alpha/settings/site"
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
-    return two_networks(database_url, sessions)
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
+    return two_networks(sessions)
 
 
 def test_rules_and_default_topics_are_set_replaced_and_removed(web: AdminWeb) -> None:

@@ -36,11 +36,11 @@ BOB = "bob.beta@justice.gov.uk"
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news", "events"])
         network_with_topics(uow.session, "beta", ["news"])
-    admin_web = make_admin_web(database_url, sessions)
+    admin_web = make_admin_web(sessions)
     invite(admin_web, "alpha", ALICE, AdminRole.ADMIN, name="Alice Admin")
     invite(admin_web, "beta", BOB, AdminRole.ADMIN, name="Bob Beta")
     return admin_web
@@ -120,10 +120,10 @@ def test_an_unknown_address_gets_the_same_page_and_no_email(web: AdminWeb) -> No
     assert refused == [("anonymous", "sign_in_refused", {})] * 2
 
 
-def test_links_and_sessions_expire(database_url: str, sessions: sessionmaker[Session]) -> None:
+def test_links_and_sessions_expire(sessions: sessionmaker[Session]) -> None:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news"])
-    web = make_admin_web(database_url, sessions, admin_session_hours=1, admin_session_idle_minutes=30)
+    web = make_admin_web(sessions, admin_session_hours=1, admin_session_idle_minutes=30)
     invite(web, "alpha", ALICE, AdminRole.EDITOR)
     client = web.browser()
     with time_machine.travel(utcnow(), tick=True) as clock:
@@ -199,8 +199,11 @@ def test_another_networks_session_gets_404_everywhere(web: AdminWeb) -> None:
     assert crossed.status_code == 404  # not Bob's session
 
 
-def test_admin_invite_from_the_cli(web: AdminWeb, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NOTIFIER_DATABASE_URL", database_url)
+@pytest.mark.own_database  # the CLI opens its own engine
+def test_admin_invite_from_the_cli(
+    web: AdminWeb, isolated_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTIFIER_DATABASE_URL", isolated_database_url)
     monkeypatch.setenv("NOTIFIER_SECRET_KEY", WEB_SECRET_KEY)
     runner = CliRunner()
     args = ["admin", "invite", "--network", "alpha", "--email", "Cat.Editor@HMRC.gov.uk", "--name", "Cat"]

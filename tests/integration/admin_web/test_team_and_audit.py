@@ -24,11 +24,11 @@ NEWCOMER = "nina.new@dwp.gov.uk"
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news"])
         network_with_topics(uow.session, "beta", ["news"])
-    admin_web = make_admin_web(database_url, sessions)
+    admin_web = make_admin_web(sessions)
     invite(admin_web, "alpha", ADMIN, AdminRole.ADMIN, name="Alice Admin")
     invite(admin_web, "beta", "bob.beta@justice.gov.uk", AdminRole.ADMIN, name="Bob Beta")
     return admin_web

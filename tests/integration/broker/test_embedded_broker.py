@@ -11,6 +11,7 @@ from typing import Any
 
 from notifier.config import Settings
 from notifier.domain.statuses import Lane
+from tests.support.settings import make_settings
 from workers.celery_app import create_celery
 from workers.dispatch import CeleryTaskQueue
 from workers.queues import ALL_QUEUES
@@ -21,7 +22,7 @@ TASKS_PER_THREAD = 10
 
 
 def _settings(tmp_path: Path) -> Settings:
-    return Settings(
+    return make_settings(
         var_dir=tmp_path,
         broker_url=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
         database_url=f"sqlite:///{tmp_path}/notifier.db",

@@ -22,14 +22,14 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy.orm import sessionmaker
 
-from notifier.config import Settings
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.services.admin.admin_tokens import issue_token
 from notifier.web.app import create_app
-from tests.support.databases import sqlite_database
+from tests.support.databases import SqliteTemplate
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import network_with_topics, subscriber
+from tests.support.settings import make_settings
 from tests.support.webapp import CALLBACK_TOKEN, WEB_SECRET_KEY
 
 MAX_EXAMPLES = 20
@@ -40,9 +40,11 @@ SLUG = "alpha"
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> tuple[schemathesis.Schema, str]:
+def api(
+    sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[schemathesis.Schema, str]:
     directory: Path = tmp_path_factory.mktemp("contract")
-    database_url = sqlite_database(directory)
+    database_url = sqlite_template.create(directory)
     sessions = sessionmaker(bind=make_engine(database_url), expire_on_commit=False)
     with unit_of_work(sessions) as uow:
         network, (news,) = network_with_topics(uow.session, SLUG)
@@ -55,8 +57,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> tuple[schemathesis.Schema, 
             holder_email="admin@cabinetoffice.gov.uk",
         ).secret
     app = create_app(
-        Settings(
-            database_url=database_url,
+        make_settings(
             secret_key=WEB_SECRET_KEY,
             notify_callback_token=CALLBACK_TOKEN,
             public_base_url="http://testserver",

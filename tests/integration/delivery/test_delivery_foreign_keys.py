@@ -174,6 +174,25 @@ def test_deleting_a_network_takes_its_deliveries_with_it(sessions: sessionmaker[
         assert set(uow.session.scalars(select(Delivery.network_id))) == {beta.network_id}
 
 
+def _blocked_on_a_lock(sessions: sessionmaker[Session], work: Future[None], timeout: float = 10) -> bool:
+    """Whether PostgreSQL reports a backend of this database waiting for a lock before `work` ends."""
+    engine = sessions.kw["bind"]
+    deadline = time.monotonic() + timeout
+    # Autocommit: within one transaction PostgreSQL would answer from the same statistics snapshot.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as probe:
+        while not work.done() and time.monotonic() < deadline:
+            waiting = probe.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+            if waiting:
+                return True
+            time.sleep(0.02)
+    return False
+
+
 def _while_open(
     sessions: sessionmaker[Session], first: Callable[[Session], object], second: Callable[[], None]
 ) -> Future[None]:
@@ -182,8 +201,8 @@ def _while_open(
     with ThreadPoolExecutor(1) as pool, unit_of_work(sessions) as uow:
         first(uow.session)
         waiting = pool.submit(second)
-        time.sleep(0.5)
-        assert not waiting.done()  # held back by the open transaction
+        assert _blocked_on_a_lock(sessions, waiting)  # held back by the open transaction
+        assert not waiting.done()
     return waiting
 
 

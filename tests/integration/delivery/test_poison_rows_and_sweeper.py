@@ -223,8 +223,10 @@ def test_what_was_committed_but_never_enqueued_is_found_and_enqueued_by_the_swee
 
 
 def test_status_and_the_admin_api_show_a_messages_failures_grouped_by_reason(
-    database_url: str, sessions: sessionmaker[Session]
+    isolated_sessions: sessionmaker[Session], isolated_database_url: str
 ) -> None:
+    """A database of its own: `notifier status` runs in a process of its own."""
+    sessions = isolated_sessions
     message_id, queue = _message_with(sessions, 5)
     gateway = NotifyAlways500For(address="person3@dept.gov.uk")
     sender = _sender(sessions, gateway, PoisonComposer("exception"), attempts=2)
@@ -242,7 +244,7 @@ def test_status_and_the_admin_api_show_a_messages_failures_grouped_by_reason(
     assert progress.counts["sent"] == 3  # the two failures never reached Notify
     assert sorted(progress.failures) == sorted([(compose, 1), (gave_up, 1)])
 
-    web = web_app(database_url, sessions)
+    web = web_app(sessions)
     answer = web.client.get(
         f"/admin/api/networks/{network.slug}/messages/{message_id}",
         headers={"Authorization": f"Bearer {token.secret}"},
@@ -250,7 +252,7 @@ def test_status_and_the_admin_api_show_a_messages_failures_grouped_by_reason(
     assert answer.status_code == 200
     assert sorted((f["reason"], f["count"]) for f in answer.json()["failures"]) == sorted(progress.failures)
 
-    env = {**os.environ, "NOTIFIER_DATABASE_URL": database_url, "COLUMNS": "200"}
+    env = {**os.environ, "NOTIFIER_DATABASE_URL": isolated_database_url, "COLUMNS": "200"}
     shown = subprocess.run(
         [sys.executable, "-m", "notifier", "status", str(message_id)],
         env=env,

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import Delivery, Message, Network, Subscriber
 from notifier.db.session import unit_of_work
@@ -21,8 +20,9 @@ from notifier.services.sources.publishing import announce
 from notifier.services.subscribers.subscriptions import unsubscribe
 from tests.support.fakes import RecordingQueue, ScriptedGateway, UnlimitedLimiter
 from tests.support.seeding import network_with_topics, subscriber
+from tests.support.settings import make_settings
 
-SETTINGS = Settings(
+SETTINGS = make_settings(
     secret_key="x" * 40,
     public_base_url="https://notifier.example.gov.uk",
     one_click_base_url="https://notifier.example.gov.uk",

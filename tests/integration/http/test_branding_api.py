@@ -18,9 +18,7 @@ from tests.support.webapp import web_app
 PATH = "/admin/api/networks/alpha/branding"
 
 
-def test_an_admin_sets_the_colour_and_logo_and_the_pages_wear_them(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_an_admin_sets_the_colour_and_logo_and_the_pages_wear_them(sessions: sessionmaker[Session]) -> None:
     with unit_of_work(sessions) as uow:
         network, _ = network_with_topics(uow.session, "alpha")
         other, _ = network_with_topics(uow.session, "beta")
@@ -33,7 +31,7 @@ def test_an_admin_sets_the_colour_and_logo_and_the_pages_wear_them(
         elsewhere = issue_token(
             uow.session, other, role=AdminRole.ADMIN, label="b", holder_email="b@dft.gov.uk"
         )
-    client = web_app(database_url, sessions).client
+    client = web_app(sessions).client
 
     def put(token: str, body: dict[str, Any]) -> tuple[int, Any]:
         answer = client.put(PATH, json=body, headers={"Authorization": f"Bearer {token}"})

@@ -7,15 +7,12 @@ after the publish hook's handler has run and built its 202.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.db.session import make_engine, unit_of_work
+from notifier.db.session import unit_of_work
 from tests.integration.http.test_publish_hook import POST, _post, _stored
-from tests.support.databases import PostgresDatabases
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.webapp import web_app
 
@@ -27,26 +24,18 @@ REFUSE_AT_COMMIT = [
 ]
 
 
-@pytest.fixture
-def pg_sessions(postgres: PostgresDatabases) -> Iterator[tuple[str, sessionmaker[Session]]]:
-    url = postgres.create()
-    engine = make_engine(url, pool_size=2)
-    yield url, sessionmaker(bind=engine, expire_on_commit=False)
-    engine.dispose()
-    postgres.drop(url)
-
-
 def test_a_commit_that_fails_after_the_hook_ran_answers_503_and_stores_nothing(
-    pg_sessions: tuple[str, sessionmaker[Session]],
+    pg_sessions: sessionmaker[Session],
 ) -> None:
-    url, sessions = pg_sessions
+    """On a database of its own (`pg_sessions`), so the COMMIT that fails is a real one."""
+    sessions = pg_sessions
     with unit_of_work(sessions) as uow:
         network, (news,) = network_with_topics(uow.session, "alpha")
         subscriber(uow.session, network, "a@dept.gov.uk", [news])
         secret = network.webhook_secret
         for statement in REFUSE_AT_COMMIT:
             uow.session.execute(text(statement))
-    web = web_app(url, sessions)
+    web = web_app(sessions)
     body = json.dumps(POST).encode()
 
     refused = _post(web, secret, body)

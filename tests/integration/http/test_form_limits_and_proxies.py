@@ -13,10 +13,10 @@ from tests.support.seeding import network_with_topics
 from tests.support.webapp import WebApp, web_app
 
 
-def _web(database_url: str, sessions: sessionmaker[Session], **settings: object) -> WebApp:
+def _web(sessions: sessionmaker[Session], **settings: object) -> WebApp:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha")
-    return web_app(database_url, sessions, subscribe_rate_limit=3, **settings)
+    return web_app(sessions, subscribe_rate_limit=3, **settings)
 
 
 def _enquire(web: WebApp, n: int, forwarded_for: str | None = None) -> int:
@@ -35,10 +35,8 @@ def _stored(web: WebApp) -> int:
         return uow.session.scalar(select(func.count()).select_from(ContactEnquiry)) or 0
 
 
-def test_the_contact_form_is_rate_limited_per_client(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
-    web = _web(database_url, sessions)
+def test_the_contact_form_is_rate_limited_per_client(sessions: sessionmaker[Session]) -> None:
+    web = _web(sessions)
     answers = [_enquire(web, n) for n in range(4)]
     assert answers == [303, 303, 303, 429]
     refused = web.client.post(
@@ -49,15 +47,13 @@ def test_the_contact_form_is_rate_limited_per_client(
     assert _stored(web) == 3
 
 
-def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
-    untrusting = _web(database_url, sessions)
+def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(sessions: sessionmaker[Session]) -> None:
+    untrusting = _web(sessions)
     # By default a client cannot pose as many by sending a new X-Forwarded-For each time.
     answers = [_enquire(untrusting, n, forwarded_for=f"203.0.113.{n}") for n in range(4)]
     assert answers == [303, 303, 303, 429]
 
-    behind_proxy = web_app(database_url, sessions, subscribe_rate_limit=3, trusted_proxies="testclient")
+    behind_proxy = web_app(sessions, subscribe_rate_limit=3, trusted_proxies="testclient")
     # Behind a named proxy each forwarded client has its own allowance (the test client is the proxy).
     answers = [_enquire(behind_proxy, n, forwarded_for=f"198.51.100.{n}") for n in range(4)]
     assert answers == [303, 303, 303, 303]

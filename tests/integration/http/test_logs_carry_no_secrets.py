@@ -19,10 +19,12 @@ from notifier.db.session import make_engine, unit_of_work
 from notifier.services.common.links import LinkBuilder, SubscriberRef
 from notifier.services.common.tokens import TokenPurpose, TokenSigner
 from tests.integration.subscribers.forms import CSRF_FIELD
-from tests.support.databases import sqlite_database
-from tests.support.fleet import fleet_env, free_port, running_fleet
+from tests.support.databases import SqliteTemplate
+from tests.support.fleet import fleet_env, free_port, running_fleet, wait_until_finished
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.seeding import network_with_topics
+from tests.support.settings import make_settings
+from workers.task_names import TaskName
 
 NAME = "Rowan Quillfeather"
 EMAIL = "rowan.quillfeather@justice.gov.uk"
@@ -72,8 +74,10 @@ class Visitor:
         return path
 
 
-def test_following_every_signed_link_leaves_no_token_or_personal_detail_in_any_log(tmp_path: Path) -> None:
-    database_url = sqlite_database(tmp_path)
+def test_following_every_signed_link_leaves_no_token_or_personal_detail_in_any_log(
+    sqlite_template: SqliteTemplate, tmp_path: Path
+) -> None:
+    database_url = sqlite_template.create(tmp_path)
     engine = make_engine(database_url)
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
     with unit_of_work(sessions) as uow:
@@ -97,7 +101,7 @@ def test_following_every_signed_link_leaves_no_token_or_personal_detail_in_any_l
             web_port=web_port,
             callback_token=callback_token,
         )
-        settings = Settings(
+        settings = make_settings(
             secret_key=env["NOTIFIER_SECRET_KEY"],
             public_base_url=env["NOTIFIER_PUBLIC_BASE_URL"],
             one_click_base_url=env["NOTIFIER_ONE_CLICK_BASE_URL"],
@@ -120,7 +124,9 @@ def test_following_every_signed_link_leaves_no_token_or_personal_detail_in_any_l
             assert person.http.post(one_click, content=b"List-Unsubscribe=One-Click").status_code == 200
             person.post_form("/contact/alpha", name=NAME, email=EMAIL, message=f"From {DEPARTMENT}")
             person.get(f"/healthz?token={next(iter(person.tokens))}")
-            time.sleep(1.0)  # let the worker finish logging what it sent
+            # The enquiry forwarded and every email sent, so the logs hold all that happened.
+            fleet.wait_for_task_runs(TaskName.FORWARD_ENQUIRIES.value, 2)
+            wait_until_finished(sessions, fleet)
     engine.dispose()
 
     logs = {path.name: path.read_text(errors="replace") for path in log_dir.rglob("*") if path.is_file()}

@@ -17,8 +17,8 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def test_metrics_report_queued_per_lane(database_url: str, sessions: sessionmaker[Session]) -> None:
-    app = web_app(database_url, sessions)
+def test_metrics_report_queued_per_lane(sessions: sessionmaker[Session]) -> None:
+    app = web_app(sessions)
     empty = app.client.get("/metrics")
     assert empty.status_code == 200 and empty.headers["content-type"].startswith("text/plain")
     assert _samples(empty.text)[("notifier_queue_depth", (("lane", "bulk"),))] == 0

@@ -71,15 +71,13 @@ def _pages(web: WebApp, ref: SubscriberRef) -> dict[str, str]:
 
 
 @pytest.fixture
-def branded(
-    database_url: str, sessions: sessionmaker[Session]
-) -> tuple[str, sessionmaker[Session], SubscriberRef]:
+def branded(sessions: sessionmaker[Session]) -> tuple[sessionmaker[Session], SubscriberRef]:
     with unit_of_work(sessions) as uow:
         network, (news, _) = network_with_topics(uow.session, "alpha", ["news", "events"])
         set_branding(network, colour="#5b2c86", logo_url="https://alpha.example.gov.uk/logo.png")
         person = subscriber(uow.session, network, "a@dept.gov.uk", [news])
         ref = SubscriberRef(network.id, person.id, news.id)
-    return database_url, sessions, ref
+    return sessions, ref
 
 
 def _title(html: str) -> str:
@@ -89,10 +87,10 @@ def _title(html: str) -> str:
 
 
 def test_no_page_wears_the_govuk_brand_by_default(
-    branded: tuple[str, sessionmaker[Session], SubscriberRef],
+    branded: tuple[sessionmaker[Session], SubscriberRef],
 ) -> None:
-    database_url, sessions, ref = branded
-    web = web_app(database_url, sessions)
+    sessions, ref = branded
+    web = web_app(sessions)
     for path, network_name in _pages(web, ref).items():
         response = web.client.get(path)
         assert response.headers["content-type"].startswith("text/html"), (path, response.text[:200])
@@ -117,10 +115,10 @@ def test_no_page_wears_the_govuk_brand_by_default(
 
 
 def test_the_deployment_setting_restores_the_govuk_brand(
-    branded: tuple[str, sessionmaker[Session], SubscriberRef],
+    branded: tuple[sessionmaker[Session], SubscriberRef],
 ) -> None:
-    database_url, sessions, ref = branded
-    web = web_app(database_url, sessions, govuk_brand=True)
+    sessions, ref = branded
+    web = web_app(sessions, govuk_brand=True)
     for path, network_name in _pages(web, ref).items():
         html = web.client.get(path).text
         assert "govuk-header__logotype" in html and "govuk-footer__crown" in html, path
@@ -129,10 +127,10 @@ def test_the_deployment_setting_restores_the_govuk_brand(
 
 
 def test_unknown_api_paths_still_answer_json(
-    branded: tuple[str, sessionmaker[Session], SubscriberRef],
+    branded: tuple[sessionmaker[Session], SubscriberRef],
 ) -> None:
-    database_url, sessions, _ = branded
-    web = web_app(database_url, sessions)
+    sessions, _ = branded
+    web = web_app(sessions)
     response = web.client.get("/admin/api/networks/alpha/nothing-here")
     assert response.status_code == 404 and response.headers["content-type"] == "application/json"
     page = web.client.get("/no-such-page")

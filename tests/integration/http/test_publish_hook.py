@@ -20,12 +20,12 @@ POST = {"url": "https://alpha.example.gov.uk/news/a/", "title": "A post", "revis
 
 
 @pytest.fixture
-def app(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, str]:
+def app(sessions: sessionmaker[Session]) -> tuple[WebApp, str]:
     with unit_of_work(sessions) as uow:
         network, (news,) = network_with_topics(uow.session, "alpha")
         subscriber(uow.session, network, "a@dept.gov.uk", [news])
         secret = network.webhook_secret
-    return web_app(database_url, sessions), secret
+    return web_app(sessions), secret
 
 
 def _post(

@@ -54,12 +54,10 @@ def _receipt(delivery_id: int | str, notify_id: str) -> dict[str, str]:
     return {"id": notify_id, "reference": str(delivery_id), "to": "x@dept.gov.uk", "status": "delivered"}
 
 
-def test_each_network_s_receipts_need_its_own_bearer(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_each_network_s_receipts_need_its_own_bearer(sessions: sessionmaker[Session]) -> None:
     own = _accepted_delivery(sessions, "own", "n-own")
     shared = _accepted_delivery(sessions, "shared", "n-shared")
-    web = web_app(database_url, sessions)
+    web = web_app(sessions)
 
     def post(delivery_id: int | str, notify_id: str, token: str) -> int:
         headers = {"Authorization": f"Bearer {token}"}

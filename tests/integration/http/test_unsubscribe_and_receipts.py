@@ -22,12 +22,12 @@ pytestmark = pytest.mark.dates
 
 
 @pytest.fixture
-def setup(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, SubscriberRef]:
+def setup(sessions: sessionmaker[Session]) -> tuple[WebApp, SubscriberRef]:
     with unit_of_work(sessions) as uow:
         network, (news, events) = network_with_topics(uow.session, "alpha", ["news", "events"])
         person = subscriber(uow.session, network, "a@dept.gov.uk", [news, events])
         ref = SubscriberRef(network.id, person.id, news.id)
-    return web_app(database_url, sessions), ref
+    return web_app(sessions), ref
 
 
 def _links(web: WebApp) -> LinkBuilder:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,7 +31,7 @@ from notifier.domain.statuses import (
 )
 from notifier.services.sources import webhooks
 from notifier.services.subscribers.subscriptions import unsubscribe
-from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env, sqlite_database
+from tests.support.databases import PostgresDatabases, SqliteTemplate, flushed_redis_url
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
@@ -49,14 +48,15 @@ class Setup:
 
 
 @pytest.fixture(params=["postgres-redis", "sqlite-embedded"])
-def backing(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
+def backing(
+    request: pytest.FixtureRequest, sqlite_template: SqliteTemplate, tmp_path: Path
+) -> Iterator[Setup]:
     if request.param == "sqlite-embedded":
-        yield Setup(sqlite_database(tmp_path), f"sqla+sqlite:///{tmp_path / 'broker.db'}", None, tmp_path)
+        broker = f"sqla+sqlite:///{tmp_path / 'broker.db'}"
+        yield Setup(sqlite_template.create(tmp_path), broker, None, tmp_path)
         return
     databases: PostgresDatabases = request.getfixturevalue("postgres")
-    redis_base = required_env(REDIS_ENV).rstrip("/")
-    redis_url = f"{redis_base}/7"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = flushed_redis_url()
     url = databases.create()
     yield Setup(url, redis_url, redis_url, tmp_path)
     databases.drop(url)

@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import NotifyKeyType, Settings
+from notifier.config import NotifyKeyType
 from notifier.db.base import utcnow
 from notifier.db.models import Delivery, Message, Network, Topic
 from notifier.db.session import make_engine, unit_of_work
@@ -24,9 +23,10 @@ from notifier.services.admin import notify_services
 from notifier.services.common.secrets_at_rest import SecretBox
 from notifier.services.sources.publishing import announce
 from tests.support.bulk import seed_audience
-from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env
+from tests.support.databases import PostgresDatabases, flushed_redis_url
 from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
 from tests.support.sandbox import start_sandbox
+from tests.support.settings import make_settings
 from workers.dispatch import build_task_queue
 
 PEOPLE = 60
@@ -82,8 +82,7 @@ def _wait_until_delivered(sessions: sessionmaker[Session], fleet: Fleet, message
 
 def test_each_network_sends_from_its_own_service(database: str, tmp_path: Path) -> None:
     web_port = free_port()
-    redis_url = f"{required_env(REDIS_ENV).rstrip('/')}/6"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = flushed_redis_url()
     encryption_key = Fernet.generate_key().decode()
     config = _sandbox_config(tmp_path / "sandbox.toml", web_port)
     engine = make_engine(database, pool_size=2)
@@ -115,7 +114,7 @@ def test_each_network_sends_from_its_own_service(database: str, tmp_path: Path) 
             extra={"NOTIFIER_ENCRYPTION_KEYS": encryption_key},
         )
         with running_fleet(env, tmp_path / "logs", web_port) as fleet:
-            queue = build_task_queue(Settings(_env_file=None, broker_url=redis_url))
+            queue = build_task_queue(make_settings(broker_url=redis_url))
             message_ids = []
             with unit_of_work(sessions) as uow:
                 for audience in (alpha, beta):

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import redis
 
-from notifier.config import Settings
 from notifier.ratelimit import (
     InMemoryTokenBucket,
     Lane,
@@ -15,6 +14,7 @@ from notifier.ratelimit import (
     SqliteTokenBucket,
     refill_per_minute,
 )
+from tests.support.settings import make_settings
 from tests.unit.ratelimit.test_bucket_arithmetic import FakeClock
 
 
@@ -55,6 +55,6 @@ def test_a_drained_redis_bucket_is_empty_for_all(limiter_redis: redis.Redis, buc
 
 
 def test_the_headroom_keeps_the_refill_just_under_notifys_rate() -> None:
-    assert refill_per_minute(Settings(_env_file=None)) == 2940
-    assert refill_per_minute(Settings(_env_file=None, rate_limit_headroom=0.0)) == 3000
-    assert refill_per_minute(Settings(_env_file=None, rate_limit_per_minute=10, rate_limit_headroom=0.2)) == 8
+    assert refill_per_minute(make_settings()) == 2940
+    assert refill_per_minute(make_settings(rate_limit_headroom=0.0)) == 3000
+    assert refill_per_minute(make_settings(rate_limit_per_minute=10, rate_limit_headroom=0.2)) == 8

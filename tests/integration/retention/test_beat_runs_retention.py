@@ -19,7 +19,7 @@ from notifier.domain.retention import RetentionKind
 from notifier.domain.statuses import ConsentSource, SubscriptionEndReason
 from notifier.services.subscribers.subscriptions import unsubscribe
 from tests.integration.retention import people
-from tests.support.databases import sqlite_database
+from tests.support.databases import SqliteTemplate
 from tests.support.fleet import fleet_env, free_port, running_fleet
 from tests.support.sandbox import start_sandbox
 from tests.support.seeding import network_with_topics
@@ -29,8 +29,10 @@ pytestmark = pytest.mark.dates
 LEAVERS = 3
 
 
-def test_beat_runs_retention_in_self_requeueing_batches(tmp_path: Path) -> None:
-    database_url = sqlite_database(tmp_path)
+def test_beat_runs_retention_in_self_requeueing_batches(
+    sqlite_template: SqliteTemplate, tmp_path: Path
+) -> None:
+    database_url = sqlite_template.create(tmp_path)
     sessions = sessionmaker(bind=make_engine(database_url), expire_on_commit=False)
     with (
         time_machine.travel(datetime.now(UTC) - timedelta(days=250), tick=False),

@@ -14,7 +14,6 @@ import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import Delivery, Network, RetentionEvidence, Topic
 from notifier.db.session import unit_of_work
@@ -23,6 +22,7 @@ from notifier.domain.statuses import DeliveryStatus, Lane
 from notifier.services.privacy.retention import RunState, run_batch, set_rule, start_run
 from tests.integration.retention import people
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.dates
 
@@ -46,12 +46,8 @@ def _deliveries(
     return ids
 
 
-def test_batches_walk_every_network_and_resume_from_task_arguments(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
-    settings = Settings(
-        database_url=database_url, secret_key=HASH_KEY, retention_batch_size=2, delivery_link_days=30
-    )
+def test_batches_walk_every_network_and_resume_from_task_arguments(sessions: sessionmaker[Session]) -> None:
+    settings = make_settings(secret_key=HASH_KEY, retention_batch_size=2, delivery_link_days=30)
     old, settled = NOW - 40 * DAY, DeliveryStatus.DELIVERED
     with time_machine.travel(NOW - 50 * DAY, tick=False), unit_of_work(sessions) as uow:
         alpha, alpha_topics = network_with_topics(uow.session, "alpha")

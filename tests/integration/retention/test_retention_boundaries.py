@@ -40,6 +40,7 @@ from notifier.domain.statuses import (
 from notifier.services.privacy.retention import run_to_completion, set_rule
 from notifier.services.privacy.retention_report import ReportLine, retention_report
 from tests.support.seeding import HASH_KEY, network_with_topics
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.dates
 
@@ -251,11 +252,11 @@ def _report(
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_report_and_the_run_agree_at_the_exact_boundary(
-    name: str, sessions: sessionmaker[Session], database_url: str
+    name: str, sessions: sessionmaker[Session]
 ) -> None:
     case = CASES[name]
     stamp, due = _at(case.stamp), _at(case.due)
-    settings = Settings(database_url=database_url, secret_key=HASH_KEY, delivery_link_days=90)
+    settings = make_settings(secret_key=HASH_KEY, delivery_link_days=90)
     with unit_of_work(sessions) as uow:
         network, _ = network_with_topics(uow.session, "alpha")
         network_id = network.id

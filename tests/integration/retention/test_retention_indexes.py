@@ -9,21 +9,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.session import unit_of_work
 from notifier.repositories import retention as repo
 from notifier.services.privacy.erasure import erase_subscribers
 from notifier.services.privacy.retention_report import retention_report
 from tests.support.seeding import HASH_KEY, network_with_topics
+from tests.support.settings import make_settings
 
 
 @contextmanager
-def _plans_of_statements(engine: Engine) -> Iterator[list[str]]:
-    """The plan of every statement run inside the block that reads the delivery table."""
+def _plans_of_statements(connection: Connection) -> Iterator[list[str]]:
+    """The plan of every statement run inside the block that reads the delivery table (on the one
+    connection of `sessions`; the plans are taken in a savepoint rolled back afterwards)."""
     captured: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -31,14 +32,16 @@ def _plans_of_statements(engine: Engine) -> Iterator[list[str]]:
             captured.append((statement, parameters))
 
     plans: list[str] = []
-    event.listen(engine, "before_cursor_execute", capture)
+    event.listen(connection, "before_cursor_execute", capture)
     try:
         yield plans
     finally:
-        event.remove(engine, "before_cursor_execute", capture)
-    with engine.connect() as connection:
+        event.remove(connection, "before_cursor_execute", capture)
+    savepoint = connection.begin_nested()
+    try:
         plans.extend(_plan(connection, statement, parameters) for statement, parameters in captured)
-        connection.rollback()
+    finally:
+        savepoint.rollback()
 
 
 def _plan(connection: Connection, statement: str, parameters: Any) -> str:
@@ -55,15 +58,13 @@ def _in_one_unit(sessions: sessionmaker[Session], work: Callable[[Session], obje
     return plans
 
 
-def test_the_link_rule_its_report_and_erasure_read_their_indexes(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
+def test_the_link_rule_its_report_and_erasure_read_their_indexes(sessions: sessionmaker[Session]) -> None:
     with unit_of_work(sessions) as uow:
         network_id = network_with_topics(uow.session, "alpha")[0].id
     now = utcnow()
     after = repo.LinkCursor(network_id, now, 0)  # the keyset form every batch but the first sends
     unlink = _in_one_unit(sessions, lambda s: repo.unlink_deliveries(s, network_id, now, after, limit=10))
-    settings = Settings(database_url=database_url, secret_key=HASH_KEY)
+    settings = make_settings(secret_key=HASH_KEY)
     report = _in_one_unit(sessions, lambda s: retention_report(s, settings, network_id, now))
     erase = _in_one_unit(sessions, lambda s: erase_subscribers(s, network_id, [1, 2, 3]))
     assert len(unlink) == 3 and all("ix_delivery_link_due" in plan for plan in unlink), unlink

@@ -40,6 +40,7 @@ from notifier.services.subscribers.subscriptions import unsubscribe
 from tests.integration.retention import people
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import HASH_KEY, network_with_topics
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.dates
 
@@ -48,14 +49,13 @@ DAY = timedelta(days=1)
 SIX_MONTHS = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)
 
 
-def settings_for(database_url: str, **overrides: object) -> Settings:
+def settings_for(**overrides: object) -> Settings:
     values: dict[str, object] = {
-        "database_url": database_url,
         "secret_key": HASH_KEY,
         "retention_batch_size": 2,
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return make_settings(**values)
 
 
 def run_at(sessions: sessionmaker[Session], settings: Settings, moment: datetime) -> str:
@@ -98,10 +98,8 @@ def left_person(sessions: sessionmaker[Session], email: str, name: str) -> tuple
     return ids
 
 
-def test_a_leaver_is_erased_everywhere_six_months_after_leaving(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
-    settings = settings_for(database_url, delivery_link_days=181)
+def test_a_leaver_is_erased_everywhere_six_months_after_leaving(sessions: sessionmaker[Session]) -> None:
+    settings = settings_for(delivery_link_days=181)
     network_id, subscriber_id = left_person(sessions, "leaver@justice.gov.uk", "Lee Leaver")
     run_at(sessions, settings, SIX_MONTHS - DAY)
     with unit_of_work(sessions) as uow:
@@ -124,10 +122,8 @@ def test_a_leaver_is_erased_everywhere_six_months_after_leaving(
         assert evidence.period == "6 months"
 
 
-def test_a_shortened_rule_applies_and_a_longer_one_is_refused(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
-    settings = settings_for(database_url)
+def test_a_shortened_rule_applies_and_a_longer_one_is_refused(sessions: sessionmaker[Session]) -> None:
+    settings = settings_for()
     network_id, subscriber_id = left_person(sessions, "short@justice.gov.uk", "Shona Short")
     with unit_of_work(sessions) as uow:
         set_rule(uow.session, network_id, RetentionKind.LEFT_SUBSCRIBER, Period(months=3), utcnow())
@@ -139,10 +135,8 @@ def test_a_shortened_rule_applies_and_a_longer_one_is_refused(
     kept_until(sessions, settings, three_months, subscriber_id, "short@justice.gov.uk", "Shona Short")
 
 
-def test_an_unconfirmed_sign_up_goes_when_its_link_expires(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
-    settings = settings_for(database_url)
+def test_an_unconfirmed_sign_up_goes_when_its_link_expires(sessions: sessionmaker[Session]) -> None:
+    settings = settings_for()
     with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
         network, topics = network_with_topics(uow.session, "alpha")
         subscriber_id = people.pending_person(
@@ -156,10 +150,8 @@ def test_an_unconfirmed_sign_up_goes_when_its_link_expires(
         assert people.traces(uow.session, subscriber_id, "new@justice.gov.uk", "Nia New") == []
 
 
-def test_a_contact_enquiry_goes_six_months_after_it_arrived(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
-    settings = settings_for(database_url)
+def test_a_contact_enquiry_goes_six_months_after_it_arrived(sessions: sessionmaker[Session]) -> None:
+    settings = settings_for()
     with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
         network, _ = network_with_topics(uow.session, "alpha")
         people.enquiry(uow.session, network, "asker@justice.gov.uk", "Ash Asker")
@@ -172,9 +164,9 @@ def test_a_contact_enquiry_goes_six_months_after_it_arrived(
 
 
 def test_deliveries_lose_their_personal_link_after_the_configured_period(
-    sessions: sessionmaker[Session], database_url: str
+    sessions: sessionmaker[Session],
 ) -> None:
-    settings = settings_for(database_url, delivery_link_days=30)
+    settings = settings_for(delivery_link_days=30)
     with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
         network, topics = network_with_topics(uow.session, "alpha")
         subscriber = people.person(uow.session, network, topics, "reader@justice.gov.uk", "Rae Reader")
@@ -191,10 +183,8 @@ def test_deliveries_lose_their_personal_link_after_the_configured_period(
         assert uow.session.get(Subscriber, subscriber_id) is not None  # still subscribed: only the link goes
 
 
-def test_an_erasure_is_done_at_once_and_complete_once_notify_forgets(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
-    settings = settings_for(database_url, notify_retention_days=7)
+def test_an_erasure_is_done_at_once_and_complete_once_notify_forgets(sessions: sessionmaker[Session]) -> None:
+    settings = settings_for(notify_retention_days=7)
     with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
         network, topics = network_with_topics(uow.session, "alpha")
         subscriber = people.person(uow.session, network, topics, "gone@justice.gov.uk", "Gil Gone")
@@ -235,10 +225,8 @@ def test_an_erasure_is_done_at_once_and_complete_once_notify_forgets(
         ]
 
 
-def test_a_network_that_erases_later_does_it_at_its_boundary(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
-    settings = settings_for(database_url)
+def test_a_network_that_erases_later_does_it_at_its_boundary(sessions: sessionmaker[Session]) -> None:
+    settings = settings_for()
     with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
         network, topics = network_with_topics(uow.session, "alpha")
         set_rule(uow.session, network.id, RetentionKind.ERASURE_REQUEST, Period(days=10), utcnow())
@@ -255,9 +243,9 @@ def test_a_network_that_erases_later_does_it_at_its_boundary(
 
 
 def test_a_closed_request_loses_its_link_to_the_person_a_month_after_closing(
-    sessions: sessionmaker[Session], database_url: str
+    sessions: sessionmaker[Session],
 ) -> None:
-    settings = settings_for(database_url)
+    settings = settings_for()
     with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
         network, topics = network_with_topics(uow.session, "alpha")
         subscriber = people.person(uow.session, network, topics, "asked@justice.gov.uk", "Abi Asked")
@@ -319,12 +307,12 @@ def _left_line(
 
 
 def test_an_admin_who_left_keeps_their_role_and_only_what_it_needs_until_it_is_removed(
-    sessions: sessionmaker[Session], database_url: str
+    sessions: sessionmaker[Session],
 ) -> None:
     """The notice deletes a person 6 months after they leave; an admin role is held on another footing
     (the steering group's work), so retention never takes it away: it keeps the name and address the
     role needs, deletes the rest, and deletes the person 6 months after the role is removed."""
-    settings = settings_for(database_url, delivery_link_days=181)
+    settings = settings_for(delivery_link_days=181)
     network_id, admin_id = left_person(sessions, "ada.admin@justice.gov.uk", "Ada Admin")
     with time_machine.travel(T0 - 30 * DAY, tick=False), unit_of_work(sessions) as uow:
         network = uow.session.get_one(Network, network_id)
@@ -377,9 +365,9 @@ def test_an_admin_who_left_keeps_their_role_and_only_what_it_needs_until_it_is_r
 
 
 def test_someone_who_was_only_an_admin_goes_six_months_after_their_role_is_removed(
-    sessions: sessionmaker[Session], database_url: str
+    sessions: sessionmaker[Session],
 ) -> None:
-    settings = settings_for(database_url)
+    settings = settings_for()
     with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
         network, _ = network_with_topics(uow.session, "alpha")
         only = _admin(uow.session, network, "only.admin@justice.gov.uk", "Olu Only", AdminRole.EDITOR)
@@ -392,10 +380,8 @@ def test_someone_who_was_only_an_admin_goes_six_months_after_their_role_is_remov
     kept_until(sessions, settings, SIX_MONTHS, subscriber_id, "only.admin@justice.gov.uk", "Olu Only")
 
 
-def test_erasing_an_admin_leaves_no_address_on_their_tokens(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
-    settings = settings_for(database_url)
+def test_erasing_an_admin_leaves_no_address_on_their_tokens(sessions: sessionmaker[Session]) -> None:
+    settings = settings_for()
     with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
         network, topics = network_with_topics(uow.session, "alpha")
         person = people.person(uow.session, network, topics, "eve.erased@justice.gov.uk", "Eve Erased")

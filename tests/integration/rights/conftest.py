@@ -9,5 +9,5 @@ from tests.integration.rights.flow import Person, make_person
 
 
 @pytest.fixture
-def person(database_url: str, sessions: sessionmaker[Session]) -> Person:
-    return make_person(database_url, sessions)
+def person(sessions: sessionmaker[Session]) -> Person:
+    return make_person(sessions)

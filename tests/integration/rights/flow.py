@@ -34,9 +34,9 @@ class Person:
     manage_path: str
 
 
-def make_person(database_url: str, sessions: sessionmaker[Session]) -> Person:
+def make_person(sessions: sessionmaker[Session]) -> Person:
     """Pat Lee, with something in every table, and Oli Other in the same network."""
-    web = web_app(database_url, sessions)
+    web = web_app(sessions)
     web.settings = web.settings.model_copy(update={"public_base_url": BASE})
     web.client = TestClient(create_app(web.settings, web.queue, sessions), base_url=BASE)
     with unit_of_work(sessions) as uow:

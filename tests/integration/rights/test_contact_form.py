@@ -30,9 +30,10 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 
 def test_an_enquiry_reaches_the_steering_group_once(
-    database_url: str, sessions: sessionmaker[Session], sandbox: RunningSandbox
+    sessions: sessionmaker[Session], sandbox: RunningSandbox
 ) -> None:
-    web = web_app(database_url, sessions)
+    sandbox.reset()  # the module's sandbox also holds the other database's run
+    web = web_app(sessions)
     with unit_of_work(sessions) as uow:
         network, _ = network_with_topics(uow.session, "alpha")
         set_steering_group_address(network, STEERING)

@@ -135,11 +135,12 @@ def test_the_access_bundle_from_the_pages_is_exactly_what_is_held(person: Person
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
-    monkeypatch.setenv("NOTIFIER_DATABASE_URL", database_url)
+def cli_env(monkeypatch: pytest.MonkeyPatch, isolated_database_url: str) -> None:
+    monkeypatch.setenv("NOTIFIER_DATABASE_URL", isolated_database_url)
     monkeypatch.setenv("NOTIFIER_SECRET_KEY", HASH_KEY)
 
 
+@pytest.mark.own_database  # the CLI opens its own engine
 @pytest.mark.usefixtures("cli_env")
 def test_requests_from_the_cli(person: Person, sessions: sessionmaker[Session], tmp_path: Path) -> None:
     runner = CliRunner()
@@ -178,6 +179,7 @@ def test_requests_from_the_cli(person: Person, sessions: sessionmaker[Session], 
         )
 
 
+@pytest.mark.own_database  # the CLI opens its own engine
 @pytest.mark.usefixtures("cli_env")
 def test_retention_report_rules_and_run_from_the_cli(person: Person) -> None:
     runner = CliRunner()

@@ -100,7 +100,8 @@ def test_timeouts_can_drop_the_connection_instead(faulty: RunningSandbox) -> Non
 
 
 def test_rate_limit_bursts_for_n_seconds_every_m_seconds(faulty: RunningSandbox) -> None:
-    faulty.set_faults(throttle_seconds=0.5, throttle_every_seconds=1.5)
+    """The windows follow the sandbox clock: the test moves it through them instead of waiting."""
+    faulty.set_faults(throttle_seconds=60, throttle_every_seconds=150)
     with pytest.raises(HTTPError) as caught:
         send(faulty, "burst")
     assert caught.value.status_code == 429
@@ -110,11 +111,14 @@ def test_rate_limit_bursts_for_n_seconds_every_m_seconds(faulty: RunningSandbox)
             "message": "Exceeded rate limit for key type TEST of 3000 requests per 60 seconds",
         }
     ]
-    time.sleep(0.7)
+    faulty.advance(75)  # 75 s into the period: past the 60 s burst
     assert send(faulty, "burst")["id"]
-    time.sleep(0.9)
-    with pytest.raises(HTTPError):
+    faulty.advance(74)  # 149 s: still quiet
+    assert send(faulty, "burst")["id"]
+    faulty.advance(3)  # 152 s: the next period's burst
+    with pytest.raises(HTTPError) as again:
         send(faulty, "burst")
+    assert again.value.status_code == 429
 
 
 def test_failure_shares_decide_final_statuses(faulty: RunningSandbox) -> None:

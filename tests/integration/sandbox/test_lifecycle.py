@@ -132,7 +132,7 @@ def test_callbacks_retry_five_times_300_seconds_apart_on_5xx_and_429() -> None:
         notification_id = send(sandbox)
         wait_for_callbacks(sandbox, 1)  # the sandbox has recorded it and scheduled the retry
         sandbox.advance(299)
-        time.sleep(0.2)
+        assert sandbox.settled()["pending_events"] == 1  # the retry, due in a second
         assert len(receiver.requests) == 1
         sandbox.advance(1)
         wait_for_callbacks(sandbox, 2)
@@ -140,7 +140,7 @@ def test_callbacks_retry_five_times_300_seconds_apart_on_5xx_and_429() -> None:
             sandbox.advance(300)
             assert len(wait_for_callbacks(sandbox, attempt)["callbacks"]) == attempt
         sandbox.advance(3000)
-        time.sleep(0.2)
+        assert sandbox.settled()["pending_events"] == 0  # nothing left to send
         assert len(receiver.requests) == 6  # 1 + 5 retries, then no more
         entry = sandbox.outbox(render="false")[0]
         assert entry["id"] == notification_id
@@ -156,7 +156,7 @@ def test_callbacks_are_not_retried_on_other_4xx() -> None:
         send(sandbox)
         assert wait_for_callbacks(sandbox, 1)["callbacks"][0]["status_code"] == 400
         sandbox.advance(3600)
-        time.sleep(0.2)
+        assert sandbox.settled()["pending_events"] == 0  # no retry was scheduled
         assert len(receiver.requests) == 1
 
 

@@ -51,6 +51,7 @@ def _trail(admins: Admins) -> list[tuple[str, str, dict[str, object]]]:
         return [(r.actor, r.action, r.detail) for r in rows if r.object_type == "announcement"]
 
 
+@pytest.mark.own_database  # the CLI opens its own engine
 def test_announce_on_a_sign_off_network_makes_a_draft_awaiting_approval_and_sends_nothing(
     admins: Admins, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -85,6 +86,7 @@ def test_announce_on_a_sign_off_network_makes_a_draft_awaiting_approval_and_send
     assert send["sign_off_required"] is True and isinstance(send["message_id"], int)
 
 
+@pytest.mark.own_database  # the CLI opens its own engine
 def test_announce_without_sign_off_sends_at_once_and_audits_who_asked(
     admins: Admins, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -111,6 +113,7 @@ def test_announce_without_sign_off_sends_at_once_and_audits_who_asked(
     }
 
 
+@pytest.mark.own_database  # the CLI opens its own engine
 def test_announce_refuses_a_bad_subject_and_stores_nothing(
     admins: Admins, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import redis
 import time_machine
 from icalendar import Calendar
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,12 +35,14 @@ from notifier.services.admin import admin_tokens
 from notifier.services.sources.digests import latest_period, run_digest
 from notifier.services.sources.publishing import ContentItem, announce, publish_content
 from tests.support.clock import MARCH, next_clock_change
-from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env
+from tests.support.databases import PostgresDatabases, flushed_redis_url
 from tests.support.fakes import RecordingQueue
-from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet
+from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet, wait_until_finished
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
+from tests.support.settings import make_settings
 from workers.dispatch import build_task_queue
+from workers.task_names import TaskName
 
 pytestmark = pytest.mark.dates
 
@@ -70,12 +71,22 @@ class World:
                 found.setdefault(entry["to"], []).append(entry)
         return found
 
+    def settled(self) -> None:
+        """Until every message is done or cancelled: the fleet has nothing more to send."""
+        wait_until_finished(self.sessions, self.fleet)
+
+    def idle_after_event_sources(self) -> None:
+        """Beat's event sources have run twice since now (so once from start to end at least) and every
+        message is finished: whatever they were going to send is in the outbox."""
+        self.fleet.wait_for_task_runs(TaskName.EVENT_SOURCES.value, 2)
+        self.settled()
+
     def wait_for(self, subject: str, recipients: set[str], timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             found = self.outbox(subject)
             if set(found) >= recipients:
-                time.sleep(0.5)  # let stragglers arrive, so "exactly" below means exactly
+                self.settled()  # every message done: nothing more is on its way, so "exactly" is exact
                 found = self.outbox(subject)
                 assert set(found) == recipients, (subject, sorted(found))
                 assert all(len(v) == 1 for v in found.values()), (
@@ -116,8 +127,7 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[str, dict[str, str], dict[st
 def world(postgres: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     var_dir = tmp_path_factory.mktemp("sources-fleet")
     database_url = postgres.create()
-    redis_url = f"{required_env(REDIS_ENV).rstrip('/')}/8"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = flushed_redis_url()
     engine = make_engine(database_url, pool_size=2)
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
     secret, editor, approver = _seed(sessions)
@@ -134,7 +144,7 @@ def world(postgres: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory)
             callback_token=token,
             extra={"NOTIFIER_EVENT_SOURCES_INTERVAL_SECONDS": "1"},
         )
-        settings = Settings(
+        settings = make_settings(
             **{k.removeprefix("NOTIFIER_").lower(): v for k, v in env.items() if k.startswith("NOTIFIER_")}
         )
         with running_fleet(env, var_dir / "logs", web_port) as fleet:
@@ -322,7 +332,7 @@ def test_an_announcement_goes_out_after_a_second_person_approves_it(world: World
         == "awaiting_approval"
     )
     assert httpx.post(f"{path}/approve", headers=world.editor, timeout=10).status_code == 403
-    time.sleep(2)
+    world.idle_after_event_sources()
     assert world.outbox("AGM: vote for your co-chair").keys() == {ANN}  # only the test send so far
     assert httpx.post(f"{path}/approve", headers=world.approver, timeout=10).status_code == 200
     deadline = time.monotonic() + 60
@@ -350,7 +360,7 @@ def test_notifier_announce_on_a_sign_off_network_waits_for_an_approver(world: Wo
     assert "awaiting approval" in done.stdout, done.stdout
     found = re.search(r"announcement (\d+) is awaiting approval", done.stdout)
     assert found is not None
-    time.sleep(3)  # beat runs the event sources every second: it must not start it
+    world.idle_after_event_sources()  # beat runs the event sources every second: they must not start it
     assert world.outbox(subject) == {}
     api = f"{world.fleet.web_url}/admin/api/networks/alpha/announcements/{found.group(1)}"
     assert httpx.get(api, headers=world.editor, timeout=10).json()["status"] == "awaiting_approval"
@@ -466,8 +476,8 @@ def test_daily_and_weekly_digests_list_each_item_once_and_never_come_empty(world
     weekly = world.wait_for("Your weekly update from Alpha Network", {WES})
     text = readable(weekly[WES])
     assert "Digest news 1" in text and "Digest news 2" in text and "Digest picnic" not in text
-    assert "Digest AGM notice" not in text
-    time.sleep(1)
+    assert "Digest AGM notice" not in text  # an announcement goes at once, never again in a digest
+    world.settled()
     assert (
         world.outbox("Your daily update").keys() == {DORA}
         and len(world.outbox("Your daily update")[DORA]) == 1

@@ -30,7 +30,7 @@ SITE = "https://alpha.example.gov.uk"
 
 
 @pytest.fixture
-def app(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, str]:
+def app(sessions: sessionmaker[Session]) -> tuple[WebApp, str]:
     with unit_of_work(sessions) as uow:
         network, (news, events) = network_with_topics(uow.session, "alpha", ("news", "events"))
         network.settings = {
@@ -39,7 +39,7 @@ def app(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, str
         }
         subscriber(uow.session, network, "reader@dept.gov.uk", [news, events])
         secret = network.webhook_secret
-    return web_app(database_url, sessions), secret
+    return web_app(sessions), secret
 
 
 def post(web: WebApp, secret: str, payload: dict[str, Any]) -> Any:

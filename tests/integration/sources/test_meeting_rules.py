@@ -183,6 +183,7 @@ def _cli(admins: Admins, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
     return CliRunner().invoke(app, list(args))
 
 
+@pytest.mark.own_database  # the CLI opens its own engine
 def test_cli_updates_a_meeting_and_publishes_its_minutes_with_help(
     admins: Admins, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

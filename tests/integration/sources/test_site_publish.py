@@ -29,7 +29,7 @@ MESSY = Path(__file__).parents[2] / "fixtures" / "jekyll_sites" / "messy"
 
 
 @pytest.fixture
-def app(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, str]:
+def app(sessions: sessionmaker[Session]) -> tuple[WebApp, str]:
     with unit_of_work(sessions) as uow:
         network, (news, events, blog) = network_with_topics(uow.session, "messy", ("news", "events", "blog"))
         network.settings = {
@@ -41,7 +41,7 @@ def app(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, str
         }
         subscriber(uow.session, network, "reader@dept.gov.uk", [news, events, blog])
         secret = network.webhook_secret
-    return web_app(database_url, sessions), secret
+    return web_app(sessions), secret
 
 
 def counts(sessions: sessionmaker[Session]) -> tuple[int, int, int]:

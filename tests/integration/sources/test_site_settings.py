@@ -40,9 +40,7 @@ event:
 
 
 @pytest.fixture
-def web(
-    database_url: str, sessions: sessionmaker[Session]
-) -> tuple[WebApp, dict[str, str], dict[str, str], str]:
+def web(sessions: sessionmaker[Session]) -> tuple[WebApp, dict[str, str], dict[str, str], str]:
     with unit_of_work(sessions) as uow:
         network, topics = network_with_topics(uow.session, "alpha", ("news", "pride", "events"))
         subscriber(uow.session, network, "reader@dept.gov.uk", topics)
@@ -54,7 +52,7 @@ def web(
             return {"Authorization": f"Bearer {issued.secret}"}
 
         admin, editor, secret = bearer(AdminRole.ADMIN), bearer(AdminRole.EDITOR), network.webhook_secret
-    return web_app(database_url, sessions), admin, editor, secret
+    return web_app(sessions), admin, editor, secret
 
 
 def settings_of(sessions: sessionmaker[Session]) -> dict[str, Any]:
@@ -113,13 +111,14 @@ def test_routing_and_field_names_are_validated_and_used(
         assert sorted(topics) == ["events", "pride"]
 
 
+@pytest.mark.own_database  # the CLI opens its own engine
 def test_the_cli_shows_and_sets_them_with_the_same_checks(
     web: tuple[WebApp, dict[str, str], dict[str, str], str],
-    database_url: str,
+    isolated_database_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = web[0]
-    monkeypatch.setenv("NOTIFIER_DATABASE_URL", database_url)
+    monkeypatch.setenv("NOTIFIER_DATABASE_URL", isolated_database_url)
     monkeypatch.setenv("NOTIFIER_SECRET_KEY", WEB_SECRET_KEY)
     runner = CliRunner()
     refused = runner.invoke(

@@ -64,11 +64,9 @@ def _recipients(sessions: sessionmaker[Session], queue: RecordingQueue) -> dict[
     return reached
 
 
-def test_urgent_email_ignores_digest_frequency_and_digests_list_it(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
+def test_urgent_email_ignores_digest_frequency_and_digests_list_it(sessions: sessionmaker[Session]) -> None:
     network_id = _world(sessions)
-    settings = web_settings(database_url)
+    settings = web_settings()
     queue = RecordingQueue()
     deps = SourceDeps.from_settings(settings, queue)
     with time_machine.travel(MONDAY, tick=False), unit_of_work(sessions) as uow:
@@ -122,11 +120,9 @@ def test_urgent_email_ignores_digest_frequency_and_digests_list_it(
     assert "AGM on Friday" not in weekly and "A new page" not in weekly  # not their topics
 
 
-def test_the_preferences_page_says_urgent_email_comes_at_once(
-    sessions: sessionmaker[Session], database_url: str
-) -> None:
+def test_the_preferences_page_says_urgent_email_comes_at_once(sessions: sessionmaker[Session]) -> None:
     network_id = _world(sessions)
-    web = web_app(database_url, sessions)
+    web = web_app(sessions)
     with unit_of_work(sessions) as uow:
         person = uow.session.scalars(select(Subscriber).where(Subscriber.email == DAILY)).one()
         ref = SubscriberRef(network_id, person.id)

@@ -168,14 +168,15 @@ def test_membership_from_request_to_approval_cancellation_and_revocation(
             memberships.revoke(uow.session, owner, request.id, now=utcnow())
 
 
+@pytest.mark.own_database  # the CLI opens its own engine
 def test_csv_import_is_all_or_nothing_dedupes_and_records_the_import_source(
     sessions: sessionmaker[Session],
     network: int,
-    database_url: str,
+    isolated_database_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("NOTIFIER_DATABASE_URL", database_url)
+    monkeypatch.setenv("NOTIFIER_DATABASE_URL", isolated_database_url)
     monkeypatch.setenv("NOTIFIER_SECRET_KEY", HASH_KEY)
     bad = tmp_path / "bad.csv"
     bad.write_text("email,name,department\na@justice.gov.uk,A,MoJ\nb@gmail.com,B,\nc@justice.gov.uk,,\n")

@@ -48,11 +48,9 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[int, int, dict[str, str]]:
         )
 
 
-def test_approve_then_revoke_with_roles_network_isolation_and_audit(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_approve_then_revoke_with_roles_network_isolation_and_audit(sessions: sessionmaker[Session]) -> None:
     request_id, business_id, tokens = _seed(sessions)
-    client = web_app(database_url, sessions).client
+    client = web_app(sessions).client
 
     def call(method: str, path: str, token: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
         answer = client.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)

@@ -26,13 +26,13 @@ def _ask(web: WebApp, email: str) -> tuple[int, str]:
 
 
 def test_a_held_address_gets_a_fresh_preferences_link_and_an_unknown_one_the_same_page(
-    database_url: str, sessions: sessionmaker[Session]
+    sessions: sessionmaker[Session],
 ) -> None:
     with unit_of_work(sessions) as uow:
         network, (news,) = network_with_topics(uow.session, "alpha", ["news"])
         person = subscriber(uow.session, network, "pat.lee@justice.gov.uk", [news])
         ref = SubscriberRef(network.id, person.id)
-    web = web_app(database_url, sessions)
+    web = web_app(sessions)
 
     held = _ask(web, " Pat.Lee@Justice.gov.uk ")
     unknown = _ask(web, "nobody@justice.gov.uk")
@@ -52,12 +52,10 @@ def test_a_held_address_gets_a_fresh_preferences_link_and_an_unknown_one_the_sam
     assert "Your email preferences" in web.client.get(manage_url.removeprefix("http://testserver")).text
 
 
-def test_a_bad_address_is_named_on_its_field_and_nothing_is_sent(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_a_bad_address_is_named_on_its_field_and_nothing_is_sent(sessions: sessionmaker[Session]) -> None:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news"])
-    web = web_app(database_url, sessions)
+    web = web_app(sessions)
     for typed, words in (("", "Enter your email address"), ("not an address", "correct format")):
         status, text = _ask(web, typed)
         assert status == 400 and words in text and 'href="#email"' in text

@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import Settings
 from notifier.db.models import ConsentEvent, Delivery, Message, Network, Signup, Subscriber, Topic
 from notifier.db.session import unit_of_work
 from notifier.domain.statuses import ConsentAction, ConsentSource, DeliveryStatus, Lane, SubscriberStatus
@@ -24,17 +23,17 @@ from notifier.web.app import create_app
 from tests.integration.subscribers.forms import csrf_from, subscribe
 from tests.support.fakes import RecordingQueue, ScriptedGateway, UnlimitedLimiter
 from tests.support.seeding import network_with_topics
+from tests.support.settings import make_settings
 from tests.support.webapp import WEB_SECRET_KEY, WebApp
 
 PUBLIC = "http://127.0.0.1:8000"
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> WebApp:
+def web(sessions: sessionmaker[Session]) -> WebApp:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news", "events"])
-    settings = Settings(
-        database_url=database_url,
+    settings = make_settings(
         secret_key=WEB_SECRET_KEY,
         public_base_url=PUBLIC,  # email links must be https or loopback
         one_click_base_url="https://testserver",
@@ -166,5 +165,5 @@ def test_one_click_reaches_a_delivery_already_fanned_out_but_not_sent(web: WebAp
 
 
 def test_settings_defaults_for_the_subscribers_side() -> None:
-    settings = Settings(_env_file=None)
+    settings = make_settings()
     assert settings.confirm_link_days == 7 and settings.temporary_failures_before_suppression == 3

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -57,7 +56,6 @@ def _notifier(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[st
         text=True,
         timeout=timeout,
         check=False,
-        cwd=Path(PROJECT_ROOT),
     )
 
 

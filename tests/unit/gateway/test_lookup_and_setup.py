@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from requests.models import PreparedRequest
 
-from notifier.config import Settings
 from notifier.gateway import GatewayUnavailable, NotificationRecord, NotifyGateway, build_gateway
 from notifier.gateway.classify import next_utc_midnight, scrub
 from notifier.gateway.notify import NotifyClient, new_notify_client, read_environment_once
+from tests.support.settings import make_settings
 from tests.unit.gateway.scripted import (
     API_KEY,
     BASE_URL,
@@ -142,8 +142,7 @@ def test_missing_template_or_base_url_is_refused() -> None:
 
 
 def test_build_gateway_reads_the_settings() -> None:
-    settings = Settings(
-        _env_file=None,
+    settings = make_settings(
         notify_base_url="http://127.0.0.1:6011",
         notify_api_key_team=API_KEY,
         notify_key_type="team",

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from notifier.config import Settings
 from notifier.ratelimit import (
     DEFAULT_REDIS_KEY,
     Lane,
@@ -19,6 +18,7 @@ from notifier.ratelimit import (
     build_limiter,
     connect_limiter_redis,
 )
+from tests.support.settings import make_settings
 from tests.unit.ratelimit.test_bucket_arithmetic import FakeClock
 
 
@@ -99,8 +99,7 @@ def test_redis_bucket_raises_limiter_unavailable_when_redis_is_down() -> None:
 
 
 def test_build_limiter_uses_sqlite_under_var_without_redis(tmp_path: Path) -> None:
-    settings = Settings(
-        _env_file=None,
+    settings = make_settings(
         var_dir=tmp_path,
         redis_url=None,
         rate_limit_per_minute=120,
@@ -118,8 +117,7 @@ def test_build_limiter_uses_sqlite_under_var_without_redis(tmp_path: Path) -> No
 
 
 def test_build_limiter_uses_redis_when_configured(tmp_path: Path) -> None:
-    settings = Settings(
-        _env_file=None,
+    settings = make_settings(
         var_dir=tmp_path,
         redis_url="redis://127.0.0.1:1/0",
         rate_limit_per_minute=3000,

@@ -9,13 +9,13 @@ import time_machine
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from notifier.config import Settings
 from notifier.db.models import Network, Topic
 from notifier.services.common.tokens import ExpiredToken, InvalidToken, TokenPurpose, TokenSigner
 from notifier.services.subscribers.addresses import readable_domains
 from notifier.services.subscribers.signup_form import SignupForm, check_signup, eligibility_statement
 from notifier.services.subscribers.signups import ConfirmLinks, ConfirmRef
 from notifier.web import csrf
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.dates
 
@@ -114,7 +114,7 @@ def test_confirmation_links_carry_ids_only_serve_one_purpose_and_expire() -> Non
 
 
 def test_csrf_accepts_only_the_signed_cookie_value() -> None:
-    settings = Settings(_env_file=None, secret_key="s" * 40)
+    settings = make_settings(secret_key="s" * 40)
     app = FastAPI()
 
     @app.get("/form")

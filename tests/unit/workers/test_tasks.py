@@ -8,10 +8,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
-from notifier.config import Settings
 from notifier.domain.statuses import Lane
+from tests.support.settings import make_settings
 from workers import runtime as runtime_module
 from workers.celery_app import create_celery, settings_of
 from workers.dispatch import CeleryTaskQueue
@@ -22,7 +23,7 @@ from workers.task_names import TaskName
 
 @pytest.fixture
 def app(tmp_path: Path) -> Any:
-    settings = Settings(
+    settings = make_settings(
         var_dir=tmp_path,
         broker_url=f"filesystem://{tmp_path}",
         database_url=f"sqlite:///{tmp_path}/notifier.db",
@@ -106,6 +107,24 @@ def test_a_failed_task_is_logged_with_its_name_and_ids(app: Any) -> None:
             "error": "ValueError",
         }
     ]
+
+
+def test_each_run_that_ends_is_counted_by_task_and_outcome(app: Any) -> None:
+    """The count tests and operators read to know beat's schedule is kept (`notifier_task_runs`)."""
+    task = app.tasks[TaskName.EVENT_SOURCES]
+
+    def runs(outcome: str) -> float:
+        value = REGISTRY.get_sample_value(
+            "notifier_task_runs_total", {"task": TaskName.EVENT_SOURCES.value, "outcome": outcome}
+        )
+        return value or 0.0
+
+    ok, failed = runs("ok"), runs("failed")
+    task.on_success(None, "task-1", (), {})
+    task.on_success(None, "task-2", (), {})
+    with capture_logs():
+        task.on_failure(ValueError("boom"), "task-3", (), {}, None)
+    assert (runs("ok") - ok, runs("failed") - failed) == (2, 1)
 
 
 def test_the_settings_are_the_ones_the_app_was_built_with(app: Any, tmp_path: Path) -> None:
