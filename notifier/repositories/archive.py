@@ -151,11 +151,8 @@ def _search_postgres(
     headline = func.ts_headline(
         sa.literal_column("'english'::regconfig"), ArchiveItem.search_text, query, options
     )
-    excerpts: dict[int, str] = dict(
-        session.execute(
-            select(ArchiveItem.id, headline).where(ArchiveItem.id.in_([i.id for i in items]))
-        ).tuples()
-    )
+    rows = session.execute(select(ArchiveItem.id, headline).where(ArchiveItem.id.in_([i.id for i in items])))
+    excerpts = {item_id: str(text) for item_id, text in rows.tuples()}
     return [(item, excerpts.get(item.id, "")) for item in items]
 
 
