@@ -18,10 +18,12 @@ from notifier.db.models.core import network_id_column, same_network_fk
 
 # What PostgreSQL's GIN index and the SQLite FTS5 table read: the same words on both databases.
 SEARCH_LANGUAGE = "english"
-# SQLite's FTS5 table and its shadow tables: not models, so a schema comparison leaves them out.
+# SQLite's FTS5 table (with its shadow tables) and PostgreSQL's GIN index: not in the models, so a
+# comparison of the schema with the models leaves them out.
 ARCHIVE_SEARCH_TABLES = frozenset(
     {f"archive_item_fts{suffix}" for suffix in ("", "_data", "_idx", "_content", "_docsize", "_config")}
 )
+ARCHIVE_SEARCH_INDEX = "ix_archive_item_search"
 
 
 class ArchiveItem(Base):

@@ -19,6 +19,7 @@ from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import ConsentSource, SubscriptionEndReason
 from notifier.repositories import networks as network_repo
 from notifier.services.archive.management import restore, set_reading_from_joining, withdraw
+from notifier.services.common.links import LinkBuilder, SubscriberRef
 from notifier.services.common.scope import network_by_slug
 from notifier.services.subscribers.memberships import approve, request_membership
 from notifier.services.subscribers.subscriptions import unsubscribe
@@ -41,7 +42,7 @@ BETA = "bea.beta@justice.gov.uk"
 @pytest.fixture
 def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
-        alpha, topics = network_with_topics(uow.session, "alpha", ["news", "events", "members"])
+        _alpha, topics = network_with_topics(uow.session, "alpha", ["news", "events", "members"])
         topics[2].members_only = True
         network_with_topics(uow.session, "beta", ["news"])
     return make_admin_web(database_url, sessions)
@@ -176,8 +177,6 @@ def test_the_private_feed_lists_what_they_may_read_until_revoked(web: AdminWeb) 
     assert f"/archive/alpha/items/{item}</id>" in feed.text and "In the feed" in feed.text
     assert web.browser().get(url.group(1).replace("/alpha/", "/beta/")).status_code == 404
     # Revoked from the preferences page (its signed link, as in every email's footer).
-    from notifier.services.common.links import LinkBuilder, SubscriberRef
-
     with unit_of_work(web.sessions) as uow:
         person = uow.session.scalars(select(Subscriber).where(Subscriber.email == READER)).one()
         manage = LinkBuilder.from_settings(web.settings).manage_token(

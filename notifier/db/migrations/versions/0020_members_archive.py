@@ -117,16 +117,21 @@ def _readers() -> None:
             ]
         else:
             columns.append(sa.Column("revoked_at", WHEN))
+        unique = (
+            [sa.UniqueConstraint("secret_hash", name=op.f("uq_archive_session_secret_hash"))]
+            if table == "archive_session"
+            else []
+        )
         op.create_table(
             table,
             *columns,
             _network_fk(table),
             _same_network(table, "subscriber_id", "subscriber"),
             sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+            *unique,
         )
         op.create_index(op.f(f"ix_{table}_network_id"), table, ["network_id"])
         op.create_index(op.f(f"ix_{table}_subscriber_id"), table, ["subscriber_id"])
-    op.create_index(op.f("ix_archive_session_secret_hash"), "archive_session", ["secret_hash"], unique=True)
 
 
 def upgrade() -> None:
