@@ -301,17 +301,9 @@ class AdminSignInEmail:
 
 
 @dataclass(frozen=True)
-class ArchiveSignInEmail:
-    """Transactional, to a reader's work address: a one-time link that signs them in to the archive."""
-
-    network_name: str
-    sign_in_url: str
-    expiry_minutes: int
-
-    def __post_init__(self) -> None:
-        _require_text(network_name=self.network_name)
-        if self.expiry_minutes < 1:
-            raise ValueError("expiry_minutes must be at least 1")
+class ArchiveSignInEmail(AdminSignInEmail):
+    """Transactional, to a reader's work address: a one-time link into the network's archive (the
+    admin's sign-in email's fields, with its own words)."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from notifier.rendering.emails import (
     AdminSignInEmail,
+    ArchiveSignInEmail,
     AdminWaitingEmail,
     AnnouncementEmail,
     ConfirmEmailChangeEmail,
@@ -162,6 +163,14 @@ def _admin_sign_in(text: Text) -> AdminSignInEmail:
     )
 
 
+def _archive_sign_in(text: Text) -> ArchiveSignInEmail:
+    return ArchiveSignInEmail(
+        network_name=text("LGBT+ Network"),
+        sign_in_url=f"{SERVICE}/archive/lgbt/sign-in/tok999",
+        expiry_minutes=30,
+    )
+
+
 def _admin_waiting(text: Text) -> AdminWaitingEmail:
     return AdminWaitingEmail(
         network_name=text("LGBT+ Network"),
@@ -186,6 +195,7 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.CONFIRM_EMAIL_CHANGE: _email_change,
         EmailKind.NEW_LINKS: _new_links,
         EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
+        EmailKind.ARCHIVE_SIGN_IN: _archive_sign_in,
         EmailKind.ADMIN_WAITING: _admin_waiting,
     }
     return builders[kind](text)
