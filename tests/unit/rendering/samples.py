@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 from notifier.rendering.emails import (
     AdminSignInEmail,
-    ArchiveSignInEmail,
     AdminWaitingEmail,
     AnnouncementEmail,
+    ArchiveSignInEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
     ContentEmail,
