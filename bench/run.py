@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.run                 # every benchmark (about 25 minutes on 2 cores)
     .venv/bin/python -m bench.run --only fanout   # one or more of: fanout batch fleet ceiling memory
-                                                  #   networks sandbox
+                                                  #   networks sandbox archive
 
 `sandbox` runs bench/sandbox_ceiling.py and prints its table; the "Sandbox ceiling" section of the
 report is its owner's reading of that table and is kept as it is.
@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import ceiling, fanout, fanout_batch, fleet_sends, many_networks
+from bench import archive_search, ceiling, fanout, fanout_batch, fleet_sends, many_networks
 from bench.common import ROOT, Section, machine
 
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -57,6 +57,7 @@ BENCHMARKS: dict[str, Callable[[], list[Section]]] = {
     "ceiling": lambda: [ceiling.run_ceiling()],
     "memory": lambda: [ceiling.run_memory(MEMORY_SIZES)],
     "networks": many_networks.run,
+    "archive": lambda: [archive_search.run()],
 }
 
 

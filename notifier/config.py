@@ -156,6 +156,14 @@ class Settings(BaseSettings):
     admin_session_idle_minutes: int = Field(default=30, ge=1)  # signed out after this long unused
     admin_session_hours: int = Field(default=12, ge=1, le=24)  # and this long after signing in, whatever
 
+    # The members' archive (services/archive/): readers sign in by an emailed one-time link to a
+    # session of their own, separate from the admins'. Items hold no personal data, so they are kept
+    # for ever unless a number of months is set (0: for ever).
+    archive_sign_in_link_minutes: int = Field(default=30, ge=1, le=60)
+    archive_session_idle_days: int = Field(default=14, ge=1, le=90)
+    archive_session_days: int = Field(default=90, ge=1, le=400)
+    archive_retention_months: int = Field(default=0, ge=0, le=1200)
+
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     # /docs, /redoc and /openapi.json; unset: served everywhere but production.

@@ -23,7 +23,7 @@ from notifier.repositories import subscribers as subscriber_repo
 from notifier.services.privacy import rights
 from notifier.services.privacy.contact import set_steering_group_address
 from notifier.services.privacy.retention import run_to_completion, set_rule
-from notifier.services.privacy.retention_report import retention_report
+from notifier.services.privacy.retention_report import archive_report, retention_report
 from notifier.services.privacy.rights_export import bundle_as_csv, export_bundle
 
 retention_app = typer.Typer(help="Retention: what is due when, and applying the rules.", no_args_is_help=True)
@@ -56,7 +56,9 @@ def report(network: NetworkOption) -> None:
             reasons += (
                 [f"* {line.kind.value}: {line.kept} past the period {line.kept_because}"] if line.kept else []
             )
+        archive = archive_report(uow.session, settings, owner.id, now)
     console.print(table)
+    console.print(f"archive items: {archive.summary}")
     for reason in reasons:
         console.print(reason)
 

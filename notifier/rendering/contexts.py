@@ -36,6 +36,7 @@ class FooterReason(StrEnum):
     INVITEE = "invitee"  # named on a meeting's invitation list
     DIGEST = "digest"  # chose a daily or weekly summary
     TEST = "test"  # an admin's test send to themselves: no unsubscribe or preferences links
+    ARCHIVE = "archive"  # the members' archive's copy: nobody's links, only where it went
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Footer:
     unsubscribe_url: str
     privacy_notice_url: str
     reason: FooterReason = FooterReason.TOPIC
+    archive_url: str = ""  # the network's members' archive, linked from every email it keeps
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name, topic_name=self.topic_name)
@@ -299,6 +301,12 @@ class AdminSignInEmail:
 
 
 @dataclass(frozen=True)
+class ArchiveSignInEmail(AdminSignInEmail):
+    """Transactional, to a reader's work address: a one-time link into the network's archive (the
+    admin's sign-in email's fields, with its own words)."""
+
+
+@dataclass(frozen=True)
 class AdminWaitingEmail:
     """Transactional, to an admin: what waits for them in the web admin (counts only, no names)."""
 
@@ -325,4 +333,5 @@ EmailContext = (
     | NewLinksEmail
     | AdminSignInEmail
     | AdminWaitingEmail
+    | ArchiveSignInEmail
 )

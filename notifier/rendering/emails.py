@@ -18,6 +18,7 @@ from notifier.rendering.contexts import (
     AdminSignInEmail,
     AdminWaitingEmail,
     AnnouncementEmail,
+    ArchiveSignInEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
     ContentEmail,
@@ -42,6 +43,7 @@ __all__ = [
     "AdminSignInEmail",
     "AdminWaitingEmail",
     "AnnouncementEmail",
+    "ArchiveSignInEmail",
     "ConfirmEmailChangeEmail",
     "ConfirmSubscriptionEmail",
     "ContentEmail",
@@ -90,6 +92,7 @@ class EmailKind(StrEnum):
     NEW_LINKS = "new_links"  # fresh unsubscribe/preferences links, asked for from a damaged link's page
     ADMIN_SIGN_IN = "admin_sign_in"  # a steering group admin's one-time sign-in link
     ADMIN_WAITING = "admin_waiting"  # what waits for an admin (services/admin/alerts.py)
+    ARCHIVE_SIGN_IN = "archive_sign_in"  # a reader's one-time link into the members' archive
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         EmailKind.NEW_LINKS: EmailSpec("email/new_links", NewLinksEmail, transactional=True),
         EmailKind.ADMIN_SIGN_IN: EmailSpec("email/admin_sign_in", AdminSignInEmail, transactional=True),
         EmailKind.ADMIN_WAITING: EmailSpec("email/admin_waiting", AdminWaitingEmail, transactional=True),
+        EmailKind.ARCHIVE_SIGN_IN: EmailSpec("email/archive_sign_in", ArchiveSignInEmail, transactional=True),
     }
 )
 

@@ -22,9 +22,17 @@ from notifier.web.request_guard import RequestGuard
 from notifier.web.routes import admin_web, health, hooks, metrics, receipts, site_hook
 from notifier.web.routes import event_sources as event_source_routes
 from notifier.web.routes.admin_api import admin_branding, admin_memberships
+from notifier.web.routes.pages import archive as archive_routes
+from notifier.web.routes.pages import (
+    archive_sign_in,
+    new_link,
+    preferences,
+    site_pages,
+    subscribe,
+    unsubscribe,
+)
 from notifier.web.routes.pages import contact as contact_routes
 from notifier.web.routes.pages import email_change as email_change_routes
-from notifier.web.routes.pages import new_link, preferences, site_pages, subscribe, unsubscribe
 from notifier.web.routes.pages import rights as rights_routes
 from notifier.web.security_headers import PolicyMiddleware, wants_hsts
 
@@ -58,6 +66,8 @@ def create_app(
         email_change_routes,
         contact_routes,
         new_link,
+        archive_sign_in,  # before the archive's pages: /sign-in/... is not an item
+        archive_routes,
         admin_memberships,
         admin_branding,
     ):

@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from notifier.config import Settings
 from notifier.domain.branding import Branding, branding_from
+from notifier.rendering.london_time import london_date
 from notifier.resources import FRONTEND_STYLESHEET, TEMPLATES_DIR
 from notifier.services.admin.networks import network_named
 from notifier.web.problems import Problem, register_surface
@@ -102,7 +103,11 @@ def page_environment() -> Environment:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
         ]
     )
-    return Environment(loader=loader, autoescape=select_autoescape(["html"]), undefined=ChainableUndefined)
+    environment = Environment(
+        loader=loader, autoescape=select_autoescape(["html", "xml"]), undefined=ChainableUndefined
+    )
+    environment.filters["london_day"] = london_date  # "Tuesday 3 March 2026", as the emails write days
+    return environment
 
 
 def frame_context(network: FramedNetwork | None) -> dict[str, Any]:

@@ -1,6 +1,13 @@
 """Every table, one module per area; importing this package registers them all on the metadata."""
 
 from notifier.db.models.admin_web import AdminAlert, AdminMember, AdminSession, AdminSignInLink
+from notifier.db.models.archive import (
+    ArchiveFeed,
+    ArchiveItem,
+    ArchiveItemTopic,
+    ArchiveSession,
+    ArchiveSignInLink,
+)
 from notifier.db.models.core import (
     ConsentEvent,
     Delivery,
@@ -36,6 +43,11 @@ __all__ = [
     "AdminSignInLink",
     "Announcement",
     "ApiToken",
+    "ArchiveFeed",
+    "ArchiveItem",
+    "ArchiveItemTopic",
+    "ArchiveSession",
+    "ArchiveSignInLink",
     "AuditRecord",
     "ConsentEvent",
     "ConsentText",

@@ -24,6 +24,8 @@ class TokenPurpose(StrEnum):
     DATA_REQUEST = "data-request"  # verifying a data-subject request (services/privacy/rights.py)
     EMAIL_CHANGE = "email-change"  # a new address confirming itself (services/subscribers/email_change.py)
     ADMIN_SIGN_IN = "admin-sign-in"  # an admin's one-time sign-in link (services/admin/web_sessions.py)
+    ARCHIVE_SIGN_IN = "archive-sign-in"  # a reader's one-time link into the archive (services/archive/)
+    ARCHIVE_FEED = "archive-feed"  # a reader's private feed address, until revoked (services/archive/)
 
 
 class InvalidToken(Exception):

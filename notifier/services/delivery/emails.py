@@ -24,6 +24,7 @@ from notifier.rendering.contexts import (
     AdminSignInEmail,
     AdminWaitingEmail,
     AnnouncementEmail,
+    ArchiveSignInEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
     ContentEmail,
@@ -122,6 +123,13 @@ def _admin_sign_in(data: Mapping[str, Any], network: Network, footer: Footer) ->
     )
 
 
+def _archive_sign_in(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    # The single-use link was made when the reader asked for it (services/archive/readers.py).
+    return ArchiveSignInEmail(
+        network_name=network.name, sign_in_url=data["sign_in_url"], expiry_minutes=int(data["expiry_minutes"])
+    )
+
+
 def _admin_waiting(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
     return AdminWaitingEmail(
         network_name=network.name, lines=tuple(data["lines"]), admin_url=data["admin_url"]
@@ -137,6 +145,7 @@ CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.NEW_LINKS: _new_links,
     EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
     EmailKind.ADMIN_WAITING: _admin_waiting,
+    EmailKind.ARCHIVE_SIGN_IN: _archive_sign_in,
     **SOURCE_CONTEXT_BUILDERS,
 }
 
@@ -187,6 +196,7 @@ class TemplateComposer:
             unsubscribe_url=self.links.unsubscribe_url_with(UNSUBSCRIBE_STAND_IN),
             privacy_notice_url=network.privacy_notice_url,
             reason=footer_reason(kind, message, topic),
+            archive_url=f"{self.public_base_url}/archive/{network.slug}",
         )
         data = message.context
         per_reader = kind in PER_SUBSCRIBER_CONTEXT

@@ -22,6 +22,9 @@ from notifier.db.base import utcnow
 from notifier.db.models import (
     AdminMember,
     ApiToken,
+    ArchiveFeed,
+    ArchiveSession,
+    ArchiveSignInLink,
     ConsentEvent,
     DataRequest,
     Delivery,
@@ -128,7 +131,17 @@ def _token_holders(session: Session, network_id: int, ids: Sequence[int]) -> int
 
 
 def _deleting(
-    model: type[ConsentEvent | Subscription | Signup | Membership | MeetingInvitee | AdminMember],
+    model: type[
+        ConsentEvent
+        | Subscription
+        | Signup
+        | Membership
+        | MeetingInvitee
+        | AdminMember
+        | ArchiveSignInLink
+        | ArchiveSession
+        | ArchiveFeed
+    ],
 ) -> Eraser:
     def erase(session: Session, network_id: int, ids: Sequence[int]) -> int:
         theirs = one_of(session, model.subscriber_id, ids)
@@ -147,6 +160,10 @@ register_eraser("subscription", _deleting(Subscription))
 register_eraser("signup", _deleting(Signup))
 register_eraser("membership", _deleting(Membership))
 register_eraser("meeting_invitee", _deleting(MeetingInvitee))
+# The archive's readers: their links, sessions and feeds (the items themselves hold nobody).
+register_eraser("archive_sign_in_link", _deleting(ArchiveSignInLink))
+register_eraser("archive_session", _deleting(ArchiveSession))
+register_eraser("archive_feed", _deleting(ArchiveFeed))
 # Before the admin role, which names the acting token.
 register_eraser("api_token.holder_email", _token_holders)
 # An admin role goes with the person; their sign-in links and sessions cascade from it.

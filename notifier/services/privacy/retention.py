@@ -27,6 +27,7 @@ from notifier.db.models import Network, RetentionEvidence, RetentionRule
 from notifier.db.session import scrub_after_commit, unit_of_work
 from notifier.domain.retention import Period, RetentionKind, check_within_notice
 from notifier.repositories import retention as repo
+from notifier.services.archive.retention import delete_expired
 from notifier.services.privacy.erasure import (
     carry_out_erasure,
     complete_if_notify_clear,
@@ -168,6 +169,10 @@ def _network_batch(
     batch = _apply_network_rules(session, settings, network_id, rules, now, settings.retention_batch_size)
     unlinked = walk.step(session, network_id, rules[RetentionKind.DELIVERY_LINK].before(now))
     batch.add(RetentionKind.DELIVERY_LINK, "deliveries_unlinked", unlinked)
+    # Archive items hold no personal data, so they have no rule or evidence of their own; they go only
+    # when the deployment sets a period (for ever by default).
+    archived = delete_expired(session, settings, network_id, now, settings.retention_batch_size)
+    batch.more = batch.more or archived >= settings.retention_batch_size
     _record_evidence(session, state, network_id, rules, batch)
     if batch.acted():
         scrub_after_commit(session)  # enquiries, sign-ups and requests' details as well as people

@@ -13,6 +13,7 @@ from notifier.db.models import ContactEnquiry, DataRequest, Delivery, Signup
 from notifier.domain.retention import Period, RetentionKind
 from notifier.domain.rights import CLOSED_STATUSES, DataRequestKind, DataRequestStatus
 from notifier.repositories import retention as repo
+from notifier.services.archive.retention import ArchiveRetention, archive_retention
 from notifier.services.privacy.retention import rules_for
 
 
@@ -47,6 +48,12 @@ def retention_report(
         else:
             lines.append(ReportLine(kind, period, cutoff, due, next_due))
     return lines
+
+
+def archive_report(session: Session, settings: Settings, network_id: int, now: datetime) -> ArchiveRetention:
+    """The members' archive's line: its items hold no personal data, so they are kept for ever unless
+    the deployment sets `archive_retention_months`."""
+    return archive_retention(session, settings, network_id, now)
 
 
 ADMIN_ROLE_KEPT = (

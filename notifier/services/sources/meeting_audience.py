@@ -34,6 +34,7 @@ from notifier.services.sources.meetings import (
     Audience,
     SourceDeps,
     add_event,
+    archive_meeting,
     audience_ids,
     meeting_context,
     new_message,
@@ -107,6 +108,7 @@ def change_audience(
     meeting.topic_ids = list(change.after.topic_ids)
     uow.session.flush()
     _send(uow, deps, meeting, change, EmailKind.MEETING, None)
+    archive_meeting(uow, deps, meeting, note=None)
     audit.record(
         uow.session, network.id, actor, "meeting.audience", "meeting", meeting.id,
         topics_added=len(change.topics_added), topics_removed=len(change.topics_removed),

@@ -23,6 +23,7 @@ from notifier.domain.statuses import EventKind, Lane, MessageStatus
 from notifier.repositories import answers as answer_repo
 from notifier.repositories import meetings as meeting_repo
 from notifier.repositories import networks as network_repo
+from notifier.services.archive.recording import record_event, record_meeting
 from notifier.services.common import audit
 from notifier.services.common.ports import TaskQueue
 from notifier.services.delivery.direct_sends import enqueue_sends
@@ -258,6 +259,7 @@ def publish_minutes(
         "meeting_url": deps.meeting_links.page_url(meeting),
     }
     event = add_event(uow, meeting, EventKind.MINUTES, f"meeting:{meeting.id}:minutes", context)
+    record_event(uow.session, network.id, event.id, "minutes", context, list(meeting.topic_ids))
     meeting.minutes_event_id = event.id
     # Answers to the meeting's question are health data, kept only until the minutes are out.
     forgotten = answer_repo.forget_access_needs(uow.session, meeting.id)
@@ -335,6 +337,19 @@ def _send(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, kind: str, *, not
     key = f"meeting:{meeting.id}:{kind}:{meeting.sequence}"
     event = add_event(uow, meeting, EventKind.MEETING, key, context)
     _messages(uow, deps, meeting, event, kind, context)
+    archive_meeting(uow, deps, meeting, note=note if kind == "meeting_cancelled" else None)
+
+
+def archive_meeting(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, *, note: str | None) -> None:
+    """The meeting's archive item as the meeting now stands (its invitation, or its cancellation)."""
+    record_meeting(
+        uow.session,
+        meeting.network_id,
+        meeting.id,
+        cancelled=meeting.status is MeetingStatus.CANCELLED,
+        context=meeting_context(meeting, deps.meeting_links, note),
+        topic_ids=list(meeting.topic_ids),
+    )
 
 
 def add_event(uow: UnitOfWork, meeting: Meeting, kind: EventKind, key: str, payload: dict[str, Any]) -> Event:

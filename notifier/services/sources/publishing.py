@@ -13,6 +13,7 @@ from notifier.db.session import UnitOfWork
 from notifier.domain.statuses import EventKind, Lane, MessageStatus
 from notifier.repositories import messages as message_repo
 from notifier.repositories import networks as network_repo
+from notifier.services.archive.recording import record_event
 from notifier.services.common.ports import TaskQueue
 from notifier.services.sources.site_settings import routing_key
 
@@ -101,6 +102,8 @@ def publish_content(uow: UnitOfWork, queue: TaskQueue, network: Network, item: C
     messages = [
         _message_for(uow, queue, event, topic, email_kind="content", context=payload) for topic in topics
     ]
+    if topics:
+        record_event(session, network.id, event.id, "content", payload, [t.id for t in topics])
     return Published(event.id, [m.id for m in messages], duplicate=False)
 
 
@@ -120,6 +123,7 @@ def publish_page_again(
     )
     uow.session.add(event)
     uow.session.flush()
+    record_event(uow.session, topic.network_id, event.id, "content", event.payload, [topic.id])
     return _message_for(uow, queue, event, topic, email_kind="content", context=event.payload)
 
 
@@ -148,6 +152,7 @@ def announce(
     )
     uow.session.add(event)
     uow.session.flush()
+    record_event(uow.session, network.id, event.id, "announcement", event.payload, [topic.id])
     return _message_for(uow, queue, event, topic, email_kind="announcement", context=event.payload)
 
 

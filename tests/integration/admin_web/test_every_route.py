@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import Base, utcnow
-from notifier.db.models import AdminMember, AdminSession, ApiToken, Message
+from notifier.db.models import AdminMember, AdminSession, ApiToken, ArchiveItem, Message
 from notifier.db.session import unit_of_work
 from notifier.domain.rights import DataRequestKind
 from notifier.domain.sources import AdminRole
@@ -118,11 +118,13 @@ def _beta_rows(web: AdminWeb) -> dict[str, int]:
         admin_session = uow.session.scalars(
             select(AdminSession).where(AdminSession.network_id == beta.id)
         ).one()
+        item_id = uow.session.scalars(select(ArchiveItem.id).where(ArchiveItem.network_id == beta.id)).one()
         assert message_id is not None
         return {
             "subscriber_id": person.id, "token_id": token.id, "announcement_id": draft.id,
             "meeting_id": meeting.id, "request_id": request.id, "membership_id": membership.id,
             "message_id": message_id, "admin_id": admin.id, "session_id": admin_session.id,
+            "item_id": item_id,  # the meeting's archive item
         }  # fmt: skip
 
 

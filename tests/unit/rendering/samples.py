@@ -9,6 +9,7 @@ from notifier.rendering.emails import (
     AdminSignInEmail,
     AdminWaitingEmail,
     AnnouncementEmail,
+    ArchiveSignInEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
     ContentEmail,
@@ -163,6 +164,14 @@ def _admin_sign_in(text: Text) -> AdminSignInEmail:
     )
 
 
+def _archive_sign_in(text: Text) -> ArchiveSignInEmail:
+    return ArchiveSignInEmail(
+        network_name=text("LGBT+ Network"),
+        sign_in_url=f"{SERVICE}/archive/lgbt/sign-in/tok999",
+        expiry_minutes=30,
+    )
+
+
 def _admin_waiting(text: Text) -> AdminWaitingEmail:
     return AdminWaitingEmail(
         network_name=text("LGBT+ Network"),
@@ -199,6 +208,7 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.CONFIRM_EMAIL_CHANGE: _email_change,
         EmailKind.NEW_LINKS: _new_links,
         EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
+        EmailKind.ARCHIVE_SIGN_IN: _archive_sign_in,
         EmailKind.ADMIN_WAITING: _admin_waiting,
         EmailKind.MEETING_PLACE: _meeting_place,
     }

@@ -18,6 +18,7 @@ LINES = {
     FooterReason.DIGEST: "You're getting this summary because you chose to get emails from LGBT+ Network "
     "as a daily or weekly summary.",
     FooterReason.TEST: "This is a test sent only to you, because you asked for one.",
+    FooterReason.ARCHIVE: "This is LGBT+ Network's archive copy of an email sent to Events.",
 }
 
 
@@ -37,9 +38,12 @@ def test_each_reader_is_told_why_they_get_the_email(reason: FooterReason) -> Non
     assert "privacy notice" in body
 
 
-def test_a_test_send_carries_no_unsubscribe_or_preferences_link() -> None:
-    body = _body(FooterReason.TEST)
+@pytest.mark.parametrize("reason", [FooterReason.TEST, FooterReason.ARCHIVE])
+def test_a_test_send_and_the_archive_copy_carry_no_unsubscribe_or_preferences_link(
+    reason: FooterReason,
+) -> None:
+    body = _body(reason)
     assert "/unsubscribe/" not in body and "/subscriptions/manage/" not in body
     assert "Unsubscribe" not in body
-    for reason in set(FooterReason) - {FooterReason.TEST}:
-        assert "/unsubscribe/tok123" in _body(reason)
+    for other in set(FooterReason) - {FooterReason.TEST, FooterReason.ARCHIVE}:
+        assert "/unsubscribe/tok123" in _body(other)

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from notifier.web.routes.admin_web import (
     announcements,
+    archive,
     audit_log,
     dashboard,
     importing,
@@ -28,6 +29,7 @@ ROUTERS = (
     people_edit.router,  # before people: /people/new is not a person's id
     people.router,
     announcements.router,
+    archive.router,
     requests.router,
     team.router,
     audit_log.router,

@@ -15,8 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from notifier.config import Settings
 from notifier.domain.london_times import LONDON, LocalTimeError, resolve_london
 from notifier.domain.sources import AdminRole
-from notifier.gateway.base import GatewayUnavailable
-from notifier.gateway.preview import NotifyPreviewer
 from notifier.rendering.emails import RenderedEmail
 from notifier.services.admin.acting import acting_token
 from notifier.services.admin.reporting import message_progress
@@ -33,6 +31,7 @@ from notifier.services.sources.announcement_pages import (
 from notifier.services.sources.announcements import AnnouncementError
 from notifier.services.sources.meetings import SourceDeps
 from notifier.web.deps import QueueDep, SettingsDep, UowDep
+from notifier.web.email_preview import notify_html as preview_html
 from notifier.web.params import RowId
 from notifier.web.routes.admin_web.session import EditorDep, SignedIn, SignedInDep
 
@@ -41,24 +40,8 @@ FormText = Annotated[str, Form()]
 CODES = {"conflict": status.HTTP_409_CONFLICT, "forbidden": status.HTTP_403_FORBIDDEN}
 
 
-PREVIEW_TIMEOUT_SECONDS = 5.0
-
-
 def notify_html(settings: Settings, signed_in: SignedIn, email: RenderedEmail) -> str | None:
-    """The email's HTML as Notify renders it, or None when Notify is not configured or not answering
-    (the page then shows the markdown alone and says so)."""
-    template_id = signed_in.network.notify_template_id or settings.notify_template_id
-    if not settings.notify_api_key or not template_id:
-        return None
-    previewer = NotifyPreviewer(
-        settings.notify_api_key,
-        settings.notify_base_url,
-        min(settings.notify_timeout_seconds, PREVIEW_TIMEOUT_SECONDS),
-    )
-    try:
-        return previewer.preview(template_id, subject=email.subject, body=email.body).html
-    except GatewayUnavailable:
-        return None
+    return preview_html(settings, signed_in.network.notify_template_id, email)
 
 
 @router.get("/admin/{slug}/announcements", response_class=HTMLResponse)

@@ -68,6 +68,7 @@ NAVIGATION = (
     ("", "Dashboard"),
     ("announcements", "Announcements"),
     ("meetings", "Meetings"),
+    ("archive", "Archive"),
     ("members", "Members"),
     ("requests", "Requests"),
     ("team", "Team"),

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.domain.statuses import Frequency
+from notifier.services.archive.feeds import has_feed, revoke_feeds
 from notifier.services.common.tokens import TokenPurpose
 from notifier.services.subscribers.linked_people import LinkedPerson
 from notifier.services.subscribers.preferences import PreferencesRefused
@@ -34,6 +35,7 @@ PersonDep = Annotated[LinkedPerson, person_link(TokenPurpose.MANAGE, LinkWording
 BANNERS = {
     "saved": "Your email preferences have been saved",
     "membership-cancelled": "Your membership has been cancelled",
+    "feed-stopped": "Your feed's address has stopped working",
 }
 
 
@@ -70,6 +72,8 @@ def _page(
         base=f"/preferences/{token}",
         csrf_token=form_token.form_value,
         privacy_notice_url=network.privacy_notice_url,
+        archive_url=f"/archive/{network.slug}",
+        archive_feed=has_feed(person.scope, person.subscriber.id),
     )
     return csrf.attach(page, form_token, settings)
 
@@ -117,6 +121,14 @@ def save(
 def cancel(token: str, person: PersonDep, now: NowDep) -> Response:
     cancel_membership(person, now)
     return _back(token, "membership-cancelled")
+
+
+@router.post(
+    "/preferences/{token}/archive-feed/revoke", response_class=HTMLResponse, dependencies=[CheckedForm]
+)
+def stop_archive_feed(token: str, person: PersonDep, now: NowDep) -> Response:
+    revoke_feeds(person.scope, person.subscriber.id, now=now)
+    return _back(token, "feed-stopped")
 
 
 @router.post("/preferences/{token}/unsubscribe", response_class=HTMLResponse, dependencies=[CheckedForm])

@@ -1,0 +1,28 @@
+"""An email's HTML as GOV.UK Notify renders it (its template preview, through the official client),
+for the pages that show an email: the admin's announcement preview and the archive's item page."""
+
+from __future__ import annotations
+
+from notifier.config import Settings
+from notifier.gateway.base import GatewayUnavailable
+from notifier.gateway.preview import NotifyPreviewer
+from notifier.rendering.emails import RenderedEmail
+
+PREVIEW_TIMEOUT_SECONDS = 5.0
+
+
+def notify_html(settings: Settings, template_id: str | None, email: RenderedEmail) -> str | None:
+    """The HTML, or None when Notify is not configured or not answering (the page then shows the
+    markdown alone and says so)."""
+    template_id = template_id or settings.notify_template_id
+    if not settings.notify_api_key or not template_id:
+        return None
+    previewer = NotifyPreviewer(
+        settings.notify_api_key,
+        settings.notify_base_url,
+        min(settings.notify_timeout_seconds, PREVIEW_TIMEOUT_SECONDS),
+    )
+    try:
+        return previewer.preview(template_id, subject=email.subject, body=email.body).html
+    except GatewayUnavailable:
+        return None
