@@ -169,7 +169,7 @@ class OneSessionAtATime:
 
 
 class DeferredChecksAtRelease:
-    """PostgreSQL checks deferred constraints (the delivery seal's, a test's own) at COMMIT, which a
+    """PostgreSQL checks deferred constraints (the delivery's subscriber key, a test's own) at COMMIT, which a
     released savepoint is not. So a session's own savepoint (not a nested one of the product's) runs them
     when it is released, as its COMMIT would: `SET CONSTRAINTS ALL IMMEDIATE` fires what is pending. If a
     check fails, the savepoint is rolled back to, as a failed COMMIT throws the transaction's work away,

@@ -1,7 +1,8 @@
 """Hostile YAML, and a reader process to feed it to under a memory limit.
 
 `python -m tests.support.hostile_yaml DIR` caps its own address space (`resource.setrlimit`), builds
-the web app on a fresh SQLite database in DIR, and then reads one JSON request per line on stdin:
+the web app on DIR/notifier.db (a migrated, empty SQLite database the caller made: `sqlite_template`),
+and then reads one JSON request per line on stdin:
 `{"via": "hook" | "page" | "config", "yaml": TEXT}`. `hook` posts TEXT as a page's front matter
 through the signed publish hook; `page` puts it in a post's front matter in a Jekyll site and reads
 the site as `notifier hook post` does (`read_config`, `read_documents`, `site_publish.plan`); `config`
@@ -29,7 +30,6 @@ from notifier.db.session import make_engine, unit_of_work
 from notifier.services.sources import site_publish, webhooks
 from notifier.services.sources.jekyll.config import SiteConfigError, read_config
 from notifier.services.sources.jekyll.documents import read_documents
-from tests.support.databases import sqlite_database
 from tests.support.seeding import network_with_topics
 from tests.support.webapp import web_app
 
@@ -76,6 +76,11 @@ CLASSIC_BOMBS: dict[str, tuple[str, str]] = {
 }
 
 
+def database_url(directory: Path) -> str:
+    """The reader's database, in the directory it is given."""
+    return f"sqlite:///{directory / 'notifier.db'}"
+
+
 def memory_mib(pid: int | str = "self") -> tuple[float, float]:
     """(resident now, resident at the peak) of a process (this one by default), from /proc (Linux)."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -86,12 +91,11 @@ def memory_mib(pid: int | str = "self") -> tuple[float, float]:
 class Reader:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        url = sqlite_database(directory)
-        self.sessions = sessionmaker(bind=make_engine(url), expire_on_commit=False)
+        self.sessions = sessionmaker(bind=make_engine(database_url(directory)), expire_on_commit=False)
         with unit_of_work(self.sessions) as uow:
             network, _ = network_with_topics(uow.session, "alpha", ("news",))
             self.secret = network.webhook_secret
-        self.web = web_app(url, self.sessions)
+        self.web = web_app(self.sessions)
 
     def stored(self) -> int:
         with unit_of_work(self.sessions) as uow:

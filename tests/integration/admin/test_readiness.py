@@ -10,7 +10,7 @@ import uuid
 from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import NotifyKeyType, Settings
+from notifier.config import NotifyKeyType
 from notifier.db.base import utcnow
 from notifier.db.session import unit_of_work
 from notifier.services.admin import notify_services
@@ -19,14 +19,15 @@ from notifier.services.common.secrets_at_rest import SecretBox
 from tests.support.databases import PostgresDatabases
 from tests.support.production import production_env
 from tests.support.seeding import network_with_topics
+from tests.support.settings import make_settings
 
 TEMPLATE = str(uuid.uuid4())
 
 
 def test_no_notify_service_anywhere_is_a_problem_until_a_network_brings_one(
-    database_url: str, sessions: sessionmaker[Session]
+    sessions: sessionmaker[Session],
 ) -> None:
-    settings = Settings(database_url=database_url, encryption_keys=Fernet.generate_key().decode())
+    settings = make_settings(encryption_keys=Fernet.generate_key().decode())
     with unit_of_work(sessions) as uow:
         network, _ = network_with_topics(uow.session, "own")
         problem = notify_problem(uow.session, settings)
@@ -39,7 +40,7 @@ def test_no_notify_service_anywhere_is_a_problem_until_a_network_brings_one(
             uow.session, SecretBox.from_settings(settings), network, entry, actor="cli", now=utcnow()
         )
         assert notify_problem(uow.session, settings) is None
-    deployment = Settings(database_url=database_url, notify_api_key_live="key", notify_template_id=TEMPLATE)
+    deployment = make_settings(notify_api_key_live="key", notify_template_id=TEMPLATE)
     with unit_of_work(sessions) as uow:
         assert notify_problem(uow.session, deployment) is None
 

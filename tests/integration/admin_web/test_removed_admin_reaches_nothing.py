@@ -38,10 +38,10 @@ SECRET = re.compile(r"ntf_[A-Za-z0-9_\-]+")
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news"])
-    admin_web = make_admin_web(database_url, sessions)
+    admin_web = make_admin_web(sessions)
     invite(admin_web, "alpha", ALICE, AdminRole.ADMIN, name="Alice Admin")
     invite(admin_web, "alpha", BEN, AdminRole.ADMIN, name="Ben Admin")
     return admin_web

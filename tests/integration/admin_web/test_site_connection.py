@@ -39,8 +39,8 @@ NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
-    admin_web = two_networks(database_url, sessions)
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
+    admin_web = two_networks(sessions)
     with unit_of_work(sessions) as uow:
         network = uow.session.scalars(select(Network).where(Network.slug == "alpha")).one()
         network.site_url = "https://big.example.gov.uk"

@@ -38,14 +38,16 @@ MEMBER = "mo.member@justice.gov.uk"
 ADMIN = "ada.admin@cabinetoffice.gov.uk"
 BETA = "bea.beta@justice.gov.uk"
 
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         _alpha, topics = network_with_topics(uow.session, "alpha", ["news", "events", "members"])
         topics[2].members_only = True
         network_with_topics(uow.session, "beta", ["news"])
-    return make_admin_web(database_url, sessions)
+    return make_admin_web(sessions)
 
 
 def _join(web: AdminWeb, slug: str, email: str, *topic_slugs: str, member: bool = False) -> int:

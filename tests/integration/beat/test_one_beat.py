@@ -23,7 +23,7 @@ SENT = "Sending due task"
 
 @pytest.fixture
 def two_beats(
-    database_url: str, tmp_path: Path
+    isolated_database_url: str, tmp_path: Path
 ) -> Iterator[tuple[Supervisor, list[Child], list[dict[str, str]]]]:
     supervisor = Supervisor(tmp_path / "logs")
     base = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFIER_")}
@@ -33,7 +33,7 @@ def two_beats(
             {
                 **base,
                 "NOTIFIER_ENVIRONMENT": "dev",
-                "NOTIFIER_DATABASE_URL": database_url,
+                "NOTIFIER_DATABASE_URL": isolated_database_url,
                 "NOTIFIER_BROKER_URL": f"sqla+sqlite:///{tmp_path / 'broker.db'}",
                 "NOTIFIER_VAR_DIR": str(tmp_path / name),  # each host its own: schedule and heartbeat
                 "NOTIFIER_SWEEP_INTERVAL_SECONDS": "1",

@@ -1,7 +1,7 @@
 """The unit of work behaves the same on a database of the test's own and inside the rolled-back
 transaction most tests use (`sessions`, tests/support/databases.py): a commit is seen by the next unit of
 work, an error throws the work away, after-commit actions run only after a commit, and PostgreSQL's
-deferred checks (the delivery seal's) refuse a commit. Each test runs on both fixtures."""
+deferred checks (the delivery's subscriber key) refuse a commit. Each test runs on both fixtures."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.sql import Executable
 
 from notifier.db.models import Network, Subscriber
 from notifier.db.session import unit_of_work
-from tests.integration.delivery.test_tenancy_seal import _insert, _row, _two_networks
+from tests.integration.delivery.test_delivery_foreign_keys import _insert, _row, _two_networks
 from tests.support.seeding import network_with_topics
 
 
@@ -34,8 +34,8 @@ def _failing_unit(sessions: sessionmaker[Session], ran: list[str], *statements: 
 
 
 def _named_by_a_delivery(sessions: sessionmaker[Session]) -> int:
-    """Two networks (tests/integration/delivery/test_tenancy_seal.py); the id of a person in the first
-    that a delivery names."""
+    """Two networks (tests/integration/delivery/test_delivery_foreign_keys.py); the id of a person in
+    the first that a delivery names."""
     first, _ = _two_networks(sessions)
     named = first.subscriber_ids[0]
     _insert(sessions, [_row(first.network_id, first.message_id, named)])
@@ -91,7 +91,7 @@ def _in_savepoint(session: Session, statement: Executable) -> None:
 def test_a_deferred_check_refuses_the_commit_and_throws_the_work_away(
     any_sessions: sessionmaker[Session],
 ) -> None:
-    """A subscriber a delivery still names cannot be deleted: on PostgreSQL the seal checks it at COMMIT."""
+    """A subscriber a delivery still names cannot be deleted: its deferred key is checked at COMMIT."""
     person = _named_by_a_delivery(any_sessions)
     ran: list[str] = []
     with pytest.raises(IntegrityError):

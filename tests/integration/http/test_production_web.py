@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from notifier.config import Settings
 from notifier.db.session import session_factory
 from notifier.web.app import create_app
 from tests.support.databases import PostgresDatabases
 from tests.support.fakes import RecordingQueue
 from tests.support.production import safe_settings
+from tests.support.settings import make_settings
 
 METRICS_TOKEN = "metrics-token-0123456789-0123456789-abcdef"
 
@@ -26,7 +26,7 @@ def production_url(postgres: PostgresDatabases) -> Iterator[str]:
 
 
 def _client(url: str, **overrides: object) -> TestClient:
-    settings = Settings(**safe_settings(url), **overrides)
+    settings = make_settings(**safe_settings(url), **overrides)
     sessions = session_factory(settings)
     return TestClient(create_app(settings, RecordingQueue(), sessions))
 

@@ -21,8 +21,8 @@ FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
-def admins(database_url: str, sessions: sessionmaker[Session]) -> Admins:
-    return build_admins(database_url, sessions)
+def admins(sessions: sessionmaker[Session]) -> Admins:
+    return build_admins(sessions)
 
 
 def _counts(sessions: sessionmaker[Session]) -> tuple[int, int, int]:

@@ -31,10 +31,10 @@ STYLE_ATTRIBUTE = re.compile(r"<[^>]*\sstyle\s*=", re.IGNORECASE)
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news"])
-    admin_web = make_admin_web(database_url, sessions)
+    admin_web = make_admin_web(sessions)
     invite(admin_web, "alpha", ADMIN, AdminRole.ADMIN)
     return admin_web
 
@@ -112,8 +112,8 @@ def test_every_get_route_and_every_kind_of_answer_carries_the_headers(web: Admin
     assert_guarded(admin.post("/admin/alpha/team", data={}), "admin form without CSRF")
 
 
-def test_hsts_only_in_production_over_https(database_url: str, sessions: sessionmaker[Session]) -> None:
-    base = make_admin_web(database_url, sessions).settings
+def test_hsts_only_in_production_over_https(sessions: sessionmaker[Session]) -> None:
+    base = make_admin_web(sessions).settings
     for environment, public, expected in (
         (Environment.PRODUCTION, "https://notifier.example.gov.uk", HSTS),
         (Environment.PRODUCTION, "http://notifier.internal", None),

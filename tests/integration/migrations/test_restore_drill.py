@@ -19,7 +19,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from notifier.config import Settings
 from notifier.db.base import Base, utcnow
 from notifier.db.models import Delivery, Message, Network, Topic
 from notifier.db.session import make_engine, unit_of_work
@@ -35,8 +34,9 @@ from notifier.services.sources.publishing import announce
 from tests.support.databases import PostgresDatabases
 from tests.support.fakes import RecordingQueue, ScriptedGateway, UnlimitedLimiter
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
+from tests.support.settings import make_settings
 
-SETTINGS = Settings(
+SETTINGS = make_settings(
     secret_key="x" * 40,
     public_base_url="https://notifier.example.gov.uk",
     one_click_base_url="https://notifier.example.gov.uk",

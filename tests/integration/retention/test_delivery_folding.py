@@ -23,6 +23,7 @@ from notifier.services.admin.funnels import message_funnel
 from notifier.services.admin.reporting import MessageProgress, message_progress
 from notifier.services.privacy.folding import fold_cutoff, fold_old_deliveries
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
 
@@ -111,9 +112,9 @@ def _stored(sessions: sessionmaker[Session]) -> set[int]:
 
 
 def test_deliveries_are_folded_at_their_age_and_every_report_reads_the_same(
-    sessions: sessionmaker[Session], database_url: str
+    sessions: sessionmaker[Session],
 ) -> None:
-    settings = Settings(database_url=database_url, secret_key=HASH_KEY, retention_batch_size=4)
+    settings = make_settings(secret_key=HASH_KEY, retention_batch_size=4)
     assert settings.delivery_fold_months == 13
     seeded = _seed(sessions, settings)
     before = _reports(sessions, seeded)

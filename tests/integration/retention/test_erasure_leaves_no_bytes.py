@@ -5,21 +5,22 @@ commits. The raw bytes of the database file, its WAL and its shared-memory index
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import Network, Subscriber
 from notifier.db.session import make_engine, unit_of_work
 from notifier.services.privacy.erasure import erase_subscribers
 from notifier.services.privacy.retention import run_to_completion
 from tests.integration.retention import people
-from tests.support.databases import sqlite_database
+from tests.support.databases import SqliteTemplate
 from tests.support.seeding import HASH_KEY, network_with_topics
+from tests.support.settings import make_settings
 
 ADDRESS = "quillon.vantablack@justice.gov.uk"
 NAME = "Quillon Vantablack"
@@ -36,9 +37,13 @@ def _traces(database: Path) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def sqlite_sessions(tmp_path: Path) -> tuple[Path, sessionmaker[Session]]:
-    url = sqlite_database(tmp_path)
-    return tmp_path / "notifier.db", sessionmaker(bind=make_engine(url), expire_on_commit=False)
+def sqlite_sessions(
+    tmp_path: Path, sqlite_template: SqliteTemplate
+) -> Iterator[tuple[Path, sessionmaker[Session]]]:
+    """A SQLite file of the test's own: its bytes on disk are what the test reads."""
+    engine = make_engine(sqlite_template.create(tmp_path))
+    yield tmp_path / "notifier.db", sessionmaker(bind=engine, expire_on_commit=False)
+    engine.dispose()
 
 
 def _seed(sessions: sessionmaker[Session]) -> tuple[int, int]:
@@ -85,7 +90,7 @@ def test_a_retention_run_leaves_no_bytes_of_what_it_deleted(
     database, sessions = sqlite_sessions
     _seed(sessions)
     assert ENQUIRER in _traces(database)["notifier.db-wal"]
-    settings = Settings(database_url=f"sqlite:///{database}", secret_key=HASH_KEY)
+    settings = make_settings(database_url=f"sqlite:///{database}", secret_key=HASH_KEY)
     run_to_completion(sessions, settings, utcnow() + timedelta(days=200))
     assert all(ENQUIRER not in needles for needles in _traces(database).values())
     assert database.with_name("notifier.db-wal").stat().st_size == 0

@@ -13,7 +13,6 @@ import time_machine
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.db.models import ContactEnquiry, Delivery, Network, Subscriber, Topic
 from notifier.db.session import unit_of_work
@@ -31,6 +30,7 @@ from notifier.services.subscribers.subscriptions import unsubscribe
 from tests.integration.retention import people
 from tests.support.fakes import RecordingQueue
 from tests.support.seeding import HASH_KEY, network_with_topics
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
 
@@ -97,7 +97,7 @@ def test_a_sign_up_in_one_network_is_not_held_by_retention_working_through_anoth
     sign-up would wait on that person's row for as long as alpha took."""
     beta_id, beta_leaver = _network_with_a_leaver(pg_sessions, "beta")  # lower id: reached first
     alpha_id, alpha_leaver = _network_with_a_leaver(pg_sessions, "alpha")
-    settings = Settings(database_url="postgresql+psycopg://unused/", secret_key=HASH_KEY)
+    settings = make_settings(secret_key=HASH_KEY)
     holder = pg_sessions()
     holder.execute(select(ContactEnquiry).where(ContactEnquiry.network_id == alpha_id).with_for_update())
     with ThreadPoolExecutor(2) as pool:

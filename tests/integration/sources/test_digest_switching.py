@@ -114,9 +114,9 @@ def _timeline(
     return sorted(steps, key=lambda step: (step[0], order[step[1]]))
 
 
-def _emails(sessions: sessionmaker[Session], database_url: str) -> dict[str, Counter[str]]:
+def _emails(sessions: sessionmaker[Session]) -> dict[str, Counter[str]]:
     """Every page each reader was sent: at once (a content delivery) or in a digest (as composed)."""
-    composer = TemplateComposer.from_settings(web_settings(database_url))
+    composer = TemplateComposer.from_settings(web_settings())
     got: dict[str, Counter[str]] = {}
     with unit_of_work(sessions) as uow:
         rows = uow.session.execute(
@@ -139,7 +139,7 @@ def _emails(sessions: sessionmaker[Session], database_url: str) -> dict[str, Cou
 
 
 def test_every_reader_gets_every_page_once_whatever_they_switch_to_and_when(
-    sessions: sessionmaker[Session], database_url: str
+    sessions: sessionmaker[Session],
 ) -> None:
     network_id, readers = _world(sessions)
     queue = RecordingQueue()
@@ -160,7 +160,7 @@ def test_every_reader_gets_every_page_once_whatever_they_switch_to_and_when(
                     topic = uow.session.scalars(select(Topic).where(Topic.slug == "news")).one()
                     announce(uow, queue, network, topic, subject=detail, body="The vote is on Friday.")
                 _fan_out(sessions, queue)
-    got = _emails(sessions, database_url)
+    got = _emails(sessions)
     expected = Counter({page: 1 for page in pages}) + Counter({"announcement: Vote for the chair": 1})
     assert set(got) == set(readers)
     wrong = {
@@ -169,8 +169,8 @@ def test_every_reader_gets_every_page_once_whatever_they_switch_to_and_when(
     assert wrong == {}, f"{len(wrong)} readers: {sorted(wrong.items())[:3]}"
 
 
-def _digest_bodies(sessions: sessionmaker[Session], database_url: str, email: str) -> list[str]:
-    composer = TemplateComposer.from_settings(web_settings(database_url))
+def _digest_bodies(sessions: sessionmaker[Session], email: str) -> list[str]:
+    composer = TemplateComposer.from_settings(web_settings())
     with unit_of_work(sessions) as uow:
         person = uow.session.scalars(select(Subscriber).where(Subscriber.email == email)).one()
         messages = uow.session.scalars(
@@ -183,10 +183,10 @@ def _digest_bodies(sessions: sessionmaker[Session], database_url: str, email: st
 
 
 def test_the_meeting_section_shows_each_meeting_once_as_it_stands_now(
-    sessions: sessionmaker[Session], database_url: str
+    sessions: sessionmaker[Session],
 ) -> None:
     queue = RecordingQueue()
-    deps = SourceDeps.from_settings(web_settings(database_url), queue)
+    deps = SourceDeps.from_settings(web_settings(), queue)
     with time_machine.travel(_at(0, time(9)), tick=False), unit_of_work(sessions) as uow:
         network, (news,) = network_with_topics(uow.session, "alpha", ("news",))
         subscriber(uow.session, network, "daily@dept.gov.uk", [news], Frequency.DAILY)
@@ -211,7 +211,7 @@ def test_the_meeting_section_shows_each_meeting_once_as_it_stands_now(
         with time_machine.travel(when, tick=False):
             step()
             _fan_out(sessions, queue)
-            sent.extend(_digest_bodies(sessions, database_url, "daily@dept.gov.uk")[len(sent) :])
+            sent.extend(_digest_bodies(sessions, "daily@dept.gov.uk")[len(sent) :])
     first, second, third = sent
     assert "* Steering group: Sunday 8 June 2031, 6pm to 7pm, Room 1" in first
     assert first.count("Steering group") == 1

@@ -25,7 +25,7 @@ from sqlalchemy.orm import sessionmaker
 from notifier.cli.processes import Supervisor
 from notifier.db.session import make_engine, unit_of_work
 from notifier.services.sources import webhooks
-from tests.support.databases import sqlite_database
+from tests.support.databases import SqliteTemplate
 from tests.support.fleet import fleet_env, free_port
 from tests.support.hostile_yaml import CLASSIC_BOMBS, alias_bomb, memory_mib
 from tests.support.seeding import network_with_topics
@@ -77,8 +77,12 @@ class HostileReader:
 
 
 @pytest.fixture(scope="module")
-def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileReader]:
-    running = HostileReader(tmp_path_factory.mktemp("hostile"))
+def reader(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: SqliteTemplate
+) -> Iterator[HostileReader]:
+    directory = tmp_path_factory.mktemp("hostile")
+    sqlite_template.create(directory)  # the reader's database (tests/support/hostile_yaml.py)
+    running = HostileReader(directory)
     yield running
     running.close()
 
@@ -190,9 +194,11 @@ def test_any_yaml_is_answered_within_a_second_and_the_memory_limit(reader: Hosti
             event(f"hook answered {answer['status']}")  # --hypothesis-show-statistics shows the mix
 
 
-def test_the_web_process_refuses_the_alias_bomb_at_once_and_stays_small(tmp_path: Path) -> None:
+def test_the_web_process_refuses_the_alias_bomb_at_once_and_stays_small(
+    tmp_path: Path, sqlite_template: SqliteTemplate
+) -> None:
     """The report's case, against a real `notifier web` (uvicorn, one process)."""
-    database_url = sqlite_database(tmp_path)
+    database_url = sqlite_template.create(tmp_path)
     engine = make_engine(database_url)
     with unit_of_work(sessionmaker(bind=engine, expire_on_commit=False)) as uow:
         network, _ = network_with_topics(uow.session, "alpha", ["news"])

@@ -38,7 +38,7 @@ ADMIN = "alice.admin@cabinetoffice.gov.uk"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def _world(database_url: str, sessions: sessionmaker[Session]) -> tuple[AdminWeb, dict[str, str]]:
+def _world(sessions: sessionmaker[Session]) -> tuple[AdminWeb, dict[str, str]]:
     with unit_of_work(sessions) as uow:
         network, (events,) = network_with_topics(uow.session, "alpha", ("events",))
         for name in PEOPLE:
@@ -46,7 +46,7 @@ def _world(database_url: str, sessions: sessionmaker[Session]) -> tuple[AdminWeb
         editor = admin_tokens.issue_token(
             uow.session, network, role=AdminRole.EDITOR, label="t", holder_email="ann@dept.gov.uk"
         ).secret
-    web = make_admin_web(database_url, sessions)
+    web = make_admin_web(sessions)
     invite(web, "alpha", ADMIN, AdminRole.ADMIN, name="Alice Admin")
     return web, bearer(editor)
 
@@ -103,11 +103,9 @@ def _answer(client: Any, link: str, choice: str, **extra: str) -> Any:
     return client.post(link, data={"csrf_token": token.group(1), "choice": choice, **extra})
 
 
-def test_capacity_waiting_list_offer_and_acceptance(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_capacity_waiting_list_offer_and_acceptance(sessions: sessionmaker[Session]) -> None:
     with time_machine.travel(NOW, tick=False):
-        web, editor = _world(database_url, sessions)
+        web, editor = _world(sessions)
         meeting = _create(web, editor, capacity=2)
         links = _links(web)
         assert set(links) == set(PEOPLE)
@@ -153,11 +151,9 @@ def _admin_agrees(web: AdminWeb, meeting_id: int, *, coming: int, waiting: int, 
     assert sum(r["answer"] == "no" for r in rows) == no
 
 
-def test_an_offer_not_taken_in_time_passes_to_the_next(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_an_offer_not_taken_in_time_passes_to_the_next(sessions: sessionmaker[Session]) -> None:
     with time_machine.travel(NOW, tick=False):
-        web, editor = _world(database_url, sessions)
+        web, editor = _world(sessions)
         _create(web, editor, capacity=1)
         links = _links(web)
         client = web.browser()
@@ -173,12 +169,10 @@ def test_an_offer_not_taken_in_time_passes_to_the_next(
     assert _answers(web)["ben"] == ("yes", "lapsed") and _answers(web)["cat"] == ("yes", "offered")
 
 
-def test_the_deadline_reminders_partstat_and_health_data(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_the_deadline_reminders_partstat_and_health_data(sessions: sessionmaker[Session]) -> None:
     deadline = NOW + timedelta(days=2)
     with time_machine.travel(NOW, tick=False):
-        web, editor = _world(database_url, sessions)
+        web, editor = _world(sessions)
         meeting = _create(
             web, editor, answers_until=deadline.isoformat(), access_question="Do you need step-free access?"
         )

@@ -32,7 +32,7 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # the clock is frozen: no date he
 
 
 @pytest.fixture
-def app(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, str]:
+def app(sessions: sessionmaker[Session]) -> tuple[WebApp, str]:
     with unit_of_work(sessions) as uow:
         network, (blog, events, news) = network_with_topics(uow.session, "big", ("blog", "events", "news"))
         network.settings = {
@@ -45,7 +45,7 @@ def app(database_url: str, sessions: sessionmaker[Session]) -> tuple[WebApp, str
         subscriber(uow.session, network, "ben@dept.gov.uk", [blog])
         subscriber(uow.session, network, "cat@dept.gov.uk", [news, events])
         secret = network.webhook_secret
-    return web_app(database_url, sessions), secret
+    return web_app(sessions), secret
 
 
 def run(

@@ -53,9 +53,9 @@ def workflow_script() -> str:
 
 
 @contextmanager
-def serving(database_url: str, sessions: sessionmaker[Session]) -> Iterator[str]:
+def serving(sessions: sessionmaker[Session]) -> Iterator[str]:
     """notifier's web app on a port of its own, in this process, until the test ends."""
-    app = web_app(database_url, sessions).client.app
+    app = web_app(sessions).client.app
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -153,7 +153,7 @@ def a_moment_from_now() -> datetime:
 
 
 def test_the_documented_workflow_survives_a_skipped_push_a_force_push_and_a_rerun(
-    database_url: str, sessions: sessionmaker[Session], tmp_path: Path
+    sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     with unit_of_work(sessions) as uow:
         network, (blog,) = network_with_topics(uow.session, "alpha", ("blog",))
@@ -162,7 +162,7 @@ def test_the_documented_workflow_survives_a_skipped_push_a_force_push_and_a_reru
         secret = network.webhook_secret
     script = workflow_script()
     assert "notifier hook post" in script and "--since" not in script
-    with serving(database_url, sessions) as endpoint:
+    with serving(sessions) as endpoint:
         repo = Repository(tmp_path, endpoint, secret)
         generate_site(repo.work, seed=11, now=datetime.now(UTC), posts=30, events=10)
         repo.git("init", "-q", "-b", "main", cwd=repo.work)

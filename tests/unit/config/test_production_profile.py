@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from notifier.config import Environment, Settings, describe_invalid
+from notifier.config import Environment, describe_invalid
 from tests.support.production import ENCRYPTION, HASH, SIGNING, production_env, safe_settings
+from tests.support.settings import make_settings
 
 OLD_SIGNING = "old-signing-key-0123456789-0123456789-012345"
 DATABASE = "postgresql+psycopg://notifier:pw@db.internal:5432/notifier"
@@ -19,7 +20,7 @@ SAFE: dict[str, Any] = {**safe_settings(DATABASE), "signing_keys": f"{SIGNING},{
 
 
 def test_safe_production_settings_are_accepted() -> None:
-    settings = Settings(**SAFE)
+    settings = make_settings(**SAFE)
     assert settings.signing_secrets == (SIGNING, OLD_SIGNING)
     assert settings.hash_key == HASH
     assert not settings.serves_api_docs
@@ -48,19 +49,19 @@ def test_safe_production_settings_are_accepted() -> None:
 )
 def test_each_unsafe_setting_is_refused_by_name(change: dict[str, Any], named: str) -> None:
     with pytest.raises(ValidationError) as refused:
-        Settings(**{**SAFE, **change})
+        make_settings(**{**SAFE, **change})
     line = describe_invalid(refused.value)
     assert named in line and "\n" not in line
 
 
 def test_docs_can_be_asked_for_in_production() -> None:
-    assert Settings(**SAFE, api_docs=True).serves_api_docs
-    assert Settings(environment=Environment.DEV).serves_api_docs
+    assert make_settings(**SAFE, api_docs=True).serves_api_docs
+    assert make_settings(environment=Environment.DEV).serves_api_docs
 
 
 def test_a_deployment_keeps_its_one_secret_key() -> None:
     """Deployments made before keys could rotate set only NOTIFIER_SECRET_KEY: it signs and keys hashes."""
-    legacy = Settings(**{**SAFE, "signing_keys": "", "suppression_hash_key": "", "secret_key": SIGNING})
+    legacy = make_settings(**{**SAFE, "signing_keys": "", "suppression_hash_key": "", "secret_key": SIGNING})
     assert legacy.signing_secrets == (SIGNING,) and legacy.hash_key == SIGNING
 
 
