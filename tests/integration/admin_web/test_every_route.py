@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import Base, utcnow
-from notifier.db.models import AdminMember, AdminSession, ApiToken, ArchiveItem, Message
-from notifier.db.session import unit_of_work
+from notifier.db.models import AdminMember, AdminSession, ApiToken, ArchiveItem, ContentPage, Message, Network
+from notifier.db.session import UnitOfWork, unit_of_work
 from notifier.domain.rights import DataRequestKind
 from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
@@ -23,6 +23,7 @@ from notifier.services.admin.admin_tokens import issue_token
 from notifier.services.privacy import rights
 from notifier.services.sources import announcements
 from notifier.services.sources.meetings import Audience, MeetingDetails, SourceDeps, create_meeting
+from notifier.services.sources.site import inventory
 from notifier.services.subscribers import memberships
 from notifier.web.routes.admin_web import ROUTERS
 from tests.integration.admin_web.support import AdminWeb, csrf_from, invite, make_admin_web, sign_in
@@ -113,6 +114,7 @@ def _beta_rows(web: AdminWeb) -> dict[str, int]:
             now,
         )
         membership = memberships.request_membership(uow.session, beta, person, now=now)
+        page_id = _known_page(uow, web, beta)
         message_id = uow.session.scalars(select(Message.id).where(Message.network_id == beta.id)).first()
         admin = uow.session.scalars(select(AdminMember).where(AdminMember.network_id == beta.id)).one()
         admin_session = uow.session.scalars(
@@ -125,7 +127,21 @@ def _beta_rows(web: AdminWeb) -> dict[str, int]:
             "meeting_id": meeting.id, "request_id": request.id, "membership_id": membership.id,
             "message_id": message_id, "admin_id": admin.id, "session_id": admin_session.id,
             "item_id": item_id,  # the meeting's archive item
+            "page_id": page_id,
         }  # fmt: skip
+
+
+def _known_page(uow: UnitOfWork, web: AdminWeb, network: Network) -> int:
+    """A page of the network's site, recorded as its site is connected (one that could be sent on purpose)."""
+    listed = inventory.ListedPage(
+        path="_posts/2026-01-05-forum.md", url="https://beta.example.gov.uk/forum/", revision="r1",
+        collection="posts", layout="post", front_matter="title: Forum notes", explicit={},
+    )  # fmt: skip
+    listing = inventory.PageList(inventory.ListMode.CONNECT, [listed])
+    inventory.receive_list(uow, web.queue, network, listing, now=utcnow())
+    page = uow.session.scalars(select(ContentPage).where(ContentPage.network_id == network.id)).one()
+    assert page.email, "a page without an email could not be sent from any network"
+    return page.id
 
 
 def _fingerprint(web: AdminWeb, slug: str) -> str:
