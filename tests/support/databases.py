@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -126,8 +127,8 @@ def rolled_back_sessions(engine: sa.Engine) -> Iterator[sessionmaker[Session]]:
     """Sessions on one connection whose outer transaction is rolled back at the end (module docstring)."""
     with engine.connect() as connection:
         outer = connection.begin()
-        if connection.dialect.name == "postgresql":
-            DeferredChecksAtRelease(connection).install()
+        checks = PostgresDeferredChecks if connection.dialect.name == "postgresql" else SqliteDeferredChecks
+        checks(connection).install()
         made = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
         OneSessionAtATime().install(made)
         try:
@@ -169,22 +170,15 @@ class OneSessionAtATime:
 
 
 class DeferredChecksAtRelease:
-    """PostgreSQL checks deferred constraints (the delivery's subscriber key, a test's own) at COMMIT, which a
-    released savepoint is not. So a session's own savepoint (not a nested one of the product's) runs them
-    when it is released, as its COMMIT would: `SET CONSTRAINTS ALL IMMEDIATE` fires what is pending. If a
-    check fails, the savepoint is rolled back to, as a failed COMMIT throws the transaction's work away,
-    and the error goes up to `session.commit()` as it would from COMMIT."""
+    """Both databases check deferred constraints (the delivery's subscriber key, a test's own) at COMMIT,
+    which a released savepoint is not. So a session's own savepoint (not a nested one of the product's)
+    runs them when it is released, as its COMMIT would (`_check`, per database). If a check fails, the
+    savepoint is rolled back to, as a failed COMMIT throws the transaction's work away, and the error
+    goes up to `session.commit()` as it would from COMMIT."""
 
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
         self.depth = 0  # savepoints open; SQLAlchemy's are strictly nested
-        self.initially_immediate = (
-            connection.exec_driver_sql(
-                "SELECT quote_ident(conname) FROM pg_constraint WHERE condeferrable AND NOT condeferred"
-            )
-            .scalars()
-            .all()
-        )
 
     def install(self) -> None:
         sa.event.listen(self.connection, "savepoint", self._opened)
@@ -202,17 +196,63 @@ class DeferredChecksAtRelease:
         if self.depth > 0:  # a savepoint inside the session's own: no COMMIT there
             return
         try:
-            conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+            self._check(conn)
         except sa.exc.DBAPIError:
             conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
             raise
         finally:
-            self._restore_deferral(conn)
+            self._after_check(conn)
 
-    def _restore_deferral(self, conn: sa.Connection) -> None:
+    def _check(self, conn: sa.Connection) -> None:
+        raise NotImplementedError
+
+    def _after_check(self, conn: sa.Connection) -> None:
+        """After the check (and any rollback to the savepoint): the checks as they were before it."""
+
+
+class PostgresDeferredChecks(DeferredChecksAtRelease):
+    """`SET CONSTRAINTS ALL IMMEDIATE` fires what is pending; then the constraints are deferred again."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        super().__init__(connection)
+        self.initially_immediate = (
+            connection.exec_driver_sql(
+                "SELECT quote_ident(conname) FROM pg_constraint WHERE condeferrable AND NOT condeferred"
+            )
+            .scalars()
+            .all()
+        )
+
+    def _check(self, conn: sa.Connection) -> None:
+        conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def _after_check(self, conn: sa.Connection) -> None:
         conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
         if self.initially_immediate:
             conn.exec_driver_sql(f"SET CONSTRAINTS {', '.join(self.initially_immediate)} IMMEDIATE")
+
+
+class SqliteDeferredChecks(DeferredChecksAtRelease):
+    """SQLite has no SET CONSTRAINTS: `PRAGMA foreign_key_check` of each table with a deferred foreign key
+    finds what its COMMIT would refuse, and the refusal is SQLite's own ("FOREIGN KEY constraint
+    failed"). Immediate keys need no check: they refused their statement already."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        super().__init__(connection)
+        self.tables = (
+            connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master"
+                " WHERE type = 'table' AND upper(sql) LIKE '%INITIALLY DEFERRED%'"
+            )
+            .scalars()
+            .all()
+        )
+
+    def _check(self, conn: sa.Connection) -> None:
+        for table in self.tables:
+            if conn.exec_driver_sql(f'PRAGMA foreign_key_check("{table}")').first() is not None:
+                refused = sqlite3.IntegrityError("FOREIGN KEY constraint failed")
+                raise sa.exc.IntegrityError("COMMIT", None, refused)
 
 
 def shared_engine(url: str) -> sa.Engine:
