@@ -68,6 +68,16 @@ def _heartbeat(env: dict[str, str]) -> heartbeat.Heartbeat | None:
     return heartbeat.read(heartbeat.heartbeat_path(Path(env["NOTIFIER_VAR_DIR"])))
 
 
+def _ticked(env: dict[str, str], supervisor: Supervisor, *, times: int) -> None:
+    """Until the beat has ticked `times` more times: each tick tries the lock, then rewrites the heartbeat."""
+    for _ in range(times):
+        before = _heartbeat(env)
+        assert before is not None
+        _wait_for(
+            lambda before=before: (beat := _heartbeat(env)) is not None and beat.at > before.at, supervisor
+        )
+
+
 def _sent(child: Child) -> int:
     return child.log_path.read_text(errors="replace").count(SENT)
 
@@ -88,7 +98,7 @@ def test_only_the_beat_holding_the_lock_sends_and_the_other_takes_over(
 ) -> None:
     supervisor, (first, second), (first_env, second_env) = two_beats
     _wait_for(lambda: _sent(first) >= 3, supervisor)
-    time.sleep(2)  # the second has tried the lock every second meanwhile
+    _ticked(second_env, supervisor, times=2)  # the second has tried the lock twice since
     assert _sent(second) == 0
     standing_by = _heartbeat(second_env)
     assert standing_by is not None and not standing_by.leading
