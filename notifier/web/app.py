@@ -14,6 +14,7 @@ from notifier.resources import govuk_frontend_dir
 from notifier.services.common.links import LinkBuilder
 from notifier.services.common.ports import TaskQueue
 from notifier.web.access_log import AccessLog
+from notifier.web.csrf import install_form_checks
 from notifier.web.errors import add_error_handlers
 from notifier.web.openapi import declare_errors
 from notifier.web.pages import PageFrame, PageFrameMiddleware, mount_assets
@@ -76,6 +77,7 @@ def create_app(
         app.include_router(router)
     add_error_handlers(app)
     install_problem_handlers(app)
+    install_form_checks(app)
     declare_errors(app)
     site_pages.install(app)
     admin_web.install(app)

@@ -12,12 +12,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from notifier.config import Settings
 from notifier.web.cookies import CSRF_COOKIE
-from notifier.web.problems import form_not_checked
+from notifier.web.problems import Problem, answer, form_not_checked
 
 COOKIE_NAME = CSRF_COOKIE
 FIELD_NAME = "csrf_token"
@@ -67,12 +67,37 @@ def is_valid(request: Request, settings: Settings, form_value: str) -> bool:
     return isinstance(signed, str) and hmac.compare_digest(signed.encode(), cookie.encode())
 
 
+@dataclass(eq=False)
+class FormNotChecked(Problem):
+    """The refusal of a form that failed its CSRF check, with the fresh token its page carries."""
+
+    token: CsrfToken | None = None
+
+
 async def _checked_form(request: Request) -> None:
-    """Refuses a POST whose form does not carry this browser's CSRF token (nothing is changed)."""
+    """Refuses a POST whose form does not carry this browser's CSRF token: nothing is changed, and the
+    answer holds what was sent (text fields; never a file) under a new token, to send again."""
     settings: Settings = request.app.state.settings
-    value = (await request.form()).get(FIELD_NAME)
-    if not is_valid(request, settings, value if isinstance(value, str) else ""):
-        raise form_not_checked(request.url.path)
+    form = await request.form()
+    value = form.get(FIELD_NAME)
+    if is_valid(request, settings, value if isinstance(value, str) else ""):
+        return
+    fresh = issue(request, settings)
+    fields = [
+        (name, text) for name, text in form.multi_items() if isinstance(text, str) and name != FIELD_NAME
+    ]
+    refusal = form_not_checked(request.url.path, fields, fresh.form_value)
+    raise FormNotChecked(**{**vars(refusal), "token": fresh})
+
+
+def _refused_form(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FormNotChecked)  # registered for FormNotChecked only
+    response = answer(request, exc)
+    return attach(response, exc.token, request.app.state.settings) if exc.token else response
+
+
+def install_form_checks(app: FastAPI) -> None:
+    app.add_exception_handler(FormNotChecked, _refused_form)
 
 
 # For a route's `dependencies=[...]`: it runs before the route's own parameters are read.

@@ -21,6 +21,7 @@ from notifier.db.session import UnitOfWork, unit_of_work
 from notifier.services.common.links import LinkBuilder
 from notifier.services.common.ports import TaskQueue
 from notifier.services.common.scope import NetworkScope, network_by_slug
+from notifier.web.problems import remember_frame
 
 
 def _settings(request: Request) -> Settings:
@@ -59,9 +60,11 @@ UowDep = Annotated[UnitOfWork, Depends(_uow, scope="function")]
 NowDep = Annotated[datetime, Depends(_now)]
 
 
-def _network(slug: str, uow: UowDep) -> NetworkScope:
+def _network(slug: str, request: Request, uow: UowDep) -> NetworkScope:
     """The network a public page's `/{slug}` names; an unknown one is the 404 page."""
-    return network_by_slug(uow.session, slug)
+    scope = network_by_slug(uow.session, slug)
+    remember_frame(request, scope.network)
+    return scope
 
 
 NetworkDep = Annotated[NetworkScope, Depends(_network)]

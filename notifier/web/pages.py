@@ -158,17 +158,26 @@ def mount_assets(app: FastAPI, dist: Path) -> None:
 
 
 def _network_in_path(request: Request) -> FramedNetwork | None:
-    """`/contact/alpha/oops` is alpha's page that does not exist: it keeps alpha's header."""
+    """`/contact/alpha/oops` is alpha's page that does not exist: it keeps alpha's header (as do
+    `/unsubscribe/new-link/alpha/...` pages, whose network is the third segment)."""
     parts = [part for part in request.url.path.split("/") if part]
-    if len(parts) < 2 or len(parts[1]) > 63:
-        return None
-    network: FramedNetwork | None = network_named(request.app.state.sessions, parts[1])
+    network: FramedNetwork | None = network_named(request.app.state.sessions, *parts[1:3])
     return network
+
+
+def problem_frame(request: Request, problem: Problem) -> FramedNetwork | None:
+    """The network a problem page wears: the problem's own, else the one the request's dependencies
+    found before it stopped (`request.state.network_frame`), else the one its path names."""
+    if problem.network is not None:
+        found: FramedNetwork = problem.network
+        return found
+    known: FramedNetwork | None = getattr(request.state, "network_frame", None)
+    return known if known is not None else _network_in_path(request)
 
 
 def render_problem(request: Request, problem: Problem) -> Response:
     """A problem on a public page, in the frame of the network it concerns (or the one in its path)."""
-    network = problem.network if problem.network is not None else _network_in_path(request)
+    network = problem_frame(request, problem)
     context = {"explanation": problem.explanation, **problem.context}
     template = context.pop("template", "link_problem.html")
     return render_page(

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from notifier.services.common.scope import NotFound
 
@@ -51,7 +52,7 @@ class NetworkFrame:
         )
 
 
-@dataclass
+@dataclass(eq=False)  # an exception: compared and hashed by identity
 class Problem(Exception):
     """Stops a request with a page saying what happened (or a redirect, when `location` is set).
 
@@ -72,18 +73,30 @@ class Problem(Exception):
             self.network = NetworkFrame.of(self.network)
 
 
+def remember_frame(request: Request, network: Any) -> None:
+    """Called by the dependencies that find a request's network: a problem raised later in the request
+    (a 404 for a row, a refused form) still wears that network's frame."""
+    request.state.network_frame = NetworkFrame.of(network)
+
+
 def page_not_found(network: Any = None) -> Problem:
     return Problem(status.HTTP_404_NOT_FOUND, NOT_FOUND_TITLE, NOT_FOUND_EXPLANATION, network=network)
 
 
-def form_not_checked(retry_path: str, network: Any = None) -> Problem:
-    """A form whose CSRF token is missing, forged or too old: nothing it asked for was done."""
+def form_not_checked(action: str, fields: list[tuple[str, str]], csrf_token: str) -> Problem:
+    """A form whose CSRF token is missing, forged or too old: nothing it asked for was done. The page
+    holds what was sent, under a fresh token, so one button sends it again and nothing typed is lost."""
     return Problem(
         status.HTTP_400_BAD_REQUEST,
         "Your form has timed out or could not be checked",
-        "Nothing was changed or sent. Go back to the form, reload it and submit it again.",
-        network=network,
-        context={"next_step": None, "next_url": retry_path, "next_text": "Go back to the form"},
+        "Nothing has been changed or sent yet. We kept what you entered: send the form again to finish.",
+        context={
+            "template": "form_resubmit.html",
+            "action": action,
+            "fields": fields,
+            "csrf_token": csrf_token,
+            "next_step": None,
+        },
     )
 
 
@@ -158,7 +171,8 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith(API_PREFIXES):
             what = str(in_path[0][-1]).removesuffix("_id").replace("_", " ")
             return JSONResponse({"detail": str(NotFound(what))}, status_code=status.HTTP_404_NOT_FOUND)
-        return answer(request, page_not_found())
+        # The page's frame may need a database read: not on the event loop.
+        return await run_in_threadpool(answer, request, page_not_found())
     return await request_validation_exception_handler(request, exc)
 
 

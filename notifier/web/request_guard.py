@@ -168,7 +168,7 @@ class RequestGuard:
         try:
             check_urlencoded(scope.get("query_string", b""), where="query")
             declared = headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
+            if declared.isascii() and declared.isdigit() and int(declared) > limit:
                 raise RequestRefused(413, f"The request body is over {limit} bytes (the limit)")
             body = await _read_body(receive, limit)
             check_body(content_type, body)

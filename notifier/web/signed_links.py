@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from notifier.services.common.tokens import TokenPurpose
 from notifier.services.subscribers.linked_people import LinkedPerson, LinkRefused, person_from_link
 from notifier.web.deps import LinksDep, UowDep
-from notifier.web.problems import Problem
+from notifier.web.problems import Problem, remember_frame
 
 EXPIRED_EXPLANATION = (
     "Links to your email preferences stop working after a year. "
@@ -51,10 +51,12 @@ def link_problem(
 def person_link(purpose: TokenPurpose, wording: LinkWording = LinkWording()) -> Any:
     """For `Annotated[LinkedPerson, person_link(...)]` on a route whose path has `{token}`."""
 
-    def _person(token: str, uow: UowDep, links: LinksDep) -> LinkedPerson:
+    def _person(token: str, request: Request, uow: UowDep, links: LinksDep) -> LinkedPerson:
         try:
-            return person_from_link(uow.session, links, purpose, token)
+            person = person_from_link(uow.session, links, purpose, token)
         except LinkRefused as refused:
             raise link_problem(refused, wording) from refused
+        remember_frame(request, person.network)
+        return person
 
     return Depends(_person)

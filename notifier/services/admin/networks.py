@@ -84,16 +84,20 @@ def list_networks(session: Session) -> list[Network]:
     return network_repo.list_networks(session)
 
 
-def network_named(sessions: sessionmaker[Session], slug: str) -> Network | None:
-    """The network at `/{page}/{slug}`, read in a short transaction of its own, detached: for the
-    frame of a page answered after its request's unit of work has ended (a 404, say)."""
-    if not SLUG.match(slug):
+def network_named(sessions: sessionmaker[Session], *slugs: str) -> Network | None:
+    """The first network these path segments name (`/contact/{slug}`, `/unsubscribe/new-link/{slug}`),
+    read in a short transaction of its own, detached: for the frame of a page answered after its
+    request's unit of work has ended (a 404, say)."""
+    candidates = [slug for slug in slugs if SLUG.match(slug)]
+    if not candidates:
         return None
     with unit_of_work(sessions) as uow:
-        network = network_repo.get_network_by_slug(uow.session, slug)
-        if network is not None:
-            uow.session.expunge(network)
-        return network
+        for slug in candidates:
+            network = network_repo.get_network_by_slug(uow.session, slug)
+            if network is not None:
+                uow.session.expunge(network)
+                return network
+        return None
 
 
 def network_or_none(session: Session, slug: str | None) -> Network | None:

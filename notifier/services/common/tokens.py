@@ -13,6 +13,8 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from notifier.domain.ids import storable_id
+
 
 class TokenPurpose(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
@@ -70,7 +72,9 @@ class TokenSigner:
             token
         )  # (False, None) if unreadable
         network_id = payload.get("n") if isinstance(payload, dict) else None
-        return network_id if isinstance(network_id, int) and not isinstance(network_id, bool) else None
+        if isinstance(network_id, bool) or not isinstance(network_id, int) or not storable_id(network_id):
+            return None  # forged to any number: only an id a row can have is looked up
+        return network_id
 
 
 @functools.lru_cache(maxsize=64)

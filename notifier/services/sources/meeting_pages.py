@@ -47,10 +47,10 @@ def meeting_from_link(session: Session, settings: Settings, token: str) -> Meeti
     try:
         ref = links.read(token)
     except InvalidToken as exc:
-        raise MeetingLinkRefused(token) from exc
+        raise MeetingLinkRefused("not a meeting link of ours") from exc
     meeting = session.get(Meeting, ref.meeting_id)
     if meeting is None or meeting.network_id != ref.network_id:
-        raise MeetingLinkRefused(token)
+        raise MeetingLinkRefused("no such meeting")
     return MeetingPage(meeting, session.get_one(Network, meeting.network_id), links)
 
 
@@ -68,12 +68,12 @@ def calendar_file(session: Session, page: MeetingPage, attendee: str | None) -> 
         try:
             ref = page.links.read_attendee(attendee)
         except InvalidToken as exc:
-            raise MeetingLinkRefused(attendee) from exc
+            raise MeetingLinkRefused("not an attendee link of ours") from exc
         person = session.get(Subscriber, ref.subscriber_id)
         if (ref.network_id, ref.meeting_id) != (meeting.network_id, meeting.id) or person is None:
-            raise MeetingLinkRefused(attendee)
+            raise MeetingLinkRefused("the attendee link names someone else")
         if person.network_id != meeting.network_id:
-            raise MeetingLinkRefused(attendee)
+            raise MeetingLinkRefused("the attendee link names someone else")
         address, invited = person.email, meeting_repo.is_invited(session, meeting, person.id)
         answered = answers.partstat(session, meeting.id, person.id)  # once they answer
     method = calendar_method(meeting, address, invited=invited)

@@ -129,7 +129,7 @@ PAGE_FIELDS = frozenset(
 
 async def _read_limited(request: Request) -> bytes:
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"the body is over {MAX_BODY_BYTES} bytes")
     body = bytearray()
     async for chunk in request.stream():

@@ -9,11 +9,10 @@ import structlog
 from fastapi import APIRouter, Header, HTTPException, status
 from pydantic import BaseModel, ConfigDict
 
-from notifier.db.base import utcnow
 from notifier.domain.statuses import NotifyStatus
 from notifier.services.admin.notify_services import callback_token_accepted
 from notifier.services.delivery.receipts import Receipt, UnknownReceipt, apply_receipt, network_of_reference
-from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.deps import NowDep, SettingsDep, UowDep
 
 router = APIRouter(tags=["notify"])
 log = structlog.get_logger(__name__)
@@ -40,6 +39,7 @@ class DeliveryReceipt(BaseModel):
 def delivery_receipt(
     body: DeliveryReceipt,
     uow: UowDep,
+    now: NowDep,
     settings: SettingsDep,
     authorization: str | None = Header(default=None),
 ) -> None:
@@ -59,7 +59,7 @@ def delivery_receipt(
         changed = apply_receipt(
             uow.session,
             receipt,
-            now=utcnow(),
+            now=now,
             temporary_failure_limit=settings.temporary_failures_before_suppression,
         )
     except UnknownReceipt as exc:

@@ -111,7 +111,7 @@ async def _read_list(request: Request) -> bytes:
         f"the list is over {MAX_LIST_BYTES} bytes: send it in requests of at most "
         f"{inventory.MAX_PAGES_PER_REQUEST} pages",
     )
-    if declared and declared.isdigit() and int(declared) > MAX_LIST_BYTES:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > MAX_LIST_BYTES:
         raise too_big
     body = bytearray()
     async for chunk in request.stream():

@@ -59,10 +59,6 @@ ApproverTokenDep = Annotated[Admin, _role(AdminRole.APPROVER)]
 AdminTokenDep = Annotated[Admin, _role(AdminRole.ADMIN)]
 
 
-def not_found(what: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"no such {what} in this network")
-
-
 def problem(field: str, message: str, *, conflict: bool = False, forbidden: bool = False) -> HTTPException:
     code = status.HTTP_422_UNPROCESSABLE_CONTENT
     if conflict:

@@ -78,17 +78,18 @@ def change_who_is_invited(
         return _form_page(signed_in, meeting, form, note)
     audience = Audience(form.topics, form.invitee_lines())
     try:
-        if step != "send":
-            change = plan_audience_change(uow.session, signed_in.network, meeting, audience)
-            hidden: dict[str, Any] = {"topics": form.topics, "invitees": invitees, "note": note}
-            return signed_in.page(
-                "meeting_audience_check.html", title="Check before sending", active="meetings",
-                meeting=meeting, change=change, summary=_summary(signed_in, change),
-                action=f"{signed_in.base}/meetings/{meeting.id}/audience", hidden=hidden,
-                button="Change who is invited and send",
-            )  # fmt: skip
-        change_audience(uow, SourceDeps.from_settings(settings, queue), signed_in.network, meeting, audience,
-                        note=note, actor=signed_in.actor)  # fmt: skip
+        with uow.attempt():
+            if step != "send":
+                change = plan_audience_change(uow.session, signed_in.network, meeting, audience)
+                hidden: dict[str, Any] = {"topics": form.topics, "invitees": invitees, "note": note}
+                return signed_in.page(
+                    "meeting_audience_check.html", title="Check before sending", active="meetings",
+                    meeting=meeting, change=change, summary=_summary(signed_in, change),
+                    action=f"{signed_in.base}/meetings/{meeting.id}/audience", hidden=hidden,
+                    button="Change who is invited and send",
+                )  # fmt: skip
+            deps = SourceDeps.from_settings(settings, queue)
+            change_audience(uow, deps, signed_in.network, meeting, audience, note=note, actor=signed_in.actor)
     except MeetingError as exc:
         if exc.conflict:
             raise refused(

@@ -130,10 +130,11 @@ def create(
             button="Send the invitation",
         )  # fmt: skip
     try:
-        meeting = service.create_meeting(
-            uow, SourceDeps.from_settings(settings, queue), signed_in.network, form.details(),
-            Audience(form.topics, form.invitee_lines()), actor=signed_in.actor,
-        )  # fmt: skip
+        with uow.attempt():
+            meeting = service.create_meeting(
+                uow, SourceDeps.from_settings(settings, queue), signed_in.network, form.details(),
+                Audience(form.topics, form.invitee_lines()), actor=signed_in.actor,
+            )  # fmt: skip
     except MeetingError as exc:
         return form_page(signed_in, form, action, errors={exc.field: exc.message})
     return RedirectResponse(
@@ -191,10 +192,11 @@ def update(
             button="Send the update",
         )  # fmt: skip
     try:
-        details = form.details()
-        changes = {name: getattr(details, name) for name in changed}  # only what the form changed
-        service.update_meeting(uow, SourceDeps.from_settings(settings, queue), meeting, changes,
-                               note=note, actor=signed_in.actor)  # fmt: skip
+        with uow.attempt():
+            details = form.details()
+            changes = {name: getattr(details, name) for name in changed}  # only what the form changed
+            service.update_meeting(uow, SourceDeps.from_settings(settings, queue), meeting, changes,
+                                   note=note, actor=signed_in.actor)  # fmt: skip
     except MeetingError as exc:
         return form_page(signed_in, form, action, errors={exc.field: exc.message})
     return _done(signed_in, meeting.id, "updated")

@@ -30,7 +30,7 @@ from notifier.services.admin.web_sessions import SessionPolicy
 from notifier.web.cookies import ADMIN_SESSION_COOKIE, ADMIN_SESSION_PATH
 from notifier.web.deps import NowDep, SettingsDep, UowDep
 from notifier.web.pages import frame_context
-from notifier.web.problems import ADMIN_PAGES_PREFIX, Problem, register_surface
+from notifier.web.problems import ADMIN_PAGES_PREFIX, Problem, register_surface, remember_frame
 
 
 @functools.cache
@@ -155,6 +155,7 @@ def _signed_in(
             "You are not signed in",
             "Your session has ended, so nothing was changed. Sign in again and try once more.",
         ) from exc
+    remember_frame(request, access.network)
     if request.method == "POST" and not policy.csrf_valid(access.session_row, posted_csrf):
         raise Problem(
             status.HTTP_403_FORBIDDEN,
@@ -199,12 +200,19 @@ def clear_session_cookie(response: Response) -> None:
 
 
 def _render_problem(request: Request, problem: Problem) -> Response:
+    context = dict(problem.context)
+    # A page shared with the public surface (the form sent again, say) is the pages folder's.
+    template = f"pages/{context.pop('template')}" if "template" in context else "problem.html"
+    network = (
+        problem.network if problem.network is not None else getattr(request.state, "network_frame", None)
+    )
     return render_admin(
-        "problem.html",
+        template,
         status_code=problem.status_code,
         title=problem.title,
         explanation=problem.explanation,
-        **problem.context,
+        network=network,
+        **context,
     )
 
 

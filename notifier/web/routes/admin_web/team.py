@@ -87,16 +87,17 @@ def change(
     admin_id: RowId, step: str, signed_in: AdminRoleDep, uow: UowDep, now: NowDep, role: FormText = ""
 ) -> Response:
     try:
-        if step == "role" and role in {r.value for r in AdminRole}:
-            team.change_role(
-                uow.session, signed_in.admin, admin_id, AdminRole(role), actor_name=signed_in.actor
-            )
-            done = "changed"
-        elif step == "remove":
-            team.remove_admin(uow.session, signed_in.admin, admin_id, actor_name=signed_in.actor, now=now)
-            done = "removed"
-        else:
-            raise not_found()
+        with uow.attempt():
+            if step == "role" and role in {r.value for r in AdminRole}:
+                team.change_role(
+                    uow.session, signed_in.admin, admin_id, AdminRole(role), actor_name=signed_in.actor
+                )
+                done = "changed"
+            elif step == "remove":
+                team.remove_admin(uow.session, signed_in.admin, admin_id, actor_name=signed_in.actor, now=now)
+                done = "removed"
+            else:
+                raise not_found()
     except AdminError as exc:
         return _page(signed_in, uow, errors={"admin": str(exc).partition(": ")[2]})
     return RedirectResponse(f"{signed_in.base}/team?done={done}", status_code=status.HTTP_303_SEE_OTHER)

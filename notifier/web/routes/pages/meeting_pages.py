@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from notifier.rendering.london_time import london_period
@@ -17,7 +17,7 @@ from notifier.services.sources.meeting_pages import (
 )
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import render_page
-from notifier.web.problems import Problem
+from notifier.web.problems import Problem, remember_frame
 
 router = APIRouter(tags=["meetings"])
 
@@ -30,11 +30,13 @@ def _gone() -> Problem:
     )
 
 
-def _meeting(token: str, uow: UowDep, settings: SettingsDep) -> MeetingPage:
+def _meeting(token: str, request: Request, uow: UowDep, settings: SettingsDep) -> MeetingPage:
     try:
-        return meeting_from_link(uow.session, settings, token)
+        found = meeting_from_link(uow.session, settings, token)
     except MeetingLinkRefused as refused:
         raise _gone() from refused
+    remember_frame(request, found.network)
+    return found
 
 
 MeetingDep = Annotated[MeetingPage, Depends(_meeting)]

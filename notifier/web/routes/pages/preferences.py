@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from notifier.domain.ids import id_from_text
 from notifier.domain.statuses import Frequency
 from notifier.services.archive.feeds import has_feed, revoke_feeds
 from notifier.services.common.tokens import TokenPurpose
@@ -100,7 +101,7 @@ def save(
     frequency: FormText = "",
 ) -> Response:
     errors: dict[str, str] = {}
-    chosen = {int(t) for t in topics or [] if t.isdigit()}
+    chosen = {number for number in map(id_from_text, topics or []) if number is not None}
     if not chosen:
         errors["topics"] = "Select at least one topic, or unsubscribe from all emails"
     how_often = next((f for f in Frequency if f.value == frequency), None)
@@ -133,7 +134,7 @@ def stop_archive_feed(token: str, person: PersonDep, now: NowDep) -> Response:
 
 @router.post("/preferences/{token}/unsubscribe", response_class=HTMLResponse, dependencies=[CheckedForm])
 def unsubscribe(token: str, person: PersonDep, now: NowDep, topic: FormText = "") -> Response:
-    topic_id = None if topic == "all" else int(topic) if topic.isdigit() else -1
+    topic_id = None if topic == "all" else id_from_text(topic) or -1
     stopped = unsubscribe_from_page(person, topic_id, now)
     return render_page(
         "unsubscribed.html",

@@ -32,7 +32,7 @@ from notifier.web.csrf import CheckedForm
 from notifier.web.deps import LinksDep, NowDep, QueueDep, SettingsDep, UowDep
 from notifier.web.forms import error_list
 from notifier.web.pages import render_page
-from notifier.web.problems import Problem
+from notifier.web.problems import Problem, remember_frame
 from notifier.web.signed_links import LinkWording, person_link
 
 router = APIRouter(tags=["rights"])
@@ -173,13 +173,15 @@ def _problem(exc: InvalidToken | None, *, status_code: int = status.HTTP_400_BAD
     )
 
 
-def _request(token: str, uow: UowDep, settings: SettingsDep) -> RequestLink:
+def _request(token: str, request: Request, uow: UowDep, settings: SettingsDep) -> RequestLink:
     try:
-        return request_from_link(uow.session, settings, token)
+        link = request_from_link(uow.session, settings, token)
     except InvalidToken as exc:
         raise _problem(exc) from exc
     except NotFound as gone:
         raise _problem(None, status_code=status.HTTP_404_NOT_FOUND) from gone
+    remember_frame(request, link.network)
+    return link
 
 
 RequestDep = Annotated[RequestLink, Depends(_request)]

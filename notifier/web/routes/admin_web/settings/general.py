@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from notifier.db.base import utcnow
 from notifier.domain.retention import Period, RetentionKind, RuleTooLong
 from notifier.domain.sources import AdminRole
 from notifier.services.admin import admin_tokens, network_settings
@@ -19,7 +18,7 @@ from notifier.services.admin.networks import NetworkError, create_topic
 from notifier.services.common import audit
 from notifier.services.privacy.retention import rules_for, set_rule
 from notifier.services.sources import organiser
-from notifier.web.deps import SettingsDep, UowDep
+from notifier.web.deps import NowDep, SettingsDep, UowDep
 from notifier.web.params import RowId
 from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn, not_found
 from notifier.web.routes.admin_web.settings.common import FormText, render_settings, saved
@@ -106,13 +105,11 @@ def save_domains(
 
 @router.post("/admin/{slug}/settings/organiser", response_class=HTMLResponse)
 def save_organiser(
-    signed_in: AdminRoleDep, uow: UowDep, settings: SettingsDep, address: FormText = ""
+    signed_in: AdminRoleDep, uow: UowDep, now: NowDep, settings: SettingsDep, address: FormText = ""
 ) -> Response:
     try:
         with uow.attempt():
-            organiser.set_organiser(
-                uow.session, signed_in.network, address, actor=signed_in.actor, now=utcnow()
-            )
+            organiser.set_organiser(uow.session, signed_in.network, address, actor=signed_in.actor, now=now)
     except organiser.OrganiserError as exc:
         return _page(signed_in, uow, settings, errors={exc.field: exc.message}, form={"organiser": address})
     return saved(signed_in, "", "organiser")
@@ -132,14 +129,15 @@ def add_topic(
     if not topic_name.strip() or len(topic_name) > 200:
         return _page(signed_in, uow, settings, errors={"topic_name": "Enter the topic's name"}, form=form)
     try:
-        topic = create_topic(
-            uow.session,
-            signed_in.network,
-            slug=topic_slug.strip(),
-            name=topic_name,
-            description=description.strip()[:1000],
-            members_only=members_only == "yes",
-        )
+        with uow.attempt():
+            topic = create_topic(
+                uow.session,
+                signed_in.network,
+                slug=topic_slug.strip(),
+                name=topic_name,
+                description=description.strip()[:1000],
+                members_only=members_only == "yes",
+            )
     except NetworkError as exc:
         message = str(exc).partition(": ")[2]
         return _page(signed_in, uow, settings, errors={"topic_slug": message}, form=form)
@@ -151,6 +149,7 @@ def add_topic(
 def shorten_rule(
     signed_in: AdminRoleDep,
     uow: UowDep,
+    now: NowDep,
     settings: SettingsDep,
     rule: FormText = "",
     months: FormText = "",
@@ -171,7 +170,8 @@ def shorten_rule(
         message = f"A rule can only be made shorter here: it is {current.describe()} now"
         return _page(signed_in, uow, settings, errors={f"months-{rule}": message})
     try:
-        set_rule(uow.session, network.id, kind, period, utcnow())
+        with uow.attempt():
+            set_rule(uow.session, network.id, kind, period, now)
     except RuleTooLong as exc:  # a default longer than the notice allows (a deployment setting)
         return _page(signed_in, uow, settings, errors={f"months-{rule}": str(exc)})
     audit.record(
@@ -194,10 +194,11 @@ def create_token(
     if role not in {r.value for r in AdminRole}:
         return _page(signed_in, uow, settings, errors={"token_role": "Select the token's role"}, form=form)
     try:
-        issued = admin_tokens.issue_token(
-            uow.session, signed_in.network, role=AdminRole(role), label=label, holder_email=email,
-            created_by=signed_in.admin,
-        )  # fmt: skip
+        with uow.attempt():
+            issued = admin_tokens.issue_token(
+                uow.session, signed_in.network, role=AdminRole(role), label=label, holder_email=email,
+                created_by=signed_in.admin,
+            )  # fmt: skip
     except TokenError as exc:
         field, _, message = str(exc).partition(": ")
         return _page(signed_in, uow, settings, errors={f"token_{field}": message}, form=form)
@@ -221,9 +222,9 @@ def revoke_token(token_id: RowId, signed_in: AdminRoleDep, uow: UowDep) -> Respo
 
 
 @router.post("/admin/{slug}/settings/hook-secret", response_class=HTMLResponse)
-def rotate_hook_secret(signed_in: AdminRoleDep, uow: UowDep, settings: SettingsDep) -> Response:
+def rotate_hook_secret(signed_in: AdminRoleDep, uow: UowDep, now: NowDep, settings: SettingsDep) -> Response:
     secret = network_settings.rotate_hook_secret(
-        uow.session, signed_in.network, actor=signed_in.actor, now=utcnow()
+        uow.session, signed_in.network, actor=signed_in.actor, now=now
     )
     hours = int(network_settings.HOOK_GRACE.total_seconds() // 3600)
     shown = {

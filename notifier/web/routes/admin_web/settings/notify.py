@@ -12,14 +12,12 @@ from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.config import NotifyKeyType
-from notifier.db.base import utcnow
-from notifier.domain.sources import AdminRole
 from notifier.gateway.notify import check_key
 from notifier.services.admin import notify_services
 from notifier.services.admin.notify_services import NotifyServiceEntry, NotifyServiceRefused
 from notifier.services.common.secrets_at_rest import SecretBox, SecretUnreadable
-from notifier.web.deps import SettingsDep, UowDep
-from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn, SignedInDep
+from notifier.web.deps import NowDep, SettingsDep, UowDep
+from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn
 from notifier.web.routes.admin_web.settings.common import FormText, render_settings, saved
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
@@ -78,6 +76,7 @@ def notify_page(signed_in: AdminRoleDep, uow: UowDep, done: str = "") -> HTMLRes
 def set_service(
     signed_in: AdminRoleDep,
     uow: UowDep,
+    now: NowDep,
     settings: SettingsDep,
     sending_key: FormText = "",
     api_key_live: FormText = "",
@@ -110,7 +109,7 @@ def set_service(
                 signed_in.network,
                 entry,
                 actor=signed_in.actor,
-                now=utcnow(),
+                now=now,
             )
     except NotifyServiceRefused as refused:  # its message never repeats a secret
         message = str(refused).partition(": ")[2]
@@ -120,9 +119,8 @@ def set_service(
 
 
 @router.post("/admin/{slug}/settings/notify/check", response_class=HTMLResponse)
-def check_service(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep) -> Response:
+def check_service(signed_in: AdminRoleDep, uow: UowDep, now: NowDep, settings: SettingsDep) -> Response:
     """Fetch the template from Notify with the sending key (nothing is sent); the page says how it went."""
-    signed_in.require(AdminRole.ADMIN)
     try:
         result = notify_services.check_notify_service(
             uow.session,
@@ -130,7 +128,7 @@ def check_service(signed_in: SignedInDep, uow: UowDep, settings: SettingsDep) ->
             signed_in.network,
             functools.partial(check_key, settings),
             actor=signed_in.actor,
-            now=utcnow(),
+            now=now,
         )
     except SecretUnreadable:
         check = {

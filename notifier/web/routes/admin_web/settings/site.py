@@ -23,7 +23,7 @@ from notifier.services.sources.site_settings import (
 )
 from notifier.web.deps import UowDep
 from notifier.web.params import RowId
-from notifier.web.routes.admin_web.session import AdminRoleDep, EditorDep, SignedIn, not_found
+from notifier.web.routes.admin_web.session import AdminRoleDep, EditorDep, SignedIn, not_found, refused
 from notifier.web.routes.admin_web.settings.common import (
     FormList,
     FormText,
@@ -200,9 +200,16 @@ def send_page(signed_in: EditorDep, uow: UowDep, page_id: RowId, topic: FormText
     """One known page's email to a topic, as an announcement that goes through sign-off."""
     token = acting_token(uow.session, signed_in.admin, signed_in.person)
     try:
-        announcement = known_pages.send_on_purpose(uow, signed_in.network, page_id, token, topic_slug=topic)
+        with uow.attempt():
+            announcement = known_pages.send_on_purpose(
+                uow, signed_in.network, page_id, token, topic_slug=topic
+            )
     except AnnouncementError as exc:
         if exc.field == "page":
             raise not_found() from exc
-        return _page(signed_in, uow, errors={f"send-topic-{page_id}": exc.message})
+        # Editors may send a page but not see the site's settings: the refusal has a page of its own.
+        raise refused(
+            "This page cannot be sent", exc.message,
+            status_code=400, next_url=f"{signed_in.base}/announcements", next_text="Back to announcements",
+        ) from exc  # fmt: skip
     return RedirectResponse(f"{signed_in.base}/announcements/{announcement.id}", status_code=303)
