@@ -39,6 +39,7 @@ TRANSACTIONAL = {
     EmailKind.NEW_LINKS,
     EmailKind.ADMIN_SIGN_IN,
     EmailKind.ADMIN_WAITING,
+    EmailKind.MEETING_PLACE,
 }
 WHY_YOU_GET_THIS = "You're getting this email because you subscribed to Events from LGBT+ Network."
 ESCAPED_CONTACT = CONTACT.replace(".", "\\.")
