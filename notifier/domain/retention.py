@@ -20,6 +20,9 @@ class RetentionKind(StrEnum):
     ERASURE_REQUEST = "erasure_request"  # after a removal request is verified (notice: within 1 month)
     DELIVERY_LINK = "delivery_link"  # a delivery row's link to the person; ids and counts stay
     CLOSED_REQUEST = "closed_request"  # a data request's personal details, once it is closed
+    # Answers to a meeting's optional question (health data): at once when the minutes are out or the
+    # meeting is cancelled, else this long after the meeting ended.
+    MEETING_ACCESS_NEEDS = "meeting_access_needs"
 
 
 @dataclass(frozen=True, order=True)
@@ -105,6 +108,7 @@ NOTICE_MAXIMUM: dict[RetentionKind, Period] = {
     RetentionKind.ERASURE_REQUEST: Period(months=1),
     RetentionKind.DELIVERY_LINK: Period(months=6),
     RetentionKind.CLOSED_REQUEST: Period(months=1),
+    RetentionKind.MEETING_ACCESS_NEEDS: Period(months=1),
 }
 
 DATA_REQUEST_DEADLINE = Period(months=1)

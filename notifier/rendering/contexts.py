@@ -34,6 +34,7 @@ class FooterReason(StrEnum):
     TOPIC = "topic"  # subscribed to the message's topic
     MEMBER = "member"  # a members-only topic: they are a member of the network
     INVITEE = "invitee"  # named on a meeting's invitation list
+    ATTENDEE = "attendee"  # said Yes to a meeting and holds a place (a message to its Yes list)
     DIGEST = "digest"  # chose a daily or weekly summary
     TEST = "test"  # an admin's test send to themselves: no unsubscribe or preferences links
     ARCHIVE = "archive"  # the members' archive's copy: nobody's links, only where it went
@@ -50,6 +51,7 @@ class Footer:
     privacy_notice_url: str
     reason: FooterReason = FooterReason.TOPIC
     archive_url: str = ""  # the network's members' archive, linked from every email it keeps
+    meeting_title: str = ""  # the meeting an attendee said they are coming to
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name, topic_name=self.topic_name)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from notifier.db.models import Meeting, MeetingAnswer, Subscriber
 from notifier.domain.answers import HOLDS_A_PLACE, Answer, Place
+from notifier.domain.sources import MeetingStatus
 from notifier.repositories.rows import affected
 
 
@@ -110,6 +111,66 @@ def forget_access_needs(session: Session, meeting_id: int) -> int:
         .execution_options(synchronize_session="fetch")
     )
     return affected(result)
+
+
+def _access_needs_held(network_id: int) -> tuple[ColumnElement[bool], ...]:
+    return MeetingAnswer.network_id == network_id, MeetingAnswer.access_needs.is_not(None)
+
+
+def access_needs_due(network_id: int, cutoff: datetime) -> Select[int]:
+    """Answers holding health data past the rule: their meeting's minutes are out, it was cancelled,
+    or it ended at or before the cutoff."""
+    done = select(Meeting.id).where(
+        Meeting.network_id == network_id,
+        or_(
+            Meeting.minutes_event_id.is_not(None),
+            Meeting.status == MeetingStatus.CANCELLED,
+            Meeting.end_at <= cutoff,
+        ),
+    )
+    return select(MeetingAnswer.id).where(*_access_needs_held(network_id), MeetingAnswer.meeting_id.in_(done))
+
+
+def clear_access_needs_due(session: Session, network_id: int, cutoff: datetime, limit: int) -> int:
+    """Delete the health data of at most `limit` answers past the rule (the retention run)."""
+    ids = list(session.scalars(access_needs_due(network_id, cutoff).order_by(MeetingAnswer.id).limit(limit)))
+    if not ids:
+        return 0
+    result = session.execute(
+        update(MeetingAnswer)
+        .where(MeetingAnswer.id.in_(ids))
+        .values(access_needs=None)
+        .execution_options(synchronize_session=False)
+    )
+    return affected(result)
+
+
+def next_access_needs_end(session: Session, network_id: int, cutoff: datetime) -> datetime | None:
+    """The end of the first meeting still holding health data that is not yet due."""
+    return session.scalar(
+        select(func.min(Meeting.end_at))
+        .join(MeetingAnswer, MeetingAnswer.meeting_id == Meeting.id)
+        .where(
+            *_access_needs_held(network_id),
+            Meeting.minutes_event_id.is_(None),
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.end_at > cutoff,
+        )
+    )
+
+
+def coming(network_id: int, meeting_id: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        MeetingAnswer.network_id == network_id,
+        MeetingAnswer.meeting_id == meeting_id,
+        MeetingAnswer.place == Place.CONFIRMED,
+    )
+
+
+def count_coming(session: Session, network_id: int, meeting_id: int) -> int:
+    """The Yes list: readers who said Yes and hold a place (not those waiting or offered one)."""
+    found = session.scalar(select(func.count()).where(*coming(network_id, meeting_id)))
+    return int(found or 0)
 
 
 def answered_no(meeting_id: int, subscriber_id: QueryableAttribute[int]) -> ColumnElement[bool]:

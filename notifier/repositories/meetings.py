@@ -11,9 +11,9 @@ from sqlalchemy import delete, exists, false, func, or_, select, update
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from notifier.db.models import Meeting, MeetingInvitee, Message, Subscriber, Subscription
+from notifier.db.models import Meeting, MeetingAnswer, MeetingInvitee, Message, Subscriber, Subscription
 from notifier.domain.sources import MeetingStatus
-from notifier.repositories.answers import answered_no
+from notifier.repositories.answers import answered_no, coming
 from notifier.repositories.deliveries import insert_queued, reachable_subscriber
 from notifier.repositories.rows import affected
 
@@ -189,3 +189,10 @@ def raise_sequence_of_upcoming(session: Session, network_id: int, now: datetime)
         .execution_options(synchronize_session="fetch")
     )
     return affected(session.execute(statement))
+
+
+def insert_coming_deliveries(session: Session, message: Message, meeting_id: int, now: datetime) -> int:
+    """One delivery of `message` per reader on the meeting's Yes list (active, unsuppressed), in one
+    INSERT ... SELECT."""
+    yes_list = coming(message.network_id, meeting_id)
+    return insert_queued(session, message, MeetingAnswer.subscriber_id, *yes_list, now=now)

@@ -24,6 +24,7 @@ from notifier.db.session import unit_of_work
 from notifier.domain.statuses import MessageStatus
 
 NOTIFIER = [sys.executable, "-m", "notifier"]
+FLEET_SECRET_KEY = "integration-test-secret-key-0123456789"  # the fleet's NOTIFIER_SECRET_KEY
 
 
 def free_port() -> int:
@@ -133,7 +134,7 @@ def fleet_env(
             "NOTIFIER_ONE_CLICK_BASE_URL": "https://notifier.example.gov.uk",
             "NOTIFIER_NOTIFY_CALLBACK_TOKEN": callback_token,
             "NOTIFIER_NOTIFY_KEY_TYPE": "live",
-            "NOTIFIER_SECRET_KEY": "integration-test-secret-key-0123456789",
+            "NOTIFIER_SECRET_KEY": FLEET_SECRET_KEY,
             "NOTIFIER_STUCK_AFTER_SECONDS": "10",
             "NOTIFIER_SWEEP_INTERVAL_SECONDS": "2",
             "PYTHONUNBUFFERED": "1",

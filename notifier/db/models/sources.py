@@ -137,12 +137,16 @@ class Announcement(Base):
         UniqueConstraint("network_id", "id"),
         same_network_fk("topic_id", "topic"),
         same_network_fk("content_page_id", "content_page"),
+        same_network_fk("meeting_id", "meeting"),
         Index("ix_announcement_due", "status", "send_at"),
+        # To a topic's subscribers, or to the people coming to a meeting: never both, never neither.
+        CheckConstraint("(topic_id IS NULL) <> (meeting_id IS NULL)", name="one_audience"),
     )
 
     id: Mapped[IdPk]
     network_id: Mapped[int] = network_id_column()
-    topic_id: Mapped[int] = mapped_column(BigId)
+    topic_id: Mapped[int | None] = mapped_column(BigId)
+    meeting_id: Mapped[int | None] = mapped_column(BigId, index=True)  # its Yes list (migration 0019)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[AnnouncementStatus] = mapped_column(enum_type(AnnouncementStatus))

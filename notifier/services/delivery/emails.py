@@ -167,6 +167,8 @@ def footer_reason(kind: EmailKind, message: Message, topic: Topic | None) -> Foo
         return FooterReason.TEST  # no live unsubscribe link either
     if kind is EmailKind.DIGEST:
         return FooterReason.DIGEST
+    if topic is None and message.context.get("attending"):
+        return FooterReason.ATTENDEE  # an announcement to a meeting's Yes list
     if topic is None and (kind in MEETING_KINDS or kind is EmailKind.MINUTES):
         return FooterReason.INVITEE  # the invitation list's message has no topic
     if topic is not None and topic.members_only:
@@ -197,6 +199,7 @@ class TemplateComposer:
             privacy_notice_url=network.privacy_notice_url,
             reason=footer_reason(kind, message, topic),
             archive_url=f"{self.public_base_url}/archive/{network.slug}",
+            meeting_title=str(message.context.get("attending") or ""),
         )
         data = message.context
         per_reader = kind in PER_SUBSCRIBER_CONTEXT

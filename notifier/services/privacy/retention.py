@@ -26,6 +26,7 @@ from notifier.db.base import utcnow
 from notifier.db.models import Network, RetentionEvidence, RetentionRule
 from notifier.db.session import scrub_after_commit, unit_of_work
 from notifier.domain.retention import Period, RetentionKind, check_within_notice
+from notifier.repositories import answers as answer_repo
 from notifier.repositories import retention as repo
 from notifier.services.archive.retention import delete_expired
 from notifier.services.privacy.erasure import (
@@ -50,6 +51,7 @@ def default_period(kind: RetentionKind, settings: Settings) -> Period:
         RetentionKind.ERASURE_REQUEST: Period(),  # at once after the request is verified
         RetentionKind.DELIVERY_LINK: Period(days=settings.delivery_link_days),
         RetentionKind.CLOSED_REQUEST: Period(months=1),
+        RetentionKind.MEETING_ACCESS_NEEDS: Period(days=14),
     }[kind]
 
 
@@ -218,6 +220,9 @@ def _apply_network_rules(
     closed_cutoff = rules[RetentionKind.CLOSED_REQUEST].before(now)
     anonymised = repo.anonymise_closed_requests(session, network_id, closed_cutoff, limit)
     batch.add(RetentionKind.CLOSED_REQUEST, "anonymised", anonymised, limit=limit)
+    needs_cutoff = rules[RetentionKind.MEETING_ACCESS_NEEDS].before(now)
+    cleared = answer_repo.clear_access_needs_due(session, network_id, needs_cutoff, limit)
+    batch.add(RetentionKind.MEETING_ACCESS_NEEDS, "answers_cleared", cleared, limit=limit)
     return batch
 
 

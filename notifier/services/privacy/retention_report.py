@@ -12,6 +12,7 @@ from notifier.config import Settings
 from notifier.db.models import ContactEnquiry, DataRequest, Delivery, Signup
 from notifier.domain.retention import Period, RetentionKind
 from notifier.domain.rights import CLOSED_STATUSES, DataRequestKind, DataRequestStatus
+from notifier.repositories import answers as answer_repo
 from notifier.repositories import retention as repo
 from notifier.services.archive.retention import ArchiveRetention, archive_retention
 from notifier.services.privacy.retention import rules_for
@@ -36,7 +37,11 @@ def retention_report(
     for kind in RetentionKind:
         period = rules[kind]
         cutoff = period.before(now)
-        due, next_stamp = _measure(session, kind, network_id, cutoff, now)
+        if kind is RetentionKind.MEETING_ACCESS_NEEDS:  # due from the meeting's end (or at once)
+            due = repo.count(session, answer_repo.access_needs_due(network_id, cutoff))
+            next_stamp = answer_repo.next_access_needs_end(session, network_id, cutoff)
+        else:
+            due, next_stamp = _measure(session, kind, network_id, cutoff, now)
         next_due = period.after(next_stamp) if next_stamp is not None else None
         if kind is RetentionKind.UNCONFIRMED_SIGNUP:
             next_due = _next_unconfirmed_due(session, network_id, period, cutoff, now)

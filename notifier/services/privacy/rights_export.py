@@ -19,8 +19,10 @@ from notifier.db.models import (
     ConsentEvent,
     DataRequest,
     Delivery,
+    DigestEntry,
     Event,
     Meeting,
+    MeetingAnswer,
     MeetingInvitee,
     Membership,
     Message,
@@ -75,7 +77,9 @@ def export_bundle(
         "signups": _signups(session, subscriber, topics),
         "memberships": _memberships(session, subscriber),
         "meeting_invitations": _invitations(session, subscriber),
+        "meeting_answers": _answers(session, subscriber),
         "emails": _emails(session, subscriber),
+        "digest_entries": _digest_entries(session, subscriber),
         "data_requests": _requests(session, subscriber),
         "suppression": _suppression(session, subscriber),
     }
@@ -154,6 +158,44 @@ def _invitations(session: Session, subscriber: Subscriber) -> list[Row]:
         .order_by(Meeting.start_at)
     )
     return [{"meeting": title, "starts_at": _when(start)} for title, start in rows]
+
+
+def _answers(session: Session, subscriber: Subscriber) -> list[Row]:
+    """Their answers to meeting invitations, with what they told us in answer to the question."""
+    rows = session.execute(
+        select(MeetingAnswer, Meeting.title, Meeting.start_at, Meeting.access_question)
+        .join(Meeting, Meeting.id == MeetingAnswer.meeting_id)
+        .where(MeetingAnswer.subscriber_id == subscriber.id)
+        .order_by(Meeting.start_at, MeetingAnswer.id)
+    )
+    return [
+        {
+            "meeting": title,
+            "starts_at": _when(start),
+            "answer": a.answer.value,
+            "place": a.place.value if a.place else None,
+            "offer_expires_at": _when(a.offer_expires_at),
+            "question": question or None,
+            "your_answer_to_the_question": a.access_needs,
+            "answered_at": _when(a.answered_at),
+            "changed_at": _when(a.updated_at),
+        }
+        for a, title, start, question in rows
+    ]
+
+
+def _digest_entries(session: Session, subscriber: Subscriber) -> list[Row]:
+    """Each item listed in their daily or weekly summaries, and which summary email listed it."""
+    rows = session.execute(
+        select(DigestEntry, Event.title, Event.kind)
+        .join(Event, Event.id == DigestEntry.event_id)
+        .where(DigestEntry.subscriber_id == subscriber.id)
+        .order_by(DigestEntry.id)
+    )
+    return [
+        {"item": title, "kind": kind.value, "summary_message": d.message_id, "listed_at": _when(d.created_at)}
+        for d, title, kind in rows
+    ]
 
 
 def _emails(session: Session, subscriber: Subscriber) -> list[Row]:

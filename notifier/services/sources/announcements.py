@@ -16,10 +16,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from notifier.db.base import utcnow
-from notifier.db.models import Announcement, ApiToken, ContentPage, Message, Network
+from notifier.db.models import Announcement, ApiToken, ContentPage, Meeting, Message, Network
 from notifier.db.session import UnitOfWork
-from notifier.domain.sources import AdminRole, AnnouncementStatus
-from notifier.rendering.contexts import AnnouncementEmail, Footer
+from notifier.domain.sources import AdminRole, AnnouncementStatus, MeetingStatus
+from notifier.rendering.contexts import AnnouncementEmail, Footer, FooterReason
 from notifier.rendering.emails import EmailKind, RenderedEmail, render_email
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
@@ -27,6 +27,7 @@ from notifier.repositories.rows import affected
 from notifier.services.common import audit
 from notifier.services.delivery.direct_sends import queue_one_email
 from notifier.services.delivery.emails import CONTEXT_BUILDERS
+from notifier.services.sources.meeting_messages import start_to_yes_list
 from notifier.services.sources.meetings import SourceDeps
 from notifier.services.sources.publishing import PublishingError, announce, publish_page_again
 
@@ -49,6 +50,20 @@ def create_draft(
     topic = network_repo.get_topic_by_slug(uow.session, network.id, topic_slug)
     if topic is None:
         raise AnnouncementError("topic", f"{network.slug} has no topic called {topic_slug!r}")
+    return _draft(uow, network, author, subject, body, topic_id=topic.id)
+
+
+def _draft(
+    uow: UnitOfWork,
+    network: Network,
+    author: ApiToken | None,
+    subject: str,
+    body: str,
+    *,
+    topic_id: int | None = None,
+    meeting_id: int | None = None,
+) -> Announcement:
+    """A draft to a topic's subscribers or to a meeting's Yes list (exactly one of the two)."""
     subject = " ".join(subject.split())
     if not subject or len(subject) > 300:
         raise AnnouncementError("subject", "give a subject of 1 to 300 characters")
@@ -57,7 +72,8 @@ def create_draft(
     now = utcnow()
     announcement = Announcement(
         network_id=network.id,
-        topic_id=topic.id,
+        topic_id=topic_id,
+        meeting_id=meeting_id,
         subject=subject,
         body=body.strip(),
         status=AnnouncementStatus.DRAFT,
@@ -71,11 +87,34 @@ def create_draft(
     return announcement
 
 
+def message_the_yes_list(
+    uow: UnitOfWork,
+    deps: SourceDeps,
+    network: Network,
+    meeting: Meeting,
+    author: ApiToken,
+    *,
+    subject: str,
+    body: str,
+) -> Announcement:
+    """A message to the people coming to the meeting (meeting_messages.py), submitted at once: it
+    waits for a second person's approval on a network that requires sign-off, else it starts now."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise AnnouncementError("meeting", "is cancelled: there is nobody coming to write to", conflict=True)
+    announcement = _draft(uow, network, author, subject, body, meeting_id=meeting.id)
+    submit(uow, network, announcement, author, send_at=None)
+    if announcement.status is AnnouncementStatus.SCHEDULED:
+        uow.session.flush()
+        _claim_and_start(uow, deps, announcement, utcnow())
+    return announcement
+
+
 def preview(
     session: Session, network: Network, announcement: Announcement, public_base_url: str
 ) -> RenderedEmail:
     """The email as a subscriber of the topic will get it (with a sample footer)."""
-    topic = network_repo.get_topic(session, network.id, announcement.topic_id)
+    topic = network_repo.get_topic(session, network.id, announcement.topic_id or 0)
+    meeting = session.get(Meeting, announcement.meeting_id) if announcement.meeting_id else None
     sample = f"{public_base_url.rstrip('/')}/preview"
     footer = Footer(
         network_name=network.name,
@@ -83,6 +122,8 @@ def preview(
         manage_url=sample,
         unsubscribe_url=sample,
         privacy_notice_url=network.privacy_notice_url,
+        reason=FooterReason.ATTENDEE if meeting else FooterReason.TOPIC,
+        meeting_title=meeting.title if meeting else "",
     )
     origins = (network.site_url, public_base_url)
     page = session.get(ContentPage, announcement.content_page_id) if announcement.content_page_id else None
@@ -289,25 +330,10 @@ def _claim_and_start(uow: UnitOfWork, deps: SourceDeps, announcement: Announceme
 
 def _start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement) -> int:
     network = uow.session.get_one(Network, announcement.network_id)
-    topic = network_repo.get_topic(uow.session, network.id, announcement.topic_id)
-    if topic is None:
-        raise PublishingError("topic: the announcement's topic no longer exists")
-    page = (
-        uow.session.get(ContentPage, announcement.content_page_id) if announcement.content_page_id else None
-    )
-    if page is not None and page.email:  # a known page of the site, sent on purpose
-        key = f"content:{page.url}#{page.revision}#announcement:{announcement.id}"
-        message = publish_page_again(uow, deps.queue, topic, page.email, source_key=key)
+    if announcement.meeting_id is not None:
+        message = start_to_yes_list(uow, deps, announcement)
     else:
-        message = announce(
-            uow,
-            deps.queue,
-            network,
-            topic,
-            subject=announcement.subject,
-            body=announcement.body,
-            source_key=f"announcement:{announcement.id}",
-        )
+        message = _start_to_topic(uow, deps, network, announcement)
     audit.record(
         uow.session,
         network.id,
@@ -325,6 +351,29 @@ def _start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement) -> int
         sign_off_required=network.requires_sign_off,
     )
     return message.id
+
+
+def _start_to_topic(
+    uow: UnitOfWork, deps: SourceDeps, network: Network, announcement: Announcement
+) -> Message:
+    topic = network_repo.get_topic(uow.session, network.id, announcement.topic_id or 0)
+    if topic is None:
+        raise PublishingError("topic: the announcement's topic no longer exists")
+    page = (
+        uow.session.get(ContentPage, announcement.content_page_id) if announcement.content_page_id else None
+    )
+    if page is not None and page.email:  # a known page of the site, sent on purpose
+        key = f"content:{page.url}#{page.revision}#announcement:{announcement.id}"
+        return publish_page_again(uow, deps.queue, topic, page.email, source_key=key)
+    return announce(
+        uow,
+        deps.queue,
+        network,
+        topic,
+        subject=announcement.subject,
+        body=announcement.body,
+        source_key=f"announcement:{announcement.id}",
+    )
 
 
 def _token(session: Session, token_id: int | None) -> ApiToken | None:

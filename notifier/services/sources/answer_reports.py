@@ -1,5 +1,5 @@
 """What the steering group sees of a meeting's answers: counts, the list (with access needs, which
-only admins see), the same as CSV, and the rules an organiser sets (capacity, deadline, question)."""
+only admins see) and the same as CSV."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from notifier.db.base import utcnow
 from notifier.db.models import Meeting, Network
 from notifier.db.session import UnitOfWork
 from notifier.domain.answers import Answer, Place
 from notifier.repositories import answers as answer_repo
 from notifier.repositories import meetings as meeting_repo
 from notifier.repositories.meetings import AudienceIds
-from notifier.services.common import audit
-from notifier.services.sources.meeting_rules import AnswerRules, check_answer_rules
 
 CSV_COLUMNS = (
     "name",
@@ -97,14 +94,3 @@ def answers_csv(report: AnswersReport) -> str:
 def _cell(text: str) -> str:
     """A spreadsheet never runs a cell as a formula (CSV injection)."""
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def set_answer_rules(uow: UnitOfWork, meeting: Meeting, rules: AnswerRules, *, actor: str) -> None:
-    """Change how the meeting takes answers (meeting_rules.AnswerRules)."""
-    checked = check_answer_rules(rules, meeting.start_at)
-    meeting.capacity, meeting.answers_until = checked.capacity, checked.answers_until
-    meeting.access_question, meeting.updated_at = checked.access_question, utcnow()
-    audit.record(
-        uow.session, meeting.network_id, actor, "meeting.answer_rules", "meeting", meeting.id,
-        capacity=checked.capacity, question=bool(checked.access_question),
-    )  # fmt: skip

@@ -24,9 +24,11 @@ from notifier.domain.sources import MeetingStatus
 from notifier.rendering.emails import EmailKind
 from notifier.repositories import answers as answer_repo
 from notifier.repositories import meetings as meeting_repo
+from notifier.services.common import audit
 from notifier.services.common.tokens import InvalidToken
 from notifier.services.delivery.direct_sends import queue_one_email
 from notifier.services.sources.calendar import MeetingLinks
+from notifier.services.sources.meeting_rules import AnswerRules, check_answer_rules, refuse_closed
 from notifier.services.sources.meetings import SourceDeps
 
 ACCESS_NEEDS_LIMIT = 1000
@@ -158,7 +160,7 @@ def _place(session: Session, meeting: Meeting, row: MeetingAnswer, answer: Answe
 
 def offer_next(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, now: datetime) -> int | None:
     """Offer a free place to the first who waits, by email; returns their subscriber id."""
-    if meeting.capacity is None or answer_repo.places_held(uow.session, meeting.id) >= meeting.capacity:
+    if meeting.capacity is not None and answer_repo.places_held(uow.session, meeting.id) >= meeting.capacity:
         return None
     first = answer_repo.first_waiting(uow.session, meeting.id)
     if first is None:
@@ -177,6 +179,32 @@ def offer_next(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, now: datetim
     }
     queue_one_email(uow, deps.queue, person, EmailKind.MEETING_PLACE, context, now=now)
     return person.id
+
+
+def set_answer_rules(
+    uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, rules: AnswerRules, *, actor: str
+) -> int:
+    """Change how a meeting still to come takes answers (meeting_rules.AnswerRules). Places a raised
+    (or removed) capacity frees are offered to the waiting list in order, by email; returns how many.
+    A lowered capacity takes no place back: new Yes answers wait until enough are given up. Taking the
+    question away deletes the answers given to it (health data kept no longer than it is asked for)."""
+    now = utcnow()
+    refuse_closed(meeting, now)
+    checked = check_answer_rules(rules, meeting.start_at)
+    meeting = answer_repo.lock_meeting(uow.session, meeting.id)
+    meeting.capacity, meeting.answers_until = checked.capacity, checked.answers_until
+    meeting.access_question, meeting.updated_at = checked.access_question, now
+    uow.session.flush()
+    if not checked.access_question:
+        answer_repo.forget_access_needs(uow.session, meeting.id)
+    offered = 0
+    while offer_next(uow, deps, meeting, now) is not None:
+        offered += 1
+    audit.record(
+        uow.session, meeting.network_id, actor, "meeting.answer_rules", "meeting", meeting.id,
+        capacity=checked.capacity, question=bool(checked.access_question), offered=offered,
+    )  # fmt: skip
+    return offered
 
 
 def expire_offers(uow: UnitOfWork, deps: SourceDeps, now: datetime) -> int:

@@ -5,16 +5,20 @@ of what may happen to a meeting are `meetings.py`'s."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from notifier.db.models import Meeting, Subscriber
 from notifier.domain.london_times import LONDON
+from notifier.rendering.london_time import in_repeated_hour
 from notifier.repositories import meetings as meeting_repo
 from notifier.services.common.scope import NetworkScope
-from notifier.services.sources.meeting_rules import EDITABLE, MeetingDetails
+from notifier.services.sources.meeting_rules import EDITABLE, AnswerRules, MeetingDetails
+
+RULE_FIELDS = ("capacity", "answers_until", "access_question")
+ZONES = ("BST", "GMT")
 
 
 def get_meeting(scope: NetworkScope, meeting_id: int) -> Meeting:
@@ -70,9 +74,20 @@ class MeetingForm:
     agenda: str = ""
     topics: list[str] = field(default_factory=list)
     invitees: str = ""
+    capacity: str = ""  # places, blank for no limit
+    answers_until: str = ""  # blank: answers close when the meeting starts
+    access_question: str = ""
 
     def fields(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def answer_rules(self) -> AnswerRules:
+        capacity = self.capacity.strip()
+        return AnswerRules(
+            int(capacity) if capacity else None,
+            typed_time(self.answers_until) if self.answers_until.strip() else None,
+            self.access_question,
+        )
 
     def invitee_lines(self) -> list[str]:
         return invitee_lines(self.invitees)
@@ -90,11 +105,36 @@ def invitee_lines(text: str) -> list[str]:
 
 
 def typed_time(text: str) -> datetime | None:
-    """A London wall time as typed; the meeting service checks it (a skipped hour is refused)."""
+    """A London wall time as typed; the meeting service checks it (a skipped hour is refused). A time
+    ending in BST or GMT (as the change form shows one in the hour the clocks repeat) is that one of
+    the two; None when it cannot be read, or the zone is not London's on that day."""
+    words = text.split()
+    zone = words.pop() if len(words) > 1 and words[-1].upper() in ZONES else None
     try:
-        return datetime.fromisoformat(text.strip().replace(" ", "T"))
+        wall = datetime.fromisoformat("T".join(words))
     except ValueError:
         return None
+    if zone is None or wall.tzinfo is not None:
+        return wall if zone is None else None
+    for fold in (0, 1):
+        local = wall.replace(tzinfo=LONDON, fold=fold)
+        if local.tzname() == zone.upper():
+            return local
+    return None
+
+
+def _instant(moment: datetime) -> datetime:
+    """A typed time as an instant to compare (a bare wall time as London's first reading). In UTC:
+    Python compares two times of one zone by their wall clocks, whatever their fold."""
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=LONDON)).astimezone(UTC)
+
+
+def shown_time(moment: datetime) -> str:
+    """A stored time as the change form shows it: London wall time, with BST or GMT in the hour the
+    clocks repeat, so saving the form unchanged keeps the same instant."""
+    local = moment.astimezone(LONDON)
+    zone = f" {local.tzname()}" if in_repeated_hour(local) else ""
+    return f"{local.strftime('%Y-%m-%d %H:%M')}{zone}"
 
 
 def form_errors(scope: NetworkScope, form: MeetingForm, *, new: bool) -> dict[str, str]:
@@ -106,12 +146,13 @@ def form_errors(scope: NetworkScope, form: MeetingForm, *, new: bool) -> dict[st
         errors["start"] = "Enter the start as a date and time, like 2026-12-01 18:00"
     if end is None:
         errors["end"] = "Enter the end as a date and time, like 2026-12-01 19:00"
-    elif start is not None and end <= start:
+    elif start is not None and _instant(end) <= _instant(start):
         errors["end"] = "The end must be after the start"
     if not form.location.strip() and not form.online_url.strip():
         errors["location"] = "Give a location, an online link, or both"
     if form.online_url.strip() and not form.online_url.strip().startswith("https://"):
         errors["online_url"] = "The online link must start with https://"
+    errors.update(rule_errors(form))
     if new:
         known = {t.slug for t in scope.topics()}
         if any(slug not in known for slug in form.topics):
@@ -124,14 +165,29 @@ def form_errors(scope: NetworkScope, form: MeetingForm, *, new: bool) -> dict[st
     return errors
 
 
+def rule_errors(form: MeetingForm) -> dict[str, str]:
+    """How the form's answer rules are typed (their limits are the meeting service's)."""
+    errors = {}
+    capacity = form.capacity.strip()
+    if capacity and not (capacity.isdigit() and 1 <= int(capacity) <= 100_000):
+        errors["capacity"] = (
+            "Enter the number of places as a whole number from 1 to 100000, or leave it blank"
+        )
+    if form.answers_until.strip() and typed_time(form.answers_until) is None:
+        errors["answers_until"] = "Enter when answers close as a date and time, like 2026-11-30 17:00"
+    if len(form.access_question) > 300:
+        errors["access_question"] = "The question must be 300 characters or fewer"
+    return errors
+
+
 def form_of(meeting: Meeting) -> MeetingForm:
     """The meeting as its change form shows it, times in London."""
-
-    def shown(moment: datetime) -> str:
-        return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
-
-    return MeetingForm(meeting.title, shown(meeting.start_at), shown(meeting.end_at), meeting.location,
-                       meeting.online_url, meeting.agenda)  # fmt: skip
+    return MeetingForm(
+        meeting.title, shown_time(meeting.start_at), shown_time(meeting.end_at), meeting.location,
+        meeting.online_url, meeting.agenda, capacity=str(meeting.capacity or ""),
+        answers_until=shown_time(meeting.answers_until) if meeting.answers_until else "",
+        access_question=meeting.access_question,
+    )  # fmt: skip
 
 
 def audience_form(scope: NetworkScope, meeting: Meeting) -> MeetingForm:
@@ -141,6 +197,7 @@ def audience_form(scope: NetworkScope, meeting: Meeting) -> MeetingForm:
     )
 
 
-def changed_fields(meeting: Meeting, form: MeetingForm) -> list[str]:
+def changed_fields(meeting: Meeting, form: MeetingForm, names: tuple[str, ...] = EDITABLE) -> list[str]:
+    """The fields (of `names`: the details, or RULE_FIELDS) the form changes."""
     before = form_of(meeting)
-    return [name for name in EDITABLE if getattr(before, name).strip() != getattr(form, name).strip()]
+    return [name for name in names if getattr(before, name).strip() != getattr(form, name).strip()]

@@ -183,6 +183,8 @@ def update_meeting(
         refuse_past_start(checked.start, now)
         meeting.reminder_sent_at = None  # remind again before the new start
         meeting.time_announced_at = now
+        if meeting.answers_until is not None and meeting.answers_until > checked.start:
+            meeting.answers_until = checked.start  # answers never stay open past the start
     meeting.title, meeting.start_at, meeting.end_at = checked.title, checked.start, checked.end
     meeting.location, meeting.online_url, meeting.agenda = (
         checked.location,

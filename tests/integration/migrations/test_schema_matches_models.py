@@ -39,6 +39,7 @@ TABLES_BY_REVISION = {
     "0016": {"meeting_answer", "digest_entry"},
     "0017": set(),
     "0018": set(),
+    "0019": set(),
     "0020": {"archive_item", "archive_item_topic", "archive_sign_in_link", "archive_session", "archive_feed",
              "archive_item_fts"},
 }  # fmt: skip
@@ -56,6 +57,7 @@ COLUMNS_BY_REVISION = {
     }
     | {("content_page", c) for c in ("path", "collection", "title", "page_date", "outcome", "note", "email")}
     | {("content_page", "seen_at"), ("content_page", "gone_at")},
+    "0019": {("announcement", "meeting_id")},
 }
 
 

@@ -1,7 +1,8 @@
 """Every event source on a real fleet (PostgreSQL + Redis + web + worker + beat + the sandbox), with
 the emails read back from the sandbox's outbox: Jekyll pages through `notifier hook post`, a meeting
-with its reminder, update, minutes and cancellation, an announcement through sign-off, and daily and
-weekly digests (time-machine moves this process's clock; the fleet sends them)."""
+with its reminder, update, minutes and cancellation, answers to a meeting with two places through
+the emailed links (test_fleet_answers.py), an announcement through sign-off, and daily and weekly
+digests (time-machine moves this process's clock; the fleet sends them)."""
 
 from __future__ import annotations
 
@@ -27,17 +28,26 @@ from icalendar import Calendar
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.config import Settings
+from notifier.db.base import utcnow
 from notifier.db.models import Network, Topic
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import Frequency
 from notifier.services.admin import admin_tokens
+from notifier.services.admin.web_sessions import invite_admin
 from notifier.services.sources.digests import latest_period, run_digest
 from notifier.services.sources.publishing import ContentItem, announce, publish_content
 from tests.support.clock import MARCH, next_clock_change
 from tests.support.databases import PostgresDatabases, flushed_redis_url
 from tests.support.fakes import RecordingQueue
-from tests.support.fleet import Fleet, fleet_env, free_port, running_fleet, wait_until_finished
+from tests.support.fleet import (
+    FLEET_SECRET_KEY,
+    Fleet,
+    fleet_env,
+    free_port,
+    running_fleet,
+    wait_until_finished,
+)
 from tests.support.sandbox import RunningSandbox, start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.settings import make_settings
@@ -51,6 +61,7 @@ JEKYLL = Path(__file__).parent / "jekyll_site"
 LONDON = ZoneInfo("Europe/London")
 ANN, BEN, IAN = "ann@dept.gov.uk", "ben@dept.gov.uk", "ian@dept.gov.uk"  # immediate subscribers
 DORA, WES = "dora@dept.gov.uk", "wes@dept.gov.uk"  # daily and weekly
+ADA = "ada.admin@cabinetoffice.gov.uk"  # the network's admin in the web admin
 
 
 @dataclass
@@ -115,6 +126,11 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[str, dict[str, str], dict[st
         subscriber(s, network, IAN, [minutes])
         subscriber(s, network, DORA, [news, events], Frequency.DAILY)
         subscriber(s, network, WES, [news], Frequency.WEEKLY)
+
+        invite_admin(
+            s, network, email=ADA, name="Ada Admin", role=AdminRole.ADMIN, invited_by="cli",
+            hash_key=FLEET_SECRET_KEY, now=utcnow(),
+        )  # fmt: skip
 
         def token(role: AdminRole, email: str) -> dict[str, str]:
             issued = admin_tokens.issue_token(s, network, role=role, label=role.value, holder_email=email)

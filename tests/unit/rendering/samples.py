@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from notifier.rendering.emails import (
     AdminSignInEmail,
@@ -83,6 +83,18 @@ def _meeting(text: Text) -> MeetingEmail:
         calendar_url=f"{SERVICE}/meetings/7/calendar.ics",
         meeting_url=f"{SITE}/meetings/steering-group/",
         note=text("We have moved to a bigger room."),
+    )
+
+
+def _meeting_place(text: Text) -> MeetingPlaceEmail:
+    return MeetingPlaceEmail(
+        network_name=text("LGBT+ Network"),
+        title=text("Steering group meeting"),
+        start=GMT_START,
+        end=GMT_END,
+        answer_url=f"{SERVICE}/meetings/answer/sample-token",
+        offer_expires_at=GMT_START - timedelta(days=2),
+        location=text("Room 4.12, 10 Victoria Street"),
     )
 
 
@@ -200,6 +212,7 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.MEETING_CANCELLED: _meeting,
         EmailKind.MEETING_REMINDER: _meeting,
         EmailKind.MEETING_WITHDRAWN: _meeting,
+        EmailKind.MEETING_PLACE: _meeting_place,
         EmailKind.MINUTES: _minutes,
         EmailKind.ANNOUNCEMENT: _announcement,
         EmailKind.DIGEST: _digest,

@@ -15,6 +15,8 @@ LINES = {
     FooterReason.TOPIC: "You're getting this email because you subscribed to Events from LGBT+ Network.",
     FooterReason.MEMBER: "You're getting this email because you're a member of LGBT+ Network.",
     FooterReason.INVITEE: "You're getting this email because LGBT+ Network invited you to this meeting.",
+    FooterReason.ATTENDEE: "You're getting this email because you told LGBT+ Network you're coming to "
+    "Steering group.",
     FooterReason.DIGEST: "You're getting this summary because you chose to get emails from LGBT+ Network "
     "as a daily or weekly summary.",
     FooterReason.TEST: "This is a test sent only to you, because you asked for one.",
@@ -23,7 +25,12 @@ LINES = {
 
 
 def _body(reason: FooterReason) -> str:
-    context = AnnouncementEmail("LGBT+ Network", "AGM", "Come along.", replace(footer(), reason=reason))
+    context = AnnouncementEmail(
+        "LGBT+ Network",
+        "AGM",
+        "Come along.",
+        replace(footer(), reason=reason, meeting_title="Steering group"),
+    )
     return render_email(EmailKind.ANNOUNCEMENT, context, allowed_origins=(SITE, SERVICE)).body
 
 

@@ -124,7 +124,7 @@ def list_meetings(admin: AdminDep, deps: SourceDepsDep) -> list[dict[str, Any]]:
 @router.post("/meetings", status_code=status.HTTP_201_CREATED)
 def create_meeting(body: MeetingIn, admin: AdminDep, uow: UowDep, deps: SourceDepsDep) -> dict[str, Any]:
     try:
-        notes = check(body.details()).notes
+        notes = check(body.details(), longest=deps.longest_meeting).notes  # the setting, as the service
         meeting = meeting_service.create_meeting(
             uow,
             deps,

@@ -160,6 +160,7 @@ def show_announcement(
     notices = {
         "test": "We are sending a test to your address.",
         "submitted": "Submitted.",
+        "sent": "Sent.",
         "approved": "Approved: it will be sent at the time shown.",
         "cancelled": "Cancelled: nothing will be sent.",
         "rescheduled": "The send time was changed.",

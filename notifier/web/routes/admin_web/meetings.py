@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, status
+from fastapi import APIRouter, Depends, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.domain.sources import MeetingStatus
 from notifier.services.admin.audiences import count_audience
 from notifier.services.common.scope import NotFound
 from notifier.services.sources import meetings as service
+from notifier.services.sources.answers import set_answer_rules
 from notifier.services.sources.meeting_admin import (
+    RULE_FIELDS,
     MeetingForm,
     changed_fields,
     form_errors,
@@ -38,7 +40,30 @@ NOTICES = {
     "cancelled": "The cancellation was sent.",
     "minutes": "The minutes were sent.",
     "audience": "Who is invited has changed, and the emails were sent.",
+    "rules": "How the meeting takes answers has changed.",
 }
+
+
+def meeting_form(
+    title: FormText = "",
+    start: FormText = "",
+    end: FormText = "",
+    location: FormText = "",
+    online_url: FormText = "",
+    agenda: FormText = "",
+    topics: FormList = None,
+    invitees: FormText = "",
+    capacity: FormText = "",
+    answers_until: FormText = "",
+    access_question: FormText = "",
+) -> MeetingForm:
+    return MeetingForm(
+        title, start, end, location, online_url, agenda, topics or [], invitees, capacity, answers_until,
+        access_question,
+    )  # fmt: skip
+
+
+FormDep = Annotated[MeetingForm, Depends(meeting_form)]
 
 
 def form_page(
@@ -106,17 +131,9 @@ def create(
     uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
-    title: FormText = "",
-    start: FormText = "",
-    end: FormText = "",
-    location: FormText = "",
-    online_url: FormText = "",
-    agenda: FormText = "",
-    topics: FormList = None,
-    invitees: FormText = "",
+    form: FormDep,
     step: FormText = "check",
 ) -> Response:
-    form = MeetingForm(title, start, end, location, online_url, agenda, topics or [], invitees)
     action = f"{signed_in.base}/meetings/new"
     errors = form_errors(signed_in.scope, form, new=True)
     if errors or step == "edit":
@@ -134,6 +151,7 @@ def create(
             meeting = service.create_meeting(
                 uow, SourceDeps.from_settings(settings, queue), signed_in.network, form.details(),
                 Audience(form.topics, form.invitee_lines()), actor=signed_in.actor,
+                answers=form.answer_rules(),
             )  # fmt: skip
     except MeetingError as exc:
         return form_page(signed_in, form, action, errors={exc.field: exc.message})
@@ -166,40 +184,39 @@ def update(
     uow: UowDep,
     settings: SettingsDep,
     queue: QueueDep,
-    title: FormText = "",
-    start: FormText = "",
-    end: FormText = "",
-    location: FormText = "",
-    online_url: FormText = "",
-    agenda: FormText = "",
+    form: FormDep,
     note: FormText = "",
     step: FormText = "check",
 ) -> Response:
+    """Changed details go through the check page (everyone gets the update); changed answer rules
+    alone send nothing but the offers of places they free, so they apply at once."""
     meeting = get_meeting(signed_in.scope, meeting_id)
-    form = MeetingForm(title, start, end, location, online_url, agenda)
     action = f"{signed_in.base}/meetings/{meeting.id}/edit"
     errors = form_errors(signed_in.scope, form, new=False)
     if errors or step == "edit":
         return form_page(signed_in, form, action, errors=errors)
-    changed = changed_fields(meeting, form)
-    if not changed:
+    changed, rules = changed_fields(meeting, form), changed_fields(meeting, form, RULE_FIELDS)
+    if not changed and not rules:
         return form_page(signed_in, form, action, errors={"title": "Nothing has changed"})
-    if step == "check":
+    if changed and step == "check":
         return _check_page(
             signed_in, what="An update, with the new calendar file", action=action,
             hidden={**form.fields(), "note": note}, topic_ids=meeting.topic_ids,
             invitee_ids=invitees_of(signed_in.scope, meeting), summary=[f"Changed: {', '.join(changed)}"],
             button="Send the update",
         )  # fmt: skip
+    deps = SourceDeps.from_settings(settings, queue)
     try:
         with uow.attempt():
-            details = form.details()
-            changes = {name: getattr(details, name) for name in changed}  # only what the form changed
-            service.update_meeting(uow, SourceDeps.from_settings(settings, queue), meeting, changes,
-                                   note=note, actor=signed_in.actor)  # fmt: skip
+            if changed:
+                details = form.details()
+                changes = {name: getattr(details, name) for name in changed}  # only what the form changed
+                service.update_meeting(uow, deps, meeting, changes, note=note, actor=signed_in.actor)
+            if rules:  # after the details: a deadline is checked against the new start
+                set_answer_rules(uow, deps, meeting, form.answer_rules(), actor=signed_in.actor)
     except MeetingError as exc:
         return form_page(signed_in, form, action, errors={exc.field: exc.message})
-    return _done(signed_in, meeting.id, "updated")
+    return _done(signed_in, meeting.id, "updated" if changed else "rules")
 
 
 @router.post("/admin/{slug}/meetings/{meeting_id}/{change}", response_class=HTMLResponse)
