@@ -127,6 +127,8 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[UnitOfWork]:
     finally:
         bind = session.get_bind() if session.info.pop(_SCRUB, False) else None
         session.close()
-    if bind is not None:
-        checkpoint_wal(bind if isinstance(bind, Engine) else bind.engine)
+    # Sessions bound to one connection run inside its owner's transaction, where a checkpoint would only
+    # wait out the busy timeout: only an engine's committed work is checkpointed.
+    if isinstance(bind, Engine):
+        checkpoint_wal(bind)
     uow.run_after_commit()

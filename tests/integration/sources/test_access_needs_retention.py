@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +21,8 @@ from notifier.services.privacy.retention_report import retention_report
 from notifier.services.privacy.rights_export import bundle_as_csv, export_bundle
 from tests.integration.sources.test_meeting_answers import NOW, _answer, _create, _links, _world
 from tests.support.admin_api import API
+
+pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
 
 SECOND = timedelta(seconds=1)
 QUESTION = "Do you need step-free access?"
@@ -35,11 +38,9 @@ def _needs(sessions: sessionmaker[Session]) -> dict[int, int]:
         return found
 
 
-def test_health_data_goes_after_the_meeting_at_the_latest(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_health_data_goes_after_the_meeting_at_the_latest(sessions: sessionmaker[Session]) -> None:
     with time_machine.travel(NOW, tick=False):
-        web, editor = _world(database_url, sessions)
+        web, editor = _world(sessions)
         meetings = []
         for _ in ("held", "cancelled"):
             meetings.append(_create(web, editor, access_question=QUESTION))
@@ -77,11 +78,9 @@ def test_health_data_goes_after_the_meeting_at_the_latest(
         assert {e.period for e in evidence} == {"14 days"}
 
 
-def test_the_export_holds_their_answers_and_digest_entries(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_the_export_holds_their_answers_and_digest_entries(sessions: sessionmaker[Session]) -> None:
     with time_machine.travel(NOW, tick=False):
-        web, editor = _world(database_url, sessions)
+        web, editor = _world(sessions)
         meeting = _create(web, editor, capacity=1, access_question=QUESTION)
         links = _links(web)
         _answer(web.browser(), links["ann"], "yes", access_needs="A hearing loop")

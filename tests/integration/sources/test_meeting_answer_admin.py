@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +36,8 @@ from tests.integration.sources.test_meeting_answers import (
 )
 from tests.support.admin_api import API
 
+pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
+
 APPROVER = "bea.approver@cabinetoffice.gov.uk"
 OCTOBER_NIGHT = datetime(2031, 10, 26, tzinfo=UTC)  # the clocks go back at 02:00 BST (01:00 UTC)
 
@@ -56,10 +59,10 @@ def _post(client: Any, path: str, *, page: str = "", **fields: str) -> Any:
 
 
 def test_answer_rules_on_the_forms_and_a_raised_capacity_offers_places_in_order(
-    database_url: str, sessions: sessionmaker[Session]
+    sessions: sessionmaker[Session],
 ) -> None:
     with time_machine.travel(NOW, tick=False):
-        web, _editor = _world(database_url, sessions)
+        web, _editor = _world(sessions)
         alice = sign_in(web, "alpha", ADMIN)
         start = (NOW + timedelta(days=10)).astimezone(UTC)
         new = "/admin/alpha/meetings/new"
@@ -109,11 +112,9 @@ def test_answer_rules_on_the_forms_and_a_raised_capacity_offers_places_in_order(
         assert unchanged.status_code == 400 and "Nothing has changed" in unchanged.text
 
 
-def test_the_change_form_keeps_a_time_in_the_repeated_hour(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_the_change_form_keeps_a_time_in_the_repeated_hour(sessions: sessionmaker[Session]) -> None:
     with time_machine.travel(OCTOBER_NIGHT - timedelta(days=20), tick=False):
-        web, editor = _world(database_url, sessions)
+        web, editor = _world(sessions)
         alice = sign_in(web, "alpha", ADMIN)
         second = "2031-10-26T01:30:00+00:00"  # 01:30 GMT, the second time the clock shows 01:30
         ids = []
@@ -153,12 +154,10 @@ def test_the_change_form_keeps_a_time_in_the_repeated_hour(
         assert wrong_zone.status_code == 400 and "Enter the start as a date and time" in wrong_zone.text
 
 
-def test_the_admin_api_takes_the_longest_meeting_from_the_setting(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_the_admin_api_takes_the_longest_meeting_from_the_setting(sessions: sessionmaker[Session]) -> None:
     with time_machine.travel(NOW, tick=False):
-        web, editor = _world(database_url, sessions)
-        web = make_admin_web(database_url, sessions, meeting_max_hours=30)
+        web, editor = _world(sessions)
+        web = make_admin_web(sessions, meeting_max_hours=30)
         start = NOW + timedelta(days=3)
         for length, status in (
             (timedelta(hours=30) - timedelta(seconds=1), 201),
@@ -182,10 +181,8 @@ def _message_page(web: AdminWeb, who: str, meeting_id: int) -> tuple[Any, str]:
     return client, f"/admin/alpha/meetings/{meeting_id}/answers"
 
 
-def _yes_list_world(
-    database_url: str, sessions: sessionmaker[Session], *, sign_off: bool
-) -> tuple[AdminWeb, int]:
-    web, editor = _world(database_url, sessions)
+def _yes_list_world(sessions: sessionmaker[Session], *, sign_off: bool) -> tuple[AdminWeb, int]:
+    web, editor = _world(sessions)
     with unit_of_work(sessions) as uow:
         uow.session.scalars(select(Network)).one().requires_sign_off = sign_off
     meeting = _create(web, editor, capacity=1)
@@ -198,11 +195,9 @@ def _yes_list_world(
     return web, int(meeting["id"])
 
 
-def test_a_message_to_the_people_coming_goes_only_to_the_yes_list(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_a_message_to_the_people_coming_goes_only_to_the_yes_list(sessions: sessionmaker[Session]) -> None:
     with time_machine.travel(NOW, tick=False):
-        web, meeting_id = _yes_list_world(database_url, sessions, sign_off=False)
+        web, meeting_id = _yes_list_world(sessions, sign_off=False)
         alice, page = _message_page(web, ADMIN, meeting_id)
         assert (
             "It goes to everyone who said yes and has a place when it is sent (1 person now)"
@@ -223,11 +218,9 @@ def test_a_message_to_the_people_coming_goes_only_to_the_yes_list(
         assert "because you told Alpha Network you're coming to Steering group." in body
 
 
-def test_on_a_sign_off_network_the_message_waits_for_a_second_person(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_on_a_sign_off_network_the_message_waits_for_a_second_person(sessions: sessionmaker[Session]) -> None:
     with time_machine.travel(NOW, tick=False):
-        web, meeting_id = _yes_list_world(database_url, sessions, sign_off=True)
+        web, meeting_id = _yes_list_world(sessions, sign_off=True)
         invite(web, "alpha", APPROVER, AdminRole.APPROVER, name="Bea Approver")
         alice, page = _message_page(web, ADMIN, meeting_id)
         assert "Submit for approval" in alice.get(page).text
