@@ -6,6 +6,7 @@ from enum import StrEnum
 
 
 class MeetingStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"  # on a sign-off network: nobody is invited until approved
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
 
