@@ -10,6 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from notifier.rendering.admin_contexts import (
+    AccessReviewEmail,
+    AdminInvitationEmail,
+    AdminSuspendedEmail,
+    ApprovalNeededEmail,
+    TermEndingEmail,
+)
+
 
 def _require_text(**values: str) -> None:
     for name, value in values.items():
@@ -240,11 +248,13 @@ class NewLinksEmail:
 
 @dataclass(frozen=True)
 class AdminSignInEmail:
-    """Transactional, to an admin's work address: a one-time link that signs them in to the admin."""
+    """Transactional, to an admin's work address: a one-time link that signs them in to the admin of
+    every network they administer (`network_names`)."""
 
     network_name: str
     sign_in_url: str
     expiry_minutes: int
+    network_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name)
@@ -278,4 +288,9 @@ EmailContext = (
     | NewLinksEmail
     | AdminSignInEmail
     | AdminWaitingEmail
+    | AdminInvitationEmail
+    | ApprovalNeededEmail
+    | TermEndingEmail
+    | AccessReviewEmail
+    | AdminSuspendedEmail
 )

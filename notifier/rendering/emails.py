@@ -14,6 +14,14 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from notifier.rendering.admin_contexts import (
+    AccessReviewEmail,
+    AdminInvitationEmail,
+    AdminSuspendedEmail,
+    ApprovalNeededEmail,
+    ReviewLine,
+    TermEndingEmail,
+)
 from notifier.rendering.contexts import (
     AdminSignInEmail,
     AdminWaitingEmail,
@@ -38,9 +46,13 @@ from notifier.rendering.markdown import allowed_origin_set
 __all__ = [
     "EMAIL_KINDS",
     "NOTIFY_MAX_BODY_BYTES",
+    "AccessReviewEmail",
+    "AdminInvitationEmail",
     "AdminSignInEmail",
+    "AdminSuspendedEmail",
     "AdminWaitingEmail",
     "AnnouncementEmail",
+    "ApprovalNeededEmail",
     "ConfirmEmailChangeEmail",
     "ConfirmSubscriptionEmail",
     "ContentEmail",
@@ -58,6 +70,8 @@ __all__ = [
     "MinutesEmail",
     "NewLinksEmail",
     "RenderedEmail",
+    "ReviewLine",
+    "TermEndingEmail",
     "check_body_size",
     "render_email",
     "render_shared_email",
@@ -87,6 +101,11 @@ class EmailKind(StrEnum):
     NEW_LINKS = "new_links"  # fresh unsubscribe/preferences links, asked for from a damaged link's page
     ADMIN_SIGN_IN = "admin_sign_in"  # a steering group admin's one-time sign-in link
     ADMIN_WAITING = "admin_waiting"  # what waits for an admin (services/admin/alerts.py)
+    ADMIN_INVITATION = "admin_invitation"  # a new admin's one-time link, naming who invited them
+    APPROVAL_NEEDED = "approval_needed"  # bulk email waiting for a second person, shown as it will go
+    ADMIN_TERM_ENDING = "admin_term_ending"  # two weeks before a term of office ends
+    ACCESS_REVIEW = "access_review"  # the quarterly review of who holds a role
+    ADMIN_SUSPENDED = "admin_suspended"  # not signed in for too long
 
 
 @dataclass(frozen=True)
@@ -127,6 +146,19 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         EmailKind.NEW_LINKS: EmailSpec("email/new_links", NewLinksEmail, transactional=True),
         EmailKind.ADMIN_SIGN_IN: EmailSpec("email/admin_sign_in", AdminSignInEmail, transactional=True),
         EmailKind.ADMIN_WAITING: EmailSpec("email/admin_waiting", AdminWaitingEmail, transactional=True),
+        EmailKind.ADMIN_INVITATION: EmailSpec(
+            "email/admin_invitation", AdminInvitationEmail, transactional=True
+        ),
+        EmailKind.APPROVAL_NEEDED: EmailSpec(
+            "email/approval_needed", ApprovalNeededEmail, transactional=True
+        ),
+        EmailKind.ADMIN_TERM_ENDING: EmailSpec(
+            "email/admin_term_ending", TermEndingEmail, transactional=True
+        ),
+        EmailKind.ACCESS_REVIEW: EmailSpec("email/access_review", AccessReviewEmail, transactional=True),
+        EmailKind.ADMIN_SUSPENDED: EmailSpec(
+            "email/admin_suspended", AdminSuspendedEmail, transactional=True
+        ),
     }
 )
 
