@@ -32,7 +32,7 @@ from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.rights import DataRequestKind, DataRequestStatus
 from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
-from notifier.services.admin.web_sessions import invite_admin
+from notifier.services.admin.invitations import invite_admin
 from notifier.services.privacy import rights
 from notifier.services.privacy.rights import RightsContext
 from tests.support.databases import REDIS_ENV, PostgresDatabases, required_env

@@ -1,4 +1,6 @@
-"""Admin API tokens: random, shown once, stored as SHA-256, scoped to one network and one role."""
+"""Admin API tokens, for automation (the site's builds, imports, reading): random, shown once, stored as
+SHA-256, scoped to one network and one role, and naming the admin who made them. A token never
+approves anything, so none is made with the approver role: approvers are people, signed in."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifier.db.base import utcnow
-from notifier.db.models import ApiToken, Network
+from notifier.db.models import AdminMember, ApiToken, Network
 from notifier.domain.sources import AdminRole
 
 TOKEN_PREFIX = "ntf_"  # noqa: S105 - a prefix that marks our tokens, not a secret
@@ -31,9 +33,28 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+TOKEN_ROLES = (AdminRole.EDITOR, AdminRole.ADMIN)
+
+
 def issue_token(
-    session: Session, network: Network, *, role: AdminRole, label: str, holder_email: str
+    session: Session,
+    network: Network,
+    *,
+    role: AdminRole,
+    label: str,
+    holder_email: str,
+    created_by: AdminMember,
 ) -> IssuedToken:
+    """`created_by`: the live admin (admin role) of this network who makes it."""
+    if role not in TOKEN_ROLES:
+        raise TokenError(
+            "role: tokens are for automation and never approve, so none has the approver role; approvers "
+            "are people, invited on the web admin's Team page (give a token the editor or admin role)"
+        )
+    if created_by.network_id != network.id or created_by.removed_at is not None or created_by.suspended_at:
+        raise TokenError("created_by: the token's maker must be an admin of this network")
+    if not created_by.role.allows(AdminRole.ADMIN):
+        raise TokenError("created_by: only an admin makes tokens")
     label = label.strip()
     if not label or len(label) > 100:
         raise TokenError("label: give a short label (1 to 100 characters) saying whose token it is")
@@ -43,7 +64,12 @@ def issue_token(
         raise TokenError("email: the holder's work email address is not valid") from exc
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        network_id=network.id, token_hash=hash_token(secret), role=role, label=label, holder_email=email
+        network_id=network.id,
+        token_hash=hash_token(secret),
+        role=role,
+        label=label,
+        holder_email=email,
+        created_by_admin_id=created_by.id,
     )
     session.add(token)
     session.flush()

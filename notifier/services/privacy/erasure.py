@@ -15,10 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from notifier.db.base import utcnow
 from notifier.db.models import (
     AdminMember,
     ApiToken,
@@ -93,25 +92,15 @@ def _data_requests(session: Session, network_id: int, ids: Sequence[int]) -> int
 
 
 def _token_holders(session: Session, network_id: int, ids: Sequence[int]) -> int:
-    """API tokens keep no address of an erased person: their web admin acting token is revoked, and
-    every token of the network held in their name (the CLI's, for automation) loses the address, so its
-    test sends stop; whoever manages a network's tokens decides whether that one is revoked."""
-    acting = select(AdminMember.acting_token_id).where(
-        AdminMember.network_id == network_id,
-        AdminMember.subscriber_id.in_(ids),
-        AdminMember.acting_token_id.is_not(None),
-    )
+    """API tokens keep no address of an erased person: every token of the network held in their name
+    loses the address, so its test sends stop; whoever manages a network's tokens decides whether that
+    one is revoked. (A token keeps the id of the admin who made it, like the audit trail.)"""
     addresses = select(Subscriber.email).where(Subscriber.network_id == network_id, Subscriber.id.in_(ids))
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.network_id == network_id, ApiToken.id.in_(acting), ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
     statement = (
         update(ApiToken)
         .where(
             ApiToken.network_id == network_id,
-            or_(ApiToken.id.in_(acting), ApiToken.holder_email.in_(addresses)),
+            ApiToken.holder_email.in_(addresses),
             ApiToken.holder_email != "",
         )
         .values(holder_email="")

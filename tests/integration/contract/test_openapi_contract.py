@@ -25,11 +25,10 @@ from sqlalchemy.orm import sessionmaker
 from notifier.config import Settings
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.sources import AdminRole
-from notifier.services.admin.admin_tokens import issue_token
 from notifier.web.app import create_app
 from tests.support.databases import sqlite_database
 from tests.support.fakes import RecordingQueue
-from tests.support.seeding import network_with_topics, subscriber
+from tests.support.seeding import issue_test_token, network_with_topics, subscriber
 from tests.support.webapp import CALLBACK_TOKEN, WEB_SECRET_KEY
 
 MAX_EXAMPLES = 20
@@ -47,13 +46,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> tuple[schemathesis.Schema, 
     with unit_of_work(sessions) as uow:
         network, (news,) = network_with_topics(uow.session, SLUG)
         subscriber(uow.session, network, "pat.lee@justice.gov.uk", [news])
-        token = issue_token(
-            uow.session,
-            network,
-            role=AdminRole.ADMIN,
-            label="contract",
-            holder_email="admin@cabinetoffice.gov.uk",
-        ).secret
+        token = issue_test_token(uow.session, network, AdminRole.ADMIN, "admin@cabinetoffice.gov.uk").secret
     app = create_app(
         Settings(
             database_url=database_url,

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier.db.models import AuditRecord
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
-from notifier.services.admin.admin_tokens import issue_token
-from tests.support.seeding import network_with_topics
+from tests.support.seeding import issue_test_token, network_with_topics
 from tests.support.webapp import web_app
 
 PATH = "/admin/api/networks/alpha/branding"
@@ -25,14 +24,10 @@ def test_an_admin_sets_the_colour_and_logo_and_the_pages_wear_them(
         network, _ = network_with_topics(uow.session, "alpha")
         other, _ = network_with_topics(uow.session, "beta")
         tokens = {
-            role: issue_token(
-                uow.session, network, role=role, label=role.value, holder_email="c@dft.gov.uk"
-            ).secret
+            role: issue_test_token(uow.session, network, role, "c@dft.gov.uk", role.value).secret
             for role in (AdminRole.EDITOR, AdminRole.ADMIN)
         }
-        elsewhere = issue_token(
-            uow.session, other, role=AdminRole.ADMIN, label="b", holder_email="b@dft.gov.uk"
-        )
+        elsewhere = issue_test_token(uow.session, other, AdminRole.ADMIN, "b@dft.gov.uk", "b")
     client = web_app(database_url, sessions).client
 
     def put(token: str, body: dict[str, Any]) -> tuple[int, Any]:

@@ -18,7 +18,7 @@ from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import SubscriberStatus
 from notifier.services.admin.acting import acting_token
-from notifier.services.admin.web_sessions import invite_admin
+from notifier.services.admin.invitations import invite_admin
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
 
 # The tables each revision adds: going down past it removes exactly these.

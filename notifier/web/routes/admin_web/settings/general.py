@@ -17,6 +17,7 @@ from notifier.services.admin.admin_tokens import TokenError
 from notifier.services.admin.network_settings import SettingsError
 from notifier.services.admin.networks import NetworkError, create_topic
 from notifier.services.common import audit
+from notifier.services.common.actor_names import actor_names
 from notifier.services.privacy.retention import rules_for, set_rule
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.params import RowId
@@ -58,7 +59,8 @@ def _page(
         tokens=[
             t for t in admin_tokens.list_tokens(uow.session, network) if not t.label.startswith("web admin ")
         ],
-        roles=list(AdminRole),
+        roles=list(admin_tokens.TOKEN_ROLES),
+        maker=actor_names(uow.session, network.id),
     )
 
 
@@ -179,8 +181,9 @@ def create_token(
         return _page(signed_in, uow, settings, errors={"token_role": "Select the token's role"}, form=form)
     try:
         issued = admin_tokens.issue_token(
-            uow.session, signed_in.network, role=AdminRole(role), label=label, holder_email=email
-        )
+            uow.session, signed_in.network, role=AdminRole(role), label=label, holder_email=email,
+            created_by=signed_in.admin,
+        )  # fmt: skip
     except TokenError as exc:
         field, _, message = str(exc).partition(": ")
         return _page(signed_in, uow, settings, errors={f"token_{field}": message}, form=form)
