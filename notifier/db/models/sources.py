@@ -119,6 +119,7 @@ class Announcement(Base):
     # the token's maker; from the command line, the admin it names) and who approved it in the web admin.
     author_admin_id: Mapped[int | None] = mapped_column(BigId)
     approved_by_admin_id: Mapped[int | None] = mapped_column(BigId)
+    asked_by: Mapped[str | None] = mapped_column(String(60))  # the audit actor who wrote it (from 0018)
     send_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

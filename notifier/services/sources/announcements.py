@@ -65,6 +65,7 @@ def create_draft(
         status=AnnouncementStatus.DRAFT,
         author_token_id=author.token_id,
         author_admin_id=author.person_id,
+        asked_by=author.audit_name,
         created_at=now,
         updated_at=now,
     )
@@ -175,7 +176,9 @@ def approve(uow: UnitOfWork, announcement: Announcement, approver: Actor) -> Ann
 
 
 def asker_of(announcement: Announcement) -> str:
-    """The audit actor who wrote it: its token, else the person."""
+    """The audit actor who wrote it (for one written before 0018: its token, else the person)."""
+    if announcement.asked_by:
+        return announcement.asked_by
     if announcement.author_token_id is not None:
         return audit.token_actor(announcement.author_token_id)
     if announcement.author_admin_id is not None:

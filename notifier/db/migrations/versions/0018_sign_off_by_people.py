@@ -73,6 +73,7 @@ def _tokens_and_announcements_name_people() -> None:
     op.add_column("api_token", sa.Column("created_by_admin_id", BIG_ID, nullable=True))
     op.add_column("announcement", sa.Column("author_admin_id", BIG_ID, nullable=True))
     op.add_column("announcement", sa.Column("approved_by_admin_id", BIG_ID, nullable=True))
+    op.add_column("announcement", sa.Column("asked_by", sa.String(length=60), nullable=True))
     # A web admin's acting token was theirs: the announcements it wrote or approved were theirs too.
     for column, token_column in (
         ("author_admin_id", "author_token_id"),
@@ -208,6 +209,7 @@ def downgrade() -> None:
     op.drop_table("admin_sign_in_link")
     _per_network_sessions()
     for table, column in (
+        ("announcement", "asked_by"),
         ("announcement", "approved_by_admin_id"),
         ("announcement", "author_admin_id"),
         ("api_token", "created_by_admin_id"),

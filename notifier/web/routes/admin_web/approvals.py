@@ -35,10 +35,10 @@ def waiting(signed_in: SignedInDep) -> HTMLResponse:
 
 
 def _page(
-    signed_in: SignedIn, settings: SettingsDep, deps: SourceDeps, request_id: int, *,
+    signed_in: SignedIn, settings: SettingsDep, deps: SourceDeps, approval_id: int, *,
     error: ApprovalError | None = None, notice: str = "",
 ) -> HTMLResponse:  # fmt: skip
-    view = approvals.request_view(signed_in.scope, request_id, signed_in.acting_as, deps)
+    view = approvals.request_view(signed_in.scope, approval_id, signed_in.acting_as, deps)
     code = 200
     if error is not None:
         code = status.HTTP_403_FORBIDDEN if error.forbidden else status.HTTP_409_CONFLICT
@@ -58,17 +58,17 @@ def _page(
     )
 
 
-@router.get("/admin/{slug}/approvals/{request_id}", response_class=HTMLResponse)
+@router.get("/admin/{slug}/approvals/{approval_id}", response_class=HTMLResponse)
 def check_page(
-    request_id: RowId, signed_in: SignedInDep, settings: SettingsDep, queue: QueueDep, done: str = ""
+    approval_id: RowId, signed_in: SignedInDep, settings: SettingsDep, queue: QueueDep, done: str = ""
 ) -> HTMLResponse:
     deps = SourceDeps.from_settings(settings, queue)
-    return _page(signed_in, settings, deps, request_id, notice=NOTICES.get(done, ""))
+    return _page(signed_in, settings, deps, approval_id, notice=NOTICES.get(done, ""))
 
 
-@router.post("/admin/{slug}/approvals/{request_id}/{decision}", response_class=HTMLResponse)
+@router.post("/admin/{slug}/approvals/{approval_id}/{decision}", response_class=HTMLResponse)
 def decide(
-    request_id: RowId,
+    approval_id: RowId,
     decision: str,
     signed_in: SignedInDep,
     uow: UowDep,
@@ -80,16 +80,16 @@ def decide(
     try:
         with uow.attempt():
             if decision == "approve":
-                approvals.approve(uow, deps, scope, request_id, person)
+                approvals.approve(uow, deps, scope, approval_id, person)
             elif decision == "decline":
-                approvals.decline(uow, deps, scope, request_id, person, note=note)
+                approvals.decline(uow, deps, scope, approval_id, person, note=note)
             elif decision == "withdraw":
-                approvals.withdraw(uow, deps, scope, request_id, person)
+                approvals.withdraw(uow, deps, scope, approval_id, person)
             else:
                 raise NotFound("decision")
     except ApprovalError as exc:
-        return _page(signed_in, settings, deps, request_id, error=exc)
+        return _page(signed_in, settings, deps, approval_id, error=exc)
     done = {"approve": "approved", "decline": "declined", "withdraw": "withdrawn"}[decision]
     return RedirectResponse(
-        f"{signed_in.base}/approvals/{request_id}?done={done}", status_code=status.HTTP_303_SEE_OTHER
+        f"{signed_in.base}/approvals/{approval_id}?done={done}", status_code=status.HTTP_303_SEE_OTHER
     )
