@@ -7,19 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from notifier.rendering.checks import require_aware as _require_aware
+from notifier.rendering.checks import require_text as _require_text
 from notifier.rendering.markdown import TrustedMarkdown
-
-
-def _require_text(**values: str) -> None:
-    for name, value in values.items():
-        if not value.strip():
-            raise ValueError(f"{name} must not be empty")
-
-
-def _require_aware(**values: datetime | None) -> None:
-    for name, value in values.items():
-        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-            raise ValueError(f"{name} must be a timezone-aware datetime")
 
 
 @dataclass(frozen=True)

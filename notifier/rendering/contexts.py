@@ -17,18 +17,8 @@ from notifier.rendering.admin_contexts import (
     ApprovalNeededEmail,
     TermEndingEmail,
 )
-
-
-def _require_text(**values: str) -> None:
-    for name, value in values.items():
-        if not value.strip():
-            raise ValueError(f"{name} must not be empty")
-
-
-def _require_aware(**values: datetime | None) -> None:
-    for name, value in values.items():
-        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-            raise ValueError(f"{name} must be a timezone-aware datetime")
+from notifier.rendering.checks import require_aware as _require_aware
+from notifier.rendering.checks import require_text as _require_text
 
 
 def _require_order(start: datetime, end: datetime | None) -> None:

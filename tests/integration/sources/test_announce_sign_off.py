@@ -92,11 +92,12 @@ def test_announce_on_a_sign_off_network_makes_a_draft_awaiting_approval_and_send
         ("scheduler", "announcement.send"),
     ]
     send = _trail(admins)[-1][2]
-    assert send["asked_by"] == f"admin:{admins.chair_id}" and send["approved_by"] == approver
+    assert send["asked_by"] == chair and send["approved_by"] == approver
     assert send["sign_off_required"] is True and isinstance(send["message_id"], int)
     summary = next(a for a in admins.web.client.get(f"{API}/audit", headers=admins.admin).json()
                    if a["action"] == "announcement.approve")["summary"]  # fmt: skip
-    assert summary == f"Ola Approver (approver) approved announcement {draft.id}, asked by Cat Chair (admin)"
+    asked = "Cat Chair (admin) on the command line"
+    assert summary == f"Ola Approver (approver) approved announcement {draft.id}, asked by {asked}"
 
 
 def test_announce_without_sign_off_sends_at_once_and_audits_who_asked(
@@ -118,7 +119,7 @@ def test_announce_without_sign_off_sends_at_once_and_audits_who_asked(
     ]
     assert trail[-1][2] == {
         "message_id": message.id,
-        "asked_by": f"admin:{admins.chair_id}",
+        "asked_by": chair,
         "approved_by": None,
         "sign_off_required": False,
     }
