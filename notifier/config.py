@@ -155,6 +155,15 @@ class Settings(BaseSettings):
     admin_sign_in_link_minutes: int = Field(default=15, ge=1, le=60)  # the emailed sign-in link's life
     admin_session_idle_minutes: int = Field(default=30, ge=1)  # signed out after this long unused
     admin_session_hours: int = Field(default=12, ge=1, le=24)  # and this long after signing in, whatever
+    admin_invitation_days: int = Field(default=7, ge=1, le=28)  # an emailed invitation's one-time link
+    # Asking for a sign-in link, counted apart from the public forms: real requests only (a form with
+    # no valid address is not one), per client address and per work address, in a sliding window.
+    admin_sign_in_client_limit: int = Field(default=20, ge=1)
+    admin_sign_in_address_limit: int = Field(default=5, ge=1)
+    admin_sign_in_window_seconds: int = Field(default=900, ge=60)
+    # Steering-group turnover (services/admin/turnover.py): a role is suspended after this many months
+    # without a sign-in (its holder is told how to come back).
+    admin_inactive_months: int = Field(default=6, ge=1, le=24)
 
     # The members' archive (services/archive/): readers sign in by an emailed one-time link to a
     # session of their own, separate from the admins'. Items hold no personal data, so they are kept

@@ -12,10 +12,12 @@ from notifier.cli.common import console, fail, network_or_fail, topic_or_fail, t
 from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.domain.branding import BrandingRejected
+from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import ConsentSource, Frequency
 from notifier.queueing import load_task_queue
 from notifier.repositories import networks as network_repo
 from notifier.services.admin import networks as network_service
+from notifier.services.admin.admin_access import NotAnAdmin, command_line_admin
 from notifier.services.admin.branding import set_branding
 from notifier.services.sources import announcements
 from notifier.services.sources.announcements import AnnouncementError
@@ -39,8 +41,12 @@ def network_create(
     notice_version: Annotated[str, typer.Option(help="The privacy notice's version, recorded with consent")],
     domain: Annotated[list[str], typer.Option(help="Allowed work email domain pattern; repeat")] = [],  # noqa: B006
     reply_to_id: Annotated[str | None, typer.Option(help="Notify reply-to address id")] = None,
+    sign_off: Annotated[
+        bool, typer.Option(help="Every email whose words someone wrote waits for a second person")
+    ] = True,
 ) -> None:
-    """Create a network and print the secret its site signs publish hooks with."""
+    """Create a network and print the secret its site signs publish hooks with. Later, sign-off is turned
+    on or off in the web admin's settings by one admin and confirmed by another."""
     with transaction(Settings()) as uow:
         try:
             network = network_service.create_network(
@@ -52,6 +58,7 @@ def network_create(
                 privacy_notice_version=notice_version,
                 allowed_email_domains=domain,
                 notify_reply_to_id=reply_to_id,
+                requires_sign_off=sign_off,
             )
         except network_service.NetworkError as exc:
             fail(str(exc))
@@ -149,12 +156,16 @@ def announce(
     topic: Annotated[str, typer.Option(help="The topic whose subscribers get it")],
     subject: Annotated[str, typer.Option(help="The email's subject")],
     body_file: Annotated[Path, typer.Option(help="A text file with the body", exists=True, dir_okay=False)],
+    as_admin: Annotated[
+        str, typer.Option("--as", help="The work address of the admin (editor or above) it is from")
+    ],
 ) -> None:
-    """Announce to a topic's subscribers, through the network's sign-off rule.
+    """Announce to a topic's subscribers, through the network's sign-off rule, for the admin `--as` names.
 
     On a network that requires sign-off this makes an announcement awaiting approval and sends
-    nothing: an approver approves it through the admin API. Otherwise it is queued at once and its
-    message id printed. Either way the audit log records it.
+    nothing: someone else approves it, signed in to the web admin (the command line never approves).
+    Otherwise it is queued at once and its message id printed. Either way the audit log records it,
+    naming the admin.
     """
     settings = Settings()
     body = body_file.read_text(encoding="utf-8")
@@ -163,18 +174,22 @@ def announce(
         owner = network_or_fail(uow, network)
         topic_or_fail(uow, owner, topic)
         try:
+            actor = command_line_admin(uow.session, owner, as_admin, AdminRole.EDITOR)
             announcement = announcements.queue_from_cli(
-                uow, deps, owner, topic_slug=topic, subject=subject, body=body
+                uow, deps, owner, actor, topic_slug=topic, subject=subject, body=body
             )
+        except NotAnAdmin as exc:
+            fail(f"--as: {exc}")
         except AnnouncementError as exc:
             fail(str(exc))
         announcement_id, message_id = announcement.id, announcement.message_id
     if message_id is None:
+        base = settings.public_base_url.rstrip("/")
         console.print(
             f"[yellow]announcement {announcement_id} is awaiting approval[/yellow]: {network} requires "
-            "sign-off, so nothing is sent until an approver approves it"
+            "sign-off, so nothing is sent until someone else approves it, signed in to the web admin:"
         )
-        console.print(f"  POST /admin/api/networks/{network}/announcements/{announcement_id}/approve")
+        console.print(f"  {base}/admin/{network}/announcements/{announcement_id}")
         return
     console.print(
         f"[green]announcement {announcement_id} queued as message {message_id}[/green]; follow it with:"

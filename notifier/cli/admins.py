@@ -1,4 +1,5 @@
-"""`notifier admin invite`: the first admin of a network (later ones are added from the Team page)."""
+"""`notifier admin invite`: the first admins of a network (later ones are invited from the Team page).
+The person is emailed their invitation: a sign-in link that works once, naming the network."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from notifier.cli.common import console, fail, network_or_fail, transaction
 from notifier.config import Settings
 from notifier.db.base import utcnow
 from notifier.domain.sources import AdminRole
-from notifier.services.admin.web_sessions import AdminError, invite_admin
+from notifier.queueing import load_task_queue
+from notifier.services.admin.invitations import AdminError, invite
+from notifier.services.admin.team import term_end_from
+from notifier.services.admin.web_sessions import SessionPolicy
 from notifier.services.common.audit import CLI_ACTOR
 
 admin_app = typer.Typer(
@@ -19,32 +23,37 @@ admin_app = typer.Typer(
 
 
 @admin_app.command("invite")
-def invite(
+def invite_command(
     network: Annotated[str, typer.Option(help="The network's slug")],
     email: Annotated[str, typer.Option(help="The admin's work email address")],
     name: Annotated[
         str, typer.Option(help="The admin's full name (used if the network does not know them)")
     ] = "",
     role: Annotated[AdminRole, typer.Option(help="editor, approver or admin")] = AdminRole.ADMIN,
+    term_ends: Annotated[str, typer.Option(help="The last day of their term, like 2027-03-31")] = "",
 ) -> None:
-    """Make someone an admin of a network; they sign in at /admin/<network>/sign-in with their address."""
+    """Make someone an admin of a network and email them their invitation (they sign in at /admin)."""
     settings = Settings()
     with transaction(settings) as uow:
         found = network_or_fail(uow, network)
         try:
-            member = invite_admin(
-                uow.session,
+            member = invite(
+                uow,
+                load_task_queue(settings),
                 found,
+                SessionPolicy.from_settings(settings),
                 email=email,
                 name=name,
                 role=role,
                 invited_by=CLI_ACTOR,
-                hash_key=settings.hash_key,
                 now=utcnow(),
+                term_ends_at=term_end_from(term_ends),
             )
         except AdminError as exc:
-            fail(f"--{exc}")
+            fail(f"--{exc}".replace("--term_ends_at", "--term-ends"))
         member_id, slug = member.id, found.slug
     base = settings.public_base_url.rstrip("/")
-    console.print(f"[green]admin {member_id} added to {slug} as {role.value}[/green]")
-    console.print(f"they sign in at {base}/admin/{slug}/sign-in")
+    console.print(
+        f"[green]admin {member_id} added to {slug} as {role.value}[/green]; their invitation is emailed"
+    )
+    console.print(f"they can also ask for a sign-in link at {base}/admin")

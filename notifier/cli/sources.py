@@ -12,12 +12,15 @@ from rich.table import Table
 from notifier.cli.common import console, fail, network_or_fail, sessions_for, transaction
 from notifier.config import Settings
 from notifier.db.base import utcnow
+from notifier.db.models import AdminMember
 from notifier.domain.sources import AdminRole
 from notifier.queueing import load_task_queue
 from notifier.repositories import meetings as meeting_repo
 from notifier.services.admin import admin_tokens
+from notifier.services.admin.admin_access import NotAnAdmin, command_line_admin
 from notifier.services.common import audit
-from notifier.services.sources import digests, meetings
+from notifier.services.common.actors import Actor
+from notifier.services.sources import digests, meeting_changes
 from notifier.services.sources.meeting_rules import check
 from notifier.services.sources.meetings import Audience, MeetingDetails, MeetingError, SourceDeps
 
@@ -35,18 +38,28 @@ digest_app = typer.Typer(help="Daily and weekly digests.", no_args_is_help=True)
 @token_app.command("create")
 def token_create(
     network: Annotated[str, typer.Option(help="The network's slug")],
-    role: Annotated[AdminRole, typer.Option(help="editor, approver or admin")],
-    label: Annotated[str, typer.Option(help="Whose token it is, e.g. 'Sam (comms lead)'")],
-    email: Annotated[str, typer.Option(help="The holder's work address (for test sends and sign-off)")],
+    role: Annotated[AdminRole, typer.Option(help="editor or admin: a token never approves")],
+    label: Annotated[str, typer.Option(help="What the token is for, e.g. 'site build'")],
+    email: Annotated[str, typer.Option(help="The holder's work address (for test sends)")],
+    created_by: Annotated[
+        str, typer.Option(help="The work address of the admin (admin role) who makes it; audits name them")
+    ],
 ) -> None:
-    """Create a token and print it once; only its hash is kept."""
+    """Create an automation token and print it once; only its hash is kept. Tokens never approve: on a
+    network with sign-off, what a token sends waits for a person to approve it in the web admin."""
     with transaction(Settings()) as uow:
         found = network_or_fail(uow, network)
         try:
-            issued = admin_tokens.issue_token(uow.session, found, role=role, label=label, holder_email=email)
+            maker = command_line_admin(uow.session, found, created_by, AdminRole.ADMIN)
+            issued = admin_tokens.issue_token(
+                uow.session, found, role=role, label=label, holder_email=email,
+                created_by=uow.session.get_one(AdminMember, maker.person_id),
+            )  # fmt: skip
+        except NotAnAdmin as exc:
+            fail(f"--created-by: {exc}")
         except admin_tokens.TokenError as exc:
-            fail(str(exc))
-        audit.record(uow.session, found.id, audit.CLI_ACTOR, "token.create", "api_token", issued.token_id)
+            fail(f"--{exc}".replace("--created_by", "--created-by"))
+        audit.record(uow.session, found.id, maker.audit_name, "token.create", "api_token", issued.token_id)
     console.print(f"[green]token {issued.token_id} ({role.value}) for {network}[/green]")
     console.print(f"Authorization: Bearer {issued.secret}")
 
@@ -76,6 +89,9 @@ def token_revoke(network: Annotated[str, typer.Option()], token_id: Annotated[in
 @meeting_app.command("create")
 def meeting_create(
     network: Annotated[str, typer.Option(help="The network's slug")],
+    as_admin: Annotated[
+        str, typer.Option("--as", help="The work address of the admin (editor or above) it is from")
+    ],
     title: Annotated[str, typer.Option()],
     start: Annotated[datetime, typer.Option(help="London time, e.g. 2025-03-05T18:00")],
     end: Annotated[datetime, typer.Option(help="London time")],
@@ -86,7 +102,9 @@ def meeting_create(
     invitee: Annotated[list[str], typer.Option(help="A subscriber's address to invite; repeat")] = [],  # noqa: B006
     reminder_minutes: Annotated[int | None, typer.Option(help="Remind this long before the start")] = None,
 ) -> None:
-    """Create a meeting and send its invitation (with a calendar file) to its audience."""
+    """Create a meeting and send its invitation (with a calendar file) to its audience, or, on a network
+    that requires sign-off, ask for approval: nothing is sent until someone else approves it, signed
+    in to the web admin."""
     settings = Settings()
     agenda = agenda_file.read_text(encoding="utf-8") if agenda_file else ""
     details = MeetingDetails(title, start, end, location, online_url, agenda)
@@ -95,22 +113,42 @@ def meeting_create(
         deps = SourceDeps.from_settings(settings, load_task_queue(settings))
         try:
             notes = check(details).notes
-            meeting = meetings.create_meeting(
+            meeting = meeting_changes.create_meeting(
                 uow,
                 deps,
                 found,
                 details,
                 Audience(topic, invitee),
-                actor=audit.CLI_ACTOR,
+                actor=_acting(uow, found, as_admin),
                 reminder_minutes=reminder_minutes,
             )
         except MeetingError as exc:
             fail(str(exc))
         meeting_id, calendar = meeting.id, deps.meeting_links.calendar_url(meeting)
+        waiting = meeting_changes.waiting_request_id(uow.session, meeting)
     for note in notes:
         console.print(f"[yellow]note:[/yellow] {note}")
+    if waiting:
+        console.print(f"[yellow]meeting {meeting_id} created; its invitation is awaiting approval[/yellow]")
+        _waiting(settings, network, waiting)
+        return
     console.print(f"[green]meeting {meeting_id} created; invitations queued[/green]")
     console.print(f"calendar file: {calendar}")
+
+
+def _acting(uow: UnitOfWork, network: Network, email: str) -> Actor:
+    try:
+        return command_line_admin(uow.session, network, email, AdminRole.EDITOR)
+    except NotAnAdmin as exc:
+        fail(f"--as: {exc}")
+
+
+def _waiting(settings: Settings, network: str, request_id: int) -> None:
+    base = settings.public_base_url.rstrip("/")
+    console.print(
+        f"{network} requires sign-off: nothing is sent until someone else approves it, signed in to the web "
+        f"admin: {base}/admin/{network}/approvals/{request_id}"
+    )
 
 
 def _meeting_or_fail(uow: UnitOfWork, network: str, meeting_id: int) -> tuple[Network, Meeting]:
@@ -125,6 +163,9 @@ def _meeting_or_fail(uow: UnitOfWork, network: str, meeting_id: int) -> tuple[Ne
 def meeting_update(
     network: Annotated[str, typer.Option(help="The network's slug")],
     meeting_id: Annotated[int, typer.Argument(help="The meeting's id (see the admin API's list)")],
+    as_admin: Annotated[
+        str, typer.Option("--as", help="The work address of the admin (editor or above) it is from")
+    ],
     title: Annotated[str | None, typer.Option(help="A new title")] = None,
     start: Annotated[datetime | None, typer.Option(help="A new start, London time")] = None,
     end: Annotated[datetime | None, typer.Option(help="A new end, London time")] = None,
@@ -152,14 +193,18 @@ def meeting_update(
     if not changes:
         fail("give at least one of --title, --start, --end, --location, --online-url, --agenda-file")
     with transaction(settings) as uow:
-        _found, meeting = _meeting_or_fail(uow, network, meeting_id)
+        found, meeting = _meeting_or_fail(uow, network, meeting_id)
         deps = SourceDeps.from_settings(settings, load_task_queue(settings))
         try:
-            update = meetings.update_meeting(uow, deps, meeting, changes, note=note, actor=audit.CLI_ACTOR)
+            actor = _acting(uow, found, as_admin)
+            update = meeting_changes.update_meeting(uow, deps, meeting, changes, note=note, actor=actor)
         except MeetingError as exc:
             fail(str(exc))
     for line in update.notes:
         console.print(f"[yellow]note:[/yellow] {line}")
+    if update.approval_request_id:
+        _waiting(settings, network, update.approval_request_id)
+        return
     console.print(f"[green]meeting {meeting_id} updated; update emails queued[/green]")
     for line in update.changes:
         console.print(f"  {line}")
@@ -169,6 +214,9 @@ def meeting_update(
 def meeting_minutes(
     network: Annotated[str, typer.Option(help="The network's slug")],
     meeting_id: Annotated[int, typer.Argument(help="The meeting's id")],
+    as_admin: Annotated[
+        str, typer.Option("--as", help="The work address of the admin (editor or above) it is from")
+    ],
     url: Annotated[str, typer.Option(help="The minutes' https page on the network's site")] = "",
     body_file: Annotated[Path | None, typer.Option(help="A text file with the minutes")] = None,
     held_override: Annotated[
@@ -182,18 +230,21 @@ def meeting_minutes(
         found, meeting = _meeting_or_fail(uow, network, meeting_id)
         deps = SourceDeps.from_settings(settings, load_task_queue(settings))
         try:
-            meetings.publish_minutes(
+            outcome = meeting_changes.publish_minutes(
                 uow,
                 deps,
                 found,
                 meeting,
                 url=url,
                 body=body,
-                actor=audit.CLI_ACTOR,
+                actor=_acting(uow, found, as_admin),
                 held_override=held_override,
             )
         except MeetingError as exc:
             fail(str(exc))
+    if outcome.approval_request_id:
+        _waiting(settings, network, outcome.approval_request_id)
+        return
     console.print(f"[green]minutes of meeting {meeting_id} queued[/green]")
 
 
@@ -201,18 +252,26 @@ def meeting_minutes(
 def meeting_cancel(
     network: Annotated[str, typer.Option(help="The network's slug")],
     meeting_id: Annotated[int, typer.Argument(help="The meeting's id")],
+    as_admin: Annotated[
+        str, typer.Option("--as", help="The work address of the admin (editor or above) it is from")
+    ],
     note: Annotated[str, typer.Option(help="Why, for the cancellation email")] = "",
 ) -> None:
     """Cancel a meeting still to come and send its audience the cancellation (the calendar file
     becomes a CANCEL with the same UID, and the join link is withdrawn)."""
     settings = Settings()
     with transaction(settings) as uow:
-        _found, meeting = _meeting_or_fail(uow, network, meeting_id)
+        found, meeting = _meeting_or_fail(uow, network, meeting_id)
         deps = SourceDeps.from_settings(settings, load_task_queue(settings))
         try:
-            meetings.cancel_meeting(uow, deps, meeting, note=note, actor=audit.CLI_ACTOR)
+            waiting = meeting_changes.cancel_meeting(
+                uow, deps, meeting, note=note, actor=_acting(uow, found, as_admin)
+            )
         except MeetingError as exc:
             fail(str(exc))
+    if waiting:
+        _waiting(settings, network, waiting)
+        return
     console.print(f"meeting {meeting_id} cancelled; cancellations queued")
 
 

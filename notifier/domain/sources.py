@@ -6,6 +6,7 @@ from enum import StrEnum
 
 
 class MeetingStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"  # on a sign-off network: nobody is invited until approved
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
 
@@ -28,7 +29,8 @@ class PageOutcome(StrEnum):
 
 
 class AdminRole(StrEnum):
-    """What an admin API token may do; each role may do everything the roles below it may."""
+    """What an admin (or an admin API token) may do; each role may do everything the roles below it
+    may. Only a person signed in to the web admin ever approves, whatever a token's role."""
 
     EDITOR = "editor"
     APPROVER = "approver"
@@ -48,7 +50,10 @@ ROLE_ABILITIES: tuple[tuple[str, AdminRole], ...] = (
     ("See the dashboard, the members list, a person's record, meetings and announcements", AdminRole.EDITOR),
     ("Write announcements, send a test to yourself and submit them for sign-off", AdminRole.EDITOR),
     ("Arrange, change and cancel meetings, and send their minutes", AdminRole.EDITOR),
-    ("Approve someone else's announcement, and stop a message that is going out", AdminRole.APPROVER),
+    (
+        "Approve someone else's email, signed in here, and stop a message that is going out",
+        AdminRole.APPROVER,
+    ),
     ("Decide requests to join the network", AdminRole.APPROVER),
     ("Add, import and remove people, and see the suppression list", AdminRole.ADMIN),
     ("Export personal data: the members list and a person's data for a request", AdminRole.ADMIN),

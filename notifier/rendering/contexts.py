@@ -10,17 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-
-def _require_text(**values: str) -> None:
-    for name, value in values.items():
-        if not value.strip():
-            raise ValueError(f"{name} must not be empty")
-
-
-def _require_aware(**values: datetime | None) -> None:
-    for name, value in values.items():
-        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-            raise ValueError(f"{name} must be a timezone-aware datetime")
+from notifier.rendering.admin_contexts import (
+    AccessReviewEmail,
+    AdminInvitationEmail,
+    AdminSuspendedEmail,
+    ApprovalNeededEmail,
+    TermEndingEmail,
+)
+from notifier.rendering.checks import require_aware as _require_aware
+from notifier.rendering.checks import require_text as _require_text
 
 
 def _require_order(start: datetime, end: datetime | None) -> None:
@@ -290,11 +288,13 @@ class NewLinksEmail:
 
 @dataclass(frozen=True)
 class AdminSignInEmail:
-    """Transactional, to an admin's work address: a one-time link that signs them in to the admin."""
+    """Transactional, to an admin's work address: a one-time link that signs them in to the admin of
+    every network they administer (`network_names`)."""
 
     network_name: str
     sign_in_url: str
     expiry_minutes: int
+    network_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name)
@@ -336,4 +336,9 @@ EmailContext = (
     | AdminSignInEmail
     | AdminWaitingEmail
     | ArchiveSignInEmail
+    | AdminInvitationEmail
+    | ApprovalNeededEmail
+    | TermEndingEmail
+    | AccessReviewEmail
+    | AdminSuspendedEmail
 )

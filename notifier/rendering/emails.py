@@ -14,6 +14,14 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from notifier.rendering.admin_contexts import (
+    AccessReviewEmail,
+    AdminInvitationEmail,
+    AdminSuspendedEmail,
+    ApprovalNeededEmail,
+    ReviewLine,
+    TermEndingEmail,
+)
 from notifier.rendering.contexts import (
     AdminSignInEmail,
     AdminWaitingEmail,
@@ -40,9 +48,13 @@ from notifier.rendering.markdown import allowed_origin_set
 __all__ = [
     "EMAIL_KINDS",
     "NOTIFY_MAX_BODY_BYTES",
+    "AccessReviewEmail",
+    "AdminInvitationEmail",
     "AdminSignInEmail",
+    "AdminSuspendedEmail",
     "AdminWaitingEmail",
     "AnnouncementEmail",
+    "ApprovalNeededEmail",
     "ArchiveSignInEmail",
     "ConfirmEmailChangeEmail",
     "ConfirmSubscriptionEmail",
@@ -62,6 +74,8 @@ __all__ = [
     "MinutesEmail",
     "NewLinksEmail",
     "RenderedEmail",
+    "ReviewLine",
+    "TermEndingEmail",
     "check_body_size",
     "render_email",
     "render_shared_email",
@@ -93,6 +107,11 @@ class EmailKind(StrEnum):
     ADMIN_SIGN_IN = "admin_sign_in"  # a steering group admin's one-time sign-in link
     ADMIN_WAITING = "admin_waiting"  # what waits for an admin (services/admin/alerts.py)
     ARCHIVE_SIGN_IN = "archive_sign_in"  # a reader's one-time link into the members' archive
+    ADMIN_INVITATION = "admin_invitation"  # a new admin's one-time link, naming who invited them
+    APPROVAL_NEEDED = "approval_needed"  # bulk email waiting for a second person, shown as it will go
+    ADMIN_TERM_ENDING = "admin_term_ending"  # two weeks before a term of office ends
+    ACCESS_REVIEW = "access_review"  # the quarterly review of who holds a role
+    ADMIN_SUSPENDED = "admin_suspended"  # not signed in for too long
 
 
 @dataclass(frozen=True)
@@ -135,6 +154,19 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         EmailKind.ADMIN_SIGN_IN: EmailSpec("email/admin_sign_in", AdminSignInEmail, transactional=True),
         EmailKind.ADMIN_WAITING: EmailSpec("email/admin_waiting", AdminWaitingEmail, transactional=True),
         EmailKind.ARCHIVE_SIGN_IN: EmailSpec("email/archive_sign_in", ArchiveSignInEmail, transactional=True),
+        EmailKind.ADMIN_INVITATION: EmailSpec(
+            "email/admin_invitation", AdminInvitationEmail, transactional=True
+        ),
+        EmailKind.APPROVAL_NEEDED: EmailSpec(
+            "email/approval_needed", ApprovalNeededEmail, transactional=True
+        ),
+        EmailKind.ADMIN_TERM_ENDING: EmailSpec(
+            "email/admin_term_ending", TermEndingEmail, transactional=True
+        ),
+        EmailKind.ACCESS_REVIEW: EmailSpec("email/access_review", AccessReviewEmail, transactional=True),
+        EmailKind.ADMIN_SUSPENDED: EmailSpec(
+            "email/admin_suspended", AdminSuspendedEmail, transactional=True
+        ),
     }
 )
 

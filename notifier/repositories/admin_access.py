@@ -1,5 +1,6 @@
-"""What an admin of a network can act through: web sessions and admin API tokens, ended set-based in
-the caller's transaction (removing an admin, lowering their role, erasing them)."""
+"""The admin API tokens an admin of a network made or holds, revoked set-based in the caller's
+transaction (removing an admin, their term ending, lowering their role, erasing them). Web sessions
+are a person's, checked against their roles on every request, so they need no ending here."""
 
 from __future__ import annotations
 
@@ -9,25 +10,9 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from notifier.db.models import AdminMember, AdminSession, ApiToken
+from notifier.db.models import AdminMember, ApiToken
 from notifier.domain.sources import AdminRole
 from notifier.repositories.rows import affected
-
-
-def end_sessions(
-    session: Session, network_id: int, admin_ids: Collection[int], *, now: datetime, reason: str
-) -> int:
-    return affected(
-        session.execute(
-            update(AdminSession)
-            .where(
-                AdminSession.network_id == network_id,
-                AdminSession.admin_id.in_(admin_ids),
-                AdminSession.ended_at.is_(None),
-            )
-            .values(ended_at=now, ended_reason=reason)
-        )
-    )
 
 
 def revoke_tokens(

@@ -120,6 +120,14 @@ def count_recent_attempts(session: Session, client_hash: str, *, since: datetime
     )
 
 
+def oldest_recent_attempt(session: Session, client_hash: str, *, since: datetime) -> datetime | None:
+    return session.scalar(
+        select(func.min(FormAttempt.created_at)).where(
+            FormAttempt.client_hash == client_hash, FormAttempt.created_at >= since
+        )
+    )
+
+
 def forget_attempts_before(session: Session, client_hash: str, before: datetime) -> None:
     session.execute(
         delete(FormAttempt).where(FormAttempt.client_hash == client_hash, FormAttempt.created_at < before)

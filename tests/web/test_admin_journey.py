@@ -1,7 +1,8 @@
 """The steering group's web admin in a real browser on a real fleet (web, worker and beat, the Notify
-sandbox): every admin signs in through the link read from the sandbox outbox; an editor
-drafts an announcement, an approver signs it off, it sends and its funnel shows the sandbox's
-receipts; a CSV import with a bad line stores nothing; a rights request is exported and closed; the
+sandbox), on a network that requires sign-off: every admin signs in through the link read from the
+sandbox outbox; an editor drafts an announcement, an approver signs it off, it sends and its funnel
+shows the sandbox's receipts; an admin's meeting invitation waits until the approver approves it on
+its check page; a CSV import with a bad line stores nothing; a rights request is exported and closed; the
 settings pages set a routing rule, the brand and the network's own Notify service (checked, then let
 go, its key never shown or logged); another network's admin gets 404 on every page; axe-core finds no
 WCAG 2.2 A/AA violation on any admin page. Screenshots go to test-artifacts/screenshots/admin-*.png.
@@ -33,7 +34,7 @@ from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.rights import DataRequestKind, DataRequestStatus
 from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
-from notifier.services.admin.web_sessions import invite_admin
+from notifier.services.admin.invitations import invite_admin
 from notifier.services.privacy import rights
 from notifier.services.privacy.rights import RightsContext
 from tests.support.databases import PostgresDatabases, flushed_redis_url
@@ -46,7 +47,7 @@ from tests.web.conftest import Site, csp_violations, screenshot, watch_csp
 
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-SIGN_IN_LINK = r"http://127\.0\.0\.1:\d+/admin/{slug}/sign-in/[A-Za-z0-9_.\-]+"
+SIGN_IN_LINK = re.compile(r"http://127\.0\.0\.1:\d+/admin/sign-in/[A-Za-z0-9_.\-]+")
 ADA, EDDIE, ALICE, BOB = (
     "ada.admin@cabinetoffice.gov.uk",
     "eddie.editor@justice.gov.uk",
@@ -73,7 +74,7 @@ def _seed(database_url: str) -> tuple[int, int]:
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
     key = "integration-test-secret-key-0123456789"  # fleet_env's NOTIFIER_SECRET_KEY: the same hashes
     with unit_of_work(sessions) as uow:
-        alpha, (news, _events) = network_with_topics(uow.session, "alpha", ["news", "events"])
+        alpha, (news, _events) = network_with_topics(uow.session, "alpha", ["news", "events"], sign_off=True)
         beta, _ = network_with_topics(uow.session, "beta", ["news"])
         for email in READERS:
             subscriber(uow.session, alpha, email, [news])
@@ -144,7 +145,7 @@ def check_accessibility(page: Page, checked: list[str]) -> None:
     summary = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
     assert not violations, f"{page.url}: {summary}"
     path = urlsplit(page.url).path
-    checked.append(re.sub(r"/sign-in/(?!check-email$)[^/]+$", "/sign-in/LINK", re.sub(r"/\d+", "/N", path)))
+    checked.append(re.sub(r"^/admin/sign-in/[^/]+$", "/admin/sign-in/LINK", re.sub(r"/\d+", "/N", path)))
 
 
 def visit(page: Page, admin: AdminSite, path: str, shot: str) -> None:
@@ -154,10 +155,16 @@ def visit(page: Page, admin: AdminSite, path: str, shot: str) -> None:
     screenshot(page, f"admin-{shot}")
 
 
+def _links(admin: AdminSite, email: str) -> set[str]:
+    return {
+        m.group(0) for e in admin.site.sandbox.outbox(to=email) if (m := SIGN_IN_LINK.search(str(e["body"])))
+    }
+
+
 def sign_in(page: Page, admin: AdminSite, slug: str, email: str, shot: str | None = None) -> str:
     """Sign in through the emailed link read from the sandbox outbox; the link used."""
-    before = len(admin.site.sandbox.outbox(to=email))
-    page.goto(f"{admin.url}/admin/{slug}")  # not signed in: the sign-in page
+    seen = _links(admin, email)
+    page.goto(f"{admin.url}/admin/{slug}")  # not signed in: the network's sign-in page
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in to")
     if shot:
         check_accessibility(page, admin.checked)
@@ -168,9 +175,10 @@ def sign_in(page: Page, admin: AdminSite, slug: str, email: str, shot: str | Non
     if shot:
         check_accessibility(page, admin.checked)
     deadline = time.monotonic() + 30
-    while len(admin.site.sandbox.outbox(to=email)) == before and time.monotonic() < deadline:
+    while not (fresh := _links(admin, email) - seen):
+        assert time.monotonic() < deadline, admin.site.fleet.logs()
         time.sleep(0.2)
-    link = admin.site.wait_for_email(email, SIGN_IN_LINK.format(slug=slug))
+    (link,) = fresh
     page.goto(link)
     if shot:
         check_accessibility(page, admin.checked)
@@ -294,6 +302,8 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     assert _request_status(admin) is DataRequestStatus.COMPLETED
     for path, shot in (
         ("/admin/alpha/team", "15-team"),
+        ("/admin/alpha/team/review", "15b-team-review"),
+        ("/admin/alpha/settings/sign-off", "20b-settings-sign-off"),
         ("/admin/alpha/audit", "16-audit"),
         ("/admin/alpha/retention", "17-retention"),
         ("/admin/alpha/sessions", "18-sessions"),
@@ -315,11 +325,29 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     expect(page.locator("#audience-people")).to_have_text("3")  # the three readers of News
     check_accessibility(page, admin.checked)
     screenshot(page, "admin-26-meeting-check")
-    page.get_by_role("button", name="Send the invitation").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Sent")
+    expect(page.locator("#sign-off")).to_contain_text("waits until someone else with the approver role")
+    page.get_by_role("button", name="Ask for approval").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Waiting for approval")
     check_accessibility(page, admin.checked)
     screenshot(page, "admin-27-meeting")
     meeting_path = page.url.removeprefix(admin.url).split("?")[0]
+    check_path = page.get_by_role("link", name="Check it").get_attribute("href")
+    assert check_path is not None
+    sign_out(page)
+    # The approver checks the invitation, as Notify will show it, and approves it.
+    sign_in(page, admin, "alpha", ALICE)
+    visit(page, admin, "/admin/alpha/approvals", "35-approvals")
+    page.goto(admin.url + check_path)
+    expect(page.locator("#audience-people")).to_have_text("3")
+    expect(page.locator("#preview-body")).to_contain_text("Steering group")
+    check_accessibility(page, admin.checked)
+    screenshot(page, "admin-36-approval-check")
+    page.get_by_role("button", name="Approve and send").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Approved")
+    admin.site.wait_for_email(READERS[0], r"Steering group")
+    sign_out(page)
+    sign_in(page, admin, "alpha", ADA)
+    page.goto(admin.url + meeting_path)
     # The meeting moves from News to Events: its three readers are told they need not attend.
     page.get_by_role("link", name="Change who is invited").click()
     check_accessibility(page, admin.checked)
@@ -327,13 +355,16 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     page.get_by_label("Events", exact=True).check()
     page.get_by_label("Why, for the people taken off (optional)").fill("It is now for events volunteers.")
     page.get_by_role("button", name="Check what will be sent").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("requires sign-off")  # a note is words
+    page.get_by_label("Why, for the people taken off (optional)").fill("")
+    page.get_by_role("button", name="Check what will be sent").click()
     expect(page.locator("#audience-withdrawn")).to_have_text("3")
     expect(page.locator("#audience-invited")).to_have_text("0")
     check_accessibility(page, admin.checked)
     screenshot(page, "admin-34-meeting-audience-check")
     page.get_by_role("button", name="Change who is invited and send").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Steering group")
-    admin.site.wait_for_email(READERS[0], r"It is now for events volunteers")
+    admin.site.wait_for_email(READERS[0], r"no longer need to attend")
     own_key = _settings_by_area(page, admin)
     alpha_pages = [
         "/admin/alpha",
@@ -362,6 +393,11 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
         "/admin/alpha/settings/branding",
         "/admin/alpha/settings/notify",
         "/admin/alpha/settings/notify/clear",
+        "/admin/alpha/settings/sign-off",
+        "/admin/alpha/approvals",
+        check_path,
+        "/admin/alpha/team/review",
+        "/admin/alpha/team.csv",
         meeting_path,
         meeting_path + "/audience",
     ]
@@ -389,13 +425,16 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     context.close()
     logs = (child.log_path.read_text(errors="replace") for child in admin.site.fleet.supervisor.children)
     assert all(own_key[-36:] not in log for log in logs)  # the key's secret part
-    assert set(admin.checked) == {
+    assert set(admin.checked) == {"/admin/sign-in/LINK"} | {
         f"/admin/alpha{path}"
         for path in (
             "",
             "/sign-in",
             "/sign-in/check-email",
-            "/sign-in/LINK",
+            "/approvals",
+            "/approvals/N",
+            "/team/review",
+            "/settings/sign-off",
             "/announcements",
             "/announcements/new",
             "/announcements/N",

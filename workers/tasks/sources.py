@@ -1,6 +1,7 @@
 """The event sources' scheduled work, run by beat: due meeting reminders, scheduled announcements,
-digest periods that have ended, and alerts to admins about what waits for them. Each service is
-idempotent, so a repeated run does nothing."""
+digest periods that have ended, alerts to admins about what waits for them, and the steering group's
+turnover (terms of office ending, inactive admins suspended, the quarterly access review). Each
+service is idempotent, so a repeated run does nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from celery import shared_task
 from notifier.db.base import utcnow
 from notifier.db.session import unit_of_work
 from notifier.services.admin import alerts
+from notifier.services.admin.turnover import TurnoverPolicy, run_turnover
 from notifier.services.sources import announcements, answers, digests, meetings
 from notifier.services.sources.meetings import SourceDeps
 from workers.policy import PERIODIC_LIMITS, LoggedTask
@@ -36,12 +38,19 @@ def event_sources(self: Any) -> None:
     ran = digests.run_due_digests(rt.sessions, rt.queue, now, chunk_size=rt.settings.send_chunk_size)
     with unit_of_work(rt.sessions) as uow:
         alerted = alerts.alert_waiting(uow, rt.queue, rt.settings.public_base_url, now)
-    if reminded or lapsed or started or ran or alerted:
+    with unit_of_work(rt.sessions) as uow:
+        turnover = run_turnover(uow, rt.queue, TurnoverPolicy.from_settings(rt.settings), now)
+    if reminded or lapsed or started or ran or alerted or turnover:
         log.info(
             "sources.run",
             meetings_reminded=reminded,
             offers_lapsed=lapsed,
             announcements_started=started,
             admins_alerted=alerted,
+            terms_reminded=turnover.reminded,
+            terms_ended=turnover.ended,
+            terms_kept=turnover.kept,
+            admins_suspended=turnover.suspended,
+            access_reviews=turnover.reviews,
             digests=[(d.network_id, d.frequency.value, d.message_id, d.recipients) for d in ran],
         )

@@ -1,6 +1,12 @@
 """Every table, one module per area; importing this package registers them all on the metadata."""
 
-from notifier.db.models.admin_web import AdminAlert, AdminMember, AdminSession, AdminSignInLink
+from notifier.db.models.admin_web import (
+    AccessReview,
+    AdminAlert,
+    AdminMember,
+    AdminSession,
+    AdminSignInLink,
+)
 from notifier.db.models.archive import (
     ArchiveFeed,
     ArchiveItem,
@@ -27,6 +33,7 @@ from notifier.db.models.retention import ContactEnquiry, DataRequest, RetentionE
 from notifier.db.models.sources import (
     Announcement,
     ApiToken,
+    ApprovalRequest,
     AuditRecord,
     ContentPage,
     DigestEntry,
@@ -37,12 +44,14 @@ from notifier.db.models.sources import (
 from notifier.db.models.subscribers import ConsentText, FormAttempt, Membership, Signup
 
 __all__ = [
+    "AccessReview",
     "AdminAlert",
     "AdminMember",
     "AdminSession",
     "AdminSignInLink",
     "Announcement",
     "ApiToken",
+    "ApprovalRequest",
     "ArchiveFeed",
     "ArchiveItem",
     "ArchiveItemTopic",

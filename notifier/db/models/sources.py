@@ -21,7 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.db.base import Base, BigId, IdPk, utcnow
-from notifier.db.models.core import enum_type, network_id_column, same_network_fk
+from notifier.db.models.core import enum_type, network_id_column, partial_index, same_network_fk
+from notifier.domain.sign_off import ApprovalKind, ApprovalStatus
 from notifier.domain.sources import AdminRole, AnnouncementStatus, MeetingStatus, PageOutcome
 from notifier.domain.statuses import Frequency
 
@@ -107,10 +108,9 @@ class MeetingInvitee(Base):
 
 
 class ApiToken(Base):
-    """An admin API token: only its SHA-256 is stored; the holder's address is for test sends (erasing
-    the holder clears it). A web admin's acting token (services/admin/acting.py) names the admin it acts
-    for, so what is done through it is audited as that admin (`admin:<id>`), not as a token. Removing
-    an admin revokes every token they made, act through or hold (services/admin/team.py)."""
+    """An admin API token, for automation: only its SHA-256 is stored; the holder's address is for test
+    sends (erasing the holder clears it). It names the admin who made it, so the audit shows its label
+    and that person; a token never approves anything."""
 
     __tablename__ = "api_token"
     __table_args__ = (UniqueConstraint("network_id", "id"),)
@@ -121,11 +121,11 @@ class ApiToken(Base):
     role: Mapped[AdminRole] = mapped_column(enum_type(AdminRole))
     label: Mapped[str] = mapped_column(String(100))
     holder_email: Mapped[str] = mapped_column(String(320))  # "" once the holder is erased
-    # No foreign key: admin_member.acting_token_id already points here, and the id stays in audit
-    # records after an erased admin's row has gone.
+    # Retired by 0022: the web admin a token made for them acted for (those tokens are revoked).
+    # No foreign key: admin_member.acting_token_id already points here.
     acting_admin_id: Mapped[int | None] = mapped_column(BigId)
-    # The web admin who made it (None: the CLI). Removing that admin revokes it. No foreign key, for
-    # the same reason as acting_admin_id.
+    # The admin who made it (admin_member id); removing them revokes it. No foreign key: the id outlives an erased admin's row,
+    # as in audit records. None only for tokens made before 0022 by the command line.
     created_by_admin_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
@@ -153,15 +153,63 @@ class Announcement(Base):
     author_token_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("api_token.id", ondelete="SET NULL")
     )
+    # Before 0018 a token approved; kept as history. Now only people approve (approved_by_admin_id).
     approver_token_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("api_token.id", ondelete="SET NULL")
     )
+    # The people (admin_member ids; no foreign key, like audit records): who wrote it (through a token,
+    # the token's maker; from the command line, the admin it names) and who approved it in the web admin.
+    author_admin_id: Mapped[int | None] = mapped_column(BigId)
+    approved_by_admin_id: Mapped[int | None] = mapped_column(BigId)
+    asked_by: Mapped[str | None] = mapped_column(String(60))  # the audit actor who wrote it (from 0022)
     send_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A known page of the site sent again on purpose: its content email, through the same sign-off.
     content_page_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class ApprovalRequest(Base):
+    """Bulk email (or a sign-off setting) waiting for a second person on a sign-off network: what to do
+    once approved (`payload`), who asked, and who decided. Announcements keep their own status instead.
+
+    At most one request waits per meeting, and one sign-off setting change per network."""
+
+    __tablename__ = "approval_request"
+    __table_args__ = (
+        UniqueConstraint("network_id", "id"),
+        same_network_fk("meeting_id", "meeting"),
+        partial_index(
+            "uq_approval_request_waiting_meeting",
+            "meeting_id",
+            where="status = 'awaiting' AND meeting_id IS NOT NULL",
+            unique=True,
+        ),
+        partial_index(
+            "uq_approval_request_waiting_setting",
+            "network_id",
+            where="status = 'awaiting' AND kind = 'sign_off_setting'",
+            unique=True,
+        ),
+        Index("ix_approval_request_network_id_status", "network_id", "status"),
+    )
+
+    id: Mapped[IdPk]
+    network_id: Mapped[int] = network_id_column()
+    kind: Mapped[ApprovalKind] = mapped_column(enum_type(ApprovalKind))
+    status: Mapped[ApprovalStatus] = mapped_column(enum_type(ApprovalStatus))
+    meeting_id: Mapped[int | None] = mapped_column(BigId)
+    title: Mapped[str] = mapped_column(String(300))  # what the lists show
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    asked_by: Mapped[str] = mapped_column(String(60))  # the audit actor who asked
+    # The person behind the ask (no foreign key: ids outlive an erased admin, as in audit records); only
+    # someone else may decide. None: a token made before 0022 with no known maker.
+    asked_by_admin_id: Mapped[int | None] = mapped_column(BigId)
+    decided_by_admin_id: Mapped[int | None] = mapped_column(BigId)
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class DigestRun(Base):

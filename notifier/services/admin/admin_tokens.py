@@ -1,4 +1,6 @@
-"""Admin API tokens: random, shown once, stored as SHA-256, scoped to one network and one role."""
+"""Admin API tokens, for automation (the site's builds, imports, reading): random, shown once, stored as
+SHA-256, scoped to one network and one role, and naming the admin who made them. A token never
+approves anything, so none is made with the approver role: approvers are people, signed in."""
 
 from __future__ import annotations
 
@@ -31,6 +33,9 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+TOKEN_ROLES = (AdminRole.EDITOR, AdminRole.ADMIN)
+
+
 def issue_token(
     session: Session,
     network: Network,
@@ -38,9 +43,18 @@ def issue_token(
     role: AdminRole,
     label: str,
     holder_email: str,
-    created_by: AdminMember | None = None,
+    created_by: AdminMember,
 ) -> IssuedToken:
-    """A new token; `created_by` is the web admin making it (None: the CLI), whose removal revokes it."""
+    """`created_by`: the live admin (admin role) of this network who makes it."""
+    if role not in TOKEN_ROLES:
+        raise TokenError(
+            "role: tokens are for automation and never approve, so none has the approver role; approvers "
+            "are people, invited on the web admin's Team page (give a token the editor or admin role)"
+        )
+    if created_by.network_id != network.id or created_by.removed_at is not None or created_by.suspended_at:
+        raise TokenError("created_by: the token's maker must be an admin of this network")
+    if not created_by.role.allows(AdminRole.ADMIN):
+        raise TokenError("created_by: only an admin makes tokens")
     label = label.strip()
     if not label or len(label) > 100:
         raise TokenError("label: give a short label (1 to 100 characters) saying whose token it is")
@@ -55,7 +69,7 @@ def issue_token(
         role=role,
         label=label,
         holder_email=email,
-        created_by_admin_id=created_by.id if created_by is not None else None,
+        created_by_admin_id=created_by.id,
     )
     session.add(token)
     session.flush()

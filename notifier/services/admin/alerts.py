@@ -1,7 +1,8 @@
-"""Telling admins by email that something waits for them in the web admin: an announcement to approve,
-a request to join, a data-subject request. Each admin hears about each kind at most once a day; a
-data-subject request within URGENT_DAYS of its deadline (or past it) is urgent and may be repeated
-every URGENT_EVERY. One email per admin lists every kind that is due; counts only, never a name.
+"""Telling admins by email that something waits for them in the web admin: an announcement or other
+email to approve, a sign-off setting to confirm, a request to join, a data-subject request. Each
+admin hears about each kind at most once a day; a data-subject request within URGENT_DAYS of its
+deadline (or past it) is urgent and may be repeated every URGENT_EVERY. One email per admin lists
+every kind that is due; counts only, never a name.
 
 Run by beat with the event sources (workers/tasks/sources.py); every step is idempotent, and the
 `admin_alert` rows are written in the same transaction as the emails are queued.
@@ -20,8 +21,8 @@ from notifier.db.models import AdminAlert, AdminMember, Network
 from notifier.db.session import UnitOfWork
 from notifier.domain.sources import AdminRole
 from notifier.rendering.emails import EmailKind
+from notifier.repositories import admins as admin_repo
 from notifier.services.admin.dashboard import waiting
-from notifier.services.admin.web_sessions import list_admins
 from notifier.services.common import audit
 from notifier.services.common.ports import TaskQueue
 from notifier.services.delivery.direct_sends import queue_one_email
@@ -33,12 +34,16 @@ URGENT_DAYS = 3
 
 class AlertKind(StrEnum):
     ANNOUNCEMENT = "announcement"
+    APPROVAL = "approval"  # meetings, minutes and pages waiting for a second person
+    SETTING = "setting"  # a sign-off setting waiting for a second admin
     MEMBERSHIP = "membership"
     DATA_REQUEST = "data_request"
 
 
 NEEDS = {
     AlertKind.ANNOUNCEMENT: AdminRole.APPROVER,
+    AlertKind.APPROVAL: AdminRole.APPROVER,
+    AlertKind.SETTING: AdminRole.ADMIN,
     AlertKind.MEMBERSHIP: AdminRole.APPROVER,
     AlertKind.DATA_REQUEST: AdminRole.ADMIN,
 }
@@ -66,6 +71,12 @@ def _waiting(session: Session, network: Network, now: datetime) -> dict[AlertKin
         AlertKind.ANNOUNCEMENT: Waiting(
             found.announcements, False, f"{found.announcements} announcement{plural} to approve"
         ),
+        AlertKind.APPROVAL: Waiting(
+            found.emails,
+            False,
+            f"{found.emails} other {'email' if found.emails == 1 else 'emails'} to approve",
+        ),
+        AlertKind.SETTING: Waiting(found.settings, False, "a change of the sign-off setting to confirm"),
         AlertKind.MEMBERSHIP: Waiting(
             found.memberships,
             False,
@@ -87,7 +98,7 @@ def alert_waiting(uow: UnitOfWork, queue: TaskQueue, public_base_url: str, now: 
         kinds = _waiting(session, network, now)
         if not any(item.count for item in kinds.values()):
             continue
-        for member, person in list_admins(session, network.id):
+        for member, person in admin_repo.live_team(session, network.id):
             last = _last_sent(session, member)
             due = [
                 kind

@@ -1,5 +1,6 @@
 """The audit log and the retention evidence as the steering group reads them: filtered, paged and
-exported as CSV. Both hold ids and counts only, never a name or an address."""
+exported as CSV. Both hold ids and counts only, never a name or an address; the log's pages and its
+CSV name the people behind the ids as they are read (`audit_names.py`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from notifier.db.models import AuditRecord, RetentionEvidence
+from notifier.services.admin.audit_names import AuditLine, named
+from notifier.services.admin.people import safe_cell
+from notifier.services.common.actor_names import actor_names
 
 PAGE_SIZE = 100
 EXPORT_LIMIT = 100_000
@@ -41,8 +45,8 @@ def _audit_query(network_id: int, wanted: AuditFilter) -> Select[AuditRecord]:
 
 def audit_page(
     session: Session, network_id: int, wanted: AuditFilter, page: int
-) -> tuple[list[AuditRecord], int, int]:
-    """(rows, page, pages), newest first."""
+) -> tuple[list[AuditLine], int, int]:
+    """(lines, page, pages), newest first, each naming who did it."""
     query = _audit_query(network_id, wanted)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
@@ -50,7 +54,7 @@ def audit_page(
     rows = session.scalars(
         query.order_by(AuditRecord.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     )
-    return list(rows), page, pages
+    return named(list(rows), actor_names(session, network_id)), page, pages
 
 
 def actions(session: Session, network_id: int) -> list[str]:
@@ -74,20 +78,29 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 def audit_csv(session: Session, network_id: int, wanted: AuditFilter) -> str:
     rows = session.scalars(_audit_query(network_id, wanted).order_by(AuditRecord.id).limit(EXPORT_LIMIT))
+    lines = named(list(rows), actor_names(session, network_id))
     return _csv(
-        ["occurred_at", "actor", "action", "object_type", "object_id", "detail"],
+        ["occurred_at", "actor", "who", "action", "object_type", "object_id", "detail", "summary"],
         [
             [
-                r.occurred_at.isoformat(),
-                r.actor,
-                r.action,
-                r.object_type,
-                r.object_id or "",
-                _detail(r.detail),
+                line.record.occurred_at.isoformat(),
+                line.record.actor,
+                safe_cell(line.who),
+                line.record.action,
+                line.record.object_type,
+                line.record.object_id or "",
+                _detail(line.record.detail),
+                safe_cell(line.summary),
             ]
-            for r in rows
+            for line in lines
         ],
     )
+
+
+def recent_lines(session: Session, network_id: int, limit: int) -> list[AuditLine]:
+    """The newest records, named (the admin API's audit)."""
+    query = select(AuditRecord).where(AuditRecord.network_id == network_id).order_by(AuditRecord.id.desc())
+    return named(list(session.scalars(query.limit(limit))), actor_names(session, network_id))
 
 
 def _detail(detail: dict[str, Any]) -> str:

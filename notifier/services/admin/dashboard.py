@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from notifier.db.models import Announcement, DataRequest, Membership, Subscription, Topic
+from notifier.db.models import Announcement, ApprovalRequest, DataRequest, Membership, Subscription, Topic
 from notifier.domain.rights import DataRequestStatus
+from notifier.domain.sign_off import ApprovalKind, ApprovalStatus
 from notifier.domain.sources import AnnouncementStatus
 from notifier.domain.statuses import Frequency, MembershipStatus
 
@@ -41,6 +42,8 @@ class Waiting:
     announcements: int
     memberships: int
     requests: list[WaitingRequest]
+    emails: int = 0  # other bulk email waiting for approval: meetings, minutes, pages
+    settings: int = 0  # a sign-off setting change waiting for a second admin
 
 
 def audiences(session: Session, network_id: int) -> list[TopicAudience]:
@@ -68,6 +71,15 @@ def waiting(session: Session, network_id: int, now: datetime) -> Waiting:
             Membership.network_id == network_id, Membership.status == MembershipStatus.REQUESTED
         )
     )
+    approvals = dict(
+        session.execute(
+            select(ApprovalRequest.kind == ApprovalKind.SIGN_OFF_SETTING, func.count())
+            .where(
+                ApprovalRequest.network_id == network_id, ApprovalRequest.status == ApprovalStatus.AWAITING
+            )
+            .group_by(ApprovalRequest.kind == ApprovalKind.SIGN_OFF_SETTING)
+        ).all()
+    )
     requests = session.scalars(
         select(DataRequest)
         .where(DataRequest.network_id == network_id, DataRequest.status.in_(OPEN_REQUESTS))
@@ -77,6 +89,8 @@ def waiting(session: Session, network_id: int, now: datetime) -> Waiting:
         announcements=announcements or 0,
         memberships=memberships or 0,
         requests=[WaitingRequest(r, (r.deadline_at - now).days) for r in requests],
+        emails=approvals.get(False, 0),
+        settings=approvals.get(True, 0),
     )
 
 

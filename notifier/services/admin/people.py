@@ -96,9 +96,9 @@ def export_csv(
         for person, since in batch:
             writer.writerow(
                 [
-                    _safe_cell(person.name),
-                    _safe_cell(person.department),
-                    _safe_cell(person.email),
+                    safe_cell(person.name),
+                    safe_cell(person.department),
+                    safe_cell(person.email),
                     person.status.value,
                     since.date().isoformat() if since else "",
                     person.created_at.date().isoformat(),
@@ -112,7 +112,7 @@ def export_csv(
         last_id = batch[-1][0].id
 
 
-def _safe_cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     """A spreadsheet must not run a cell as a formula (CSV injection): such text is quoted with '."""
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 

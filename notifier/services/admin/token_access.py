@@ -12,6 +12,7 @@ from notifier.db.models import ApiToken, Network
 from notifier.domain.sources import AdminRole
 from notifier.services.admin.admin_tokens import authenticate
 from notifier.services.common import audit
+from notifier.services.common.actors import Actor, token_actor_of
 from notifier.services.common.scope import NetworkScope, NotFound, network_by_slug
 
 
@@ -31,6 +32,11 @@ class TokenAccess:
     @property
     def actor(self) -> str:
         return audit.token_actor(self.token.id)
+
+    @property
+    def acting_as(self) -> Actor:
+        """The token, for the admin who made it: it never approves."""
+        return token_actor_of(self.token)
 
     def allows(self, role: AdminRole) -> bool:
         return self.token.role.allows(role)

@@ -1,8 +1,10 @@
-"""The audit trail of admin actions: who (a web admin, a token id or the CLI), what, to which object,
-when. A web admin's actions are theirs (`admin:<id>`) even through the acting token the announcement
-service needs; an admin API token's are the token's (`token:<id>`).
+"""The audit trail of admin actions: who, what, to which object, when. Who is a person signed in to the
+web admin (`admin:<id>`), an automation token (`token:<id>`, shown with its label and the admin who
+made it), the command line acting for an admin it names (`cli:<admin id>`), or the service itself.
 
-Only ids and action names go in: never a name, an address or free text someone typed.
+Only ids and action names go in: never a name, an address or free text someone typed. Names are
+looked up when the trail is read (`services/common/actor_names.py`), so erasing a person erases
+their name from it too.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifier.db.base import utcnow
-from notifier.db.models import ApiToken, AuditRecord
+from notifier.db.models import AuditRecord
 
-CLI_ACTOR = "cli"
+CLI_ACTOR = "cli"  # the command line acting for nobody in particular (creating a network, say)
 
 
 def token_actor(token_id: int) -> str:
@@ -24,14 +26,9 @@ def admin_actor(admin_id: int) -> str:
     return f"admin:{admin_id}"
 
 
-def actor_of_token(token: ApiToken | None) -> str:
-    """Who acts through a token: the web admin an acting token acts for, else the token; no token is
-    the CLI."""
-    if token is None:
-        return CLI_ACTOR
-    if token.acting_admin_id is not None:
-        return admin_actor(token.acting_admin_id)
-    return token_actor(token.id)
+def cli_actor(admin_id: int) -> str:
+    """The command line, acting for the admin it names (`--as`)."""
+    return f"cli:{admin_id}"
 
 
 def record(

@@ -13,7 +13,6 @@ import functools
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,13 +20,9 @@ from sqlalchemy.orm import Session
 from notifier.config import Settings
 from notifier.db.models import Message, Network, Subscriber, Topic
 from notifier.rendering.contexts import (
-    AdminSignInEmail,
-    AdminWaitingEmail,
-    AnnouncementEmail,
     ArchiveSignInEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
-    ContentEmail,
     DataRequestVerifyEmail,
     EmailContext,
     Footer,
@@ -42,36 +37,11 @@ from notifier.rendering.emails import (
     render_shared_email,
 )
 from notifier.services.common.links import LinkBuilder, SubscriberRef
+from notifier.services.delivery.admin_emails import ADMIN_CONTEXT_BUILDERS
 from notifier.services.delivery.composing import ComposedEmail
-from notifier.services.delivery.source_emails import (
-    PER_SUBSCRIBER_CONTEXT,
-    SOURCE_CONTEXT_BUILDERS,
-    event_details,
-)
+from notifier.services.delivery.source_emails import PER_SUBSCRIBER_CONTEXT, SOURCE_CONTEXT_BUILDERS
 
 ContextBuilder = Callable[[Mapping[str, Any], Network, Footer], EmailContext]
-
-
-def _content(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
-    published = datetime.fromisoformat(data["date"]) if data.get("date") else None
-    return ContentEmail(
-        network_name=network.name,
-        title=f"Updated: {data['title']}" if data.get("updated") else data["title"],
-        url=data["url"],
-        footer=footer,
-        excerpt=data.get("excerpt") or None,
-        author=data.get("author") or None,
-        published=published,
-        tags=tuple(data.get("tags") or ()),
-        event=event_details(data.get("event")),
-        zone=data.get("timezone") or network.site_timezone,
-    )
-
-
-def _announcement(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
-    return AnnouncementEmail(
-        network_name=network.name, subject=data["subject"], body=data["body"], footer=footer
-    )
 
 
 def _confirm_subscription(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
@@ -116,13 +86,6 @@ def _new_links(data: Mapping[str, Any], network: Network, footer: Footer) -> Ema
     )
 
 
-def _admin_sign_in(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
-    # The single-use link was made when the admin asked for it (services/admin/web_sessions.py).
-    return AdminSignInEmail(
-        network_name=network.name, sign_in_url=data["sign_in_url"], expiry_minutes=int(data["expiry_minutes"])
-    )
-
-
 def _archive_sign_in(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
     # The single-use link was made when the reader asked for it (services/archive/readers.py).
     return ArchiveSignInEmail(
@@ -130,23 +93,14 @@ def _archive_sign_in(data: Mapping[str, Any], network: Network, footer: Footer) 
     )
 
 
-def _admin_waiting(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
-    return AdminWaitingEmail(
-        network_name=network.name, lines=tuple(data["lines"]), admin_url=data["admin_url"]
-    )
-
-
 CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
-    EmailKind.CONTENT: _content,
-    EmailKind.ANNOUNCEMENT: _announcement,
     EmailKind.CONFIRM_SUBSCRIPTION: _confirm_subscription,
     EmailKind.DATA_REQUEST_VERIFY: _data_request_verify,
     EmailKind.CONFIRM_EMAIL_CHANGE: _confirm_email_change,
     EmailKind.NEW_LINKS: _new_links,
-    EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
-    EmailKind.ADMIN_WAITING: _admin_waiting,
     EmailKind.ARCHIVE_SIGN_IN: _archive_sign_in,
     **SOURCE_CONTEXT_BUILDERS,
+    **ADMIN_CONTEXT_BUILDERS,
 }
 
 

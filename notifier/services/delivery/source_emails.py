@@ -1,5 +1,6 @@
-"""Rendering contexts for the event sources' email kinds (meetings, minutes, digests), from the
-message's stored context. `SOURCE_CONTEXT_BUILDERS` joins services/delivery/emails.py's CONTEXT_BUILDERS.
+"""Rendering contexts for the event sources' email kinds (site content, announcements, meetings,
+minutes, digests), from the message's stored context. `SOURCE_CONTEXT_BUILDERS` joins
+services/delivery/emails.py's CONTEXT_BUILDERS.
 
 A digest's items differ per reader, so `PER_SUBSCRIBER_CONTEXT` adds them at compose time.
 """
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 from notifier.db.models import Meeting, Message, Network, Subscriber
 from notifier.domain.sources import MeetingStatus
 from notifier.rendering.contexts import (
+    AnnouncementEmail,
+    ContentEmail,
     DigestEmail,
     DigestItem,
     DigestMeeting,
@@ -53,6 +56,28 @@ def event_details(data: Mapping[str, Any] | None) -> EventDetails | None:
         registration_deadline=_when(data.get("registration_deadline")),
         contact_email=data.get("contact_email") or None,
         all_day=bool(data.get("all_day")),
+    )
+
+
+def _content(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    published = datetime.fromisoformat(data["date"]) if data.get("date") else None
+    return ContentEmail(
+        network_name=network.name,
+        title=f"Updated: {data['title']}" if data.get("updated") else data["title"],
+        url=data["url"],
+        footer=footer,
+        excerpt=data.get("excerpt") or None,
+        author=data.get("author") or None,
+        published=published,
+        tags=tuple(data.get("tags") or ()),
+        event=event_details(data.get("event")),
+        zone=data.get("timezone") or network.site_timezone,
+    )
+
+
+def _announcement(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    return AnnouncementEmail(
+        network_name=network.name, subject=data["subject"], body=data["body"], footer=footer
     )
 
 
@@ -151,6 +176,8 @@ def _digest_items(session: Session, message: Message, subscriber: Subscriber) ->
 
 
 SOURCE_CONTEXT_BUILDERS: dict[EmailKind, SourceBuilder] = {
+    EmailKind.CONTENT: _content,
+    EmailKind.ANNOUNCEMENT: _announcement,
     EmailKind.MEETING: _meeting,
     EmailKind.MEETING_UPDATE: _meeting,
     EmailKind.MEETING_CANCELLED: _meeting,

@@ -164,7 +164,7 @@ register_eraser("meeting_invitee", _deleting(MeetingInvitee))
 register_eraser("archive_sign_in_link", _deleting(ArchiveSignInLink))
 register_eraser("archive_session", _deleting(ArchiveSession))
 register_eraser("archive_feed", _deleting(ArchiveFeed))
-# Before the admin role, which names the acting token.
+# Before the admin role, whose id finds the tokens it made.
 register_eraser("api_token.holder_email", _token_holders)
 # An admin role goes with the person; their sign-in links and sessions cascade from it.
 register_eraser("admin_member", _deleting(AdminMember))

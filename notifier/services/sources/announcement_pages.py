@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from notifier.db.models import AdminMember, Announcement, ApiToken, Subscriber, Topic
-from notifier.domain.sources import AdminRole, AnnouncementStatus
+from notifier.db.models import Announcement, Topic
+from notifier.domain.sources import AnnouncementStatus
 from notifier.rendering.emails import RenderedEmail
+from notifier.services.common.actors import Actor
 from notifier.services.common.scope import NetworkScope
 from notifier.services.sources import announcements as service
 from notifier.services.sources.announcements import CANCELLABLE, SUBMITTED
@@ -74,6 +75,7 @@ class AnnouncementView:
     email: RenderedEmail
     mine: bool
     can_approve: bool
+    people: int  # how many it reaches, counted now
 
     @property
     def cancellable(self) -> bool:
@@ -85,14 +87,10 @@ class AnnouncementView:
 
 
 def announcement_view(
-    scope: NetworkScope,
-    announcement: Announcement,
-    admin: AdminMember,
-    person: Subscriber,
-    public_base_url: str,
+    scope: NetworkScope, announcement: Announcement, viewer: Actor, public_base_url: str
 ) -> AnnouncementView:
     session = scope.session
     email = service.preview(session, scope.network, announcement, public_base_url)
-    author = session.get(ApiToken, announcement.author_token_id) if announcement.author_token_id else None
-    mine = author is not None and author.holder_email == person.email
-    return AnnouncementView(announcement, email, mine, admin.role.allows(AdminRole.APPROVER) and not mine)
+    mine = viewer.same_person(announcement.author_admin_id)
+    people = service.audience(session, announcement)
+    return AnnouncementView(announcement, email, mine, viewer.may_approve and not mine, people)

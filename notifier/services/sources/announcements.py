@@ -1,12 +1,12 @@
 """Announcements with sign-off: draft -> preview and test send -> approval by a second person with
-the approver role (when the network requires sign-off) -> scheduled send, which can be rescheduled
-or cancelled until it starts. Nobody approves their own announcement: not with the same token, nor
-another of theirs.
+the approver role, signed in to the web admin (when the network requires sign-off) -> scheduled
+send, which can be rescheduled or cancelled until it starts. Nobody approves their own announcement,
+and no token or command approves at all: `Actor.may_approve` is only ever true of a person signed in.
 
-Every entry point (admin API, CLI, later the admin web) goes through this path, so the network's
-sign-off rule holds wherever an announcement starts, and the audit record of each send names who
-asked for it and who approved it: a web admin as `admin:<id>` (through their acting token), an API
-token as `token:<id>`, the CLI as `cli`."""
+Every entry point (the web admin, the admin API, the CLI) goes through this path, so the network's
+sign-off rule holds wherever an announcement starts. The audit records ids only: who asked (a person
+`admin:<id>`, an automation token `token:<id>`, the command line for an admin `cli:<id>`) and who
+approved (always a person); the audit log names them (services/common/actor_names.py)."""
 
 from __future__ import annotations
 
@@ -16,18 +16,20 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from notifier.db.base import utcnow
-from notifier.db.models import Announcement, ApiToken, ContentPage, Meeting, Message, Network
+from notifier.db.models import Announcement, ContentPage, Meeting, Message, Network
 from notifier.db.session import UnitOfWork
-from notifier.domain.sources import AdminRole, AnnouncementStatus, MeetingStatus
-from notifier.rendering.contexts import AnnouncementEmail, Footer, FooterReason
-from notifier.rendering.emails import EmailKind, RenderedEmail, render_email
+from notifier.domain.sources import AnnouncementStatus, MeetingStatus
+from notifier.rendering.emails import EmailKind, RenderedEmail
 from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.repositories.rows import affected
 from notifier.services.common import audit
+from notifier.services.common.actors import Actor
+from notifier.services.delivery.audiences import count_audience
 from notifier.services.delivery.direct_sends import queue_one_email
-from notifier.services.delivery.emails import CONTEXT_BUILDERS
-from notifier.services.sources.meeting_messages import start_to_yes_list
+from notifier.services.delivery.email_previews import EmailPreview, render_preview
+from notifier.services.sources.approval_emails import WaitingEmail, tell_approvers
+from notifier.services.sources.meeting_messages import coming_count, start_to_yes_list
 from notifier.services.sources.meetings import SourceDeps
 from notifier.services.sources.publishing import PublishingError, announce, publish_page_again
 
@@ -44,9 +46,9 @@ class AnnouncementError(ValueError):
 
 
 def create_draft(
-    uow: UnitOfWork, network: Network, author: ApiToken | None, *, topic_slug: str, subject: str, body: str
+    uow: UnitOfWork, network: Network, author: Actor, *, topic_slug: str, subject: str, body: str
 ) -> Announcement:
-    """A draft by a token holder, or by the CLI (`author=None`, audited as the CLI)."""
+    """A draft by a person, an automation token or the command line (for the admin it names)."""
     topic = network_repo.get_topic_by_slug(uow.session, network.id, topic_slug)
     if topic is None:
         raise AnnouncementError("topic", f"{network.slug} has no topic called {topic_slug!r}")
@@ -56,7 +58,7 @@ def create_draft(
 def _draft(
     uow: UnitOfWork,
     network: Network,
-    author: ApiToken | None,
+    author: Actor,
     subject: str,
     body: str,
     *,
@@ -77,7 +79,9 @@ def _draft(
         subject=subject,
         body=body.strip(),
         status=AnnouncementStatus.DRAFT,
-        author_token_id=author.id if author else None,
+        author_token_id=author.token_id,
+        author_admin_id=author.person_id,
+        asked_by=author.audit_name,
         created_at=now,
         updated_at=now,
     )
@@ -92,7 +96,7 @@ def message_the_yes_list(
     deps: SourceDeps,
     network: Network,
     meeting: Meeting,
-    author: ApiToken,
+    author: Actor,
     *,
     subject: str,
     body: str,
@@ -102,50 +106,62 @@ def message_the_yes_list(
     if meeting.status is MeetingStatus.CANCELLED:
         raise AnnouncementError("meeting", "is cancelled: there is nobody coming to write to", conflict=True)
     announcement = _draft(uow, network, author, subject, body, meeting_id=meeting.id)
-    submit(uow, network, announcement, author, send_at=None)
+    submit(uow, deps, network, announcement, author, send_at=None)
     if announcement.status is AnnouncementStatus.SCHEDULED:
         uow.session.flush()
         _claim_and_start(uow, deps, announcement, utcnow())
     return announcement
 
 
+def email_of(session: Session, network: Network, announcement: Announcement) -> EmailPreview:
+    """The email the announcement will be: the context its message will store (a known page sent on
+    purpose is that page's own email; a message to a meeting's Yes list names the meeting)."""
+    page = _page(session, announcement)
+    if announcement.meeting_id is not None:
+        meeting = session.get_one(Meeting, announcement.meeting_id)
+        context = {"subject": announcement.subject, "body": announcement.body, "attending": meeting.title}
+        return EmailPreview(EmailKind.ANNOUNCEMENT, context, None)
+    topic = network_repo.get_topic(session, network.id, announcement.topic_id or 0)
+    topic_name = topic.name if topic else network.name
+    if page is not None and page.email:
+        return EmailPreview(EmailKind.CONTENT, dict(page.email), topic_name)
+    context = {"subject": announcement.subject, "body": announcement.body}
+    return EmailPreview(EmailKind.ANNOUNCEMENT, context, topic_name)
+
+
+def _page(session: Session, announcement: Announcement) -> ContentPage | None:
+    return session.get(ContentPage, announcement.content_page_id) if announcement.content_page_id else None
+
+
 def preview(
     session: Session, network: Network, announcement: Announcement, public_base_url: str
 ) -> RenderedEmail:
     """The email as a subscriber of the topic will get it (with a sample footer)."""
-    topic = network_repo.get_topic(session, network.id, announcement.topic_id or 0)
-    meeting = session.get(Meeting, announcement.meeting_id) if announcement.meeting_id else None
-    sample = f"{public_base_url.rstrip('/')}/preview"
-    footer = Footer(
-        network_name=network.name,
-        topic_name=topic.name if topic else network.name,
-        manage_url=sample,
-        unsubscribe_url=sample,
-        privacy_notice_url=network.privacy_notice_url,
-        reason=FooterReason.ATTENDEE if meeting else FooterReason.TOPIC,
-        meeting_title=meeting.title if meeting else "",
-    )
-    origins = (network.site_url, public_base_url)
-    page = session.get(ContentPage, announcement.content_page_id) if announcement.content_page_id else None
-    if page is not None and page.email:  # a known page sent on purpose: its own email
-        return render_email(
-            EmailKind.CONTENT,
-            CONTEXT_BUILDERS[EmailKind.CONTENT](page.email, network, footer),
-            allowed_origins=origins,
-        )
-    context = AnnouncementEmail(
-        network_name=network.name, subject=announcement.subject, body=announcement.body, footer=footer
-    )
-    return render_email(EmailKind.ANNOUNCEMENT, context, allowed_origins=origins)
+    return render_preview(network, email_of(session, network, announcement), public_base_url)
+
+
+def audience(session: Session, announcement: Announcement) -> int:
+    """How many people it reaches now: those coming to its meeting, or every active subscription of its
+    topic (announcements are urgent, so digest readers get them at once too; a known page sent on
+    purpose is content, for those who get each email as it comes)."""
+    if announcement.meeting_id is not None:
+        return coming_count(session, session.get_one(Meeting, announcement.meeting_id))
+    topic_ids = [announcement.topic_id] if announcement.topic_id is not None else []
+    urgent = announcement.content_page_id is None
+    return count_audience(session, announcement.network_id, topic_ids, [], urgent=urgent).people
 
 
 def send_test_email(
-    uow: UnitOfWork, deps: SourceDeps, network: Network, announcement: Announcement, sender: ApiToken
+    uow: UnitOfWork, deps: SourceDeps, network: Network, announcement: Announcement, sender: Actor
 ) -> Message:
-    """Send the email to the token holder alone, on the fast lane; they must be a subscriber."""
+    """Send the email to the sender alone, on the fast lane; they must be a subscriber."""
     if announcement.status not in CANCELLABLE:
         raise AnnouncementError("announcement", f"is {announcement.status.value}", conflict=True)
-    holder = subscriber_repo.get_subscriber_by_email(uow.session, network.id, sender.holder_email)
+    holder = (
+        subscriber_repo.get_subscriber_by_email(uow.session, network.id, sender.test_address)
+        if sender.test_address
+        else None
+    )
     if holder is None:
         raise AnnouncementError(
             "token", "the token holder's address is not a subscriber of this network", conflict=True
@@ -164,13 +180,15 @@ def send_test_email(
 
 def submit(
     uow: UnitOfWork,
+    deps: SourceDeps,
     network: Network,
     announcement: Announcement,
-    token: ApiToken | None,
+    actor: Actor,
     *,
     send_at: datetime | None,
 ) -> Announcement:
-    """Awaiting approval on a network that requires sign-off, else scheduled for `send_at` (or now)."""
+    """Awaiting approval on a network that requires sign-off (the people who may approve are told by
+    email), else scheduled for `send_at` (or now)."""
     if announcement.status is not AnnouncementStatus.DRAFT:
         raise AnnouncementError("announcement", f"is {announcement.status.value}, not a draft", conflict=True)
     announcement.send_at = send_at or utcnow()
@@ -178,43 +196,67 @@ def submit(
         AnnouncementStatus.AWAITING_APPROVAL if network.requires_sign_off else AnnouncementStatus.SCHEDULED
     )
     announcement.updated_at = utcnow()
-    _audit(uow.session, announcement, token, "announcement.submit")
+    _audit(uow.session, announcement, actor, "announcement.submit")
+    if announcement.status is AnnouncementStatus.AWAITING_APPROVAL:
+        waiting = WaitingEmail(
+            "Announcement", announcement.subject, email_of(uow.session, network, announcement),
+            audience(uow.session, announcement), f"/admin/{network.slug}/announcements/{announcement.id}",
+        )  # fmt: skip
+        tell_approvers(uow, deps.queue, network, waiting, actor, deps.meeting_links.public_base_url)
     return announcement
 
 
-def approve(uow: UnitOfWork, announcement: Announcement, approver: ApiToken) -> Announcement:
-    if not approver.role.allows(AdminRole.APPROVER):
-        raise AnnouncementError("token", "approving needs the approver or admin role", forbidden=True)
+def approve(uow: UnitOfWork, announcement: Announcement, approver: Actor) -> Announcement:
+    """Only a person signed in to the web admin with the approver or admin role, who did not write it."""
+    if not approver.signed_in:
+        raise AnnouncementError(
+            "approver",
+            "approvals are made by people signed in to the web admin, never by a token or the command line",
+            forbidden=True,
+        )
+    if not approver.may_approve:
+        raise AnnouncementError("approver", "approving needs the approver or admin role", forbidden=True)
     if announcement.status is not AnnouncementStatus.AWAITING_APPROVAL:
         raise AnnouncementError(
             "announcement", f"is {announcement.status.value}, not awaiting approval", conflict=True
         )
-    author = _token(uow.session, announcement.author_token_id)
-    if author is not None and (author.id == approver.id or author.holder_email == approver.holder_email):
+    if approver.same_person(announcement.author_admin_id):
         raise AnnouncementError(
-            "token", "a second person must approve: nobody approves their own", forbidden=True
+            "approver", "a second person must approve: nobody approves their own", forbidden=True
         )
     announcement.status = AnnouncementStatus.SCHEDULED
-    announcement.approver_token_id = approver.id
+    announcement.approved_by_admin_id = approver.person_id
     announcement.updated_at = utcnow()
-    _audit(uow.session, announcement, approver, "announcement.approve")
+    _audit(uow.session, announcement, approver, "announcement.approve", asked_by=asker_of(announcement))
     return announcement
+
+
+def asker_of(announcement: Announcement) -> str:
+    """The audit actor who wrote it (for one written before 0022: its token, else the person)."""
+    if announcement.asked_by:
+        return announcement.asked_by
+    if announcement.author_token_id is not None:
+        return audit.token_actor(announcement.author_token_id)
+    if announcement.author_admin_id is not None:
+        return audit.admin_actor(announcement.author_admin_id)
+    return audit.CLI_ACTOR
 
 
 def reschedule(
     uow: UnitOfWork,
     network: Network,
     announcement: Announcement,
-    token: ApiToken,
+    actor: Actor,
     *,
     send_at: datetime | None,
 ) -> Announcement:
     """A new send time (None: as soon as possible) for a submitted announcement, until its send starts.
 
-    Only the time changes, never the words, so an approval stands when someone with the approver or
-    admin role moves it. When an editor moves an approved announcement on a network that requires
-    sign-off, it goes back for approval: the approver agreed to a time as well as the words. A
-    conditional UPDATE, so it cannot race the scheduler, a cancel or an approval.
+    Only the time changes, never the words, so an approval stands when a person who may approve it
+    (signed in, approver or admin, not its author) moves it. When anyone else moves an approved
+    announcement on a network that requires sign-off, it goes back for approval: the approver agreed
+    to a time as well as the words. A conditional UPDATE, so it cannot race the scheduler, a cancel or
+    an approval.
     """
     if announcement.status not in SUBMITTED:
         raise AnnouncementError(
@@ -230,14 +272,14 @@ def reschedule(
     if send_at is not None and send_at == announcement.send_at:
         raise AnnouncementError("send_at", "is the time it is already due to send")
     before, status = announcement.send_at, announcement.status
-    approval = _approval_after_reschedule(network, announcement, token)
+    approval = _approval_after_reschedule(network, announcement, actor)
     moved = uow.session.execute(
         update(Announcement)
         .where(Announcement.id == announcement.id, Announcement.status == status)
         .values(
             send_at=send_at or now,
             status=AnnouncementStatus.AWAITING_APPROVAL if approval == "withdrawn" else status,
-            approver_token_id=None if approval == "withdrawn" else announcement.approver_token_id,
+            approved_by_admin_id=None if approval == "withdrawn" else announcement.approved_by_admin_id,
             updated_at=now,
         )
     )
@@ -247,39 +289,49 @@ def reschedule(
         )
     uow.session.refresh(announcement)
     _audit(
-        uow.session, announcement, token, "announcement.reschedule",
+        uow.session, announcement, actor, "announcement.reschedule",
         send_at_before=before.isoformat() if before else "", send_at=(send_at or now).isoformat(),
         approval=approval,
     )  # fmt: skip
     return announcement
 
 
-def _approval_after_reschedule(network: Network, announcement: Announcement, token: ApiToken) -> str:
+def _approval_after_reschedule(network: Network, announcement: Announcement, actor: Actor) -> str:
     """What becomes of the sign-off: "awaiting" (none yet), "kept", "withdrawn" or "not_required"."""
     if announcement.status is AnnouncementStatus.AWAITING_APPROVAL:
         return "awaiting"
     if not network.requires_sign_off:
         return "not_required"
-    return "kept" if token.role.allows(AdminRole.APPROVER) else "withdrawn"
+    return (
+        "kept" if actor.may_approve and not actor.same_person(announcement.author_admin_id) else "withdrawn"
+    )
 
 
 def queue_from_cli(
-    uow: UnitOfWork, deps: SourceDeps, network: Network, *, topic_slug: str, subject: str, body: str
+    uow: UnitOfWork,
+    deps: SourceDeps,
+    network: Network,
+    actor: Actor,
+    *,
+    topic_slug: str,
+    subject: str,
+    body: str,
 ) -> Announcement:
-    """`notifier announce`: the same draft -> (approval) -> schedule path as the admin API.
+    """`notifier announce`: the same draft -> (approval) -> schedule path as the admin API, for the
+    admin the command names.
 
-    On a network that requires sign-off the announcement waits for an approver and nothing is
-    sent; otherwise it starts at once and `message_id` is set.
+    On a network that requires sign-off the announcement waits for someone else to approve it in the
+    web admin and nothing is sent; otherwise it starts at once and `message_id` is set.
     """
-    announcement = create_draft(uow, network, None, topic_slug=topic_slug, subject=subject, body=body)
-    submit(uow, network, announcement, None, send_at=None)
+    announcement = create_draft(uow, network, actor, topic_slug=topic_slug, subject=subject, body=body)
+    submit(uow, deps, network, announcement, actor, send_at=None)
     if announcement.status is AnnouncementStatus.SCHEDULED:
         uow.session.flush()
         _claim_and_start(uow, deps, announcement, utcnow())
     return announcement
 
 
-def cancel(uow: UnitOfWork, announcement: Announcement, token: ApiToken) -> Announcement:
+def cancel(uow: UnitOfWork, announcement: Announcement, actor: Actor) -> Announcement:
     """Cancelled until its send starts (a conditional update, so it cannot race the scheduler)."""
     moved = uow.session.execute(
         update(Announcement)
@@ -291,7 +343,7 @@ def cancel(uow: UnitOfWork, announcement: Announcement, token: ApiToken) -> Anno
             "announcement", "has started sending; cancel its message instead", conflict=True
         )
     uow.session.refresh(announcement)
-    _audit(uow.session, announcement, token, "announcement.cancel")
+    _audit(uow.session, announcement, actor, "announcement.cancel")
     return announcement
 
 
@@ -342,10 +394,10 @@ def _start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement) -> int
         "announcement",
         announcement.id,
         message_id=message.id,
-        asked_by=audit.actor_of_token(_token(uow.session, announcement.author_token_id)),
+        asked_by=asker_of(announcement),
         approved_by=(
-            audit.actor_of_token(_token(uow.session, announcement.approver_token_id))
-            if announcement.approver_token_id
+            audit.admin_actor(announcement.approved_by_admin_id)
+            if announcement.approved_by_admin_id
             else None
         ),
         sign_off_required=network.requires_sign_off,
@@ -359,9 +411,7 @@ def _start_to_topic(
     topic = network_repo.get_topic(uow.session, network.id, announcement.topic_id or 0)
     if topic is None:
         raise PublishingError("topic: the announcement's topic no longer exists")
-    page = (
-        uow.session.get(ContentPage, announcement.content_page_id) if announcement.content_page_id else None
-    )
+    page = _page(uow.session, announcement)
     if page is not None and page.email:  # a known page of the site, sent on purpose
         key = f"content:{page.url}#{page.revision}#announcement:{announcement.id}"
         return publish_page_again(uow, deps.queue, topic, page.email, source_key=key)
@@ -376,13 +426,9 @@ def _start_to_topic(
     )
 
 
-def _token(session: Session, token_id: int | None) -> ApiToken | None:
-    return session.get(ApiToken, token_id) if token_id is not None else None
-
-
 def _audit(
-    session: Session, announcement: Announcement, token: ApiToken | None, action: str, **detail: int | str
+    session: Session, announcement: Announcement, actor: Actor, action: str, **detail: int | str
 ) -> None:
-    """As the web admin an acting token acts for, else the token, else the CLI (audit.actor_of_token)."""
-    actor = audit.actor_of_token(token)
-    audit.record(session, announcement.network_id, actor, action, "announcement", announcement.id, **detail)
+    audit.record(
+        session, announcement.network_id, actor.audit_name, action, "announcement", announcement.id, **detail
+    )

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from notifier.db.base import utcnow
 from notifier.db.models import ContentPage, Network
@@ -237,6 +238,12 @@ def receive_page(
         topics=topics if not published.duplicate else (),
         update=item.updated,
     )
+
+
+def seen_before(session: Session, network_id: int, url: str) -> bool:
+    """Whether the hook has recorded this page already (a new email for it is an "Updated:" one)."""
+    query = select(ContentPage.id).where(ContentPage.network_id == network_id, ContentPage.url == url)
+    return session.scalars(query).first() is not None
 
 
 def _remember(uow: UnitOfWork, network: Network, item: ContentItem, seen: ContentPage | None) -> None:

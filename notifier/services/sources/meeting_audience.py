@@ -11,7 +11,9 @@ What a real attendee expects, in one step that never emails anyone twice for the
 whose address is not suppressed, each person once. The check page shows `plan_audience_change`'s
 counts; `change_audience` writes exactly those rows, one INSERT ... SELECT per source, and the
 (event, subscriber) uniqueness keeps each person to one email even when two sources reach them.
-The meeting's SEQUENCE rises, as for any other change.
+The meeting's SEQUENCE rises, as for any other change. The words sent are the invitation's, which
+were approved (on a sign-off network), so a change of audience goes at once; an admin's note to the
+people taken off is refused there, as new words would need approval.
 """
 
 from __future__ import annotations
@@ -70,10 +72,16 @@ def _only_in(these: tuple[int, ...], those: tuple[int, ...]) -> list[int]:
 
 
 def plan_audience_change(
-    session: Session, network: Network, meeting: Meeting, audience: Audience
+    session: Session, network: Network, meeting: Meeting, audience: Audience, *, note: str = ""
 ) -> AudienceChange:
     """What changing the meeting's audience to `audience` would send, to how many; nothing is written."""
     refuse_closed(meeting, utcnow())
+    if network.requires_sign_off and note.strip():
+        raise MeetingError(
+            "note",
+            f"{network.name} requires sign-off, so a note of your own would need a second person's approval: "
+            "change who is invited without a note",
+        )
     topic_ids, invitee_ids = audience_ids(session, network, audience)
     before = meeting_repo.audience_of(session, meeting)
     after = AudienceIds(tuple(sorted(set(topic_ids))), tuple(sorted(set(invitee_ids))))
@@ -97,8 +105,10 @@ def change_audience(
     note: str,
     actor: str,
 ) -> AudienceChange:
-    """Apply the change `plan_audience_change` describes and send its emails (after the commit)."""
-    change = plan_audience_change(uow.session, network, meeting, audience)
+    """Apply the change `plan_audience_change` describes and send its emails (after the commit). The
+    invitation's words were approved already; a note of the admin's own to the people taken off would
+    be new words, so a network that requires sign-off sends that notice without one."""
+    change = plan_audience_change(uow.session, network, meeting, audience, note=note)
     meeting.sequence += 1
     meeting.updated_at = utcnow()
     uow.session.flush()

@@ -140,7 +140,15 @@ def check_answer_rules(rules: AnswerRules, start: datetime) -> AnswerRules:
 
 
 def refuse_closed(meeting: Meeting, now: datetime) -> None:
-    """A cancelled meeting, or one already held, cannot change (its details nor its audience)."""
+    """A cancelled meeting, or one already held, cannot change (its details nor its audience); nor can
+    one whose invitation waits for approval, so the approver approves what they saw."""
+    if meeting.status is MeetingStatus.AWAITING_APPROVAL:
+        raise MeetingError(
+            "meeting",
+            "is waiting for approval of its invitation and cannot change until that is decided "
+            "(withdraw the request, or cancel the meeting, to change it)",
+            conflict=True,
+        )
     if meeting.status is MeetingStatus.CANCELLED:
         raise MeetingError("meeting", "is cancelled and cannot change", conflict=True)
     if meeting.end_at <= now:

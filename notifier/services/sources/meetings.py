@@ -1,6 +1,9 @@
 """Meetings: the invitation (with a calendar file), updates and the cancellation (same UID, higher
 SEQUENCE), a reminder before the start, and the minutes afterwards, each sent to the meeting's
-audience: subscribers of its topics and/or a list of invitees (subscribers of the network)."""
+audience: subscribers of its topics and/or a list of invitees (subscribers of the network).
+
+This module does each step; whether a step happens at once or waits for a second person's approval
+on a sign-off network is `meeting_changes.py`'s decision, which is where callers start."""
 
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ from notifier.services.sources.meeting_rules import (
 )
 from notifier.services.sources.organiser import MISSING, organiser_address
 
-__all__ = ["Audience", "MeetingDetails", "MeetingError", "MeetingUpdate", "SourceDeps"]
+__all__ = ["Audience", "MeetingDetails", "MeetingError", "MeetingUpdate", "PlannedUpdate", "SourceDeps"]
 LONGEST_REMINDER = timedelta(days=14)
 # A reminder that would fall within this time of the email giving the meeting's time is not sent:
 # the reader has only just been told.
@@ -85,6 +88,7 @@ class MeetingUpdate:
     meeting: Meeting
     changes: list[str]  # one line per field that changed, as the update email lists them
     notes: list[str]  # how an ambiguous London time was read
+    approval_request_id: int | None = None  # set when it waits for a second person instead
 
 
 def audience_ids(session: Session, network: Network, audience: Audience) -> tuple[list[int], list[int]]:
@@ -109,17 +113,18 @@ def audience_ids(session: Session, network: Network, audience: Audience) -> tupl
     return topic_ids, sorted(found.values())
 
 
-def create_meeting(
+def new_meeting(
     uow: UnitOfWork,
     deps: SourceDeps,
     network: Network,
     details: MeetingDetails,
     audience: Audience,
     *,
-    actor: str,
+    status: MeetingStatus,
     reminder_minutes: int | None = None,
     answers: AnswerRules | None = None,
 ) -> Meeting:
+    """The meeting and its invitees, checked and stored; nothing is sent (`send_invitation` does it)."""
     checked = check(details, longest=deps.longest_meeting).details
     rules = check_answer_rules(answers or AnswerRules(), checked.start)
     refuse_past_start(checked.start, utcnow())
@@ -140,7 +145,7 @@ def create_meeting(
         online_url=checked.online_url,
         agenda=checked.agenda,
         topic_ids=topic_ids,
-        status=MeetingStatus.SCHEDULED,
+        status=status,
         reminder_minutes=reminder_minutes or deps.reminder_minutes,
         time_announced_at=now,
         capacity=rules.capacity,
@@ -155,14 +160,50 @@ def create_meeting(
         MeetingInvitee(network_id=network.id, meeting_id=meeting.id, subscriber_id=i) for i in invitees
     )
     uow.session.flush()
-    _send(uow, deps, meeting, "meeting", note=None)
-    audit.record(
-        uow.session, network.id, actor, "meeting.create", "meeting", meeting.id, invitees=len(invitees)
-    )
     return meeting
 
 
-def update_meeting(
+def send_invitation(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting) -> None:
+    """Invite the meeting's audience (at once, or once its invitation is approved)."""
+    now = utcnow()
+    refuse_past_start(meeting.start_at, now)
+    meeting.status = MeetingStatus.SCHEDULED
+    meeting.updated_at = meeting.time_announced_at = now  # the invitation gives its time
+    uow.session.flush()
+    _send(uow, deps, meeting, "meeting", note=None)
+
+
+@dataclass(frozen=True)
+class PlannedUpdate:
+    checked: MeetingDetails
+    lines: list[str]  # what the update email lists
+    fields: set[str]  # the fields that change
+    notes: list[str]  # how an ambiguous London time was read
+
+
+def plan_update(
+    meeting: Meeting, changes: dict[str, Any], now: datetime, *, longest: timedelta | None
+) -> PlannedUpdate:
+    """The update `changes` make, checked; nothing is written. `longest`: the longest a meeting may
+    last (None: a waiting request's email, whose length was checked when it was asked for and is
+    checked again when it is applied)."""
+    refuse_closed(meeting, now)
+    result = check(patched(meeting, changes), longest=longest or timedelta.max)
+    checked, old = result.details, current_details(meeting)
+    lines = describe_changes(old, checked)
+    if not lines:
+        raise MeetingError("meeting", "nothing has changed: every field sent has its current value")
+    if checked.start != old.start:
+        refuse_past_start(checked.start, now)
+    return PlannedUpdate(checked, lines, _changed_fields(old, checked), result.notes)
+
+
+def update_words(lines: list[str], note: str) -> str:
+    """The update email's note: what changed, then the admin's own words."""
+    return "\n".join([*lines, *([note.strip()] if note.strip() else [])])
+
+
+def apply_update(
     uow: UnitOfWork,
     deps: SourceDeps,
     meeting: Meeting,
@@ -170,17 +211,13 @@ def update_meeting(
     *,
     note: str,
     actor: str,
+    **audited: str | None,
 ) -> MeetingUpdate:
     """Change only the fields in `changes`; the update email lists exactly what changed."""
     now = utcnow()
-    refuse_closed(meeting, now)
-    result = check(patched(meeting, changes), longest=deps.longest_meeting)
-    checked, old = result.details, current_details(meeting)
-    lines = describe_changes(old, checked)
-    if not lines:
-        raise MeetingError("meeting", "nothing has changed: every field sent has its current value")
+    plan = plan_update(meeting, changes, now, longest=deps.longest_meeting)
+    checked, old = plan.checked, current_details(meeting)
     if checked.start != old.start:
-        refuse_past_start(checked.start, now)
         meeting.reminder_sent_at = None  # remind again before the new start
         meeting.time_announced_at = now
         if meeting.answers_until is not None and meeting.answers_until > checked.start:
@@ -194,39 +231,76 @@ def update_meeting(
     meeting.sequence += 1
     meeting.updated_at = now
     uow.session.flush()
-    words = "\n".join([*lines, *([note.strip()] if note.strip() else [])])
-    _send(uow, deps, meeting, "meeting_update", note=words)
+    _send(uow, deps, meeting, "meeting_update", note=update_words(plan.lines, note))
     audit.record(
-        uow.session,
-        meeting.network_id,
-        actor,
-        "meeting.update",
-        "meeting",
-        meeting.id,
-        fields=",".join(sorted(_changed_fields(old, checked))),
-    )
-    return MeetingUpdate(meeting, lines, result.notes)
+        uow.session, meeting.network_id, actor, "meeting.update", "meeting", meeting.id,
+        fields=",".join(sorted(plan.fields)), **audited,
+    )  # fmt: skip
+    return MeetingUpdate(meeting, plan.lines, plan.notes)
 
 
 def _changed_fields(old: MeetingDetails, new: MeetingDetails) -> set[str]:
     return {name for name in EDITABLE if getattr(old, name) != getattr(new, name)}
 
 
-def cancel_meeting(uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, *, note: str, actor: str) -> Meeting:
+def refuse_cancel(meeting: Meeting, now: datetime) -> None:
     if meeting.status is MeetingStatus.CANCELLED:
         raise MeetingError("meeting", "is already cancelled", conflict=True)
-    if meeting.end_at <= utcnow():
+    if meeting.end_at <= now:
         raise MeetingError("meeting", "has already been held; there is nothing to cancel", conflict=True)
+
+
+def apply_cancel(
+    uow: UnitOfWork, deps: SourceDeps, meeting: Meeting, *, note: str, actor: str, **audited: str | None
+) -> Meeting:
+    """Cancel it and tell everyone invited; a meeting nobody was invited to yet is cancelled silently."""
+    refuse_cancel(meeting, utcnow())
+    invited = meeting.status is MeetingStatus.SCHEDULED
     meeting.status = MeetingStatus.CANCELLED
     meeting.sequence += 1
     meeting.updated_at = utcnow()
     uow.session.flush()
-    _send(uow, deps, meeting, "meeting_cancelled", note=note.strip() or None)
-    audit.record(uow.session, meeting.network_id, actor, "meeting.cancel", "meeting", meeting.id)
+    if invited:
+        _send(uow, deps, meeting, "meeting_cancelled", note=note.strip() or None)
+    audit.record(uow.session, meeting.network_id, actor, "meeting.cancel", "meeting", meeting.id,
+                 emailed=invited, **audited)  # fmt: skip
     return meeting
 
 
-def publish_minutes(
+def check_minutes(
+    network: Network, meeting: Meeting, *, url: str, body: str, held_override: bool, now: datetime
+) -> str | None:
+    """Refuse minutes that cannot go; say why the meeting does not count as held (None: it was)."""
+    if meeting.minutes_event_id is not None:
+        raise MeetingError("minutes", "have already been published for this meeting", conflict=True)
+    not_held = _not_held(meeting, now)
+    if not_held and not held_override:
+        raise MeetingError(
+            "meeting",
+            f"{not_held}: minutes are for a meeting that was held (set held_override to "
+            "publish them anyway; the override is audited)",
+            conflict=True,
+        )
+    if meeting.status is MeetingStatus.AWAITING_APPROVAL:
+        raise MeetingError("meeting", "was never approved, so nobody was invited to it", conflict=True)
+    if url and url_origin(url) != ("https", urlsplit(network.site_url).netloc):
+        raise MeetingError("minutes_url", f"must be an https page on the network's site {network.site_url}")
+    if not url and not body.strip():
+        raise MeetingError("minutes_body", "give the minutes' text, a link to them, or both")
+    return not_held
+
+
+def minutes_context(meeting: Meeting, links: MeetingLinks, *, url: str, body: str) -> dict[str, Any]:
+    return {
+        "meeting_title": meeting.title,
+        "meeting_date": meeting.start_at.isoformat(),
+        "minutes_url": url or None,
+        "minutes_body": body.strip() or None,
+        "meeting_url": links.page_url(meeting),
+    }
+
+
+def apply_minutes(
     uow: UnitOfWork,
     deps: SourceDeps,
     network: Network,
@@ -236,30 +310,12 @@ def publish_minutes(
     body: str,
     actor: str,
     held_override: bool = False,
+    **audited: str | None,
 ) -> Event:
     """Minutes of a meeting that was held (it ended and was not cancelled), unless an admin
     overrides that explicitly; the override is kept in the audit record."""
-    if meeting.minutes_event_id is not None:
-        raise MeetingError("minutes", "have already been published for this meeting", conflict=True)
-    not_held = _not_held(meeting, utcnow())
-    if not_held and not held_override:
-        raise MeetingError(
-            "meeting",
-            f"{not_held}: minutes are for a meeting that was held (set held_override to "
-            "publish them anyway; the override is audited)",
-            conflict=True,
-        )
-    if url and url_origin(url) != ("https", urlsplit(network.site_url).netloc):
-        raise MeetingError("minutes_url", f"must be an https page on the network's site {network.site_url}")
-    if not url and not body.strip():
-        raise MeetingError("minutes_body", "give the minutes' text, a link to them, or both")
-    context = {
-        "meeting_title": meeting.title,
-        "meeting_date": meeting.start_at.isoformat(),
-        "minutes_url": url or None,
-        "minutes_body": body.strip() or None,
-        "meeting_url": deps.meeting_links.page_url(meeting),
-    }
+    not_held = check_minutes(network, meeting, url=url, body=body, held_override=held_override, now=utcnow())
+    context = minutes_context(meeting, deps.meeting_links, url=url, body=body)
     event = add_event(uow, meeting, EventKind.MINUTES, f"meeting:{meeting.id}:minutes", context)
     record_event(uow.session, network.id, event.id, "minutes", context, list(meeting.topic_ids))
     meeting.minutes_event_id = event.id
@@ -267,16 +323,9 @@ def publish_minutes(
     forgotten = answer_repo.forget_access_needs(uow.session, meeting.id)
     _messages(uow, deps, meeting, event, "minutes", context)
     audit.record(
-        uow.session,
-        network.id,
-        actor,
-        "meeting.minutes",
-        "meeting",
-        meeting.id,
-        held_override=bool(not_held),
-        not_held=not_held,
-        access_needs_deleted=forgotten,
-    )
+        uow.session, network.id, actor, "meeting.minutes", "meeting", meeting.id,
+        held_override=bool(not_held), not_held=not_held, access_needs_deleted=forgotten, **audited,
+    )  # fmt: skip
     return event
 
 

@@ -73,6 +73,13 @@ def route_topics(network: Network, topics: list[Topic], item: ContentItem) -> li
     return [t for t in topics if t.slug in wanted]
 
 
+def content_payload(item: ContentItem) -> dict[str, object]:
+    """What a content event and its messages store: the email's context."""
+    payload = asdict(item)
+    payload["date"] = item.date.isoformat() if item.date else None
+    return payload
+
+
 def publish_content(uow: UnitOfWork, queue: TaskQueue, network: Network, item: ContentItem) -> Published:
     """Store the item as an event and one message per routed topic; idempotent on URL and revision."""
     session = uow.session
@@ -80,8 +87,7 @@ def publish_content(uow: UnitOfWork, queue: TaskQueue, network: Network, item: C
     if existing is not None:
         return Published(existing.id, [], duplicate=True)
     topics = route_topics(network, network_repo.list_topics(session, network.id), item)
-    payload = asdict(item)
-    payload["date"] = item.date.isoformat() if item.date else None
+    payload = content_payload(item)
     event = Event(
         network_id=network.id,
         kind=EventKind.CONTENT,

@@ -12,15 +12,20 @@ class AddressRejected(ValueError):
     """The address cannot be used; the message is safe to show to the person who typed it."""
 
 
-def checked_work_email(network: Network, address: str) -> str:
-    """The normalised address, or AddressRejected saying what is wrong with it."""
+def checked_email(address: str) -> str:
+    """The normalised address, or AddressRejected when it is not one (any domain)."""
     try:
         valid = validate_email(address.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise AddressRejected(
             "Enter an email address in the correct format, like name@department.gov.uk"
         ) from exc
-    normalised = normalise_email(valid.normalized)
+    return normalise_email(valid.normalized)
+
+
+def checked_work_email(network: Network, address: str) -> str:
+    """The normalised address, or AddressRejected saying what is wrong with it."""
+    normalised = checked_email(address)
     if not domain_allowed(normalised, network.allowed_email_domains):
         raise AddressRejected(
             f"Enter a work email address. {network.name} only accepts addresses ending in "

@@ -15,7 +15,7 @@ from notifier.db.base import utcnow
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
-from notifier.services.admin.web_sessions import invite_admin
+from notifier.services.admin.invitations import invite_admin
 from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.delivery.sending import Sender
 from notifier.web.app import create_app
@@ -25,7 +25,7 @@ from tests.support.webapp import WEB_SECRET_KEY
 
 PUBLIC = "http://127.0.0.1:8000"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-SIGN_IN_LINK = re.compile(r"http://127\.0\.0\.1:8000(/admin/[a-z0-9-]+/sign-in/[A-Za-z0-9_.\-]+)")
+SIGN_IN_LINK = re.compile(r"http://127\.0\.0\.1:8000(/admin/sign-in/[A-Za-z0-9_.\-]+)")
 
 
 @dataclass
@@ -65,6 +65,7 @@ def make_admin_web(sessions: sessionmaker[Session], **overrides: object) -> Admi
 
 
 def invite(web: AdminWeb, slug: str, email: str, role: AdminRole, name: str = "Sam Admin") -> int:
+    """The admin, added as the command line would (no invitation email)."""
     with unit_of_work(web.sessions) as uow:
         network = network_repo.get_network_by_slug(uow.session, slug)
         assert network is not None
@@ -78,7 +79,8 @@ def invite(web: AdminWeb, slug: str, email: str, role: AdminRole, name: str = "S
             hash_key=WEB_SECRET_KEY,
             now=utcnow(),
         )
-        return member.id
+        member_id: int = member.id
+        return member_id
 
 
 def csrf_from(client: TestClient, path: str) -> str:

@@ -39,7 +39,7 @@ def _send_due(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) 
 @pytest.fixture
 def web(sessions: sessionmaker[Session]) -> AdminWeb:
     with unit_of_work(sessions) as uow:
-        alpha, (news, _events) = network_with_topics(uow.session, "alpha", ["news", "events"])
+        alpha, (news, _events) = network_with_topics(uow.session, "alpha", ["news", "events"], sign_off=True)
         network_with_topics(uow.session, "beta", ["news"])
         for number in range(READERS):
             subscriber(uow.session, alpha, f"reader.{number}@hmrc.gov.uk", [news])
@@ -129,7 +129,7 @@ def test_draft_preview_sign_off_send_and_funnel(web: AdminWeb) -> None:
     late = _post(alice, f"{page}/cancel", page)
     assert late.status_code == 409 and "started sending" in late.text
 
-    # Each step is audited as the admin who took it, not as the acting token the service is given.
+    # Each step is audited as the person who took it.
     eddie_is, alice_is = f"admin:{_admin_id(web, EDITOR)}", f"admin:{_admin_id(web, APPROVER)}"
     trail = _trail(web)
     assert [(actor, action) for actor, action, _ in trail] == [
@@ -254,13 +254,13 @@ def test_the_send_time_changes_until_it_starts_and_only_an_approver_keeps_the_ap
     # Approved: an approver changing only the time keeps the approval...
     assert _post(alice, f"{page}/reschedule", page, send_at="2030-06-03 10:00").status_code == 303
     kept = _announcement(web)
-    assert kept.status is AnnouncementStatus.SCHEDULED and kept.approver_token_id is not None
+    assert kept.status is AnnouncementStatus.SCHEDULED and kept.approved_by_admin_id is not None
     # ...an editor's change sends it back for approval, and nothing goes at either time meanwhile.
     again = _post(eddie, f"{page}/reschedule", page, send_at="2030-06-04 10:00")
     assert again.headers["location"].endswith("done=reapproval")
     assert "needs approval again" in eddie.get(again.headers["location"]).text
     withdrawn = _announcement(web)
-    assert withdrawn.status is AnnouncementStatus.AWAITING_APPROVAL and withdrawn.approver_token_id is None
+    assert withdrawn.status is AnnouncementStatus.AWAITING_APPROVAL and withdrawn.approved_by_admin_id is None
     deps = SourceDeps.from_settings(web.settings, web.queue)
     assert _send_due(web.sessions, deps, datetime(2030, 6, 5, tzinfo=UTC)) == []
     assert _post(alice, f"{page}/approve", page).status_code == 303

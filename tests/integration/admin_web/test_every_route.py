@@ -1,7 +1,8 @@
-"""Every admin page route, found from the app itself (so a new page cannot slip through): a POST
-without a session is refused, a GET without one goes to the sign-in page, another network's admin
-gets 404 on every one of them, another network's ids in this network's pages are 404 and change
-nothing, and an id no row can have (0, -1, 2^63, 10^30) is 404."""
+"""Every admin page route of a network, found from the app itself (so a new page cannot slip
+through): a POST without a session is refused, a GET without one goes to the sign-in page, another
+network's admin gets 404 on every one of them, another network's ids in this network's pages are 404
+and change nothing, and an id no row can have (0, -1, 2^63, 10^30) is 404. (The pages of no network,
+`/admin` and its sign-in link, are the sign-in tests'.)"""
 
 from __future__ import annotations
 
@@ -19,17 +20,19 @@ from notifier.db.session import UnitOfWork, unit_of_work
 from notifier.domain.rights import DataRequestKind
 from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
-from notifier.services.admin.admin_tokens import issue_token
+from notifier.services.common.actors import token_actor_of
 from notifier.services.privacy import rights
-from notifier.services.sources import announcements
-from notifier.services.sources.meetings import Audience, MeetingDetails, SourceDeps, create_meeting
+from notifier.services.sources import announcements, meeting_changes
+from notifier.services.sources.meeting_changes import create_meeting
+from notifier.services.sources.meetings import Audience, MeetingDetails, SourceDeps
 from notifier.services.sources.site import inventory
 from notifier.services.subscribers import memberships
 from notifier.web.routes.admin_web import ROUTERS
 from tests.integration.admin_web.support import AdminWeb, csrf_from, invite, make_admin_web, sign_in
-from tests.support.seeding import network_with_topics, subscriber
+from tests.support.seeding import issue_test_token, network_with_topics, subscriber
 
 PUBLIC_PREFIX = "/admin/{slug}/sign-in"  # the sign-in pages are for people without a session
+NETWORK_PREFIX = "/admin/{slug}"  # /admin and /admin/sign-in/... belong to no network
 
 
 @pytest.fixture
@@ -43,13 +46,19 @@ def web(sessions: sessionmaker[Session]) -> AdminWeb:
     return admin_web
 
 
+def _networks_page(route: object) -> bool:
+    if not isinstance(route, APIRoute):
+        return False
+    return route.path.startswith(NETWORK_PREFIX) and not route.path.startswith(PUBLIC_PREFIX)
+
+
 def _admin_routes() -> list[tuple[str, str]]:
     """Every route of the routers the app installs for the admin pages (admin_web.ROUTERS)."""
     values = {"slug": "alpha", "fmt": "csv"}
     found: list[tuple[str, str]] = []
     for router in ROUTERS:
         for route in router.routes:
-            if not isinstance(route, APIRoute) or route.path.startswith(PUBLIC_PREFIX):
+            if not _networks_page(route):
                 continue
             path = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "1"), route.path)
             found.extend((method, path) for method in sorted(route.methods or ()))
@@ -80,7 +89,7 @@ def test_every_admin_route_needs_a_session_of_its_own_network(web: AdminWeb) -> 
 
 OUT_OF_RANGE = (0, -1, 2**63, 10**30)
 # A valid value for each path segment that is not an id, so an id is the only thing that can be wrong.
-WORDS = {"step": "remove", "action": "approve", "change": "cancel", "fmt": "csv"}
+WORDS = {"step": "remove", "action": "approve", "change": "cancel", "fmt": "csv", "decision": "approve"}
 STEP_BY_PAGE = {"announcements": "approve", "requests": "verify", "team": "remove"}
 
 
@@ -93,17 +102,21 @@ def _beta_rows(web: AdminWeb) -> dict[str, int]:
         news = network_repo.get_topic_by_slug(uow.session, beta.id, "news")
         assert news is not None
         person = subscriber(uow.session, beta, "pat.beta@justice.gov.uk", [news])
-        issued = issue_token(
-            uow.session, beta, role=AdminRole.ADMIN, label="beta ci", holder_email="ci@justice.gov.uk"
-        )
-        token = uow.session.get_one(ApiToken, issued.token_id)
+        issued = issue_test_token(uow.session, beta, AdminRole.ADMIN, "ci@justice.gov.uk", "beta ci")
+        token = token_actor_of(uow.session.get_one(ApiToken, issued.token_id))
         draft = announcements.create_draft(uow, beta, token, topic_slug="news", subject="Hello", body="Hi.")
         deps = SourceDeps.from_settings(web.settings, web.queue)
         start = (now + timedelta(days=30)).replace(microsecond=0, tzinfo=None)
         meeting = create_meeting(
             uow, deps, beta, MeetingDetails("Forum", start, start + timedelta(hours=1), "Room 1", "", ""),
-            Audience(["news"], []), actor="cli",
+            Audience(["news"], []), actor=token,
         )  # fmt: skip
+        beta.requires_sign_off = True  # the next meeting's invitation waits: an approval request to name
+        waiting = create_meeting(
+            uow, deps, beta, MeetingDetails("Later", start, start + timedelta(hours=1), "Room 2", "", ""),
+            Audience(["news"], []), actor=token,
+        )  # fmt: skip
+        approval_id = meeting_changes.waiting_request_id(uow.session, waiting)
         request = rights.request_from_preferences(
             uow,
             web.queue,
@@ -116,18 +129,19 @@ def _beta_rows(web: AdminWeb) -> dict[str, int]:
         membership = memberships.request_membership(uow.session, beta, person, now=now)
         page_id = _known_page(uow, web, beta)
         message_id = uow.session.scalars(select(Message.id).where(Message.network_id == beta.id)).first()
-        admin = uow.session.scalars(select(AdminMember).where(AdminMember.network_id == beta.id)).one()
-        admin_session = uow.session.scalars(
-            select(AdminSession).where(AdminSession.network_id == beta.id)
-        ).one()
+        admin = uow.session.scalars(
+            select(AdminMember).where(AdminMember.network_id == beta.id).order_by(AdminMember.id)
+        ).first()
+        admin_session = uow.session.scalars(select(AdminSession).order_by(AdminSession.id)).first()  # Bob's
         item_id = uow.session.scalars(select(ArchiveItem.id).where(ArchiveItem.network_id == beta.id)).one()
-        assert message_id is not None
+        assert message_id is not None and admin is not None and admin_session is not None
         return {
-            "subscriber_id": person.id, "token_id": token.id, "announcement_id": draft.id,
+            "subscriber_id": person.id, "token_id": issued.token_id, "announcement_id": draft.id,
             "meeting_id": meeting.id, "request_id": request.id, "membership_id": membership.id,
             "message_id": message_id, "admin_id": admin.id, "session_id": admin_session.id,
             "item_id": item_id,  # the meeting's archive item
             "page_id": page_id,
+            "approval_id": approval_id,
         }  # fmt: skip
 
 
@@ -165,7 +179,7 @@ def _id_routes() -> list[tuple[str, str, list[str]]]:
     found = []
     for router in ROUTERS:
         for route in router.routes:
-            if not isinstance(route, APIRoute) or route.path.startswith(PUBLIC_PREFIX):
+            if not _networks_page(route):
                 continue
             ids = [name for name in re.findall(r"\{(\w+)\}", route.path) if name.endswith("_id")]
             if ids:

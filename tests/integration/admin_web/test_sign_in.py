@@ -1,5 +1,6 @@
-"""Signing in to the web admin over HTTP on both databases: the emailed one-time link, the session
-cookie, timeouts, signing out, CSRF, roles and networks sealed off from each other, all audited."""
+"""Signing in to the web admin over HTTP on both databases: the emailed one-time link (one for every
+network the address administers), the session cookie, timeouts, signing out, CSRF, roles and networks
+sealed off from each other, the sign-in limits of their own, invitations, all audited."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from notifier.db.models import AdminMember, AdminSession, AuditRecord, Message, 
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import Lane
+from notifier.services.common import form_limits
 from tests.integration.admin_web.support import (
     AdminWeb,
     ask_for_link,
@@ -110,14 +112,96 @@ def test_the_emailed_link_signs_in_once_with_a_locked_down_cookie(web: AdminWeb)
 
 def test_an_unknown_address_gets_the_same_page_and_no_email(web: AdminWeb) -> None:
     client = web.browser()
-    asked = ask_for_link(web, client, "alpha", BOB)  # an admin, but of the other network
+    asked = ask_for_link(web, client, "alpha", "nobody@cabinetoffice.gov.uk")
     assert asked.status_code == 303 and asked.headers["location"] == "/admin/alpha/sign-in/check-email"
-    assert ask_for_link(web, client, "alpha", "not an address").status_code == 303
     assert not web.queue.sends
-    empty = ask_for_link(web, client, "alpha", "")
-    assert empty.status_code == 400 and "Enter your work email address" in empty.text
+    for typed, shown in (("", "Enter your work email address"), ("not an address", "correct format")):
+        form_error = ask_for_link(web, client, "alpha", typed)  # a form error: asked nothing, not counted
+        assert form_error.status_code == 400 and shown in form_error.text
     refused = [row for row in _actions(web, "alpha") if row[1] == "sign_in_refused"]
-    assert refused == [("anonymous", "sign_in_refused", {})] * 2
+    assert refused == [("anonymous", "sign_in_refused", {})]
+
+
+def test_an_admin_of_another_network_gets_a_link_to_theirs(web: AdminWeb) -> None:
+    """The page says the same either way; Bob's email lists the network he administers, not alpha."""
+    client = web.browser()
+    asked = ask_for_link(web, client, "alpha", BOB)
+    assert asked.status_code == 303 and asked.headers["location"] == "/admin/alpha/sign-in/check-email"
+    web.send_queued()
+    (email,) = web.gateway.sent
+    assert "Beta Network" in email.body and "Alpha Network" not in email.body
+    done = use_link(client, web.last_link())
+    assert done.headers["location"] == "/admin"  # the list of his networks: alpha is not one
+    assert client.get("/admin/alpha", follow_redirects=False).status_code == 404
+
+
+def test_one_sign_in_at_admin_reaches_every_network_of_the_address(web: AdminWeb) -> None:
+    invite(web, "beta", ALICE, AdminRole.EDITOR, name="Alice Admin")
+    client = web.browser()
+    form = client.get("/admin")
+    assert form.status_code == 200 and "Work email address" in form.text
+    token = csrf_from(client, "/admin")
+    asked = client.post("/admin", data={"email": ALICE, "csrf_token": token}, follow_redirects=False)
+    assert asked.status_code == 303 and asked.headers["location"] == "/admin/check-email"
+    web.send_queued()
+    (email,) = web.gateway.sent
+    assert "Alpha Network" in email.body and "Beta Network" in email.body  # one link, both networks
+    done = use_link(client, web.last_link())
+    assert done.status_code == 303 and done.headers["location"] == "/admin"
+    listed = client.get("/admin")
+    assert listed.status_code == 200 and "/admin/alpha" in listed.text and "/admin/beta" in listed.text
+    assert "Alice Admin (admin)" in client.get("/admin/alpha").text
+    assert "Alice Admin (editor)" in client.get("/admin/beta").text  # her role in each network
+    with unit_of_work(web.sessions) as uow:
+        assert len(uow.session.scalars(select(AdminSession)).all()) == 1  # one session for both
+        members = uow.session.scalars(select(AdminMember).where(AdminMember.last_signed_in_at.is_not(None)))
+        assert len(members.all()) == 2  # her last sign-in counts in each network
+    assert [a for _, a, _ in _actions(web, "beta") if a == "signed_in"] == ["signed_in"]
+    token = csrf_from(client, "/admin")
+    out = client.post("/admin/sign-out", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/admin?signed_out=1"
+    for path in ("/admin/alpha", "/admin/beta"):
+        assert client.get(path, follow_redirects=False).status_code == 303, path
+
+
+def test_sign_in_limits_count_real_requests_apart_from_the_forms(
+    database_url: str, sessions: sessionmaker[Session]
+) -> None:
+    """Per work address and per client, in their own window; form errors are not counted, and the
+    lock-out page says how long to wait. The subscribe form's allowance is untouched."""
+    with unit_of_work(sessions) as uow:
+        network_with_topics(uow.session, "alpha", ["news"])
+    web = make_admin_web(
+        database_url, sessions, admin_sign_in_address_limit=2, admin_sign_in_client_limit=3,
+        admin_sign_in_window_seconds=600, subscribe_rate_limit=1,
+    )  # fmt: skip
+    invite(web, "alpha", ALICE, AdminRole.ADMIN)
+    client = web.browser()
+    start = utcnow().replace(microsecond=0)
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(5):
+            assert ask_for_link(web, client, "alpha", "not an address").status_code == 400  # not counted
+        for _ in range(2):
+            assert ask_for_link(web, client, "alpha", ALICE).status_code == 303
+        clock.shift(timedelta(minutes=3))
+        locked = ask_for_link(web, client, "alpha", ALICE)  # the address's third request
+        assert locked.status_code == 429 and "wait 7 minutes" in locked.text
+        assert locked.headers["retry-after"] == "420"
+        assert ask_for_link(web, client, "alpha", BOB).status_code == 303  # the client's third: allowed
+        assert ask_for_link(web, client, "alpha", "x@justice.gov.uk").status_code == 429  # its fourth
+        clock.shift(timedelta(minutes=7) - timedelta(seconds=1))  # one second before the window ends
+        assert ask_for_link(web, client, "alpha", ALICE).status_code == 429
+        clock.shift(timedelta(seconds=1))  # at the end: both first requests have left the window
+        assert ask_for_link(web, client, "alpha", ALICE).status_code == 303
+    with unit_of_work(web.sessions) as uow:  # the public forms' own allowance (1) was never spent here
+        assert form_limits.allow_attempt(
+            uow.session,
+            hash_key=WEB_SECRET_KEY,
+            client="testclient",
+            limit=1,
+            window_seconds=600,
+            now=utcnow(),
+        )
 
 
 def test_links_and_sessions_expire(sessions: sessionmaker[Session]) -> None:
@@ -189,10 +273,7 @@ def test_another_networks_session_gets_404_everywhere(web: AdminWeb) -> None:
     sign_in(web, "alpha", ALICE)
     token = csrf_from(bob, "/admin/beta")
     with unit_of_work(web.sessions) as uow:
-        alpha_id = uow.session.scalars(select(Network.id).where(Network.slug == "alpha")).one()
-        alpha_session_id = uow.session.scalars(
-            select(AdminSession.id).where(AdminSession.network_id == alpha_id)
-        ).one()
+        alpha_session_id = max(uow.session.scalars(select(AdminSession.id)).all())  # Alice's
     posted = bob.post(f"/admin/alpha/sessions/{alpha_session_id}/revoke", data={"csrf_token": token})
     assert posted.status_code == 404
     crossed = bob.post(f"/admin/beta/sessions/{alpha_session_id}/revoke", data={"csrf_token": token})
@@ -205,6 +286,7 @@ def test_admin_invite_from_the_cli(
 ) -> None:
     monkeypatch.setenv("NOTIFIER_DATABASE_URL", isolated_database_url)
     monkeypatch.setenv("NOTIFIER_SECRET_KEY", WEB_SECRET_KEY)
+    monkeypatch.setenv("NOTIFIER_TASK_QUEUE_FACTORY", "tests.support.fakes:recorded_queue")
     runner = CliRunner()
     args = ["admin", "invite", "--network", "alpha", "--email", "Cat.Editor@HMRC.gov.uk", "--name", "Cat"]
     added = runner.invoke(cli, [*args, "--role", "editor"])
@@ -221,4 +303,8 @@ def test_admin_invite_from_the_cli(
         ).one()
         member = uow.session.scalars(select(AdminMember).where(AdminMember.subscriber_id == person.id)).one()
         assert member.role is AdminRole.EDITOR and member.invited_by == "cli"
+        invitation = uow.session.scalars(
+            select(Message).where(Message.email_kind == "admin_invitation")
+        ).one()
+        assert invitation.context["invited_by"] == "The command line" and "cat" not in str(invitation.context)
     assert sign_in(web, "alpha", "cat.editor@hmrc.gov.uk").get("/admin/alpha").status_code == 200

@@ -24,11 +24,10 @@ from sqlalchemy.orm import sessionmaker
 
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.sources import AdminRole
-from notifier.services.admin.admin_tokens import issue_token
 from notifier.web.app import create_app
 from tests.support.databases import SqliteTemplate
 from tests.support.fakes import RecordingQueue
-from tests.support.seeding import network_with_topics, subscriber
+from tests.support.seeding import issue_test_token, network_with_topics, subscriber
 from tests.support.settings import make_settings
 from tests.support.webapp import CALLBACK_TOKEN, WEB_SECRET_KEY
 
@@ -49,13 +48,7 @@ def api(
     with unit_of_work(sessions) as uow:
         network, (news,) = network_with_topics(uow.session, SLUG)
         subscriber(uow.session, network, "pat.lee@justice.gov.uk", [news])
-        token = issue_token(
-            uow.session,
-            network,
-            role=AdminRole.ADMIN,
-            label="contract",
-            holder_email="admin@cabinetoffice.gov.uk",
-        ).secret
+        token = issue_test_token(uow.session, network, AdminRole.ADMIN, "admin@cabinetoffice.gov.uk").secret
     app = create_app(
         make_settings(
             secret_key=WEB_SECRET_KEY,

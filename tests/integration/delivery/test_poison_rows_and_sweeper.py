@@ -20,7 +20,6 @@ from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import DeliveryStatus, Lane, MessageStatus
 from notifier.gateway.base import EmailRequest, NotificationRecord, OutcomeKind, SendOutcome
 from notifier.rendering.emails import EmailKind
-from notifier.services.admin.admin_tokens import issue_token
 from notifier.services.admin.reporting import message_progress
 from notifier.services.delivery.composing import ComposedEmail
 from notifier.services.delivery.direct_sends import queue_one_email
@@ -31,7 +30,7 @@ from notifier.services.delivery.sweeper import sweep
 from notifier.services.sources.publishing import announce
 from tests.integration.delivery.test_sending import SETTINGS, _chunk, _message_with
 from tests.support.fakes import RecordingQueue, ScriptedGateway, UnlimitedLimiter
-from tests.support.seeding import network_with_topics, subscriber
+from tests.support.seeding import issue_test_token, network_with_topics, subscriber
 from tests.support.webapp import web_app
 
 POISON = "person1@dept.gov.uk"
@@ -237,9 +236,7 @@ def test_status_and_the_admin_api_show_a_messages_failures_grouped_by_reason(
     with unit_of_work(sessions) as uow:
         progress = message_progress(uow.session, message_id)
         network = uow.session.get_one(Network, uow.session.get_one(Message, message_id).network_id)
-        token = issue_token(
-            uow.session, network, role=AdminRole.EDITOR, label="t", holder_email="a@dept.gov.uk"
-        )
+        token = issue_test_token(uow.session, network, AdminRole.EDITOR, "a@dept.gov.uk")
     assert progress is not None and progress.counts["failed"] == 2 and progress.status == "done"
     assert progress.counts["sent"] == 3  # the two failures never reached Notify
     assert sorted(progress.failures) == sorted([(compose, 1), (gave_up, 1)])

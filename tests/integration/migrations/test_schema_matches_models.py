@@ -13,13 +13,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db import migrate
 from notifier.db.base import Base, utcnow
-from notifier.db.models import AdminMember, ApiToken, Network, Subscriber  # (registers every table)
+from notifier.db.models import (  # (registers every table)
+    AdminMember,
+    AdminSession,
+    Announcement,
+    ApiToken,
+    Network,
+    Subscriber,
+)
 from notifier.db.models.archive import ARCHIVE_SEARCH_INDEX, ARCHIVE_SEARCH_TABLES
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import SubscriberStatus
-from notifier.services.admin.acting import acting_token
-from notifier.services.admin.web_sessions import invite_admin
+from notifier.services.admin.invitations import invite_admin
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
 
 # The tables each revision adds: going down past it removes exactly these.
@@ -42,6 +48,7 @@ TABLES_BY_REVISION = {
     "0019": set(),
     "0020": {"archive_item", "archive_item_topic", "archive_sign_in_link", "archive_session", "archive_feed",
              "archive_item_fts"},
+    "0022": {"approval_request", "access_review"},
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
 COLUMNS_BY_REVISION = {
@@ -58,7 +65,9 @@ COLUMNS_BY_REVISION = {
     | {("content_page", c) for c in ("path", "collection", "title", "page_date", "outcome", "note", "email")}
     | {("content_page", "seen_at"), ("content_page", "gone_at")},
     "0019": {("announcement", "meeting_id")},
-}
+    "0022": {("announcement", "approved_by_admin_id"), ("admin_member", "term_ends_at"),
+             ("admin_member", "suspended_at"), ("admin_session", "email_hash")},
+}  # fmt: skip
 
 
 def _tables(url: str) -> set[str]:
@@ -139,7 +148,7 @@ def test_0010_names_acting_tokens_admins_and_starts_removed_admins_clocks(
         gone = invite(uow.session, network, "gone@justice.gov.uk")
         reader = invite(uow.session, network, "reader@justice.gov.uk")
         subscriber(uow.session, network, "reader@justice.gov.uk", [news])
-        token_id = acting_token(uow.session, kept, uow.session.get_one(Subscriber, kept.subscriber_id)).id
+        token_id = _acting_token(uow.session, kept)
         gone.removed_at = reader.removed_at = removed_at
         ids = {"kept": kept.subscriber_id, "gone": gone.subscriber_id, "reader": reader.subscriber_id}
         kept_id = kept.id
@@ -156,3 +165,63 @@ def test_0010_names_acting_tokens_admins_and_starts_removed_admins_clocks(
 def invite(session: Session, network: Network, email: str) -> AdminMember:
     return invite_admin(session, network, email=email, name="Pat Admin", role=AdminRole.EDITOR,
                         invited_by="cli", hash_key=HASH_KEY, now=utcnow())  # fmt: skip
+
+
+def _acting_token(session: Session, admin: AdminMember) -> int:
+    """A token made for a web admin to act through, as the web admin made them before 0022."""
+    token = ApiToken(network_id=admin.network_id, token_hash=f"{admin.id:064d}", role=admin.role,
+                     label=f"web admin {admin.id}", holder_email="kept@justice.gov.uk")  # fmt: skip
+    session.add(token)
+    session.flush()
+    admin.acting_token_id = token.id
+    return token.id
+
+
+def test_0022_names_the_people_behind_acting_tokens_and_keeps_last_sign_ins(
+    isolated_database_url: str, isolated_sessions: sessionmaker[Session]
+) -> None:
+    """Rows made before 0022: an acting token is revoked and names its admin as its maker; the
+    announcements it wrote and approved name that admin; each admin's last sign-in is their newest
+    session's start; the old per-network sessions end (everyone signs in again)."""
+    signed_in_at = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    database_url, sessions = isolated_database_url, isolated_sessions
+    with unit_of_work(sessions) as uow:
+        network, (news,) = network_with_topics(uow.session, "alpha")
+        author = invite(uow.session, network, "author@justice.gov.uk")
+        approver = invite(uow.session, network, "approver@justice.gov.uk")
+        ids = (network.id, news.id, author.id, approver.id)
+    parent = (
+        ScriptDirectory.from_config(migrate.alembic_config(database_url)).get_revision("0022").down_revision
+    )
+    assert isinstance(parent, str)
+    migrate.downgrade(database_url, parent)
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        tokens = []
+        for admin_id in ids[2:]:
+            conn.execute(sa.text(
+                "INSERT INTO api_token (network_id, token_hash, role, label, holder_email, acting_admin_id, "
+                "created_at) VALUES (:n, :h, 'editor', 'web admin', '', :a, :t)"
+            ), {"n": ids[0], "h": f"{admin_id:064d}", "a": admin_id, "t": signed_in_at})  # fmt: skip
+            tokens.append(conn.execute(sa.text("SELECT MAX(id) FROM api_token")).scalar_one())
+        conn.execute(sa.text(
+            "INSERT INTO announcement (network_id, topic_id, subject, body, status, author_token_id, "
+            "approver_token_id, created_at, updated_at) VALUES (:n, :t, 'S', 'B', 'sent', :a, :b, :w, :w)"
+        ), {"n": ids[0], "t": ids[1], "a": tokens[0], "b": tokens[1], "w": signed_in_at})  # fmt: skip
+        conn.execute(sa.text(
+            "INSERT INTO admin_session (network_id, admin_id, secret_hash, created_at, last_seen_at, "
+            "expires_at) VALUES (:n, :a, :h, :w, :w, :w)"
+        ), {"n": ids[0], "a": ids[2], "h": "0" * 64, "w": signed_in_at})  # fmt: skip
+    engine.dispose()
+    migrate.upgrade(database_url)
+    with unit_of_work(sessions) as uow:
+        made = [uow.session.get_one(ApiToken, token_id) for token_id in tokens]
+        assert [(t.created_by_admin_id, t.revoked_at is not None) for t in made] == [
+            (ids[2], True),
+            (ids[3], True),
+        ]
+        (announcement,) = uow.session.scalars(sa.select(Announcement)).all()
+        assert (announcement.author_admin_id, announcement.approved_by_admin_id) == (ids[2], ids[3])
+        assert uow.session.get_one(AdminMember, ids[2]).last_signed_in_at == signed_in_at
+        assert uow.session.get_one(AdminMember, ids[3]).last_signed_in_at is None
+        assert uow.session.scalars(sa.select(AdminSession)).all() == []

@@ -29,17 +29,15 @@ from notifier.domain.retention import Period, RetentionKind, RuleTooLong
 from notifier.domain.rights import DataRequestKind, DataRequestStatus
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import ConsentSource, SubscriberStatus, SubscriptionEndReason, SuppressionReason
-from notifier.services.admin.acting import acting_token
-from notifier.services.admin.admin_tokens import issue_token
+from notifier.services.admin.invitations import invite_admin
 from notifier.services.admin.team import remove_admin
-from notifier.services.admin.web_sessions import invite_admin
 from notifier.services.privacy import rights
 from notifier.services.privacy.retention import run_to_completion, set_rule
 from notifier.services.privacy.retention_report import ReportLine, retention_report
 from notifier.services.subscribers.subscriptions import unsubscribe
 from tests.integration.retention import people
 from tests.support.fakes import RecordingQueue
-from tests.support.seeding import HASH_KEY, network_with_topics
+from tests.support.seeding import HASH_KEY, issue_test_token, network_with_topics
 from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.dates
@@ -318,8 +316,10 @@ def test_an_admin_who_left_keeps_their_role_and_only_what_it_needs_until_it_is_r
         network = uow.session.get_one(Network, network_id)
         ada = uow.session.get_one(Subscriber, admin_id)
         member = _admin(uow.session, network, ada.email, "", AdminRole.APPROVER)
-        token_id = acting_token(uow.session, member, ada).id
         boss = _admin(uow.session, network, "boss@justice.gov.uk", "Bo Boss", AdminRole.ADMIN)
+        # A third who can approve, so the network keeps two when Ada's role is removed.
+        _admin(uow.session, network, "cy.approver@justice.gov.uk", "Cy Approver", AdminRole.APPROVER)
+        token_id = issue_test_token(uow.session, network, AdminRole.EDITOR, ada.email).token_id  # in her name
         ada_member, boss_member = member.id, boss.id
 
     first = run_at(sessions, settings, SIX_MONTHS + DAY)
@@ -360,8 +360,8 @@ def test_an_admin_who_left_keeps_their_role_and_only_what_it_needs_until_it_is_r
     assert (counts["subscribers"], counts["kept_for_admin_role"]) == (1, 0)
     with unit_of_work(sessions) as uow:
         assert people.traces(uow.session, admin_id, "ada.admin@justice.gov.uk", "Ada Admin") == []
-        token = uow.session.get_one(ApiToken, token_id)  # kept for the audit trail, without an address
-        assert token.holder_email == "" and token.revoked_at is not None
+        token = uow.session.get_one(ApiToken, token_id)  # automation goes on, without her address
+        assert token.holder_email == "" and token.revoked_at is None
 
 
 def test_someone_who_was_only_an_admin_goes_six_months_after_their_role_is_removed(
@@ -385,20 +385,16 @@ def test_erasing_an_admin_leaves_no_address_on_their_tokens(sessions: sessionmak
     with time_machine.travel(T0, tick=False), unit_of_work(sessions) as uow:
         network, topics = network_with_topics(uow.session, "alpha")
         person = people.person(uow.session, network, topics, "eve.erased@justice.gov.uk", "Eve Erased")
-        member = _admin(uow.session, network, person.email, "", AdminRole.EDITOR)
-        acting_id = acting_token(uow.session, member, person).id
-        cli_token = issue_token(uow.session, network, role=AdminRole.EDITOR, label="Eve's CI",
-                                holder_email="Eve.Erased@justice.gov.uk")  # fmt: skip
-        other = issue_token(
-            uow.session, network, role=AdminRole.EDITOR, label="CI", holder_email="ci@justice.gov.uk"
+        _admin(uow.session, network, person.email, "", AdminRole.EDITOR)
+        cli_token = issue_test_token(
+            uow.session, network, AdminRole.EDITOR, "Eve.Erased@justice.gov.uk", "Eve's CI"
         )
+        other = issue_test_token(uow.session, network, AdminRole.EDITOR, "ci@justice.gov.uk", "CI")
         cli_id, other_id, person_id = cli_token.token_id, other.token_id, person.id
         context = rights.RightsContext.from_settings(settings)
         rights.record_admin_request(uow.session, context, person, DataRequestKind.ERASURE, {}, utcnow())
     with unit_of_work(sessions) as uow:
         assert people.traces(uow.session, person_id, "eve.erased@justice.gov.uk", "Eve Erased") == []
-        acting = uow.session.get_one(ApiToken, acting_id)
-        assert acting.holder_email == "" and acting.revoked_at is not None  # nobody can act as her
         cli = uow.session.get_one(ApiToken, cli_id)
         # Erasing her ends her role, so a token held in her name is revoked, as when an admin is removed.
         assert cli.holder_email == "" and cli.revoked_at is not None

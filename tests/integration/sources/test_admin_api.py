@@ -3,6 +3,7 @@ calendar file, announcements through sign-off, message counts and the audit trai
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,9 +13,10 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.db.models import AuditRecord, Message, Subscriber
+from notifier.db.models import Announcement, AuditRecord, Message, Subscriber
 from notifier.db.session import unit_of_work
 from notifier.services.sources import announcements
+from notifier.services.sources.announcements import AnnouncementError
 from notifier.services.sources.calendar import MeetingLinks
 from notifier.services.sources.meetings import SourceDeps
 from tests.support.admin_api import API, PUBLIC, Admins, bearer
@@ -136,8 +138,16 @@ def test_minutes_go_to_the_audience_once_and_link_back(admins: Admins) -> None:
     assert len(notes) == 2 and linked == {meeting["id"]}
 
 
+def _approve(admins: Admins, announcement_id: int, admin_id: int) -> None:
+    """A person approves, signed in to the web admin (through the service its page calls)."""
+    person = admins.person(admin_id)
+    with unit_of_work(admins.web.sessions) as uow:
+        announcements.approve(uow, uow.session.get_one(Announcement, announcement_id), person)
+
+
 def test_an_announcement_needs_a_second_person_with_the_approver_role(admins: Admins) -> None:
     web = admins.web
+    admins.sign_off()
     draft = web.client.post(
         f"{API}/announcements",
         json={
@@ -156,11 +166,14 @@ def test_an_announcement_needs_a_second_person_with_the_approver_role(admins: Ad
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     submitted = web.client.post(f"{path}/submit", json={"send_at": later}, headers=admins.editor).json()
     assert submitted["status"] == "awaiting_approval"
-    assert web.client.post(f"{path}/approve", headers=admins.editor).status_code == 403  # editor role
-    own = web.client.post(f"{path}/approve", headers=admins.editor_again)  # an admin, but the author
-    assert own.status_code == 403 and "own" in own.text
-    approved = web.client.post(f"{path}/approve", headers=admins.approver)
-    assert approved.status_code == 200 and approved.json()["status"] == "scheduled"
+    for token in (admins.editor, admins.editor_again, admins.admin):  # no token approves, whatever its role
+        refused = web.client.post(f"{path}/approve", headers=token)
+        assert refused.status_code == 403 and "signed in to the web admin" in refused.text
+    with pytest.raises(AnnouncementError, match="nobody approves their own"):
+        _approve(admins, draft["id"], admins.chair_id)  # the person who made the editor's token
+    _approve(admins, draft["id"], admins.approver_id)
+    approved = web.client.get(path, headers=admins.editor).json()
+    assert approved["status"] == "scheduled" and approved["approved_by_admin_id"] == admins.approver_id
     deps = SourceDeps.from_settings(web.settings, web.queue)
     assert _send_due(web.sessions, deps, datetime.now(UTC)) == []  # not yet
     assert _send_due(web.sessions, deps, datetime.now(UTC) + timedelta(hours=2)) == [draft["id"]]
@@ -169,7 +182,10 @@ def test_an_announcement_needs_a_second_person_with_the_approver_role(admins: Ad
     counts = web.client.get(f"{API}/messages/{sent['message_id']}", headers=admins.editor).json()
     assert counts["status"] == "pending" and counts["counts"]["total"] == 0
     with unit_of_work(web.sessions) as uow:
-        test_message = uow.session.scalars(select(Message).where(Message.lane == "transactional")).one()
+        transactional = select(Message).where(Message.lane == "transactional")
+        test_message = uow.session.scalars(transactional.where(Message.email_kind == "announcement")).one()
+        told = uow.session.scalars(transactional.where(Message.email_kind == "approval_needed")).one()
+        assert told.context["asked_by"] == "the token “t” (made by Cat Chair (admin))"  # to Ola alone
         assert test_message.context["subject"] == "[Test] AGM on 5 March"
         trail = [(a.actor.split(":")[0], a.action) for a in uow.session.scalars(select(AuditRecord))]
         addresses = {s.email for s in uow.session.scalars(select(Subscriber))}
@@ -181,23 +197,28 @@ def test_an_announcement_needs_a_second_person_with_the_approver_role(admins: Ad
         "announcement.send",
     ]
     audit_json = web.client.get(f"{API}/audit", headers=admins.editor_again).text
+    send = next(a for a in json.loads(audit_json) if a["action"] == "announcement.send")
+    assert send["detail"]["asked_by"].startswith("token:") and send["detail"]["approved_by"] == (
+        f"admin:{admins.approver_id}"
+    )
     assert not any(address in audit_json for address in addresses)
 
 
 def test_a_scheduled_announcement_can_be_cancelled_before_it_starts(admins: Admins) -> None:
     web = admins.web
+    admins.sign_off()
     body = {"topic": "news", "subject": "Survey", "body": "Please fill it in."}
     draft = web.client.post(f"{API}/announcements", json=body, headers=admins.editor).json()
     path = f"{API}/announcements/{draft['id']}"
     web.client.post(f"{path}/submit", json={}, headers=admins.editor)
-    web.client.post(f"{path}/approve", headers=admins.approver)
+    _approve(admins, draft["id"], admins.approver_id)
     cancelled = web.client.post(f"{path}/cancel", headers=admins.editor)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     deps = SourceDeps.from_settings(web.settings, web.queue)
     assert _send_due(web.sessions, deps, datetime.now(UTC) + timedelta(days=1)) == []
 
 
-def test_a_message_can_be_cancelled_by_an_approver_and_its_queued_rows_are_skipped(admins: Admins) -> None:
+def test_a_message_can_be_cancelled_by_an_admin_token_and_its_queued_rows_are_skipped(admins: Admins) -> None:
     web = admins.web
     web.client.post(f"{API}/meetings", json=MEETING, headers=admins.editor)
     messages = web.client.get(f"{API}/messages", headers=admins.editor).json()
@@ -205,7 +226,7 @@ def test_a_message_can_be_cancelled_by_an_approver_and_its_queued_rows_are_skipp
     assert direct["counts"]["queued"] == 1
     path = f"{API}/messages/{direct['id']}/cancel"
     assert web.client.post(path, headers=admins.editor).status_code == 403
-    cancelled = web.client.post(path, headers=admins.approver).json()
+    cancelled = web.client.post(path, headers=admins.admin).json()
     assert cancelled["status"] == "cancelled" and cancelled["counts"]["skipped"] == 1
-    assert web.client.post(path, headers=admins.approver).status_code == 409
+    assert web.client.post(path, headers=admins.admin).status_code == 409
     assert web.client.get(f"{API}/messages/{direct['id']}", headers=admins.other_network).status_code == 404

@@ -1,5 +1,7 @@
 """`notifier announce` keeps the network's sign-off rule: the same draft -> approval -> schedule path
-as the admin API, with every step and the send in the audit log (who asked, who approved)."""
+as the admin API, for the admin `--as` names, and nothing is sent until someone else approves it in
+the web admin (no token, and not the command line, ever approves); `notifier token create` makes no
+identity that approves. Every step and the send are in the audit log (who asked, who approved)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from notifier.cli import app
-from notifier.db.models import Announcement, ApiToken, AuditRecord, Message, Network
+from notifier.db.models import Announcement, ApiToken, AuditRecord, Message
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.services.sources import announcements
+from notifier.services.sources.announcements import AnnouncementError
 from notifier.services.sources.meetings import SourceDeps
-from tests.support.admin_api import API, Admins
+from tests.support.admin_api import API, APPROVER, CHAIR, Admins, bearer
 from tests.support.fakes import CLI_QUEUE
 from tests.support.webapp import WEB_SECRET_KEY
 
@@ -31,16 +34,22 @@ def _send_due(sessions: sessionmaker[Session], deps: SourceDeps, now: datetime) 
         return announcements.send_due(uow, deps, now)
 
 
-def _announce(admins: Admins, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, subject: str) -> str:
+def _cli(admins: Admins, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("NOTIFIER_DATABASE_URL", admins.web.settings.database_url)
     monkeypatch.setenv("NOTIFIER_SECRET_KEY", WEB_SECRET_KEY)
     monkeypatch.setenv("NOTIFIER_TASK_QUEUE_FACTORY", "tests.support.fakes:recorded_queue")
     CLI_QUEUE.fanouts.clear()
     CLI_QUEUE.sends.clear()
+    return CliRunner()
+
+
+def _announce(
+    admins: Admins, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, subject: str, as_admin: str = CHAIR
+) -> str:
     body = tmp_path / "body.txt"
     body.write_text("Voting opens on Monday.\n\nOne vote each.\n", encoding="utf-8")
-    args = ["announce", "--network", "alpha", "--topic", "news", "--subject", subject]
-    result = CliRunner().invoke(app, [*args, "--body-file", str(body)])
+    args = ["announce", "--network", "alpha", "--topic", "news", "--subject", subject, "--as", as_admin]
+    result = _cli(admins, monkeypatch).invoke(app, [*args, "--body-file", str(body)])
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -55,44 +64,51 @@ def _trail(admins: Admins) -> list[tuple[str, str, dict[str, object]]]:
 def test_announce_on_a_sign_off_network_makes_a_draft_awaiting_approval_and_sends_nothing(
     admins: Admins, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    admins.sign_off()
     output = _announce(admins, monkeypatch, tmp_path, "AGM: vote for your co-chair")
     assert "awaiting approval" in output and "requires sign-off" in output
+    assert "signed in to the web admin" in output and "/admin/alpha/announcements/" in output
     with unit_of_work(admins.web.sessions) as uow:
         (draft,) = uow.session.scalars(select(Announcement)).all()
         assert draft.status is AnnouncementStatus.AWAITING_APPROVAL and draft.message_id is None
-        assert draft.author_token_id is None
-        assert uow.session.scalars(select(Message)).all() == []
-        approver_id = uow.session.scalars(
-            select(ApiToken.id).where(ApiToken.role == AdminRole.APPROVER)
-        ).one()
-    assert CLI_QUEUE.fanouts == [] and CLI_QUEUE.sends == []
+        assert draft.author_token_id is None and draft.author_admin_id == admins.chair_id
+        (told,) = uow.session.scalars(select(Message)).all()  # the approver is told; nobody else
+        assert told.email_kind == "approval_needed" and told.context["people"] == 1
+        assert told.context["asked_by"] == "Cat Chair (admin) on the command line"
+    assert CLI_QUEUE.fanouts == [] and len(CLI_QUEUE.sends) == 1
     deps = SourceDeps.from_settings(admins.web.settings, admins.web.queue)
     later = datetime.now(UTC) + timedelta(days=1)
     assert _send_due(admins.web.sessions, deps, later) == []  # unapproved: never due
     path = f"{API}/announcements/{draft.id}"
-    assert admins.web.client.post(f"{path}/approve", headers=admins.editor).status_code == 403
-    approved = admins.web.client.post(f"{path}/approve", headers=admins.approver)
-    assert approved.status_code == 200 and approved.json()["status"] == "scheduled"
+    for token in (admins.editor, admins.admin):
+        assert admins.web.client.post(f"{path}/approve", headers=token).status_code == 403
+    chair_person, approver_person = admins.person(admins.chair_id), admins.person(admins.approver_id)
+    with unit_of_work(admins.web.sessions) as uow, pytest.raises(AnnouncementError, match="own"):
+        announcements.approve(uow, uow.session.get_one(Announcement, draft.id), chair_person)
+    with unit_of_work(admins.web.sessions) as uow:  # a second person, signed in to the web admin
+        announcements.approve(uow, uow.session.get_one(Announcement, draft.id), approver_person)
     assert _send_due(admins.web.sessions, deps, later) == [draft.id]
-    approver = f"token:{approver_id}"
+    chair, approver = f"cli:{admins.chair_id}", f"admin:{admins.approver_id}"
     assert [(actor, action) for actor, action, _ in _trail(admins)] == [
-        ("cli", "announcement.create"),
-        ("cli", "announcement.submit"),
+        (chair, "announcement.create"),
+        (chair, "announcement.submit"),
         (approver, "announcement.approve"),
         ("scheduler", "announcement.send"),
     ]
     send = _trail(admins)[-1][2]
-    assert send["asked_by"] == "cli" and send["approved_by"] == approver
+    assert send["asked_by"] == chair and send["approved_by"] == approver
     assert send["sign_off_required"] is True and isinstance(send["message_id"], int)
+    summary = next(a for a in admins.web.client.get(f"{API}/audit", headers=admins.admin).json()
+                   if a["action"] == "announcement.approve")["summary"]  # fmt: skip
+    asked = "Cat Chair (admin) on the command line"
+    assert summary == f"Ola Approver (approver) approved announcement {draft.id}, asked by {asked}"
 
 
 @pytest.mark.own_database  # the CLI opens its own engine
 def test_announce_without_sign_off_sends_at_once_and_audits_who_asked(
     admins: Admins, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    with unit_of_work(admins.web.sessions) as uow:
-        uow.session.scalars(select(Network).where(Network.slug == "alpha")).one().requires_sign_off = False
-    output = _announce(admins, monkeypatch, tmp_path, "Social on Friday")
+    output = _announce(admins, monkeypatch, tmp_path, "Social on Friday")  # alpha: sign-off off
     with unit_of_work(admins.web.sessions) as uow:
         (sent,) = uow.session.scalars(select(Announcement)).all()
         (message,) = uow.session.scalars(select(Message)).all()
@@ -100,17 +116,68 @@ def test_announce_without_sign_off_sends_at_once_and_audits_who_asked(
     assert f"queued as message {message.id}" in output and CLI_QUEUE.fanouts == [message.id]
     assert message.context["subject"] == "Social on Friday"
     trail = _trail(admins)
+    chair = f"cli:{admins.chair_id}"
     assert [(actor, action) for actor, action, _ in trail] == [
-        ("cli", "announcement.create"),
-        ("cli", "announcement.submit"),
+        (chair, "announcement.create"),
+        (chair, "announcement.submit"),
         ("scheduler", "announcement.send"),
     ]
     assert trail[-1][2] == {
         "message_id": message.id,
-        "asked_by": "cli",
+        "asked_by": chair,
         "approved_by": None,
         "sign_off_required": False,
     }
+
+
+@pytest.mark.own_database  # the CLI opens its own engine
+def test_announce_names_an_admin_or_refuses(
+    admins: Admins, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    body = tmp_path / "body.txt"
+    body.write_text("Text", encoding="utf-8")
+    args = ["announce", "--network", "alpha", "--topic", "news", "--subject", "S", "--body-file", str(body)]
+    runner = _cli(admins, monkeypatch)
+    for who in ("sam.editor@dept.gov.uk", "nobody@dept.gov.uk"):  # a subscriber, and a stranger
+        refused = runner.invoke(app, [*args, "--as", who])
+        assert refused.exit_code == 1 and "--as" in refused.output and "no live role" in refused.output
+    assert "Missing option '--as'" in runner.invoke(app, args).output
+    with unit_of_work(admins.web.sessions) as uow:
+        assert uow.session.scalars(select(Announcement)).all() == []
+
+
+@pytest.mark.own_database  # the CLI opens its own engine
+def test_token_create_makes_no_identity_that_approves(
+    admins: Admins, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = _cli(admins, monkeypatch)
+    args = [
+        "token",
+        "create",
+        "--network",
+        "alpha",
+        "--label",
+        "site build",
+        "--email",
+        "no.such.person@dept.gov.uk",
+    ]
+    approver = runner.invoke(app, [*args, "--role", "approver", "--created-by", CHAIR])
+    assert approver.exit_code == 1 and "never approve" in approver.output
+    not_admin = runner.invoke(app, [*args, "--role", "editor", "--created-by", APPROVER])
+    assert not_admin.exit_code == 1 and "--created-by" in not_admin.output
+    made = runner.invoke(app, [*args, "--role", "admin", "--created-by", CHAIR])
+    assert made.exit_code == 0 and "Authorization: Bearer ntf_" in made.output, made.output
+    secret = made.output.split("Bearer ", 1)[1].split()[0]
+    with unit_of_work(admins.web.sessions) as uow:
+        token = uow.session.scalars(select(ApiToken).where(ApiToken.label == "site build")).one()
+        assert token.role is AdminRole.ADMIN and token.created_by_admin_id == admins.chair_id
+    admins.sign_off()
+    body = {"topic": "news", "subject": "From a script", "body": "Hello."}
+    draft = admins.web.client.post(f"{API}/announcements", json=body, headers=bearer(secret)).json()
+    path = f"{API}/announcements/{draft['id']}"
+    assert admins.web.client.post(f"{path}/submit", json={}, headers=bearer(secret)).status_code == 200
+    refused = admins.web.client.post(f"{path}/approve", headers=bearer(secret))
+    assert refused.status_code == 403 and "signed in to the web admin" in refused.text
 
 
 @pytest.mark.own_database  # the CLI opens its own engine
@@ -122,12 +189,12 @@ def test_announce_refuses_a_bad_subject_and_stores_nothing(
     monkeypatch.setenv("NOTIFIER_TASK_QUEUE_FACTORY", "tests.support.fakes:recorded_queue")
     body = tmp_path / "body.txt"
     body.write_text("Text", encoding="utf-8")
-    args = ["announce", "--network", "alpha", "--topic", "news", "--subject", "   "]
+    args = ["announce", "--network", "alpha", "--topic", "news", "--subject", "   ", "--as", CHAIR]
     refused = CliRunner().invoke(app, [*args, "--body-file", str(body)])
     assert refused.exit_code == 1 and "subject" in refused.output
     with unit_of_work(admins.web.sessions) as uow:
         assert uow.session.scalars(select(Announcement)).all() == []
-        assert uow.session.scalars(select(AuditRecord)).all() == []
+        assert uow.session.scalars(select(AuditRecord).where(AuditRecord.actor != "cli")).all() == []
 
 
 def test_a_send_time_the_clocks_skip_is_refused(admins: Admins) -> None:

@@ -1,8 +1,9 @@
 """Answers to a meeting on a real fleet (PostgreSQL + Redis + web + worker + beat + the sandbox), every
-link read out of the emails in the sandbox's outbox: a meeting with two places, three Yes answers
-(the third waits), one Yes changed to No, the waiting person offered the place by email and taking
-it through the link; opening any answer link (GET, as a mail scanner does) changes nothing; the
-admin's counts and CSV agree with what was answered."""
+link read out of the emails in the sandbox's outbox: a meeting with two places (its invitation
+approved by a second person, as the fleet's network requires), three Yes answers (the third waits),
+one Yes changed to No, the waiting person offered the place by email and taking it through the link;
+opening any answer link (GET, as a mail scanner does) changes nothing; the admin's counts and CSV
+agree with what was answered."""
 
 from __future__ import annotations
 
@@ -17,13 +18,22 @@ from sqlalchemy import select
 
 from notifier.db.models import MeetingAnswer, Subscriber
 from notifier.db.session import unit_of_work
-from notifier.web.routes.admin_web.session import COOKIE_NAME
-from tests.integration.sources.test_fleet_sources import ADA, ANN, BEN, DORA, LONDON, World, readable, world
+from tests.integration.sources.test_fleet_sources import (
+    ADA,
+    ANN,
+    BEN,
+    DORA,
+    LONDON,
+    World,
+    approve,
+    readable,
+    signed_in,
+    world,
+)
 
 __all__ = ["world"]  # the module's fleet, built as test_fleet_sources.py builds it
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ANSWER_LINK = re.compile(r"https?://[^/\s)]+(/meetings/answer/[\w.\-]+)\?choice=(yes|no|maybe)")
-SIGN_IN_LINK = re.compile(r"https?://[^/\s)]+(/admin/alpha/sign-in/[\w.\-]+)")
 
 
 def _answer_links(entry: dict[str, Any], choices: tuple[str, ...] = ("yes", "no", "maybe")) -> dict[str, str]:
@@ -57,24 +67,6 @@ def _press(client: httpx.Client, link: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", saved.text).split())
 
 
-def _signed_in_admin(world: World) -> httpx.Client:
-    """The admin signs in through the emailed link; the session cookie is Secure, which a browser
-    sends to 127.0.0.1 over http and httpx does not, so it is carried by hand."""
-    admin = httpx.Client(base_url=world.fleet.web_url, timeout=10)
-    form = CSRF.search(admin.get("/admin/alpha/sign-in").text)
-    assert form is not None
-    asked = admin.post("/admin/alpha/sign-in", data={"email": ADA, "csrf_token": form.group(1)})
-    assert asked.status_code == 303, asked.text
-    link = SIGN_IN_LINK.search(str(world.wait_for("Sign in", {ADA})[ADA]["body"]))
-    assert link is not None
-    button = CSRF.search(admin.get(link.group(1)).text)
-    assert button is not None
-    signed = admin.post(link.group(1), data={"csrf_token": button.group(1)})
-    assert signed.status_code == 303, signed.text
-    admin.cookies.set(COOKIE_NAME, signed.cookies[COOKIE_NAME])
-    return admin
-
-
 def test_two_places_three_yes_a_no_and_the_offer_taken_through_the_emails(world: World) -> None:
     api = f"{world.fleet.web_url}/admin/api/networks/alpha"
     start = (datetime.now(LONDON) + timedelta(days=5)).replace(second=0, microsecond=0, tzinfo=None)
@@ -88,6 +80,8 @@ def test_two_places_three_yes_a_no_and_the_offer_taken_through_the_emails(world:
     }
     created = httpx.post(f"{api}/meetings", json=meeting, headers=world.editor, timeout=10)
     assert created.status_code == 201, created.text
+    # The fleet's network requires sign-off: the invitation goes once Ben approves it.
+    approve(world.approver(), f"/admin/alpha/approvals/{created.json()['approval_request_id']}")
     invitations = world.wait_for("Invitation: Book launch", {ANN, BEN, DORA})
     links = {person: _answer_links(entry) for person, entry in invitations.items()}
     reader = httpx.Client(base_url=world.fleet.web_url, timeout=10)
@@ -113,7 +107,7 @@ def test_two_places_three_yes_a_no_and_the_offer_taken_through_the_emails(world:
     _press(reader, offered["yes"])
     answers = {ANN: ("yes", "confirmed"), BEN: ("no", None), DORA: ("yes", "confirmed")}
     assert _stored(world) == answers
-    admin = _signed_in_admin(world)
+    admin = signed_in(world, ADA)
     page = admin.get(f"/admin/alpha/meetings/{created.json()['id']}/answers")
     assert page.status_code == 200, page.text
     text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())

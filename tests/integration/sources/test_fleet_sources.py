@@ -1,8 +1,10 @@
 """Every event source on a real fleet (PostgreSQL + Redis + web + worker + beat + the sandbox), with
-the emails read back from the sandbox's outbox: Jekyll pages through `notifier hook post`, a meeting
-with its reminder, update, minutes and cancellation, answers to a meeting with two places through
-the emailed links (test_fleet_answers.py), an announcement through sign-off, and daily and weekly
-digests (time-machine moves this process's clock; the fleet sends them)."""
+the emails read back from the sandbox's outbox: Jekyll pages through `notifier hook post` (the site's
+signed hook: no sign-off), a meeting with its reminder, update, minutes and cancellation, answers to a
+meeting with two places through the emailed links (test_fleet_answers.py), and an announcement, each
+waiting on this sign-off network until a second person approves it in the web admin (signed in
+through the link the sandbox delivered), and daily and weekly digests (time-machine moves this
+process's clock; the fleet sends them)."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import Frequency
 from notifier.services.admin import admin_tokens
-from notifier.services.admin.web_sessions import invite_admin
+from notifier.services.admin.invitations import invite_admin
 from notifier.services.sources.digests import latest_period, run_digest
 from notifier.services.sources.publishing import ContentItem, announce, publish_content
 from tests.support.clock import MARCH, next_clock_change
@@ -62,6 +64,10 @@ LONDON = ZoneInfo("Europe/London")
 ANN, BEN, IAN = "ann@dept.gov.uk", "ben@dept.gov.uk", "ian@dept.gov.uk"  # immediate subscribers
 DORA, WES = "dora@dept.gov.uk", "wes@dept.gov.uk"  # daily and weekly
 ADA = "ada.admin@cabinetoffice.gov.uk"  # the network's admin in the web admin
+CHAIR = "chair@dept.gov.uk"  # an admin, who made the editor's token
+APPROVAL_SUBJECT = "Waiting for your approval: "
+SIGN_IN = re.compile(r"https?://\S+?(/admin/sign-in/[\w.\-]+)")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @dataclass
@@ -71,14 +77,17 @@ class World:
     sessions: sessionmaker[Session]
     settings: Settings
     secret: str
-    editor: dict[str, str]
-    approver: dict[str, str]
+    editor: dict[str, str]  # an editor token, made by the chair
+
+    def approver(self) -> httpx.Client:
+        """Ben, an approver, signed in to the web admin through the emailed link (once per test)."""
+        return signed_in(self, BEN)
 
     def outbox(self, subject: str) -> dict[str, list[dict[str, Any]]]:
-        """Emails whose subject contains `subject`, by recipient."""
+        """Emails whose subject contains `subject`, by recipient (not the approvers' own emails)."""
         found: dict[str, list[dict[str, Any]]] = {}
         for entry in self.sandbox.outbox(limit=1000):
-            if subject in entry["subject"]:
+            if subject in entry["subject"] and not entry["subject"].startswith(APPROVAL_SUBJECT):
                 found.setdefault(entry["to"], []).append(entry)
         return found
 
@@ -109,7 +118,7 @@ class World:
             time.sleep(0.3)
 
 
-def _seed(sessions: sessionmaker[Session]) -> tuple[str, dict[str, str], dict[str, str]]:
+def _seed(sessions: sessionmaker[Session]) -> tuple[str, dict[str, str]]:
     with unit_of_work(sessions) as uow:
         s = uow.session
         network, (news, events, minutes) = network_with_topics(s, "alpha", ("news", "events", "minutes"))
@@ -131,12 +140,14 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[str, dict[str, str], dict[st
             s, network, email=ADA, name="Ada Admin", role=AdminRole.ADMIN, invited_by="cli",
             hash_key=FLEET_SECRET_KEY, now=utcnow(),
         )  # fmt: skip
-
-        def token(role: AdminRole, email: str) -> dict[str, str]:
-            issued = admin_tokens.issue_token(s, network, role=role, label=role.value, holder_email=email)
-            return {"Authorization": f"Bearer {issued.secret}"}
-
-        return network.webhook_secret, token(AdminRole.EDITOR, ANN), token(AdminRole.APPROVER, BEN)
+        chair = invite_admin(s, network, email=CHAIR, name="Chair", role=AdminRole.ADMIN, invited_by="cli",
+                             hash_key=FLEET_SECRET_KEY, now=utcnow())  # fmt: skip
+        invite_admin(s, network, email=BEN, name="Ben", role=AdminRole.APPROVER, invited_by="cli",
+                     hash_key=FLEET_SECRET_KEY, now=utcnow())  # fmt: skip
+        issued = admin_tokens.issue_token(
+            s, network, role=AdminRole.EDITOR, label="site build", holder_email=ANN, created_by=chair
+        )
+        return network.webhook_secret, {"Authorization": f"Bearer {issued.secret}"}
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +157,7 @@ def world(postgres: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory)
     redis_url = flushed_redis_url()
     engine = make_engine(database_url, pool_size=2)
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
-    secret, editor, approver = _seed(sessions)
+    secret, editor = _seed(sessions)
     web_port, token = free_port(), secrets.token_urlsafe(16)
     callback = ["--callback-url", f"http://127.0.0.1:{web_port}/notify/receipts", "--callback-token", token]
     with start_sandbox(*callback, "--rate-limit", "100000") as sandbox:
@@ -164,9 +175,52 @@ def world(postgres: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory)
             **{k.removeprefix("NOTIFIER_").lower(): v for k, v in env.items() if k.startswith("NOTIFIER_")}
         )
         with running_fleet(env, var_dir / "logs", web_port) as fleet:
-            yield World(fleet, sandbox, sessions, settings, secret, editor, approver)
+            yield World(fleet, sandbox, sessions, settings, secret, editor)
     engine.dispose()
     postgres.drop(database_url)
+
+
+def signed_in(world: World, email: str) -> httpx.Client:
+    """A browser without JavaScript: asks for a link at /admin, follows the one the sandbox delivered."""
+    client = httpx.Client(base_url=world.fleet.web_url, timeout=10, follow_redirects=False)
+    seen = _sign_in_links(world, email)
+    form = client.get("/admin")
+    asked = client.post("/admin", data={"email": email, "csrf_token": _csrf(form.text)})
+    assert asked.status_code == 303, asked.text
+    deadline = time.monotonic() + 30
+    while not (fresh := _sign_in_links(world, email) - seen):
+        assert time.monotonic() < deadline, world.fleet.logs()
+        time.sleep(0.2)
+    (link,) = fresh
+    page = client.get(link)
+    used = client.post(link, data={"csrf_token": _csrf(page.text)})
+    assert used.status_code == 303, used.text
+    # The session cookie is Secure; this fleet serves plain http on 127.0.0.1, as a browser allows.
+    client.cookies.set("notifier_admin", used.cookies["notifier_admin"], path="/admin")
+    return client
+
+
+def _sign_in_links(world: World, email: str) -> set[str]:
+    return {m.group(1) for e in world.sandbox.outbox(to=email) if (m := SIGN_IN.search(str(e["body"])))}
+
+
+def _csrf(html: str) -> str:
+    found = CSRF.search(html)
+    assert found is not None, html
+    return found.group(1)
+
+
+def approve(client: httpx.Client, path: str) -> None:
+    """Approve on the check page, as the approver would (path: the page, under /admin/alpha)."""
+    page = client.get(path)
+    assert page.status_code == 200 and "Approve" in page.text, page.text
+    done = client.post(f"{path}/approve", data={"csrf_token": _csrf(page.text)})
+    assert done.status_code == 303, done.text
+
+
+def nothing_sent(world: World, subject: str) -> None:
+    world.idle_after_event_sources()  # had anything gone, the sandbox would have it by now
+    assert world.outbox(subject) == {}
 
 
 def readable(entry: dict[str, Any]) -> str:
@@ -276,6 +330,11 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
         assert why in answer.text
     created = httpx.post(f"{api}/meetings", json=meeting, headers=world.editor, timeout=10)
     assert created.status_code == 201, created.text
+    assert created.json()["sign_off"] == "awaiting" and created.json()["status"] == "awaiting_approval"
+    nothing_sent(world, "Invitation: Leaders of Networks")
+    nothing_sent(world, "Reminder: Leaders of Networks")
+    ben = world.approver()
+    approve(ben, f"/admin/alpha/approvals/{created.json()['approval_request_id']}")
     invitation = world.wait_for("Invitation: Leaders of Networks", {ANN, BEN, IAN, DORA})
     world.wait_for("Reminder: Leaders of Networks", {ANN, BEN, IAN, DORA})
     text = readable(invitation[IAN])
@@ -295,7 +354,10 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
         assert str(own["event"]["ORGANIZER"]).startswith("mailto:") and "/join" in str(own["event"])
     changed = {"location": "Room 6, 10 South Colonnade"}  # PATCH: only what is sent changes
     path = f"{api}/meetings/{created.json()['id']}"
-    assert httpx.patch(path, json=changed, headers=world.editor, timeout=10).status_code == 200
+    patched = httpx.patch(path, json=changed, headers=world.editor, timeout=10)
+    assert patched.status_code == 200 and patched.json()["sign_off"] == "awaiting"  # new words: they wait
+    nothing_sent(world, "Changed: Leaders of Networks")
+    approve(ben, f"/admin/alpha/approvals/{patched.json()['approval_request_id']}")
     update = world.wait_for("Changed: Leaders of Networks", {ANN, BEN, IAN, DORA})
     text = readable(update[ANN])
     assert "Location: now Room 6, 10 South Colonnade." in text and "Online joining link" not in text
@@ -305,21 +367,19 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
     early = httpx.post(f"{path}/minutes", json=minutes, headers=world.editor, timeout=10)
     assert early.status_code == 409 and "has not ended yet" in early.text  # not held yet
     minutes |= {"held_override": True}  # audited
-    assert httpx.post(f"{path}/minutes", json=minutes, headers=world.editor, timeout=10).status_code == 201
+    asked = httpx.post(f"{path}/minutes", json=minutes, headers=world.editor, timeout=10)
+    assert asked.status_code == 201 and asked.json()["minutes_event_id"] is None
+    nothing_sent(world, "Minutes: Leaders of Networks")
+    approve(ben, f"/admin/alpha/approvals/{asked.json()['approval_request_id']}")
     sent = world.wait_for("Minutes: Leaders of Networks", {ANN, BEN, IAN})
     page = httpx.get(created.json()["page_url"], timeout=10).text
     assert "Minutes" in page and "The 2027 budget was agreed." in page
     text = readable(sent[BEN])
     assert "The 2027 budget was agreed" in text and "Read more about this meeting" in text
-    assert (
-        httpx.post(
-            f"{path}/cancel",
-            json={"note": "Clashes with the spending review."},
-            headers=world.editor,
-            timeout=10,
-        ).status_code
-        == 200
-    )
+    note = {"note": "Clashes with the spending review."}  # words of the editor's own: they wait too
+    asked = httpx.post(f"{path}/cancel", json=note, headers=world.editor, timeout=10)
+    assert asked.status_code == 200 and asked.json()["status"] == "scheduled"
+    approve(ben, f"/admin/alpha/approvals/{asked.json()['approval_request_id']}")
     cancelled = world.wait_for("Cancelled: Leaders of Networks", {ANN, BEN, IAN, DORA})
     assert "Clashes with the spending review." in readable(cancelled[ANN])
     third = _calendar(world, calendar_url)
@@ -347,10 +407,10 @@ def test_an_announcement_goes_out_after_a_second_person_approves_it(world: World
         httpx.post(f"{path}/submit", json={}, headers=world.editor, timeout=10).json()["status"]
         == "awaiting_approval"
     )
-    assert httpx.post(f"{path}/approve", headers=world.editor, timeout=10).status_code == 403
+    assert httpx.post(f"{path}/approve", headers=world.editor, timeout=10).status_code == 403  # a token
     world.idle_after_event_sources()
     assert world.outbox("AGM: vote for your co-chair").keys() == {ANN}  # only the test send so far
-    assert httpx.post(f"{path}/approve", headers=world.approver, timeout=10).status_code == 200
+    approve(world.approver(), f"/admin/alpha/announcements/{draft['id']}")
     deadline = time.monotonic() + 60
     while len(world.outbox("AGM: vote for your co-chair").get(ANN, [])) < 2:
         assert time.monotonic() < deadline, world.fleet.logs()
@@ -369,6 +429,7 @@ def test_notifier_announce_on_a_sign_off_network_waits_for_an_approver(world: Wo
     body.write_text("The steering group meets on Tuesday.\n", encoding="utf-8")
     subject = "From the terminal: steering group"
     command = [sys.executable, "-m", "notifier", "announce", "--network", "alpha", "--topic", "news"]
+    command += ["--as", CHAIR]
     command += ["--subject", subject, "--body-file", str(body)]
     env = world.fleet.env
     done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=60)
@@ -380,7 +441,8 @@ def test_notifier_announce_on_a_sign_off_network_waits_for_an_approver(world: Wo
     assert world.outbox(subject) == {}
     api = f"{world.fleet.web_url}/admin/api/networks/alpha/announcements/{found.group(1)}"
     assert httpx.get(api, headers=world.editor, timeout=10).json()["status"] == "awaiting_approval"
-    assert httpx.post(f"{api}/approve", headers=world.approver, timeout=10).status_code == 200
+    assert httpx.post(f"{api}/approve", headers=world.editor, timeout=10).status_code == 403
+    approve(world.approver(), f"/admin/alpha/announcements/{found.group(1)}")
     sent = world.wait_for(subject, {ANN, DORA, WES})  # at once, whatever their digest frequency
     assert "The steering group meets on Tuesday." in readable(sent[ANN])
 

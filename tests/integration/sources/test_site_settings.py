@@ -19,9 +19,8 @@ from notifier.cli import app as cli_app
 from notifier.db.models import Event, Message, Network, Topic
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
-from notifier.services.admin import admin_tokens
 from notifier.services.sources import webhooks
-from tests.support.seeding import network_with_topics, subscriber
+from tests.support.seeding import issue_test_token, network_with_topics, subscriber
 from tests.support.webapp import WEB_SECRET_KEY, WebApp, web_app
 
 pytestmark = pytest.mark.dates
@@ -46,9 +45,7 @@ def web(sessions: sessionmaker[Session]) -> tuple[WebApp, dict[str, str], dict[s
         subscriber(uow.session, network, "reader@dept.gov.uk", topics)
 
         def bearer(role: AdminRole) -> dict[str, str]:
-            issued = admin_tokens.issue_token(
-                uow.session, network, role=role, label="t", holder_email="a@dept.gov.uk"
-            )
+            issued = issue_test_token(uow.session, network, role, "a@dept.gov.uk")
             return {"Authorization": f"Bearer {issued.secret}"}
 
         admin, editor, secret = bearer(AdminRole.ADMIN), bearer(AdminRole.EDITOR), network.webhook_secret

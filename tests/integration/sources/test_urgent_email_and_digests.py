@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.models import Delivery, Message, Network, Subscriber, Topic
 from notifier.db.session import unit_of_work
+from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import Frequency
+from notifier.services.common.actors import Actor
 from notifier.services.common.links import LinkBuilder, SubscriberRef
 from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.delivery.fanout import fan_out_next_batch
-from notifier.services.sources import meetings
+from notifier.services.sources import meeting_changes
 from notifier.services.sources.digests import latest_period, run_digest
 from notifier.services.sources.meetings import Audience, MeetingDetails, SourceDeps
 from notifier.services.sources.publishing import ContentItem, announce, publish_content
@@ -30,6 +32,7 @@ from tests.support.webapp import web_app
 pytestmark = pytest.mark.dates
 
 LONDON = ZoneInfo("Europe/London")
+SCRIPT = Actor("cli", AdminRole.ADMIN, person_id=None)  # on a network without sign-off: it sends at once
 MONDAY = datetime(2030, 3, 4, 10, 0, tzinfo=LONDON)
 NOW_, DAILY, WEEKLY = "now@dept.gov.uk", "daily@dept.gov.uk", "weekly@dept.gov.uk"
 
@@ -77,14 +80,14 @@ def test_urgent_email_ignores_digest_frequency_and_digests_list_it(sessions: ses
         publish_content(uow, queue, network, page)
         start = (MONDAY + timedelta(days=3)).replace(tzinfo=None)
         details = MeetingDetails("Steering group", start, start + timedelta(hours=1), "Room 1")
-        meeting = meetings.create_meeting(
-            uow, deps, network, details, Audience(topics=["events"]), actor="cli", reminder_minutes=60
+        meeting = meeting_changes.create_meeting(
+            uow, deps, network, details, Audience(topics=["events"]), actor=SCRIPT, reminder_minutes=60
         )
-        meetings.update_meeting(uow, deps, meeting, {"location": "Room 2"}, note="", actor="cli")
+        meeting_changes.update_meeting(uow, deps, meeting, {"location": "Room 2"}, note="", actor=SCRIPT)
     with time_machine.travel(MONDAY + timedelta(days=4), tick=False), unit_of_work(sessions) as uow:
         meeting = uow.session.merge(meeting)
-        meetings.publish_minutes(
-            uow, deps, uow.session.get_one(Network, network_id), meeting, url="", body="Agreed.", actor="cli"
+        meeting_changes.publish_minutes(
+            uow, deps, uow.session.get_one(Network, network_id), meeting, url="", body="Agreed.", actor=SCRIPT
         )
     reached = _recipients(sessions, queue)
     assert reached["announcement"] == {NOW_, DAILY}  # news: every frequency, at once

@@ -12,10 +12,9 @@ from notifier.db.models import AuditRecord, Topic
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.services.admin.admin_tokens import issue_token
 from notifier.services.admin.networks import create_topic
 from notifier.services.subscribers import memberships
-from tests.support.seeding import network_with_topics, subscriber
+from tests.support.seeding import issue_test_token, network_with_topics, subscriber
 from tests.support.webapp import web_app
 
 PATH = "/admin/api/networks/alpha/memberships"
@@ -29,20 +28,16 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[int, int, dict[str, str]]:
         person = subscriber(uow.session, network, "pat@justice.gov.uk", [news])
         request = memberships.request_membership(uow.session, network, person, now=utcnow())
         tokens = {
-            role: issue_token(
-                uow.session, network, role=role, label=role.value, holder_email="chair@dft.gov.uk"
-            ).secret
-            for role in (AdminRole.EDITOR, AdminRole.APPROVER)
+            role: issue_test_token(uow.session, network, role, "chair@dft.gov.uk", role.value).secret
+            for role in (AdminRole.EDITOR, AdminRole.ADMIN)  # no token has the approver role
         }
-        elsewhere = issue_token(
-            uow.session, other, role=AdminRole.ADMIN, label="b", holder_email="b@dft.gov.uk"
-        )
+        elsewhere = issue_test_token(uow.session, other, AdminRole.ADMIN, "b@dft.gov.uk", "b")
         return (
             request.id,
             business.id,
             {
                 "editor": tokens[AdminRole.EDITOR],
-                "approver": tokens[AdminRole.APPROVER],
+                "deciding": tokens[AdminRole.ADMIN],
                 "elsewhere": elsewhere.secret,
             },
         )
@@ -58,19 +53,19 @@ def test_approve_then_revoke_with_roles_network_isolation_and_audit(sessions: se
 
     assert call("GET", PATH, tokens["editor"])[0] == 403
     assert call("GET", PATH, tokens["elsewhere"])[0] == 404
-    code, listed = call("GET", PATH, tokens["approver"], params={"status": "requested"})
+    code, listed = call("GET", PATH, tokens["deciding"], params={"status": "requested"})
     assert code == 200 and [m["id"] for m in listed["memberships"]] == [request_id]
     assert "pat" not in str(listed)
 
     for _ in range(2):  # a double submit approves once
-        code, approved = call("POST", f"{PATH}/{request_id}/approve", tokens["approver"])
+        code, approved = call("POST", f"{PATH}/{request_id}/approve", tokens["deciding"])
         assert code == 200 and approved["status"] == "approved"
     with unit_of_work(sessions) as uow:
         person_id = int(str(approved["subscriber_id"]))
         assert subscriber_repo.active_subscription(uow.session, person_id, business_id) is not None
 
-    assert call("POST", f"{PATH}/{request_id}/decline", tokens["approver"], json={})[0] == 409
-    code, revoked = call("POST", f"{PATH}/{request_id}/revoke", tokens["approver"], json={"note": "left"})
+    assert call("POST", f"{PATH}/{request_id}/decline", tokens["deciding"], json={})[0] == 409
+    code, revoked = call("POST", f"{PATH}/{request_id}/revoke", tokens["deciding"], json={"note": "left"})
     assert code == 200 and revoked["status"] == "revoked"
     with unit_of_work(sessions) as uow:
         assert subscriber_repo.active_subscription(uow.session, person_id, business_id) is None

@@ -6,10 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from notifier.rendering.emails import (
+    AccessReviewEmail,
+    AdminInvitationEmail,
     AdminSignInEmail,
+    AdminSuspendedEmail,
     AdminWaitingEmail,
     AnnouncementEmail,
     ArchiveSignInEmail,
+    ApprovalNeededEmail,
     ConfirmEmailChangeEmail,
     ConfirmSubscriptionEmail,
     ContentEmail,
@@ -25,7 +29,12 @@ from notifier.rendering.emails import (
     MeetingPlaceEmail,
     MinutesEmail,
     NewLinksEmail,
+    ReviewLine,
+    TermEndingEmail,
+    render_email,
 )
+from notifier.rendering.markdown import TrustedMarkdown
+from notifier.services.delivery.email_previews import without_footer
 
 SITE = "https://lgbt.network.example"
 SERVICE = "https://notifier.service.example"
@@ -171,8 +180,67 @@ def _new_links(text: Text) -> NewLinksEmail:
 def _admin_sign_in(text: Text) -> AdminSignInEmail:
     return AdminSignInEmail(
         network_name=text("LGBT+ Network"),
-        sign_in_url=f"{SERVICE}/admin/lgbt/sign-in/tok999",
+        sign_in_url=f"{SERVICE}/admin/sign-in/tok999",
         expiry_minutes=15,
+        network_names=(text("LGBT+ Network"), text("Women's Network")),
+    )
+
+
+def _admin_invitation(text: Text) -> AdminInvitationEmail:
+    return AdminInvitationEmail(
+        network_name=text("LGBT+ Network"),
+        invited_by=text("Jo Evans (admin)"),
+        role="approver",
+        sign_in_url=f"{SERVICE}/admin/sign-in/tok998",
+        expiry_days=7,
+    )
+
+
+def _approval_needed(text: Text) -> ApprovalNeededEmail:
+    inner = render_email(EmailKind.ANNOUNCEMENT, _announcement(text), allowed_origins=ORIGINS)
+    return ApprovalNeededEmail(
+        network_name=text("LGBT+ Network"),
+        what="Announcement",
+        title=text("Our annual general meeting"),
+        asked_by=text("Jo Evans (editor)"),
+        people=412,
+        check_url=f"{SERVICE}/admin/lgbt/announcements/12",
+        email_subject=inner.subject,
+        email_body=TrustedMarkdown(without_footer(inner.body)),
+    )
+
+
+def _term_ending(text: Text) -> TermEndingEmail:
+    return TermEndingEmail(
+        network_name=text("LGBT+ Network"),
+        person_name=text("Sam Patel"),
+        role="approver",
+        last_day=date(2027, 3, 31),
+        to_the_person=False,
+        team_url=f"{SERVICE}/admin/lgbt/team",
+    )
+
+
+def _access_review(text: Text) -> AccessReviewEmail:
+    return AccessReviewEmail(
+        network_name=text("LGBT+ Network"),
+        quarter="October to December 2026",
+        people=(
+            ReviewLine(text("Jo Evans"), "admin", datetime(2026, 9, 30, 8, 0, tzinfo=UTC)),
+            ReviewLine(text("Sam Patel"), "approver", None, date(2027, 3, 31)),
+        ),
+        review_url=f"{SERVICE}/admin/lgbt/team/review",
+    )
+
+
+def _admin_suspended(text: Text) -> AdminSuspendedEmail:
+    return AdminSuspendedEmail(
+        network_name=text("LGBT+ Network"),
+        role="editor",
+        last_signed_in=datetime(2026, 4, 2, 9, 0, tzinfo=UTC),
+        inactive_for="6 months",
+        sign_in_url=f"{SERVICE}/admin",
+        contact_email=CONTACT,
     )
 
 
@@ -224,5 +292,10 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.ARCHIVE_SIGN_IN: _archive_sign_in,
         EmailKind.ADMIN_WAITING: _admin_waiting,
         EmailKind.MEETING_PLACE: _meeting_place,
+        EmailKind.ADMIN_INVITATION: _admin_invitation,
+        EmailKind.APPROVAL_NEEDED: _approval_needed,
+        EmailKind.ADMIN_TERM_ENDING: _term_ending,
+        EmailKind.ACCESS_REVIEW: _access_review,
+        EmailKind.ADMIN_SUSPENDED: _admin_suspended,
     }
     return builders[kind](text)

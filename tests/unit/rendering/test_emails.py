@@ -41,6 +41,11 @@ TRANSACTIONAL = {
     EmailKind.ADMIN_WAITING,
     EmailKind.MEETING_PLACE,  # one person: the first on a meeting's waiting list
     EmailKind.ARCHIVE_SIGN_IN,
+    EmailKind.ADMIN_INVITATION,
+    EmailKind.APPROVAL_NEEDED,
+    EmailKind.ADMIN_TERM_ENDING,
+    EmailKind.ACCESS_REVIEW,
+    EmailKind.ADMIN_SUSPENDED,
 }
 WHY_YOU_GET_THIS = "You're getting this email because you subscribed to Events from LGBT+ Network."
 ESCAPED_CONTACT = CONTACT.replace(".", "\\.")

@@ -15,12 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from notifier.db.base import utcnow
-from notifier.db.models import Announcement, ApiToken, ContentPage, Network
+from notifier.db.models import Announcement, ContentPage, Network
 from notifier.db.session import UnitOfWork
 from notifier.domain.sources import PageOutcome
 from notifier.services.common import audit
+from notifier.services.common.actors import Actor
 from notifier.services.sources import announcements
 from notifier.services.sources.announcements import AnnouncementError
+from notifier.services.sources.meetings import SourceDeps
 from notifier.services.sources.site.inventory import CONNECT_PENDING
 
 SHOWN = 20
@@ -132,7 +134,7 @@ def find_page(session: Session, network: Network, page_id: int) -> KnownPage | N
 
 
 def send_on_purpose(
-    uow: UnitOfWork, network: Network, page_id: int, token: ApiToken, *, topic_slug: str
+    uow: UnitOfWork, deps: SourceDeps, network: Network, page_id: int, actor: Actor, *, topic_slug: str
 ) -> Announcement:
     """One known page's email to one topic, as an announcement submitted for sign-off (scheduled at
     once where the network needs none); raises AnnouncementError naming the field."""
@@ -142,8 +144,8 @@ def send_on_purpose(
     excerpt = str(row.email.get("excerpt") or "")
     body = f"{excerpt}\n\n{row.url}".strip()
     announcement = announcements.create_draft(
-        uow, network, token, topic_slug=topic_slug, subject=row.title or row.url, body=body
+        uow, network, actor, topic_slug=topic_slug, subject=row.title or row.url, body=body
     )
     announcement.content_page_id = row.id
-    announcements.submit(uow, network, announcement, token, send_at=None)
+    announcements.submit(uow, deps, network, announcement, actor, send_at=None)
     return announcement

@@ -1,5 +1,6 @@
-"""Admin API for announcements: draft, preview (the email as a page), test send to yourself,
-submit, approval by a second person, and cancelling until the send starts."""
+"""Admin API for announcements: draft, preview (the email as a page), test send to the token's holder,
+submit and cancelling until the send starts. Approval is a person's, in the web admin: the approve
+endpoint answers 403 to every token, whatever its role, and says where to approve."""
 
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ def _out(announcement: Any) -> dict[str, Any]:
         "subject": announcement.subject,
         "topic_id": announcement.topic_id,
         "author_token_id": announcement.author_token_id,
-        "approver_token_id": announcement.approver_token_id,
+        "author_admin_id": announcement.author_admin_id,
+        "approved_by_admin_id": announcement.approved_by_admin_id,
+        "approver_token_id": announcement.approver_token_id,  # set only by approvals made before 0022
         "send_at": iso(announcement.send_at),
         "message_id": announcement.message_id,
     }
@@ -61,7 +64,7 @@ def list_announcements(admin: AdminDep) -> list[dict[str, Any]]:
 def create_announcement(body: AnnouncementIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
     try:
         announcement = service.create_draft(
-            uow, admin.network, admin.token, topic_slug=body.topic, subject=body.subject, body=body.body
+            uow, admin.network, admin.acting_as, topic_slug=body.topic, subject=body.subject, body=body.body
         )
     except AnnouncementError as exc:
         raise _refused(exc) from exc
@@ -88,21 +91,23 @@ def preview_announcement(
 def test_send(announcement_id: RowId, admin: AdminDep, uow: UowDep, deps: SourceDepsDep) -> dict[str, Any]:
     announcement = get_announcement(admin.scope, announcement_id)
     try:
-        message = service.send_test_email(uow, deps, admin.network, announcement, admin.token)
+        message = service.send_test_email(uow, deps, admin.network, announcement, admin.acting_as)
     except AnnouncementError as exc:
         raise _refused(exc) from exc
     return {"message_id": message.id}
 
 
 @router.post("/announcements/{announcement_id}/submit")
-def submit(announcement_id: RowId, body: SubmitIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+def submit(
+    announcement_id: RowId, body: SubmitIn, admin: AdminDep, uow: UowDep, deps: SourceDepsDep
+) -> dict[str, Any]:
     announcement = get_announcement(admin.scope, announcement_id)
     try:
         send_at = resolve_london(body.send_at, "send_at").at if body.send_at else None
     except LocalTimeError as exc:
         raise problem(exc.field, exc.message) from exc
     try:
-        service.submit(uow, admin.network, announcement, admin.token, send_at=send_at)
+        service.submit(uow, deps, admin.network, announcement, admin.acting_as, send_at=send_at)
     except AnnouncementError as exc:
         raise _refused(exc) from exc
     return _out(announcement)
@@ -110,9 +115,10 @@ def submit(announcement_id: RowId, body: SubmitIn, admin: AdminDep, uow: UowDep)
 
 @router.post("/announcements/{announcement_id}/approve")
 def approve(announcement_id: RowId, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
+    """Always 403 for a token: a person approves in the web admin (/admin/{network}/announcements/{id})."""
     announcement = get_announcement(admin.scope, announcement_id)
     try:
-        service.approve(uow, announcement, admin.token)
+        service.approve(uow, announcement, admin.acting_as)
     except AnnouncementError as exc:
         raise _refused(exc) from exc
     return _out(announcement)
@@ -122,7 +128,7 @@ def approve(announcement_id: RowId, admin: AdminDep, uow: UowDep) -> dict[str, A
 def cancel(announcement_id: RowId, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
     announcement = get_announcement(admin.scope, announcement_id)
     try:
-        service.cancel(uow, announcement, admin.token)
+        service.cancel(uow, announcement, admin.acting_as)
     except AnnouncementError as exc:
         raise _refused(exc) from exc
     return _out(announcement)

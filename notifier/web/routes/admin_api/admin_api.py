@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from notifier.services.admin.audit_log import recent_lines
 from notifier.services.admin.reporting import (
     MessageProgress,
     NotCancellable,
@@ -16,8 +17,7 @@ from notifier.services.admin.reporting import (
     message_list,
     message_with_progress,
 )
-from notifier.services.common import audit
-from notifier.services.sources.admin_events import add_page_by_hand, event_list
+from notifier.services.sources.admin_events import PageByHand, add_page_by_hand, event_list
 from notifier.services.sources.content_hook import browser_url
 from notifier.services.sources.frontmatter import FieldProblem
 from notifier.services.sources.meetings import SourceDeps
@@ -69,19 +69,25 @@ def list_events(admin: AdminDep, limit: Limit = 100) -> list[dict[str, Any]]:
 
 
 @router.post("/events", status_code=status.HTTP_201_CREATED)
-def create_event(body: EventIn, admin: AdminDep, uow: UowDep, queue: QueueDep) -> dict[str, Any]:
+def create_event(
+    body: EventIn, admin: AdminDep, uow: UowDep, queue: QueueDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """A page given by hand. On a network that requires sign-off it waits for a person to approve it in
+    the web admin (`status: "awaiting_approval"`, `approval_request_id`) and nothing is sent."""
+    page = PageByHand(body.url, body.collection, body.front_matter, body.body)
     try:
-        outcome = add_page_by_hand(
-            uow, queue, admin.scope, url=body.url, collection=body.collection,
-            front_matter=body.front_matter, body=body.body, actor=admin.actor,
-        )  # fmt: skip
+        outcome, waiting = add_page_by_hand(
+            uow, queue, admin.scope, page, actor=admin.acting_as, base_url=settings.public_base_url
+        )
     except FieldProblem as exc:
         raise problem(exc.field, exc.message) from exc
     return {
-        "status": outcome.status.value,
+        "status": "awaiting_approval" if waiting else outcome.status.value,
         "event_id": outcome.event_id,
         "message_ids": list(outcome.message_ids),
         "warnings": outcome.warnings,
+        "topics": list(outcome.topics),
+        "approval_request_id": waiting,
     }
 
 
@@ -120,17 +126,20 @@ def cancel(message_id: RowId, admin: ApproverTokenDep, now: NowDep) -> dict[str,
 
 @router.get("/audit")
 def audit_trail(admin: AdminTokenDep, uow: UowDep, limit: Limit = 100) -> list[dict[str, Any]]:
+    """Newest first; `who` and `summary` name the people behind the ids (the records hold ids only)."""
     return [
         {
-            "id": r.id,
-            "actor": r.actor,
-            "action": r.action,
-            "object_type": r.object_type,
-            "object_id": r.object_id,
-            "detail": r.detail,
-            "occurred_at": r.occurred_at.isoformat(),
+            "id": line.record.id,
+            "actor": line.record.actor,
+            "who": line.who,
+            "action": line.record.action,
+            "object_type": line.record.object_type,
+            "object_id": line.record.object_id,
+            "detail": line.record.detail,
+            "summary": line.summary,
+            "occurred_at": line.record.occurred_at.isoformat(),
         }
-        for r in audit.recent(uow.session, admin.network.id, limit)
+        for line in recent_lines(uow.session, admin.network.id, limit)
     ]
 
 

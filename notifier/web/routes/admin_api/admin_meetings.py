@@ -1,6 +1,10 @@
 """Admin API for meetings: create (invitation), update (PATCH: only the fields sent change), cancel,
 publish the minutes. Times without an offset are Europe/London; a time the clocks skip is refused,
-a repeated one is read as its first occurrence and `time_notes` says so."""
+a repeated one is read as its first occurrence and `time_notes` says so.
+
+On a network that requires sign-off, what carries words (the invitation, a change of its words or one
+with a note, a cancellation with a note, the minutes) waits for a person to approve it in the web
+admin: the answer says `sign_off: "awaiting"` and gives `approval_request_id`, and nothing is sent."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from notifier.services.common.scope import NetworkScope
-from notifier.services.sources import meetings as meeting_service
+from notifier.services.sources import meeting_changes as meeting_service
 from notifier.services.sources.calendar import MeetingLinks
 from notifier.services.sources.meeting_admin import get_meeting, invitees_of, meeting_list
 from notifier.services.sources.meeting_rules import AnswerRules, check
@@ -112,6 +116,13 @@ def _out(scope: NetworkScope, meeting: Any, links: MeetingLinks, **extra: Any) -
     }
 
 
+def _sign_off(approval_request_id: int | None) -> dict[str, Any]:
+    """Whether it was sent, or waits for a person to approve it in the web admin."""
+    if approval_request_id is None:
+        return {"sign_off": "done", "approval_request_id": None}
+    return {"sign_off": "awaiting", "approval_request_id": approval_request_id}
+
+
 def _refused(exc: MeetingError) -> Exception:
     return problem(exc.field, exc.message, conflict=exc.conflict)
 
@@ -131,13 +142,14 @@ def create_meeting(body: MeetingIn, admin: AdminDep, uow: UowDep, deps: SourceDe
             admin.network,
             body.details(),
             Audience(body.topics, body.invitees),
-            actor=admin.actor,
+            actor=admin.acting_as,
             reminder_minutes=body.reminder_minutes,
             answers=AnswerRules(body.capacity, body.answers_until, body.access_question),
         )
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return _out(admin.scope, meeting, deps.meeting_links, time_notes=notes)
+    waiting = meeting_service.waiting_request_id(uow.session, meeting)
+    return _out(admin.scope, meeting, deps.meeting_links, time_notes=notes, **_sign_off(waiting))
 
 
 @router.get("/meetings/{meeting_id}")
@@ -153,11 +165,12 @@ def update_meeting(
     meeting = get_meeting(admin.scope, meeting_id)
     try:
         update = meeting_service.update_meeting(
-            uow, deps, meeting, body.changes(), note=body.note, actor=admin.actor
+            uow, deps, meeting, body.changes(), note=body.note, actor=admin.acting_as
         )
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return _out(admin.scope, meeting, deps.meeting_links, changes=update.changes, time_notes=update.notes)
+    return _out(admin.scope, meeting, deps.meeting_links, changes=update.changes, time_notes=update.notes,
+                **_sign_off(update.approval_request_id))  # fmt: skip
 
 
 @router.post("/meetings/{meeting_id}/cancel")
@@ -166,10 +179,10 @@ def cancel_meeting(
 ) -> dict[str, Any]:
     meeting = get_meeting(admin.scope, meeting_id)
     try:
-        meeting_service.cancel_meeting(uow, deps, meeting, note=body.note, actor=admin.actor)
+        waiting = meeting_service.cancel_meeting(uow, deps, meeting, note=body.note, actor=admin.acting_as)
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return _out(admin.scope, meeting, deps.meeting_links)
+    return _out(admin.scope, meeting, deps.meeting_links, **_sign_off(waiting))
 
 
 @router.post("/meetings/{meeting_id}/minutes", status_code=status.HTTP_201_CREATED)
@@ -178,16 +191,17 @@ def publish_minutes(
 ) -> dict[str, Any]:
     meeting = get_meeting(admin.scope, meeting_id)
     try:
-        event = meeting_service.publish_minutes(
+        outcome = meeting_service.publish_minutes(
             uow,
             deps,
             admin.network,
             meeting,
             url=body.minutes_url,
             body=body.minutes_body,
-            actor=admin.actor,
+            actor=admin.acting_as,
             held_override=body.held_override,
         )
     except MeetingError as exc:
         raise _refused(exc) from exc
-    return _out(admin.scope, meeting, deps.meeting_links, minutes_event_id=event.id)
+    return _out(admin.scope, meeting, deps.meeting_links, minutes_event_id=outcome.event_id,
+                **_sign_off(outcome.approval_request_id))  # fmt: skip

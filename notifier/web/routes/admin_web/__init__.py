@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from notifier.web.routes.admin_web import (
     announcements,
+    approvals,
     archive,
     audit_log,
     dashboard,
@@ -24,7 +25,8 @@ from notifier.web.routes.admin_web import (
 from notifier.web.routes.admin_web.session import install_handlers
 
 ROUTERS = (
-    sign_in.router,
+    sign_in.router,  # first: /admin, /admin/check-email and /admin/sign-in/... are not networks
+    approvals.router,
     dashboard.router,
     people_edit.router,  # before people: /people/new is not a person's id
     people.router,

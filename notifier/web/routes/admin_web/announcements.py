@@ -1,8 +1,7 @@
 """Announcements in the browser: write with a preview of the email, send a test to yourself, submit
 for sign-off, approval by someone else with the approver role, schedule, change the send time or
 cancel until it starts, and once sent its funnel. The rules are the announcement service's
-(services/sources/announcements.py); the admin acts through their acting token (services/admin/acting.py),
-and is audited as themselves."""
+(services/sources/announcements.py); the admin acts as the person signed in."""
 
 from __future__ import annotations
 
@@ -12,11 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.config import Settings
 from notifier.domain.london_times import LONDON, LocalTimeError, resolve_london
 from notifier.domain.sources import AdminRole
 from notifier.rendering.emails import RenderedEmail
-from notifier.services.admin.acting import acting_token
 from notifier.services.admin.reporting import message_progress
 from notifier.services.common.scope import NotFound
 from notifier.services.sources import announcements as service
@@ -31,17 +28,13 @@ from notifier.services.sources.announcement_pages import (
 from notifier.services.sources.announcements import AnnouncementError
 from notifier.services.sources.meetings import SourceDeps
 from notifier.web.deps import QueueDep, SettingsDep, UowDep
-from notifier.web.email_preview import notify_html as preview_html
+from notifier.web.email_preview import notify_html
 from notifier.web.params import RowId
 from notifier.web.routes.admin_web.session import EditorDep, SignedIn, SignedInDep
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
 CODES = {"conflict": status.HTTP_409_CONFLICT, "forbidden": status.HTTP_403_FORBIDDEN}
-
-
-def notify_html(settings: Settings, signed_in: SignedIn, email: RenderedEmail) -> str | None:
-    return preview_html(settings, signed_in.network.notify_template_id, email)
 
 
 @router.get("/admin/{slug}/announcements", response_class=HTMLResponse)
@@ -102,13 +95,12 @@ def save_announcement(
         return _form(signed_in, draft, errors=errors)
     if action == "preview":
         email = preview_draft(signed_in.scope, draft, settings.public_base_url)
-        html = notify_html(settings, signed_in, email)
+        html = notify_html(settings, signed_in.network.notify_template_id, email)
         if fragment == "yes":  # the live preview asks for the preview alone
             return signed_in.page("_email_preview.html", title="Preview", email=email, preview_html=html)
         return _form(signed_in, draft, preview=email, preview_html=html)
-    token = acting_token(uow.session, signed_in.admin, signed_in.person)
     announcement = service.create_draft(
-        uow, signed_in.network, token, topic_slug=topic, subject=subject, body=body
+        uow, signed_in.network, signed_in.acting_as, topic_slug=topic, subject=subject, body=body
     )
     return RedirectResponse(
         f"{signed_in.base}/announcements/{announcement.id}", status_code=status.HTTP_303_SEE_OTHER
@@ -125,9 +117,7 @@ def _page(
     notice: str = "",
 ) -> HTMLResponse:
     announcement = get_announcement(signed_in.scope, announcement_id)
-    view = announcement_view(
-        signed_in.scope, announcement, signed_in.admin, signed_in.person, settings.public_base_url
-    )
+    view = announcement_view(signed_in.scope, announcement, signed_in.acting_as, settings.public_base_url)
     code = 200
     if isinstance(error, AnnouncementError):
         code = CODES["conflict"] if error.conflict else CODES["forbidden"] if error.forbidden else 400
@@ -143,7 +133,8 @@ def _page(
         notice=notice,
         announcement=announcement,
         email=view.email,
-        preview_html=notify_html(settings, signed_in, view.email),
+        preview_html=notify_html(settings, signed_in.network.notify_template_id, view.email),
+        people=view.people,
         mine=view.mine,
         can_approve=view.can_approve,
         cancellable=view.cancellable,
@@ -199,20 +190,18 @@ def act_on_announcement(
     send_at: FormText = "",
 ) -> Response:
     announcement = get_announcement(signed_in.scope, announcement_id)
-    token = acting_token(uow.session, signed_in.admin, signed_in.person)
+    person, deps = signed_in.acting_as, SourceDeps.from_settings(settings, queue)
     try:
         if step == "test-send":
             signed_in.require(AdminRole.EDITOR)
-            service.send_test_email(
-                uow, SourceDeps.from_settings(settings, queue), signed_in.network, announcement, token
-            )
+            service.send_test_email(uow, deps, signed_in.network, announcement, person)
             done = "test"
         elif step == "submit":
             signed_in.require(AdminRole.EDITOR)
             when = _parse_send_at(send_at)
             if isinstance(when, str):
                 return _page(signed_in, uow, settings, announcement_id, error=when)
-            service.submit(uow, signed_in.network, announcement, token, send_at=when)
+            service.submit(uow, deps, signed_in.network, announcement, person, send_at=when)
             done = "submitted"
         elif step == "reschedule":
             signed_in.require(AdminRole.EDITOR)
@@ -220,14 +209,14 @@ def act_on_announcement(
             if isinstance(when, str):
                 return _page(signed_in, uow, settings, announcement_id, error=when)
             was = announcement.status
-            service.reschedule(uow, signed_in.network, announcement, token, send_at=when)
+            service.reschedule(uow, signed_in.network, announcement, person, send_at=when)
             done = "reapproval" if announcement.status is not was else "rescheduled"
         elif step == "approve":
-            service.approve(uow, announcement, token)
+            service.approve(uow, announcement, person)
             done = "approved"
         elif step == "cancel":
             signed_in.require(AdminRole.EDITOR)
-            service.cancel(uow, announcement, token)
+            service.cancel(uow, announcement, person)
             done = "cancelled"
         else:
             raise NotFound("step")

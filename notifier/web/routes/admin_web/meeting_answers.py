@@ -11,7 +11,6 @@ from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.domain.sources import AnnouncementStatus
-from notifier.services.admin.acting import acting_token
 from notifier.services.sources.announcements import AnnouncementError, message_the_yes_list
 from notifier.services.sources.answer_reports import AnswersReport, answers_csv, answers_report
 from notifier.services.sources.meeting_admin import get_meeting
@@ -69,12 +68,11 @@ def message_the_people_coming(
     body: FormText = "",
 ) -> Response:
     meeting = get_meeting(signed_in.scope, meeting_id)
-    token = acting_token(uow.session, signed_in.admin, signed_in.person)
     try:
         with uow.attempt():
             sent = message_the_yes_list(
-                uow, SourceDeps.from_settings(settings, queue), signed_in.network, meeting, token,
-                subject=subject, body=body,
+                uow, SourceDeps.from_settings(settings, queue), signed_in.network, meeting,
+                signed_in.acting_as, subject=subject, body=body,
             )  # fmt: skip
     except AnnouncementError as exc:
         report = _report(uow, signed_in, meeting_id)

@@ -80,7 +80,7 @@ def change_who_is_invited(
     try:
         with uow.attempt():
             if step != "send":
-                change = plan_audience_change(uow.session, signed_in.network, meeting, audience)
+                change = plan_audience_change(uow.session, signed_in.network, meeting, audience, note=note)
                 hidden: dict[str, Any] = {"topics": form.topics, "invitees": invitees, "note": note}
                 return signed_in.page(
                     "meeting_audience_check.html", title="Check before sending", active="meetings",
@@ -96,7 +96,7 @@ def change_who_is_invited(
                 "Who is invited cannot change", exc.message,
                 next_url=f"{signed_in.base}/meetings/{meeting.id}", next_text="Back to the meeting",
             ) from exc  # fmt: skip
-        field = exc.field if exc.field in ("topics", "invitees") else "topics"
+        field = exc.field if exc.field in ("topics", "invitees", "note") else "topics"
         return _form_page(signed_in, meeting, form, note, errors={field: _sentence(exc.message)})
     return RedirectResponse(
         f"{signed_in.base}/meetings/{meeting.id}?done=audience", status_code=status.HTTP_303_SEE_OTHER

@@ -1,6 +1,8 @@
 """Meetings in the browser (editor role): create with topics and invitees, update, cancel, publish the
 minutes. Every change goes through a check page that says what will be sent to whom (counted as
-fan-out counts) before anything is sent; the rules and the emails are the meeting service's."""
+fan-out counts) and, on a sign-off network, whether it waits for a second person's approval or goes
+at once (a time change, a cancellation without a note); the rules and the emails are the meeting
+service's (services/sources/meeting_changes.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from fastapi import APIRouter, Depends, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.domain.sources import MeetingStatus
-from notifier.services.admin.audiences import count_audience
 from notifier.services.common.scope import NotFound
-from notifier.services.sources import meetings as service
+from notifier.services.delivery.audiences import count_audience
+from notifier.services.sources import meeting_changes as service
 from notifier.services.sources.answers import set_answer_rules
 from notifier.services.sources.meeting_admin import (
     RULE_FIELDS,
@@ -34,6 +36,7 @@ from notifier.web.routes.admin_web.session import EditorDep, SignedIn, SignedInD
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
 FormList = Annotated[list[str] | None, Form()]
+WAITING = "Waiting for approval: nothing is sent until someone else with the approver role approves it."
 NOTICES = {
     "sent": "Sent.",
     "updated": "The update was sent.",
@@ -41,6 +44,7 @@ NOTICES = {
     "minutes": "The minutes were sent.",
     "audience": "Who is invited has changed, and the emails were sent.",
     "rules": "How the meeting takes answers has changed.",
+    "waiting": WAITING,
 }
 
 
@@ -93,6 +97,8 @@ def _check_page(
     invitee_ids: list[int],
     summary: list[str],
     button: str,
+    sign_off: service.SignOffNote,
+    urgent: bool = True,
 ) -> HTMLResponse:
     scope = signed_in.scope
     return signed_in.page(
@@ -102,9 +108,11 @@ def _check_page(
         what=what,
         action=action,
         hidden=hidden,
-        audience=count_audience(scope.session, scope.network_id, topic_ids, invitee_ids),
+        audience=count_audience(scope.session, scope.network_id, topic_ids, invitee_ids, urgent=urgent),
+        urgent=urgent,
         summary=summary,
-        button=button,
+        button="Ask for approval" if sign_off.waits else button,
+        sign_off=sign_off.text,
     )
 
 
@@ -144,30 +152,33 @@ def create(
             topic_ids=topic_ids_for(signed_in.scope, form.topics),
             invitee_ids=subscriber_ids_for(signed_in.scope, form.invitee_lines()) or [],
             summary=[f"{form.title.strip()}: {form.start} to {form.end} (London time)"],
-            button="Send the invitation",
+            button="Send the invitation", sign_off=service.sign_off_note(signed_in.network, "create"),
         )  # fmt: skip
     try:
         with uow.attempt():
             meeting = service.create_meeting(
                 uow, SourceDeps.from_settings(settings, queue), signed_in.network, form.details(),
-                Audience(form.topics, form.invitee_lines()), actor=signed_in.actor,
+                Audience(form.topics, form.invitee_lines()), actor=signed_in.acting_as,
                 answers=form.answer_rules(),
             )  # fmt: skip
     except MeetingError as exc:
         return form_page(signed_in, form, action, errors={exc.field: exc.message})
-    return RedirectResponse(
-        f"{signed_in.base}/meetings/{meeting.id}?done=sent", status_code=status.HTTP_303_SEE_OTHER
-    )
+    done = "waiting" if meeting.status is MeetingStatus.AWAITING_APPROVAL else "sent"
+    return _done(signed_in, meeting.id, done)
 
 
 @router.get("/admin/{slug}/meetings/{meeting_id}", response_class=HTMLResponse)
 def show_meeting(meeting_id: RowId, signed_in: SignedInDep, done: str = "") -> HTMLResponse:
     scope = signed_in.scope
     meeting = get_meeting(scope, meeting_id)
-    audience = count_audience(scope.session, scope.network_id, meeting.topic_ids, invitees_of(scope, meeting))
+    audience = count_audience(
+        scope.session, scope.network_id, meeting.topic_ids, invitees_of(scope, meeting), urgent=True
+    )
     return signed_in.page(
         "meeting.html", title=meeting.title, active="meetings", meeting=meeting, audience=audience,
         cancelled=meeting.status is MeetingStatus.CANCELLED, notice=NOTICES.get(done, ""),
+        waiting_id=service.waiting_request_id(scope.session, meeting),
+        awaiting=meeting.status is MeetingStatus.AWAITING_APPROVAL,
     )  # fmt: skip
 
 
@@ -204,19 +215,24 @@ def update(
             hidden={**form.fields(), "note": note}, topic_ids=meeting.topic_ids,
             invitee_ids=invitees_of(signed_in.scope, meeting), summary=[f"Changed: {', '.join(changed)}"],
             button="Send the update",
+            sign_off=service.sign_off_note(signed_in.network, "update", fields=changed, note=note),
         )  # fmt: skip
     deps = SourceDeps.from_settings(settings, queue)
     try:
         with uow.attempt():
+            waiting = None
             if changed:
                 details = form.details()
                 changes = {name: getattr(details, name) for name in changed}  # only what the form changed
-                service.update_meeting(uow, deps, meeting, changes, note=note, actor=signed_in.actor)
+                update = service.update_meeting(
+                    uow, deps, meeting, changes, note=note, actor=signed_in.acting_as
+                )
+                waiting = update.approval_request_id
             if rules:  # after the details: a deadline is checked against the new start
                 set_answer_rules(uow, deps, meeting, form.answer_rules(), actor=signed_in.actor)
     except MeetingError as exc:
         return form_page(signed_in, form, action, errors={exc.field: exc.message})
-    return _done(signed_in, meeting.id, "updated" if changed else "rules")
+    return _done(signed_in, meeting.id, "waiting" if waiting else "updated" if changed else "rules")
 
 
 @router.post("/admin/{slug}/meetings/{meeting_id}/{change}", response_class=HTMLResponse)
@@ -246,21 +262,38 @@ def cancel_or_minutes(
             hidden={"note": note, "minutes_url": minutes_url, "minutes_body": minutes_body},
             topic_ids=meeting.topic_ids, invitee_ids=invitees_of(signed_in.scope, meeting), summary=summary,
             button="Send the cancellation" if change == "cancel" else "Send the minutes",
+            sign_off=service.sign_off_note(signed_in.network, change, note=note), urgent=change == "cancel",
         )  # fmt: skip
     deps = SourceDeps.from_settings(settings, queue)
     try:
-        if change == "cancel":
-            service.cancel_meeting(uow, deps, meeting, note=note, actor=signed_in.actor)
-        else:
-            service.publish_minutes(uow, deps, signed_in.network, meeting, url=minutes_url.strip(),
-                                    body=minutes_body, actor=signed_in.actor)  # fmt: skip
+        with uow.attempt():
+            waiting = _cancel_or_minutes(
+                uow, deps, signed_in, meeting, change, note, minutes_url, minutes_body
+            )
     except MeetingError as exc:
         raise refused(
             "This cannot be sent", exc.message,
             status_code=status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST,
             next_url=f"{signed_in.base}/meetings/{meeting.id}", next_text="Back to the meeting",
         ) from exc  # fmt: skip
-    done = "cancelled" if change == "cancel" else "minutes"
-    return RedirectResponse(
-        f"{signed_in.base}/meetings/{meeting.id}?done={done}", status_code=status.HTTP_303_SEE_OTHER
+    done = "waiting" if waiting else "cancelled" if change == "cancel" else "minutes"
+    return _done(signed_in, meeting.id, done)
+
+
+def _cancel_or_minutes(
+    uow: UowDep,
+    deps: SourceDeps,
+    signed_in: SignedIn,
+    meeting: Any,
+    change: str,
+    note: str,
+    url: str,
+    body: str,
+) -> bool:
+    """Whether it waits for approval."""
+    if change == "cancel":
+        return service.cancel_meeting(uow, deps, meeting, note=note, actor=signed_in.acting_as) is not None
+    outcome = service.publish_minutes(
+        uow, deps, signed_in.network, meeting, url=url.strip(), body=body, actor=signed_in.acting_as
     )
+    return outcome.approval_request_id is not None

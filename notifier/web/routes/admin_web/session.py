@@ -66,6 +66,7 @@ COOKIE_PATH = ADMIN_SESSION_PATH
 
 NAVIGATION = (
     ("", "Dashboard"),
+    ("approvals", "Approvals"),
     ("announcements", "Announcements"),
     ("meetings", "Meetings"),
     ("archive", "Archive"),
@@ -136,19 +137,22 @@ async def _posted_csrf(request: Request) -> str:
     return value if isinstance(value, str) else ""
 
 
+PostedCsrfDep = Annotated[str, Depends(_posted_csrf)]
+
+
 def _signed_in(
     slug: str,
     request: Request,
     uow: UowDep,
     settings: SettingsDep,
     now: NowDep,
-    posted_csrf: Annotated[str, Depends(_posted_csrf)],
+    posted_csrf: PostedCsrfDep,
 ) -> SignedIn:
     policy = policy_of(settings)
     try:
         access = admin_access(uow.session, slug, request.cookies.get(COOKIE_NAME, ""), policy, now)
     except NotSignedIn as exc:
-        if request.method in ("GET", "HEAD"):
+        if request.method in ("GET", "HEAD"):  # the network's own sign-in page, which leads back here
             raise Problem(status.HTTP_303_SEE_OTHER, "Sign in", location=f"/admin/{slug}/sign-in") from exc
         raise Problem(
             status.HTTP_403_FORBIDDEN,

@@ -28,6 +28,7 @@ SETTINGS_PAGES = (
     ("site", "Publishing from the site"),
     ("branding", "Branding"),
     ("notify", "Notify service"),
+    ("sign-off", "Sign-off"),
 )
 
 

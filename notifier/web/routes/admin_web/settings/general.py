@@ -16,6 +16,7 @@ from notifier.services.admin.admin_tokens import TokenError
 from notifier.services.admin.network_settings import SettingsError
 from notifier.services.admin.networks import NetworkError, create_topic
 from notifier.services.common import audit
+from notifier.services.common.actor_names import actor_names
 from notifier.services.privacy.retention import rules_for, set_rule
 from notifier.services.sources import organiser
 from notifier.web.deps import NowDep, SettingsDep, UowDep
@@ -59,7 +60,8 @@ def _page(
         tokens=[
             t for t in admin_tokens.list_tokens(uow.session, network) if not t.label.startswith("web admin ")
         ],
-        roles=list(AdminRole),
+        roles=list(admin_tokens.TOKEN_ROLES),
+        maker=actor_names(uow.session, network.id),
     )
 
 

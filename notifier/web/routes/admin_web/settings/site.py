@@ -10,10 +10,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.services.admin.acting import acting_token
 from notifier.services.common import audit
 from notifier.services.sources import site_settings
 from notifier.services.sources.announcements import AnnouncementError
+from notifier.services.sources.meetings import SourceDeps
 from notifier.services.sources.site import known_pages
 from notifier.services.sources.site_settings import (
     DEFAULT_SPELLINGS,
@@ -21,7 +21,7 @@ from notifier.services.sources.site_settings import (
     SiteSettingsError,
     routing_key,
 )
-from notifier.web.deps import UowDep
+from notifier.web.deps import QueueDep, SettingsDep, UowDep
 from notifier.web.params import RowId
 from notifier.web.routes.admin_web.session import AdminRoleDep, EditorDep, SignedIn, not_found, refused
 from notifier.web.routes.admin_web.settings.common import (
@@ -196,13 +196,20 @@ def connect_site(signed_in: AdminRoleDep, uow: UowDep) -> Response:
 
 
 @router.post("/admin/{slug}/settings/site/pages/{page_id}/send", response_class=HTMLResponse)
-def send_page(signed_in: EditorDep, uow: UowDep, page_id: RowId, topic: FormText = "") -> Response:
+def send_page(
+    signed_in: EditorDep,
+    uow: UowDep,
+    settings: SettingsDep,
+    queue: QueueDep,
+    page_id: RowId,
+    topic: FormText = "",
+) -> Response:
     """One known page's email to a topic, as an announcement that goes through sign-off."""
-    token = acting_token(uow.session, signed_in.admin, signed_in.person)
+    deps = SourceDeps.from_settings(settings, queue)
     try:
         with uow.attempt():
             announcement = known_pages.send_on_purpose(
-                uow, signed_in.network, page_id, token, topic_slug=topic
+                uow, deps, signed_in.network, page_id, signed_in.acting_as, topic_slug=topic
             )
     except AnnouncementError as exc:
         if exc.field == "page":

@@ -1,7 +1,7 @@
-"""Who a message would reach, counted before it is sent: the web admin shows it on every meeting
-change's check page ("what will be sent to whom"). The same rules as fan-out: active, immediate
-subscriptions of active subscribers whose address is not suppressed, plus named invitees, each
-person once."""
+"""Who a message would reach, counted before it is sent: the web admin's check pages and the email
+asking for approval show it ("what will be sent, to how many"). The same rules as fan-out: active
+subscriptions of active subscribers whose address is not suppressed (immediate ones only, except for
+urgent email, which goes at once to every frequency), plus named invitees, each person once."""
 
 from __future__ import annotations
 
@@ -23,8 +23,14 @@ class AudienceCount:
 
 
 def count_audience(
-    session: Session, network_id: int, topic_ids: Sequence[int], invitee_ids: Sequence[int]
+    session: Session,
+    network_id: int,
+    topic_ids: Sequence[int],
+    invitee_ids: Sequence[int],
+    *,
+    urgent: bool = False,
 ) -> AudienceCount:
+    """`urgent`: a kind in domain.sources.URGENT_EMAIL_KINDS (meetings, announcements)."""
     suppressed = select(Suppression.email_hash).where(Suppression.network_id == network_id)
     reachable = set()
     by_topic = []
@@ -38,7 +44,7 @@ def count_audience(
                 .where(
                     Subscription.topic_id == topic.id,
                     Subscription.ended_at.is_(None),
-                    Subscription.frequency == Frequency.IMMEDIATE,
+                    Subscription.frequency.in_(list(Frequency) if urgent else [Frequency.IMMEDIATE]),
                     Subscriber.status == SubscriberStatus.ACTIVE,
                     Subscriber.email_hash.not_in(suppressed),
                 )
