@@ -71,15 +71,14 @@ def waiting(session: Session, network_id: int, now: datetime) -> Waiting:
             Membership.network_id == network_id, Membership.status == MembershipStatus.REQUESTED
         )
     )
-    approvals = dict(
-        session.execute(
-            select(ApprovalRequest.kind == ApprovalKind.SIGN_OFF_SETTING, func.count())
-            .where(
-                ApprovalRequest.network_id == network_id, ApprovalRequest.status == ApprovalStatus.AWAITING
-            )
-            .group_by(ApprovalRequest.kind == ApprovalKind.SIGN_OFF_SETTING)
-        ).all()
-    )
+    by_kind = session.execute(
+        select(ApprovalRequest.kind, func.count())
+        .where(ApprovalRequest.network_id == network_id, ApprovalRequest.status == ApprovalStatus.AWAITING)
+        .group_by(ApprovalRequest.kind)  # by the column: PostgreSQL groups no expression with parameters
+    ).all()
+    approvals = {False: 0, True: 0}
+    for kind, count in by_kind:
+        approvals[kind is ApprovalKind.SIGN_OFF_SETTING] += count
     requests = session.scalars(
         select(DataRequest)
         .where(DataRequest.network_id == network_id, DataRequest.status.in_(OPEN_REQUESTS))

@@ -164,15 +164,13 @@ def test_one_sign_in_at_admin_reaches_every_network_of_the_address(web: AdminWeb
         assert client.get(path, follow_redirects=False).status_code == 303, path
 
 
-def test_sign_in_limits_count_real_requests_apart_from_the_forms(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_sign_in_limits_count_real_requests_apart_from_the_forms(sessions: sessionmaker[Session]) -> None:
     """Per work address and per client, in their own window; form errors are not counted, and the
     lock-out page says how long to wait. The subscribe form's allowance is untouched."""
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "alpha", ["news"])
     web = make_admin_web(
-        database_url, sessions, admin_sign_in_address_limit=2, admin_sign_in_client_limit=3,
+        sessions, admin_sign_in_address_limit=2, admin_sign_in_client_limit=3,
         admin_sign_in_window_seconds=600, subscribe_rate_limit=1,
     )  # fmt: skip
     invite(web, "alpha", ALICE, AdminRole.ADMIN)

@@ -53,12 +53,12 @@ class World:
 
 
 @pytest.fixture
-def world(database_url: str, sessions: sessionmaker[Session]) -> World:
+def world(sessions: sessionmaker[Session]) -> World:
     with unit_of_work(sessions) as uow:
         alpha, (news, _events) = network_with_topics(uow.session, "alpha", ["news", "events"], sign_off=True)
         for email in READERS:
             subscriber(uow.session, alpha, email, [news])
-    web = make_admin_web(database_url, sessions)
+    web = make_admin_web(sessions)
     ada_id = invite(web, "alpha", ADA, AdminRole.ADMIN, name="Ada Admin")
     invite(web, "alpha", ALI, AdminRole.APPROVER, name="Ali Approver")
     invite(web, "alpha", BEA, AdminRole.ADMIN, name="Bea Admin")
@@ -206,10 +206,11 @@ def test_a_page_through_the_admin_api_waits_for_approval(world: World) -> None:
     assert created.detail["approved_by"] == f"admin:{_admin_id(world.web, ALI)}"
 
 
+@pytest.mark.own_database  # the CLI opens its own engine
 def test_notifier_announce_waits_for_a_person_in_the_web_admin(
-    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    world: World, isolated_database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("NOTIFIER_DATABASE_URL", world.web.settings.database_url)
+    monkeypatch.setenv("NOTIFIER_DATABASE_URL", isolated_database_url)
     monkeypatch.setenv("NOTIFIER_SECRET_KEY", WEB_SECRET_KEY)
     monkeypatch.setenv("NOTIFIER_TASK_QUEUE_FACTORY", "tests.support.fakes:recorded_queue")
     body = tmp_path / "body.txt"
@@ -254,12 +255,10 @@ def test_sign_off_is_turned_off_by_one_admin_and_confirmed_by_another(world: Wor
     assert meeting.json()["sign_off"] == "done" and world.web.queue.fanouts  # off: it goes at once
 
 
-def test_sign_off_cannot_start_without_two_people_who_can_approve(
-    database_url: str, sessions: sessionmaker[Session]
-) -> None:
+def test_sign_off_cannot_start_without_two_people_who_can_approve(sessions: sessionmaker[Session]) -> None:
     with unit_of_work(sessions) as uow:
         network_with_topics(uow.session, "solo")
-    web = make_admin_web(database_url, sessions)
+    web = make_admin_web(sessions)
     invite(web, "solo", ADA, AdminRole.ADMIN, name="Ada Admin")
     invite(web, "solo", BEA, AdminRole.EDITOR, name="Bea Editor")
     ada = sign_in(web, "solo", ADA)

@@ -25,6 +25,8 @@ from notifier.services.admin.turnover import TurnoverPolicy, TurnoverRun, run_tu
 from tests.integration.admin_web.support import AdminWeb, csrf_from, invite, make_admin_web, sign_in
 from tests.support.seeding import network_with_topics
 
+pytestmark = pytest.mark.dates
+
 ADA, ALI, BEA, EDD = (
     "ada.admin@cabinetoffice.gov.uk",
     "ali.approver@hmrc.gov.uk",
@@ -38,12 +40,12 @@ SECOND = timedelta(seconds=1)
 
 
 @pytest.fixture
-def web(database_url: str, sessions: sessionmaker[Session]) -> AdminWeb:
+def web(sessions: sessionmaker[Session]) -> AdminWeb:
     """Alpha: Ada (admin), Ali (approver), Edd (editor), all invited at T0."""
     with time_machine.travel(T0, tick=False):
         with unit_of_work(sessions) as uow:
             network_with_topics(uow.session, "alpha", ["news"])
-        admin_web = make_admin_web(database_url, sessions)
+        admin_web = make_admin_web(sessions)
         for email, role, name in (
             (ADA, AdminRole.ADMIN, "Ada Admin"),
             (ALI, AdminRole.APPROVER, "Ali Approver"),
