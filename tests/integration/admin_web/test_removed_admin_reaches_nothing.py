@@ -17,7 +17,6 @@ from notifier.db.models import AdminMember, AdminSession, ApiToken, Subscriber
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
-from notifier.services.admin import admin_tokens
 from notifier.services.privacy.erasure import erase_subscribers
 from tests.integration.admin_web.support import (
     AdminWeb,
@@ -28,7 +27,7 @@ from tests.integration.admin_web.support import (
     sign_in,
     use_link,
 )
-from tests.support.seeding import network_with_topics
+from tests.support.seeding import issue_test_token, network_with_topics
 
 ALICE = "alice.admin@cabinetoffice.gov.uk"
 BEN = "ben.admin@cabinetoffice.gov.uk"
@@ -51,9 +50,7 @@ def _cli_token(web: AdminWeb, holder: str, role: AdminRole = AdminRole.ADMIN) ->
     with unit_of_work(web.sessions) as uow:
         network = network_repo.get_network_by_slug(uow.session, "alpha")
         assert network is not None
-        return admin_tokens.issue_token(
-            uow.session, network, role=role, label="cli", holder_email=holder
-        ).secret
+        return issue_test_token(uow.session, network, role, holder, "cli").secret
 
 
 def _made_on_the_web(web: AdminWeb, client: TestClient, role: AdminRole) -> str:

@@ -18,7 +18,6 @@ from notifier.cli import hook_site
 from notifier.db.models import Announcement, Event, Message, Network
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole, AnnouncementStatus
-from notifier.services.admin import admin_tokens
 from notifier.services.sources.announcements import send_due
 from notifier.services.sources.meetings import SourceDeps
 from tests.integration.admin_web.settings_support import (
@@ -29,6 +28,7 @@ from tests.integration.admin_web.settings_support import (
     two_networks,
 )
 from tests.integration.admin_web.support import AdminWeb, invite, sign_in
+from tests.support.seeding import issue_test_token
 from tests.support.site_generator import generate_site
 
 pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
@@ -63,6 +63,8 @@ def post_list(web: AdminWeb, root: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_connect_at_the_next_post_then_send_a_known_page_through_sign_off(
     web: AdminWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    with unit_of_work(web.sessions) as uow:  # networks are seeded without sign-off; this one needs it
+        uow.session.scalars(select(Network).where(Network.slug == "alpha")).one().requires_sign_off = True
     with time_machine.travel(NOW, tick=False):
         root = generate_site(tmp_path / "site", seed=5, now=NOW, posts=6, events=2).root
         alice = sign_in(web, "alpha", ADMIN)
@@ -113,9 +115,7 @@ def test_connect_at_the_next_post_then_send_a_known_page_through_sign_off(
 def test_the_admin_api_connects_with_the_list_and_shows_the_connection(web: AdminWeb, tmp_path: Path) -> None:
     with unit_of_work(web.sessions) as uow:
         network = uow.session.scalars(select(Network).where(Network.slug == "alpha")).one()
-        issued = admin_tokens.issue_token(
-            uow.session, network, role=AdminRole.ADMIN, label="t", holder_email="chair@dept.gov.uk"
-        )
+        issued = issue_test_token(uow.session, network, AdminRole.ADMIN, "chair@dept.gov.uk")
     token = f"Bearer {issued.secret}"
     client = web.browser()
     entry = {
