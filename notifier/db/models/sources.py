@@ -124,8 +124,9 @@ class ApiToken(Base):
     # Retired by 0022: the web admin a token made for them acted for (those tokens are revoked).
     # No foreign key: admin_member.acting_token_id already points here.
     acting_admin_id: Mapped[int | None] = mapped_column(BigId)
-    # The admin who made it (admin_member id); removing them revokes it. No foreign key: the id outlives an erased admin's row,
-    # as in audit records. None only for tokens made before 0022 by the command line.
+    # The admin who made it (admin_member id); removing them revokes it. No foreign key: the id
+    # outlives an erased admin's row, as in audit records. None only for tokens made before 0022 by
+    # the command line.
     created_by_admin_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
