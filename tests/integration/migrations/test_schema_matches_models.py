@@ -38,6 +38,7 @@ TABLES_BY_REVISION = {
     "0016": {"meeting_answer", "digest_entry"},
     "0017": set(),
     "0018": set(),
+    "0021": set(),
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
 COLUMNS_BY_REVISION = {
@@ -53,6 +54,10 @@ COLUMNS_BY_REVISION = {
     }
     | {("content_page", c) for c in ("path", "collection", "title", "page_date", "outcome", "note", "email")}
     | {("content_page", "seen_at"), ("content_page", "gone_at")},
+    "0021": {
+        ("contact_enquiry", c) for c in ("forward_failure", "forward_failed_at", "closed_at", "closed_by")
+    }
+    | {("signup", "reminded_at"), ("consent_event", "reason")},
 }
 
 

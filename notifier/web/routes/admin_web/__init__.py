@@ -8,6 +8,7 @@ from notifier.web.routes.admin_web import (
     announcements,
     audit_log,
     dashboard,
+    enquiries,
     importing,
     meeting_answers,
     meeting_audience,
@@ -36,6 +37,7 @@ ROUTERS = (
     meeting_audience.router,  # before meetings: its POST .../{change} takes any last segment
     meetings.router,
     memberships.router,
+    enquiries.router,
     *settings.ROUTERS,
 )
 
