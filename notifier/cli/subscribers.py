@@ -24,7 +24,8 @@ from notifier.queueing import load_task_queue
 from notifier.repositories import signups as signup_repo
 from notifier.services.privacy.expired_signups import purge_expired_signups
 from notifier.services.subscribers import memberships
-from notifier.services.subscribers.importing import ImportFileError, import_rows, parse_csv, read_csv_file
+from notifier.services.subscribers.consent_choice import ASK, RECORD, ConsentChoice, ConsentRefused
+from notifier.services.subscribers.importing import ImportFileError, import_rows, parse_file, read_import_file
 from notifier.services.subscribers.signups import ConfirmLinks, SignupContext
 
 membership_app = typer.Typer(
@@ -36,28 +37,42 @@ def _context(settings: Settings) -> SignupContext:
     return SignupContext(
         links=ConfirmLinks.from_settings(settings),
         hash_key=settings.hash_key,
-        expiry_days=settings.confirm_link_days,
+        expiry_days=settings.import_confirm_days,
         now=utcnow(),
     )
 
 
 def import_subscribers(
-    file: Annotated[Path, typer.Argument(help="CSV with columns email,name[,department]", exists=True)],
+    file: Annotated[
+        Path, typer.Argument(help="CSV, .xlsx or .ods with columns email,name[,department]", exists=True)
+    ],
     network: Annotated[str, typer.Option(help="The network's slug")],
     topic: Annotated[str, typer.Option(help="The topic they are subscribed to")],
     frequency: Annotated[Frequency, typer.Option(help="How often they get email")] = Frequency.IMMEDIATE,
     send_confirmations: Annotated[
-        bool, typer.Option(help="Email each person a confirmation link instead of assuming consent")
-    ] = False,
+        bool,
+        typer.Option(help="Email each person a link to confirm (the default; one reminder after 7 days)"),
+    ] = True,
+    consent_reason: Annotated[
+        str,
+        typer.Option(
+            help="With --no-send-confirmations: why their consent is recorded for them (kept with it)"
+        ),
+    ] = "",
 ) -> None:
-    """Import subscribers from CSV: every row or none; bad rows are listed with their line numbers."""
+    """Import people from a CSV, Excel or OpenDocument file: every row or none; bad rows are listed with
+    their line numbers. Each person is asked by email to confirm unless consent is recorded with a reason."""
     settings = Settings()
+    try:
+        choice = ConsentChoice.parse(ASK if send_confirmations else RECORD, consent_reason)
+    except ConsentRefused as exc:
+        fail(f"--consent-reason: {exc}")
     queue = load_task_queue(settings) if send_confirmations else None
     with transaction(settings) as uow:
         owner = network_or_fail(uow, network)
         chosen = topic_or_fail(uow, owner, topic)
         try:
-            parsed = parse_csv(owner, read_csv_file(file))
+            parsed = parse_file(owner, read_import_file(file))
         except ImportFileError as exc:
             fail(f"nothing imported: {exc}")
         if parsed.problems:
@@ -72,17 +87,17 @@ def import_subscribers(
             parsed,
             _context(settings),
             frequency=frequency,
-            send_confirmations=send_confirmations,
+            choice=choice,
         )
     console.print(
         f"[green]imported {len(parsed.rows)} row(s)[/green]: {report.added} subscribed (source import), "
-        f"{report.confirmations_sent} asked to confirm, {report.suppressed_skipped} suppressed and skipped, "
-        f"{report.duplicates} duplicate(s) merged"
+        f"{report.confirmations_sent} asked to confirm, {report.already} already subscribed, "
+        f"{report.suppressed_skipped} suppressed and skipped, {report.duplicates} duplicate(s) merged"
     )
 
 
 class _NoQueue:
-    """Importing with assumed consent sends nothing, so it needs no task queue."""
+    """Importing with consent recorded sends nothing, so it needs no task queue."""
 
     def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
         raise AssertionError("an import without confirmations sends nothing")

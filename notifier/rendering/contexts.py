@@ -231,6 +231,8 @@ class ConfirmSubscriptionEmail:
     topic_names: tuple[str, ...]
     privacy_notice_url: str
     membership: bool = False  # a request to join: the email says so, not "subscription"
+    invited: bool = False  # the steering group added the address (an import): "they asked", not "you"
+    reminder: bool = False  # the one reminder, a week on
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name)

@@ -82,6 +82,8 @@ def _confirm_subscription(data: Mapping[str, Any], network: Network, footer: Foo
         topic_names=tuple(data["topic_names"]),
         privacy_notice_url=network.privacy_notice_url,
         membership=bool(data.get("membership", False)),
+        invited=bool(data.get("invited", False)),
+        reminder=bool(data.get("reminder", False)),
     )
 
 
