@@ -66,7 +66,6 @@ STATUS_WORDS = {
     SubscriberStatus.RESTRICTED: "Restricted",
 }
 _WHO_STATUS = {
-    Who.SUBSCRIBED: SubscriberStatus.ACTIVE,
     Who.ASKED_TO_CONFIRM: SubscriberStatus.PENDING,
     Who.LEFT: SubscriberStatus.LEFT,
     Who.RESTRICTED: SubscriberStatus.RESTRICTED,
@@ -149,7 +148,7 @@ def _subscribed(chosen: PeopleFilter) -> ColumnElement[bool]:
     return exists().where(*conditions)
 
 
-def _people_query(network_id: int, chosen: PeopleFilter) -> Select[tuple[Subscriber, datetime | None]]:
+def _people_query(network_id: int, chosen: PeopleFilter) -> Select[Subscriber, datetime | None]:
     open_membership = and_(
         Membership.subscriber_id == Subscriber.id,
         Membership.network_id == Subscriber.network_id,
@@ -163,6 +162,13 @@ def _people_query(network_id: int, chosen: PeopleFilter) -> Select[tuple[Subscri
     )
     if chosen.who is Who.MEMBERS:
         statement = statement.where(Membership.id.is_not(None))
+    elif chosen.who is Who.SUBSCRIBED:  # active, and something to send them: a topic or membership
+        any_topic = exists().where(
+            Subscription.subscriber_id == Subscriber.id, Subscription.ended_at.is_(None)
+        )
+        statement = statement.where(
+            Subscriber.status == SubscriberStatus.ACTIVE, or_(any_topic, Membership.id.is_not(None))
+        )
     elif chosen.who in _WHO_STATUS:
         statement = statement.where(Subscriber.status == _WHO_STATUS[chosen.who])
     if chosen.topic_id is not None or chosen.frequency is not None:

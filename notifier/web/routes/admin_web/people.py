@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from notifier.domain.statuses import Frequency
 from notifier.services.admin import people
-from notifier.services.admin.people import PeopleExport, PeopleFilter, Who
-from notifier.services.admin.people_changes import export_people, view_person
+from notifier.services.admin.people import PeopleFilter, Who
+from notifier.services.admin.people_changes import PeopleExport, export_people, view_person
 from notifier.services.privacy.erasure import remove_people
 from notifier.services.subscribers.bulk_topics import BulkRefused, TopicChange, add_to_topic, take_off_topic
 from notifier.services.subscribers.signup_pages import confirm_links
