@@ -22,10 +22,13 @@ from notifier.db.base import utcnow
 from notifier.domain.statuses import Frequency, MembershipStatus
 from notifier.queueing import load_task_queue
 from notifier.repositories import signups as signup_repo
+from notifier.services.common.audit import CLI_ACTOR
+from notifier.services.common.scope import NetworkScope, NotFound
 from notifier.services.privacy.expired_signups import purge_expired_signups
 from notifier.services.subscribers import memberships
 from notifier.services.subscribers.consent_choice import ASK, RECORD, ConsentChoice, ConsentRefused
 from notifier.services.subscribers.importing import ImportFileError, import_rows, parse_file, read_import_file
+from notifier.services.subscribers.membership_decisions import Decision, DecisionMail, decide
 from notifier.services.subscribers.signups import ConfirmLinks, SignupContext
 
 membership_app = typer.Typer(
@@ -134,17 +137,21 @@ def membership_list(
 
 
 def _decide(network: str, membership_id: int, action: str, note: str = "") -> None:
-    with transaction(Settings()) as uow:
+    """As the admin web and API decide: audited, and the person emailed when approved or declined."""
+    settings = Settings()
+    queue = load_task_queue(settings)
+    with transaction(settings) as uow:
         owner = network_or_fail(uow, network)
+        mail = DecisionMail(uow, queue, settings.public_base_url)
         try:
-            if action == "approve":
-                done = memberships.approve(uow.session, owner, membership_id, now=utcnow())
-            elif action == "decline":
-                done = memberships.decline(uow.session, owner, membership_id, now=utcnow(), note=note)
-            else:
-                done = memberships.revoke(uow.session, owner, membership_id, now=utcnow(), note=note)
+            done = decide(
+                NetworkScope(uow.session, owner), membership_id, Decision(action), note=note, actor=CLI_ACTOR,
+                now=utcnow(), mail=mail,
+            )  # fmt: skip
         except memberships.MembershipError as exc:
             fail(str(exc))
+        except NotFound as exc:
+            fail(f"membership {membership_id}: {exc}")
         status = done.status.value
     console.print(f"[green]membership {membership_id} is {status}[/green]")
 

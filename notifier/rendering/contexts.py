@@ -314,6 +314,20 @@ class AdminWaitingEmail:
             raise ValueError("lines must say what waits")
 
 
+@dataclass(frozen=True)
+class MembershipDecidedEmail:
+    """Transactional: the steering group's answer to a request to join (the note they keep is not sent)."""
+
+    network_name: str
+    approved: bool
+    topic_names: tuple[str, ...]  # the members-only topics an approved member now gets
+    contact_url: str
+    privacy_notice_url: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+
+
 EmailContext = (
     ContentEmail
     | MeetingEmail
@@ -327,4 +341,5 @@ EmailContext = (
     | NewLinksEmail
     | AdminSignInEmail
     | AdminWaitingEmail
+    | MembershipDecidedEmail
 )

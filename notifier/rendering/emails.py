@@ -30,6 +30,7 @@ from notifier.rendering.contexts import (
     Footer,
     MeetingEmail,
     MeetingPlaceEmail,
+    MembershipDecidedEmail,
     MinutesEmail,
     NewLinksEmail,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "Footer",
     "MeetingEmail",
     "MeetingPlaceEmail",
+    "MembershipDecidedEmail",
     "MinutesEmail",
     "NewLinksEmail",
     "RenderedEmail",
@@ -90,6 +92,7 @@ class EmailKind(StrEnum):
     NEW_LINKS = "new_links"  # fresh unsubscribe/preferences links, asked for from a damaged link's page
     ADMIN_SIGN_IN = "admin_sign_in"  # a steering group admin's one-time sign-in link
     ADMIN_WAITING = "admin_waiting"  # what waits for an admin (services/admin/alerts.py)
+    MEMBERSHIP_DECIDED = "membership_decided"  # a request to join approved or declined
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,9 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         EmailKind.NEW_LINKS: EmailSpec("email/new_links", NewLinksEmail, transactional=True),
         EmailKind.ADMIN_SIGN_IN: EmailSpec("email/admin_sign_in", AdminSignInEmail, transactional=True),
         EmailKind.ADMIN_WAITING: EmailSpec("email/admin_waiting", AdminWaitingEmail, transactional=True),
+        EmailKind.MEMBERSHIP_DECIDED: EmailSpec(
+            "email/membership_decided", MembershipDecidedEmail, transactional=True
+        ),
     }
 )
 

@@ -60,7 +60,7 @@ class Waiting:
 def _enquiry_line(count: int, address: str | None) -> str:
     messages = f"{count} {'message' if count == 1 else 'messages'} from the contact form"
     if address is None:
-        return f"{messages} waiting in Enquiries: the network has no steering-group address"
+        return f"{messages} waiting in Enquiries: no address is set to forward them to"
     return f"{messages} waiting in Enquiries: forwarding to the steering group's address failed"
 
 

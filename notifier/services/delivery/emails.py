@@ -31,6 +31,7 @@ from notifier.rendering.contexts import (
     EmailContext,
     Footer,
     FooterReason,
+    MembershipDecidedEmail,
     NewLinksEmail,
 )
 from notifier.rendering.emails import (
@@ -130,6 +131,17 @@ def _admin_waiting(data: Mapping[str, Any], network: Network, footer: Footer) ->
     )
 
 
+def _membership_decided(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    # Made when the steering group decided (services/subscribers/membership_decisions.py).
+    return MembershipDecidedEmail(
+        network_name=network.name,
+        approved=bool(data["approved"]),
+        topic_names=tuple(data["topic_names"]),
+        contact_url=data["contact_url"],
+        privacy_notice_url=network.privacy_notice_url,
+    )
+
+
 CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.CONTENT: _content,
     EmailKind.ANNOUNCEMENT: _announcement,
@@ -139,6 +151,7 @@ CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.NEW_LINKS: _new_links,
     EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
     EmailKind.ADMIN_WAITING: _admin_waiting,
+    EmailKind.MEMBERSHIP_DECIDED: _membership_decided,
     **SOURCE_CONTEXT_BUILDERS,
 }
 

@@ -121,4 +121,3 @@ def take_off_topic(
         scope.session, scope.network_id, actor, "people_taken_off_topic", "topic", topic.id, ended=ended
     )
     return topic, ended
-
