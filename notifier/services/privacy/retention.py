@@ -46,7 +46,10 @@ def default_period(kind: RetentionKind, settings: Settings) -> Period:
     """The notice's clause, or the shorter period a setting gives (link life, delivery links)."""
     return {
         RetentionKind.LEFT_SUBSCRIBER: Period(months=6),
-        RetentionKind.UNCONFIRMED_SIGNUP: Period(days=settings.confirm_link_days),
+        # The longest confirmation link: an imported person's (each sign-up also goes when its own expires).
+        RetentionKind.UNCONFIRMED_SIGNUP: Period(
+            days=max(settings.confirm_link_days, settings.import_confirm_days)
+        ),
         RetentionKind.CONTACT_ENQUIRY: Period(months=6),
         RetentionKind.ERASURE_REQUEST: Period(),  # at once after the request is verified
         RetentionKind.DELIVERY_LINK: Period(days=settings.delivery_link_days),
