@@ -30,6 +30,7 @@ from notifier.domain.statuses import (
     SubscriberStatus,
     SubscriptionEndReason,
 )
+from notifier.services.common.scope import NetworkScope
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 1000
@@ -178,8 +179,9 @@ def _people_query(network_id: int, chosen: PeopleFilter) -> Select[Subscriber, d
     return statement
 
 
-def find_people(session: Session, network_id: int, chosen: PeopleFilter, *, page: int = 1) -> PeoplePage:
-    statement = _people_query(network_id, chosen)
+def find_people(scope: NetworkScope, chosen: PeopleFilter, *, page: int = 1) -> PeoplePage:
+    session = scope.session
+    statement = _people_query(scope.network_id, chosen)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
@@ -227,17 +229,12 @@ def export_csv(
         last_id = batch[-1][0].id
 
 
-def selected_people(session: Session, network_id: int, ids: Sequence[int]) -> list[Subscriber]:
+def selected_people(scope: NetworkScope, ids: Sequence[int]) -> list[Subscriber]:
     """The people an admin ticked, that are this network's, by name."""
     if not ids:
         return []
-    return list(
-        session.scalars(
-            select(Subscriber)
-            .where(Subscriber.network_id == network_id, Subscriber.id.in_(list(ids)))
-            .order_by(Subscriber.name, Subscriber.id)
-        )
-    )
+    chosen = scope.rows(Subscriber).where(Subscriber.id.in_(list(ids)))
+    return list(scope.session.scalars(chosen.order_by(Subscriber.name, Subscriber.id)))
 
 
 def _safe_cell(value: str) -> str:

@@ -49,7 +49,7 @@ def _members_page(
     errors: dict[str, str] | None = None,
     bulk: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    found = people.find_people(signed_in.scope.session, signed_in.network.id, chosen, page=page)
+    found = people.find_people(signed_in.scope, chosen, page=page)
     return signed_in.page(
         "members.html",
         title="Members",
@@ -144,9 +144,10 @@ def bulk_add(
     """Each ticked person asked to confirm the topic (or, with a reason, subscribed)."""
     context = SignupContext(confirm_links(settings), settings.hash_key, settings.import_confirm_days, now)
     try:
-        topic, outcome = add_to_topic(
-            uow, queue, signed_in.scope, form.change(), context, actor=signed_in.actor
-        )
+        with uow.attempt():
+            topic, outcome = add_to_topic(
+                uow, queue, signed_in.scope, form.change(), context, actor=signed_in.actor
+            )
     except BulkRefused as refused:
         return _refused(signed_in, form, refused.errors)
     lines = [f"{count} {ADDED_WORDS[kind.value]}" for kind, count in outcome.items() if count]
@@ -154,9 +155,10 @@ def bulk_add(
 
 
 @router.post("/admin/{slug}/members/take-off", response_class=HTMLResponse)
-def bulk_take_off(signed_in: AdminRoleDep, form: BulkDep, now: NowDep) -> Response:
+def bulk_take_off(signed_in: AdminRoleDep, form: BulkDep, uow: UowDep, now: NowDep) -> Response:
     try:
-        topic, ended = take_off_topic(signed_in.scope, form.change(), actor=signed_in.actor, now=now)
+        with uow.attempt():
+            topic, ended = take_off_topic(signed_in.scope, form.change(), actor=signed_in.actor, now=now)
     except BulkRefused as refused:
         return _refused(signed_in, form, refused.errors)
     return _members_page(signed_in, form.chosen(signed_in), notice=[f"{ended} taken off {topic.name}."])
@@ -172,11 +174,11 @@ def bulk_export(signed_in: AdminRoleDep, form: BulkDep) -> Response:
 
 
 @router.post("/admin/{slug}/members/remove-check", response_class=HTMLResponse)
-def bulk_remove_check(signed_in: AdminRoleDep, form: BulkDep, uow: UowDep) -> Response:
+def bulk_remove_check(signed_in: AdminRoleDep, form: BulkDep) -> Response:
     """Removing people erases them: a page listing whom, with the button that does it."""
     if not form.person:
         return _refused(signed_in, form, {"person": "Select at least one person"})
-    chosen = people.selected_people(uow.session, signed_in.network.id, form.person)
+    chosen = people.selected_people(signed_in.scope, form.person)
     return signed_in.page(
         "members_remove.html", title="Remove these people and their data?", active="members", chosen=chosen
     )
