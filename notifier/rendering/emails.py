@@ -31,6 +31,7 @@ from notifier.rendering.contexts import (
     Footer,
     MeetingEmail,
     MeetingPlaceEmail,
+    MembershipDecidedEmail,
     MinutesEmail,
     NewLinksEmail,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "Footer",
     "MeetingEmail",
     "MeetingPlaceEmail",
+    "MembershipDecidedEmail",
     "MinutesEmail",
     "NewLinksEmail",
     "RenderedEmail",
@@ -93,6 +95,7 @@ class EmailKind(StrEnum):
     ADMIN_SIGN_IN = "admin_sign_in"  # a steering group admin's one-time sign-in link
     ADMIN_WAITING = "admin_waiting"  # what waits for an admin (services/admin/alerts.py)
     ARCHIVE_SIGN_IN = "archive_sign_in"  # a reader's one-time link into the members' archive
+    MEMBERSHIP_DECIDED = "membership_decided"  # a request to join approved or declined
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,9 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         EmailKind.ADMIN_SIGN_IN: EmailSpec("email/admin_sign_in", AdminSignInEmail, transactional=True),
         EmailKind.ADMIN_WAITING: EmailSpec("email/admin_waiting", AdminWaitingEmail, transactional=True),
         EmailKind.ARCHIVE_SIGN_IN: EmailSpec("email/archive_sign_in", ArchiveSignInEmail, transactional=True),
+        EmailKind.MEMBERSHIP_DECIDED: EmailSpec(
+            "email/membership_decided", MembershipDecidedEmail, transactional=True
+        ),
     }
 )
 

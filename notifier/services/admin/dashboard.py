@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from notifier.db.models import Announcement, DataRequest, Membership, Subscription, Topic
+from notifier.db.models import Announcement, DataRequest, Membership, Network, Subscription, Topic
 from notifier.domain.rights import DataRequestStatus
 from notifier.domain.sources import AnnouncementStatus
 from notifier.domain.statuses import Frequency, MembershipStatus
+from notifier.repositories import enquiries as enquiry_repo
 
 OPEN_REQUESTS = (DataRequestStatus.OPEN, DataRequestStatus.AWAITING_VERIFICATION)
 
@@ -41,6 +42,9 @@ class Waiting:
     announcements: int
     memberships: int
     requests: list[WaitingRequest]
+    enquiries: int = 0  # contact-form messages nobody will forward (enquiry_repo.waiting_condition)
+    newest_enquiry: datetime | None = None
+    steering_group_address: str | None = None
 
 
 def audiences(session: Session, network_id: int) -> list[TopicAudience]:
@@ -73,10 +77,15 @@ def waiting(session: Session, network_id: int, now: datetime) -> Waiting:
         .where(DataRequest.network_id == network_id, DataRequest.status.in_(OPEN_REQUESTS))
         .order_by(DataRequest.deadline_at, DataRequest.id)
     )
+    network = session.get_one(Network, network_id)
+    enquiries, newest_enquiry = enquiry_repo.waiting_summary(session, network)
     return Waiting(
         announcements=announcements or 0,
         memberships=memberships or 0,
         requests=[WaitingRequest(r, (r.deadline_at - now).days) for r in requests],
+        enquiries=enquiries,
+        newest_enquiry=newest_enquiry,
+        steering_group_address=enquiry_repo.steering_group_address(network),
     )
 
 

@@ -32,6 +32,7 @@ from notifier.rendering.contexts import (
     EmailContext,
     Footer,
     FooterReason,
+    MembershipDecidedEmail,
     NewLinksEmail,
 )
 from notifier.rendering.emails import (
@@ -83,6 +84,8 @@ def _confirm_subscription(data: Mapping[str, Any], network: Network, footer: Foo
         topic_names=tuple(data["topic_names"]),
         privacy_notice_url=network.privacy_notice_url,
         membership=bool(data.get("membership", False)),
+        invited=bool(data.get("invited", False)),
+        reminder=bool(data.get("reminder", False)),
     )
 
 
@@ -136,6 +139,17 @@ def _admin_waiting(data: Mapping[str, Any], network: Network, footer: Footer) ->
     )
 
 
+def _membership_decided(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    # Made when the steering group decided (services/subscribers/membership_decisions.py).
+    return MembershipDecidedEmail(
+        network_name=network.name,
+        approved=bool(data["approved"]),
+        topic_names=tuple(data["topic_names"]),
+        contact_url=data["contact_url"],
+        privacy_notice_url=network.privacy_notice_url,
+    )
+
+
 CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.CONTENT: _content,
     EmailKind.ANNOUNCEMENT: _announcement,
@@ -146,6 +160,7 @@ CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.ADMIN_SIGN_IN: _admin_sign_in,
     EmailKind.ADMIN_WAITING: _admin_waiting,
     EmailKind.ARCHIVE_SIGN_IN: _archive_sign_in,
+    EmailKind.MEMBERSHIP_DECIDED: _membership_decided,
     **SOURCE_CONTEXT_BUILDERS,
 }
 

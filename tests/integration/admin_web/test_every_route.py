@@ -21,6 +21,7 @@ from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
 from notifier.services.admin.admin_tokens import issue_token
 from notifier.services.privacy import rights
+from notifier.services.privacy.contact import submit_enquiry
 from notifier.services.sources import announcements
 from notifier.services.sources.meetings import Audience, MeetingDetails, SourceDeps, create_meeting
 from notifier.services.sources.site import inventory
@@ -114,6 +115,9 @@ def _beta_rows(web: AdminWeb) -> dict[str, int]:
             now,
         )
         membership = memberships.request_membership(uow.session, beta, person, now=now)
+        enquiry = submit_enquiry(
+            uow.session, beta, name="Casey Beta", email="casey@example.org", message="Hello", now=now
+        )
         page_id = _known_page(uow, web, beta)
         message_id = uow.session.scalars(select(Message.id).where(Message.network_id == beta.id)).first()
         admin = uow.session.scalars(select(AdminMember).where(AdminMember.network_id == beta.id)).one()
@@ -127,7 +131,7 @@ def _beta_rows(web: AdminWeb) -> dict[str, int]:
             "meeting_id": meeting.id, "request_id": request.id, "membership_id": membership.id,
             "message_id": message_id, "admin_id": admin.id, "session_id": admin_session.id,
             "item_id": item_id,  # the meeting's archive item
-            "page_id": page_id,
+            "page_id": page_id, "enquiry_id": enquiry.id,
         }  # fmt: skip
 
 

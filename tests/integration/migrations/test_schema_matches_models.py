@@ -42,6 +42,7 @@ TABLES_BY_REVISION = {
     "0019": set(),
     "0020": {"archive_item", "archive_item_topic", "archive_sign_in_link", "archive_session", "archive_feed",
              "archive_item_fts"},
+    "0021": set(),
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
 COLUMNS_BY_REVISION = {
@@ -58,6 +59,10 @@ COLUMNS_BY_REVISION = {
     | {("content_page", c) for c in ("path", "collection", "title", "page_date", "outcome", "note", "email")}
     | {("content_page", "seen_at"), ("content_page", "gone_at")},
     "0019": {("announcement", "meeting_id")},
+    "0021": {
+        ("contact_enquiry", c) for c in ("forward_failure", "forward_failed_at", "closed_at", "closed_by")
+    }
+    | {("signup", "reminded_at"), ("consent_event", "reason")},
 }
 
 

@@ -23,6 +23,7 @@ from notifier.rendering.emails import (
     Footer,
     MeetingEmail,
     MeetingPlaceEmail,
+    MembershipDecidedEmail,
     MinutesEmail,
     NewLinksEmail,
 )
@@ -83,6 +84,16 @@ def _meeting(text: Text) -> MeetingEmail:
         calendar_url=f"{SERVICE}/meetings/7/calendar.ics",
         meeting_url=f"{SITE}/meetings/steering-group/",
         note=text("We have moved to a bigger room."),
+    )
+
+
+def _membership_decided(text: Text) -> MembershipDecidedEmail:
+    return MembershipDecidedEmail(
+        network_name=text("LGBT+ Network"),
+        approved=True,
+        topic_names=(text("Network business"), text("Steering group minutes")),
+        contact_url=f"{SERVICE}/contact/lgbt",
+        privacy_notice_url=f"{SITE}/privacy/",
     )
 
 
@@ -224,5 +235,6 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.ARCHIVE_SIGN_IN: _archive_sign_in,
         EmailKind.ADMIN_WAITING: _admin_waiting,
         EmailKind.MEETING_PLACE: _meeting_place,
+        EmailKind.MEMBERSHIP_DECIDED: _membership_decided,
     }
     return builders[kind](text)

@@ -41,6 +41,7 @@ TRANSACTIONAL = {
     EmailKind.ADMIN_WAITING,
     EmailKind.MEETING_PLACE,  # one person: the first on a meeting's waiting list
     EmailKind.ARCHIVE_SIGN_IN,
+    EmailKind.MEMBERSHIP_DECIDED,  # one person: the answer to their request to join
 }
 WHY_YOU_GET_THIS = "You're getting this email because you subscribed to Events from LGBT+ Network."
 ESCAPED_CONTACT = CONTACT.replace(".", "\\.")

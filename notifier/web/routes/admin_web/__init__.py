@@ -9,6 +9,7 @@ from notifier.web.routes.admin_web import (
     archive,
     audit_log,
     dashboard,
+    enquiries,
     importing,
     meeting_answers,
     meeting_audience,
@@ -38,6 +39,7 @@ ROUTERS = (
     meeting_audience.router,  # before meetings: its POST .../{change} takes any last segment
     meetings.router,
     memberships.router,
+    enquiries.router,
     *settings.ROUTERS,
 )
 
