@@ -111,6 +111,9 @@ class Settings(BaseSettings):
 
     # Subscribers.
     confirm_link_days: int = Field(default=7, ge=1)
+    # People an admin imports or adds to a topic are asked to confirm by email: their link lasts this
+    # long, with one reminder after IMPORT_REMINDER_AFTER (7 days); unconfirmed, they are deleted then.
+    import_confirm_days: int = Field(default=14, ge=8, le=28)
     temporary_failures_before_suppression: int = Field(default=3, ge=1)
     # Subscribe/join forms per client address: at most this many submissions per window.
     subscribe_rate_limit: int = Field(default=10, ge=1)

@@ -40,6 +40,15 @@ def network_create(
     privacy_notice_url: Annotated[str, typer.Option(help="Where the privacy notice is published")],
     notice_version: Annotated[str, typer.Option(help="The privacy notice's version, recorded with consent")],
     domain: Annotated[list[str], typer.Option(help="Allowed work email domain pattern; repeat")] = [],  # noqa: B006
+    steering_group_email: Annotated[
+        str,
+        typer.Option(
+            prompt="The steering group's email address (the contact form's messages go there; "
+            "press Enter to leave it for later)",
+            prompt_required=True,
+            help="Where the contact form's messages are forwarded; empty: they wait in the admin's Enquiries",
+        ),
+    ] = "",
     reply_to_id: Annotated[str | None, typer.Option(help="Notify reply-to address id")] = None,
     sign_off: Annotated[
         bool, typer.Option(help="Every email whose words someone wrote waits for a second person")
@@ -59,10 +68,16 @@ def network_create(
                 allowed_email_domains=domain,
                 notify_reply_to_id=reply_to_id,
                 requires_sign_off=sign_off,
+                steering_group_email=steering_group_email or None,
             )
         except network_service.NetworkError as exc:
             fail(str(exc))
         secret = network.webhook_secret
+    if not steering_group_email:
+        console.print(
+            "no steering group address yet: contact-form messages wait in the admin's Enquiries until "
+            f"one is set (Settings, or `notifier contact set-address --network {slug}`)"
+        )
     console.print(f"[green]created network {slug}[/green]")
     console.print(f"publish hook secret (keep it in the site's CI secrets): {secret}")
 

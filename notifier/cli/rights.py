@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from email_validator import EmailNotValidError
 from rich.table import Table
 from sqlalchemy import select
 
@@ -20,8 +19,9 @@ from notifier.domain.emails import normalise_email
 from notifier.domain.retention import Period, RetentionKind, RuleTooLong
 from notifier.domain.rights import DataRequestKind
 from notifier.repositories import subscribers as subscriber_repo
+from notifier.services.common.audit import CLI_ACTOR
 from notifier.services.privacy import rights
-from notifier.services.privacy.contact import set_steering_group_address
+from notifier.services.privacy.contact import AddressRefused, set_steering_group_address
 from notifier.services.privacy.retention import run_to_completion, set_rule
 from notifier.services.privacy.retention_report import archive_report, retention_report
 from notifier.services.privacy.rights_export import bundle_as_csv, export_bundle
@@ -202,7 +202,7 @@ def set_contact_address(
     with transaction(Settings()) as uow:
         owner = network_or_fail(uow, network)
         try:
-            set_steering_group_address(owner, email)
-        except EmailNotValidError as exc:
+            set_steering_group_address(uow.session, owner, email, actor=CLI_ACTOR)
+        except AddressRefused as exc:
             fail(f"--email: {exc}")
     console.print(f"[green]{network}'s contact form now goes to its steering group address[/green]")

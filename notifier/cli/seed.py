@@ -47,8 +47,10 @@ def seed_demo_network(settings: Settings) -> tuple[str, str]:
             allowed_email_domains=["*.gov.uk"],
             # The README's walk-through announces without a second person; real networks default to sign-off.
             requires_sign_off=False,
+            steering_group_email=f"steering.group@{DEMO_NETWORK.site_url.removeprefix('https://')}",
         )
-        network.settings = {"routing": {"default": ["news"], "collections": {"events": ["events"]}}}
+        routing = {"default": ["news"], "collections": {"events": ["events"]}}
+        network.settings = {**network.settings, "routing": routing}
         topics = {
             slug: create_topic(uow.session, network, slug=slug, name=name)
             for slug, name in DEMO_TOPICS.items()

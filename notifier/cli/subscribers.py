@@ -22,9 +22,13 @@ from notifier.db.base import utcnow
 from notifier.domain.statuses import Frequency, MembershipStatus
 from notifier.queueing import load_task_queue
 from notifier.repositories import signups as signup_repo
+from notifier.services.common.audit import CLI_ACTOR
+from notifier.services.common.scope import NetworkScope, NotFound
 from notifier.services.privacy.expired_signups import purge_expired_signups
 from notifier.services.subscribers import memberships
-from notifier.services.subscribers.importing import ImportFileError, import_rows, parse_csv, read_csv_file
+from notifier.services.subscribers.consent_choice import ASK, RECORD, ConsentChoice, ConsentRefused
+from notifier.services.subscribers.importing import ImportFileError, import_rows, parse_file, read_import_file
+from notifier.services.subscribers.membership_decisions import Decision, DecisionMail, decide
 from notifier.services.subscribers.signups import ConfirmLinks, SignupContext
 
 membership_app = typer.Typer(
@@ -36,28 +40,42 @@ def _context(settings: Settings) -> SignupContext:
     return SignupContext(
         links=ConfirmLinks.from_settings(settings),
         hash_key=settings.hash_key,
-        expiry_days=settings.confirm_link_days,
+        expiry_days=settings.import_confirm_days,
         now=utcnow(),
     )
 
 
 def import_subscribers(
-    file: Annotated[Path, typer.Argument(help="CSV with columns email,name[,department]", exists=True)],
+    file: Annotated[
+        Path, typer.Argument(help="CSV, .xlsx or .ods with columns email,name[,department]", exists=True)
+    ],
     network: Annotated[str, typer.Option(help="The network's slug")],
     topic: Annotated[str, typer.Option(help="The topic they are subscribed to")],
     frequency: Annotated[Frequency, typer.Option(help="How often they get email")] = Frequency.IMMEDIATE,
     send_confirmations: Annotated[
-        bool, typer.Option(help="Email each person a confirmation link instead of assuming consent")
-    ] = False,
+        bool,
+        typer.Option(help="Email each person a link to confirm (the default; one reminder after 7 days)"),
+    ] = True,
+    consent_reason: Annotated[
+        str,
+        typer.Option(
+            help="With --no-send-confirmations: why their consent is recorded for them (kept with it)"
+        ),
+    ] = "",
 ) -> None:
-    """Import subscribers from CSV: every row or none; bad rows are listed with their line numbers."""
+    """Import people from a CSV, Excel or OpenDocument file: every row or none; bad rows are listed with
+    their line numbers. Each person is asked by email to confirm unless consent is recorded with a reason."""
     settings = Settings()
+    try:
+        choice = ConsentChoice.parse(ASK if send_confirmations else RECORD, consent_reason)
+    except ConsentRefused as exc:
+        fail(f"--consent-reason: {exc}")
     queue = load_task_queue(settings) if send_confirmations else None
     with transaction(settings) as uow:
         owner = network_or_fail(uow, network)
         chosen = topic_or_fail(uow, owner, topic)
         try:
-            parsed = parse_csv(owner, read_csv_file(file))
+            parsed = parse_file(owner, read_import_file(file))
         except ImportFileError as exc:
             fail(f"nothing imported: {exc}")
         if parsed.problems:
@@ -72,17 +90,17 @@ def import_subscribers(
             parsed,
             _context(settings),
             frequency=frequency,
-            send_confirmations=send_confirmations,
+            choice=choice,
         )
     console.print(
         f"[green]imported {len(parsed.rows)} row(s)[/green]: {report.added} subscribed (source import), "
-        f"{report.confirmations_sent} asked to confirm, {report.suppressed_skipped} suppressed and skipped, "
-        f"{report.duplicates} duplicate(s) merged"
+        f"{report.confirmations_sent} asked to confirm, {report.already} already subscribed, "
+        f"{report.suppressed_skipped} suppressed and skipped, {report.duplicates} duplicate(s) merged"
     )
 
 
 class _NoQueue:
-    """Importing with assumed consent sends nothing, so it needs no task queue."""
+    """Importing with consent recorded sends nothing, so it needs no task queue."""
 
     def enqueue_fanout(self, message_id: int, *, countdown: float = 0) -> None:
         raise AssertionError("an import without confirmations sends nothing")
@@ -119,17 +137,21 @@ def membership_list(
 
 
 def _decide(network: str, membership_id: int, action: str, note: str = "") -> None:
-    with transaction(Settings()) as uow:
+    """As the admin web and API decide: audited, and the person emailed when approved or declined."""
+    settings = Settings()
+    queue = load_task_queue(settings)
+    with transaction(settings) as uow:
         owner = network_or_fail(uow, network)
+        mail = DecisionMail(uow, queue, settings.public_base_url)
         try:
-            if action == "approve":
-                done = memberships.approve(uow.session, owner, membership_id, now=utcnow())
-            elif action == "decline":
-                done = memberships.decline(uow.session, owner, membership_id, now=utcnow(), note=note)
-            else:
-                done = memberships.revoke(uow.session, owner, membership_id, now=utcnow(), note=note)
+            done = decide(
+                NetworkScope(uow.session, owner), membership_id, Decision(action), note=note, actor=CLI_ACTOR,
+                now=utcnow(), mail=mail,
+            )  # fmt: skip
         except memberships.MembershipError as exc:
             fail(str(exc))
+        except NotFound as exc:
+            fail(f"membership {membership_id}: {exc}")
         status = done.status.value
     console.print(f"[green]membership {membership_id} is {status}[/green]")
 

@@ -27,6 +27,7 @@ class SubscriberStatus(StrEnum):
 
 class SubscriptionEndReason(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
+    FREQUENCY_CHANGED = "frequency_changed"  # still subscribed: the next row has the new frequency
     ONE_CLICK = "one_click"
     SUPPRESSED = "suppressed"
     ADMIN = "admin"

@@ -233,6 +233,8 @@ class ConfirmSubscriptionEmail:
     topic_names: tuple[str, ...]
     privacy_notice_url: str
     membership: bool = False  # a request to join: the email says so, not "subscription"
+    invited: bool = False  # the steering group added the address (an import): "they asked", not "you"
+    reminder: bool = False  # the one reminder, a week on
 
     def __post_init__(self) -> None:
         _require_text(network_name=self.network_name)
@@ -322,6 +324,20 @@ class AdminWaitingEmail:
             raise ValueError("lines must say what waits")
 
 
+@dataclass(frozen=True)
+class MembershipDecidedEmail:
+    """Transactional: the steering group's answer to a request to join (the note they keep is not sent)."""
+
+    network_name: str
+    approved: bool
+    topic_names: tuple[str, ...]  # the members-only topics an approved member now gets
+    contact_url: str
+    privacy_notice_url: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text(network_name=self.network_name)
+
+
 EmailContext = (
     ContentEmail
     | MeetingEmail
@@ -341,4 +357,5 @@ EmailContext = (
     | TermEndingEmail
     | AccessReviewEmail
     | AdminSuspendedEmail
+    | MembershipDecidedEmail
 )

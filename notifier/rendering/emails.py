@@ -39,6 +39,7 @@ from notifier.rendering.contexts import (
     Footer,
     MeetingEmail,
     MeetingPlaceEmail,
+    MembershipDecidedEmail,
     MinutesEmail,
     NewLinksEmail,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "Footer",
     "MeetingEmail",
     "MeetingPlaceEmail",
+    "MembershipDecidedEmail",
     "MinutesEmail",
     "NewLinksEmail",
     "RenderedEmail",
@@ -112,6 +114,7 @@ class EmailKind(StrEnum):
     ADMIN_TERM_ENDING = "admin_term_ending"  # two weeks before a term of office ends
     ACCESS_REVIEW = "access_review"  # the quarterly review of who holds a role
     ADMIN_SUSPENDED = "admin_suspended"  # not signed in for too long
+    MEMBERSHIP_DECIDED = "membership_decided"  # a request to join approved or declined
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,9 @@ EMAIL_KINDS: Mapping[EmailKind, EmailSpec] = MappingProxyType(
         EmailKind.ACCESS_REVIEW: EmailSpec("email/access_review", AccessReviewEmail, transactional=True),
         EmailKind.ADMIN_SUSPENDED: EmailSpec(
             "email/admin_suspended", AdminSuspendedEmail, transactional=True
+        ),
+        EmailKind.MEMBERSHIP_DECIDED: EmailSpec(
+            "email/membership_decided", MembershipDecidedEmail, transactional=True
         ),
     }
 )

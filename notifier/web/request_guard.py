@@ -20,7 +20,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from notifier.services.subscribers.importing import MAX_IMPORT_BYTES
+from notifier.services.subscribers.import_files import MAX_IMPORT_BYTES
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = MAX_IMPORT_BYTES + 256 * 1024  # multipart: the CSV import's file and its fields

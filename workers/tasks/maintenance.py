@@ -8,8 +8,11 @@ import structlog
 from celery import shared_task
 
 from notifier.db.base import utcnow
+from notifier.db.session import unit_of_work
 from notifier.services.delivery.sweeper import sweep
 from notifier.services.privacy.expired_signups import purge_expired_signups
+from notifier.services.subscribers.import_reminders import remind_unconfirmed
+from notifier.services.subscribers.signups import ConfirmLinks
 from workers.policy import PERIODIC_LIMITS, LoggedTask
 from workers.runtime import runtime
 from workers.task_names import TaskName
@@ -33,8 +36,14 @@ def sweep_task(self: Any) -> None:
 
 @shared_task(name=TaskName.PURGE_SIGNUPS, bind=True, base=LoggedTask, **PERIODIC_LIMITS)
 def purge_signups_task(self: Any) -> None:
-    """Unconfirmed sign-ups hold no consent: delete them (and never-confirmed people) once expired."""
+    """Unconfirmed sign-ups hold no consent: delete them (and never-confirmed people) once expired; and
+    remind, once, the people an admin asked to confirm a week ago."""
     rt = runtime(self.app)
-    signups, people = purge_expired_signups(rt.sessions, utcnow())
+    now = utcnow()
+    signups, people = purge_expired_signups(rt.sessions, now)
     if signups or people:
         log.info("signups.purged", signups=signups, subscribers=people)
+    with unit_of_work(rt.sessions) as uow:
+        reminded = remind_unconfirmed(uow, rt.queue, ConfirmLinks.from_settings(rt.settings), now)
+    if reminded:
+        log.info("signups.reminded", count=reminded)

@@ -169,6 +169,8 @@ class ConsentEvent(Base):
     source: Mapped[ConsentSource] = mapped_column(enum_type(ConsentSource))
     notice_version: Mapped[str] = mapped_column(String(50))
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Consent an admin recorded on the person's behalf (an import, a bulk add) says why.
+    reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class Event(Base):

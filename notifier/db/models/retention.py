@@ -89,7 +89,9 @@ class DataRequest(Base):
 
 
 class ContactEnquiry(Base):
-    """A message sent through the contact form; forwarded to the steering group, kept 6 months."""
+    """A message sent through the contact form, kept 6 months. It is forwarded to the steering group's
+    address; until it is (no address set, or Notify refused it), it waits in the admin's Enquiries
+    page, where an admin replies by email and closes it."""
 
     __tablename__ = "contact_enquiry"
 
@@ -100,6 +102,12 @@ class ContactEnquiry(Base):
     message: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     forwarded_notify_id: Mapped[str | None] = mapped_column(String(36))
+    # Why forwarding stopped (Notify refused it, or its receipt says it failed); it waits for an admin.
+    forward_failure: Mapped[str | None] = mapped_column(String(300))
+    forward_failed_at: Mapped[datetime | None]
+    # Dealt with by an admin (replied to or nothing to do): `admin:<id>`, never a name.
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(40))
 
 
 # Erasure finds a person's deliveries by the link it clears, and every subscriber DELETE makes the

@@ -48,6 +48,8 @@ class Signup(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
+    # An imported person is reminded once (services/subscribers/import_reminders.py).
+    reminded_at: Mapped[datetime | None]
 
 
 class Membership(Base):

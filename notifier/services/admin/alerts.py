@@ -1,8 +1,10 @@
 """Telling admins by email that something waits for them in the web admin: an announcement or other
-email to approve, a sign-off setting to confirm, a request to join, a data-subject request. Each
+email to approve, a sign-off setting to confirm, a request to join, a data-subject request, a message
+from the contact form that nobody will forward (no steering-group address, or forwarding failed). Each
 admin hears about each kind at most once a day; a data-subject request within URGENT_DAYS of its
-deadline (or past it) is urgent and may be repeated every URGENT_EVERY. One email per admin lists
-every kind that is due; counts only, never a name.
+deadline (or past it) is urgent and may be repeated every URGENT_EVERY, and a contact-form message
+newer than the last alert is told within NEW_ENQUIRY_EVERY. One email per admin lists every kind that
+is due; counts only, never a name.
 
 Run by beat with the event sources (workers/tasks/sources.py); every step is idempotent, and the
 `admin_alert` rows are written in the same transaction as the emails are queued.
@@ -30,6 +32,7 @@ from notifier.services.delivery.direct_sends import queue_one_email
 DAILY = timedelta(days=1)
 URGENT_EVERY = timedelta(hours=4)
 URGENT_DAYS = 3
+NEW_ENQUIRY_EVERY = timedelta(hours=1)
 
 
 class AlertKind(StrEnum):
@@ -38,6 +41,7 @@ class AlertKind(StrEnum):
     SETTING = "setting"  # a sign-off setting waiting for a second admin
     MEMBERSHIP = "membership"
     DATA_REQUEST = "data_request"
+    ENQUIRY = "enquiry"
 
 
 NEEDS = {
@@ -46,6 +50,7 @@ NEEDS = {
     AlertKind.SETTING: AdminRole.ADMIN,
     AlertKind.MEMBERSHIP: AdminRole.APPROVER,
     AlertKind.DATA_REQUEST: AdminRole.ADMIN,
+    AlertKind.ENQUIRY: AdminRole.APPROVER,
 }
 
 
@@ -54,6 +59,14 @@ class Waiting:
     count: int
     urgent: bool
     line: str
+    newest: datetime | None = None  # the newest contact-form message waiting
+
+
+def _enquiry_line(count: int, address: str | None) -> str:
+    messages = f"{count} {'message' if count == 1 else 'messages'} from the contact form"
+    if address is None:
+        return f"{messages} waiting in Enquiries: no address is set to forward them to"
+    return f"{messages} waiting in Enquiries: forwarding to the steering group's address failed"
 
 
 def _waiting(session: Session, network: Network, now: datetime) -> dict[AlertKind, Waiting]:
@@ -83,11 +96,21 @@ def _waiting(session: Session, network: Network, now: datetime) -> dict[AlertKin
             f"{found.memberships} request{'' if found.memberships == 1 else 's'} to join",
         ),
         AlertKind.DATA_REQUEST: Waiting(requests, bool(urgent), request_line),
+        AlertKind.ENQUIRY: Waiting(
+            found.enquiries,
+            False,
+            _enquiry_line(found.enquiries, found.steering_group_address),
+            found.newest_enquiry,
+        ),
     }
 
 
-def _due(last: datetime | None, urgent: bool, now: datetime) -> bool:
-    return last is None or now - last >= (URGENT_EVERY if urgent else DAILY)
+def _due(item: Waiting, last: datetime | None, now: datetime) -> bool:
+    if last is None:
+        return True
+    if item.newest is not None and item.newest > last:
+        return now - last >= NEW_ENQUIRY_EVERY
+    return now - last >= (URGENT_EVERY if item.urgent else DAILY)
 
 
 def alert_waiting(uow: UnitOfWork, queue: TaskQueue, public_base_url: str, now: datetime) -> int:
@@ -103,7 +126,7 @@ def alert_waiting(uow: UnitOfWork, queue: TaskQueue, public_base_url: str, now: 
             due = [
                 kind
                 for kind, item in kinds.items()
-                if item.count and member.role.allows(NEEDS[kind]) and _due(last.get(kind), item.urgent, now)
+                if item.count and member.role.allows(NEEDS[kind]) and _due(item, last.get(kind), now)
             ]
             if not due:
                 continue

@@ -8,11 +8,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from notifier.db.models import Announcement, ApprovalRequest, DataRequest, Membership, Subscription, Topic
+from notifier.db.models import (
+    Announcement,
+    ApprovalRequest,
+    DataRequest,
+    Membership,
+    Network,
+    Subscription,
+    Topic,
+)
 from notifier.domain.rights import DataRequestStatus
 from notifier.domain.sign_off import ApprovalKind, ApprovalStatus
 from notifier.domain.sources import AnnouncementStatus
 from notifier.domain.statuses import Frequency, MembershipStatus
+from notifier.repositories import enquiries as enquiry_repo
 
 OPEN_REQUESTS = (DataRequestStatus.OPEN, DataRequestStatus.AWAITING_VERIFICATION)
 
@@ -44,6 +53,9 @@ class Waiting:
     requests: list[WaitingRequest]
     emails: int = 0  # other bulk email waiting for approval: meetings, minutes, pages
     settings: int = 0  # a sign-off setting change waiting for a second admin
+    enquiries: int = 0  # contact-form messages nobody will forward (enquiry_repo.waiting_condition)
+    newest_enquiry: datetime | None = None
+    steering_group_address: str | None = None
 
 
 def audiences(session: Session, network_id: int) -> list[TopicAudience]:
@@ -84,12 +96,17 @@ def waiting(session: Session, network_id: int, now: datetime) -> Waiting:
         .where(DataRequest.network_id == network_id, DataRequest.status.in_(OPEN_REQUESTS))
         .order_by(DataRequest.deadline_at, DataRequest.id)
     )
+    network = session.get_one(Network, network_id)
+    enquiries, newest_enquiry = enquiry_repo.waiting_summary(session, network)
     return Waiting(
         announcements=announcements or 0,
         memberships=memberships or 0,
         requests=[WaitingRequest(r, (r.deadline_at - now).days) for r in requests],
         emails=approvals.get(False, 0),
         settings=approvals.get(True, 0),
+        enquiries=enquiries,
+        newest_enquiry=newest_enquiry,
+        steering_group_address=enquiry_repo.steering_group_address(network),
     )
 
 

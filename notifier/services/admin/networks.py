@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import secrets
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.models import Network, Topic
 from notifier.db.session import unit_of_work
+from notifier.domain.emails import normalise_email
 from notifier.repositories import networks as network_repo
+from notifier.repositories.enquiries import STEERING_GROUP_SETTING
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -29,7 +32,10 @@ def create_network(
     allowed_email_domains: list[str],
     notify_reply_to_id: str | None = None,
     requires_sign_off: bool = True,
+    steering_group_email: str | None = None,
 ) -> Network:
+    """`steering_group_email` is where the contact form's messages go; without it they wait in the
+    admin's Enquiries page until an admin sets it."""
     if not SLUG.match(slug):
         raise NetworkError(
             "slug: use lower-case letters, digits and hyphens, starting with a letter or digit"
@@ -38,6 +44,13 @@ def create_network(
         raise NetworkError(f"slug: a network called {slug!r} already exists")
     if not site_url.startswith("https://"):
         raise NetworkError("site_url: the network's site must be an https URL")
+    settings: dict[str, str] = {}
+    if steering_group_email:
+        try:
+            valid = validate_email(steering_group_email.strip(), check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise NetworkError(f"steering_group_email: {exc}") from exc
+        settings[STEERING_GROUP_SETTING] = normalise_email(valid)
     network = Network(
         slug=slug,
         name=name.strip(),
@@ -48,7 +61,7 @@ def create_network(
         webhook_secret=secrets.token_urlsafe(32),
         notify_reply_to_id=notify_reply_to_id,
         requires_sign_off=requires_sign_off,
-        settings={},
+        settings=settings,
     )
     session.add(network)
     session.flush()

@@ -4,13 +4,14 @@ and change audited with ids only. Removing someone is an erasure (`privacy/erasu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from notifier.config import Settings
 from notifier.db.models import Subscriber, Suppression, Topic
 from notifier.domain.statuses import ConsentSource, Frequency
-from notifier.services.admin.people import PersonRecord, export_csv, person_record
+from notifier.services.admin.people import PeopleFilter, PersonRecord, export_csv, person_record
 from notifier.services.common import audit
 from notifier.services.common.scope import NetworkScope, NotFound
 from notifier.services.subscribers.addresses import AddressRejected, checked_work_email
@@ -91,13 +92,18 @@ class PeopleExport:
     text: str
 
 
-def export_people(scope: NetworkScope, *, query: str, everyone: bool, actor: str) -> PeopleExport:
-    """The list as CSV (names, departments, addresses), audited as exported."""
+def export_people(
+    scope: NetworkScope, chosen: PeopleFilter, *, actor: str, only: Sequence[int] | None = None
+) -> PeopleExport:
+    """The list as CSV (names, departments, addresses), audited as exported; `only`: the people an
+    admin selected on the page (still within the filter, and only this network's)."""
     network = scope.network
     audit.record(
         scope.session, network.id, actor, "people_exported", "network", network.id,
-        everyone=everyone, searched=bool(query.strip()),
+        who=chosen.who.value, searched=bool(chosen.query), topic=chosen.topic_id,
+        selected=len(only) if only is not None else None,
     )  # fmt: skip
     # Read inside the unit of work (a steering group's list is thousands of rows, not millions).
-    text = "".join(export_csv(scope.session, network.id, query=query[:320], members_only=not everyone))
-    return PeopleExport(f"{network.slug}-{'people' if everyone else 'members'}.csv", text)
+    text = "".join(export_csv(scope.session, network.id, chosen, only=only))
+    name = "selected-people" if only is not None else chosen.who.value
+    return PeopleExport(f"{network.slug}-{name}.csv", text)

@@ -27,6 +27,7 @@ from notifier.rendering.contexts import (
     EmailContext,
     Footer,
     FooterReason,
+    MembershipDecidedEmail,
     NewLinksEmail,
 )
 from notifier.rendering.emails import (
@@ -53,6 +54,8 @@ def _confirm_subscription(data: Mapping[str, Any], network: Network, footer: Foo
         topic_names=tuple(data["topic_names"]),
         privacy_notice_url=network.privacy_notice_url,
         membership=bool(data.get("membership", False)),
+        invited=bool(data.get("invited", False)),
+        reminder=bool(data.get("reminder", False)),
     )
 
 
@@ -93,12 +96,24 @@ def _archive_sign_in(data: Mapping[str, Any], network: Network, footer: Footer) 
     )
 
 
+def _membership_decided(data: Mapping[str, Any], network: Network, footer: Footer) -> EmailContext:
+    # Made when the steering group decided (services/subscribers/membership_decisions.py).
+    return MembershipDecidedEmail(
+        network_name=network.name,
+        approved=bool(data["approved"]),
+        topic_names=tuple(data["topic_names"]),
+        contact_url=data["contact_url"],
+        privacy_notice_url=network.privacy_notice_url,
+    )
+
+
 CONTEXT_BUILDERS: dict[EmailKind, ContextBuilder] = {
     EmailKind.CONFIRM_SUBSCRIPTION: _confirm_subscription,
     EmailKind.DATA_REQUEST_VERIFY: _data_request_verify,
     EmailKind.CONFIRM_EMAIL_CHANGE: _confirm_email_change,
     EmailKind.NEW_LINKS: _new_links,
     EmailKind.ARCHIVE_SIGN_IN: _archive_sign_in,
+    EmailKind.MEMBERSHIP_DECIDED: _membership_decided,
     **SOURCE_CONTEXT_BUILDERS,
     **ADMIN_CONTEXT_BUILDERS,
 }

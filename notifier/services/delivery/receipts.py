@@ -19,6 +19,7 @@ from notifier.domain.statuses import (
     SuppressionReason,
 )
 from notifier.repositories import deliveries as delivery_repo
+from notifier.repositories import enquiries as enquiry_repo
 from notifier.repositories import subscribers as subscriber_repo
 
 
@@ -36,7 +37,7 @@ class UnknownReceipt(LookupError):
 def apply_receipt(session: Session, receipt: Receipt, *, now: datetime, temporary_failure_limit: int) -> bool:
     """Apply one receipt; True when it changed something. Duplicates and stale receipts change nothing."""
     if receipt.reference and receipt.reference.startswith(ENQUIRY_REFERENCE_PREFIX):
-        return False  # a contact-form enquiry forwarded to the steering group: no subscriber to update
+        return _enquiry_receipt(session, receipt, now)  # a contact-form enquiry, forwarded
     delivery = _find_delivery(session, receipt)
     target = NOTIFY_TO_DELIVERY_STATUS[receipt.status]
     if target is DeliveryStatus.ACCEPTED:
@@ -50,6 +51,26 @@ def apply_receipt(session: Session, receipt: Receipt, *, now: datetime, temporar
     if moved and delivery.subscriber_id is not None:
         _feed_suppression(session, delivery, target, now, temporary_failure_limit)
     return moved
+
+
+ENQUIRY_FAILURES = {
+    NotifyStatus.PERMANENT_FAILURE: "the steering group's address does not exist or refused it",
+    NotifyStatus.TEMPORARY_FAILURE: "the steering group's inbox was full or unavailable",
+    NotifyStatus.TECHNICAL_FAILURE: "Notify could not send it (a technical failure)",
+}
+
+
+def _enquiry_receipt(session: Session, receipt: Receipt, now: datetime) -> bool:
+    """A forwarded enquiry that did not reach the steering group waits for an admin instead."""
+    enquiry_id = _reference_id(receipt.reference, ENQUIRY_REFERENCE_PREFIX)
+    failure = ENQUIRY_FAILURES.get(receipt.status)
+    enquiry = session.get(ContactEnquiry, enquiry_id) if enquiry_id is not None else None
+    if failure is None or enquiry is None or enquiry.forwarded_notify_id != receipt.notify_id:
+        return False
+    if enquiry.forward_failure is not None:
+        return False  # a repeated receipt
+    enquiry_repo.record_failure(session, enquiry.id, f"Forwarded, but {failure}", now)
+    return True
 
 
 def _reference_id(reference: str | None, prefix: str = "") -> int | None:

@@ -3,7 +3,10 @@ deleted 6 months after they arrived (the retention rule `contact_enquiry`).
 
 Forwarding runs from beat (`forward_pending`), outside any transaction while Notify is called. The
 Notify reference is `enquiry-<id>`, so an attempt whose outcome was unknown is settled by looking the
-reference up before sending again: each enquiry reaches the steering group once.
+reference up before sending again: each enquiry reaches the steering group once. Nothing is lost when
+it cannot: without a steering-group address, or when Notify refuses the email, the enquiry waits in the
+admin's Enquiries page (`enquiries_admin.py`) and admins are told (`admin/alerts.py`). Setting a new
+address forwards again what Notify refused.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from notifier.db.base import utcnow
 from notifier.db.models import ContactEnquiry, Network
 from notifier.db.session import unit_of_work
 from notifier.domain.emails import normalise_email
@@ -23,9 +27,11 @@ from notifier.domain.statuses import Lane
 from notifier.gateway.base import EmailRequest, GatewayUnavailable, OutcomeKind
 from notifier.ratelimit.base import LimiterUnavailable
 from notifier.rendering.markdown import escape_notify_block, escape_notify_inline, plain_text_line
+from notifier.repositories import enquiries as enquiry_repo
+from notifier.repositories.enquiries import STEERING_GROUP_SETTING, steering_group_address
+from notifier.services.common import audit
 from notifier.services.delivery.routing import NotifyRouter
 
-STEERING_GROUP_SETTING = "steering_group_email"  # in network.settings
 MESSAGE_MAX = 5000
 FORWARD_BATCH = 50
 
@@ -65,9 +71,48 @@ def submit_enquiry(
     return enquiry
 
 
-def set_steering_group_address(network: Network, address: str) -> None:
-    valid = validate_email(address.strip(), check_deliverability=False).normalized
-    network.settings = {**network.settings, STEERING_GROUP_SETTING: normalise_email(valid)}
+class AddressRefused(ValueError):
+    """The steering group's address cannot be used; the message is safe to show."""
+
+
+def checked_address(address: str) -> str:
+    try:
+        valid = validate_email(address.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise AddressRefused(
+            "Enter the steering group's email address, like steering.group@network.example.gov.uk"
+        ) from exc
+    return normalise_email(valid)
+
+
+def set_steering_group_address(session: Session, network: Network, address: str, *, actor: str) -> int:
+    """Where enquiries go from now on; enquiries Notify refused are forwarded again. Returns how many."""
+    valid = checked_address(address)
+    if valid == steering_group_address(network):
+        return 0
+    network.settings = {**network.settings, STEERING_GROUP_SETTING: valid}
+    again = enquiry_repo.retry_refused(session, network.id)
+    audit.record(
+        session, network.id, actor, "steering_group_address_changed", "network", network.id, again=again
+    )
+    return again
+
+
+def forwarding_works(session: Session, network: Network) -> bool:
+    """True when an enquiry sent now is expected to reach the steering group by email: the network has
+    an address and its last forwarding attempt did not fail. Else it waits in the admin's Enquiries."""
+    if steering_group_address(network) is None:
+        return False
+    last = session.scalars(
+        select(ContactEnquiry.forward_failure)
+        .where(
+            ContactEnquiry.network_id == network.id,
+            or_(ContactEnquiry.forwarded_notify_id.is_not(None), ContactEnquiry.forward_failure.is_not(None)),
+        )
+        .order_by(ContactEnquiry.id.desc())
+        .limit(1)
+    ).first()
+    return last is None
 
 
 @dataclass(frozen=True)
@@ -99,19 +144,9 @@ def _compose(network: Network, enquiry: ContactEnquiry, to: str) -> EmailRequest
 
 def _pending(sessions: sessionmaker[Session]) -> list[_Pending]:
     with unit_of_work(sessions) as uow:
-        rows = uow.session.execute(
-            select(ContactEnquiry, Network)
-            .join(Network, Network.id == ContactEnquiry.network_id)
-            .where(ContactEnquiry.forwarded_notify_id.is_(None))
-            .order_by(ContactEnquiry.id)
-            .limit(FORWARD_BATCH)
-        ).all()
         return [
-            _Pending(
-                enquiry.id, network.id, _compose(network, enquiry, network.settings[STEERING_GROUP_SETTING])
-            )
-            for enquiry, network in rows
-            if network.settings.get(STEERING_GROUP_SETTING)
+            _Pending(enquiry.id, network.id, _compose(network, enquiry, str(steering_group_address(network))))
+            for enquiry, network in enquiry_repo.to_forward(uow.session, FORWARD_BATCH)
         ]
 
 
@@ -135,6 +170,10 @@ def forward_pending(sessions: sessionmaker[Session], router: NotifyRouter) -> in
                 return forwarded  # never send unthrottled
             outcome = gateway.send(item.request)
             notify_id = outcome.notify_id if outcome.kind is OutcomeKind.ACCEPTED else None
+            if outcome.kind is OutcomeKind.PERMANENT:  # sending again cannot help: it waits for an admin
+                with unit_of_work(sessions) as uow:
+                    reason = f"Notify refused it: {outcome.reason or 'no reason given'}"
+                    enquiry_repo.record_failure(uow.session, item.enquiry_id, reason, utcnow())
         if notify_id is not None:
             with unit_of_work(sessions) as uow:
                 uow.session.get_one(ContactEnquiry, item.enquiry_id).forwarded_notify_id = notify_id

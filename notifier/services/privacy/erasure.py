@@ -270,6 +270,25 @@ class CannotRemoveSelf(ValueError):
     """An admin cannot erase themselves from the admin web: another admin removes them from the team."""
 
 
+def remove_people(scope: NetworkScope, subscriber_ids: Sequence[int], *, me: Subscriber, actor: str) -> int:
+    """Erase the people an admin ticked and confirmed (only this network's; never the admin doing it),
+    each audited as removed, in one transaction; how many went."""
+    ids = [
+        person_id
+        for person_id in scope.session.scalars(
+            select(Subscriber.id).where(
+                Subscriber.network_id == scope.network_id,
+                Subscriber.id.in_(list(dict.fromkeys(subscriber_ids))),
+            )
+        )
+        if person_id != me.id
+    ]
+    erase_subscribers(scope.session, scope.network_id, ids)
+    for person_id in ids:
+        audit_trail.record(scope.session, scope.network_id, actor, "person_removed", "subscriber", person_id)
+    return len(ids)
+
+
 def remove_person(scope: NetworkScope, subscriber_id: int, *, me: Subscriber, actor: str) -> None:
     """Raises NotFound (not this network's) or CannotRemoveSelf."""
     person = scope.get(Subscriber, subscriber_id, what="person")

@@ -46,13 +46,24 @@ def default_period(kind: RetentionKind, settings: Settings) -> Period:
     """The notice's clause, or the shorter period a setting gives (link life, delivery links)."""
     return {
         RetentionKind.LEFT_SUBSCRIBER: Period(months=6),
-        RetentionKind.UNCONFIRMED_SIGNUP: Period(days=settings.confirm_link_days),
+        # The longest confirmation link: an imported person's (each sign-up also goes when its own expires).
+        RetentionKind.UNCONFIRMED_SIGNUP: Period(
+            days=max(settings.confirm_link_days, settings.import_confirm_days)
+        ),
         RetentionKind.CONTACT_ENQUIRY: Period(months=6),
         RetentionKind.ERASURE_REQUEST: Period(),  # at once after the request is verified
         RetentionKind.DELIVERY_LINK: Period(days=settings.delivery_link_days),
         RetentionKind.CLOSED_REQUEST: Period(months=1),
         RetentionKind.MEETING_ACCESS_NEEDS: Period(days=14),
     }[kind]
+
+
+def unconfirmed_person_period(rule: Period, settings: Settings) -> Period:
+    """How long a never-confirmed person with no sign-up left waiting is kept: until the shortest
+    confirmation link (a form's) would have expired, or less under a shortened rule. The longer rule
+    is for sign-ups: an imported person's longer link keeps them through their sign-up while it lasts."""
+    shortest = Period(days=min(settings.confirm_link_days, settings.import_confirm_days))
+    return rule if rule.fits_within(shortest) else shortest
 
 
 def rules_for(session: Session, network_id: int, settings: Settings) -> dict[RetentionKind, Period]:
@@ -205,7 +216,9 @@ def _apply_network_rules(
     signup_cutoff = rules[RetentionKind.UNCONFIRMED_SIGNUP].before(now)
     signups = repo.delete_expired_signups(session, network_id, now=now, cutoff=signup_cutoff, limit=limit)
     batch.add(RetentionKind.UNCONFIRMED_SIGNUP, "signups", signups, limit=limit)
-    pending = repo.first_ids(session, repo.unconfirmed_subscribers(network_id, signup_cutoff), limit)
+    person_period = unconfirmed_person_period(rules[RetentionKind.UNCONFIRMED_SIGNUP], settings)
+    unconfirmed = repo.unconfirmed_subscribers(network_id, person_period.before(now))
+    pending = repo.first_ids(session, unconfirmed, limit)
     _erase(session, network_id, pending, RetentionKind.UNCONFIRMED_SIGNUP, batch, limit)
     enquiries = repo.delete_old_enquiries(
         session, network_id, rules[RetentionKind.CONTACT_ENQUIRY].before(now), limit

@@ -15,7 +15,7 @@ from notifier.domain.rights import CLOSED_STATUSES, DataRequestKind, DataRequest
 from notifier.repositories import answers as answer_repo
 from notifier.repositories import retention as repo
 from notifier.services.archive.retention import ArchiveRetention, archive_retention
-from notifier.services.privacy.retention import rules_for
+from notifier.services.privacy.retention import rules_for, unconfirmed_person_period
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,15 @@ def retention_report(
     for kind in RetentionKind:
         period = rules[kind]
         cutoff = period.before(now)
-        if kind is RetentionKind.MEETING_ACCESS_NEEDS:  # due from the meeting's end (or at once)
-            due = repo.count(session, answer_repo.access_needs_due(network_id, cutoff))
-            next_stamp = answer_repo.next_access_needs_end(session, network_id, cutoff)
-        else:
-            due, next_stamp = _measure(session, kind, network_id, cutoff, now)
-        next_due = period.after(next_stamp) if next_stamp is not None else None
         if kind is RetentionKind.UNCONFIRMED_SIGNUP:
-            next_due = _next_unconfirmed_due(session, network_id, period, cutoff, now)
+            due, next_due = _unconfirmed(session, network_id, period, settings, now)
+        else:
+            if kind is RetentionKind.MEETING_ACCESS_NEEDS:  # due from the meeting's end (or at once)
+                due = repo.count(session, answer_repo.access_needs_due(network_id, cutoff))
+                next_stamp = answer_repo.next_access_needs_end(session, network_id, cutoff)
+            else:
+                due, next_stamp = _measure(session, kind, network_id, cutoff, now)
+            next_due = period.after(next_stamp) if next_stamp is not None else None
         if kind is RetentionKind.LEFT_SUBSCRIBER:
             kept = repo.count(session, repo.left_admins(network_id, cutoff))
             lines.append(
@@ -67,20 +68,29 @@ ADMIN_ROLE_KEPT = (
 )
 
 
-def _next_unconfirmed_due(
-    session: Session, network_id: int, period: Period, cutoff: datetime, now: datetime
-) -> datetime | None:
-    """As the run decides: a sign-up goes when its link expires or the rule's period after it was
-    made (a network may shorten the rule below the link's life), whichever comes first; a person
-    left with no sign-up goes the rule's period after they were created."""
+def _unconfirmed(
+    session: Session, network_id: int, period: Period, settings: Settings, now: datetime
+) -> tuple[int, datetime | None]:
+    """(due now, next due), as the run decides: a sign-up goes when its link expires or the rule's
+    period after it was made (a network may shorten the rule below the link's life), whichever comes
+    first; a person left with no sign-up goes `unconfirmed_person_period` after they were created."""
+    cutoff = period.before(now)
+    person_period = unconfirmed_person_period(period, settings)
+    person_cutoff = person_period.before(now)
     unconfirmed = (Signup.network_id == network_id, Signup.confirmed_at.is_(None))
+    expired = select(Signup.id).where(  # as repo.delete_expired_signups decides
+        *unconfirmed, or_(Signup.expires_at <= now, Signup.created_at <= cutoff)
+    )
+    due = repo.count(session, expired) + repo.count(
+        session, repo.unconfirmed_subscribers(network_id, person_cutoff)
+    )
     stamps = [
         repo.earliest(session, Signup.expires_at, *unconfirmed, Signup.expires_at > now),
         _after(period, repo.earliest(session, Signup.created_at, *unconfirmed, Signup.created_at > cutoff)),
-        _after(period, repo.next_unconfirmed_stamp(session, network_id, cutoff)),
+        _after(person_period, repo.next_unconfirmed_stamp(session, network_id, person_cutoff)),
     ]
     found = [stamp for stamp in stamps if stamp is not None]
-    return min(found) if found else None
+    return due, min(found) if found else None
 
 
 def _after(period: Period, stamp: datetime | None) -> datetime | None:
@@ -94,18 +104,6 @@ def _measure(
     if kind is RetentionKind.LEFT_SUBSCRIBER:
         due = repo.count(session, repo.left_subscribers(network_id, cutoff))
         return due, repo.next_left_stamp(session, network_id, cutoff)
-    if kind is RetentionKind.UNCONFIRMED_SIGNUP:
-        expired = select(Signup.id).where(  # as repo.delete_expired_signups decides
-            Signup.network_id == network_id,
-            Signup.confirmed_at.is_(None),
-            or_(Signup.expires_at <= now, Signup.created_at <= cutoff),
-        )
-        due = repo.count(session, expired) + repo.count(
-            session, repo.unconfirmed_subscribers(network_id, cutoff)
-        )
-        return due, repo.earliest(
-            session, Signup.expires_at, Signup.network_id == network_id, Signup.expires_at > now
-        )
     if kind is RetentionKind.CONTACT_ENQUIRY:
         mine = ContactEnquiry.network_id == network_id
         due = repo.count(session, select(ContactEnquiry.id).where(mine, ContactEnquiry.received_at <= cutoff))

@@ -1,5 +1,5 @@
-"""What the steering group sees of a meeting's answers: counts, the list (with access needs, which
-only admins see) and the same as CSV."""
+"""What the steering group sees of a meeting's answers: counts and the list for editors; the access
+needs (health data) and the CSV download (the list in bulk, audited) for admins only."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from notifier.domain.answers import Answer, Place
 from notifier.repositories import answers as answer_repo
 from notifier.repositories import meetings as meeting_repo
 from notifier.repositories.meetings import AudienceIds
+from notifier.services.common import audit
 
 CSV_COLUMNS = (
     "name",
@@ -44,10 +45,14 @@ class AnswersReport:
     meeting: Meeting
     counts: dict[str, int]  # coming (with a place), offered, waiting, maybe, no, not_answered
     rows: list[AnswerRow]
+    health_data: bool  # whether the rows carry the access needs (only an admin's report does)
 
 
-def answers_report(uow: UnitOfWork, network: Network, meeting_id: int) -> AnswersReport | None:
-    """The meeting's answers, or None when the network has no such meeting."""
+def answers_report(
+    uow: UnitOfWork, network: Network, meeting_id: int, *, health_data: bool
+) -> AnswersReport | None:
+    """The meeting's answers, or None when the network has no such meeting. Access needs are in the
+    rows only with `health_data` (an admin's view)."""
     session = uow.session
     meeting = meeting_repo.get_meeting(session, network.id, meeting_id)
     if meeting is None:
@@ -59,7 +64,8 @@ def answers_report(uow: UnitOfWork, network: Network, meeting_id: int) -> Answer
         rows.append(
             AnswerRow(
                 person.name, person.email, person.department, answer.answer, answer.place,
-                waiting if answer.place is Place.WAITING else None, answer.access_needs, answer.answered_at,
+                waiting if answer.place is Place.WAITING else None,
+                answer.access_needs if health_data else None, answer.answered_at,
             )
         )  # fmt: skip
     reached = meeting_repo.count_reached(
@@ -73,7 +79,31 @@ def answers_report(uow: UnitOfWork, network: Network, meeting_id: int) -> Answer
         "no": sum(r.answer is Answer.NO for r in rows),
         "not_answered": max(reached - len(rows), 0),
     }
-    return AnswersReport(meeting, counts, rows)
+    return AnswersReport(meeting, counts, rows, health_data)
+
+
+@dataclass(frozen=True)
+class AnswersExport:
+    filename: str
+    text: str
+
+
+def export_answers(uow: UnitOfWork, network: Network, meeting_id: int, *, actor: str) -> AnswersExport | None:
+    """The admin's CSV of a meeting's answers (names, addresses, access needs), audited as exported by
+    id; None when the network has no such meeting."""
+    report = answers_report(uow, network, meeting_id, health_data=True)
+    if report is None:
+        return None
+    audit.record(
+        uow.session,
+        network.id,
+        actor,
+        "meeting.answers_exported",
+        "meeting",
+        meeting_id,
+        rows=len(report.rows),
+    )
+    return AnswersExport(f"meeting-{meeting_id}-answers.csv", answers_csv(report))
 
 
 def answers_csv(report: AnswersReport) -> str:

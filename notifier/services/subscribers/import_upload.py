@@ -1,5 +1,6 @@
-"""An import as the admin web takes it: the uploaded bytes, the chosen topic and frequency, checked
-before anything is stored; then every row or none, audited with counts only."""
+"""An import as the admin web takes it: the uploaded file (CSV, Excel or OpenDocument), the chosen topic
+and frequency, and how consent is given (each person asked by email, by default; or recorded for a
+stated reason), all checked before anything is stored; then every row or none, audited with counts."""
 
 from __future__ import annotations
 
@@ -13,11 +14,16 @@ from notifier.domain.statuses import Frequency
 from notifier.services.common import audit
 from notifier.services.common.ports import TaskQueue
 from notifier.services.common.scope import NetworkScope
-from notifier.services.subscribers.importing import ImportReport, import_rows, parse_csv
+from notifier.services.subscribers.consent_choice import ConsentChoice, ConsentRefused
+from notifier.services.subscribers.import_files import MAX_IMPORT_BYTES, ImportFileError
+from notifier.services.subscribers.importing import ImportReport, ParsedFile, import_rows, parse_file
 from notifier.services.subscribers.signup_pages import confirm_links
 from notifier.services.subscribers.signups import SignupContext
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = MAX_IMPORT_BYTES
+CHOOSE_FILE = (
+    "Choose a CSV, Excel (.xlsx) or OpenDocument (.ods) file with the columns email, name and department"
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +31,8 @@ class Upload:
     raw: bytes
     topic_slug: str
     frequency: str
-    send_confirmations: bool
+    consent: str = "ask"  # "ask" (email each person) or "record" (with a reason)
+    reason: str = ""
 
 
 class ImportRefused(ValueError):
@@ -46,26 +53,29 @@ class ImportDone:
     topic: Topic = field(compare=False)
 
 
-def _checked(scope: NetworkScope, upload: Upload) -> tuple[Topic, str]:
+def _checked(scope: NetworkScope, upload: Upload) -> tuple[Topic, ConsentChoice, ParsedFile]:
     errors: dict[str, str] = {}
     topic = scope.topic_by_slug(upload.topic_slug)
     if topic is None:
-        errors["topic"] = "Select the topic they are subscribed to"
+        errors["topic"] = "Select the topic to subscribe them to"
     if upload.frequency not in {f.value for f in Frequency}:
         errors["frequency"] = "Select how often they get email"
+    choice = ConsentChoice()
+    try:
+        choice = ConsentChoice.parse(upload.consent, upload.reason)
+    except ConsentRefused as exc:
+        errors.update(exc.errors)
+    parsed = ParsedFile()
     if not upload.raw:
-        errors["file"] = "Choose a CSV file with the columns email, name and department"
-    elif len(upload.raw) > MAX_BYTES:
-        errors["file"] = "The file must be smaller than 5 MB"
-    text = ""
-    if "file" not in errors:
+        errors["file"] = CHOOSE_FILE
+    else:
         try:
-            text = upload.raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            errors["file"] = "The file must be a CSV file saved as UTF-8"
+            parsed = parse_file(scope.network, upload.raw)
+        except ImportFileError as exc:
+            errors["file"] = f"The file cannot be imported: {exc}"
     if errors or topic is None:
         raise ImportRefused(errors)
-    return topic, text
+    return topic, choice, parsed
 
 
 def import_upload(
@@ -79,9 +89,8 @@ def import_upload(
     now: datetime,
 ) -> ImportDone:
     """Raises ImportRefused (and audits a refused file's counts) or stores every row."""
-    topic, text = _checked(scope, upload)
+    topic, choice, parsed = _checked(scope, upload)
     network = scope.network
-    parsed = parse_csv(network, text)
     if parsed.problems:
         audit.record(
             uow.session, network.id, actor, "import_refused", "network", network.id,
@@ -91,16 +100,16 @@ def import_upload(
     context = SignupContext(
         links=confirm_links(settings),
         hash_key=settings.hash_key,
-        expiry_days=settings.confirm_link_days,
+        expiry_days=settings.import_confirm_days,
         now=now,
     )
     report = import_rows(
-        uow, queue, network, topic, parsed, context,
-        frequency=Frequency(upload.frequency), send_confirmations=upload.send_confirmations,
-    )  # fmt: skip
+        uow, queue, network, topic, parsed, context, frequency=Frequency(upload.frequency), choice=choice
+    )
     audit.record(
         uow.session, network.id, actor, "people_imported", "topic", topic.id,
         added=report.added, confirmations=report.confirmations_sent,
         suppressed_skipped=report.suppressed_skipped, duplicates=report.duplicates,
+        already=report.already, consent_recorded=not choice.ask,
     )  # fmt: skip
     return ImportDone(report, len(parsed.rows), topic)

@@ -1,49 +1,39 @@
-"""Importing subscribers from a CSV file (`email,name,department`): all rows or none.
+"""Importing people from a file (`email,name,department` columns; CSV, Excel or OpenDocument, read by
+`import_files.py` within its limits): all rows or none.
 
-Every bad row is reported with its line number and reason before anything is stored. A file is read
-within limits (`MAX_IMPORT_BYTES`, `MAX_IMPORT_ROWS`, and the csv module's limit on one field); a
-file over one is refused whole, saying which. Repeated
-addresses are merged. Suppressed addresses are never brought back by assumption: they are skipped,
-unless the import sends confirmation emails, in which case confirming is their fresh consent.
+Every bad row is reported with its line number and reason before anything is stored; a file over a
+limit is refused whole, saying which. Repeated addresses are merged. Each person is then added on the
+network's behalf as `consent_choice.add_on_behalf` does: asked by email to confirm (the default), or
+with their consent recorded for a stated reason; a suppressed address is never brought back.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from notifier.db.models import Network, Topic
 from notifier.db.session import UnitOfWork
-from notifier.domain.emails import keyed_email_hash
-from notifier.domain.statuses import ConsentSource, Frequency
-from notifier.repositories import subscribers as subscriber_repo
+from notifier.domain.statuses import Frequency
 from notifier.services.common.ports import TaskQueue
+from notifier.services.subscribers import import_files
 from notifier.services.subscribers.addresses import AddressRejected, checked_work_email
-from notifier.services.subscribers.signup_form import MAX_DEPARTMENT, MAX_NAME, CheckedSignup
-from notifier.services.subscribers.signups import SignupContext, request_signup
-from notifier.services.subscribers.subscriptions import add_confirmed_subscriber
+from notifier.services.subscribers.consent_choice import Added, ConsentChoice, Person, add_on_behalf
+from notifier.services.subscribers.import_files import ImportFileError, Rows, UnreadableRow, read_rows
+from notifier.services.subscribers.signup_form import MAX_DEPARTMENT, MAX_NAME
+from notifier.services.subscribers.signups import SignupContext
 
 REQUIRED_COLUMNS = ("email", "name")
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-MAX_IMPORT_ROWS = 50_000
+__all__ = ["ImportFileError", "import_rows", "parse_csv", "parse_file", "read_import_file"]
 
 
-class ImportFileError(ValueError):
-    """The file cannot be imported at all (too large, not UTF-8); the message says why."""
-
-
-def read_csv_file(path: Path) -> str:
-    """The CSV file's text, reading no more than `MAX_IMPORT_BYTES` of it."""
+def read_import_file(path: Path) -> bytes:
+    """The file's bytes, reading no more than the limit of them (and one byte to know it is over)."""
     with path.open("rb") as handle:
-        raw = handle.read(MAX_IMPORT_BYTES + 1)
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise ImportFileError(f"the file is over {MAX_IMPORT_BYTES} bytes (the limit): split it")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError("the file must be a CSV file saved as UTF-8") from exc
+        raw = handle.read(import_files.MAX_IMPORT_BYTES + 1)
+    if len(raw) > import_files.MAX_IMPORT_BYTES:
+        raise ImportFileError(f"the file is over {import_files.MAX_IMPORT_BYTES} bytes (the limit): split it")
+    return raw
 
 
 @dataclass(frozen=True)
@@ -67,36 +57,43 @@ class ImportReport:
     confirmations_sent: int = 0
     suppressed_skipped: int = 0
     duplicates: int = 0
+    already: int = 0
+    restricted_skipped: int = 0
+
+
+def parse_file(network: Network, raw: bytes) -> ParsedFile:
+    """Check every row of a CSV, Excel or OpenDocument file; raises ImportFileError for the whole file."""
+    _kind, rows = read_rows(raw)
+    return _parse(network, rows)
 
 
 def parse_csv(network: Network, text: str) -> ParsedFile:
-    """Check every row; the result has the good rows and a (line, reason) for each bad one."""
+    return parse_file(network, text.encode("utf-8"))
+
+
+def _parse(network: Network, rows: Rows) -> ParsedFile:
     parsed = ParsedFile()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    columns = [c.strip().lower() for c in reader.fieldnames or []]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        parsed.problems.append((1, f"the header needs the column(s) {', '.join(missing)}"))
-        return parsed
-    reader.fieldnames = columns
     try:
-        _check_rows(network, reader, parsed)
-    except csv.Error as exc:  # e.g. a field over the csv module's limit, or a NUL
-        parsed.problems.append((reader.reader.line_num, f"the file cannot be read as CSV ({exc})"))
+        _check(network, rows, parsed)
+    except UnreadableRow as stopped:
+        parsed.problems.append((stopped.line, stopped.reason))
     if not parsed.rows and not parsed.problems:
         parsed.problems.append((1, "the file has no rows to import"))
     return parsed
 
 
-def _check_rows(network: Network, reader: csv.DictReader[str], parsed: ParsedFile) -> None:
+def _check(network: Network, rows: Rows, parsed: ParsedFile) -> None:
+    columns: list[str] | None = None
     seen: set[str] = set()
-    for count, record in enumerate(reader, start=1):
-        line = reader.line_num
-        if count > MAX_IMPORT_ROWS:
-            too_many = f"the file has more than {MAX_IMPORT_ROWS} rows (the limit): split it"
-            parsed.problems.append((line, too_many))
-            return
-        row, problem = _check_row(network, line, record)
+    for line, cells in rows:
+        if columns is None:
+            columns = [c.strip().lower() for c in cells]
+            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+            if missing:
+                parsed.problems.append((line, f"the header needs the column(s) {', '.join(missing)}"))
+                return
+            continue
+        row, problem = _check_row(network, line, columns, cells)
         if problem:
             parsed.problems.append((line, problem))
         elif row is not None and row.email in seen:
@@ -106,9 +103,12 @@ def _check_rows(network: Network, reader: csv.DictReader[str], parsed: ParsedFil
             parsed.rows.append(row)
 
 
-def _check_row(network: Network, line: int, record: dict[str, str | None]) -> tuple[ImportRow | None, str]:
-    if None in record:
+def _check_row(
+    network: Network, line: int, columns: list[str], cells: list[str]
+) -> tuple[ImportRow | None, str]:
+    if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns) :]):
         return None, "the row has more fields than the header"
+    record = dict(zip(columns, cells, strict=False))
     name = " ".join((record.get("name") or "").split())
     department = " ".join((record.get("department") or "").split())
     try:
@@ -122,6 +122,15 @@ def _check_row(network: Network, line: int, record: dict[str, str | None]) -> tu
     return ImportRow(line, email, name, department), ""
 
 
+COUNTS = {
+    Added.ASKED: "confirmations_sent",
+    Added.SUBSCRIBED: "added",
+    Added.SUPPRESSED: "suppressed_skipped",
+    Added.ALREADY: "already",
+    Added.RESTRICTED: "restricted_skipped",
+}
+
+
 def import_rows(
     uow: UnitOfWork,
     queue: TaskQueue,
@@ -131,32 +140,14 @@ def import_rows(
     ctx: SignupContext,
     *,
     frequency: Frequency,
-    send_confirmations: bool,
+    choice: ConsentChoice,
 ) -> ImportReport:
     """Store the rows (the caller's unit of work commits all of them or none)."""
     if parsed.problems:
         raise ValueError("a file with bad rows is not imported")
     report = ImportReport(duplicates=parsed.duplicates)
     for row in parsed.rows:
-        if send_confirmations:
-            signup = CheckedSignup(row.name, row.email, row.department, [topic], frequency)
-            request_signup(uow, queue, network, signup, ctx, source=ConsentSource.IMPORT)
-            report.confirmations_sent += 1
-            continue
-        if subscriber_repo.is_suppressed(uow.session, network.id, keyed_email_hash(ctx.hash_key, row.email)):
-            report.suppressed_skipped += 1
-            continue
-        add_confirmed_subscriber(
-            uow.session,
-            network,
-            email=row.email,
-            name=row.name,
-            department=row.department,
-            topics=[topic],
-            frequency=frequency,
-            source=ConsentSource.IMPORT,
-            hash_key=ctx.hash_key,
-            now=ctx.now,
-        )
-        report.added += 1
+        person = Person(row.email, row.name, row.department)
+        added = add_on_behalf(uow, queue, network, person, topic, frequency=frequency, choice=choice, ctx=ctx)
+        setattr(report, COUNTS[added], getattr(report, COUNTS[added]) + 1)
     return report

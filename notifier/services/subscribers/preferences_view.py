@@ -99,6 +99,23 @@ def unsubscribe_from_page(person: LinkedPerson, topic_id: int | None, now: datet
     return chosen
 
 
+@dataclass(frozen=True)
+class UnsubscribeView:
+    """What an unsubscribe link's page shows: the topic it is for (None: every email), and whether
+    there is anything left to stop."""
+
+    topic: Topic | None
+    already: bool
+
+
+def unsubscribe_view(person: LinkedPerson) -> UnsubscribeView:
+    topic = person.topic
+    active = subscriber_repo.active_subscriptions(person.scope.session, person.subscriber.id)
+    if person.ref.topic_id is not None:
+        return UnsubscribeView(topic, not any(s.topic_id == person.ref.topic_id for s in active))
+    return UnsubscribeView(topic, not active)
+
+
 def unsubscribe_from_link(person: LinkedPerson, *, one_click: bool, now: datetime) -> Topic | None:
     """What an unsubscribe link's POST does: stop the link's topic (or every email); the topic."""
     source = ConsentSource.ONE_CLICK if one_click else ConsentSource.FORM

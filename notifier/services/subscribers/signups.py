@@ -59,7 +59,9 @@ class ConfirmLinks:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConfirmLinks:
-        return cls.build(settings.signing_secrets, settings.public_base_url, settings.confirm_link_days)
+        # The longest link any sign-up gets; each sign-up's own `expires_at` is checked when confirmed.
+        days = max(settings.confirm_link_days, settings.import_confirm_days)
+        return cls.build(settings.signing_secrets, settings.public_base_url, days)
 
     def url(self, ref: ConfirmRef) -> str:
         token = self.signer.sign(
@@ -121,7 +123,10 @@ def request_signup(
     session.flush()
     names = [t.name for t in signup.topics]
     url = ctx.links.url(ConfirmRef(network.id, subscriber.id, pending.id))
-    return _queue_confirmation(uow, queue, network, subscriber, url, names, ctx, membership=wants_membership)
+    invited = source in (ConsentSource.IMPORT, ConsentSource.ADMIN)  # an admin asked, not the person
+    return _queue_confirmation(
+        uow, queue, network, subscriber, url, names, ctx, membership=wants_membership, invited=invited
+    )
 
 
 def _subscriber_for(
@@ -185,6 +190,7 @@ def _queue_confirmation(
     ctx: SignupContext,
     *,
     membership: bool,
+    invited: bool = False,
 ) -> int:
     message = queue_one_email(
         uow,
@@ -196,6 +202,7 @@ def _queue_confirmation(
             "topic_names": topic_names,
             "expiry_days": ctx.expiry_days,
             "membership": membership,
+            "invited": invited,
         },
         now=ctx.now,
     )

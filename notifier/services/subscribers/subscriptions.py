@@ -32,8 +32,10 @@ def add_confirmed_subscriber(
     source: ConsentSource,
     hash_key: str,
     now: datetime,
+    reason: str | None = None,
 ) -> Subscriber:
-    """Add (or re-activate) a subscriber whose consent is already established, e.g. by an admin."""
+    """Add (or re-activate) a subscriber whose consent is already established, e.g. by an admin;
+    `reason` is why an admin recorded it on the person's behalf, kept with each consent record."""
     address = checked_work_email(network, email)
     if not name.strip():
         raise ValueError("name: enter the subscriber's name")
@@ -56,7 +58,9 @@ def add_confirmed_subscriber(
         subscriber.status, subscriber.left_at = SubscriberStatus.ACTIVE, None
         subscriber.confirmed_at = subscriber.confirmed_at or now
     for topic in topics:
-        subscribe_to_topic(session, network, subscriber, topic, frequency=frequency, source=source, now=now)
+        subscribe_to_topic(
+            session, network, subscriber, topic, frequency=frequency, source=source, now=now, reason=reason
+        )
     return subscriber
 
 
@@ -70,14 +74,16 @@ def subscribe_to_topic(
     source: ConsentSource,
     now: datetime,
     notice_version: str | None = None,
+    reason: str | None = None,
 ) -> None:
     """Subscribe (or change the frequency); `notice_version` is the notice the person was shown, when
-    it may differ from the network's current one (a sign-up confirmed after the notice changed)."""
+    it may differ from the network's current one (a sign-up confirmed after the notice changed). A new
+    frequency ends the old row as `frequency_changed` (still subscribed) and records `changed`."""
     current = subscriber_repo.active_subscription(session, subscriber.id, topic.id)
     if current is not None and current.frequency is frequency:
         return
     if current is not None:  # a new frequency: the old row becomes history
-        current.ended_at, current.ended_reason = now, SubscriptionEndReason.UNSUBSCRIBED
+        current.ended_at, current.ended_reason = now, SubscriptionEndReason.FREQUENCY_CHANGED
         session.flush()
     session.add(
         Subscription(
@@ -98,6 +104,7 @@ def subscribe_to_topic(
         source=source,
         now=now,
         notice_version=notice_version,
+        reason=reason,
     )
 
 
@@ -137,6 +144,7 @@ def _record_consent(
     source: ConsentSource,
     now: datetime,
     notice_version: str | None = None,
+    reason: str | None = None,
 ) -> None:
     subscriber_repo.add_consent_event(
         session,
@@ -148,5 +156,6 @@ def _record_consent(
             source=source,
             notice_version=notice_version or network.privacy_notice_version,
             occurred_at=now,
+            reason=reason,
         ),
     )

@@ -207,7 +207,8 @@ def test_the_cli_sets_shows_checks_and_clears_without_echoing_a_key(
     created = runner.invoke(
         cli_app,
         ["network", "create", "own", "--name", "Own", "--site-url", "https://own.example.gov.uk",
-         "--privacy-notice-url", "https://own.example.gov.uk/privacy/", "--notice-version", "v1"],
+         "--privacy-notice-url", "https://own.example.gov.uk/privacy/", "--notice-version", "v1",
+         "--steering-group-email", "steering@own.example.gov.uk"],
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     key = notify_sandbox.key("test")

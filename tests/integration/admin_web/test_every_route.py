@@ -22,6 +22,7 @@ from notifier.domain.sources import AdminRole
 from notifier.repositories import networks as network_repo
 from notifier.services.common.actors import token_actor_of
 from notifier.services.privacy import rights
+from notifier.services.privacy.contact import submit_enquiry
 from notifier.services.sources import announcements, meeting_changes
 from notifier.services.sources.meeting_changes import create_meeting
 from notifier.services.sources.meetings import Audience, MeetingDetails, SourceDeps
@@ -127,6 +128,9 @@ def _beta_rows(web: AdminWeb) -> dict[str, int]:
             now,
         )
         membership = memberships.request_membership(uow.session, beta, person, now=now)
+        enquiry = submit_enquiry(
+            uow.session, beta, name="Casey Beta", email="casey@example.org", message="Hello", now=now
+        )
         page_id = _known_page(uow, web, beta)
         message_id = uow.session.scalars(select(Message.id).where(Message.network_id == beta.id)).first()
         admin = uow.session.scalars(
@@ -140,7 +144,7 @@ def _beta_rows(web: AdminWeb) -> dict[str, int]:
             "meeting_id": meeting.id, "request_id": request.id, "membership_id": membership.id,
             "message_id": message_id, "admin_id": admin.id, "session_id": admin_session.id,
             "item_id": item_id,  # the meeting's archive item
-            "page_id": page_id,
+            "page_id": page_id, "enquiry_id": enquiry.id,
             "approval_id": approval_id,
         }  # fmt: skip
 

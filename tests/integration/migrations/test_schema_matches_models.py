@@ -48,6 +48,7 @@ TABLES_BY_REVISION = {
     "0019": set(),
     "0020": {"archive_item", "archive_item_topic", "archive_sign_in_link", "archive_session", "archive_feed",
              "archive_item_fts"},
+    "0021": set(),
     "0022": {"approval_request", "access_review"},
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
@@ -65,6 +66,10 @@ COLUMNS_BY_REVISION = {
     | {("content_page", c) for c in ("path", "collection", "title", "page_date", "outcome", "note", "email")}
     | {("content_page", "seen_at"), ("content_page", "gone_at")},
     "0019": {("announcement", "meeting_id")},
+    "0021": {
+        ("contact_enquiry", c) for c in ("forward_failure", "forward_failed_at", "closed_at", "closed_by")
+    }
+    | {("signup", "reminded_at"), ("consent_event", "reason")},
     "0022": {("announcement", "approved_by_admin_id"), ("admin_member", "term_ends_at"),
              ("admin_member", "suspended_at"), ("admin_session", "email_hash")},
 }  # fmt: skip

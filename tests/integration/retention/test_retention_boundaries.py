@@ -197,6 +197,12 @@ def _short_signup(session: Session, network: Network, stamp: datetime) -> Callab
     return _signup(session, network, stamp + timedelta(days=7), created=stamp)
 
 
+def _imported_signup(session: Session, network: Network, stamp: datetime) -> Callable[[Session], bool]:
+    """An imported person's sign-up, whose link (import_confirm_days, 14) outlives a form's 7 days: the
+    person is kept through it, and goes with it."""
+    return _signup(session, network, stamp, created=stamp - timedelta(days=14))
+
+
 @dataclass(frozen=True)
 class Case:
     kind: RetentionKind
@@ -235,6 +241,9 @@ CASES = {
     ),
     "sign-up link expiry": Case(
         RetentionKind.UNCONFIRMED_SIGNUP, _signup, "2028-03-01T00:00:00", "2028-03-01T00:00:00"
+    ),
+    "imported sign-up's longer link": Case(
+        RetentionKind.UNCONFIRMED_SIGNUP, _imported_signup, "2028-03-01T00:00:00", "2028-03-01T00:00:00"
     ),
     "sign-up under a rule shorter than its link": Case(
         RetentionKind.UNCONFIRMED_SIGNUP, _short_signup, "2028-02-27T09:30:00", "2028-03-01T09:30:00"

@@ -36,7 +36,7 @@ def test_an_enquiry_reaches_the_steering_group_once(
     web = web_app(sessions)
     with unit_of_work(sessions) as uow:
         network, _ = network_with_topics(uow.session, "alpha")
-        set_steering_group_address(network, STEERING)
+        set_steering_group_address(uow.session, network, STEERING, actor="cli")
     client = web.client
     empty = client.post("/contact/alpha", data={"csrf_token": csrf_from(client, "/contact/alpha")})
     assert empty.status_code == 400

@@ -18,7 +18,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.db.models import Delivery, MeetingAnswer, Message, Subscriber
+from notifier.db.models import AuditRecord, Delivery, MeetingAnswer, Message, Subscriber
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.services.admin import admin_tokens
@@ -35,6 +35,7 @@ pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
 NOW = datetime(2031, 5, 5, 9, 0, tzinfo=UTC)  # a frozen clock: every time below is relative to it
 PEOPLE = ("ann", "ben", "cat", "dan")
 ADMIN = "alice.admin@cabinetoffice.gov.uk"
+EDITOR = "ed.itor@cabinetoffice.gov.uk"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -190,6 +191,23 @@ def test_the_deadline_reminders_partstat_and_health_data(sessions: sessionmaker[
         )
         alice = sign_in(web, "alpha", ADMIN)
         assert "A ramp, please" in alice.get(f"/admin/alpha/meetings/{meeting['id']}/answers").text
+        exported = alice.get(f"/admin/alpha/meetings/{meeting['id']}/answers.csv")
+        assert "A ramp, please" in exported.text
+        with unit_of_work(sessions) as uow:  # the bulk download is audited, by id
+            (record,) = uow.session.scalars(
+                select(AuditRecord).where(AuditRecord.action == "meeting.answers_exported")
+            ).all()
+            assert record.object_id == meeting["id"] and "ramp" not in str(record.detail)
+        invite(web, "alpha", EDITOR, AdminRole.EDITOR, name="Ed Itor")
+        ed = sign_in(web, "alpha", EDITOR)
+        seen = ed.get(f"/admin/alpha/meetings/{meeting['id']}/answers")
+        assert seen.status_code == 200, seen.text
+        assert (
+            "A ramp, please" not in seen.text
+            and "Access needs" not in seen.text
+            and "answers.csv" not in seen.text
+        )
+        assert ed.get(f"/admin/alpha/meetings/{meeting['id']}/answers.csv").status_code == 403
         assert "A ramp, please" not in client.get(f"{links['ann']}?choice=yes").text.replace(
             "A ramp, please</textarea>", ""
         )

@@ -180,8 +180,23 @@ def test_csv_import_is_all_or_nothing_dedupes_and_records_the_import_source(
     monkeypatch.setenv("NOTIFIER_SECRET_KEY", HASH_KEY)
     bad = tmp_path / "bad.csv"
     bad.write_text("email,name,department\na@justice.gov.uk,A,MoJ\nb@gmail.com,B,\nc@justice.gov.uk,,\n")
+    recorded = ["--no-send-confirmations", "--consent-reason", "They signed the sheet at the AGM"]
+    no_reason = CliRunner().invoke(
+        app,
+        [
+            "subscriber",
+            "import",
+            str(bad),
+            "--network",
+            "alpha",
+            "--topic",
+            "news",
+            "--no-send-confirmations",
+        ],
+    )
+    assert no_reason.exit_code == 1 and "Enter why you are recording their consent" in no_reason.output
     refused = CliRunner().invoke(
-        app, ["subscriber", "import", str(bad), "--network", "alpha", "--topic", "news"]
+        app, ["subscriber", "import", str(bad), "--network", "alpha", "--topic", "news", *recorded]
     )
     assert refused.exit_code == 1
     assert "line 3: email:" in refused.output and "line 4: name" in refused.output
@@ -192,15 +207,17 @@ def test_csv_import_is_all_or_nothing_dedupes_and_records_the_import_source(
         "email,name,department\nA@Justice.gov.uk,A,MoJ\na@justice.gov.uk,A again,\nb@dft.gov.uk,B,DfT\n"
     )
     done = CliRunner().invoke(
-        app, ["subscriber", "import", str(good), "--network", "alpha", "--topic", "news"]
+        app, ["subscriber", "import", str(good), "--network", "alpha", "--topic", "news", *recorded]
     )
     assert done.exit_code == 0, done.output
     assert "2 subscribed" in done.output and "1 duplicate(s) merged" in done.output
     with unit_of_work(sessions) as uow:
         people = uow.session.scalars(select(Subscriber)).all()
         assert sorted(p.email for p in people) == ["a@justice.gov.uk", "b@dft.gov.uk"]
-        sources = {e.source for p in people for e in consent_history(uow.session, p.id)}
-    assert sources == {ConsentSource.IMPORT}
+        ledger = [e for p in people for e in consent_history(uow.session, p.id)]
+    assert {(e.source, e.reason) for e in ledger} == {
+        (ConsentSource.IMPORT, "They signed the sheet at the AGM")
+    }
 
 
 def _temporary_failures(

@@ -27,6 +27,7 @@ from notifier.rendering.emails import (
     Footer,
     MeetingEmail,
     MeetingPlaceEmail,
+    MembershipDecidedEmail,
     MinutesEmail,
     NewLinksEmail,
     ReviewLine,
@@ -92,6 +93,16 @@ def _meeting(text: Text) -> MeetingEmail:
         calendar_url=f"{SERVICE}/meetings/7/calendar.ics",
         meeting_url=f"{SITE}/meetings/steering-group/",
         note=text("We have moved to a bigger room."),
+    )
+
+
+def _membership_decided(text: Text) -> MembershipDecidedEmail:
+    return MembershipDecidedEmail(
+        network_name=text("LGBT+ Network"),
+        approved=True,
+        topic_names=(text("Network business"), text("Steering group minutes")),
+        contact_url=f"{SERVICE}/contact/lgbt",
+        privacy_notice_url=f"{SITE}/privacy/",
     )
 
 
@@ -297,5 +308,6 @@ def sample_context(kind: EmailKind, text: Text = str) -> EmailContext:
         EmailKind.ADMIN_TERM_ENDING: _term_ending,
         EmailKind.ACCESS_REVIEW: _access_review,
         EmailKind.ADMIN_SUSPENDED: _admin_suspended,
+        EmailKind.MEMBERSHIP_DECIDED: _membership_decided,
     }
     return builders[kind](text)

@@ -46,6 +46,7 @@ TRANSACTIONAL = {
     EmailKind.ADMIN_TERM_ENDING,
     EmailKind.ACCESS_REVIEW,
     EmailKind.ADMIN_SUSPENDED,
+    EmailKind.MEMBERSHIP_DECIDED,  # one person: the answer to their request to join
 }
 WHY_YOU_GET_THIS = "You're getting this email because you subscribed to Events from LGBT+ Network."
 ESCAPED_CONTACT = CONTACT.replace(".", "\\.")

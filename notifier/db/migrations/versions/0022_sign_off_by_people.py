@@ -2,7 +2,7 @@
 every network a person administers, terms of office, inactivity and quarterly access reviews
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import notifier.db.base
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

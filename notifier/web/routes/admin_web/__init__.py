@@ -10,6 +10,7 @@ from notifier.web.routes.admin_web import (
     archive,
     audit_log,
     dashboard,
+    enquiries,
     importing,
     meeting_answers,
     meeting_audience,
@@ -40,6 +41,7 @@ ROUTERS = (
     meeting_audience.router,  # before meetings: its POST .../{change} takes any last segment
     meetings.router,
     memberships.router,
+    enquiries.router,
     *settings.ROUTERS,
 )
 

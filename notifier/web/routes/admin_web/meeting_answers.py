@@ -1,6 +1,7 @@
-"""A meeting's answers in the web admin (editor role): counts, the list with any access needs (health
-data, shown only here), the same as CSV, and a message to the people coming (the Yes list), which is
-an announcement and takes its path: approval by a second person where the network requires sign-off.
+"""A meeting's answers in the web admin: counts and the list for editors, with the access needs
+(health data) and the CSV download for admins only, and a message to the people coming (the Yes
+list), which is an announcement and takes its path: approval by a second person where the network
+requires sign-off.
 The report is the answers service's (services/sources/answer_reports.py)."""
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from notifier.domain.sources import AnnouncementStatus
+from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.services.sources.announcements import AnnouncementError, message_the_yes_list
-from notifier.services.sources.answer_reports import AnswersReport, answers_csv, answers_report
+from notifier.services.sources.answer_reports import AnswersReport, answers_report, export_answers
 from notifier.services.sources.meeting_admin import get_meeting
 from notifier.services.sources.meetings import SourceDeps
 from notifier.web.deps import QueueDep, SettingsDep, UowDep
 from notifier.web.params import RowId
-from notifier.web.routes.admin_web.session import EditorDep, SignedIn, not_found
+from notifier.web.routes.admin_web.session import AdminRoleDep, EditorDep, SignedIn, not_found
 
 router = APIRouter(tags=["admin pages"], include_in_schema=False)
 PATH = "/admin/{slug}/meetings/{meeting_id}/answers"
@@ -25,7 +26,7 @@ FormText = Annotated[str, Form()]
 
 
 def _report(uow: UowDep, signed_in: SignedIn, meeting_id: int) -> AnswersReport:
-    report = answers_report(uow, signed_in.network, meeting_id)
+    report = answers_report(uow, signed_in.network, meeting_id, health_data=signed_in.allows(AdminRole.ADMIN))
     if report is None:
         raise not_found()
     return report
@@ -48,13 +49,15 @@ def answers_page(meeting_id: RowId, signed_in: EditorDep, uow: UowDep) -> HTMLRe
 
 
 @router.get(PATH + ".csv", response_model=None)
-def answers_file(meeting_id: RowId, signed_in: EditorDep, uow: UowDep) -> Response:
-    report = _report(uow, signed_in, meeting_id)
+def answers_file(meeting_id: RowId, signed_in: AdminRoleDep, uow: UowDep) -> Response:
+    export = export_answers(uow, signed_in.network, meeting_id, actor=signed_in.actor)
+    if export is None:
+        raise not_found()
     headers = {
-        "Content-Disposition": f'attachment; filename="meeting-{meeting_id}-answers.csv"',
+        "Content-Disposition": f'attachment; filename="{export.filename}"',
         "Cache-Control": "no-store",
     }
-    return Response(answers_csv(report), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(export.text, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.post(PATH + "/message", response_class=HTMLResponse)

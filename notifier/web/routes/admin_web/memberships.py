@@ -9,9 +9,14 @@ from fastapi import APIRouter, Form, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.services.common.scope import NotFound
-from notifier.services.subscribers.membership_decisions import Decision, decide, requests_to_join
+from notifier.services.subscribers.membership_decisions import (
+    Decision,
+    DecisionMail,
+    decide,
+    requests_to_join,
+)
 from notifier.services.subscribers.memberships import MembershipError
-from notifier.web.deps import NowDep
+from notifier.web.deps import NowDep, QueueDep, SettingsDep, UowDep
 from notifier.web.params import RowId
 from notifier.web.routes.admin_web.session import ApproverDep, refused
 
@@ -26,18 +31,38 @@ def membership_requests(signed_in: ApproverDep, done: str = "") -> HTMLResponse:
         title="Requests to join",
         active="members",
         waiting=requests_to_join(signed_in.scope),
-        notice={"approve": "Approved.", "decline": "Declined."}.get(done, ""),
+        notice={
+            "approve": "Approved. We have emailed them to say so.",
+            "decline": "Declined. We have emailed them to say so.",
+        }.get(done, ""),
     )
 
 
 @router.post("/admin/{slug}/memberships/{membership_id}/{action}", response_class=HTMLResponse)
 def decide_request(
-    membership_id: RowId, action: str, signed_in: ApproverDep, now: NowDep, note: FormText = ""
+    membership_id: RowId,
+    action: str,
+    signed_in: ApproverDep,
+    uow: UowDep,
+    queue: QueueDep,
+    settings: SettingsDep,
+    now: NowDep,
+    note: FormText = "",
 ) -> Response:
+    """Approve or decline; the person is emailed the answer."""
     if action not in (Decision.APPROVE, Decision.DECLINE):
         raise NotFound("decision")
+    mail = DecisionMail(uow, queue, settings.public_base_url)
     try:
-        decide(signed_in.scope, membership_id, Decision(action), note=note, actor=signed_in.actor, now=now)
+        decide(
+            signed_in.scope,
+            membership_id,
+            Decision(action),
+            note=note,
+            actor=signed_in.actor,
+            now=now,
+            mail=mail,
+        )
     except MembershipError as exc:
         raise refused(
             "This request has already been decided",

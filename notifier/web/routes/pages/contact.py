@@ -1,4 +1,5 @@
-"""The contact form: an enquiry to the network's steering group, forwarded through Notify."""
+"""The contact form: an enquiry to the network's steering group, forwarded through Notify when the
+network has the group's address, else kept for the admin's Enquiries page; the "sent" page says which."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.services.common.scope import NetworkScope
-from notifier.services.privacy.contact import EnquiryRefused, submit_enquiry
+from notifier.services.privacy.contact import EnquiryRefused, forwarding_works, submit_enquiry
 from notifier.web import csrf
 from notifier.web.csrf import CheckedForm
 from notifier.web.deps import NetworkDep, NowDep, SettingsDep, UowDep
@@ -73,4 +74,6 @@ def send_enquiry(
 
 @router.get("/contact/{slug}/sent", response_class=HTMLResponse)
 def sent(scope: NetworkDep) -> Response:
-    return render_page("contact_sent.html", title="Message sent", network=scope.network)
+    """Says where the message is: on its way by email, or kept for the steering group's admin pages."""
+    forwarded = forwarding_works(scope.session, scope.network)
+    return render_page("contact_sent.html", title="Message sent", network=scope.network, forwarded=forwarded)

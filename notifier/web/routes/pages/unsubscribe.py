@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from notifier.services.common.tokens import TokenPurpose
 from notifier.services.subscribers.linked_people import LinkedPerson, LinkRefused, person_from_link
-from notifier.services.subscribers.preferences_view import unsubscribe_from_link
+from notifier.services.subscribers.preferences_view import unsubscribe_from_link, unsubscribe_view
 from notifier.web.deps import LinksDep, NowDep, UowDep
 from notifier.web.pages import render_page
 from notifier.web.problems import Problem
@@ -57,14 +57,16 @@ PersonDep = Annotated[LinkedPerson, Depends(_person)]
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
 def confirm_unsubscribe(token: str, person: PersonDep, links: LinksDep) -> HTMLResponse:
-    topic = person.topic
+    """Asks before unsubscribing; a link already used says so, with the ways back."""
+    view = unsubscribe_view(person)
     return render_page(
-        "unsubscribe_confirm.html",
-        title="Are you sure you want to unsubscribe?",
+        "unsubscribe_already.html" if view.already else "unsubscribe_confirm.html",
+        title="You have already unsubscribed" if view.already else "Are you sure you want to unsubscribe?",
         network=person.network,
-        topic_name=topic.name if topic else None,
+        topic_name=view.topic.name if view.topic else None,
         action=f"/unsubscribe/{token}",
         manage_url=links.manage_url(person.ref),
+        subscribe_url=f"/subscribe/{person.network.slug}",
     )
 
 

@@ -1,6 +1,7 @@
 """A network's own settings page (admin role): the privacy notice, work-email domains, the meeting
-organiser's address, topics, retention rules (which can only be shortened here), admin API tokens
-and the publish hook's secret. A new token or secret is shown once, on the answer to the POST that made it."""
+organiser's address, the steering group's address (where the contact form's messages go), topics,
+retention rules (which can only be shortened here), admin API tokens and the publish hook's secret.
+A new token or secret is shown once, on the answer to the POST that made it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from notifier.services.admin.network_settings import SettingsError
 from notifier.services.admin.networks import NetworkError, create_topic
 from notifier.services.common import audit
 from notifier.services.common.actor_names import actor_names
+from notifier.services.privacy.contact import AddressRefused, set_steering_group_address
 from notifier.services.privacy.retention import rules_for, set_rule
 from notifier.services.sources import organiser
 from notifier.web.deps import NowDep, SettingsDep, UowDep
@@ -29,6 +31,7 @@ DONE = {
     "notice": "Privacy notice saved.",
     "domains": "Work email domains saved.",
     "organiser": "Meeting organiser saved. Calendars holding meetings still to come will be updated.",
+    "contact": "Steering group's address saved. Messages from the contact form are forwarded to it.",
     "topic": "Topic added.",
     "retention": "Retention rule shortened.",
     "revoked": "Token revoked.",
@@ -115,6 +118,18 @@ def save_organiser(
     except organiser.OrganiserError as exc:
         return _page(signed_in, uow, settings, errors={exc.field: exc.message}, form={"organiser": address})
     return saved(signed_in, "", "organiser")
+
+
+@router.post("/admin/{slug}/settings/contact", response_class=HTMLResponse)
+def save_contact_address(
+    signed_in: AdminRoleDep, uow: UowDep, settings: SettingsDep, address: FormText = ""
+) -> Response:
+    try:
+        with uow.attempt():
+            set_steering_group_address(uow.session, signed_in.network, address, actor=signed_in.actor)
+    except AddressRefused as exc:
+        return _page(signed_in, uow, settings, errors={"contact": str(exc)}, form={"contact": address})
+    return saved(signed_in, "", "contact")
 
 
 @router.post("/admin/{slug}/settings/topics", response_class=HTMLResponse)
