@@ -21,7 +21,7 @@ from notifier.db.base import utcnow
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.services.admin.invitations import invite_admin
-from tests.support.databases import sqlite_database
+from tests.support.databases import SqliteTemplate
 from tests.support.fleet import fleet_env, free_port, running_fleet
 from tests.support.sandbox import start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
@@ -35,9 +35,9 @@ WIDTHS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "he
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def fleet(sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     var_dir = tmp_path_factory.mktemp("admin-networks")
-    database_url = sqlite_database(var_dir)
+    database_url = sqlite_template.create(var_dir)
     engine = make_engine(database_url)
     with unit_of_work(sessionmaker(bind=engine, expire_on_commit=False)) as uow:
         alpha, (news,) = network_with_topics(uow.session, "alpha", ["news"], sign_off=True)

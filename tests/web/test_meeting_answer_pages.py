@@ -22,7 +22,7 @@ from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.london_times import LONDON
 from notifier.domain.sources import AdminRole
 from notifier.services.admin import admin_tokens
-from notifier.services.admin.web_sessions import invite_admin
+from notifier.services.admin.invitations import invite_admin
 from tests.support.fleet import FLEET_SECRET_KEY
 from tests.support.seeding import subscriber
 from tests.web.conftest import Site, axe_violations, check_page, screenshot
@@ -31,7 +31,7 @@ WIDTHS = {"phone": 375, "desktop": 1280}
 ADMIN = "ada.answers@cabinetoffice.gov.uk"
 READERS = {"phone": "pat.phone@justice.gov.uk", "desktop": "dev.desktop@justice.gov.uk"}
 ANSWER_LINK = r"http://127\.0\.0\.1:\d+/meetings/answer/[A-Za-z0-9_.\-]+\?choice=yes"
-SIGN_IN_LINK = r"http://127\.0\.0\.1:\d+/admin/alpha/sign-in/[A-Za-z0-9_.\-]+"
+SIGN_IN_LINK = r"http://127\.0\.0\.1:\d+/admin/sign-in/[A-Za-z0-9_.\-]+"
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +45,12 @@ def meeting_id(site: Site) -> int:
         ).one()
         for email in READERS.values():
             subscriber(uow.session, network, email, [events])
-        invite_admin(
+        ada = invite_admin(
             uow.session, network, email=ADMIN, name="Ada Answers", role=AdminRole.ADMIN, invited_by="cli",
             hash_key=FLEET_SECRET_KEY, now=utcnow(),
         )  # fmt: skip
         editor = admin_tokens.issue_token(
-            uow.session, network, role=AdminRole.EDITOR, label="pages", holder_email=ADMIN
+            uow.session, network, role=AdminRole.EDITOR, label="pages", holder_email=ADMIN, created_by=ada
         ).secret
     engine.dispose()
     start = (datetime.now(LONDON) + timedelta(days=9)).replace(hour=18, minute=0, second=0, microsecond=0)

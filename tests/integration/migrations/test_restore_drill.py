@@ -24,8 +24,7 @@ from notifier.db.models import Delivery, Message, Network, Topic
 from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import DeliveryStatus
-from notifier.services.admin.acting import acting_token
-from notifier.services.admin.web_sessions import invite_admin
+from notifier.services.admin.invitations import invite_admin
 from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.delivery.fanout import fan_out_next_batch
 from notifier.services.delivery.sending import Sender, SendingConfig
@@ -33,7 +32,7 @@ from notifier.services.privacy.folding import fold_old_deliveries
 from notifier.services.sources.publishing import announce
 from tests.support.databases import PostgresDatabases
 from tests.support.fakes import RecordingQueue, ScriptedGateway, UnlimitedLimiter
-from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
+from tests.support.seeding import HASH_KEY, issue_test_token, network_with_topics, subscriber
 from tests.support.settings import make_settings
 
 SETTINGS = make_settings(
@@ -97,17 +96,17 @@ def _no_wait(_seconds: float) -> None:
 
 
 def _populate(url: str) -> None:
-    """Two networks with subscribers, an admin and their acting token, a message sent and partly folded."""
+    """Two networks with subscribers, an admin and an automation token they made, a message sent and partly
+    folded."""
     engine = make_engine(url)
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
     with unit_of_work(sessions) as uow:
         for slug in ("alpha", "beta"):
             network, (news,) = network_with_topics(uow.session, slug)
             people = [subscriber(uow.session, network, f"p{i}@{slug}.gov.uk", [news]) for i in range(4)]
-            admin = invite_admin(uow.session, network, email=people[0].email, name="Pat Admin",
-                                 role=AdminRole.ADMIN, invited_by="cli", hash_key=HASH_KEY,
-                                 now=utcnow())  # fmt: skip
-            acting_token(uow.session, admin, people[0])
+            invite_admin(uow.session, network, email=people[0].email, name="Pat Admin",
+                         role=AdminRole.ADMIN, invited_by="cli", hash_key=HASH_KEY, now=utcnow())  # fmt: skip
+            issue_test_token(uow.session, network, AdminRole.EDITOR, people[0].email)  # made by Pat
     engine.dispose()
     _send_one_message(url, "alpha")
     _send_one_message(url, "beta")
