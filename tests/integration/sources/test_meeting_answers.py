@@ -18,17 +18,16 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.db.models import AuditRecord, Delivery, MeetingAnswer, Message, Subscriber
+from notifier.db.models import AuditRecord, Delivery, MeetingAnswer, Message, Network, Subscriber
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
-from notifier.services.admin import admin_tokens
 from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.delivery.fanout import fan_out_next_batch
 from notifier.services.sources.answers import expire_offers
 from notifier.services.sources.meetings import SourceDeps, send_due_reminders
 from tests.integration.admin_web.support import AdminWeb, invite, make_admin_web, sign_in
 from tests.support.admin_api import API, PUBLIC, bearer
-from tests.support.seeding import network_with_topics, subscriber
+from tests.support.seeding import issue_test_token, network_with_topics, subscriber
 
 pytestmark = pytest.mark.dates  # moves the clock (tests/conftest.py)
 
@@ -44,11 +43,13 @@ def _world(sessions: sessionmaker[Session]) -> tuple[AdminWeb, dict[str, str]]:
         network, (events,) = network_with_topics(uow.session, "alpha", ("events",))
         for name in PEOPLE:
             subscriber(uow.session, network, f"{name}@dept.gov.uk", [events])
-        editor = admin_tokens.issue_token(
-            uow.session, network, role=AdminRole.EDITOR, label="t", holder_email="ann@dept.gov.uk"
-        ).secret
     web = make_admin_web(sessions)
     invite(web, "alpha", ADMIN, AdminRole.ADMIN, name="Alice Admin")
+    with unit_of_work(sessions) as uow:
+        alpha = uow.session.scalars(select(Network).where(Network.slug == "alpha")).one()
+        editor = issue_test_token(
+            uow.session, alpha, AdminRole.EDITOR, "ann@dept.gov.uk"
+        ).secret  # made by Alice
     return web, bearer(editor)
 
 

@@ -21,14 +21,13 @@ from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import ConsentAction, Frequency, SubscriptionEndReason
 from notifier.repositories.networks import get_network_by_slug
-from notifier.services.admin.admin_tokens import issue_token
 from notifier.services.admin.networks import create_topic
 from notifier.services.common.links import LinkBuilder, SubscriberRef
 from notifier.services.subscribers import memberships
 from notifier.services.subscribers.preferences import update_preferences
 from tests.integration.admin_web.support import csrf_from, invite, make_admin_web, sign_in
 from tests.support.fakes import CLI_QUEUE
-from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
+from tests.support.seeding import HASH_KEY, issue_test_token, network_with_topics, subscriber
 from tests.support.webapp import web_app
 
 APPROVER = "alice.approver@hmrc.gov.uk"
@@ -128,9 +127,8 @@ def test_declining_through_the_api_emails_the_person_without_the_note(
     with unit_of_work(sessions) as uow:
         network = get_network_by_slug(uow.session, "alpha")
         assert network is not None
-        token = issue_token(
-            uow.session, network, role=AdminRole.APPROVER, label="a", holder_email="a@dft.gov.uk"
-        )
+        # Tokens never have the approver role (approvals are people's); an admin-role token decides requests.
+        token = issue_test_token(uow.session, network, AdminRole.ADMIN, "a@dft.gov.uk", "a")
     web = web_app(sessions)
     answer = web.client.post(
         f"/admin/api/networks/alpha/memberships/{request_id}/decline",
