@@ -149,7 +149,9 @@ def decodes_character_references(markdown: str) -> bool:
 
 
 def _kept_references_removed(markdown: str) -> str:
-    return markdown.replace("&amp;", "").replace("&lpar;", "").replace("&rpar;", "")
+    # Each kept reference becomes a space, not nothing: removed outright, `&&amp;lt` would join its
+    # neighbours into a reference (`&lt`) the email never holds.
+    return markdown.replace("&amp;", " ").replace("&lpar;", " ").replace("&rpar;", " ")
 
 
 def linkable_in_text(text: str) -> list[str]:

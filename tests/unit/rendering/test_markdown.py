@@ -59,6 +59,9 @@ def _inline_structures(markdown: str) -> list[str]:
     return [structure.kind for structure in structures]
 
 
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")  # dropped by the escaper
+
+
 def _collapsed(value: str) -> str:
     return " ".join(value.split()).replace(ZERO_WIDTH_SPACE, "")
 
@@ -80,6 +83,7 @@ def test_hostile_examples_are_inert_everywhere_a_template_puts_them(value: str) 
 @example("Title\n===")
 @example("&amp;&#x5b;&lsqb")
 @example("a-.example")
+@example("&&AElig;")
 def test_inline_escape_is_inert_for_any_text(value: str) -> None:
     escaped = escape_notify_inline(value)
     assert "\n" not in escaped
@@ -107,6 +111,7 @@ def test_inline_escape_shows_the_original_characters(value: str) -> None:
 @given(hostile_text)
 @example("para one\n\n\n\n# two\n---\n=\n    code\n^ inset")
 @example("see https://evil.example/a_(b)). [x](https://evil.example) ((body))")
+@example("A\x1bhttps://")
 def test_block_escape_keeps_lines_but_no_markup(value: str) -> None:
     """No markup but the web addresses typed, which Notify links as they are shown."""
     escaped = escape_notify_block(value)
@@ -114,7 +119,8 @@ def test_block_escape_keeps_lines_but_no_markup(value: str) -> None:
     assert set(_inline_structures(escaped)) <= {"url"}
     assert set(_inline_structures(f"Text above\n{escaped}")) <= {"url"}
     assert "\n\n\n" not in escaped
-    assert set(client_linkable(escaped)) <= set(linkable_in_text(value))
+    # What a client links is what the reader sees: the typed text without its control characters.
+    assert set(client_linkable(escaped)) <= set(linkable_in_text(CONTROL_CHARACTERS.sub("", value)))
     assert not decodes_character_references(escaped)
     assert "((" not in escaped
 
