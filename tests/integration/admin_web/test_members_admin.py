@@ -139,7 +139,11 @@ def test_add_and_remove_a_person_and_see_the_suppression_list(web: AdminWeb) -> 
     with unit_of_work(web.sessions) as uow:
         assert uow.session.get(Subscriber, nia.id) is None
         actions = list(
-            uow.session.scalars(select(AuditRecord.action).where(AuditRecord.object_type == "subscriber"))
+            uow.session.scalars(
+                select(AuditRecord.action)
+                .where(AuditRecord.object_type == "subscriber")
+                .order_by(AuditRecord.id)
+            )
         )
     assert actions == ["person_added", "person_viewed", "person_viewed", "person_removed"]  # two page views
 
