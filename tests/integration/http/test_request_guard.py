@@ -81,7 +81,7 @@ def test_text_in_any_script_is_accepted(admins: Admins, sessions: sessionmaker[S
 
 
 def _announce(admins: Admins, raw: bytes) -> int:
-    headers = {**admins.approver, "Content-Type": "application/json"}
+    headers = {**admins.editor, "Content-Type": "application/json"}  # an editor's token writes drafts
     return admins.web.client.post(f"{API}/announcements", content=raw, headers=headers).status_code
 
 
@@ -144,7 +144,7 @@ def test_a_body_over_its_limit_is_refused_whether_declared_or_streamed(admins: A
     declared = admins.web.client.post(
         f"{API}/announcements",
         content=too_big,
-        headers={**admins.approver, "Content-Type": "application/json"},
+        headers={**admins.editor, "Content-Type": "application/json"},
     )
     assert declared.status_code == 413
     assert declared.json()["detail"] == f"The request body is over {MAX_BODY_BYTES} bytes (the limit)"
