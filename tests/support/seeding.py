@@ -51,7 +51,10 @@ def subscriber(
     email: str,
     topics: Sequence[Topic],
     frequency: Frequency = Frequency.IMMEDIATE,
+    *,
+    hash_key: str = HASH_KEY,
 ) -> Subscriber:
+    """A confirmed subscriber; `hash_key`: the running app's (a fleet's) when it must find them by address."""
     return add_confirmed_subscriber(
         session,
         network,
@@ -61,7 +64,7 @@ def subscriber(
         topics=topics,
         frequency=frequency,
         source=ConsentSource.ADMIN,
-        hash_key=HASH_KEY,
+        hash_key=hash_key,
         now=utcnow(),
     )
 

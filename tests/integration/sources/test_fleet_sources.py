@@ -130,11 +130,13 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[str, dict[str, str]]:
                 "tags": {"news": ["news"]},
             },
         }
-        subscriber(s, network, ANN, [news, events, minutes])
-        subscriber(s, network, BEN, [events])
-        subscriber(s, network, IAN, [minutes])
-        subscriber(s, network, DORA, [news, events], Frequency.DAILY)
-        subscriber(s, network, WES, [news], Frequency.WEEKLY)
+        # Hashed with the fleet's key: the web admin finds Ben, a subscriber and an approver, by it.
+        key = FLEET_SECRET_KEY
+        subscriber(s, network, ANN, [news, events, minutes], hash_key=key)
+        subscriber(s, network, BEN, [events], hash_key=key)
+        subscriber(s, network, IAN, [minutes], hash_key=key)
+        subscriber(s, network, DORA, [news, events], Frequency.DAILY, hash_key=key)
+        subscriber(s, network, WES, [news], Frequency.WEEKLY, hash_key=key)
 
         invite_admin(
             s, network, email=ADA, name="Ada Admin", role=AdminRole.ADMIN, invited_by="cli",
