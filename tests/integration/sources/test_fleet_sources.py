@@ -267,7 +267,12 @@ def test_a_meeting_invitation_reminder_update_minutes_and_cancellation(world: Wo
     refused = [
         ("start", f"{spring}T01:30:00", f"{spring}T02:30:00", "does not exist in London"),
         ("end", meeting["start"], meeting["start"], "must be after the start"),
-        ("start", past.astimezone(LONDON).isoformat(), meeting["end"], "is in the past"),
+        (
+            "start",
+            past.astimezone(LONDON).isoformat(),
+            (past + timedelta(hours=1)).astimezone(LONDON).isoformat(),
+            "is in the past",
+        ),
     ]
     for field, begins, ends, why in refused:
         body = {**meeting, "start": begins, "end": ends}
