@@ -52,6 +52,8 @@ def _whole(
         unsubscribe_url=links.unsubscribe_url(ref),
         privacy_notice_url=network.privacy_notice_url,
         reason=footer_reason(kind, message, topic),
+        archive_url=f"{composer.public_base_url}/archive/{network.slug}",
+        meeting_title=str(message.context.get("attending") or ""),
     )
     data = message.context
     if data.get("calendar_url") and data.get("meeting_id"):
