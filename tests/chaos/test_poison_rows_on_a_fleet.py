@@ -86,7 +86,8 @@ def test_poison_rows_in_every_chunk_a_500_address_and_a_killed_worker_still_fini
             uow.session.execute(
                 update(Subscription)
                 .where(Subscription.network_id == network.id)
-                .values(frequency=Frequency.DAILY)
+                # subscribed before the period: a digest lists only what came while they were
+                .values(frequency=Frequency.DAILY, started_at=period.start - timedelta(days=1))
             )
             archive_id = create_topic(uow.session, network, slug="archive", name="Archive").id
             site = network.site_url.rstrip("/")
@@ -95,29 +96,37 @@ def test_poison_rows_in_every_chunk_a_500_address_and_a_killed_worker_still_fini
         # Stored when the network's site lived elsewhere: its link can no longer be emitted.
         _content(run, audience.network_id, archive_id, "https://old-site.example.org/archive/", in_period)
 
+        # One reader in each hundred (by id, the order the digest's deliveries are made in) also reads
+        # the archive, from before the page came: their digest lists the page it cannot link.
+        since = period.start - timedelta(days=1)
+        with unit_of_work(run.sessions) as uow:
+            readers = sorted(
+                uow.session.scalars(select(Subscriber.id).where(Subscriber.email.in_(audience.consenting)))
+            )
+            poison_readers = set(readers[::CHUNK])
+            for subscriber_id in poison_readers:
+                uow.session.add(
+                    Subscription(
+                        network_id=audience.network_id, subscriber_id=subscriber_id, topic_id=archive_id,
+                        frequency=Frequency.DAILY, started_at=since,
+                    )
+                )  # fmt: skip
+            poison_addresses = set(
+                uow.session.scalars(select(Subscriber.email).where(Subscriber.id.in_(poison_readers)))
+            )
+
         outcome = run_digest(run.sessions, DiesAfterCommit(), audience.network_id, period, chunk_size=CHUNK)
         assert outcome is not None and outcome.recipients == READERS and outcome.message_id
         message_id = outcome.message_id
         with unit_of_work(run.sessions) as uow:
-            rows = uow.session.execute(
-                select(Delivery.id, Delivery.subscriber_id).where(Delivery.message_id == message_id)
-            ).all()
-            ids = sorted(rows)
-            first = ids[0][0]
-            poison_readers = {sub for delivery_id, sub in ids if (delivery_id - first) % CHUNK == 0}
-            for subscriber_id in poison_readers:  # one reader per chunk also reads the archive
-                uow.session.add(
-                    Subscription(
-                        network_id=audience.network_id,
-                        subscriber_id=subscriber_id,
-                        topic_id=archive_id,
-                        frequency=Frequency.DAILY,
-                        started_at=utcnow(),
-                    )
-                )
-            poison_addresses = set(
-                uow.session.scalars(select(Subscriber.email).where(Subscriber.id.in_(poison_readers)))
+            ids = sorted(
+                uow.session.execute(
+                    select(Delivery.id, Delivery.subscriber_id).where(Delivery.message_id == message_id)
+                ).tuples()
             )
+        first = ids[0][0]
+        chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+        assert all(sum(sub in poison_readers for _, sub in chunk) == 1 for chunk in chunks)
         assert len(poison_readers) == READERS // CHUNK and REFUSED_BY_NOTIFY not in poison_addresses
         run.sandbox.set_faults(server_error_addresses=[REFUSED_BY_NOTIFY])
 

@@ -280,9 +280,9 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
         mimeType="text/csv",
         buffer=b"email,name\nnew.person@hmrc.gov.uk,New Person\nbad-address,Kim\n",
     )
-    page.get_by_label("CSV file").set_input_files(files=[csv_file])
+    page.get_by_label("File", exact=True).set_input_files(files=[csv_file])
     page.get_by_label("News", exact=True).check()
-    page.get_by_role("button", name="Check and import").click()  # uploads with a progress bar
+    page.get_by_role("button", name="Check and import").click()  # says it is uploading and checking
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "Nothing was imported: 1 line needs correcting"
     )
