@@ -162,14 +162,25 @@ def running_fleet(env: dict[str, str], log_dir: Path, web_port: int, *, workers:
 
 
 def _wait_healthy(fleet: Fleet, timeout: float = 30) -> None:
+    """Until the web app and every worker's metrics answer: tests read the workers' task counts at
+    once, and on a busy machine a worker can come up seconds after the web app."""
+    urls = [
+        f"{fleet.web_url}/healthz",
+        *(f"http://127.0.0.1:{p}/metrics" for p in fleet.metrics_ports.values()),
+    ]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if fleet.supervisor.dead():
             raise RuntimeError(f"a fleet process died while starting:\n{fleet.logs()}")
-        try:
-            if httpx.get(f"{fleet.web_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+        urls = [url for url in urls if not _answers(url)]
+        if not urls:
+            return
         time.sleep(0.2)
-    raise RuntimeError(f"the web app did not answer within {timeout} s:\n{fleet.logs()}")
+    raise RuntimeError(f"{urls} did not answer within {timeout} s:\n{fleet.logs()}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
