@@ -169,6 +169,11 @@ def world(postgres: PostgresDatabases, tmp_path_factory: pytest.TempPathFactory)
     postgres.drop(database_url)
 
 
+def nothing_sent(world: World, subject: str) -> None:
+    world.idle_after_event_sources()  # had anything gone, the sandbox would have it by now
+    assert world.outbox(subject) == {}
+
+
 def readable(entry: dict[str, Any]) -> str:
     text = str(entry["text"])
     for leaked in ("<!--", "{%", "{{", "{:", "**", "<div", "\\."):
