@@ -36,8 +36,6 @@ from notifier.services.common.tokens import InvalidToken, TokenPurpose, TokenSig
 from notifier.services.delivery.direct_sends import queue_one_email
 from notifier.services.subscribers.addresses import AddressRejected, checked_work_email
 
-ANONYMOUS_ACTOR = "anonymous"
-
 
 class AdminError(ValueError):
     """The admin cannot be added or changed as asked; the message starts with the field's name."""
@@ -193,7 +191,7 @@ def request_sign_in(
         else None
     )
     if subscriber is None or member is None:
-        audit.record(session, network.id, ANONYMOUS_ACTOR, "sign_in_refused", "admin_member", None)
+        audit.record(session, network.id, audit.ANONYMOUS_ACTOR, "sign_in_refused", "admin_member", None)
         return False
     link = AdminSignInLink(
         network_id=network.id,
@@ -261,7 +259,7 @@ def complete_sign_in(
         audit.record(
             session,
             network.id,
-            ANONYMOUS_ACTOR,
+            audit.ANONYMOUS_ACTOR,
             "sign_in_failed",
             "admin_sign_in_link",
             None,
@@ -277,7 +275,7 @@ def complete_sign_in(
         audit.record(
             session,
             network.id,
-            ANONYMOUS_ACTOR,
+            audit.ANONYMOUS_ACTOR,
             "sign_in_failed",
             "admin_sign_in_link",
             link.id,

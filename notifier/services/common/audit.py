@@ -14,6 +14,7 @@ from notifier.db.base import utcnow
 from notifier.db.models import ApiToken, AuditRecord
 
 CLI_ACTOR = "cli"
+ANONYMOUS_ACTOR = "anonymous"  # someone not signed in: a refused or failed sign-in
 
 
 def token_actor(token_id: int) -> str:
