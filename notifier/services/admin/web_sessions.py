@@ -38,8 +38,6 @@ from notifier.services.common.ports import TaskQueue
 from notifier.services.common.tokens import InvalidToken, TokenPurpose, TokenSigner
 from notifier.services.delivery.direct_sends import queue_one_email
 
-ANONYMOUS_ACTOR = "anonymous"
-
 
 class SignInFailure(StrEnum):
     INVALID = "invalid"  # forged or damaged
@@ -145,7 +143,9 @@ def request_sign_in(
     roles = admin_repo.roles_of_address(uow.session, email_hash)
     if not roles:
         if network is not None:
-            audit.record(uow.session, network.id, ANONYMOUS_ACTOR, "sign_in_refused", "admin_member", None)
+            audit.record(
+                uow.session, network.id, audit.ANONYMOUS_ACTOR, "sign_in_refused", "admin_member", None
+            )
         return False
     wanted = network.id if network is not None and any(n.id == network.id for _, _, n in roles) else None
     url = new_link(uow, policy, email_hash, lifetime=timedelta(minutes=policy.link_minutes), now=now,
@@ -238,7 +238,7 @@ def link_failed(session: Session, token: str, policy: SessionPolicy, failure: Si
             audit.record(
                 session,
                 network.id,
-                ANONYMOUS_ACTOR,
+                audit.ANONYMOUS_ACTOR,
                 "sign_in_failed",
                 "admin_sign_in_link",
                 link.id,

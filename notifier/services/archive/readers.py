@@ -27,8 +27,6 @@ from notifier.services.common.tokens import InvalidToken, TokenPurpose, TokenSig
 from notifier.services.delivery.direct_sends import queue_one_email
 from notifier.services.subscribers.addresses import AddressRejected, checked_work_email
 
-ANONYMOUS = "anonymous"
-
 
 def reader_actor(subscriber_id: int) -> str:
     return f"reader:{subscriber_id}"
@@ -86,7 +84,9 @@ def request_sign_in(
         address = ""
     subscriber = subscriber_repo.get_subscriber_by_email(session, network.id, address) if address else None
     if subscriber is None or not reader_of(scope, subscriber).may_read:
-        audit.record(session, network.id, ANONYMOUS, "archive.sign_in_refused", "subscriber", None)
+        audit.record(
+            session, network.id, audit.ANONYMOUS_ACTOR, "archive.sign_in_refused", "subscriber", None
+        )
         return False
     link = ArchiveSignInLink(
         network_id=network.id,
@@ -170,7 +170,13 @@ def complete_sign_in(
     if isinstance(link, SignInFailure) or not claimed:
         reason = link.value if isinstance(link, SignInFailure) else SignInFailure.USED.value
         audit.record(
-            session, scope.network_id, ANONYMOUS, "archive.sign_in_failed", "subscriber", None, reason=reason
+            session,
+            scope.network_id,
+            audit.ANONYMOUS_ACTOR,
+            "archive.sign_in_failed",
+            "subscriber",
+            None,
+            reason=reason,
         )
         return link if isinstance(link, SignInFailure) else SignInFailure.USED
     secret = secrets.token_urlsafe(32)

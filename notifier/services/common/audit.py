@@ -16,6 +16,7 @@ from notifier.db.base import utcnow
 from notifier.db.models import AuditRecord
 
 CLI_ACTOR = "cli"  # the command line acting for nobody in particular (creating a network, say)
+ANONYMOUS_ACTOR = "anonymous"  # someone not signed in: a refused or failed sign-in
 
 
 def token_actor(token_id: int) -> str:
