@@ -150,7 +150,9 @@ def request_sign_in(
     wanted = network.id if network is not None and any(n.id == network.id for _, _, n in roles) else None
     url = new_link(uow, policy, email_hash, lifetime=timedelta(minutes=policy.link_minutes), now=now,
                    network_id=wanted)  # fmt: skip
-    _member, person, _network = roles[0]
+    # Sent through the network asked for when it is one of theirs (its own Notify service, its name in
+    # From), else through the first.
+    _member, person, _network = next((r for r in roles if r[2].id == wanted), roles[0])
     context = {
         "sign_in_url": url,
         "expiry_minutes": policy.link_minutes,

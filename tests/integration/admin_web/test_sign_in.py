@@ -164,6 +164,19 @@ def test_one_sign_in_at_admin_reaches_every_network_of_the_address(web: AdminWeb
         assert client.get(path, follow_redirects=False).status_code == 303, path
 
 
+def test_the_link_goes_through_the_network_asked_at(web: AdminWeb) -> None:
+    """Alice holds roles in alpha and beta; asked at beta's page, the email is beta's message, so it goes
+    out from beta's own Notify service when it has one (the sender uses the message's network)."""
+    invite(web, "beta", ALICE, AdminRole.EDITOR, name="Alice Admin")
+    client = web.browser()
+    asked = ask_for_link(web, client, "beta", ALICE)
+    assert asked.status_code == 303
+    with unit_of_work(web.sessions) as uow:
+        beta_id = uow.session.scalars(select(Network.id).where(Network.slug == "beta")).one()
+        sent = uow.session.scalars(select(Message.network_id).where(Message.email_kind == "admin_sign_in"))
+        assert sent.all()[-1] == beta_id
+
+
 def test_sign_in_limits_count_real_requests_apart_from_the_forms(sessions: sessionmaker[Session]) -> None:
     """Per work address and per client, in their own window; form errors are not counted, and the
     lock-out page says how long to wait. The subscribe form's allowance is untouched."""
