@@ -97,7 +97,7 @@ def test_the_last_people_who_can_approve_and_the_last_admin_cannot_be_removed(we
     ada = sign_in(web, "alpha", ADA)
     team = "/admin/alpha/team"
     ali_id, ada_id = _member(web, ALI).id, _member(web, ADA).id
-    for step, data in (("remove", {}), ("role", {"role": "editor"})):
+    for step, data in (("remove", {"confirmed": "yes"}), ("role", {"role": "editor"})):
         refused = ada.post(f"{team}/{ali_id}/{step}", data={"csrf_token": csrf_from(ada, team), **data})
         assert refused.status_code == 400 and "at least 2 people who can approve" in refused.text
     assert _member(web, ALI).removed_at is None and _member(web, ALI).role is AdminRole.APPROVER
