@@ -103,7 +103,6 @@ KNOWN: dict[str, tuple[Any, str, str, str]] = {
     "announcement": (Announcement, "the announcement “{row.subject}”", "/announcements/{id}",
                      "an announcement no longer held"),
     "meeting": (Meeting, "the meeting “{row.title}”", "/meetings/{id}", "a meeting no longer held"),
-    "approval_request": (ApprovalRequest, "“{row.title}”", "/approvals/{id}", "a request for approval"),
     "subscriber": (Subscriber, "{row.name}", "/people/{id}", "a removed subscriber"),
     "topic": (Topic, "the topic “{row.name}”", "", "a topic no longer held"),
     "api_token": (ApiToken, "the admin API token “{row.label}”", "/settings", "an API token"),
@@ -147,6 +146,11 @@ class Things:
             row = self._row(AdminMember, object_id)
             person = self.session.get(Subscriber, row.subscriber_id) if row else None
             return Part(person.name, "/team") if person else Part("a former admin")
+        if object_type == "approval_request":
+            asked = self._row(ApprovalRequest, object_id)
+            if asked is None:
+                return Part("a request for approval")
+            return Part(f"the {asked.kind.label.lower()} “{asked.title}”", f"/approvals/{object_id}")
         if object_type in KNOWN:
             model, words, path, gone = KNOWN[object_type]
             row = self._row(model, object_id) if model else None
