@@ -33,6 +33,19 @@ class DataRequestOrigin(StrEnum):
     ADMIN = "admin"  # recorded by an admin who verified the person another way
 
 
+class RequestArrival(StrEnum):
+    """How a request recorded on the person's behalf reached the steering group."""
+
+    EMAIL = "email"
+    POST = "post"
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+
+    @property
+    def label(self) -> str:
+        return {"email": "By email", "post": "By post", "in_person": "In person", "phone": "By phone"}[self]
+
+
 class DataRequestStatus(StrEnum):
     AWAITING_VERIFICATION = "awaiting_verification"
     OPEN = "open"  # verified; being acted on

@@ -300,8 +300,14 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Verified")
     expect(page.locator("main")).to_contain_text("copy of the data made available")
     assert _request_status(admin) is DataRequestStatus.COMPLETED
+    visit(page, admin, "/admin/alpha/requests/new", "14b-record-a-request")
+    visit(page, admin, "/admin/alpha/team", "15-team")
+    page.get_by_role("button", name=re.compile(r"^Remove ")).first.click()  # asks first, on its own page
+    expect(page.locator("h1")).to_contain_text("from the team?")
+    check_accessibility(page, admin.checked)
+    screenshot(page, "admin-15c-team-remove")
+    page.get_by_role("link", name="Cancel").click()
     for path, shot in (
-        ("/admin/alpha/team", "15-team"),
         ("/admin/alpha/team/review", "15b-team-review"),
         ("/admin/alpha/settings/sign-off", "20b-settings-sign-off"),
         ("/admin/alpha/audit", "16-audit"),
@@ -444,7 +450,9 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
             "/import",
             "/requests",
             "/requests/N",
+            "/requests/new",
             "/team",
+            "/team/N/remove",
             "/audit",
             "/retention",
             "/sessions",

@@ -19,7 +19,7 @@ from notifier.db.models.core import (
     partial_index,
 )
 from notifier.domain.retention import RetentionKind
-from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus
+from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus, RequestArrival
 from notifier.domain.statuses import IN_FLIGHT_DELIVERY_STATUSES, SubscriberStatus
 
 
@@ -86,6 +86,11 @@ class DataRequest(Base):
     # Erasure: Notify's own copy of the person's last email is gone after this moment.
     notify_clear_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    # A request recorded on the person's behalf (from 0025): how it arrived, the admin who recorded it and
+    # checked it was theirs (an admin_member id; no foreign key, like audit records), and how they checked.
+    arrived_by: Mapped[RequestArrival | None] = mapped_column(enum_type(RequestArrival))
+    recorded_by_admin_id: Mapped[int | None] = mapped_column(BigId)
+    identity_check: Mapped[str | None] = mapped_column(String(300))
 
 
 class ContactEnquiry(Base):

@@ -1,6 +1,6 @@
 """The audit log and the retention evidence as the steering group reads them: filtered, paged and
 exported as CSV. Both hold ids and counts only, never a name or an address; the log's pages and its
-CSV name the people behind the ids as they are read (`audit_names.py`)."""
+CSV name the people behind the ids as they are read (`services/common/audit_lines.py`)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from notifier.db.models import AuditRecord, RetentionEvidence
-from notifier.services.admin.audit_names import AuditLine, named
 from notifier.services.admin.people import safe_cell
 from notifier.services.common.actor_names import actor_names
+from notifier.services.common.audit_lines import AuditLine, named
+from notifier.services.common.audit_words import action_label
 
 PAGE_SIZE = 100
 EXPORT_LIMIT = 100_000
@@ -57,15 +58,17 @@ def audit_page(
     return named(list(rows), actor_names(session, network_id)), page, pages
 
 
-def actions(session: Session, network_id: int) -> list[str]:
-    return list(
-        session.scalars(
-            select(AuditRecord.action)
-            .where(AuditRecord.network_id == network_id)
-            .distinct()
-            .order_by(AuditRecord.action)
-        )
-    )
+def actions(session: Session, network_id: int) -> list[tuple[str, str]]:
+    """The network's actions as the filter lists them: (action, in words)."""
+    found = session.scalars(select(AuditRecord.action).where(AuditRecord.network_id == network_id).distinct())
+    return sorted(((action, action_label(action)) for action in found), key=lambda pair: pair[1])
+
+
+def actors(session: Session, network_id: int) -> list[tuple[str, str]]:
+    """Everyone (and everything) the network's records name as having acted: (actor, named)."""
+    names = actor_names(session, network_id)
+    found = session.scalars(select(AuditRecord.actor).where(AuditRecord.network_id == network_id).distinct())
+    return sorted(((actor, names.actor(actor)) for actor in found), key=lambda pair: pair[1].lower())
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> str:

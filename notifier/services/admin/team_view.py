@@ -17,7 +17,7 @@ from notifier.services.admin.people import safe_cell
 from notifier.services.admin.turnover import last_active
 from notifier.services.common import audit
 from notifier.services.common.actor_names import actor_names
-from notifier.services.common.scope import NetworkScope
+from notifier.services.common.scope import NetworkScope, NotFound
 
 CSV_HEADER = ["name", "email", "role", "state", "invited_at", "invited_by", "last_signed_in_at",
               "term_ends_at", "access_confirmed_at"]  # fmt: skip
@@ -59,6 +59,14 @@ def team_lines(scope: NetworkScope) -> list[TeamLine]:
         TeamLine(member, person, names.actor(member.invited_by))
         for member, person in admin_repo.team_of(scope.session, scope.network_id)
     ]
+
+
+def team_line(scope: NetworkScope, admin_id: int) -> TeamLine:
+    """One person of the team (the removal's confirmation page); another network's id is not found."""
+    for line in team_lines(scope):
+        if line.member.id == admin_id:
+            return line
+    raise NotFound("admin")
 
 
 def _when(moment: datetime | None) -> str:

@@ -19,6 +19,7 @@ SERVICE_ACTORS = {
     "scheduler": "the scheduler",
     "service": "the service",
     "anonymous": "someone not signed in",
+    "self_service": "the person themselves",  # a data-subject request from their preferences page
 }
 
 
@@ -40,7 +41,7 @@ class ActorNames:
                 .join(Subscriber, Subscriber.id == AdminMember.subscriber_id)
                 .where(AdminMember.network_id == self.network_id, AdminMember.id == admin_id)
             ).one_or_none()
-            self._people[admin_id] = f"{row[0]} ({row[1].value})" if row else f"a former admin ({admin_id})"
+            self._people[admin_id] = f"{row[0]} ({row[1].value})" if row else "a former admin"
         return self._people[admin_id]
 
     def token(self, token_id: int) -> str:

@@ -18,7 +18,7 @@ from notifier.config import Settings
 from notifier.db.models import DataRequest, Network, Subscriber, Suppression
 from notifier.db.session import UnitOfWork
 from notifier.domain.retention import DATA_REQUEST_DEADLINE, Period, RetentionKind
-from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus
+from notifier.domain.rights import DataRequestKind, DataRequestOrigin, DataRequestStatus, RequestArrival
 from notifier.domain.statuses import (
     ConsentSource,
     SubscriberStatus,
@@ -104,6 +104,8 @@ def _new_request(
     origin: DataRequestOrigin,
     details: dict[str, str],
     now: datetime,
+    *,
+    actor: str | None = None,
 ) -> DataRequest:
     request = DataRequest(
         network_id=subscriber.network_id,
@@ -117,7 +119,7 @@ def _new_request(
     )
     session.add(request)
     session.flush()
-    audit(session, request, "data_request.received", actor=origin.value, now=now)
+    audit(session, request, "data_request.received", actor=actor or origin.value, now=now)
     return request
 
 
@@ -155,19 +157,37 @@ def record_admin_request(
     kind: DataRequestKind,
     details: dict[str, str],
     now: datetime,
+    on_behalf: OnBehalf | None = None,
 ) -> DataRequest:
-    """An admin records a request they verified another way (a letter, a call): acted on at once."""
-    request = _new_request(session, subscriber, kind, DataRequestOrigin.ADMIN, details, now)
-    verify(session, rights, request, now)
+    """An admin records a request they verified another way (a letter, a call): acted on at once. In
+    the admin web (`on_behalf`) it keeps how it arrived and how the admin checked it was the person's."""
+    actor = on_behalf.actor if on_behalf else None
+    request = _new_request(session, subscriber, kind, DataRequestOrigin.ADMIN, details, now, actor=actor)
+    if on_behalf is not None:
+        request.arrived_by, request.identity_check = on_behalf.arrived_by, on_behalf.identity_check
+        request.recorded_by_admin_id = on_behalf.admin_id
+    verify(session, rights, request, now, actor=actor)
     return request
 
 
-def verify(session: Session, rights: RightsContext, request: DataRequest, now: datetime) -> None:
+@dataclass(frozen=True)
+class OnBehalf:
+    """A request an admin records in the web for someone who asked by email, post, phone or in person."""
+
+    arrived_by: RequestArrival
+    identity_check: str  # how the admin checked the request is the person's
+    admin_id: int
+    actor: str  # the admin, as the audit names them
+
+
+def verify(
+    session: Session, rights: RightsContext, request: DataRequest, now: datetime, *, actor: str | None = None
+) -> None:
     """The person proved the request is theirs: act on it. Idempotent for a request already verified."""
     if request.status is not DataRequestStatus.AWAITING_VERIFICATION:
         return
     request.status, request.verified_at = DataRequestStatus.OPEN, now
-    audit(session, request, "data_request.verified", actor=request.origin.value, now=now)
+    audit(session, request, "data_request.verified", actor=actor or request.origin.value, now=now)
     act(session, rights, request, now)
 
 

@@ -15,6 +15,8 @@ from notifier.db.models import AuditRecord, DataRequest, Subscriber
 from notifier.domain.rights import DataRequestKind, DataRequestStatus
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.services.common import audit
+from notifier.services.common.actor_names import actor_names
+from notifier.services.common.audit_lines import AuditLine, named
 from notifier.services.common.scope import NetworkScope, NotFound
 from notifier.services.privacy import rights
 from notifier.services.privacy.erasure import carry_out_erasure
@@ -40,7 +42,8 @@ class RequestView:
     request: DataRequest
     person: Subscriber | None
     summary: dict[str, Any]
-    history: list[AuditRecord]
+    history: list[AuditLine]  # in words, naming people
+    recorded_by: str  # who recorded it on the person's behalf, named ("" when the person made it)
 
     @property
     def can_mark_done(self) -> bool:
@@ -63,11 +66,14 @@ def request_view(scope: NetworkScope, request_id: int, now: datetime) -> Request
     history = scope.rows(AuditRecord).where(
         AuditRecord.object_type == "data_request", AuditRecord.object_id == request.id
     )
+    names = actor_names(scope.session, scope.network_id)
+    recorded_by = request.recorded_by_admin_id
     return RequestView(
         request,
         person,
         rights.deadline_summary(request, now),
-        list(scope.session.scalars(history.order_by(AuditRecord.id))),
+        named(list(scope.session.scalars(history.order_by(AuditRecord.id))), names),
+        names.person(recorded_by) if recorded_by else "",
     )
 
 
@@ -133,7 +139,7 @@ def take_step(
         audit.record(
             session, scope.network_id, actor, "data_request.verified_by_admin", "data_request", request.id
         )
-        rights.verify(session, rights.RightsContext.from_settings(settings), request, now)
+        rights.verify(session, rights.RightsContext.from_settings(settings), request, now, actor=actor)
         return "verified"
     if step is Step.DONE and rights.mark_done(session, request, outcome, actor=actor, now=now):
         return "done"

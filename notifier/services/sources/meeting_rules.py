@@ -30,6 +30,53 @@ class MeetingError(ValueError):
         self.field, self.message, self.conflict = field, message, conflict
 
 
+class NotHeld(MeetingError):
+    """Minutes refused because the meeting does not count as held (`reason`: why), with no override."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            "meeting",
+            f"{reason}: minutes are for a meeting that was held (set held_override to "
+            "publish them anyway; the override is audited)",
+            conflict=True,
+        )
+        self.reason = reason
+
+
+def not_held(meeting: Meeting, now: datetime) -> str | None:
+    """Why a meeting does not count as held, or None when it was."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        return "is cancelled"
+    if meeting.end_at > now:
+        return "has not ended yet"
+    return None
+
+
+@dataclass(frozen=True)
+class MeetingOffers:
+    """What the meeting's page offers now: only what the meeting service would do."""
+
+    change: bool  # its details, who is invited, its answers
+    cancel: bool
+    minutes: bool  # minutes of a meeting that was held
+    minutes_override: str | None  # why it does not count as held, when minutes may go only by override
+
+
+def offers(meeting: Meeting, now: datetime) -> MeetingOffers:
+    waiting = meeting.status is MeetingStatus.AWAITING_APPROVAL
+    live = meeting.status is not MeetingStatus.CANCELLED and not waiting
+    reason = not_held(meeting, now)
+    open_for_minutes = meeting.minutes_event_id is None and not waiting
+    return MeetingOffers(
+        change=live and meeting.end_at > now,
+        cancel=meeting.status is not MeetingStatus.CANCELLED
+        and meeting.end_at > now
+        and meeting.minutes_event_id is None,
+        minutes=open_for_minutes and reason is None,
+        minutes_override=reason if open_for_minutes else None,
+    )
+
+
 @dataclass(frozen=True)
 class MeetingDetails:
     title: str

@@ -36,10 +36,12 @@ from notifier.services.sources.meeting_rules import (
     AnswerRules,
     MeetingDetails,
     MeetingError,
+    NotHeld,
     check,
     check_answer_rules,
     current_details,
     describe_changes,
+    not_held,
     patched,
     refuse_closed,
     refuse_past_start,
@@ -248,6 +250,8 @@ def refuse_cancel(meeting: Meeting, now: datetime) -> None:
         raise MeetingError("meeting", "is already cancelled", conflict=True)
     if meeting.end_at <= now:
         raise MeetingError("meeting", "has already been held; there is nothing to cancel", conflict=True)
+    if meeting.minutes_event_id is not None:
+        raise MeetingError("meeting", "has its minutes published, so it was held", conflict=True)
 
 
 def apply_cancel(
@@ -273,21 +277,16 @@ def check_minutes(
     """Refuse minutes that cannot go; say why the meeting does not count as held (None: it was)."""
     if meeting.minutes_event_id is not None:
         raise MeetingError("minutes", "have already been published for this meeting", conflict=True)
-    not_held = _not_held(meeting, now)
-    if not_held and not held_override:
-        raise MeetingError(
-            "meeting",
-            f"{not_held}: minutes are for a meeting that was held (set held_override to "
-            "publish them anyway; the override is audited)",
-            conflict=True,
-        )
+    reason = not_held(meeting, now)
+    if reason and not held_override:
+        raise NotHeld(reason)
     if meeting.status is MeetingStatus.AWAITING_APPROVAL:
         raise MeetingError("meeting", "was never approved, so nobody was invited to it", conflict=True)
     if url and url_origin(url) != ("https", urlsplit(network.site_url).netloc):
         raise MeetingError("minutes_url", f"must be an https page on the network's site {network.site_url}")
     if not url and not body.strip():
         raise MeetingError("minutes_body", "give the minutes' text, a link to them, or both")
-    return not_held
+    return reason
 
 
 def minutes_context(meeting: Meeting, links: MeetingLinks, *, url: str, body: str) -> dict[str, Any]:
@@ -314,7 +313,7 @@ def apply_minutes(
 ) -> Event:
     """Minutes of a meeting that was held (it ended and was not cancelled), unless an admin
     overrides that explicitly; the override is kept in the audit record."""
-    not_held = check_minutes(network, meeting, url=url, body=body, held_override=held_override, now=utcnow())
+    reason = check_minutes(network, meeting, url=url, body=body, held_override=held_override, now=utcnow())
     context = minutes_context(meeting, deps.meeting_links, url=url, body=body)
     event = add_event(uow, meeting, EventKind.MINUTES, f"meeting:{meeting.id}:minutes", context)
     record_event(uow.session, network.id, event.id, "minutes", context, list(meeting.topic_ids))
@@ -324,18 +323,9 @@ def apply_minutes(
     _messages(uow, deps, meeting, event, "minutes", context)
     audit.record(
         uow.session, network.id, actor, "meeting.minutes", "meeting", meeting.id,
-        held_override=bool(not_held), not_held=not_held, access_needs_deleted=forgotten, **audited,
+        held_override=bool(reason), not_held=reason, access_needs_deleted=forgotten, **audited,
     )  # fmt: skip
     return event
-
-
-def _not_held(meeting: Meeting, now: datetime) -> str | None:
-    """Why a meeting does not count as held, or None when it was."""
-    if meeting.status is MeetingStatus.CANCELLED:
-        return "is cancelled"
-    if meeting.end_at > now:
-        return "has not ended yet"
-    return None
 
 
 def reminder_due_at(meeting: Meeting) -> datetime | None:

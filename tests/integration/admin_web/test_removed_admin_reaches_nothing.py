@@ -132,7 +132,9 @@ def test_a_removed_admin_can_reach_nothing(web: AdminWeb) -> None:
 
     team = "/admin/alpha/team"
     removed = alice.post(
-        f"{team}/{ben_admin.id}/remove", data={"csrf_token": csrf_from(alice, team)}, follow_redirects=False
+        f"{team}/{ben_admin.id}/remove",
+        data={"csrf_token": csrf_from(alice, team), "confirmed": "yes"},
+        follow_redirects=False,
     )
     assert removed.status_code == 303
 

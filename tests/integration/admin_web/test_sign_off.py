@@ -8,8 +8,10 @@ confirmed by another."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -148,10 +150,14 @@ def test_an_editor_tokens_meeting_waits_until_a_second_person_approves_it_in_the
     (invited,) = _audit(world, "meeting.invite")
     assert invited.detail["approved_by"] == approval.actor
     audit_page = ada.get("/admin/alpha/audit?action=approval.approve").text
+    said = unescape(re.sub(r"<[^>]+>", "", audit_page))  # the record in words, its request linked
     assert (
-        "Ali Approver (approver) approved the meeting invitation (approval request "
-        f"{answer['approval_request_id']}), asked by the token “site build” (made by Ada Admin (admin))"
-    ) in audit_page.replace("&#34;", '"').replace("&#39;", "'")
+        "Ali Approver (approver) approved the meeting invitation “Forum” (asked by the token “site build” "
+        "(made by Ada Admin (admin)))"
+    ) in said
+    assert (
+        f'href="/admin/alpha/approvals/{answer["approval_request_id"]}">the meeting invitation' in audit_page
+    )
 
 
 def test_a_new_time_goes_at_once_and_new_words_wait(world: World) -> None:

@@ -78,17 +78,23 @@ def test_invite_change_role_and_remove_from_the_team_page(web: AdminWeb) -> None
     )
     assert changed.status_code == 303 and _member(web, NEWCOMER).role is AdminRole.APPROVER
     me = _member(web, ADMIN).id
-    self_change = alice.post(f"{team}/{me}/remove", data={"csrf_token": csrf_from(alice, team)})
+    self_change = alice.post(
+        f"{team}/{me}/remove", data={"csrf_token": csrf_from(alice, team), "confirmed": "yes"}
+    )
     assert self_change.status_code == 400 and "cannot change or remove yourself" in self_change.text
 
     form = "/admin/alpha/announcements/new"
     fields = {"csrf_token": csrf_from(nina, form), "topic": "news", "subject": "Hi", "body": "Hello"}
     assert nina.post(form, data=fields, follow_redirects=False).status_code == 303
-    last_two = alice.post(f"{team}/{nina_id}/remove", data={"csrf_token": csrf_from(alice, team)})
+    last_two = alice.post(
+        f"{team}/{nina_id}/remove", data={"csrf_token": csrf_from(alice, team), "confirmed": "yes"}
+    )
     assert last_two.status_code == 400 and "at least 2 people who can approve" in last_two.text
     invite(web, "alpha", "cy.approver@dwp.gov.uk", AdminRole.APPROVER, name="Cy Approver")
     removed = alice.post(
-        f"{team}/{nina_id}/remove", data={"csrf_token": csrf_from(alice, team)}, follow_redirects=False
+        f"{team}/{nina_id}/remove",
+        data={"csrf_token": csrf_from(alice, team), "confirmed": "yes"},
+        follow_redirects=False,
     )
     assert removed.status_code == 303
     assert nina.get("/admin/alpha", follow_redirects=False).status_code == 303  # no access, at once
@@ -99,7 +105,10 @@ def test_invite_change_role_and_remove_from_the_team_page(web: AdminWeb) -> None
     bob = sign_in(web, "beta", "bob.beta@justice.gov.uk")
     assert bob.get(team).status_code == 404
     token = csrf_from(bob, "/admin/beta/team")
-    assert bob.post(f"/admin/beta/team/{me}/remove", data={"csrf_token": token}).status_code == 404
+    assert (
+        bob.post(f"/admin/beta/team/{me}/remove", data={"csrf_token": token, "confirmed": "yes"}).status_code
+        == 404
+    )
     assert _member(web, ADMIN).removed_at is None
 
 

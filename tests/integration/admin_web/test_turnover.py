@@ -97,13 +97,15 @@ def test_the_last_people_who_can_approve_and_the_last_admin_cannot_be_removed(we
     ada = sign_in(web, "alpha", ADA)
     team = "/admin/alpha/team"
     ali_id, ada_id = _member(web, ALI).id, _member(web, ADA).id
-    for step, data in (("remove", {}), ("role", {"role": "editor"})):
+    for step, data in (("remove", {"confirmed": "yes"}), ("role", {"role": "editor"})):
         refused = ada.post(f"{team}/{ali_id}/{step}", data={"csrf_token": csrf_from(ada, team), **data})
         assert refused.status_code == 400 and "at least 2 people who can approve" in refused.text
     assert _member(web, ALI).removed_at is None and _member(web, ALI).role is AdminRole.APPROVER
     invite(web, "alpha", BEA, AdminRole.APPROVER, name="Bea Approver")  # a third: now Ali may go
     gone = ada.post(
-        f"{team}/{ali_id}/remove", data={"csrf_token": csrf_from(ada, team)}, follow_redirects=False
+        f"{team}/{ali_id}/remove",
+        data={"csrf_token": csrf_from(ada, team), "confirmed": "yes"},
+        follow_redirects=False,
     )
     assert gone.status_code == 303 and _member(web, ALI).removed_reason == "removed"
     bea = _member(web, BEA).id
@@ -119,10 +121,14 @@ def test_the_last_people_who_can_approve_and_the_last_admin_cannot_be_removed(we
     assert refused.status_code == 403  # Ada is no longer an admin
     edd = _member(web, EDD).id
     editor_gone = bea_client.post(
-        f"{team}/{edd}/remove", data={"csrf_token": csrf_from(bea_client, team)}, follow_redirects=False
+        f"{team}/{edd}/remove",
+        data={"csrf_token": csrf_from(bea_client, team), "confirmed": "yes"},
+        follow_redirects=False,
     )
     assert editor_gone.status_code == 303  # an editor counts for neither: removing them is allowed
-    me = bea_client.post(f"{team}/{ada_id}/remove", data={"csrf_token": csrf_from(bea_client, team)})
+    me = bea_client.post(
+        f"{team}/{ada_id}/remove", data={"csrf_token": csrf_from(bea_client, team), "confirmed": "yes"}
+    )
     assert me.status_code == 400 and "at least 2 people who can approve" in me.text  # Ada and Bea are the two
 
 
@@ -198,7 +204,7 @@ def test_the_review_page_confirms_or_removes_each_person_with_one_button(web: Ad
     assert _member(web, ALI).access_confirmed_at is not None
     removed = ada.post(
         f"/admin/alpha/team/{bea_id}/remove",
-        data={"csrf_token": token, "back": "review"},
+        data={"csrf_token": token, "back": "review", "confirmed": "yes"},
         follow_redirects=False,
     )
     assert removed.status_code == 303 and _member(web, BEA).removed_at is not None

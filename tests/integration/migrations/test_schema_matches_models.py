@@ -50,6 +50,7 @@ TABLES_BY_REVISION = {
              "archive_item_fts"},
     "0021": set(),
     "0022": {"approval_request", "access_review"},
+    "0025": set(),
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
 COLUMNS_BY_REVISION = {
@@ -72,6 +73,7 @@ COLUMNS_BY_REVISION = {
     | {("signup", "reminded_at"), ("consent_event", "reason")},
     "0022": {("announcement", "approved_by_admin_id"), ("admin_member", "term_ends_at"),
              ("admin_member", "suspended_at"), ("admin_session", "email_hash")},
+    "0025": {("data_request", c) for c in ("arrived_by", "recorded_by_admin_id", "identity_check")},
 }  # fmt: skip
 
 

@@ -101,7 +101,8 @@ def test_announce_on_a_sign_off_network_makes_a_draft_awaiting_approval_and_send
     summary = next(a for a in admins.web.client.get(f"{API}/audit", headers=admins.admin).json()
                    if a["action"] == "announcement.approve")["summary"]  # fmt: skip
     asked = "Cat Chair (admin) on the command line"
-    assert summary == f"Ola Approver (approver) approved announcement {draft.id}, asked by {asked}"
+    approved = "Ola Approver (approver) approved the announcement “AGM: vote for your co-chair”"
+    assert summary == f"{approved} (asked by {asked})"
 
 
 @pytest.mark.own_database  # the CLI opens its own engine

@@ -69,6 +69,7 @@ def audit_page(
         page=page,
         pages=pages,
         actions=audit_log.actions(uow.session, signed_in.network.id),
+        actors=audit_log.actors(uow.session, signed_in.network.id),
         query={"action": action, "actor": actor, "since": since, "until": until},
     )
 

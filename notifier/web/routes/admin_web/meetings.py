@@ -28,8 +28,9 @@ from notifier.services.sources.meeting_admin import (
     subscriber_ids_for,
     topic_ids_for,
 )
+from notifier.services.sources.meeting_rules import NotHeld, offers
 from notifier.services.sources.meetings import Audience, MeetingError, SourceDeps
-from notifier.web.deps import QueueDep, SettingsDep, UowDep
+from notifier.web.deps import NowDep, QueueDep, SettingsDep, UowDep
 from notifier.web.params import RowId
 from notifier.web.routes.admin_web.session import EditorDep, SignedIn, SignedInDep, refused
 
@@ -46,6 +47,15 @@ NOTICES = {
     "rules": "How the meeting takes answers has changed.",
     "waiting": WAITING,
 }
+HELD_SAID = "You have said the meeting took place: this is recorded in the audit log with your name."
+
+
+def not_held_words(reason: str) -> str:
+    """Why minutes were refused, as the meeting's page asks for the override."""
+    return (
+        f"The meeting {reason}, and minutes are for a meeting that was held. If it did take place, "
+        "tick “The meeting took place” with the minutes on the meeting's page."
+    )
 
 
 def meeting_form(
@@ -168,7 +178,7 @@ def create(
 
 
 @router.get("/admin/{slug}/meetings/{meeting_id}", response_class=HTMLResponse)
-def show_meeting(meeting_id: RowId, signed_in: SignedInDep, done: str = "") -> HTMLResponse:
+def show_meeting(meeting_id: RowId, signed_in: SignedInDep, now: NowDep, done: str = "") -> HTMLResponse:
     scope = signed_in.scope
     meeting = get_meeting(scope, meeting_id)
     audience = count_audience(
@@ -178,7 +188,7 @@ def show_meeting(meeting_id: RowId, signed_in: SignedInDep, done: str = "") -> H
         "meeting.html", title=meeting.title, active="meetings", meeting=meeting, audience=audience,
         cancelled=meeting.status is MeetingStatus.CANCELLED, notice=NOTICES.get(done, ""),
         waiting_id=service.waiting_request_id(scope.session, meeting),
-        awaiting=meeting.status is MeetingStatus.AWAITING_APPROVAL,
+        awaiting=meeting.status is MeetingStatus.AWAITING_APPROVAL, offers=offers(meeting, now),
     )  # fmt: skip
 
 
@@ -246,9 +256,11 @@ def cancel_or_minutes(
     note: FormText = "",
     minutes_url: FormText = "",
     minutes_body: FormText = "",
+    held: FormText = "",
     step: FormText = "check",
 ) -> Response:
     meeting = get_meeting(signed_in.scope, meeting_id)
+    held_override = change == "minutes" and held == "yes"  # asked for on the page, in words
     if change not in ("cancel", "minutes"):
         raise NotFound("change")
     action = f"{signed_in.base}/meetings/{meeting.id}/{change}"
@@ -257,9 +269,10 @@ def cancel_or_minutes(
         summary = [note] if change == "cancel" and note.strip() else []
         if change == "minutes":
             summary = [text for text in (minutes_url, minutes_body[:300]) if text.strip()]
+            summary += [HELD_SAID] if held_override else []
         return _check_page(
             signed_in, what=what, action=action,
-            hidden={"note": note, "minutes_url": minutes_url, "minutes_body": minutes_body},
+            hidden={"note": note, "minutes_url": minutes_url, "minutes_body": minutes_body, "held": held},
             topic_ids=meeting.topic_ids, invitee_ids=invitees_of(signed_in.scope, meeting), summary=summary,
             button="Send the cancellation" if change == "cancel" else "Send the minutes",
             sign_off=service.sign_off_note(signed_in.network, change, note=note), urgent=change == "cancel",
@@ -268,11 +281,11 @@ def cancel_or_minutes(
     try:
         with uow.attempt():
             waiting = _cancel_or_minutes(
-                uow, deps, signed_in, meeting, change, note, minutes_url, minutes_body
+                uow, deps, signed_in, meeting, change, note, (minutes_url, minutes_body, held_override)
             )
     except MeetingError as exc:
         raise refused(
-            "This cannot be sent", exc.message,
+            "This cannot be sent", not_held_words(exc.reason) if isinstance(exc, NotHeld) else exc.message,
             status_code=status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST,
             next_url=f"{signed_in.base}/meetings/{meeting.id}", next_text="Back to the meeting",
         ) from exc  # fmt: skip
@@ -287,13 +300,14 @@ def _cancel_or_minutes(
     meeting: Any,
     change: str,
     note: str,
-    url: str,
-    body: str,
+    minutes: tuple[str, str, bool],
 ) -> bool:
     """Whether it waits for approval."""
     if change == "cancel":
         return service.cancel_meeting(uow, deps, meeting, note=note, actor=signed_in.acting_as) is not None
+    url, body, held_override = minutes
     outcome = service.publish_minutes(
-        uow, deps, signed_in.network, meeting, url=url.strip(), body=body, actor=signed_in.acting_as
-    )
+        uow, deps, signed_in.network, meeting, url=url.strip(), body=body, actor=signed_in.acting_as,
+        held_override=held_override,
+    )  # fmt: skip
     return outcome.approval_request_id is not None

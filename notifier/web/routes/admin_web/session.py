@@ -64,18 +64,20 @@ def render_admin(name: str, *, status_code: int = 200, **context: Any) -> HTMLRe
 COOKIE_NAME = ADMIN_SESSION_COOKIE
 COOKIE_PATH = ADMIN_SESSION_PATH
 
+# Each page of the menu with the role its route requires: a menu shows only what the role may use.
 NAVIGATION = (
-    ("", "Dashboard"),
-    ("approvals", "Approvals"),
-    ("announcements", "Announcements"),
-    ("meetings", "Meetings"),
-    ("archive", "Archive"),
-    ("members", "Members"),
-    ("requests", "Requests"),
-    ("team", "Team"),
-    ("settings", "Settings"),
-    ("audit", "Audit log"),
-    ("sessions", "Your sessions"),
+    ("", "Dashboard", AdminRole.EDITOR),
+    ("approvals", "Approvals", AdminRole.EDITOR),
+    ("announcements", "Announcements", AdminRole.EDITOR),
+    ("meetings", "Meetings", AdminRole.EDITOR),
+    ("archive", "Archive", AdminRole.ADMIN),
+    ("members", "Members", AdminRole.EDITOR),
+    ("requests", "Requests", AdminRole.ADMIN),
+    ("enquiries", "Enquiries", AdminRole.APPROVER),
+    ("team", "Team", AdminRole.ADMIN),
+    ("settings", "Settings", AdminRole.ADMIN),
+    ("audit", "Audit log", AdminRole.ADMIN),
+    ("sessions", "Your sessions", AdminRole.EDITOR),
 )
 
 
@@ -120,7 +122,8 @@ class SignedIn(AdminAccess):
             me_person=self.person,
             csrf_token=self.csrf_token,
             base=self.base,
-            navigation=NAVIGATION,
+            navigation=[(path, label) for path, label, role in NAVIGATION if self.allows(role)],
+            can={role.value: self.allows(role) for role in AdminRole},
             **context,
         )
 

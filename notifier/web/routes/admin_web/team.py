@@ -14,7 +14,7 @@ from notifier.domain.sign_off import MIN_ADMINS, MIN_APPROVERS
 from notifier.domain.sources import ROLE_ABILITIES, AdminRole
 from notifier.services.admin import team
 from notifier.services.admin.invitations import AdminError, invite
-from notifier.services.admin.team_view import team_csv, team_lines
+from notifier.services.admin.team_view import team_csv, team_line, team_lines
 from notifier.web.deps import NowDep, QueueDep, SettingsDep, UowDep
 from notifier.web.params import RowId
 from notifier.web.routes.admin_web.session import AdminRoleDep, SignedIn, not_found, policy_of
@@ -145,8 +145,15 @@ def change(
     role: FormText = "",
     term_ends: FormText = "",
     back: FormText = "",
+    confirmed: FormText = "",
 ) -> Response:
     review = back == "review"
+    if step == "remove" and confirmed != "yes":  # removing someone asks first, on a page of its own
+        line = team_line(signed_in.scope, admin_id)
+        return signed_in.page(
+            "team_remove.html", title=f"Remove {line.person.name} from the team?", active="team",
+            line=line, back=back,
+        )  # fmt: skip
     try:
         with uow.attempt():
             done = _change(signed_in, uow, admin_id, step, role, term_ends, now)
