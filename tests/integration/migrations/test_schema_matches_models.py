@@ -50,6 +50,7 @@ TABLES_BY_REVISION = {
              "archive_item_fts"},
     "0021": set(),
     "0022": {"approval_request", "access_review"},
+    "0024": {"announcement_topic"},
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
 COLUMNS_BY_REVISION = {
