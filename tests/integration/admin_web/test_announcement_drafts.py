@@ -90,7 +90,7 @@ def _actions(web: AdminWeb, announcement_id: int) -> list[tuple[str, dict[str, o
     with unit_of_work(web.sessions) as uow:
         rows = uow.session.scalars(
             select(AuditRecord)
-            .where(AuditRecord.object_type == "announcement", AuditRecord.object_id == str(announcement_id))
+            .where(AuditRecord.object_type == "announcement", AuditRecord.object_id == announcement_id)
             .order_by(AuditRecord.id)
         )
         return [(r.action, r.detail) for r in rows]
