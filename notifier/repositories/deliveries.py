@@ -118,6 +118,23 @@ def _own_runs(session: Session, message_id: int, after: int, upper: int) -> list
     return [(first, last) for first, last in session.execute(runs).tuples()]
 
 
+def count_eligible(session: Session, messages: Sequence[Message]) -> int:
+    """How many people fan-out would queue the messages for, each person once: the same WHERE clauses
+    as `fan_out_batch` and `insert_queued`, counted before any row is written (the check pages' "This
+    will go to N people"). The messages may be unsaved: only their network, topic and kind are read."""
+    if not messages:
+        return 0
+    network_id = messages[0].network_id
+    counted = session.scalar(
+        select(func.count(func.distinct(Subscription.subscriber_id)))
+        .join(
+            Subscriber, and_(Subscriber.id == Subscription.subscriber_id, Subscriber.network_id == network_id)
+        )
+        .where(or_(*(and_(*eligible_subscriptions(m)) for m in messages)), *reachable_subscriber())
+    )
+    return counted or 0
+
+
 def reachable_subscriber() -> tuple[ColumnElement[bool], ...]:
     """Who may be queued an email at all: an active subscriber whose address is not suppressed."""
     return (

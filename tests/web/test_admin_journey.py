@@ -218,6 +218,12 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
     expect(page.get_by_role("heading", level=1)).to_have_text("Annual general meeting")
     announcement_url = page.url
     check_accessibility(page, admin.checked)
+    expect(page.locator("#audience-people")).to_have_text("3")  # the three readers of News, before submitting
+    page.get_by_role("link", name="Change the draft").click()  # a draft changes until it is submitted
+    expect(page.get_by_label("News", exact=True)).to_be_checked()
+    check_accessibility(page, admin.checked)
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("The draft was changed")
     page.get_by_role("button", name="Send a test to me").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("test")
     admin.site.wait_for_email(EDDIE, r"The AGM is on 3 March")
@@ -444,6 +450,7 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
             "/announcements",
             "/announcements/new",
             "/announcements/N",
+            "/announcements/N/edit",
             "/messages/N",
             "/members",
             "/people/N",

@@ -32,6 +32,7 @@ from notifier.db.models.notify_services import NetworkNotifyService
 from notifier.db.models.retention import ContactEnquiry, DataRequest, RetentionEvidence, RetentionRule
 from notifier.db.models.sources import (
     Announcement,
+    AnnouncementTopic,
     ApiToken,
     ApprovalRequest,
     AuditRecord,
@@ -50,6 +51,7 @@ __all__ = [
     "AdminSession",
     "AdminSignInLink",
     "Announcement",
+    "AnnouncementTopic",
     "ApiToken",
     "ApprovalRequest",
     "ArchiveFeed",

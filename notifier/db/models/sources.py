@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -169,6 +170,24 @@ class Announcement(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A known page of the site sent again on purpose: its content email, through the same sign-off.
     content_page_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class AnnouncementTopic(Base):
+    """Each topic an announcement goes to (migration 0024). `announcement.topic_id` is the first of them,
+    kept for its one-audience check and the admin API's single-topic shape. Each reader still gets one
+    email: the send is one event, and a delivery is unique per event and person."""
+
+    __tablename__ = "announcement_topic"
+    __table_args__ = (
+        PrimaryKeyConstraint("announcement_id", "topic_id"),
+        same_network_fk("announcement_id", "announcement"),
+        same_network_fk("topic_id", "topic"),
+        Index("ix_announcement_topic_topic_id", "topic_id"),
+    )
+
+    network_id: Mapped[int] = mapped_column(BigId)
+    announcement_id: Mapped[int] = mapped_column(BigId)
+    topic_id: Mapped[int] = mapped_column(BigId)
 
 
 class ApprovalRequest(Base):

@@ -4,7 +4,7 @@ The rules of what may happen to an announcement are `announcements.py`'s."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from notifier.db.models import Announcement, Topic
 from notifier.domain.sources import AnnouncementStatus
@@ -12,6 +12,7 @@ from notifier.rendering.emails import RenderedEmail
 from notifier.services.common.actors import Actor
 from notifier.services.common.scope import NetworkScope
 from notifier.services.sources import announcements as service
+from notifier.services.sources.announcement_topics import topic_ids_of
 from notifier.services.sources.announcements import CANCELLABLE, SUBMITTED
 
 
@@ -22,6 +23,11 @@ def get_announcement(scope: NetworkScope, announcement_id: int) -> Announcement:
 def announcements_of(scope: NetworkScope) -> list[Announcement]:
     """Every announcement of the network, newest first."""
     return list(scope.session.scalars(scope.rows(Announcement).order_by(Announcement.id.desc())))
+
+
+def announcement_topic_ids(scope: NetworkScope, announcement: Announcement) -> list[int]:
+    """Every topic it goes to, the first chosen first (none for a message to a meeting's Yes list)."""
+    return topic_ids_of(scope.session, announcement)
 
 
 @dataclass(frozen=True)
@@ -41,15 +47,25 @@ def announcement_list(scope: NetworkScope, limit: int = 200) -> AnnouncementList
 
 @dataclass(frozen=True)
 class Draft:
-    topic: str = ""
+    topics: tuple[str, ...] = field(default_factory=tuple)  # topic slugs
     subject: str = ""
     body: str = ""
+    to_meeting: bool = False  # a message to a meeting's Yes list: no topics to choose
+
+
+def draft_of(scope: NetworkScope, announcement: Announcement) -> Draft:
+    """A stored draft as its form shows it."""
+    slugs = {t.id: t.slug for t in scope.topics()}
+    chosen = tuple(slugs[t] for t in topic_ids_of(scope.session, announcement) if t in slugs)
+    return Draft(chosen, announcement.subject, announcement.body, announcement.meeting_id is not None)
 
 
 def draft_errors(scope: NetworkScope, draft: Draft) -> dict[str, str]:
     errors = {}
-    if scope.topic_by_slug(draft.topic) is None:
-        errors["topic"] = "Select the topic whose subscribers get the announcement"
+    if not draft.to_meeting and (
+        not draft.topics or any(scope.topic_by_slug(slug) is None for slug in draft.topics)
+    ):
+        errors["topic"] = "Select the topic or topics whose subscribers get the announcement"
     if not " ".join(draft.subject.split()) or len(draft.subject) > 300:
         errors["subject"] = "Enter a subject of 1 to 300 characters"
     if not draft.body.strip() or len(draft.body) > 50_000:
@@ -59,7 +75,7 @@ def draft_errors(scope: NetworkScope, draft: Draft) -> dict[str, str]:
 
 def preview_draft(scope: NetworkScope, draft: Draft, public_base_url: str) -> RenderedEmail:
     """The email a draft would be, stored nowhere."""
-    found: Topic | None = scope.topic_by_slug(draft.topic)
+    found: Topic | None = scope.topic_by_slug(draft.topics[0]) if draft.topics else None
     unsaved = Announcement(
         network_id=scope.network_id,
         topic_id=found.id if found else 0,

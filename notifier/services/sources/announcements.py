@@ -10,6 +10,7 @@ approved (always a person); the audit log names them (services/common/actor_name
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -20,23 +21,29 @@ from notifier.db.models import Announcement, ContentPage, Meeting, Message, Netw
 from notifier.db.session import UnitOfWork
 from notifier.domain.sources import AnnouncementStatus, MeetingStatus
 from notifier.rendering.emails import EmailKind, RenderedEmail
-from notifier.repositories import networks as network_repo
 from notifier.repositories import subscribers as subscriber_repo
 from notifier.repositories.rows import affected
 from notifier.services.common import audit
 from notifier.services.common.actors import Actor
-from notifier.services.delivery.audiences import count_audience
 from notifier.services.delivery.direct_sends import queue_one_email
 from notifier.services.delivery.email_previews import EmailPreview, render_preview
+from notifier.services.sources.announcement_topics import (
+    UnknownTopic,
+    people_reached,
+    store_topics,
+    topics_by_slug,
+    topics_of,
+)
 from notifier.services.sources.approval_emails import WaitingEmail, tell_approvers
 from notifier.services.sources.meeting_messages import coming_count, start_to_yes_list
 from notifier.services.sources.meetings import SourceDeps
-from notifier.services.sources.publishing import PublishingError, announce, publish_page_again
+from notifier.services.sources.publishing import PublishingError, announce_to_topics, publish_page_again
 
 CANCELLABLE = frozenset(
     {AnnouncementStatus.DRAFT, AnnouncementStatus.AWAITING_APPROVAL, AnnouncementStatus.SCHEDULED}
 )
 SUBMITTED = frozenset({AnnouncementStatus.AWAITING_APPROVAL, AnnouncementStatus.SCHEDULED})
+PAST_SEND_TIME = "is in the past: give a time to come, or leave it blank to send as soon as possible"
 
 
 class AnnouncementError(ValueError):
@@ -46,38 +53,62 @@ class AnnouncementError(ValueError):
 
 
 def create_draft(
-    uow: UnitOfWork, network: Network, author: Actor, *, topic_slug: str, subject: str, body: str
+    uow: UnitOfWork,
+    network: Network,
+    author: Actor,
+    *,
+    topic_slug: str | Sequence[str],
+    subject: str,
+    body: str,
 ) -> Announcement:
-    """A draft by a person, an automation token or the command line (for the admin it names)."""
-    topic = network_repo.get_topic_by_slug(uow.session, network.id, topic_slug)
-    if topic is None:
-        raise AnnouncementError("topic", f"{network.slug} has no topic called {topic_slug!r}")
-    return _draft(uow, network, author, subject, body, topic_id=topic.id)
+    """A draft by a person, an automation token or the command line (for the admin it names), to the
+    subscribers of one topic or of several (each reader once)."""
+    return new_draft(
+        uow, network, author, subject, body, topic_ids=chosen_topic_ids(uow.session, network, topic_slug)
+    )
 
 
-def _draft(
+def chosen_topic_ids(session: Session, network: Network, slugs: str | Sequence[str]) -> list[int]:
+    try:
+        topics = topics_by_slug(session, network, [slugs] if isinstance(slugs, str) else slugs)
+    except UnknownTopic as exc:
+        raise AnnouncementError("topic", f"{network.slug} has no topic called {exc.slug!r}") from exc
+    if not topics:
+        raise AnnouncementError("topic", "choose at least one topic")
+    return [t.id for t in topics]
+
+
+def check_words(subject: str, body: str) -> tuple[str, str]:
+    """The subject on one line and the body trimmed, or the field that is empty or too long."""
+    subject = " ".join(subject.split())
+    if not subject or len(subject) > 300:
+        raise AnnouncementError("subject", "give a subject of 1 to 300 characters")
+    if not body.strip() or len(body) > 50_000:
+        raise AnnouncementError("body", "give a body of 1 to 50,000 characters")
+    return subject, body.strip()
+
+
+def new_draft(
     uow: UnitOfWork,
     network: Network,
     author: Actor,
     subject: str,
     body: str,
     *,
-    topic_id: int | None = None,
+    topic_ids: Sequence[int] = (),
     meeting_id: int | None = None,
+    content_page_id: int | None = None,
 ) -> Announcement:
-    """A draft to a topic's subscribers or to a meeting's Yes list (exactly one of the two)."""
-    subject = " ".join(subject.split())
-    if not subject or len(subject) > 300:
-        raise AnnouncementError("subject", "give a subject of 1 to 300 characters")
-    if not body.strip() or len(body) > 50_000:
-        raise AnnouncementError("body", "give a body of 1 to 50,000 characters")
+    """A draft to topics' subscribers or to a meeting's Yes list (exactly one of the two)."""
+    subject, body = check_words(subject, body)
     now = utcnow()
     announcement = Announcement(
         network_id=network.id,
-        topic_id=topic_id,
+        topic_id=topic_ids[0] if topic_ids else None,
         meeting_id=meeting_id,
+        content_page_id=content_page_id,
         subject=subject,
-        body=body.strip(),
+        body=body,
         status=AnnouncementStatus.DRAFT,
         author_token_id=author.token_id,
         author_admin_id=author.person_id,
@@ -87,6 +118,7 @@ def _draft(
     )
     uow.session.add(announcement)
     uow.session.flush()
+    store_topics(uow.session, announcement, topic_ids)
     _audit(uow.session, announcement, author, "announcement.create")
     return announcement
 
@@ -105,7 +137,7 @@ def message_the_yes_list(
     waits for a second person's approval on a network that requires sign-off, else it starts now."""
     if meeting.status is MeetingStatus.CANCELLED:
         raise AnnouncementError("meeting", "is cancelled: there is nobody coming to write to", conflict=True)
-    announcement = _draft(uow, network, author, subject, body, meeting_id=meeting.id)
+    announcement = new_draft(uow, network, author, subject, body, meeting_id=meeting.id)
     submit(uow, deps, network, announcement, author, send_at=None)
     if announcement.status is AnnouncementStatus.SCHEDULED:
         uow.session.flush()
@@ -121,8 +153,8 @@ def email_of(session: Session, network: Network, announcement: Announcement) -> 
         meeting = session.get_one(Meeting, announcement.meeting_id)
         context = {"subject": announcement.subject, "body": announcement.body, "attending": meeting.title}
         return EmailPreview(EmailKind.ANNOUNCEMENT, context, None)
-    topic = network_repo.get_topic(session, network.id, announcement.topic_id or 0)
-    topic_name = topic.name if topic else network.name
+    topics = topics_of(session, announcement)
+    topic_name = " and ".join(t.name for t in topics) if topics else network.name
     if page is not None and page.email:
         return EmailPreview(EmailKind.CONTENT, dict(page.email), topic_name)
     context = {"subject": announcement.subject, "body": announcement.body}
@@ -141,14 +173,12 @@ def preview(
 
 
 def audience(session: Session, announcement: Announcement) -> int:
-    """How many people it reaches now: those coming to its meeting, or every active subscription of its
-    topic (announcements are urgent, so digest readers get them at once too; a known page sent on
-    purpose is content, for those who get each email as it comes)."""
+    """How many people it reaches now: those coming to its meeting, or, counted by fan-out's own query,
+    each reader of its topics once (announcements are urgent, so digest readers get them at once too; a
+    known page sent on purpose is content, for those who get each email as it comes)."""
     if announcement.meeting_id is not None:
         return coming_count(session, session.get_one(Meeting, announcement.meeting_id))
-    topic_ids = [announcement.topic_id] if announcement.topic_id is not None else []
-    urgent = announcement.content_page_id is None
-    return count_audience(session, announcement.network_id, topic_ids, [], urgent=urgent).people
+    return people_reached(session, announcement)
 
 
 def send_test_email(
@@ -191,6 +221,8 @@ def submit(
     email), else scheduled for `send_at` (or now)."""
     if announcement.status is not AnnouncementStatus.DRAFT:
         raise AnnouncementError("announcement", f"is {announcement.status.value}, not a draft", conflict=True)
+    if send_at is not None and send_at <= utcnow():
+        raise AnnouncementError("send_at", PAST_SEND_TIME)
     announcement.send_at = send_at or utcnow()
     announcement.status = (
         AnnouncementStatus.AWAITING_APPROVAL if network.requires_sign_off else AnnouncementStatus.SCHEDULED
@@ -266,9 +298,7 @@ def reschedule(
         )
     now = utcnow()
     if send_at is not None and send_at <= now:
-        raise AnnouncementError(
-            "send_at", "is in the past: give a time to come, or leave it blank to send as soon as possible"
-        )
+        raise AnnouncementError("send_at", PAST_SEND_TIME)
     if send_at is not None and send_at == announcement.send_at:
         raise AnnouncementError("send_at", "is the time it is already due to send")
     before, status = announcement.send_at, announcement.status
@@ -408,22 +438,22 @@ def _start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement) -> int
 def _start_to_topic(
     uow: UnitOfWork, deps: SourceDeps, network: Network, announcement: Announcement
 ) -> Message:
-    topic = network_repo.get_topic(uow.session, network.id, announcement.topic_id or 0)
-    if topic is None:
-        raise PublishingError("topic: the announcement's topic no longer exists")
+    topics = topics_of(uow.session, announcement)
+    if not topics:
+        raise PublishingError("topic: the announcement's topics no longer exist")
     page = _page(uow.session, announcement)
     if page is not None and page.email:  # a known page of the site, sent on purpose
         key = f"content:{page.url}#{page.revision}#announcement:{announcement.id}"
-        return publish_page_again(uow, deps.queue, topic, page.email, source_key=key)
-    return announce(
+        return publish_page_again(uow, deps.queue, topics, page.email, source_key=key)[0]
+    return announce_to_topics(
         uow,
         deps.queue,
         network,
-        topic,
+        topics,
         subject=announcement.subject,
         body=announcement.body,
         source_key=f"announcement:{announcement.id}",
-    )
+    )[0]
 
 
 def _audit(

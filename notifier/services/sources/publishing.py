@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -114,23 +115,21 @@ def publish_content(uow: UnitOfWork, queue: TaskQueue, network: Network, item: C
 
 
 def publish_page_again(
-    uow: UnitOfWork, queue: TaskQueue, topic: Topic, email: dict[str, object], *, source_key: str
-) -> Message:
-    """A known page's email (as stored when the site listed it), sent on purpose to one topic."""
+    uow: UnitOfWork, queue: TaskQueue, topics: Sequence[Topic], email: dict[str, object], *, source_key: str
+) -> list[Message]:
+    """A known page's email (as stored when the site listed it), sent on purpose to its topics: one event,
+    one message per topic, each reader once."""
     title = str(email.get("title") or "")
     if not title:
         raise PublishingError("page: the page has no title to send")
+    network_id = topics[0].network_id
     event = Event(
-        network_id=topic.network_id,
-        kind=EventKind.CONTENT,
-        source_key=source_key,
-        title=title,
-        payload=dict(email),
+        network_id=network_id, kind=EventKind.CONTENT, source_key=source_key, title=title, payload=dict(email)
     )
     uow.session.add(event)
     uow.session.flush()
-    record_event(uow.session, topic.network_id, event.id, "content", event.payload, [topic.id])
-    return _message_for(uow, queue, event, topic, email_kind="content", context=event.payload)
+    record_event(uow.session, network_id, event.id, "content", event.payload, [t.id for t in topics])
+    return [_message_for(uow, queue, event, t, email_kind="content", context=event.payload) for t in topics]
 
 
 def announce(
@@ -144,22 +143,39 @@ def announce(
     source_key: str | None = None,
 ) -> Message:
     """An admin's announcement to a topic's subscribers, queued for sending now."""
+    key = source_key or f"announcement:{utcnow().isoformat()}:{topic.id}"
+    return announce_to_topics(uow, queue, network, [topic], subject=subject, body=body, source_key=key)[0]
+
+
+def announce_to_topics(
+    uow: UnitOfWork,
+    queue: TaskQueue,
+    network: Network,
+    topics: Sequence[Topic],
+    *,
+    subject: str,
+    body: str,
+    source_key: str,
+) -> list[Message]:
+    """An announcement to the subscribers of several topics: one event with one message per topic; a
+    delivery is unique per event and person, so a reader of several of them gets it once."""
     if not subject.strip():
         raise PublishingError("subject: an announcement needs a subject")
     if not body.strip():
         raise PublishingError("body: an announcement needs a body")
-    now = utcnow()
     event = Event(
         network_id=network.id,
         kind=EventKind.ANNOUNCEMENT,
-        source_key=source_key or f"announcement:{now.isoformat()}:{topic.id}",
+        source_key=source_key,
         title=subject.strip(),
         payload={"subject": subject.strip(), "body": body},
     )
     uow.session.add(event)
     uow.session.flush()
-    record_event(uow.session, network.id, event.id, "announcement", event.payload, [topic.id])
-    return _message_for(uow, queue, event, topic, email_kind="announcement", context=event.payload)
+    record_event(uow.session, network.id, event.id, "announcement", event.payload, [t.id for t in topics])
+    return [
+        _message_for(uow, queue, event, t, email_kind="announcement", context=event.payload) for t in topics
+    ]
 
 
 def _message_for(

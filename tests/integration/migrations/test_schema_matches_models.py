@@ -17,13 +17,14 @@ from notifier.db.models import (  # (registers every table)
     AdminMember,
     AdminSession,
     Announcement,
+    AnnouncementTopic,
     ApiToken,
     Network,
     Subscriber,
 )
 from notifier.db.models.archive import ARCHIVE_SEARCH_INDEX, ARCHIVE_SEARCH_TABLES
 from notifier.db.session import unit_of_work
-from notifier.domain.sources import AdminRole
+from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.domain.statuses import SubscriberStatus
 from notifier.services.admin.invitations import invite_admin
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
@@ -50,6 +51,7 @@ TABLES_BY_REVISION = {
              "archive_item_fts"},
     "0021": set(),
     "0022": {"approval_request", "access_review"},
+    "0024": {"announcement_topic"},
     "0025": set(),
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
@@ -232,3 +234,22 @@ def test_0022_names_the_people_behind_acting_tokens_and_keeps_last_sign_ins(
         assert uow.session.get_one(AdminMember, ids[2]).last_signed_in_at == signed_in_at
         assert uow.session.get_one(AdminMember, ids[3]).last_signed_in_at is None
         assert uow.session.scalars(sa.select(AdminSession)).all() == []
+
+
+def test_0024_gives_each_announcement_its_one_topic(
+    isolated_database_url: str, isolated_sessions: sessionmaker[Session]
+) -> None:
+    """An announcement written before 0024 went to its one topic: after it, announcement_topic says so."""
+    migrate.downgrade(isolated_database_url, "0022")
+    with unit_of_work(isolated_sessions) as uow:
+        network, (news, _events) = network_with_topics(uow.session, "alpha", ["news", "events"])
+        uow.session.add(
+            Announcement(network_id=network.id, topic_id=news.id, subject="AGM", body="Come.",
+                         status=AnnouncementStatus.DRAFT)
+        )  # fmt: skip
+        news_id = news.id
+    migrate.upgrade(isolated_database_url)
+    with unit_of_work(isolated_sessions) as uow:
+        (row,) = uow.session.scalars(sa.select(AnnouncementTopic)).all()
+        assert row.topic_id == news_id
+        assert row.announcement_id == uow.session.scalars(sa.select(Announcement.id)).one()

@@ -230,3 +230,22 @@ def test_a_message_can_be_cancelled_by_an_admin_token_and_its_queued_rows_are_sk
     assert cancelled["status"] == "cancelled" and cancelled["counts"]["skipped"] == 1
     assert web.client.post(path, headers=admins.admin).status_code == 409
     assert web.client.get(f"{API}/messages/{direct['id']}", headers=admins.other_network).status_code == 404
+
+
+def test_an_announcement_takes_one_topic_or_several_but_not_both(admins: Admins) -> None:
+    client, path = admins.web.client, f"{API}/announcements"
+    words = {"subject": "Forum", "body": "Come along."}
+    one = client.post(path, json={"topic": "news", **words}, headers=admins.editor)
+    assert one.status_code == 201 and one.json()["topic_ids"] == [one.json()["topic_id"]]
+    several = client.post(path, json={"topics": ["events", "news", "events"], **words}, headers=admins.editor)
+    assert several.status_code == 201
+    made = several.json()
+    assert len(made["topic_ids"]) == 2 and made["topic_ids"][0] == made["topic_id"]  # each topic once
+    assert client.get(f"{path}/{made['id']}", headers=admins.editor).json()["topic_ids"] == made["topic_ids"]
+    for refused in ({"topic": "news", "topics": ["events"]}, {}, {"topics": []}):
+        answer = client.post(path, json={**refused, **words}, headers=admins.editor)
+        assert answer.status_code == 422 and "topic" in answer.text
+    unknown = client.post(path, json={"topics": ["news", "nope"], **words}, headers=admins.editor)
+    assert unknown.status_code in (400, 422) and "nope" in unknown.text
+    with unit_of_work(admins.web.sessions) as uow:
+        assert len(uow.session.scalars(select(Announcement)).all()) == 2  # nothing half-stored

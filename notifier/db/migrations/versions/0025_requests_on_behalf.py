@@ -1,7 +1,7 @@
 """data-subject requests recorded on a person's behalf: how each arrived, who checked it was theirs and how
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -5,15 +5,20 @@ endpoint answers 403 to every token, whatever its role, and says where to approv
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from notifier.domain.london_times import LocalTimeError, resolve_london
+from notifier.services.common.scope import NetworkScope
 from notifier.services.sources import announcements as service
-from notifier.services.sources.announcement_pages import announcements_of, get_announcement
+from notifier.services.sources.announcement_pages import (
+    announcement_topic_ids,
+    announcements_of,
+    get_announcement,
+)
 from notifier.services.sources.announcements import AnnouncementError
 from notifier.web.deps import SettingsDep, UowDep
 from notifier.web.pages import render_page
@@ -27,21 +32,41 @@ router = APIRouter(prefix=PREFIX, tags=["admin: announcements"])
 class AnnouncementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    topic: str = Field(min_length=1, max_length=63, description="The topic slug")
+    topic: str | None = Field(
+        default=None, min_length=1, max_length=63, description="The topic slug (or give `topics`)"
+    )
+    topics: list[Annotated[str, Field(min_length=1, max_length=63)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="Several topic slugs: a reader subscribed to more than one gets it once",
+    )
     subject: str = Field(min_length=1, max_length=300)
     body: str = Field(min_length=1, max_length=50_000, description="Plain paragraphs; no markup is kept")
+
+    @model_validator(mode="after")
+    def one_way_to_name_topics(self) -> AnnouncementIn:
+        if (self.topic is None) == (self.topics is None):
+            raise ValueError("give either topic (one slug) or topics (a list of slugs), not both or neither")
+        return self
+
+    @property
+    def topic_slugs(self) -> list[str]:
+        return [self.topic] if self.topic is not None else list(self.topics or [])
 
 
 class SubmitIn(BaseModel):
     send_at: datetime | None = Field(default=None, description="When to send (London time if no offset)")
 
 
-def _out(announcement: Any) -> dict[str, Any]:
+def _out(announcement: Any, scope: NetworkScope) -> dict[str, Any]:
+    topic_ids = announcement_topic_ids(scope, announcement)
     return {
         "id": announcement.id,
         "status": announcement.status.value,
         "subject": announcement.subject,
-        "topic_id": announcement.topic_id,
+        "topic_id": announcement.topic_id,  # the first of its topics
+        "topic_ids": topic_ids,
         "author_token_id": announcement.author_token_id,
         "author_admin_id": announcement.author_admin_id,
         "approved_by_admin_id": announcement.approved_by_admin_id,
@@ -57,23 +82,28 @@ def _refused(exc: AnnouncementError) -> Exception:
 
 @router.get("/announcements")
 def list_announcements(admin: AdminDep) -> list[dict[str, Any]]:
-    return [_out(a) for a in announcements_of(admin.scope)]
+    return [_out(a, admin.scope) for a in announcements_of(admin.scope)]
 
 
 @router.post("/announcements", status_code=status.HTTP_201_CREATED)
 def create_announcement(body: AnnouncementIn, admin: AdminDep, uow: UowDep) -> dict[str, Any]:
     try:
         announcement = service.create_draft(
-            uow, admin.network, admin.acting_as, topic_slug=body.topic, subject=body.subject, body=body.body
+            uow,
+            admin.network,
+            admin.acting_as,
+            topic_slug=body.topic_slugs,
+            subject=body.subject,
+            body=body.body,
         )
     except AnnouncementError as exc:
         raise _refused(exc) from exc
-    return _out(announcement)
+    return _out(announcement, admin.scope)
 
 
 @router.get("/announcements/{announcement_id}")
 def show_announcement(announcement_id: RowId, admin: AdminDep) -> dict[str, Any]:
-    return _out(get_announcement(admin.scope, announcement_id))
+    return _out(get_announcement(admin.scope, announcement_id), admin.scope)
 
 
 @router.get("/announcements/{announcement_id}/preview", response_class=HTMLResponse)
@@ -110,7 +140,7 @@ def submit(
         service.submit(uow, deps, admin.network, announcement, admin.acting_as, send_at=send_at)
     except AnnouncementError as exc:
         raise _refused(exc) from exc
-    return _out(announcement)
+    return _out(announcement, admin.scope)
 
 
 @router.post("/announcements/{announcement_id}/approve")
@@ -121,7 +151,7 @@ def approve(announcement_id: RowId, admin: AdminDep, uow: UowDep) -> dict[str, A
         service.approve(uow, announcement, admin.acting_as)
     except AnnouncementError as exc:
         raise _refused(exc) from exc
-    return _out(announcement)
+    return _out(announcement, admin.scope)
 
 
 @router.post("/announcements/{announcement_id}/cancel")
@@ -131,4 +161,4 @@ def cancel(announcement_id: RowId, admin: AdminDep, uow: UowDep) -> dict[str, An
         service.cancel(uow, announcement, admin.acting_as)
     except AnnouncementError as exc:
         raise _refused(exc) from exc
-    return _out(announcement)
+    return _out(announcement, admin.scope)
