@@ -21,7 +21,7 @@ from notifier.db.models import (  # (registers every table)
     Network,
     Subscriber,
 )
-from notifier.db.models.archive import ARCHIVE_SEARCH_INDEX, ARCHIVE_SEARCH_TABLES
+from notifier.db.models.archive import ARCHIVE_SEARCH_INDEX, ARCHIVE_SEARCH_TABLES, ARCHIVE_SEARCH_VECTOR
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import SubscriberStatus
@@ -50,6 +50,7 @@ TABLES_BY_REVISION = {
              "archive_item_fts"},
     "0021": set(),
     "0022": {"approval_request", "access_review"},
+    "0023": set(),
 }  # fmt: skip
 # The columns a revision adds to tables that were there before it.
 COLUMNS_BY_REVISION = {
@@ -73,6 +74,8 @@ COLUMNS_BY_REVISION = {
     "0022": {("announcement", "approved_by_admin_id"), ("admin_member", "term_ends_at"),
              ("admin_member", "suspended_at"), ("admin_session", "email_hash")},
 }  # fmt: skip
+# The columns a revision adds on PostgreSQL only (the archive's search: SQLite has its FTS5 table).
+POSTGRES_COLUMNS_BY_REVISION = {"0023": {("archive_item", ARCHIVE_SEARCH_VECTOR)}}
 
 
 def _tables(url: str) -> set[str]:
@@ -98,6 +101,8 @@ def _described_by_models(name: str | None, kind: str, _parent: object) -> bool:
     (db/models/archive.py); everything else is compared."""
     if kind == "table":
         return name not in ARCHIVE_SEARCH_TABLES
+    if kind == "column":
+        return name != ARCHIVE_SEARCH_VECTOR
     return not (kind == "index" and name == ARCHIVE_SEARCH_INDEX)
 
 
@@ -121,16 +126,19 @@ def test_each_revision_goes_down_and_up_again(isolated_database_url: str, revisi
     parent = script.get_revision(revision).down_revision
     assert isinstance(parent, str)
     later = {t for r, tables in TABLES_BY_REVISION.items() if r > revision for t in tables}
+    added = COLUMNS_BY_REVISION.get(revision, set())
+    if isolated_database_url.startswith("postgresql"):
+        added = added | POSTGRES_COLUMNS_BY_REVISION.get(revision, set())
     before = _tables(isolated_database_url)
     migrate.downgrade(isolated_database_url, parent)
     after = _tables(isolated_database_url)
     assert not (TABLES_BY_REVISION[revision] | later) & after
     assert {"network", "subscriber", "delivery"} <= after
-    for table, column in COLUMNS_BY_REVISION.get(revision, set()):
+    for table, column in added:
         assert column not in _columns(isolated_database_url, table)
     migrate.upgrade(isolated_database_url)
     assert _tables(isolated_database_url) == before
-    for table, column in COLUMNS_BY_REVISION.get(revision, set()):
+    for table, column in added:
         assert column in _columns(isolated_database_url, table)
 
 
