@@ -3,6 +3,7 @@ and the search (PostgreSQL's full-text search on the GIN index, SQLite's FTS5 ta
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,10 +28,15 @@ _ENGLISH: ColumnElement[Any] = sa.literal_column(f"'{SEARCH_LANGUAGE}'::regconfi
 # PostgreSQL's stored tsvector of each item's search_text, GIN-indexed (migration 0023; not in the
 # models, since SQLite has none: db/models/archive.py).
 _SEARCH_VECTOR: ColumnElement[Any] = sa.literal_column(f"archive_item.{ARCHIVE_SEARCH_VECTOR}")
-# A search first walks the newest items, this many per result the page needs (a word in one item of
-# WALK_PER_RESULT that the reader may read fills the page), then asks the GIN index for every match.
-WALK_PER_RESULT = 100
-MAX_WALKED_RESULTS = 10 * 21  # deeper pages go to the GIN index at once
+# A walk of the newest items goes this many times as far as the estimate says the page needs, then
+# gives way to the GIN index (the reader may not read every match, the estimate may be off).
+WALK_MARGIN = 4
+# One plan, two estimates: the network's items, then those that hold every word.
+_ESTIMATES = (
+    "EXPLAIN (FORMAT JSON) SELECT 1 FROM archive_item WHERE network_id = :network UNION ALL "
+    "SELECT 1 FROM archive_item WHERE network_id = :network "
+    "AND search_vector @@ plainto_tsquery('english'::regconfig, :words)"
+)
 
 
 @dataclass(frozen=True)
@@ -144,17 +150,17 @@ def _search_postgres(
     session: Session, seen: Visibility, words: list[str], *, limit: int, offset: int
 ) -> list[tuple[ArchiveItem, str]]:
     query = text_query(words)
-    ids = newest_matches(session, seen, query, limit=limit, offset=offset)
+    window = walk_window(session, seen.network_id, words, wanted=limit + offset)
+    ids = newest_matches(session, seen, query, limit=limit, offset=offset, window=window) if window else None
     if ids is None:
         ids = indexed_matches(session, seen, query, limit=limit, offset=offset)
     if not ids:
         return []
-    items = {i.id: i for i in session.scalars(select(ArchiveItem).where(ArchiveItem.id.in_(ids)))}
     options = f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=35, MinWords=15, MaxFragments=2"
     headline = func.ts_headline(_ENGLISH, _body(ArchiveItem.search_text), query, options)
-    rows = session.execute(select(ArchiveItem.id, headline).where(ArchiveItem.id.in_(ids)))
-    excerpts = {item_id: str(text) for item_id, text in rows.tuples()}
-    return [(items[i], excerpts.get(i, "")) for i in ids]
+    rows = session.execute(select(ArchiveItem, headline).where(ArchiveItem.id.in_(ids))).tuples()
+    found = {item.id: (item, str(text or "")) for item, text in rows}
+    return [found[i] for i in ids]
 
 
 def text_query(words: list[str]) -> ColumnElement[Any]:
@@ -167,20 +173,38 @@ def _body(search_text: sa.ColumnExpressionArgument[str]) -> ColumnElement[str]:
     return func.substr(search_text, func.strpos(search_text, "\n") + 1)
 
 
-def newest_matches(
-    session: Session, seen: Visibility, query: ColumnElement[Any], *, limit: int, offset: int
-) -> list[int] | None:
-    """The page's ids from the network's newest items, walked newest first on its sent_at index and
-    stopping at the page's last match, or None when the newest WALK_PER_RESULT items per result
-    wanted hold too few matches (a rare word: the GIN index is then the cheaper way)."""
-    wanted = limit + offset
-    if wanted > MAX_WALKED_RESULTS:
+def _estimated_rows(session: Session, network_id: int, words: list[str]) -> tuple[float, float]:
+    """The planner's estimates (from ANALYZE's statistics, which for a tsvector count each word's
+    items) of the network's items and of those holding every word: nothing is read but statistics."""
+    params = {"network": network_id, "words": " ".join(words)}
+    plan = session.execute(sa.text(_ESTIMATES), params).scalar_one()
+    items, matches = (float(part["Plan Rows"]) for part in plan[0]["Plan"]["Plans"])
+    return items, matches
+
+
+def walk_window(session: Session, network_id: int, words: list[str], *, wanted: int) -> int | None:
+    """How many of the newest items to walk for the page's `wanted` matches, or None when the words
+    are rare enough that fetching every match from the GIN index reads fewer rows. A walk reads about
+    wanted / share items (share: the part of the network's items that match), the GIN index every
+    match, share x items: walking wins once share^2 x items > wanted."""
+    items, matches = _estimated_rows(session, network_id, words)
+    share = matches / items if items >= 1 else 0.0
+    if share <= 0 or wanted / share > matches:
         return None
+    return math.ceil(WALK_MARGIN * wanted / share)
+
+
+def newest_matches(
+    session: Session, seen: Visibility, query: ColumnElement[Any], *, limit: int, offset: int, window: int
+) -> list[int] | None:
+    """The page's ids from the network's newest `window` items, walked newest first on its sent_at
+    index and stopping at the page's last match; None when they hold too few matches for the page."""
+    wanted = limit + offset
     recent = (
         select(ArchiveItem, _SEARCH_VECTOR.label("search_vector"))
         .where(ArchiveItem.network_id == seen.network_id)
         .order_by(ArchiveItem.sent_at.desc(), ArchiveItem.id.desc())
-        .limit(wanted * WALK_PER_RESULT)
+        .limit(window)
         .subquery("recent")
     )
     newest = aliased(ArchiveItem, recent)
@@ -198,12 +222,20 @@ def newest_matches(
 def indexed_matches(
     session: Session, seen: Visibility, query: ColumnElement[Any], *, limit: int, offset: int
 ) -> list[int]:
-    """The page's ids from every match the GIN index finds, newest first."""
+    """The page's ids from every match the GIN index finds, newest first. The matches are taken first
+    (a MATERIALIZED CTE): asked in one query, the planner would walk the sent_at index for them."""
+    matched = (
+        select(ArchiveItem.id, ArchiveItem.network_id, ArchiveItem.sent_at, ArchiveItem.withdrawn_at)
+        .where(ArchiveItem.network_id == seen.network_id, _SEARCH_VECTOR.bool_op("@@")(query))
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
+    )
+    found = aliased(ArchiveItem, matched)
     return list(
         session.scalars(
-            select(ArchiveItem.id)
-            .where(*_visible(seen, None), _SEARCH_VECTOR.bool_op("@@")(query))
-            .order_by(ArchiveItem.sent_at.desc(), ArchiveItem.id.desc())
+            select(found.id)
+            .where(*_visible(seen, None, found))
+            .order_by(found.sent_at.desc(), found.id.desc())
             .limit(limit)
             .offset(offset)
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
@@ -100,9 +101,9 @@ def test_search_finds_every_readable_match_newest_first_page_by_page(sessions: s
 def test_the_newest_first_walk_and_the_gin_index_give_the_same_pages(
     pg_sessions: sessionmaker[Session],
 ) -> None:
-    """PostgreSQL's two plans (SQLite has one, FTS5's: the test above checks it); the walk answers only
-    when its newest items fill the page: a common word (walked), a word only in old items (too few in
-    the newest, so the GIN index), a rare word."""
+    """PostgreSQL's two plans (SQLite has one, FTS5's: the test above checks its pages). The walk
+    answers only when its newest items fill the page: a common word does, a word only in old items
+    does not (so the GIN index answers), nor does a rare word."""
     walked = []
     with unit_of_work(pg_sessions) as uow:
         network_id, topic_ids, kept = _archive(uow.session)
@@ -112,7 +113,10 @@ def test_the_newest_first_walk_and_the_gin_index_give_the_same_pages(
                 expected = _expected(kept, seen, words)
                 for limit, offset in ((21, 0), (21, 21), (2, 0), (2, 10)):
                     page = expected[offset : offset + limit]
-                    newest = repo.newest_matches(uow.session, seen, query, limit=limit, offset=offset)
+                    window = 100 * (limit + offset)
+                    newest = repo.newest_matches(
+                        uow.session, seen, query, limit=limit, offset=offset, window=window
+                    )
                     indexed = repo.indexed_matches(uow.session, seen, query, limit=limit, offset=offset)
                     assert indexed == page, (words, seen, limit, offset)
                     assert newest in (None, page), (words, seen, limit, offset)
@@ -120,6 +124,20 @@ def test_the_newest_first_walk_and_the_gin_index_give_the_same_pages(
     assert ("meadow", 21, True) in walked and ("kestrel", 2, True) in walked
     assert ("badger", 21, False) in walked
     assert ("falcon", 2, False) in walked  # only in the oldest hundred: the newest 200 hold none
+
+
+def test_common_words_are_walked_and_rare_ones_fetched_from_the_gin_index(
+    pg_sessions: sessionmaker[Session],
+) -> None:
+    """The choice follows the statistics: a word in most items is walked, about four times as far as
+    the page needs; a word in a few items is fetched from the GIN index."""
+    with unit_of_work(pg_sessions) as uow:
+        network_id, _topic_ids, _kept = _archive(uow.session)
+        uow.session.execute(text("ANALYZE archive_item"))
+        meadow = repo.walk_window(uow.session, network_id, ["meadow"], wanted=21)
+        assert meadow is not None and 21 * 4 <= meadow <= 21 * 5
+        assert repo.walk_window(uow.session, network_id, ["badger"], wanted=21) is None
+        assert repo.walk_window(uow.session, network_id, ["otter"], wanted=21) is None
 
 
 def test_an_excerpt_starts_at_the_body_not_the_title(sessions: sessionmaker[Session]) -> None:

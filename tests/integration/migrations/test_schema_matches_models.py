@@ -18,6 +18,7 @@ from notifier.db.models import (  # (registers every table)
     AdminSession,
     Announcement,
     ApiToken,
+    ArchiveItem,
     Network,
     Subscriber,
 )
@@ -25,6 +26,7 @@ from notifier.db.models.archive import ARCHIVE_SEARCH_INDEX, ARCHIVE_SEARCH_TABL
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.domain.statuses import SubscriberStatus
+from notifier.repositories import archive as archive_repo
 from notifier.services.admin.invitations import invite_admin
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
 
@@ -238,3 +240,39 @@ def test_0022_names_the_people_behind_acting_tokens_and_keeps_last_sign_ins(
         assert uow.session.get_one(AdminMember, ids[2]).last_signed_in_at == signed_in_at
         assert uow.session.get_one(AdminMember, ids[3]).last_signed_in_at is None
         assert uow.session.scalars(sa.select(AdminSession)).all() == []
+
+
+def test_0023_keeps_an_item_s_title_once_in_its_search_text(
+    isolated_database_url: str, isolated_sessions: sessionmaker[Session]
+) -> None:
+    """An item stored before 0023 held its title's field again on the second line (so its excerpt began
+    with the subject); after 0023 the title's line is followed by the body, and search still finds it."""
+    with unit_of_work(isolated_sessions) as uow:
+        network, _topics = network_with_topics(uow.session, "alpha")
+        network_id = network.id
+    migrate.downgrade(isolated_database_url, "0022")
+    engine = sa.create_engine(isolated_database_url)
+    with engine.begin() as conn:
+        for key, text in (
+            ("event:1", "Summer party\nSummer party\nThe steering group invites you."),
+            ("event:2", "Minutes: Steering\nSteering\nWe met."),
+            ("event:3", "Only a title"),
+        ):
+            conn.execute(sa.text(
+                "INSERT INTO archive_item (network_id, source_key, email_kind, title, context, search_text, "
+                "sent_at, updated_at) VALUES (:n, :k, 'announcement', 'T', '{}', :s, :w, :w)"
+            ), {"n": network_id, "k": key, "s": text, "w": utcnow()})  # fmt: skip
+    engine.dispose()
+    migrate.upgrade(isolated_database_url)
+    with unit_of_work(isolated_sessions) as uow:
+        texts = dict(
+            uow.session.execute(sa.select(ArchiveItem.source_key, ArchiveItem.search_text)).tuples().all()
+        )
+        assert texts == {
+            "event:1": "Summer party\nThe steering group invites you.",
+            "event:2": "Minutes: Steering\nWe met.",
+            "event:3": "Only a title",
+        }
+        seen = archive_repo.Visibility(network_id, everything=True)
+        found = archive_repo.search(uow.session, seen, ["steering"], limit=21, offset=0)
+        assert sorted(item.source_key for item, _ in found) == ["event:1", "event:2"]
