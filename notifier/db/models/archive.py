@@ -1,9 +1,10 @@
 """The members' archive: one item per bulk email a network sent (as its template renders it, never a
 reader's copy), the topics it went to, and its readers' sign-in links, sessions and private feeds.
 
-Search needs an index the models cannot describe on both databases: PostgreSQL has a GIN index on the
-item's text as a tsvector, SQLite an FTS5 table (`archive_item_fts`) that triggers keep in step with
-`archive_item` (migration 0020; `ARCHIVE_SEARCH_TABLES` names what the models leave out)."""
+Search needs what the models cannot describe on both databases: PostgreSQL has a stored tsvector of
+the item's text (a generated column) with a GIN index on it (migration 0023), SQLite an FTS5 table
+(`archive_item_fts`) that triggers keep in step with `archive_item` (migration 0020). The
+ARCHIVE_SEARCH_* names below are what the models leave out."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ ARCHIVE_SEARCH_TABLES = frozenset(
     {f"archive_item_fts{suffix}" for suffix in ("", "_data", "_idx", "_content", "_docsize", "_config")}
 )
 ARCHIVE_SEARCH_INDEX = "ix_archive_item_search"
+ARCHIVE_SEARCH_VECTOR = "search_vector"  # archive_item's generated tsvector column, on PostgreSQL only
 
 
 class ArchiveItem(Base):
@@ -45,7 +47,8 @@ class ArchiveItem(Base):
     email_kind: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(500))
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what the email's template needs
-    search_text: Mapped[str] = mapped_column(Text)  # the words a search finds it by
+    # The words a search finds it by: the title on the first line, then the body's (excerpts show those).
+    search_text: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]

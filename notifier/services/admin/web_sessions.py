@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifier.config import Settings
@@ -31,8 +30,7 @@ from notifier.db.session import UnitOfWork
 from notifier.domain.emails import keyed_email_hash
 from notifier.rendering.emails import EmailKind
 from notifier.repositories import admins as admin_repo
-from notifier.repositories.rows import affected
-from notifier.services.common import audit
+from notifier.services.common import audit, emailed_links
 from notifier.services.common.audit import admin_actor
 from notifier.services.common.ports import TaskQueue
 from notifier.services.common.tokens import InvalidToken, TokenPurpose, TokenSigner
@@ -44,10 +42,6 @@ class SignInFailure(StrEnum):
     EXPIRED = "expired"
     USED = "used"  # a second use of a single-use link
     NOT_ADMIN = "not_admin"  # no live role any more
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -169,7 +163,7 @@ def named_link(session: Session, token: str, policy: SessionPolicy) -> AdminSign
     try:
         payload = policy.signer.verify(TokenPurpose.ADMIN_SIGN_IN, token, max_age_seconds=longest)
     except InvalidToken as exc:
-        return SignInFailure.INVALID if type(exc) is InvalidToken else SignInFailure.EXPIRED
+        return SignInFailure(emailed_links.token_failure(exc))
     link_id = payload.get("l")
     link = session.get(AdminSignInLink, link_id) if isinstance(link_id, int) else None
     return link if link is not None else SignInFailure.INVALID
@@ -182,10 +176,8 @@ def check_sign_in_link(
     link = named_link(session, token, policy)
     if isinstance(link, SignInFailure):
         return link
-    if link.used_at is not None:
-        return SignInFailure.USED
-    if link.expires_at <= now:
-        return SignInFailure.EXPIRED
+    if spent := emailed_links.spent(link, now):
+        return SignInFailure(spent)
     if not admin_repo.roles_of_address(session, link.email_hash):
         return SignInFailure.NOT_ADMIN
     return link
@@ -205,17 +197,12 @@ def complete_sign_in(
     link = check_sign_in_link(session, token, policy, now=now)
     if isinstance(link, SignInFailure):
         return link
-    claimed = session.execute(
-        update(AdminSignInLink)
-        .where(AdminSignInLink.id == link.id, AdminSignInLink.used_at.is_(None))
-        .values(used_at=now)
-    )
-    if affected(claimed) != 1:
+    if not emailed_links.claim(session, link, now):
         return SignInFailure.USED
-    secret = secrets.token_urlsafe(32)
+    secret, secret_hash = emailed_links.new_session_secret()
     opened = AdminSession(
         email_hash=link.email_hash,
-        secret_hash=_hash(secret),
+        secret_hash=secret_hash,
         created_at=now,
         last_seen_at=now,
         expires_at=now + policy.absolute,
@@ -256,7 +243,9 @@ def find_session(session: Session, secret: str) -> AdminSession | None:
     if not secret or len(secret) > 100:
         return None
     return session.scalars(
-        select(AdminSession).where(AdminSession.secret_hash == _hash(secret), AdminSession.ended_at.is_(None))
+        select(AdminSession).where(
+            AdminSession.secret_hash == emailed_links.secret_hash(secret), AdminSession.ended_at.is_(None)
+        )
     ).one_or_none()
 
 

@@ -5,22 +5,19 @@ may read, and every step is audited with ids only."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from notifier.config import Settings
 from notifier.db.models import ArchiveSession, ArchiveSignInLink, Subscriber
 from notifier.db.session import UnitOfWork
 from notifier.rendering.emails import EmailKind
 from notifier.repositories import subscribers as subscriber_repo
-from notifier.repositories.rows import affected
 from notifier.services.archive.access import Reader, reader_of
-from notifier.services.common import audit
+from notifier.services.common import audit, emailed_links
 from notifier.services.common.ports import TaskQueue
 from notifier.services.common.scope import NetworkScope
 from notifier.services.common.tokens import InvalidToken, TokenPurpose, TokenSigner
@@ -41,10 +38,6 @@ class SignInFailure(StrEnum):
 
 class NotSignedIn(Exception):
     """No live reader session of this network came with the request."""
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -119,7 +112,7 @@ def _named_link(scope: NetworkScope, token: str, policy: ReaderPolicy) -> Archiv
             TokenPurpose.ARCHIVE_SIGN_IN, token, max_age_seconds=policy.link_minutes * 60
         )
     except InvalidToken as exc:
-        return SignInFailure.INVALID if type(exc) is InvalidToken else SignInFailure.EXPIRED
+        return SignInFailure(emailed_links.token_failure(exc))
     link_id = payload.get("l")
     link = (
         scope.find(ArchiveSignInLink, link_id)
@@ -136,10 +129,8 @@ def check_link(
     link = _named_link(scope, token, policy)
     if isinstance(link, SignInFailure):
         return link
-    if link.used_at is not None:
-        return SignInFailure.USED
-    if link.expires_at <= now:
-        return SignInFailure.EXPIRED
+    if spent := emailed_links.spent(link, now):
+        return SignInFailure(spent)
     if not reader_of(scope, scope.session.get_one(Subscriber, link.subscriber_id)).may_read:
         return SignInFailure.NOT_A_READER
     return link
@@ -157,16 +148,7 @@ def complete_sign_in(
     """Use the link once (a conditional UPDATE) and open a session; audit success and failure."""
     session = scope.session
     link = check_link(scope, token, policy, now=now)
-    claimed = not isinstance(link, SignInFailure) and (
-        affected(
-            session.execute(
-                update(ArchiveSignInLink)
-                .where(ArchiveSignInLink.id == link.id, ArchiveSignInLink.used_at.is_(None))
-                .values(used_at=now)
-            )
-        )
-        == 1
-    )
+    claimed = not isinstance(link, SignInFailure) and emailed_links.claim(session, link, now)
     if isinstance(link, SignInFailure) or not claimed:
         reason = link.value if isinstance(link, SignInFailure) else SignInFailure.USED.value
         audit.record(
@@ -179,11 +161,11 @@ def complete_sign_in(
             reason=reason,
         )
         return link if isinstance(link, SignInFailure) else SignInFailure.USED
-    secret = secrets.token_urlsafe(32)
+    secret, secret_hash = emailed_links.new_session_secret()
     opened = ArchiveSession(
         network_id=scope.network_id,
         subscriber_id=link.subscriber_id,
-        secret_hash=_hash(secret),
+        secret_hash=secret_hash,
         created_at=now,
         last_seen_at=now,
         expires_at=now + policy.absolute,
@@ -208,7 +190,8 @@ def signed_in_reader(scope: NetworkScope, secret: str, policy: ReaderPolicy, *, 
         raise NotSignedIn
     row = scope.session.scalars(
         select(ArchiveSession).where(
-            ArchiveSession.secret_hash == _hash(secret), ArchiveSession.ended_at.is_(None)
+            ArchiveSession.secret_hash == emailed_links.secret_hash(secret),
+            ArchiveSession.ended_at.is_(None),
         )
     ).one_or_none()
     if row is None or row.network_id != scope.network_id:
@@ -226,7 +209,8 @@ def sign_out(scope: NetworkScope, secret: str, *, now: datetime) -> None:
     """End the session the cookie names, if it is this network's and still open."""
     row = scope.session.scalars(
         select(ArchiveSession).where(
-            ArchiveSession.secret_hash == _hash(secret or "-"), ArchiveSession.ended_at.is_(None)
+            ArchiveSession.secret_hash == emailed_links.secret_hash(secret or "-"),
+            ArchiveSession.ended_at.is_(None),
         )
     ).one_or_none()
     if row is None or row.network_id != scope.network_id:

@@ -16,19 +16,9 @@ from notifier.db.models import ArchiveItem
 from notifier.rendering.emails import EmailKind
 from notifier.repositories import archive as repo
 
-# The context's fields that hold words a reader might search for (never a link or a time).
-SEARCHED_FIELDS = (
-    "title",
-    "subject",
-    "meeting_title",
-    "excerpt",
-    "author",
-    "body",
-    "minutes_body",
-    "agenda",
-    "location",
-    "note",
-)
+# The context's fields that hold words a reader might search for (never a link or a time), after the
+# title (which title_of makes of the kind's one title field: title, subject or meeting_title).
+BODY_FIELDS = ("excerpt", "author", "body", "minutes_body", "agenda", "location", "note")
 # Email kinds a meeting's item takes: its invitation while it stands, the cancellation once cancelled.
 MEETING_ITEM_KINDS = frozenset({EmailKind.MEETING, EmailKind.MEETING_CANCELLED})
 ARCHIVED_KINDS = (
@@ -50,11 +40,11 @@ def title_of(kind: EmailKind, context: Mapping[str, Any]) -> str:
 
 
 def search_text_of(kind: EmailKind, context: Mapping[str, Any]) -> str:
-    """The item's words: its title, then each searched field, then any tags."""
-    words = [title_of(kind, context)]
-    words += [str(context[name]) for name in SEARCHED_FIELDS if isinstance(context.get(name), str)]
+    """The item's words: its title on the first line (so an excerpt can start after it), then each
+    body field, then any tags."""
+    words = [str(context[name]) for name in BODY_FIELDS if isinstance(context.get(name), str)]
     words += [str(tag) for tag in context.get("tags") or ()]
-    return "\n".join(w for w in words if w.strip())
+    return "\n".join([" ".join(title_of(kind, context).split()), *(w for w in words if w.strip())])
 
 
 def record(

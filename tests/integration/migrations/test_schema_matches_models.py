@@ -19,13 +19,15 @@ from notifier.db.models import (  # (registers every table)
     Announcement,
     AnnouncementTopic,
     ApiToken,
+    ArchiveItem,
     Network,
     Subscriber,
 )
-from notifier.db.models.archive import ARCHIVE_SEARCH_INDEX, ARCHIVE_SEARCH_TABLES
+from notifier.db.models.archive import ARCHIVE_SEARCH_INDEX, ARCHIVE_SEARCH_TABLES, ARCHIVE_SEARCH_VECTOR
 from notifier.db.session import unit_of_work
 from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.domain.statuses import SubscriberStatus
+from notifier.repositories import archive as archive_repo
 from notifier.services.admin.invitations import invite_admin
 from tests.support.seeding import HASH_KEY, network_with_topics, subscriber
 
@@ -51,6 +53,7 @@ TABLES_BY_REVISION = {
              "archive_item_fts"},
     "0021": set(),
     "0022": {"approval_request", "access_review"},
+    "0023": set(),
     "0024": {"announcement_topic"},
     "0025": set(),
 }  # fmt: skip
@@ -77,6 +80,8 @@ COLUMNS_BY_REVISION = {
              ("admin_member", "suspended_at"), ("admin_session", "email_hash")},
     "0025": {("data_request", c) for c in ("arrived_by", "recorded_by_admin_id", "identity_check")},
 }  # fmt: skip
+# The columns a revision adds on PostgreSQL only (the archive's search: SQLite has its FTS5 table).
+POSTGRES_COLUMNS_BY_REVISION = {"0023": {("archive_item", ARCHIVE_SEARCH_VECTOR)}}
 
 
 def _tables(url: str) -> set[str]:
@@ -102,6 +107,8 @@ def _described_by_models(name: str | None, kind: str, _parent: object) -> bool:
     (db/models/archive.py); everything else is compared."""
     if kind == "table":
         return name not in ARCHIVE_SEARCH_TABLES
+    if kind == "column":
+        return name != ARCHIVE_SEARCH_VECTOR
     return not (kind == "index" and name == ARCHIVE_SEARCH_INDEX)
 
 
@@ -125,16 +132,19 @@ def test_each_revision_goes_down_and_up_again(isolated_database_url: str, revisi
     parent = script.get_revision(revision).down_revision
     assert isinstance(parent, str)
     later = {t for r, tables in TABLES_BY_REVISION.items() if r > revision for t in tables}
+    added = COLUMNS_BY_REVISION.get(revision, set())
+    if isolated_database_url.startswith("postgresql"):
+        added = added | POSTGRES_COLUMNS_BY_REVISION.get(revision, set())
     before = _tables(isolated_database_url)
     migrate.downgrade(isolated_database_url, parent)
     after = _tables(isolated_database_url)
     assert not (TABLES_BY_REVISION[revision] | later) & after
     assert {"network", "subscriber", "delivery"} <= after
-    for table, column in COLUMNS_BY_REVISION.get(revision, set()):
+    for table, column in added:
         assert column not in _columns(isolated_database_url, table)
     migrate.upgrade(isolated_database_url)
     assert _tables(isolated_database_url) == before
-    for table, column in COLUMNS_BY_REVISION.get(revision, set()):
+    for table, column in added:
         assert column in _columns(isolated_database_url, table)
 
 
@@ -253,3 +263,39 @@ def test_0024_gives_each_announcement_its_one_topic(
         (row,) = uow.session.scalars(sa.select(AnnouncementTopic)).all()
         assert row.topic_id == news_id
         assert row.announcement_id == uow.session.scalars(sa.select(Announcement.id)).one()
+
+
+def test_0023_keeps_an_item_s_title_once_in_its_search_text(
+    isolated_database_url: str, isolated_sessions: sessionmaker[Session]
+) -> None:
+    """An item stored before 0023 held its title's field again on the second line (so its excerpt began
+    with the subject); after 0023 the title's line is followed by the body, and search still finds it."""
+    with unit_of_work(isolated_sessions) as uow:
+        network, _topics = network_with_topics(uow.session, "alpha")
+        network_id = network.id
+    migrate.downgrade(isolated_database_url, "0022")
+    engine = sa.create_engine(isolated_database_url)
+    with engine.begin() as conn:
+        for key, text in (
+            ("event:1", "Summer party\nSummer party\nThe steering group invites you."),
+            ("event:2", "Minutes: Steering\nSteering\nWe met."),
+            ("event:3", "Only a title"),
+        ):
+            conn.execute(sa.text(
+                "INSERT INTO archive_item (network_id, source_key, email_kind, title, context, search_text, "
+                "sent_at, updated_at) VALUES (:n, :k, 'announcement', 'T', '{}', :s, :w, :w)"
+            ), {"n": network_id, "k": key, "s": text, "w": utcnow()})  # fmt: skip
+    engine.dispose()
+    migrate.upgrade(isolated_database_url)
+    with unit_of_work(isolated_sessions) as uow:
+        texts = dict(
+            uow.session.execute(sa.select(ArchiveItem.source_key, ArchiveItem.search_text)).tuples().all()
+        )
+        assert texts == {
+            "event:1": "Summer party\nThe steering group invites you.",
+            "event:2": "Minutes: Steering\nWe met.",
+            "event:3": "Only a title",
+        }
+        seen = archive_repo.Visibility(network_id, everything=True)
+        found = archive_repo.search(uow.session, seen, ["steering"], limit=21, offset=0)
+        assert sorted(item.source_key for item, _ in found) == ["event:1", "event:2"]
