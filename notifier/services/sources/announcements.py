@@ -67,8 +67,10 @@ def _draft(
 ) -> Announcement:
     """A draft to a topic's subscribers or to a meeting's Yes list (exactly one of the two)."""
     subject = " ".join(subject.split())
-    if not subject or len(subject) > 300:
-        raise AnnouncementError("subject", "give a subject of 1 to 300 characters")
+    if not subject:
+        raise AnnouncementError("subject", "give a subject")
+    if len(subject) > 300:
+        raise AnnouncementError("subject", "give a subject of at most 300 characters")
     if not body.strip() or len(body) > 50_000:
         raise AnnouncementError("body", "give a body of 1 to 50,000 characters")
     now = utcnow()
