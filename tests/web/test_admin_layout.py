@@ -13,10 +13,8 @@ Screenshots go to test-artifacts/screenshots/<viewport>/layout-*.png."""
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,12 +32,18 @@ from notifier.services.privacy import rights
 from notifier.services.privacy.rights import RightsContext
 from tests.support.databases import SqliteTemplate
 from tests.support.fakes import RecordingQueue
-from tests.support.fleet import fleet_env, free_port, running_fleet
-from tests.support.sandbox import start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
 from tests.support.settings import make_settings
 from tests.unit.subscribers.test_import_limits import ods, xlsx
-from tests.web.conftest import SCREENSHOTS, Site, axe_violations, csp_violations, watch_csp
+from tests.web.conftest import (
+    SCREENSHOTS,
+    Site,
+    axe_violations,
+    csp_violations,
+    fill_meeting_form,
+    sqlite_site,
+    watch_csp,
+)
 
 FLEET_KEY = "integration-test-secret-key-0123456789"  # fleet_env's NOTIFIER_SECRET_KEY: the same hashes
 ADA = "ada.admin@cabinetoffice.gov.uk"
@@ -129,25 +133,16 @@ def fleet(sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFact
             uow, RecordingQueue(), context, person, DataRequestKind.ACCESS, {}, utcnow()
         )
     engine.dispose()
-    web_port, token = free_port(), secrets.token_urlsafe(16)
-    callback = ["--callback-url", f"http://127.0.0.1:{web_port}/notify/receipts", "--callback-token", token]
-    with start_sandbox(*callback, "--rate-limit", "100000") as sandbox:
-        env = fleet_env(
-            database_url=database_url,
-            broker_url=f"sqla+sqlite:///{var_dir / 'broker.db'}",
-            redis_url=None,
-            var_dir=var_dir,
-            sandbox_env=sandbox.env,
-            web_port=web_port,
-            callback_token=token,
-            extra={
-                "NOTIFIER_ADMIN_SIGN_IN_ADDRESS_LIMIT": "50",  # each width signs in again
-                "NOTIFIER_SUBSCRIBE_RATE_LIMIT": "1000",  # the contact form, from one address
-                "NOTIFIER_EVENT_SOURCES_INTERVAL_SECONDS": "1",  # announcements and admin alerts
-            },
-        )
-        with running_fleet(env, var_dir / "logs", web_port) as running:
-            yield Site(running, sandbox, env["NOTIFIER_SECRET_KEY"], "", database_url)
+    with sqlite_site(
+        var_dir,
+        database_url,
+        {
+            "NOTIFIER_ADMIN_SIGN_IN_ADDRESS_LIMIT": "50",  # each width signs in again
+            "NOTIFIER_SUBSCRIBE_RATE_LIMIT": "1000",  # the contact form, from one address
+            "NOTIFIER_EVENT_SOURCES_INTERVAL_SECONDS": "1",  # announcements and admin alerts
+        },
+    ) as site:
+        yield site
 
 
 @pytest.fixture(params=list(WIDTHS))
@@ -160,13 +155,19 @@ def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
 
 
 def _width(page: Page) -> str:
-    return "phone" if (page.viewport_size or {}).get("width", 0) < 641 else "desktop"
+    return "phone" if _pixels(page) < 641 else "desktop"
+
+
+def _pixels(page: Page) -> int:
+    size = page.viewport_size
+    assert size is not None
+    return size["width"]
 
 
 def fits(page: Page, name: str, seen: set[str] | None = None) -> None:
     """No wider than the viewport, no axe violation (WCAG 2.2 A/AA), nothing the page's policy refused;
     a screenshot for review; the page's kind (ids as N) added to `seen`."""
-    viewport = (page.viewport_size or {})["width"]
+    viewport = _pixels(page)
     wide = page.evaluate("document.documentElement.scrollWidth")
     assert wide <= viewport, f"{name} ({page.url}) is {wide}px wide at {viewport}px: {page.evaluate(WIDER)}"
     assert not csp_violations(page), f"{name}: the page's policy refused {csp_violations(page)}"
@@ -302,7 +303,10 @@ def test_spreadsheets_import_and_every_admin_page_fits_the_screen(fleet: Site, p
 
 def sign_in(page: Page, site: Site, width: str, seen: set[str]) -> None:
     """At /admin, through the link read from the sandbox outbox; each page on the way checked."""
-    links = lambda: {m.group(0) for e in site.sandbox.outbox(to=ADA) if (m := LINK.search(str(e["body"])))}  # noqa: E731
+
+    def links() -> set[str]:
+        return {m.group(0) for e in site.sandbox.outbox(to=ADA) if (m := LINK.search(str(e["body"])))}
+
     before = links()
     page.goto(f"{site.url}/admin")
     fits(page, f"sign-in-{width}", seen)
@@ -362,15 +366,9 @@ def _announcement_pages(page: Page, site: Site, width: str, seen: set[str]) -> N
 
 
 def _arrange_meeting(page: Page, site: Site, slug: str, title: str, seen: set[str], width: str) -> None:
-    start = (utcnow() + timedelta(days=40)).strftime("%Y-%m-%d 18:00")  # always to come
     page.goto(f"{site.url}/admin/{slug}/meetings/new")
     fits(page, f"{slug}-meeting-new-{width}", seen)
-    page.get_by_label("Title").fill(title)
-    page.get_by_label("Starts (UK time)").fill(start)
-    page.get_by_label("Ends (UK time)").fill(start.replace("18:00", "19:00"))
-    page.get_by_label("Location (optional if there is an online link)").fill("102 Petty France")
-    page.get_by_label("News", exact=True).check()
-    page.get_by_role("button", name="Check what will be sent").click()
+    fill_meeting_form(page, title)
     expect(page.locator("#audience-people")).to_be_visible()
     fits(page, f"{slug}-meeting-check-{width}")
 
