@@ -43,9 +43,15 @@ def _luminance(colour: str) -> float:
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2.2's contrast ratio between two colours (#rrggbb), the lighter's over the darker's."""
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 def contrast_with_white(colour: str) -> float:
     """WCAG 2.2's contrast ratio between white text and `colour` (#rrggbb)."""
-    return 1.05 / (_luminance(colour) + 0.05)
+    return contrast("#ffffff", colour)
 
 
 def check_colour(raw: str) -> str:

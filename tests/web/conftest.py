@@ -8,7 +8,9 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.orm import sessionmaker
 
+from notifier.db.base import utcnow
 from notifier.db.session import make_engine, unit_of_work
 from notifier.services.admin.branding import set_branding
 from notifier.services.admin.networks import create_topic
@@ -79,6 +82,18 @@ def site(sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFacto
         set_branding(network, colour=BRAND_COLOUR)  # the pages wear the network's colour, not GOV.UK's
         webhook_secret = network.webhook_secret
     engine.dispose()
+    # Each journey runs at two widths from one address; the form's rate limit is tested elsewhere.
+    with sqlite_site(
+        var_dir, database_url, {"NOTIFIER_SUBSCRIBE_RATE_LIMIT": "1000"}, webhook_secret
+    ) as site:
+        yield site
+
+
+@contextmanager
+def sqlite_site(
+    var_dir: Path, database_url: str, extra: dict[str, str], webhook_secret: str = ""
+) -> Iterator[Site]:
+    """The fleet on SQLite and the embedded broker, with a sandbox that sends it receipts."""
     web_port, token = free_port(), secrets.token_urlsafe(16)
     callback = ["--callback-url", f"http://127.0.0.1:{web_port}/notify/receipts", "--callback-token", token]
     with start_sandbox(*callback, "--rate-limit", "100000") as sandbox:
@@ -90,8 +105,7 @@ def site(sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFacto
             sandbox_env=sandbox.env,
             web_port=web_port,
             callback_token=token,
-            # Each journey runs at two widths from one address; the form's rate limit is tested elsewhere.
-            extra={"NOTIFIER_SUBSCRIBE_RATE_LIMIT": "1000"},
+            extra=extra,
         )
         with running_fleet(env, var_dir / "logs", web_port) as fleet:
             yield Site(fleet, sandbox, env["NOTIFIER_SECRET_KEY"], webhook_secret, database_url)
@@ -204,3 +218,14 @@ def check_page(page: Page, name: str, *, axe: bool = True) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
     assert not violations, f"{name} at {viewport(page)} ({page.url}): {violations}"
+
+
+def fill_meeting_form(page: Page, title: str) -> None:
+    """The arrange-a-meeting form, for News readers, 40 days on (always to come), then checked."""
+    start = (utcnow() + timedelta(days=40)).strftime("%Y-%m-%d 18:00")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Starts (UK time)").fill(start)
+    page.get_by_label("Ends (UK time)").fill(start.replace("18:00", "19:00"))
+    page.get_by_label("Location (optional if there is an online link)").fill("102 Petty France")
+    page.get_by_label("News", exact=True).check()
+    page.get_by_role("button", name="Check what will be sent").click()

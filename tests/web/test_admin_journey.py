@@ -329,8 +329,8 @@ def test_the_steering_group_works_in_the_browser(admin_site: AdminSite, browser:
         visit(page, admin, path, shot)
     page.get_by_label("Title").fill("Steering group")
     day = (datetime.now(ZoneInfo("Europe/London")) + timedelta(days=60)).date()  # always to come
-    page.get_by_label("Starts (London time)").fill(f"{day} 18:00")
-    page.get_by_label("Ends (London time)").fill(f"{day} 19:00")
+    page.get_by_label("Starts (UK time)").fill(f"{day} 18:00")
+    page.get_by_label("Ends (UK time)").fill(f"{day} 19:00")
     page.get_by_label("Location (optional if there is an online link)").fill("102 Petty France")
     page.get_by_label("News", exact=True).check()
     page.get_by_role("button", name="Check what will be sent").click()

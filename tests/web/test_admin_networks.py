@@ -8,10 +8,8 @@ page, after which the invitation arrives. Screenshots go to test-artifacts/scree
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -22,10 +20,8 @@ from notifier.db.session import make_engine, unit_of_work
 from notifier.domain.sources import AdminRole
 from notifier.services.admin.invitations import invite_admin
 from tests.support.databases import SqliteTemplate
-from tests.support.fleet import fleet_env, free_port, running_fleet
-from tests.support.sandbox import start_sandbox
 from tests.support.seeding import network_with_topics, subscriber
-from tests.web.conftest import SCREENSHOTS, Site, axe_violations
+from tests.web.conftest import SCREENSHOTS, Site, axe_violations, fill_meeting_form, sqlite_site
 
 FLEET_KEY = "integration-test-secret-key-0123456789"  # fleet_env's NOTIFIER_SECRET_KEY: the same hashes
 ADA, ALI = "ada.admin@cabinetoffice.gov.uk", "ali.approver@hmrc.gov.uk"
@@ -51,21 +47,9 @@ def fleet(sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFact
             invite_admin(uow.session, network, email=email, name=name, role=role, invited_by="cli",
                          hash_key=FLEET_KEY, now=utcnow())  # fmt: skip
     engine.dispose()
-    web_port, token = free_port(), secrets.token_urlsafe(16)
-    callback = ["--callback-url", f"http://127.0.0.1:{web_port}/notify/receipts", "--callback-token", token]
-    with start_sandbox(*callback, "--rate-limit", "100000") as sandbox:
-        env = fleet_env(
-            database_url=database_url,
-            broker_url=f"sqla+sqlite:///{var_dir / 'broker.db'}",
-            redis_url=None,
-            var_dir=var_dir,
-            sandbox_env=sandbox.env,
-            web_port=web_port,
-            callback_token=token,
-            extra={"NOTIFIER_ADMIN_SIGN_IN_ADDRESS_LIMIT": "50"},  # each width signs in again
-        )
-        with running_fleet(env, var_dir / "logs", web_port) as running:
-            yield Site(running, sandbox, env["NOTIFIER_SECRET_KEY"], "", database_url)
+    each_width_signs_in_again = {"NOTIFIER_ADMIN_SIGN_IN_ADDRESS_LIMIT": "50"}
+    with sqlite_site(var_dir, database_url, each_width_signs_in_again) as site:
+        yield site
 
 
 @pytest.fixture(params=list(WIDTHS))
@@ -127,14 +111,8 @@ def test_one_sign_in_reaches_both_networks_and_a_second_person_approves(fleet: S
 
     # On alpha, which requires sign-off, Ada's invitation waits for someone else.
     title = f"Forum at {width} width"
-    start = (utcnow() + timedelta(days=40)).strftime("%Y-%m-%d 18:00")
     page.goto(f"{fleet.url}/admin/alpha/meetings/new")
-    page.get_by_label("Title").fill(title)
-    page.get_by_label("Starts (London time)").fill(start)
-    page.get_by_label("Ends (London time)").fill(start.replace("18:00", "19:00"))
-    page.get_by_label("Location (optional if there is an online link)").fill("102 Petty France")
-    page.get_by_label("News", exact=True).check()
-    page.get_by_role("button", name="Check what will be sent").click()
+    fill_meeting_form(page, title)
     expect(page.locator("#sign-off")).to_contain_text("requires sign-off")
     check_page(page, f"networks-06-check-{width}")
     page.get_by_role("button", name="Ask for approval").click()

@@ -226,6 +226,20 @@ def act(session: Session, rights: RightsContext, request: DataRequest, now: date
     _close(session, request, now, outcome)
 
 
+def _rectify(subscriber: Subscriber, details: dict[str, Any]) -> str:
+    """The correction applied, its outcome naming only what changed ("department corrected"): the
+    person's page says what changed, not a list of everything the form held."""
+    corrected = {"name": details["name"], "department": details.get("department", "")}
+    changed = [field for field, value in corrected.items() if getattr(subscriber, field) != value]
+    subscriber.name, subscriber.department = corrected["name"], corrected["department"]
+    done = f"{' and '.join(changed)} corrected" if changed else ""
+    if details.get("email"):
+        # The same words whether or not the link is really sent (a clash is never revealed).
+        link = "a link to confirm the new email address was sent to it"
+        return f"{done}; {link}" if done else link
+    return done or "nothing to correct: the name and department held were already right"
+
+
 def _apply(
     session: Session, network: Network, subscriber: Subscriber, request: DataRequest, now: datetime
 ) -> str:
@@ -234,12 +248,7 @@ def _apply(
         case DataRequestKind.ACCESS:
             return "copy of the data made available"
         case DataRequestKind.RECTIFICATION:
-            subscriber.name = request.details["name"]
-            subscriber.department = request.details.get("department", "")
-            if request.details.get("email"):
-                # The same words whether or not the link is really sent (a clash is never revealed).
-                return "name and department corrected; a link to confirm the new email address was sent to it"
-            return "name and department corrected"
+            return _rectify(subscriber, request.details)
         case DataRequestKind.RESTRICTION:
             subscriber.status = SubscriberStatus.RESTRICTED
             return "processing restricted: nothing is sent until it is lifted"

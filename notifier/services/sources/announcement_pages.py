@@ -66,8 +66,10 @@ def draft_errors(scope: NetworkScope, draft: Draft) -> dict[str, str]:
         not draft.topics or any(scope.topic_by_slug(slug) is None for slug in draft.topics)
     ):
         errors["topic"] = "Select the topic or topics whose subscribers get the announcement"
-    if not " ".join(draft.subject.split()) or len(draft.subject) > 300:
-        errors["subject"] = "Enter a subject of 1 to 300 characters"
+    if not " ".join(draft.subject.split()):
+        errors["subject"] = "Enter a subject"
+    elif len(draft.subject) > 300:
+        errors["subject"] = "Subject must be 300 characters or fewer"
     if not draft.body.strip() or len(draft.body) > 50_000:
         errors["body"] = "Enter the announcement, up to 50,000 characters"
     return errors

@@ -81,8 +81,10 @@ def chosen_topic_ids(session: Session, network: Network, slugs: str | Sequence[s
 def check_words(subject: str, body: str) -> tuple[str, str]:
     """The subject on one line and the body trimmed, or the field that is empty or too long."""
     subject = " ".join(subject.split())
-    if not subject or len(subject) > 300:
-        raise AnnouncementError("subject", "give a subject of 1 to 300 characters")
+    if not subject:
+        raise AnnouncementError("subject", "give a subject")
+    if len(subject) > 300:
+        raise AnnouncementError("subject", "give a subject of at most 300 characters")
     if not body.strip() or len(body) > 50_000:
         raise AnnouncementError("body", "give a body of 1 to 50,000 characters")
     return subject, body.strip()

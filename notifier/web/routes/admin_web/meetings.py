@@ -161,7 +161,7 @@ def create(
             signed_in, what="The invitation, with a calendar file", action=action, hidden=form.fields(),
             topic_ids=topic_ids_for(signed_in.scope, form.topics),
             invitee_ids=subscriber_ids_for(signed_in.scope, form.invitee_lines()) or [],
-            summary=[f"{form.title.strip()}: {form.start} to {form.end} (London time)"],
+            summary=[f"{form.title.strip()}: {form.start} to {form.end} (UK time)"],
             button="Send the invitation", sign_off=service.sign_off_note(signed_in.network, "create"),
         )  # fmt: skip
     try:

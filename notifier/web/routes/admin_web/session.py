@@ -23,6 +23,7 @@ from jinja2 import (
 )
 
 from notifier.domain.sources import AdminRole
+from notifier.rendering.durations import in_words
 from notifier.rendering.london_time import london_stamp
 from notifier.resources import TEMPLATES_DIR
 from notifier.services.admin.admin_access import AdminAccess, NotSignedIn, admin_access
@@ -51,6 +52,7 @@ def admin_environment() -> Environment:
     )
     # Times are stored in UTC; volunteers type and read them as UK wall-clock time.
     environment.filters["uk_time"] = london_stamp
+    environment.filters["in_words"] = in_words  # "1 day before", not "1440 minutes before"
     return environment
 
 

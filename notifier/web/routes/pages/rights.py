@@ -234,6 +234,12 @@ def _done_title(link: RequestLink) -> str:
     return DONE_TITLES[found.kind] if acted else DEALING
 
 
+def _corrected(outcome: str | None) -> str:
+    """What a correction changed ("name and department", "department", or nothing), from its outcome."""
+    what, found, _ = (outcome or "").partition(" corrected")
+    return what if found else ""
+
+
 @router.get("/rights/verify/{token}/done", response_class=HTMLResponse)
 def done(token: str, link: RequestDep, settings: SettingsDep, links: LinksDep) -> Response:
     found, title = link.request, _done_title(link)
@@ -247,6 +253,7 @@ def done(token: str, link: RequestDep, settings: SettingsDep, links: LinksDep) -
         acted=title != DEALING,
         deadline=f"{found.deadline_at:%-d %B %Y}",
         new_email=bool(found.outcome and "new email address" in found.outcome),
+        corrected=_corrected(found.outcome),
         manage_url=links.manage_url(link.person) if link.person is not None else None,
         notify_days=settings.notify_retention_days,
         json_url=f"/rights/export/{token}.json" if link.downloadable else None,
