@@ -92,7 +92,7 @@ def _data_requests(session: Session, network_id: int, ids: Sequence[int]) -> int
     statement = (
         update(DataRequest)
         .where(DataRequest.network_id == network_id, one_of(session, DataRequest.subscriber_id, ids))
-        .values(subscriber_id=None, details={})
+        .values(subscriber_id=None, details={}, identity_check=None)
     )
     return affected(session.execute(statement))
 

@@ -27,6 +27,13 @@ from notifier.services.sources.announcements import (
     new_draft,
 )
 
+NOT_YOUR_DRAFT = "was written by someone else: only its author changes a draft (copy it to make your own)"
+
+
+def may_change(announcement: Announcement, actor: Actor) -> bool:
+    """The draft's own author, while it is a draft."""
+    return announcement.status is AnnouncementStatus.DRAFT and actor.same_person(announcement.author_admin_id)
+
 
 def edit_draft(
     uow: UnitOfWork,
@@ -43,6 +50,10 @@ def edit_draft(
         raise AnnouncementError(
             "announcement", f"is {announcement.status.value}: only a draft can be changed", conflict=True
         )
+    if not editor.same_person(announcement.author_admin_id):
+        # Whoever writes words may not approve them, and approval knows only the author: so only the
+        # author changes a draft; anyone else copies it into a draft of their own.
+        raise AnnouncementError("announcement", NOT_YOUR_DRAFT, forbidden=True)
     subject, body = check_words(subject, body)
     session = uow.session
     topic_ids = chosen_topic_ids(session, network, topic_slugs) if announcement.meeting_id is None else []
@@ -90,8 +101,7 @@ def copy_as_draft(uow: UnitOfWork, network: Network, original: Announcement, aut
         original.body,
         topic_ids=topic_ids_of(uow.session, original) if original.meeting_id is None else (),
         meeting_id=original.meeting_id,
-        content_page_id=original.content_page_id,
-    )
+    )  # a known page's copy is words of the copier's own, not the page's email again
     audit.record(
         uow.session, network.id, author.audit_name, "announcement.copy", "announcement", copy.id,
         copied_from=original.id,

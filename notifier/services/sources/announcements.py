@@ -43,6 +43,7 @@ CANCELLABLE = frozenset(
     {AnnouncementStatus.DRAFT, AnnouncementStatus.AWAITING_APPROVAL, AnnouncementStatus.SCHEDULED}
 )
 SUBMITTED = frozenset({AnnouncementStatus.AWAITING_APPROVAL, AnnouncementStatus.SCHEDULED})
+MEETING_CANCELLED = "is cancelled: there is nobody coming to write to"
 PAST_SEND_TIME = "is in the past: give a time to come, or leave it blank to send as soon as possible"
 
 
@@ -138,7 +139,7 @@ def message_the_yes_list(
     """A message to the people coming to the meeting (meeting_messages.py), submitted at once: it
     waits for a second person's approval on a network that requires sign-off, else it starts now."""
     if meeting.status is MeetingStatus.CANCELLED:
-        raise AnnouncementError("meeting", "is cancelled: there is nobody coming to write to", conflict=True)
+        raise AnnouncementError("meeting", MEETING_CANCELLED, conflict=True)
     announcement = new_draft(uow, network, author, subject, body, meeting_id=meeting.id)
     submit(uow, deps, network, announcement, author, send_at=None)
     if announcement.status is AnnouncementStatus.SCHEDULED:
@@ -225,13 +226,13 @@ def submit(
         raise AnnouncementError("announcement", f"is {announcement.status.value}, not a draft", conflict=True)
     if send_at is not None and send_at <= utcnow():
         raise AnnouncementError("send_at", PAST_SEND_TIME)
-    announcement.send_at = send_at or utcnow()
-    announcement.status = (
-        AnnouncementStatus.AWAITING_APPROVAL if network.requires_sign_off else AnnouncementStatus.SCHEDULED
-    )
-    announcement.updated_at = utcnow()
+    _refuse_a_cancelled_meeting(uow.session, announcement)
+    # Conditional on the row still being a draft, so a cancel committed meanwhile is not undone.
+    waits = network.requires_sign_off
+    _move(uow.session, announcement, AnnouncementStatus.DRAFT, send_at=send_at or utcnow(),
+          status=AnnouncementStatus.AWAITING_APPROVAL if waits else AnnouncementStatus.SCHEDULED)  # fmt: skip
     _audit(uow.session, announcement, actor, "announcement.submit")
-    if announcement.status is AnnouncementStatus.AWAITING_APPROVAL:
+    if waits:
         waiting = WaitingEmail(
             "Announcement", announcement.subject, email_of(uow.session, network, announcement),
             audience(uow.session, announcement), f"/admin/{network.slug}/announcements/{announcement.id}",
@@ -258,11 +259,36 @@ def approve(uow: UnitOfWork, announcement: Announcement, approver: Actor) -> Ann
         raise AnnouncementError(
             "approver", "a second person must approve: nobody approves their own", forbidden=True
         )
-    announcement.status = AnnouncementStatus.SCHEDULED
-    announcement.approved_by_admin_id = approver.person_id
-    announcement.updated_at = utcnow()
+    _move(uow.session, announcement, AnnouncementStatus.AWAITING_APPROVAL,
+          status=AnnouncementStatus.SCHEDULED, approved_by_admin_id=approver.person_id)  # fmt: skip
     _audit(uow.session, announcement, approver, "announcement.approve", asked_by=asker_of(announcement))
     return announcement
+
+
+def _move(
+    session: Session, announcement: Announcement, expected: AnnouncementStatus, **values: object
+) -> None:
+    """One conditional UPDATE from `expected`: a cancel (or another approval) committed since the row
+    was read wins, and this one is refused (409) instead of bringing the announcement back."""
+    moved = session.execute(
+        update(Announcement)
+        .where(Announcement.id == announcement.id, Announcement.status == expected)
+        .values(updated_at=utcnow(), **values)
+    )
+    if affected(moved) != 1:
+        session.refresh(announcement)
+        raise AnnouncementError(
+            "announcement", f"is {announcement.status.value} now: it changed meanwhile", conflict=True
+        )
+    session.refresh(announcement)
+
+
+def _refuse_a_cancelled_meeting(session: Session, announcement: Announcement) -> None:
+    """A message to a meeting's Yes list (a copy of one, say) never goes once the meeting is cancelled."""
+    if announcement.meeting_id is None:
+        return
+    if session.get_one(Meeting, announcement.meeting_id).status is MeetingStatus.CANCELLED:
+        raise AnnouncementError("meeting", MEETING_CANCELLED, conflict=True)
 
 
 def asker_of(announcement: Announcement) -> str:
@@ -395,6 +421,8 @@ def send_due(uow: UnitOfWork, deps: SourceDeps, now: datetime) -> list[int]:
 
 
 def _claim_and_start(uow: UnitOfWork, deps: SourceDeps, announcement: Announcement, now: datetime) -> bool:
+    if _meeting_cancelled_since(uow, announcement, now):
+        return False
     claimed = uow.session.execute(
         update(Announcement)
         .where(
@@ -409,6 +437,25 @@ def _claim_and_start(uow: UnitOfWork, deps: SourceDeps, announcement: Announceme
         return False
     announcement.status = AnnouncementStatus.SENT
     announcement.message_id = _start(uow, deps, announcement)
+    return True
+
+
+def _meeting_cancelled_since(uow: UnitOfWork, announcement: Announcement, now: datetime) -> bool:
+    """A message to a meeting's Yes list that came due after the meeting was cancelled is cancelled
+    instead of sent (audited as the scheduler's)."""
+    if announcement.meeting_id is None:
+        return False
+    if uow.session.get_one(Meeting, announcement.meeting_id).status is not MeetingStatus.CANCELLED:
+        return False
+    withdrawn = uow.session.execute(
+        update(Announcement)
+        .where(Announcement.id == announcement.id, Announcement.status == AnnouncementStatus.SCHEDULED)
+        .values(status=AnnouncementStatus.CANCELLED, updated_at=now)
+    )
+    if affected(withdrawn) == 1:
+        uow.session.refresh(announcement)
+        audit.record(uow.session, announcement.network_id, "scheduler", "announcement.cancel", "announcement",
+                     announcement.id, reason="meeting_cancelled")  # fmt: skip
     return True
 
 

@@ -11,17 +11,28 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.base import utcnow
-from notifier.db.models import Announcement, AnnouncementTopic, AuditRecord, Delivery, Subscriber, Topic
-from notifier.db.session import unit_of_work
+from notifier.db.models import (
+    AdminMember,
+    Announcement,
+    AnnouncementTopic,
+    AuditRecord,
+    Delivery,
+    Network,
+    Subscriber,
+    Topic,
+)
+from notifier.db.session import UnitOfWork, unit_of_work
 from notifier.domain.sources import AdminRole, AnnouncementStatus
 from notifier.domain.statuses import NotifyStatus, SubscriberStatus
+from notifier.services.common.actors import person_actor
 from notifier.services.delivery.fanout import fan_out_next_batch
 from notifier.services.delivery.receipts import Receipt, apply_receipt
-from notifier.services.sources.announcements import send_due
+from notifier.services.sources import announcements as service
+from notifier.services.sources.announcements import AnnouncementError, send_due
 from notifier.services.sources.meetings import SourceDeps
 from tests.integration.admin_web.support import AdminWeb, csrf_from, invite, make_admin_web, sign_in
 from tests.support.seeding import network_with_topics, subscriber
@@ -265,3 +276,62 @@ def test_the_report_names_failed_addresses_for_an_admin_and_counts_them_for_an_e
         assert "@hmrc.gov.uk" not in editor_view and 'id="failed-addresses"' not in editor_view
         reasons = editor_view.split('id="failed-reasons"', 1)[1].split("</ul>", 1)[0]
         assert "(permanent failure): 1" in reasons and "(technical failure): 1" in reasons
+
+
+def test_only_the_author_changes_a_draft_so_whoever_writes_words_never_approves_them(web: AdminWeb) -> None:
+    """Alice may approve; were she able to rewrite Eddie's draft, she could approve her own words."""
+    with time_machine.travel(NOW, tick=False):
+        eddie = sign_in(web, "alpha", EDITOR)
+        page = _draft(eddie, ["news"], subject="AGM", body="Eddie's words.")
+        alice = sign_in(web, "alpha", APPROVER)
+        edit = f"{page}/edit"
+        assert "Change the draft" not in alice.get(page).text
+        assert alice.get(edit).status_code == 403
+        refused = _post(alice, edit, page, {"topic": ["news"], "subject": "AGM", "body": "Alice's words."})
+        assert refused.status_code == 403 and "only its author changes a draft" in refused.text
+        assert _row(web, page).body == "Eddie's words."
+        # She copies it instead: the copy is hers, so someone else approves it.
+        copied = _post(alice, f"{page}/copy", page, {})
+        mine = copied.headers["location"].split("?")[0]
+        words = {"topic": ["news"], "subject": "AGM", "body": "Alice's words."}
+        assert _post(alice, f"{mine}/edit", f"{mine}/edit", words).status_code == 303
+        assert _post(alice, f"{mine}/submit", mine, {"send_at": ""}).status_code == 303
+        assert _post(alice, f"{mine}/approve", mine, {}).status_code == 403
+        assert _row(web, mine).status is AnnouncementStatus.AWAITING_APPROVAL
+
+
+def _cancelled_behind_its_back(uow: UnitOfWork, announcement_id: int) -> Announcement:
+    """The row as a page read it, then cancelled by another request's commit it has not seen."""
+    read = uow.session.get_one(Announcement, announcement_id)
+    uow.session.execute(
+        update(Announcement)
+        .where(Announcement.id == announcement_id)
+        .values(status=AnnouncementStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return read
+
+
+def test_an_approval_or_submit_after_a_cancel_committed_meanwhile_is_refused(web: AdminWeb) -> None:
+    """The page was read before an editor's cancel committed: approving or submitting must not bring
+    the announcement back (a conditional UPDATE, not a write of the row as it was read)."""
+    with time_machine.travel(NOW, tick=False):
+        eddie = sign_in(web, "alpha", EDITOR)
+        waiting, draft = _draft(eddie, ["news"]), _draft(eddie, ["news"], subject="Second")
+        assert _post(eddie, f"{waiting}/submit", waiting, {"send_at": ""}).status_code == 303
+        deps = SourceDeps.from_settings(web.settings, web.queue)
+        waiting_id, draft_id = _row(web, waiting).id, _row(web, draft).id
+        with unit_of_work(web.sessions) as uow:
+            member = uow.session.scalars(
+                select(AdminMember).where(AdminMember.role == AdminRole.APPROVER)
+            ).one()
+            alice = person_actor(member, uow.session.get_one(Subscriber, member.subscriber_id))
+            network = uow.session.get_one(Network, member.network_id)
+            read = _cancelled_behind_its_back(uow, waiting_id)
+            with pytest.raises(AnnouncementError) as approving:
+                service.approve(uow, read, alice)
+            assert approving.value.conflict and read.status is AnnouncementStatus.CANCELLED
+            read = _cancelled_behind_its_back(uow, draft_id)
+            with pytest.raises(AnnouncementError) as submitting:
+                service.submit(uow, deps, network, read, alice, send_at=None)
+            assert submitting.value.conflict and read.status is AnnouncementStatus.CANCELLED

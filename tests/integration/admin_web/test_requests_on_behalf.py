@@ -118,3 +118,16 @@ def test_only_the_networks_admins_record_requests(web: AdminWeb) -> None:
     assert alice.post(FORM, data=GOOD).status_code in (400, 403)  # no form token
     assert alice.get("/admin/beta/requests/new").status_code == 404
     assert _count(web) == 0
+
+
+def test_an_erasure_recorded_on_their_behalf_keeps_no_note_about_the_person(web: AdminWeb) -> None:
+    """The identity check is written about the person: erasing them clears it with the rest."""
+    alice = sign_in(web, "alpha", ADMIN)
+    erase = {**GOOD, "kind": "erasure"}
+    recorded = alice.post(FORM, data={"csrf_token": csrf_from(alice, FORM), **erase}, follow_redirects=False)
+    assert recorded.status_code == 303, recorded.text
+    with unit_of_work(web.sessions) as uow:
+        request = uow.session.scalars(select(DataRequest)).one()
+        assert request.kind.value == "erasure" and request.subscriber_id is None
+        assert (request.identity_check, request.details) == (None, {})
+        assert uow.session.scalars(select(Subscriber).where(Subscriber.email == PERSON)).all() == []

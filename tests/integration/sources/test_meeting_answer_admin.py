@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.db.models import Announcement, Delivery, Meeting, Message, Network, Subscriber
 from notifier.db.session import unit_of_work
-from notifier.domain.sources import AdminRole, AnnouncementStatus
+from notifier.domain.sources import AdminRole, AnnouncementStatus, MeetingStatus
 from notifier.services.delivery.emails import TemplateComposer
 from notifier.services.sources.announcements import send_due
 from notifier.services.sources.meetings import SourceDeps
@@ -269,3 +269,32 @@ def _composed(web: AdminWeb, kind: str) -> str:
             .where(Delivery.message_id == message.id)
         ).one()
         return composer.compose(uow.session, message, person).body
+
+
+def test_a_message_to_the_people_coming_never_goes_once_the_meeting_is_cancelled(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Approved, then the meeting is cancelled before the send: nobody is written to; and a copy of the
+    message made afterwards cannot be submitted."""
+    with time_machine.travel(NOW, tick=False):
+        web, meeting_id = _yes_list_world(sessions, sign_off=True)
+        invite(web, "alpha", APPROVER, AdminRole.APPROVER, name="Bea Approver")
+        alice, page = _message_page(web, ADMIN, meeting_id)
+        sent = _post(alice, f"{page}/message", page=page, subject="Slides", body="On the page.")
+        assert sent.status_code == 303, sent.text
+        with unit_of_work(sessions) as uow:
+            announcement_id = uow.session.scalars(select(Announcement.id)).one()
+        shown = f"/admin/alpha/announcements/{announcement_id}"
+        bea = sign_in(web, "alpha", APPROVER)
+        assert _post(bea, f"{shown}/approve", page=shown).status_code == 303
+        with unit_of_work(sessions) as uow:
+            uow.session.get_one(Meeting, meeting_id).status = MeetingStatus.CANCELLED
+        deps = SourceDeps.from_settings(web.settings, web.queue)
+        with unit_of_work(sessions) as uow:
+            assert send_due(uow, deps, NOW) == []
+            assert uow.session.get_one(Announcement, announcement_id).status is AnnouncementStatus.CANCELLED
+        assert _reached(web, "announcement") == set()
+        copied = _post(alice, f"{shown}/copy", page=shown)
+        copy = copied.headers["location"].split("?")[0]
+        refused = _post(alice, f"{copy}/submit", page=copy, send_at="")
+        assert refused.status_code == 409 and "is cancelled" in refused.text

@@ -19,7 +19,12 @@ from notifier.rendering.emails import RenderedEmail
 from notifier.services.admin.announcement_report import announcement_report
 from notifier.services.common.scope import NotFound
 from notifier.services.sources import announcements as service
-from notifier.services.sources.announcement_drafts import copy_as_draft, edit_draft
+from notifier.services.sources.announcement_drafts import (
+    NOT_YOUR_DRAFT,
+    copy_as_draft,
+    edit_draft,
+    may_change,
+)
 from notifier.services.sources.announcement_pages import (
     Draft,
     announcement_list,
@@ -142,6 +147,9 @@ def change_draft_form(
     if announcement.status is not AnnouncementStatus.DRAFT:
         refusal = AnnouncementError("announcement", ONLY_DRAFTS, conflict=True)
         return _page(signed_in, uow, settings, announcement_id, error=refusal)
+    if not may_change(announcement, signed_in.acting_as):
+        refusal = AnnouncementError("announcement", NOT_YOUR_DRAFT, forbidden=True)
+        return _page(signed_in, uow, settings, announcement_id, error=refusal)
     return _form(signed_in, draft_of(signed_in.scope, announcement), editing=announcement.id)
 
 
@@ -225,6 +233,7 @@ def _page(
         send_at_typed=typed,
         report=announcement_report(signed_in.scope, announcement, signed_in.acting_as),
         can_edit=signed_in.allows(AdminRole.EDITOR),
+        can_change=may_change(announcement, signed_in.acting_as),
     )
 
 
