@@ -62,7 +62,7 @@ def edit_draft(
         for name, before, after in (
             ("subject", announcement.subject, subject),
             ("body", announcement.body, body),
-            ("topics", topic_ids_of(session, announcement), topic_ids),
+            ("topics", sorted(topic_ids_of(session, announcement)), sorted(topic_ids)),  # order is no change
         )
         if before != after and not (name == "topics" and announcement.meeting_id is not None)
     ]
