@@ -283,11 +283,15 @@ def _move(
     session.refresh(announcement)
 
 
-def _refuse_a_cancelled_meeting(session: Session, announcement: Announcement) -> None:
-    """A message to a meeting's Yes list (a copy of one, say) never goes once the meeting is cancelled."""
+def _to_a_cancelled_meeting(session: Session, announcement: Announcement) -> bool:
+    """A message to the Yes list of a meeting cancelled since (a copy of one, say): it never goes."""
     if announcement.meeting_id is None:
-        return
-    if session.get_one(Meeting, announcement.meeting_id).status is MeetingStatus.CANCELLED:
+        return False
+    return session.get_one(Meeting, announcement.meeting_id).status is MeetingStatus.CANCELLED
+
+
+def _refuse_a_cancelled_meeting(session: Session, announcement: Announcement) -> None:
+    if _to_a_cancelled_meeting(session, announcement):
         raise AnnouncementError("meeting", MEETING_CANCELLED, conflict=True)
 
 
@@ -443,9 +447,7 @@ def _claim_and_start(uow: UnitOfWork, deps: SourceDeps, announcement: Announceme
 def _meeting_cancelled_since(uow: UnitOfWork, announcement: Announcement, now: datetime) -> bool:
     """A message to a meeting's Yes list that came due after the meeting was cancelled is cancelled
     instead of sent (audited as the scheduler's)."""
-    if announcement.meeting_id is None:
-        return False
-    if uow.session.get_one(Meeting, announcement.meeting_id).status is not MeetingStatus.CANCELLED:
+    if not _to_a_cancelled_meeting(uow.session, announcement):
         return False
     withdrawn = uow.session.execute(
         update(Announcement)
